@@ -1,0 +1,77 @@
+/**
+ * Typed errors. Every failure has its own class with a stable `name`; check `err.name`, not
+ * `instanceof`, because class identity is lost across the comlink/worker boundary while `name` survives.
+ */
+
+/** Options shared by every Stratos Edge error. */
+export interface StratosEdgeErrorOptions {
+  /** The lower-level error that caused this one. */
+  cause?: unknown
+}
+
+/**
+ * Base class of every error thrown by Stratos Edge packages.
+ *
+ * @example
+ * ```ts
+ * try { parseFileHash('nope') } catch (err) {
+ *   if ((err as Error).name === 'InvalidFileHashError') console.log('ask the user for a valid file hash')
+ * }
+ * ```
+ */
+export class StratosEdgeError extends Error {
+  static readonly errorName: string = 'StratosEdgeError'
+  override name = 'StratosEdgeError'
+  /** A one-line summary without the advice part; the `message` adds what to do. */
+  readonly shortMessage: string
+
+  constructor(shortMessage: string, advice?: string, options: StratosEdgeErrorOptions = {}) {
+    super(advice ? `${shortMessage}. ${advice}` : shortMessage, { cause: options.cause })
+    this.shortMessage = shortMessage
+  }
+}
+
+function defineError(name: string): typeof StratosEdgeError {
+  const cls = class extends StratosEdgeError {
+    static override readonly errorName = name
+    override name = name
+  }
+  Object.defineProperty(cls, 'name', { value: name })
+  return cls
+}
+
+/** A file hash string or its bytes are not a valid SDS file hash (CIDv1, keccak-256/20, base32hex). */
+export class InvalidFileHashError extends defineError('InvalidFileHashError') {}
+/** A slice hash string or its bytes are not a valid SDS slice hash. */
+export class InvalidSliceHashError extends defineError('InvalidSliceHashError') {}
+/** An `sdm://<owner>/<file hash>` URI is malformed. */
+export class InvalidSdmUriError extends defineError('InvalidSdmUriError') {}
+/** An `st1…` or `0x…` address is malformed or has a bad checksum. */
+export class InvalidAddressError extends defineError('InvalidAddressError') {}
+/** A private key, public key, mnemonic or derivation path is invalid. */
+export class InvalidKeyError extends defineError('InvalidKeyError') {}
+/** A signature is malformed or was not made by the expected signer. */
+export class InvalidSignatureError extends defineError('InvalidSignatureError') {}
+/** A binary record (manifest, ticket, receipt, report) could not be decoded: truncated, garbage or too large. */
+export class DecodeError extends defineError('DecodeError') {}
+/** A binary record uses a format version this code does not understand. */
+export class UnsupportedVersionError extends defineError('UnsupportedVersionError') {}
+/** A manifest decoded but is inconsistent (sizes, slice count) or its owner signature does not verify. */
+export class InvalidManifestError extends defineError('InvalidManifestError') {}
+/** A ticket is expired, of the wrong kind, or over its byte allowance. */
+export class InvalidTicketError extends defineError('InvalidTicketError') {}
+/** A traffic receipt is inconsistent with its ticket or epoch. */
+export class InvalidReceiptError extends defineError('InvalidReceiptError') {}
+/** Slicing input was of an unsupported type or produced an inconsistent result. */
+export class SlicingError extends defineError('SlicingError') {}
+/** A caller passed an argument outside its allowed range. */
+export class InvalidArgumentError extends defineError('InvalidArgumentError') {}
+/** A reward tree was built from invalid leaves, or a proof was requested for a missing leaf. */
+export class RewardTreeError extends defineError('RewardTreeError') {}
+/** An operation was cancelled through its AbortSignal. */
+export class AbortedError extends defineError('AbortedError') {}
+
+/** True when `err` is an Error whose `name` equals `name`; works across workers where `instanceof` does not. */
+export function isErrorNamed(err: unknown, name: string): err is Error {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === name
+}

@@ -1,0 +1,133 @@
+/**
+ * @packageDocumentation
+ * `@stratos-edge/core`: the formats every Stratos Edge node, widget and contract client shares.
+ * Pure TypeScript with no I/O, so it runs unchanged in browsers, workers and Node.
+ *
+ * Ids follow Stratos SDS byte for byte (file hash, slice hash, `sdm://` URIs, `st1…` addresses), so a
+ * file uploaded here has the same id it would have on the Stratos network.
+ *
+ * @example
+ * ```ts
+ * import { computeFileHash, keyPairFromMnemonic, formatSdmUri, sliceFile } from '@stratos-edge/core'
+ *
+ * const owner = keyPairFromMnemonic('abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about')
+ * const hash = computeFileHash(new TextEncoder().encode('hello stratos'))
+ * console.log(formatSdmUri(owner.address, hash))
+ *
+ * // Stream a large Blob: constant memory, file hash and slice hashes in one pass.
+ * const sliced = await sliceFile(new Blob([new Uint8Array(10 << 20)]), { onSlice: (s) => console.log(s.number, s.size) })
+ * console.log(sliced.fileHash, sliced.slices.length)
+ * ```
+ */
+
+export { base32hex } from './encoding/base32hex-api.js'
+export { bytesEqual, concatBytes, fromHex, toHex } from './encoding/bytes.js'
+export {
+  AbortedError,
+  DecodeError,
+  InvalidAddressError,
+  InvalidArgumentError,
+  InvalidFileHashError,
+  InvalidKeyError,
+  InvalidManifestError,
+  InvalidReceiptError,
+  InvalidSdmUriError,
+  InvalidSignatureError,
+  InvalidSliceHashError,
+  InvalidTicketError,
+  isErrorNamed,
+  RewardTreeError,
+  SlicingError,
+  StratosEdgeError,
+  type StratosEdgeErrorOptions,
+  UnsupportedVersionError,
+} from './errors.js'
+export { CODEC_RAW, CODEC_SDS, CODEC_VIDEO } from './ids/cid.js'
+export {
+  asFileHash,
+  computeFileHash,
+  type FileHash,
+  type FileHashOptions,
+  fileHashFromBytes,
+  fileHashFromDigest,
+  fileHashToBytes,
+  isFileHash,
+  type ParsedFileHash,
+  parseFileHash,
+} from './ids/file-hash.js'
+export { createKeccakStream, type KeccakStream, keccak256 } from './ids/keccak.js'
+export { sdsMultihash } from './ids/multihash.js'
+export { formatSdmUri, parseSdmUri, type SdmUri } from './ids/sdm-uri.js'
+export {
+  asSliceHash,
+  computeSliceHash,
+  isSliceHash,
+  parseSliceHash,
+  type SliceHash,
+  sliceHashFromBytes,
+  sliceHashFromInnerDigest,
+  sliceHashToBytes,
+  sliceNumberPrefix,
+} from './ids/slice-hash.js'
+export {
+  addressToBytes,
+  type EvmAddress,
+  isAddress,
+  STRATOS_ADDRESS_PREFIX,
+  type StratosAddress,
+  sameAddress,
+  toChecksumAddress,
+  toEvmAddress,
+  toStratosAddress,
+} from './keys/address.js'
+export {
+  generateKeyPair,
+  generateMnemonic,
+  type KeyPair,
+  keyPairFromMnemonic,
+  keyPairFromPrivateKey,
+  privateKeyToHex,
+  publicKeyToAddressBytes,
+  STRATOS_HD_PATH,
+} from './keys/keys.js'
+export {
+  assertSignedBy,
+  recoverAddress,
+  type SignatureBytes,
+  signatureToBytes,
+  signatureToHex,
+  signDigest,
+} from './signatures/ecdsa.js'
+export { hashPersonalMessage, recoverPersonalMessageSigner, signPersonalMessage } from './signatures/personal-sign.js'
+export {
+  encodeType,
+  hashDomain,
+  hashStruct,
+  hashTypedData,
+  recoverTypedDataSigner,
+  signTypedData,
+  type TypedData,
+  type TypedDataDomain,
+  type TypedDataField,
+  type TypedDataTypes,
+  toEip1193TypedData,
+} from './signatures/typed-data.js'
+export { type SliceInput, toChunks } from './slicing/input.js'
+export {
+  assertSliceSize,
+  DEFAULT_SLICE_SIZE,
+  MAX_SLICE_SIZE,
+  MIN_SLICE_SIZE,
+  sliceCount,
+  sliceRange,
+} from './slicing/slice-layout.js'
+export {
+  hashFile,
+  type SlicedFile,
+  type SliceFileCallbackOptions,
+  type SliceFileOptions,
+  type SliceInfo,
+  type SlicePiece,
+  sliceFile,
+  slicePieces,
+} from './slicing/slicer.js'
