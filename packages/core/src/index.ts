@@ -131,3 +131,80 @@ export {
   sliceFile,
   slicePieces,
 } from './slicing/slicer.js'
+export {
+  attachManifestSignature,
+  type CreateManifestInit,
+  createManifest,
+  type DecodeManifestOptions,
+  decodeManifest,
+  encodeManifest,
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestEncryption,
+  type ManifestSignatureScheme,
+  type ManifestSlice,
+  MAX_MANIFEST_SLICES,
+  manifestDigest,
+  manifestPersonalMessage,
+  manifestTypedData,
+  signManifest,
+  type UnsignedManifest,
+  verifyManifest,
+} from './manifest/manifest.js'
+export { STRATOS_EDGE_DOMAIN } from './signatures/domain.js'
+export { DEFAULT_EPOCH_MS, type EpochClock, epochAt, epochBounds } from './traffic/epoch.js'
+export {
+  applyPrepay,
+  FIRST_PHASE_SPLIT,
+  type OzoneMarket,
+  ozoneForPrepay,
+  ozonePrice,
+  PRICE_SCALE,
+  type RewardSplit,
+  shareByVolume,
+  splitTrafficReward,
+  trafficReward,
+} from './traffic/ozone.js'
+export {
+  decodeReceipt,
+  encodeReceipt,
+  RECEIPT_BYTES,
+  type ReceiptFields,
+  receiptTypedData,
+  signReceipt,
+  type TrafficReceipt,
+  verifyReceipt,
+} from './traffic/receipt.js'
+export {
+  buildRewardTree,
+  hashPair,
+  REWARD_LEAF_TYPES,
+  type Reward,
+  type RewardTree,
+  type RewardTreeInit,
+  rewardLeafHash,
+  verifyRewardProof,
+} from './traffic/reward-tree.js'
+export {
+  decodeTicket,
+  encodeTicket,
+  type IssueTicketInit,
+  issueTicket,
+  type Ticket,
+  type TicketFields,
+  type TicketKind,
+  ticketTypedData,
+  type VerifyTicketOptions,
+  verifyTicket,
+} from './traffic/ticket.js'
+export {
+  type BuildVolumeReportOptions,
+  buildVolumeReport,
+  decodeVolumeReport,
+  encodeVolumeReport,
+  MAX_REPORT_ENTRIES,
+  type RejectedReceipt,
+  type VolumeEntry,
+  type VolumeReport,
+  volumeReportDigest,
+} from './traffic/volume-report.js'

@@ -1,0 +1,115 @@
+import { BinaryReader, BinaryWriter } from '../encoding/binary.js'
+import { fromHex, toHex } from '../encoding/bytes.js'
+import { InvalidReceiptError, UnsupportedVersionError } from '../errors.js'
+import { type SliceHash, sliceHashFromBytes, sliceHashToBytes } from '../ids/slice-hash.js'
+import { addressToBytes, type EvmAddress, toChecksumAddress, toEvmAddress } from '../keys/address.js'
+import { recoverAddress, type SignatureBytes, signDigest } from '../signatures/ecdsa.js'
+import { STRATOS_EDGE_DOMAIN } from '../signatures/domain.js'
+import { hashTypedData, type TypedData } from '../signatures/typed-data.js'
+
+const RECEIPT_MAGIC = Uint8Array.from([0x53, 0x45, 0x52, 0x43]) // "SERC"
+const RECEIPT_VERSION = 1
+/** Encoded size of a receipt: fixed, so a batch of receipts is easy to bound. */
+export const RECEIPT_BYTES = 4 + 1 + 8 + 20 + 24 + 8 + 32 + 8 + 20 + 65
+
+/** What a downloader attests: this provider served me these bytes of this slice in this epoch. */
+export interface ReceiptFields {
+  readonly epoch: number
+  readonly provider: EvmAddress
+  readonly sliceHash: SliceHash
+  readonly bytes: number
+  /** The download ticket that pays for this traffic. */
+  readonly ticketId: `0x${string}`
+  /** Unique per (downloader, ticket): the meta service drops duplicates. */
+  readonly nonce: bigint
+}
+
+/** A traffic receipt signed by the downloader; the provider submits it to earn its traffic reward. */
+export interface TrafficReceipt extends ReceiptFields {
+  readonly downloader: EvmAddress
+  readonly signature: SignatureBytes
+}
+
+/** The EIP-712 form of a receipt. */
+export function receiptTypedData(r: ReceiptFields): TypedData {
+  return {
+    domain: STRATOS_EDGE_DOMAIN,
+    types: {
+      TrafficReceipt: [
+        { name: 'epoch', type: 'uint64' },
+        { name: 'provider', type: 'address' },
+        { name: 'sliceHash', type: 'string' },
+        { name: 'bytes', type: 'uint64' },
+        { name: 'ticketId', type: 'bytes32' },
+        { name: 'nonce', type: 'uint64' },
+      ],
+    },
+    primaryType: 'TrafficReceipt',
+    message: { ...r },
+  }
+}
+
+/**
+ * Signs a receipt with the downloader's key.
+ *
+ * @example
+ * ```ts
+ * const receipt = signReceipt({ epoch, provider, sliceHash, bytes, ticketId, nonce: 1n }, downloaderKeys)
+ * ```
+ */
+export function signReceipt(
+  fields: Omit<ReceiptFields, 'provider'> & { provider: string },
+  downloader: { privateKey: Uint8Array; evmAddress: EvmAddress },
+): TrafficReceipt {
+  const f: ReceiptFields = { ...fields, provider: toEvmAddress(fields.provider) }
+  if (!Number.isSafeInteger(f.bytes) || f.bytes <= 0) throw new InvalidReceiptError(`Receipt bytes ${f.bytes} invalid`)
+  return { ...f, downloader: downloader.evmAddress, signature: signDigest(hashTypedData(receiptTypedData(f)), downloader.privateKey) }
+}
+
+/** Checks the downloader's signature; throws InvalidReceiptError / InvalidSignatureError. */
+export function verifyReceipt(r: TrafficReceipt): void {
+  const signer = recoverAddress(hashTypedData(receiptTypedData(r)), r.signature)
+  if (signer !== r.downloader) {
+    throw new InvalidReceiptError(`Receipt is signed by ${signer}, not by its downloader ${r.downloader}`, 'Drop this receipt')
+  }
+}
+
+/** Binary encoding: {@link RECEIPT_BYTES} bytes. */
+export function encodeReceipt(r: TrafficReceipt): Uint8Array {
+  return new BinaryWriter()
+    .fixed(RECEIPT_MAGIC)
+    .u8(RECEIPT_VERSION)
+    .u64(r.epoch)
+    .fixed(addressToBytes(r.provider))
+    .fixed(sliceHashToBytes(r.sliceHash))
+    .u64(r.bytes)
+    .fixed(fromHex(r.ticketId))
+    .u64(r.nonce)
+    .fixed(addressToBytes(r.downloader))
+    .fixed(r.signature)
+    .finish()
+}
+
+/** Decodes a receipt (signature not checked); throws DecodeError on garbage or truncation. */
+export function decodeReceipt(bytes: Uint8Array): TrafficReceipt {
+  const r: BinaryReader = new BinaryReader(bytes, 'traffic receipt')
+  if (bytes.length !== RECEIPT_BYTES) r.fail(`expected ${RECEIPT_BYTES} bytes, got ${bytes.length}`)
+  if (!r.fixed(4).every((b, i) => b === RECEIPT_MAGIC[i])) r.fail('bad magic (not a receipt)')
+  const version = r.u8()
+  if (version !== RECEIPT_VERSION) throw new UnsupportedVersionError(`Receipt version ${version} is not supported`)
+  const epoch = r.safeU64('epoch')
+  const provider = toChecksumAddress(r.fixed(20))
+  let sliceHash: SliceHash
+  try {
+    sliceHash = sliceHashFromBytes(r.fixed(24))
+  } catch {
+    r.fail('bad slice hash')
+  }
+  const sliceBytes = r.safeU64('bytes')
+  const ticketId = toHex(r.fixed(32))
+  const nonce = r.u64()
+  const downloader = toChecksumAddress(r.fixed(20))
+  const signature = r.fixed(65)
+  r.end()
+  return { epoch, provider, sliceHash, bytes: sliceBytes, ticketId, nonce, downloader, signature }
+}
