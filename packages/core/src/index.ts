@@ -91,6 +91,27 @@ export {
   STRATOS_HD_PATH,
 } from './keys/keys.js'
 export {
+  attachManifestSignature,
+  type CreateManifestInit,
+  createManifest,
+  type DecodeManifestOptions,
+  decodeManifest,
+  encodeManifest,
+  MANIFEST_VERSION,
+  MAX_MANIFEST_SLICES,
+  type Manifest,
+  type ManifestEncryption,
+  type ManifestSignatureScheme,
+  type ManifestSlice,
+  manifestDigest,
+  manifestPersonalMessage,
+  manifestTypedData,
+  signManifest,
+  type UnsignedManifest,
+  verifyManifest,
+} from './manifest/manifest.js'
+export { STRATOS_EDGE_DOMAIN } from './signatures/domain.js'
+export {
   assertSignedBy,
   recoverAddress,
   type SignatureBytes,
@@ -98,7 +119,11 @@ export {
   signatureToHex,
   signDigest,
 } from './signatures/ecdsa.js'
-export { hashPersonalMessage, recoverPersonalMessageSigner, signPersonalMessage } from './signatures/personal-sign.js'
+export {
+  hashPersonalMessage,
+  recoverPersonalMessageSigner,
+  signPersonalMessage,
+} from './signatures/personal-sign.js'
 export {
   encodeType,
   hashDomain,
@@ -131,27 +156,6 @@ export {
   sliceFile,
   slicePieces,
 } from './slicing/slicer.js'
-export {
-  attachManifestSignature,
-  type CreateManifestInit,
-  createManifest,
-  type DecodeManifestOptions,
-  decodeManifest,
-  encodeManifest,
-  MANIFEST_VERSION,
-  type Manifest,
-  type ManifestEncryption,
-  type ManifestSignatureScheme,
-  type ManifestSlice,
-  MAX_MANIFEST_SLICES,
-  manifestDigest,
-  manifestPersonalMessage,
-  manifestTypedData,
-  signManifest,
-  type UnsignedManifest,
-  verifyManifest,
-} from './manifest/manifest.js'
-export { STRATOS_EDGE_DOMAIN } from './signatures/domain.js'
 export { DEFAULT_EPOCH_MS, type EpochClock, epochAt, epochBounds } from './traffic/epoch.js'
 export {
   applyPrepay,

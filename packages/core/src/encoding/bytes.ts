@@ -32,7 +32,10 @@ export function toHex(bytes: Uint8Array): `0x${string}` {
 export function fromHex(hex: string): Uint8Array {
   const s = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex
   if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) {
-    throw new InvalidArgumentError(`Not a hex string: ${JSON.stringify(hex.slice(0, 20))}`, 'Pass an even number of hex digits')
+    throw new InvalidArgumentError(
+      `Not a hex string: ${JSON.stringify(hex.slice(0, 20))}`,
+      'Pass an even number of hex digits',
+    )
   }
   const out = new Uint8Array(s.length / 2)
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(s.slice(i * 2, i * 2 + 2), 16)

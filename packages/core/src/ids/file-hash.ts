@@ -22,7 +22,10 @@ function tagBytes(tag: FileHashOptions['encryptionTag']): Uint8Array {
 
 function checkCodec(codec: number): void {
   if (codec !== CODEC_SDS && codec !== CODEC_VIDEO) {
-    throw new InvalidFileHashError(`Unsupported file codec 0x${codec.toString(16)}`, 'Use CODEC_SDS (0x66) or CODEC_VIDEO (0x72)')
+    throw new InvalidFileHashError(
+      `Unsupported file codec 0x${codec.toString(16)}`,
+      'Use CODEC_SDS (0x66) or CODEC_VIDEO (0x72)',
+    )
   }
 }
 
@@ -77,7 +80,7 @@ export function parseFileHash(text: string): ParsedFileHash {
   if (!cid || (cid.codec !== CODEC_SDS && cid.codec !== CODEC_VIDEO)) {
     throw new InvalidFileHashError(
       `Not an SDS file hash: ${JSON.stringify(String(text).slice(0, 64))}`,
-      'A file hash is a base32hex CIDv1 starting with "v05j1m5" (or "v05e1m5" for video)',
+      'A file hash is a base32hex CIDv1 starting with "v05j1m5" (or "v05p1m5" for video)',
     )
   }
   return { codec: cid.codec, multihash: cid.multihash }
@@ -108,8 +111,15 @@ export function fileHashToBytes(hash: FileHash | string): Uint8Array {
 /** The text form of a binary file CID; throws InvalidFileHashError. */
 export function fileHashFromBytes(bytes: Uint8Array): FileHash {
   const cid = decodeCidBytes(bytes)
-  if (!cid || (cid.codec !== CODEC_SDS && cid.codec !== CODEC_VIDEO) || encodeCidBytes(cid).length !== bytes.length) {
-    throw new InvalidFileHashError('Bytes are not a binary SDS file CID', 'Expected 24 bytes: 0x01 0x66 (or 0x72) 0x1b 0x14 and a 20-byte digest')
+  if (
+    !cid ||
+    (cid.codec !== CODEC_SDS && cid.codec !== CODEC_VIDEO) ||
+    encodeCidBytes(cid).length !== bytes.length
+  ) {
+    throw new InvalidFileHashError(
+      'Bytes are not a binary SDS file CID',
+      'Expected 24 bytes: 0x01 0x66 (or 0x72) 0x1b 0x14 and a 20-byte digest',
+    )
   }
   return formatCid(cid) as FileHash
 }

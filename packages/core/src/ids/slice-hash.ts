@@ -28,7 +28,8 @@ export function sliceNumberPrefix(sliceNumber: number): Uint8Array {
 export function sliceHashFromInnerDigest(innerDigest: Uint8Array, fileHash: FileHash | string): SliceHash {
   const fileMultihash = parseFileHash(fileHash).multihash
   const mixed = sdsMultihashFromDigest(innerDigest)
-  for (let i = 0; i < SDS_MULTIHASH_LENGTH; i++) mixed[i] = (mixed[i] as number) ^ (fileMultihash[i] as number)
+  for (let i = 0; i < SDS_MULTIHASH_LENGTH; i++)
+    mixed[i] = (mixed[i] as number) ^ (fileMultihash[i] as number)
   return formatCid({ codec: CODEC_RAW, multihash: sdsMultihash(mixed) }) as SliceHash
 }
 
@@ -40,7 +41,11 @@ export function sliceHashFromInnerDigest(innerDigest: Uint8Array, fileHash: File
  * const h = computeSliceHash(1, sliceBytes, fileHash) // 'v05ahm5…'
  * ```
  */
-export function computeSliceHash(sliceNumber: number, data: Uint8Array, fileHash: FileHash | string): SliceHash {
+export function computeSliceHash(
+  sliceNumber: number,
+  data: Uint8Array,
+  fileHash: FileHash | string,
+): SliceHash {
   const prefix = sliceNumberPrefix(sliceNumber)
   const buf = new Uint8Array(prefix.length + data.length)
   buf.set(prefix)
@@ -86,7 +91,10 @@ export function sliceHashToBytes(hash: SliceHash | string): Uint8Array {
 export function sliceHashFromBytes(bytes: Uint8Array): SliceHash {
   const cid = decodeCidBytes(bytes)
   if (!cid || cid.codec !== CODEC_RAW || encodeCidBytes(cid).length !== bytes.length) {
-    throw new InvalidSliceHashError('Bytes are not a binary SDS slice CID', 'Expected 24 bytes: 0x01 0x55 0x1b 0x14 and a 20-byte digest')
+    throw new InvalidSliceHashError(
+      'Bytes are not a binary SDS slice CID',
+      'Expected 24 bytes: 0x01 0x55 0x1b 0x14 and a 20-byte digest',
+    )
   }
   return formatCid(cid) as SliceHash
 }

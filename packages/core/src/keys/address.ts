@@ -23,7 +23,9 @@ export function addressToBytes(address: string): Uint8Array {
   if (typeof address !== 'string') invalid(address, 'not a string')
   if (/^0x[0-9a-fA-F]{40}$/.test(address)) {
     const bytes = fromHex(address)
-    const mixedCase = address.slice(2) !== address.slice(2).toLowerCase() && address.slice(2) !== address.slice(2).toUpperCase()
+    const mixedCase =
+      address.slice(2) !== address.slice(2).toLowerCase() &&
+      address.slice(2) !== address.slice(2).toUpperCase()
     if (mixedCase && toChecksumAddress(bytes) !== address) invalid(address, 'EIP-55 checksum mismatch')
     return bytes
   }
@@ -32,11 +34,13 @@ export function addressToBytes(address: string): Uint8Array {
     try {
       decoded = bech32.decode(address as `${string}1${string}`, 90)
     } catch (cause) {
-      throw new InvalidAddressError(`Invalid st1 address: ${(cause as Error).message}`, 'Check for typos', { cause })
+      throw new InvalidAddressError(`Invalid st1 address: ${(cause as Error).message}`, 'Check for typos', {
+        cause,
+      })
     }
     if (decoded.prefix !== STRATOS_ADDRESS_PREFIX) invalid(address, `prefix ${decoded.prefix}`)
     const bytes = bech32.fromWordsUnsafe(decoded.words)
-    if (!bytes || bytes.length !== 20) invalid(address, 'payload is not 20 bytes')
+    if (bytes?.length !== 20) invalid(address, 'payload is not 20 bytes')
     return Uint8Array.from(bytes)
   }
   return invalid(address, 'neither st1… nor 0x…')

@@ -25,7 +25,9 @@ export function publicKeyToAddressBytes(publicKey: Uint8Array): Uint8Array {
   try {
     uncompressed = secp256k1.Point.fromBytes(publicKey).toBytes(false)
   } catch (cause) {
-    throw new InvalidKeyError('Invalid secp256k1 public key', 'Pass 33 or 65 bytes of a point on the curve', { cause })
+    throw new InvalidKeyError('Invalid secp256k1 public key', 'Pass 33 or 65 bytes of a point on the curve', {
+      cause,
+    })
   }
   return keccak256(uncompressed.subarray(1)).slice(12)
 }
@@ -46,7 +48,10 @@ export function keyPairFromPrivateKey(privateKey: Uint8Array | string): KeyPair 
     throw new InvalidKeyError('Private key is not hex', 'Pass 32 bytes or 64 hex digits', { cause })
   }
   if (key.length !== 32 || !secp256k1.utils.isValidSecretKey(key)) {
-    throw new InvalidKeyError('Private key is not a valid secp256k1 scalar', 'Pass 32 bytes in the range 1..n-1')
+    throw new InvalidKeyError(
+      'Private key is not a valid secp256k1 scalar',
+      'Pass 32 bytes in the range 1..n-1',
+    )
   }
   const publicKey = secp256k1.getPublicKey(key, false)
   const addressBytes = publicKeyToAddressBytes(publicKey)
@@ -77,7 +82,10 @@ export function generateMnemonic(): string {
  * // 'st18yesadx3t8x3jjsygpqeqzh0j7xh2vh66945zx'
  * ```
  */
-export function keyPairFromMnemonic(mnemonic: string, options: { path?: string; passphrase?: string } = {}): KeyPair {
+export function keyPairFromMnemonic(
+  mnemonic: string,
+  options: { path?: string; passphrase?: string } = {},
+): KeyPair {
   const normalized = mnemonic.trim().split(/\s+/).join(' ')
   if (!validateMnemonic(normalized, wordlist)) {
     throw new InvalidKeyError('Invalid BIP-39 mnemonic', 'Check the words and their order (English wordlist)')
@@ -88,9 +96,14 @@ export function keyPairFromMnemonic(mnemonic: string, options: { path?: string; 
       options.path ?? STRATOS_HD_PATH,
     )
   } catch (cause) {
-    throw new InvalidKeyError(`Cannot derive path ${options.path}`, 'Use a BIP-32 path like m/44\'/606\'/0\'/0/0', { cause })
+    throw new InvalidKeyError(
+      `Cannot derive path ${options.path}`,
+      "Use a BIP-32 path like m/44'/606'/0'/0/0",
+      { cause },
+    )
   }
-  if (!child.privateKey) throw new InvalidKeyError('Derived key has no private key', 'Use a private derivation path')
+  if (!child.privateKey)
+    throw new InvalidKeyError('Derived key has no private key', 'Use a private derivation path')
   return keyPairFromPrivateKey(child.privateKey)
 }
 

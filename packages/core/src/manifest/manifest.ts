@@ -1,12 +1,17 @@
 import { BinaryReader, BinaryWriter } from '../encoding/binary.js'
 import { toHex } from '../encoding/bytes.js'
-import { InvalidArgumentError, InvalidManifestError, InvalidSignatureError, UnsupportedVersionError } from '../errors.js'
+import {
+  InvalidArgumentError,
+  InvalidManifestError,
+  InvalidSignatureError,
+  UnsupportedVersionError,
+} from '../errors.js'
 import { type FileHash, fileHashFromBytes, fileHashToBytes } from '../ids/file-hash.js'
 import { keccak256 } from '../ids/keccak.js'
 import { type SliceHash, sliceHashFromBytes, sliceHashToBytes } from '../ids/slice-hash.js'
 import { addressToBytes, type EvmAddress, toChecksumAddress } from '../keys/address.js'
-import { recoverAddress, type SignatureBytes, signatureToBytes, signDigest } from '../signatures/ecdsa.js'
 import { STRATOS_EDGE_DOMAIN } from '../signatures/domain.js'
+import { recoverAddress, type SignatureBytes, signatureToBytes, signDigest } from '../signatures/ecdsa.js'
 import { hashPersonalMessage } from '../signatures/personal-sign.js'
 import { hashTypedData, type TypedData } from '../signatures/typed-data.js'
 import { assertSliceSize, sliceCount, sliceRange } from '../slicing/slice-layout.js'
@@ -119,7 +124,8 @@ function checkConsistency(m: UnsignedManifest): void {
   }
   if (!Number.isSafeInteger(m.size) || m.size < 0) invalid(`size ${m.size}`)
   const expected = sliceCount(m.size, m.sliceSize)
-  if (m.slices.length !== expected) invalid(`${m.slices.length} slices listed, ${expected} expected for ${m.size} bytes`)
+  if (m.slices.length !== expected)
+    invalid(`${m.slices.length} slices listed, ${expected} expected for ${m.size} bytes`)
   m.slices.forEach((s, i) => {
     const { start, end } = sliceRange(i + 1, m.size, m.sliceSize)
     if (s.number !== i + 1) invalid(`slice ${i + 1} is numbered ${s.number}`)
@@ -171,7 +177,12 @@ export function manifestTypedData(m: UnsignedManifest): TypedData {
       ],
     },
     primaryType: 'Manifest',
-    message: { fileHash: m.fileHash, size: m.size, createdAt: m.createdAt, manifestDigest: toHex(manifestDigest(m)) },
+    message: {
+      fileHash: m.fileHash,
+      size: m.size,
+      createdAt: m.createdAt,
+      manifestDigest: toHex(manifestDigest(m)),
+    },
   }
 }
 
@@ -181,7 +192,9 @@ export function manifestPersonalMessage(m: UnsignedManifest): string {
 }
 
 function signingDigest(m: UnsignedManifest, scheme: ManifestSignatureScheme): Uint8Array {
-  return scheme === 'eip712' ? hashTypedData(manifestTypedData(m)) : hashPersonalMessage(manifestPersonalMessage(m))
+  return scheme === 'eip712'
+    ? hashTypedData(manifestTypedData(m))
+    : hashPersonalMessage(manifestPersonalMessage(m))
 }
 
 /**
@@ -197,7 +210,11 @@ export function signManifest(
   privateKey: Uint8Array,
   scheme: ManifestSignatureScheme = 'eip712',
 ): Manifest {
-  const manifest = { ...m, signatureScheme: scheme, signature: signDigest(signingDigest(m, scheme), privateKey) }
+  const manifest = {
+    ...m,
+    signatureScheme: scheme,
+    signature: signDigest(signingDigest(m, scheme), privateKey),
+  }
   verifyManifest(manifest)
   return manifest
 }
@@ -269,7 +286,10 @@ export function decodeManifest(bytes: Uint8Array, options: DecodeManifestOptions
   if (!magic.every((b, i) => b === MAGIC[i])) r.fail('bad magic (not a Stratos Edge manifest)')
   const version = r.u8()
   if (version !== MANIFEST_VERSION) {
-    throw new UnsupportedVersionError(`Manifest version ${version} is not supported`, 'Upgrade @stratos-edge/core')
+    throw new UnsupportedVersionError(
+      `Manifest version ${version} is not supported`,
+      'Upgrade @stratos-edge/core',
+    )
   }
   const flags = r.u8()
   if (flags & ~7) r.fail('unknown flags')
@@ -296,7 +316,9 @@ export function decodeManifest(bytes: Uint8Array, options: DecodeManifestOptions
   const owner = toChecksumAddress(r.fixed(20))
   const createdAt = r.safeU64('createdAt')
   const schemeCode = r.u8()
-  const signatureScheme = (Object.keys(SCHEME_CODES) as ManifestSignatureScheme[]).find((k) => SCHEME_CODES[k] === schemeCode)
+  const signatureScheme = (Object.keys(SCHEME_CODES) as ManifestSignatureScheme[]).find(
+    (k) => SCHEME_CODES[k] === schemeCode,
+  )
   if (!signatureScheme) r.fail(`unknown signature scheme ${schemeCode}`)
   const signature = r.fixed(65)
   r.end()

@@ -21,7 +21,9 @@ export function signatureToBytes(signature: Uint8Array | string): SignatureBytes
   try {
     bytes = typeof signature === 'string' ? fromHex(signature) : signature
   } catch (cause) {
-    throw new InvalidSignatureError('Signature is not hex', 'Pass the 65-byte signature a wallet returned', { cause })
+    throw new InvalidSignatureError('Signature is not hex', 'Pass the 65-byte signature a wallet returned', {
+      cause,
+    })
   }
   if (bytes.length !== 65) {
     throw new InvalidSignatureError(`Signature has ${bytes.length} bytes, expected 65`, 'Pass r ‖ s ‖ v')
@@ -34,7 +36,8 @@ export function recoverAddress(digest: Uint8Array, signature: Uint8Array | strin
   const sig = signatureToBytes(signature)
   const v = sig[64] as number
   const recovery = v >= 27 ? v - 27 : v
-  if (recovery !== 0 && recovery !== 1) throw new InvalidSignatureError(`Bad recovery byte ${v}`, 'v must be 27 or 28')
+  if (recovery !== 0 && recovery !== 1)
+    throw new InvalidSignatureError(`Bad recovery byte ${v}`, 'v must be 27 or 28')
   try {
     const compact = concatBytes(Uint8Array.of(recovery), sig.subarray(0, 64))
     const sigObj = secp256k1.Signature.fromBytes(compact, 'recovered')
@@ -43,7 +46,11 @@ export function recoverAddress(digest: Uint8Array, signature: Uint8Array | strin
     const publicKey = secp256k1.recoverPublicKey(compact, digest, { prehash: false })
     return toChecksumAddress(publicKeyToAddressBytes(publicKey))
   } catch (cause) {
-    throw new InvalidSignatureError('Signature does not recover to a public key', 'The signature is corrupt', { cause })
+    throw new InvalidSignatureError(
+      'Signature does not recover to a public key',
+      'The signature is corrupt',
+      { cause },
+    )
   }
 }
 
@@ -51,7 +58,12 @@ export function recoverAddress(digest: Uint8Array, signature: Uint8Array | strin
  * Verifies that `signature` over `digest` was made by `expected` (`st1…` or `0x…`); throws
  * InvalidSignatureError naming both addresses otherwise.
  */
-export function assertSignedBy(digest: Uint8Array, signature: Uint8Array | string, expected: string, what: string): void {
+export function assertSignedBy(
+  digest: Uint8Array,
+  signature: Uint8Array | string,
+  expected: string,
+  what: string,
+): void {
   const signer = recoverAddress(digest, signature)
   if (signer !== toEvmAddress(expected)) {
     throw new InvalidSignatureError(

@@ -26,6 +26,9 @@ export function signPersonalMessage(message: string | Uint8Array, privateKey: Ui
 }
 
 /** The address that made a `personal_sign` signature; throws InvalidSignatureError when malformed. */
-export function recoverPersonalMessageSigner(message: string | Uint8Array, signature: Uint8Array | string): EvmAddress {
+export function recoverPersonalMessageSigner(
+  message: string | Uint8Array,
+  signature: Uint8Array | string,
+): EvmAddress {
   return recoverAddress(hashPersonalMessage(message), signature)
 }

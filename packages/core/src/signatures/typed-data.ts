@@ -101,16 +101,24 @@ function encodeValue(type: string, value: unknown, types: TypedDataTypes): Uint8
     const items = value as readonly unknown[]
     return keccak256(concatBytes(...items.map((item) => encodeValue(array[1] as string, item, types))))
   }
-  throw new InvalidArgumentError(`Unsupported EIP-712 type ${type}`, 'Use address, bool, string, bytes, bytesN, uintN, structs or arrays')
+  throw new InvalidArgumentError(
+    `Unsupported EIP-712 type ${type}`,
+    'Use address, bool, string, bytes, bytesN, uintN, structs or arrays',
+  )
 }
 
 /** `hashStruct` of EIP-712. */
-export function hashStruct(primary: string, message: Readonly<Record<string, unknown>>, types: TypedDataTypes): Uint8Array {
+export function hashStruct(
+  primary: string,
+  message: Readonly<Record<string, unknown>>,
+  types: TypedDataTypes,
+): Uint8Array {
   const fields = types[primary]
   if (!fields) throw new InvalidArgumentError(`Unknown EIP-712 type ${primary}`)
   const parts = [keccak256(utf8(encodeType(primary, types)))]
   for (const field of fields) {
-    if (message[field.name] === undefined) throw new InvalidArgumentError(`Missing field ${primary}.${field.name}`)
+    if (message[field.name] === undefined)
+      throw new InvalidArgumentError(`Missing field ${primary}.${field.name}`)
     parts.push(encodeValue(field.type, message[field.name], types))
   }
   return keccak256(concatBytes(...parts))
@@ -127,7 +135,11 @@ export function hashDomain(domain: TypedDataDomain): Uint8Array {
  */
 export function hashTypedData(data: TypedData): Uint8Array {
   return keccak256(
-    concatBytes(Uint8Array.of(0x19, 0x01), hashDomain(data.domain), hashStruct(data.primaryType, data.message, data.types)),
+    concatBytes(
+      Uint8Array.of(0x19, 0x01),
+      hashDomain(data.domain),
+      hashStruct(data.primaryType, data.message, data.types),
+    ),
   )
 }
 
@@ -155,7 +167,8 @@ export function toEip1193TypedData(data: TypedData): string {
     },
     (_key, value) => {
       if (typeof value === 'bigint') return value.toString()
-      if (value instanceof Uint8Array) return `0x${[...value].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+      if (value instanceof Uint8Array)
+        return `0x${[...value].map((b) => b.toString(16).padStart(2, '0')).join('')}`
       return value
     },
   )

@@ -1,7 +1,12 @@
 import { SlicingError } from '../errors.js'
 
 /** Anything the slicer can read: a Blob/File, a byte stream, or an (async) iterable of chunks. */
-export type SliceInput = Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array
+export type SliceInput =
+  | Blob
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | Iterable<Uint8Array>
+  | Uint8Array
 
 /** Reads a Blob in bounded chunks so memory stays flat whatever the Blob's size. */
 async function* readBlob(blob: Blob, chunkSize: number): AsyncGenerator<Uint8Array> {
@@ -24,10 +29,21 @@ async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<U
 }
 
 /** Normalises any {@link SliceInput} to an async iterable of byte chunks. */
-export function toChunks(input: SliceInput, blobChunkSize = 1024 * 1024): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+export function toChunks(
+  input: SliceInput,
+  blobChunkSize = 1024 * 1024,
+): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
   if (input instanceof Uint8Array) return [input]
   if (typeof Blob !== 'undefined' && input instanceof Blob) return readBlob(input, blobChunkSize)
   if (typeof ReadableStream !== 'undefined' && input instanceof ReadableStream) return readStream(input)
-  if (input && (Symbol.asyncIterator in input || Symbol.iterator in input)) return input as AsyncIterable<Uint8Array>
-  throw new SlicingError('Unsupported slicer input', 'Pass a Blob/File, a ReadableStream, or an (async) iterable of Uint8Array')
+  if (
+    typeof input === 'object' &&
+    input !== null &&
+    (Symbol.asyncIterator in input || Symbol.iterator in input)
+  )
+    return input as AsyncIterable<Uint8Array>
+  throw new SlicingError(
+    'Unsupported slicer input',
+    'Pass a Blob/File, a ReadableStream, or an (async) iterable of Uint8Array',
+  )
 }

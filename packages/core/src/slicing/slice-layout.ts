@@ -46,7 +46,11 @@ export function sliceCount(fileSize: number, sliceSize: number): number {
  * sliceRange(3, 10 * 1024 * 1024, 4 * 1024 * 1024) // { start: 8388608, end: 10485760 }
  * ```
  */
-export function sliceRange(number: number, fileSize: number, sliceSize: number): { start: number; end: number } {
+export function sliceRange(
+  number: number,
+  fileSize: number,
+  sliceSize: number,
+): { start: number; end: number } {
   if (!Number.isSafeInteger(number) || number < 1 || number > sliceCount(fileSize, sliceSize)) {
     throw new InvalidArgumentError(`Slice ${number} does not exist in a file of ${fileSize} bytes`)
   }

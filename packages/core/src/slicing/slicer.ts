@@ -2,7 +2,7 @@ import { AbortedError, SlicingError } from '../errors.js'
 import { type FileHash, type FileHashOptions, fileHashFromDigest } from '../ids/file-hash.js'
 import { createKeccakStream } from '../ids/keccak.js'
 import { type SliceHash, sliceHashFromInnerDigest, sliceNumberPrefix } from '../ids/slice-hash.js'
-import { toChunks, type SliceInput } from './input.js'
+import { type SliceInput, toChunks } from './input.js'
 import { assertSliceSize, DEFAULT_SLICE_SIZE } from './slice-layout.js'
 
 /** One slice's bytes as the slicer cuts them, before the file hash (and so the slice hash) is known. */
@@ -53,7 +53,8 @@ export interface SliceFileCallbackOptions extends SliceFileOptions {
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortedError('Slicing was aborted', 'Start the upload again', { cause: signal.reason })
+  if (signal?.aborted)
+    throw new AbortedError('Slicing was aborted', 'Start the upload again', { cause: signal.reason })
 }
 
 /**
@@ -141,7 +142,10 @@ export async function* slicePieces(
  * const { fileHash, slices } = await sliceFile(file, { onSlice: async (p) => pending.set(p.number, p.data) })
  * ```
  */
-export async function sliceFile(input: SliceInput, options: SliceFileCallbackOptions = {}): Promise<SlicedFile> {
+export async function sliceFile(
+  input: SliceInput,
+  options: SliceFileCallbackOptions = {},
+): Promise<SlicedFile> {
   const gen = slicePieces(input, options)
   for (;;) {
     const step = await gen.next()

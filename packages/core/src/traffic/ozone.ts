@@ -79,7 +79,11 @@ export interface RewardSplit {
 }
 
 /** Stratos' first-phase split: resource nodes 60%, meta nodes 20%, the chain (validators) 20%. */
-export const FIRST_PHASE_SPLIT: RewardSplit = Object.freeze({ resourceNodeBp: 6000, metaNodeBp: 2000, blockchainBp: 2000 })
+export const FIRST_PHASE_SPLIT: RewardSplit = Object.freeze({
+  resourceNodeBp: 6000,
+  metaNodeBp: 2000,
+  blockchainBp: 2000,
+})
 
 /** Splits a reward into its three pools, each truncated. */
 export function splitTrafficReward(
@@ -90,7 +94,11 @@ export function splitTrafficReward(
     throw new InvalidArgumentError('Reward split must add up to 10000 basis points')
   }
   const part = (bp: number) => (reward * BigInt(bp)) / 10_000n
-  return { resourceNodes: part(split.resourceNodeBp), metaNodes: part(split.metaNodeBp), blockchain: part(split.blockchainBp) }
+  return {
+    resourceNodes: part(split.resourceNodeBp),
+    metaNodes: part(split.metaNodeBp),
+    blockchain: part(split.blockchainBp),
+  }
 }
 
 /**
@@ -109,5 +117,7 @@ export function shareByVolume<T extends { account: string; bytes: bigint }>(
   nonNegative('pool', pool)
   const total = volumes.reduce((sum, v) => sum + v.bytes, 0n)
   if (total === 0n) return []
-  return volumes.filter((v) => v.bytes > 0n).map((v) => ({ account: v.account, amount: (pool * v.bytes) / total }))
+  return volumes
+    .filter((v) => v.bytes > 0n)
+    .map((v) => ({ account: v.account, amount: (pool * v.bytes) / total }))
 }

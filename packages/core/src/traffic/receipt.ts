@@ -3,8 +3,8 @@ import { fromHex, toHex } from '../encoding/bytes.js'
 import { InvalidReceiptError, UnsupportedVersionError } from '../errors.js'
 import { type SliceHash, sliceHashFromBytes, sliceHashToBytes } from '../ids/slice-hash.js'
 import { addressToBytes, type EvmAddress, toChecksumAddress, toEvmAddress } from '../keys/address.js'
-import { recoverAddress, type SignatureBytes, signDigest } from '../signatures/ecdsa.js'
 import { STRATOS_EDGE_DOMAIN } from '../signatures/domain.js'
+import { recoverAddress, type SignatureBytes, signDigest } from '../signatures/ecdsa.js'
 import { hashTypedData, type TypedData } from '../signatures/typed-data.js'
 
 const RECEIPT_MAGIC = Uint8Array.from([0x53, 0x45, 0x52, 0x43]) // "SERC"
@@ -62,15 +62,23 @@ export function signReceipt(
   downloader: { privateKey: Uint8Array; evmAddress: EvmAddress },
 ): TrafficReceipt {
   const f: ReceiptFields = { ...fields, provider: toEvmAddress(fields.provider) }
-  if (!Number.isSafeInteger(f.bytes) || f.bytes <= 0) throw new InvalidReceiptError(`Receipt bytes ${f.bytes} invalid`)
-  return { ...f, downloader: downloader.evmAddress, signature: signDigest(hashTypedData(receiptTypedData(f)), downloader.privateKey) }
+  if (!Number.isSafeInteger(f.bytes) || f.bytes <= 0)
+    throw new InvalidReceiptError(`Receipt bytes ${f.bytes} invalid`)
+  return {
+    ...f,
+    downloader: downloader.evmAddress,
+    signature: signDigest(hashTypedData(receiptTypedData(f)), downloader.privateKey),
+  }
 }
 
 /** Checks the downloader's signature; throws InvalidReceiptError / InvalidSignatureError. */
 export function verifyReceipt(r: TrafficReceipt): void {
   const signer = recoverAddress(hashTypedData(receiptTypedData(r)), r.signature)
   if (signer !== r.downloader) {
-    throw new InvalidReceiptError(`Receipt is signed by ${signer}, not by its downloader ${r.downloader}`, 'Drop this receipt')
+    throw new InvalidReceiptError(
+      `Receipt is signed by ${signer}, not by its downloader ${r.downloader}`,
+      'Drop this receipt',
+    )
   }
 }
 
@@ -96,7 +104,8 @@ export function decodeReceipt(bytes: Uint8Array): TrafficReceipt {
   if (bytes.length !== RECEIPT_BYTES) r.fail(`expected ${RECEIPT_BYTES} bytes, got ${bytes.length}`)
   if (!r.fixed(4).every((b, i) => b === RECEIPT_MAGIC[i])) r.fail('bad magic (not a receipt)')
   const version = r.u8()
-  if (version !== RECEIPT_VERSION) throw new UnsupportedVersionError(`Receipt version ${version} is not supported`)
+  if (version !== RECEIPT_VERSION)
+    throw new UnsupportedVersionError(`Receipt version ${version} is not supported`)
   const epoch = r.safeU64('epoch')
   const provider = toChecksumAddress(r.fixed(20))
   let sliceHash: SliceHash

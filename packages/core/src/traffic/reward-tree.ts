@@ -88,7 +88,8 @@ export function buildRewardTree(init: RewardTreeInit): RewardTree {
   const seen = new Set<string>()
   const leaves = init.rewards.map((r) => {
     const account = toChecksumAddress(addressToBytes(r.account))
-    if (seen.has(account)) throw new RewardTreeError(`Account ${account} appears twice`, 'Sum its rewards into one leaf')
+    if (seen.has(account))
+      throw new RewardTreeError(`Account ${account} appears twice`, 'Sum its rewards into one leaf')
     seen.add(account)
     const hash = rewardLeafHash(init.epoch, account, r.amount)
     return { account, amount: r.amount, hashBytes: hash, hash: toHex(hash) }
@@ -108,7 +109,8 @@ export function buildRewardTree(init: RewardTreeInit): RewardTree {
 
   const proofAt = (index: number): `0x${string}`[] => {
     const proof: `0x${string}`[] = []
-    for (let i = index; i > 0; i = Math.floor((i - 1) / 2)) proof.push(toHex(tree[i % 2 === 0 ? i - 1 : i + 1]!))
+    for (let i = index; i > 0; i = Math.floor((i - 1) / 2))
+      proof.push(toHex(tree[i % 2 === 0 ? i - 1 : i + 1]!))
     return proof
   }
 

@@ -3,8 +3,8 @@ import { fromHex, toHex } from '../encoding/bytes.js'
 import { InvalidTicketError, UnsupportedVersionError } from '../errors.js'
 import { type FileHash, fileHashFromBytes, fileHashToBytes } from '../ids/file-hash.js'
 import { addressToBytes, type EvmAddress, toChecksumAddress, toEvmAddress } from '../keys/address.js'
-import { recoverAddress, type SignatureBytes, signDigest } from '../signatures/ecdsa.js'
 import { STRATOS_EDGE_DOMAIN } from '../signatures/domain.js'
+import { recoverAddress, type SignatureBytes, signDigest } from '../signatures/ecdsa.js'
 import { hashTypedData, type TypedData } from '../signatures/typed-data.js'
 
 /** What a ticket allows. */
@@ -74,7 +74,10 @@ export interface IssueTicketInit {
  * const t = issueTicket({ kind: 'download', owner, holder, fileHash, bytesAllowed: 1n << 24n, expiresAt: now + 3600 }, meta)
  * ```
  */
-export function issueTicket(init: IssueTicketInit, issuer: { privateKey: Uint8Array; evmAddress: EvmAddress }): Ticket {
+export function issueTicket(
+  init: IssueTicketInit,
+  issuer: { privateKey: Uint8Array; evmAddress: EvmAddress },
+): Ticket {
   const id = init.id ?? toHex(crypto.getRandomValues(new Uint8Array(32)))
   const fields: TicketFields = {
     id,
@@ -85,7 +88,11 @@ export function issueTicket(init: IssueTicketInit, issuer: { privateKey: Uint8Ar
     bytesAllowed: init.bytesAllowed,
     expiresAt: init.expiresAt,
   }
-  return { ...fields, issuer: issuer.evmAddress, signature: signDigest(hashTypedData(ticketTypedData(fields)), issuer.privateKey) }
+  return {
+    ...fields,
+    issuer: issuer.evmAddress,
+    signature: signDigest(hashTypedData(ticketTypedData(fields)), issuer.privateKey),
+  }
 }
 
 /** Checks of {@link verifyTicket}. */
@@ -102,14 +109,23 @@ export interface VerifyTicketOptions {
 /** Throws InvalidTicketError or InvalidSignatureError unless the ticket is valid now for this use. */
 export function verifyTicket(t: Ticket, options: VerifyTicketOptions): void {
   const signer = recoverAddress(hashTypedData(ticketTypedData(t)), t.signature)
-  if (signer !== t.issuer) throw new InvalidTicketError(`Ticket ${t.id} is signed by ${signer}, not its issuer ${t.issuer}`)
+  if (signer !== t.issuer)
+    throw new InvalidTicketError(`Ticket ${t.id} is signed by ${signer}, not its issuer ${t.issuer}`)
   if (!options.issuers.some((i) => toEvmAddress(i) === signer)) {
-    throw new InvalidTicketError(`Ticket ${t.id} was issued by ${signer}, not a known meta service`, 'Ask a known meta service for a ticket')
+    throw new InvalidTicketError(
+      `Ticket ${t.id} was issued by ${signer}, not a known meta service`,
+      'Ask a known meta service for a ticket',
+    )
   }
-  if (t.expiresAt <= options.now) throw new InvalidTicketError(`Ticket ${t.id} expired`, 'Ask the meta service for a new ticket')
-  if (options.kind && t.kind !== options.kind) throw new InvalidTicketError(`Ticket ${t.id} is for ${t.kind}, not ${options.kind}`)
+  if (t.expiresAt <= options.now)
+    throw new InvalidTicketError(`Ticket ${t.id} expired`, 'Ask the meta service for a new ticket')
+  if (options.kind && t.kind !== options.kind)
+    throw new InvalidTicketError(`Ticket ${t.id} is for ${t.kind}, not ${options.kind}`)
   if (options.bytesUsed !== undefined && options.bytesUsed > t.bytesAllowed) {
-    throw new InvalidTicketError(`Ticket ${t.id} allows ${t.bytesAllowed} bytes, ${options.bytesUsed} used`, 'Buy more ozone')
+    throw new InvalidTicketError(
+      `Ticket ${t.id} allows ${t.bytesAllowed} bytes, ${options.bytesUsed} used`,
+      'Buy more ozone',
+    )
   }
 }
 
@@ -135,7 +151,8 @@ export function decodeTicket(bytes: Uint8Array): Ticket {
   const r: BinaryReader = new BinaryReader(bytes, 'ticket')
   if (!r.fixed(4).every((b, i) => b === TICKET_MAGIC[i])) r.fail('bad magic (not a ticket)')
   const version = r.u8()
-  if (version !== TICKET_VERSION) throw new UnsupportedVersionError(`Ticket version ${version} is not supported`)
+  if (version !== TICKET_VERSION)
+    throw new UnsupportedVersionError(`Ticket version ${version} is not supported`)
   const id = toHex(r.fixed(32))
   const kindCode = r.u8()
   const kind = (Object.keys(KIND_CODES) as TicketKind[]).find((k) => KIND_CODES[k] === kindCode)

@@ -90,8 +90,14 @@ export function buildVolumeReport(
     }
     const used = (usedPerTicket.get(ticket.id) ?? 0n) + BigInt(receipt.bytes)
     try {
-      verifyTicket(ticket, { issuers: options.issuers, now: options.ticketTime, kind: 'download', bytesUsed: used })
-      if (toEvmAddress(ticket.holder) !== receipt.downloader) throw new Error('ticket is held by another account')
+      verifyTicket(ticket, {
+        issuers: options.issuers,
+        now: options.ticketTime,
+        kind: 'download',
+        bytesUsed: used,
+      })
+      if (toEvmAddress(ticket.holder) !== receipt.downloader)
+        throw new Error('ticket is held by another account')
     } catch (err) {
       reject((err as Error).message)
       continue
@@ -112,7 +118,11 @@ export function buildVolumeReport(
 
 /** Deterministic binary encoding of a report. */
 export function encodeVolumeReport(report: VolumeReport): Uint8Array {
-  const w = new BinaryWriter().fixed(REPORT_MAGIC).u8(REPORT_VERSION).u64(report.epoch).varint(report.entries.length)
+  const w = new BinaryWriter()
+    .fixed(REPORT_MAGIC)
+    .u8(REPORT_VERSION)
+    .u64(report.epoch)
+    .varint(report.entries.length)
   for (const e of report.entries) w.fixed(addressToBytes(e.provider)).u64(e.bytes).u32(e.receipts)
   return w.finish()
 }
@@ -122,7 +132,8 @@ export function decodeVolumeReport(bytes: Uint8Array): VolumeReport {
   const r: BinaryReader = new BinaryReader(bytes, 'volume report')
   if (!r.fixed(4).every((b, i) => b === REPORT_MAGIC[i])) r.fail('bad magic (not a volume report)')
   const version = r.u8()
-  if (version !== REPORT_VERSION) throw new UnsupportedVersionError(`Volume report version ${version} is not supported`)
+  if (version !== REPORT_VERSION)
+    throw new UnsupportedVersionError(`Volume report version ${version} is not supported`)
   const epoch = r.safeU64('epoch')
   const count = r.varint('entry count', MAX_REPORT_ENTRIES)
   if (count * 32 > r.remaining) r.fail(`entry count ${count} exceeds the data`)

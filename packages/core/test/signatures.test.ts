@@ -1,0 +1,195 @@
+// Owner signatures must be what an ordinary Ethereum wallet produces: checked against ethers v6.
+import { TypedDataEncoder, verifyMessage, verifyTypedData, Wallet } from 'ethers'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  attachManifestSignature,
+  createManifest,
+  decodeManifest,
+  encodeManifest,
+  hashTypedData,
+  issueTicket,
+  keyPairFromPrivateKey,
+  manifestPersonalMessage,
+  manifestTypedData,
+  recoverPersonalMessageSigner,
+  recoverTypedDataSigner,
+  signManifest,
+  signPersonalMessage,
+  signTypedData,
+  sliceFile,
+  type TypedData,
+  ticketTypedData,
+  toEip1193TypedData,
+  toHex,
+  verifyManifest,
+  verifyTicket,
+} from '../src/index.js'
+
+const keys = keyPairFromPrivateKey(`0x${'42'.repeat(32)}`)
+const wallet = new Wallet(toHex(keys.privateKey))
+const other = keyPairFromPrivateKey(`0x${'43'.repeat(32)}`)
+
+describe('EIP-191 personal_sign', () => {
+  it('ethers verifyMessage recovers our signer, and we recover ethers signatures', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), async (message) => {
+        expect(verifyMessage(message, toHex(signPersonalMessage(message, keys.privateKey)))).toBe(
+          keys.evmAddress,
+        )
+        expect(recoverPersonalMessageSigner(message, await wallet.signMessage(message))).toBe(keys.evmAddress)
+      }),
+      { numRuns: 20 },
+    )
+  })
+})
+
+describe('EIP-712 typed data', () => {
+  const data: TypedData = {
+    domain: {
+      name: 'Test',
+      version: '1',
+      chainId: 80002,
+      verifyingContract: '0x000000000000000000000000000000000000dEaD',
+    },
+    types: {
+      Person: [
+        { name: 'name', type: 'string' },
+        { name: 'wallet', type: 'address' },
+      ],
+      Mail: [
+        { name: 'from', type: 'Person' },
+        { name: 'to', type: 'Person' },
+        { name: 'contents', type: 'string' },
+        { name: 'amount', type: 'uint256' },
+        { name: 'tag', type: 'bytes32' },
+        { name: 'ids', type: 'uint64[]' },
+      ],
+    },
+    primaryType: 'Mail',
+    message: {
+      from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
+      to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
+      contents: 'Hello, Bob!',
+      amount: 10n ** 20n,
+      tag: `0x${'ab'.repeat(32)}`,
+      ids: [1n, 2n, 3n],
+    },
+  }
+
+  it('hash equals ethers TypedDataEncoder, with nested structs and arrays', () => {
+    expect(toHex(hashTypedData(data))).toBe(
+      TypedDataEncoder.hash(data.domain, data.types as never, data.message),
+    )
+  })
+
+  it('ethers verifyTypedData recovers our signer, and we recover ethers signatures', async () => {
+    expect(
+      verifyTypedData(
+        data.domain,
+        data.types as never,
+        data.message,
+        toHex(signTypedData(data, keys.privateKey)),
+      ),
+    ).toBe(keys.evmAddress)
+    const sig = await wallet.signTypedData(data.domain, data.types as never, data.message)
+    expect(recoverTypedDataSigner(data, sig)).toBe(keys.evmAddress)
+  })
+
+  it('the eth_signTypedData_v4 payload carries the domain type and decimal bigints', () => {
+    const payload = JSON.parse(toEip1193TypedData(data))
+    expect(payload.types.EIP712Domain.map((f: { name: string }) => f.name)).toEqual([
+      'name',
+      'version',
+      'chainId',
+      'verifyingContract',
+    ])
+    expect(payload.message.amount).toBe('100000000000000000000')
+  })
+})
+
+describe('manifest ownership', () => {
+  async function unsigned() {
+    const sliced = await sliceFile(new TextEncoder().encode('hello stratos'))
+    return createManifest({
+      sliced,
+      owner: keys.address,
+      name: 'hello.txt',
+      mimeType: 'text/plain',
+      createdAt: 1,
+    })
+  }
+
+  it('a wallet signs the typed data with ethers and the manifest verifies', async () => {
+    const m = await unsigned()
+    const td = manifestTypedData(m)
+    const sig = await wallet.signTypedData(td.domain, td.types as never, td.message)
+    const manifest = attachManifestSignature(m, sig, 'eip712')
+    expect(decodeManifest(encodeManifest(manifest)).owner).toBe(keys.evmAddress)
+  })
+
+  it('a wallet signs with personal_sign and the manifest verifies', async () => {
+    const m = await unsigned()
+    const sig = await wallet.signMessage(manifestPersonalMessage(m))
+    expect(() => attachManifestSignature(m, sig, 'personal_sign')).not.toThrow()
+  })
+
+  it('a signature by anyone but the owner is rejected with InvalidSignatureError', async () => {
+    const m = await unsigned()
+    const forged = signManifest({ ...m, owner: other.evmAddress }, other.privateKey)
+    expect(() => verifyManifest({ ...forged, owner: keys.evmAddress })).toThrow(
+      expect.objectContaining({ name: 'InvalidSignatureError' }),
+    )
+    expect(() => attachManifestSignature(m, '0x1234', 'eip712')).toThrow(
+      expect.objectContaining({ name: 'InvalidSignatureError' }),
+    )
+  })
+
+  it('changing any field after signing breaks the signature', async () => {
+    const signed = signManifest(await unsigned(), keys.privateKey)
+    expect(() => verifyManifest({ ...signed, name: 'other.txt' })).toThrow(
+      expect.objectContaining({ name: 'InvalidSignatureError' }),
+    )
+    expect(() => verifyManifest({ ...signed, createdAt: 2 })).toThrow(
+      expect.objectContaining({ name: 'InvalidSignatureError' }),
+    )
+  })
+})
+
+describe('tickets', () => {
+  const fileHash = 'v05j1m52c3o7rd6if0b6u23dcoaajjs77tlmkdco' as never
+  const init = {
+    kind: 'download' as const,
+    owner: keys.address,
+    holder: other.address,
+    fileHash,
+    bytesAllowed: 1000n,
+    expiresAt: 100,
+  }
+
+  it('are EIP-712 records ethers verifies', () => {
+    const t = issueTicket(init, keys)
+    const td = ticketTypedData(t)
+    expect(verifyTypedData(td.domain, td.types as never, td.message, toHex(t.signature))).toBe(
+      keys.evmAddress,
+    )
+  })
+
+  it('expired, wrong kind, over allowance and unknown issuer are rejected', () => {
+    const t = issueTicket(init, keys)
+    expect(() =>
+      verifyTicket(t, { issuers: [keys.address], now: 50, kind: 'download', bytesUsed: 1000n }),
+    ).not.toThrow()
+    const bad = [
+      { issuers: [keys.address], now: 100 },
+      { issuers: [keys.address], now: 50, kind: 'upload' as const },
+      { issuers: [keys.address], now: 50, bytesUsed: 1001n },
+      { issuers: [other.address], now: 50 },
+    ]
+    for (const options of bad)
+      expect(() => verifyTicket(t, options)).toThrow(expect.objectContaining({ name: 'InvalidTicketError' }))
+    expect(() =>
+      verifyTicket({ ...t, bytesAllowed: 10n ** 9n }, { issuers: [keys.address], now: 50 }),
+    ).toThrow(expect.objectContaining({ name: 'InvalidTicketError' }))
+  })
+})

@@ -1,0 +1,133 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  computeFileHash,
+  computeSliceHash,
+  hashFile,
+  MIN_SLICE_SIZE,
+  type SlicePiece,
+  sliceFile,
+  slicePieces,
+} from '../src/index.js'
+import { referenceFileHash, referenceSliceHash } from './reference-sds.js'
+
+function pseudoRandomBytes(length: number, seed: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(length)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = x & 0xff
+  }
+  return out
+}
+
+function* chunked(data: Uint8Array, sizes: number[]): Generator<Uint8Array> {
+  let at = 0
+  let i = 0
+  while (at < data.length) {
+    const n = Math.max(1, sizes[i++ % sizes.length] as number)
+    yield data.subarray(at, at + n)
+    at += n
+  }
+}
+
+describe('slicer', () => {
+  it('multi-slice file hash and slice hashes equal the independent stratos-sdk/sds reference', async () => {
+    const data = pseudoRandomBytes(10 * 1024 * 1024 + 12345, 7)
+    const sliceSize = 4 * 1024 * 1024
+    const pieces: SlicePiece[] = []
+    const sliced = await sliceFile(new Blob([data]), { sliceSize, onSlice: (p) => void pieces.push(p) })
+    expect(sliced.fileHash).toBe(referenceFileHash(data))
+    expect(sliced.size).toBe(data.length)
+    expect(sliced.slices).toHaveLength(3)
+    for (const s of sliced.slices) {
+      const bytes = data.subarray(s.offset, s.offset + s.size)
+      expect(s.hash).toBe(referenceSliceHash(s.number, bytes, referenceFileHash(data)))
+      expect(Buffer.from(pieces[s.number - 1]?.data ?? []).equals(bytes)).toBe(true)
+    }
+    expect(sliced.slices.map((s) => s.size)).toEqual([sliceSize, sliceSize, data.length - 2 * sliceSize])
+  })
+
+  it('any chunking of any input gives the same ids as hashing in memory', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 3 * MIN_SLICE_SIZE + 100 }),
+        fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 5 }),
+        fc.integer(),
+        async (length, sizes, seed) => {
+          const data = pseudoRandomBytes(length, seed)
+          const sliced = await sliceFile(chunked(data, sizes), { sliceSize: MIN_SLICE_SIZE })
+          expect(sliced.fileHash).toBe(computeFileHash(data))
+          for (const s of sliced.slices) {
+            expect(s.hash).toBe(
+              computeSliceHash(s.number, data.subarray(s.offset, s.offset + s.size), sliced.fileHash),
+            )
+          }
+          expect((await hashFile(chunked(data, sizes))).fileHash).toBe(sliced.fileHash)
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
+  it('reads Blobs, ReadableStreams, async iterables and byte arrays alike', async () => {
+    const data = pseudoRandomBytes(100_000, 3)
+    const expected = computeFileHash(data)
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(data.subarray(0, 1000))
+        c.enqueue(data.subarray(1000))
+        c.close()
+      },
+    })
+    async function* gen() {
+      yield data
+    }
+    for (const input of [new Blob([data]), stream, gen(), data]) {
+      expect((await sliceFile(input, { sliceSize: MIN_SLICE_SIZE })).fileHash).toBe(expected)
+    }
+  })
+
+  it('an empty file is one empty slice, as SDS uploads it', async () => {
+    const sliced = await sliceFile(new Uint8Array())
+    expect(sliced.slices).toHaveLength(1)
+    expect(sliced.slices[0]?.size).toBe(0)
+    expect(sliced.fileHash).toBe('v05j1m555fu587j6jih6c1k0uheu1g2o8stakpm0')
+  })
+
+  it('waits for the consumer before reading on (backpressure)', async () => {
+    const data = pseudoRandomBytes(5 * MIN_SLICE_SIZE, 9)
+    let pulled = 0
+    async function* source() {
+      for (let i = 0; i < data.length; i += 1024) {
+        pulled += 1024
+        yield data.subarray(i, i + 1024)
+      }
+    }
+    const gen = slicePieces(source(), { sliceSize: MIN_SLICE_SIZE })
+    await gen.next()
+    // One slice was produced: the source was read no further than that slice.
+    expect(pulled).toBe(MIN_SLICE_SIZE)
+    await gen.return(undefined as never)
+  })
+
+  it('rejects a bad slice size and non-byte chunks with typed errors', async () => {
+    await expect(sliceFile(new Uint8Array(1), { sliceSize: 10 })).rejects.toHaveProperty(
+      'name',
+      'InvalidArgumentError',
+    )
+    await expect(sliceFile(['nope' as unknown as Uint8Array])).rejects.toHaveProperty('name', 'SlicingError')
+    await expect(sliceFile(42 as unknown as Uint8Array)).rejects.toHaveProperty('name', 'SlicingError')
+  })
+
+  it('stops with AbortedError when aborted', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    await expect(sliceFile(new Uint8Array(10), { signal: controller.signal })).rejects.toHaveProperty(
+      'name',
+      'AbortedError',
+    )
+  })
+})
