@@ -127,6 +127,12 @@ export class BinaryReader {
     return out
   }
 
+  /** Reads and checks a record's magic bytes. */
+  magic(expected: Uint8Array): void {
+    const got = this.fixed(expected.length)
+    if (!got.every((b, i) => b === expected[i])) this.fail(`bad magic (not a ${this.record})`)
+  }
+
   bytes(field: string, maxLength: number): Uint8Array {
     return this.fixed(this.varint(`${field} length`, maxLength))
   }

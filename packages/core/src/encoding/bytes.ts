@@ -51,6 +51,17 @@ export function uint64BE(value: number | bigint): Uint8Array {
   return out
 }
 
+/** 32-byte big-endian word of a non-negative integer, as the ABI and EIP-712 encode uint256. */
+export function uint256Word(value: bigint): Uint8Array {
+  const out = new Uint8Array(32)
+  let v = value
+  for (let i = 31; i >= 0 && v > 0n; i--) {
+    out[i] = Number(v & 0xffn)
+    v >>= 8n
+  }
+  return out
+}
+
 const utf8Encoder = new TextEncoder()
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true })
 

@@ -282,8 +282,7 @@ export function decodeManifest(bytes: Uint8Array, options: DecodeManifestOptions
   const r: BinaryReader = new BinaryReader(bytes, 'manifest')
   if (!(bytes instanceof Uint8Array)) r.fail('input is not bytes')
   if (bytes.length > (options.maxBytes ?? 64 * 1024 * 1024)) r.fail(`${bytes.length} bytes is over the limit`)
-  const magic = r.fixed(4)
-  if (!magic.every((b, i) => b === MAGIC[i])) r.fail('bad magic (not a Stratos Edge manifest)')
+  r.magic(MAGIC)
   const version = r.u8()
   if (version !== MANIFEST_VERSION) {
     throw new UnsupportedVersionError(

@@ -1,4 +1,4 @@
-import { concatBytes, fromHex, utf8 } from '../encoding/bytes.js'
+import { concatBytes, fromHex, uint256Word, utf8 } from '../encoding/bytes.js'
 import { InvalidArgumentError } from '../errors.js'
 import { keccak256 } from '../ids/keccak.js'
 import { addressToBytes, type EvmAddress } from '../keys/address.js'
@@ -60,21 +60,11 @@ export function encodeType(primary: string, types: TypedDataTypes): string {
     .join('')
 }
 
-function word(value: bigint): Uint8Array {
-  const out = new Uint8Array(32)
-  let v = value
-  for (let i = 31; i >= 0 && v > 0n; i--) {
-    out[i] = Number(v & 0xffn)
-    v >>= 8n
-  }
-  return out
-}
-
 function encodeValue(type: string, value: unknown, types: TypedDataTypes): Uint8Array {
   if (types[type]) return hashStruct(type, value as Record<string, unknown>, types)
   if (type === 'string') return keccak256(utf8(String(value)))
   if (type === 'bytes') return keccak256(typeof value === 'string' ? fromHex(value) : (value as Uint8Array))
-  if (type === 'bool') return word(value ? 1n : 0n)
+  if (type === 'bool') return uint256Word(value ? 1n : 0n)
   if (type === 'address') {
     const out = new Uint8Array(32)
     out.set(addressToBytes(String(value)), 12)
@@ -85,7 +75,7 @@ function encodeValue(type: string, value: unknown, types: TypedDataTypes): Uint8
     const bits = BigInt(uint[1] as string)
     const v = BigInt(value as bigint | number | string)
     if (v < 0n || v >= 1n << bits) throw new InvalidArgumentError(`${String(value)} does not fit ${type}`)
-    return word(v)
+    return uint256Word(v)
   }
   const fixed = /^bytes(\d+)$/.exec(type)
   if (fixed) {

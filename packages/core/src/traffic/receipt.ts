@@ -102,7 +102,7 @@ export function encodeReceipt(r: TrafficReceipt): Uint8Array {
 export function decodeReceipt(bytes: Uint8Array): TrafficReceipt {
   const r: BinaryReader = new BinaryReader(bytes, 'traffic receipt')
   if (bytes.length !== RECEIPT_BYTES) r.fail(`expected ${RECEIPT_BYTES} bytes, got ${bytes.length}`)
-  if (!r.fixed(4).every((b, i) => b === RECEIPT_MAGIC[i])) r.fail('bad magic (not a receipt)')
+  r.magic(RECEIPT_MAGIC)
   const version = r.u8()
   if (version !== RECEIPT_VERSION)
     throw new UnsupportedVersionError(`Receipt version ${version} is not supported`)

@@ -1,4 +1,4 @@
-import { concatBytes, fromHex, toHex } from '../encoding/bytes.js'
+import { concatBytes, fromHex, toHex, uint256Word } from '../encoding/bytes.js'
 import { RewardTreeError } from '../errors.js'
 import { keccak256 } from '../ids/keccak.js'
 import { addressToBytes, type EvmAddress, toChecksumAddress } from '../keys/address.js'
@@ -36,16 +36,6 @@ export interface RewardTree {
   }
 }
 
-function word(value: bigint): Uint8Array {
-  const out = new Uint8Array(32)
-  let v = value
-  for (let i = 31; i >= 0 && v > 0n; i--) {
-    out[i] = Number(v & 0xffn)
-    v >>= 8n
-  }
-  return out
-}
-
 /**
  * The leaf hash OpenZeppelin's StandardMerkleTree uses: keccak256(keccak256(abi.encode(epoch, account,
  * amount))). Double hashing keeps a leaf from being passed off as an inner node.
@@ -56,7 +46,7 @@ export function rewardLeafHash(epoch: number | bigint, account: string, amount: 
   if (amount < 0n || amount >= 1n << 256n) throw new RewardTreeError(`Amount ${amount} does not fit uint256`)
   const addressWord = new Uint8Array(32)
   addressWord.set(addressToBytes(account), 12)
-  return keccak256(keccak256(concatBytes(word(e), addressWord, word(amount))))
+  return keccak256(keccak256(concatBytes(uint256Word(e), addressWord, uint256Word(amount))))
 }
 
 function compare(a: Uint8Array, b: Uint8Array): number {

@@ -149,7 +149,7 @@ export function encodeTicket(t: Ticket): Uint8Array {
 /** Decodes a ticket (signature not checked: use {@link verifyTicket}); throws DecodeError on garbage. */
 export function decodeTicket(bytes: Uint8Array): Ticket {
   const r: BinaryReader = new BinaryReader(bytes, 'ticket')
-  if (!r.fixed(4).every((b, i) => b === TICKET_MAGIC[i])) r.fail('bad magic (not a ticket)')
+  r.magic(TICKET_MAGIC)
   const version = r.u8()
   if (version !== TICKET_VERSION)
     throw new UnsupportedVersionError(`Ticket version ${version} is not supported`)

@@ -130,7 +130,7 @@ export function encodeVolumeReport(report: VolumeReport): Uint8Array {
 /** Decodes a report; throws DecodeError on garbage, truncation, unsorted or duplicate providers. */
 export function decodeVolumeReport(bytes: Uint8Array): VolumeReport {
   const r: BinaryReader = new BinaryReader(bytes, 'volume report')
-  if (!r.fixed(4).every((b, i) => b === REPORT_MAGIC[i])) r.fail('bad magic (not a volume report)')
+  r.magic(REPORT_MAGIC)
   const version = r.u8()
   if (version !== REPORT_VERSION)
     throw new UnsupportedVersionError(`Volume report version ${version} is not supported`)
