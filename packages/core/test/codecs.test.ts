@@ -40,29 +40,25 @@ const TYPED_ERRORS = new Set([
   'InvalidAddressError',
 ])
 
-function expectTypedFailure(fn: () => unknown): void {
+/** Runs `fn`; an error it throws must be typed. Returns whether it threw. */
+function threwTyped(fn: () => unknown): boolean {
   try {
     fn()
+    return false
   } catch (err) {
-    expect(
-      TYPED_ERRORS.has((err as Error).name),
-      `untyped error: ${(err as Error).name}: ${(err as Error).message}`,
-    ).toBe(true)
-    return
+    const { name, message } = err as Error
+    expect(TYPED_ERRORS.has(name), `untyped error: ${name}: ${message}`).toBe(true)
+    return true
   }
-  throw new Error('expected a typed error, got a result')
+}
+
+function expectTypedFailure(fn: () => unknown): void {
+  expect(threwTyped(fn), 'expected a typed error, got a result').toBe(true)
 }
 
 /** Decoding either succeeds or fails with a typed error; never anything else. */
 function expectDecodesOrTypedError(fn: () => unknown): void {
-  try {
-    fn()
-  } catch (err) {
-    expect(
-      TYPED_ERRORS.has((err as Error).name),
-      `untyped error: ${(err as Error).name}: ${(err as Error).message}`,
-    ).toBe(true)
-  }
+  threwTyped(fn)
 }
 
 const owner = keyPairFromPrivateKey(`0x${'11'.repeat(32)}`)
