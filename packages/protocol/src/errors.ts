@@ -1,0 +1,57 @@
+/**
+ * Typed errors of the wire protocols. Check `err.name` (it survives the worker boundary); malformed input
+ * also throws core's `DecodeError`.
+ */
+import { StratosEdgeError, type StratosEdgeErrorOptions } from '@stratos-edge/core'
+
+function defineError(name: string): typeof StratosEdgeError {
+  const cls = class extends StratosEdgeError {
+    static override readonly errorName = name
+    override name = name
+  }
+  Object.defineProperty(cls, 'name', { value: name })
+  return cls
+}
+
+/** A frame's declared length is over the limit of its protocol; the stream is closed. */
+export class FrameTooLargeError extends defineError('FrameTooLargeError') {}
+/** Received slice bytes do not hash to the expected slice hash; they were neither stored nor passed on. */
+export class SliceHashMismatchError extends defineError('SliceHashMismatchError') {}
+/** The provider does not hold the requested slice (or manifest). Ask another provider. */
+export class SliceNotFoundError extends defineError('SliceNotFoundError') {}
+/** The stream ended before a complete message arrived. */
+export class UnexpectedEndOfStreamError extends defineError('UnexpectedEndOfStreamError') {}
+/** A request or transfer took longer than its timeout. */
+export class ProtocolTimeoutError extends defineError('ProtocolTimeoutError') {}
+/** The store has no room for the slice within its disk budget. */
+export class StoreFullError extends defineError('StoreFullError') {}
+/** The remote does not implement the requested operation (e.g. a light node asked for placement). */
+export class UnsupportedOperationError extends defineError('UnsupportedOperationError') {}
+/** The remote reported an error this code has no more specific class for. `code` is the wire code. */
+export class RemoteProtocolError extends StratosEdgeError {
+  static override readonly errorName = 'RemoteProtocolError'
+  override name = 'RemoteProtocolError'
+  /** The wire error code the remote sent. */
+  readonly code: number
+
+  constructor(code: number, shortMessage: string, advice?: string, options?: StratosEdgeErrorOptions) {
+    super(shortMessage, advice, options)
+    this.code = code
+  }
+}
+
+/**
+ * A fetch stopped part way. `partial` holds the bytes received so far (from offset 0): pass it back as
+ * `partial` to {@link fetchSlice} (same or another provider) to resume instead of starting over.
+ */
+export class SliceFetchInterruptedError extends StratosEdgeError {
+  static override readonly errorName = 'SliceFetchInterruptedError'
+  override name = 'SliceFetchInterruptedError'
+  /** Bytes of the slice received so far, starting at offset 0. */
+  readonly partial: Uint8Array
+
+  constructor(shortMessage: string, partial: Uint8Array, options?: StratosEdgeErrorOptions) {
+    super(shortMessage, 'Call fetchSlice again with { partial } to resume from where it stopped', options)
+    this.partial = partial
+  }
+}

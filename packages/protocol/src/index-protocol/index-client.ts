@@ -1,0 +1,153 @@
+import type { FileHash, SliceHash } from '@stratos-edge/core'
+import { UnexpectedEndOfStreamError } from '../errors.js'
+import { FrameReader } from '../framing/frame-reader.js'
+import { encodeFrame } from '../framing/frame-writer.js'
+import { INDEX_PROTOCOL, MAX_HASHES_PER_MESSAGE, MAX_INDEX_FRAME_BYTES } from '../protocol-ids.js'
+import type { ClientOptions, DialComponents, DialTarget } from '../slices/slice-client.js'
+import { closeGracefully, withTimeout } from '../stream-utils.js'
+import { decodeErrorMessage, MSG_ERROR } from '../wire-errors.js'
+import {
+  type Announcement,
+  decodeIndexResponse,
+  encodeIndexRequest,
+  IndexOp,
+  type IndexRequest,
+  type IndexResponse,
+  type PlacementRequest,
+  type ProviderRecord,
+} from './index-messages.js'
+
+/** A client of one index peer (the meta service, or a light node for lookups). */
+export interface IndexClient {
+  /** Tells the index this node holds `hashes` (sent in batches of ≤ 4096). */
+  announce(
+    announcement: Omit<Announcement, 'hashes'> & { hashes?: SliceHash[] },
+    options?: ClientOptions,
+  ): Promise<void>
+  withdraw(hashes: SliceHash[], options?: ClientOptions): Promise<void>
+  /** Providers per slice hash, nearest first. */
+  lookup(
+    hashes: SliceHash[],
+    options?: ClientOptions & { limit?: number },
+  ): Promise<Map<SliceHash, ProviderRecord[]>>
+  /** Where to push a file's slices: `replicas` distinct peers, nearest first. */
+  place(
+    request: Omit<PlacementRequest, 'replicas' | 'exclude'> & { replicas?: number; exclude?: string[] },
+    options?: ClientOptions,
+  ): Promise<ProviderRecord[]>
+  /** Stores a signed manifest (core `encodeManifest` bytes); returns its file hash. */
+  putManifest(bytes: Uint8Array, options?: ClientOptions): Promise<FileHash>
+  /** The manifest bytes; throws SliceNotFoundError when the index has none. */
+  getManifest(fileHash: FileHash, options?: ClientOptions): Promise<Uint8Array>
+}
+
+/** Sends one index request on a new stream and returns the decoded response. */
+export async function indexRequest(
+  libp2p: DialComponents,
+  peer: DialTarget,
+  req: IndexRequest,
+  options: ClientOptions = {},
+): Promise<IndexResponse> {
+  const signal = withTimeout(options.signal, options.timeout ?? 15_000)
+  const stream = await libp2p.dialProtocol(peer, INDEX_PROTOCOL, {
+    signal,
+    runOnLimitedConnection: options.runOnLimitedConnection ?? true,
+  })
+  const reader = new FrameReader(stream, { maxFrameBytes: MAX_INDEX_FRAME_BYTES })
+  try {
+    stream.send(encodeFrame(encodeIndexRequest(req)))
+    const body = await reader.next({ signal })
+    if (body === null) throw new UnexpectedEndOfStreamError('Index peer closed without a reply', 'Retry')
+    if (body[0] === MSG_ERROR) throw decodeErrorMessage(body, 'Index peer')
+    const res = decodeIndexResponse(body, req.op)
+    reader.release()
+    void closeGracefully(stream, 2000)
+    return res
+  } catch (err) {
+    reader.release()
+    if (stream.status === 'open') stream.abort(err as Error)
+    throw err
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/**
+ * A client for the index protocol of `peer`.
+ *
+ * @example
+ * ```ts
+ * const index = createIndexClient(libp2p, metaPeerId)
+ * const [first, second] = await index.place({ fileHash, size: file.size, replicas: 2 })
+ * const providers = await index.lookup([sliceHash])
+ * ```
+ */
+export function createIndexClient(libp2p: DialComponents, peer: DialTarget): IndexClient {
+  return {
+    async announce(a, options) {
+      const hashes = a.hashes ?? []
+      const batches = hashes.length === 0 ? [[]] : chunks(hashes, MAX_HASHES_PER_MESSAGE)
+      let replace = a.replace
+      for (const batch of batches) {
+        await indexRequest(
+          libp2p,
+          peer,
+          { op: IndexOp.ANNOUNCE, announcement: { ...a, replace, hashes: batch } },
+          options,
+        )
+        replace = false
+      }
+    },
+    async withdraw(hashes, options) {
+      for (const batch of chunks(hashes, MAX_HASHES_PER_MESSAGE)) {
+        await indexRequest(libp2p, peer, { op: IndexOp.WITHDRAW, hashes: batch }, options)
+      }
+    },
+    async lookup(hashes, options = {}) {
+      const out = new Map<SliceHash, ProviderRecord[]>()
+      for (const batch of chunks(hashes, MAX_HASHES_PER_MESSAGE)) {
+        const res = await indexRequest(
+          libp2p,
+          peer,
+          { op: IndexOp.LOOKUP, hashes: batch, limit: options.limit ?? 16 },
+          options,
+        )
+        if (res.op === IndexOp.LOOKUP) for (const [h, p] of res.results) out.set(h, p)
+      }
+      return out
+    },
+    async place(request, options) {
+      const res = await indexRequest(
+        libp2p,
+        peer,
+        {
+          op: IndexOp.PLACE,
+          placement: {
+            fileHash: request.fileHash,
+            size: request.size,
+            replicas: request.replicas ?? 2,
+            exclude: request.exclude ?? [],
+          },
+        },
+        options,
+      )
+      return res.op === IndexOp.PLACE ? res.targets : []
+    },
+    async putManifest(bytes, options) {
+      const res = await indexRequest(libp2p, peer, { op: IndexOp.PUT_MANIFEST, manifest: bytes }, options)
+      if (res.op !== IndexOp.PUT_MANIFEST)
+        throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
+      return res.fileHash
+    },
+    async getManifest(fileHash, options) {
+      const res = await indexRequest(libp2p, peer, { op: IndexOp.GET_MANIFEST, fileHash }, options)
+      if (res.op !== IndexOp.GET_MANIFEST)
+        throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
+      return res.manifest
+    },
+  }
+}

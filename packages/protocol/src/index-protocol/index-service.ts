@@ -1,0 +1,152 @@
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { FileHash, SliceHash } from '@stratos-edge/core'
+import { SliceNotFoundError, UnexpectedEndOfStreamError, UnsupportedOperationError } from '../errors.js'
+import { FrameReader } from '../framing/frame-reader.js'
+import { encodeFrame } from '../framing/frame-writer.js'
+import { INDEX_PROTOCOL, MAX_INDEX_FRAME_BYTES } from '../protocol-ids.js'
+import { closeGracefully, closeWithError } from '../stream-utils.js'
+import {
+  type Announcement,
+  decodeIndexRequest,
+  encodeIndexResponse,
+  IndexOp,
+  type IndexResponse,
+  type PlacementRequest,
+  type ProviderRecord,
+} from './index-messages.js'
+
+/** Who is asking: the authenticated remote peer and the address it connected from. */
+export interface IndexRequestContext {
+  peer: PeerId
+  /** The connection's remote multiaddr, as text (for nearest-first ordering). */
+  remoteAddr: string
+}
+
+/**
+ * What answers index requests. The meta service implements all of it; a light node implements only
+ * `lookup` (for the slices it holds). A missing method answers `UnsupportedOperationError`.
+ */
+export interface IndexBackend {
+  announce?(announcement: Announcement, context: IndexRequestContext): Promise<void> | void
+  withdraw?(hashes: SliceHash[], context: IndexRequestContext): Promise<void> | void
+  /** Providers per slice hash, nearest to the requester first, at most `limit` each. */
+  lookup?(
+    hashes: SliceHash[],
+    limit: number,
+    context: IndexRequestContext,
+  ): Promise<Map<SliceHash, ProviderRecord[]>> | Map<SliceHash, ProviderRecord[]>
+  /** Distinct peers for `replicas` copies, nearest to the requester first. */
+  place?(
+    request: PlacementRequest,
+    context: IndexRequestContext,
+  ): Promise<ProviderRecord[]> | ProviderRecord[]
+  /** Verifies and stores a manifest; returns its file hash. */
+  putManifest?(bytes: Uint8Array, context: IndexRequestContext): Promise<FileHash> | FileHash
+  getManifest?(
+    fileHash: FileHash,
+    context: IndexRequestContext,
+  ): Promise<Uint8Array | undefined> | Uint8Array | undefined
+}
+
+/** Options of {@link registerIndexProtocol}. */
+export interface IndexServiceInit {
+  backend: IndexBackend
+  /** Inactivity timeout, ms (default 15 000). */
+  timeout?: number
+  maxInboundStreams?: number
+  /** Answer over relayed connections too (default true: index requests are small). */
+  runOnLimitedConnection?: boolean
+  onStreamError?(error: Error, context: { peer: PeerId }): void
+}
+
+function unsupported(what: string): never {
+  throw new UnsupportedOperationError(
+    `This node does not serve ${what}`,
+    'Ask a node that runs the meta service',
+  )
+}
+
+/**
+ * Creates the index stream handler (one request, one response per stream) over an {@link IndexBackend}.
+ *
+ * @example
+ * ```ts
+ * const handle = createIndexHandler({ backend: { lookup: (hashes) => myLookup(hashes) } })
+ * await libp2p.handle(INDEX_PROTOCOL, handle)
+ * ```
+ */
+export function createIndexHandler(
+  init: IndexServiceInit,
+): (stream: Stream, connection: Pick<Connection, 'remotePeer' | 'remoteAddr'>) => Promise<void> {
+  const timeout = init.timeout ?? 15_000
+  const b = init.backend
+  return async (stream, connection) => {
+    const context: IndexRequestContext = {
+      peer: connection.remotePeer,
+      remoteAddr: connection.remoteAddr.toString(),
+    }
+    const reader = new FrameReader(stream, { maxFrameBytes: MAX_INDEX_FRAME_BYTES })
+    try {
+      const body = await reader.next({ signal: AbortSignal.timeout(timeout) })
+      if (body === null) throw new UnexpectedEndOfStreamError('No request', 'Send one request per stream')
+      const req = decodeIndexRequest(body)
+      let res: IndexResponse
+      switch (req.op) {
+        case IndexOp.ANNOUNCE:
+          if (!b.announce) unsupported('announcements')
+          await b.announce(req.announcement, context)
+          res = { op: req.op }
+          break
+        case IndexOp.WITHDRAW:
+          if (!b.withdraw) unsupported('withdrawals')
+          await b.withdraw(req.hashes, context)
+          res = { op: req.op }
+          break
+        case IndexOp.LOOKUP:
+          if (!b.lookup) unsupported('lookups')
+          res = { op: req.op, results: await b.lookup(req.hashes, Math.max(1, req.limit), context) }
+          break
+        case IndexOp.PLACE:
+          if (!b.place) unsupported('placement')
+          res = { op: req.op, targets: await b.place(req.placement, context) }
+          break
+        case IndexOp.PUT_MANIFEST:
+          if (!b.putManifest) unsupported('manifests')
+          res = { op: req.op, fileHash: await b.putManifest(req.manifest, context) }
+          break
+        case IndexOp.GET_MANIFEST: {
+          if (!b.getManifest) unsupported('manifests')
+          const manifest = await b.getManifest(req.fileHash, context)
+          if (!manifest) throw new SliceNotFoundError(`No manifest for ${req.fileHash}`, 'Upload it first')
+          res = { op: req.op, manifest }
+          break
+        }
+      }
+      stream.send(encodeFrame(encodeIndexResponse(res)))
+      reader.release()
+      await closeGracefully(stream, timeout)
+    } catch (err) {
+      reader.release()
+      init.onStreamError?.(err as Error, { peer: connection.remotePeer })
+      await closeWithError(stream, err)
+    }
+  }
+}
+
+/**
+ * Registers the index protocol on a libp2p node.
+ *
+ * @example
+ * ```ts
+ * await registerIndexProtocol(libp2p, { backend: metaService })
+ * ```
+ */
+export async function registerIndexProtocol(
+  libp2p: Pick<Libp2p, 'handle'>,
+  init: IndexServiceInit,
+): Promise<void> {
+  await libp2p.handle(INDEX_PROTOCOL, createIndexHandler(init), {
+    maxInboundStreams: init.maxInboundStreams ?? 256,
+    runOnLimitedConnection: init.runOnLimitedConnection ?? true,
+  })
+}

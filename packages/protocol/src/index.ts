@@ -1,0 +1,131 @@
+/**
+ * @packageDocumentation
+ * `@stratos-edge/protocol`: the libp2p wire protocols every Stratos Edge node speaks, browser light nodes
+ * and Node resource nodes alike. No Node-only imports: it runs in browsers, workers and Node.
+ *
+ * - `/stratos-edge/slice-fetch/1.0.0`: fetch one slice, in ≤ 256 KiB pieces, resumable from an offset;
+ *   verified against its SDS slice hash before it is returned.
+ * - `/stratos-edge/slice-push/1.0.0`: push slices, several pipelined per stream; the receiver verifies
+ *   each while it arrives, stores it durably, then acknowledges; it may replicate it onward (`forward`).
+ * - `/stratos-edge/index/1.0.0`: announce/withdraw held slices, look up providers (nearest first), ask
+ *   for placement, store and read manifests.
+ *
+ * Every message is a length-prefixed (unsigned LEB128) binary frame whose first byte is its type; every
+ * frame and field has a limit, and violations are typed errors (`FrameTooLargeError`, core's
+ * `DecodeError`, `SliceHashMismatchError`, ...). The offending stream is closed; nothing else is.
+ *
+ * @example
+ * ```ts
+ * import { registerSliceProtocols, fetchSlice, openSlicePush, createIndexClient } from '@stratos-edge/protocol'
+ *
+ * await registerSliceProtocols(libp2p, { store }) // serve fetches and accept pushes
+ * const index = createIndexClient(libp2p, metaPeerId)
+ * const [target, replica] = await index.place({ fileHash, size, replicas: 2 })
+ * const session = await openSlicePush(libp2p, peerIdFromString(target.peerId))
+ * await session.push(slice, { forward: [replica] })
+ * await session.close()
+ * const again = await fetchSlice(libp2p, peerIdFromString(target.peerId), slice.hash)
+ * ```
+ */
+
+export { MessageReader } from './codec/message-reader.js'
+export { MessageWriter } from './codec/message-writer.js'
+export { encodeVarint, readVarint, varintLength } from './codec/varint.js'
+export {
+  FrameTooLargeError,
+  ProtocolTimeoutError,
+  RemoteProtocolError,
+  SliceFetchInterruptedError,
+  SliceHashMismatchError,
+  SliceNotFoundError,
+  StoreFullError,
+  UnexpectedEndOfStreamError,
+  UnsupportedOperationError,
+} from './errors.js'
+export { FrameReader, type FrameReaderOptions, type ReadFrameOptions } from './framing/frame-reader.js'
+export { encodeFrame, framePrefix, framesToList, sendWithBackpressure } from './framing/frame-writer.js'
+export { createIndexClient, type IndexClient, indexRequest } from './index-protocol/index-client.js'
+export {
+  type Announcement,
+  decodeIndexRequest,
+  decodeIndexResponse,
+  encodeIndexRequest,
+  encodeIndexResponse,
+  IndexOp,
+  type IndexRequest,
+  type IndexResponse,
+  type NodeKind,
+  type PlacementRequest,
+  type ProviderRecord,
+} from './index-protocol/index-messages.js'
+export {
+  createIndexHandler,
+  type IndexBackend,
+  type IndexRequestContext,
+  type IndexServiceInit,
+  registerIndexProtocol,
+} from './index-protocol/index-service.js'
+export {
+  INDEX_PROTOCOL,
+  MAX_CONTROL_FRAME_BYTES,
+  MAX_FORWARD_TARGETS,
+  MAX_HASHES_PER_MESSAGE,
+  MAX_INDEX_FRAME_BYTES,
+  MAX_MULTIADDRS,
+  MAX_PIECE_BYTES,
+  MAX_SLICE_FRAME_BYTES,
+  SLICE_FETCH_PROTOCOL,
+  SLICE_PUSH_PROTOCOL,
+} from './protocol-ids.js'
+export { createMemorySliceStore, type MemorySliceStoreInit } from './slices/memory-slice-store.js'
+export {
+  type ClientOptions,
+  type DialComponents,
+  type DialTarget,
+  type FetchSliceOptions,
+  fetchSlice,
+  openSlicePush,
+  type PushOneOptions,
+  pushSlice,
+  type SlicePushOptions,
+  type SlicePushSession,
+} from './slices/slice-client.js'
+export { createSliceHasher, hashSlice, type SliceHasher, verifySlice } from './slices/slice-hasher.js'
+export {
+  dataFramePrefix,
+  decodeFetchRequest,
+  decodeFetchResponse,
+  decodePushAck,
+  decodePushHeader,
+  encodeFetchRequest,
+  encodeFetchResponse,
+  encodePushAck,
+  encodePushHeader,
+  type FetchRequest,
+  type FetchResponse,
+  type PeerAddress,
+  type PushHeader,
+  SliceMessageType,
+} from './slices/slice-messages.js'
+export {
+  createSliceService,
+  registerSliceProtocols,
+  type SliceService,
+  type SliceServiceEvents,
+  type SliceServiceInit,
+} from './slices/slice-service.js'
+export type {
+  ManifestStore,
+  SliceInfo,
+  SlicePutOptions,
+  SliceRecord,
+  SliceStore,
+} from './slices/slice-store.js'
+export { closeGracefully, closeWithError, withTimeout } from './stream-utils.js'
+export {
+  decodeErrorMessage,
+  encodeErrorMessage,
+  MSG_ERROR,
+  WireErrorCode,
+  wireCodeOf,
+} from './wire-errors.js'

@@ -1,0 +1,238 @@
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { DecodeError } from '@stratos-edge/core'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { SliceHashMismatchError, SliceNotFoundError } from '../errors.js'
+import { FrameReader } from '../framing/frame-reader.js'
+import { encodeFrame, sendWithBackpressure } from '../framing/frame-writer.js'
+import {
+  MAX_CONTROL_FRAME_BYTES,
+  MAX_PIECE_BYTES,
+  MAX_SLICE_FRAME_BYTES,
+  SLICE_FETCH_PROTOCOL,
+  SLICE_PUSH_PROTOCOL,
+} from '../protocol-ids.js'
+import { closeGracefully, closeWithError } from '../stream-utils.js'
+import { MSG_ERROR } from '../wire-errors.js'
+import { createSliceHasher } from './slice-hasher.js'
+import {
+  dataFramePrefix,
+  decodeFetchRequest,
+  decodePushHeader,
+  encodeFetchResponse,
+  encodePushAck,
+  type PeerAddress,
+  SliceMessageType,
+} from './slice-messages.js'
+import type { SliceRecord, SliceStore } from './slice-store.js'
+
+/** What the slice service tells its owner about a stored, served or rejected slice. */
+export interface SliceServiceEvents {
+  /** A pushed slice verified and is durable; it has been (or is being) acknowledged. */
+  onSliceStored?(slice: SliceRecord, context: { from: PeerId; forward: PeerAddress[] }): void
+  /** A slice (or its tail from an offset) was sent to `peer`. */
+  onSliceServed?(info: { hash: string; bytes: number; peer: PeerId }): void
+  /** A stream was closed because of `error` (malformed, oversized, wrong hash, store full...). */
+  onStreamError?(error: Error, context: { protocol: string; peer: PeerId }): void
+}
+
+/** Options of {@link registerSliceProtocols}. */
+export interface SliceServiceInit extends SliceServiceEvents {
+  /** Where slices are read from and written to. */
+  store: SliceStore
+  /** Serve slice fetches (default true). */
+  serveFetch?: boolean
+  /** Accept pushed slices (default true). */
+  acceptPush?: boolean
+  /** Slices of one push stream verified and waiting for the store before reading stops (default 4). */
+  pipelineDepth?: number
+  /** Inactivity timeout of a stream, ms (default 30 000). */
+  timeout?: number
+  /** Concurrent inbound streams per connection and protocol (default 64). */
+  maxInboundStreams?: number
+  /** Also serve over relayed (limited) connections (default false). */
+  runOnLimitedConnection?: boolean
+}
+
+/** Handle returned by {@link registerSliceProtocols}. */
+export interface SliceService {
+  /** Handles one inbound fetch stream (exposed so other transports/tests can drive it). */
+  handleFetch(stream: Stream, connection: Pick<Connection, 'remotePeer'>): Promise<void>
+  /** Handles one inbound push stream. */
+  handlePush(stream: Stream, connection: Pick<Connection, 'remotePeer'>): Promise<void>
+  /** Removes the protocol handlers. */
+  unregister(): Promise<void>
+}
+
+/**
+ * Serves the slice protocols from a {@link SliceStore}: answers fetches (pieces of ≤ 256 KiB, with
+ * backpressure, from any offset) and accepts pushes (hash verified while the bytes arrive, stored,
+ * then acknowledged, several slices pipelined per stream). A bad stream gets a typed ERROR frame and is
+ * closed; other streams are unaffected.
+ *
+ * @example
+ * ```ts
+ * const service = await registerSliceProtocols(libp2p, { store, onSliceStored: (s) => console.log(s.hash) })
+ * ```
+ */
+export async function registerSliceProtocols(
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle'>,
+  init: SliceServiceInit,
+): Promise<SliceService> {
+  const service = createSliceService(init)
+  const opts = {
+    maxInboundStreams: init.maxInboundStreams ?? 64,
+    runOnLimitedConnection: init.runOnLimitedConnection ?? false,
+  }
+  const protocols: string[] = []
+  if (init.serveFetch !== false) {
+    await libp2p.handle(SLICE_FETCH_PROTOCOL, (s, c) => service.handleFetch(s, c), opts)
+    protocols.push(SLICE_FETCH_PROTOCOL)
+  }
+  if (init.acceptPush !== false) {
+    await libp2p.handle(SLICE_PUSH_PROTOCOL, (s, c) => service.handlePush(s, c), opts)
+    protocols.push(SLICE_PUSH_PROTOCOL)
+  }
+  return {
+    ...service,
+    async unregister() {
+      await libp2p.unhandle(protocols)
+    },
+  }
+}
+
+/** The stream handlers without registering them; see {@link registerSliceProtocols}. */
+export function createSliceService(init: SliceServiceInit): Omit<SliceService, 'unregister'> {
+  const timeout = init.timeout ?? 30_000
+  const depth = Math.max(1, init.pipelineDepth ?? 4)
+
+  const fail = async (stream: Stream, protocol: string, peer: PeerId, err: unknown): Promise<void> => {
+    const e = err instanceof Error ? err : new Error(String(err))
+    init.onStreamError?.(e, { protocol, peer })
+    await closeWithError(stream, e)
+  }
+
+  async function handleFetch(stream: Stream, connection: Pick<Connection, 'remotePeer'>): Promise<void> {
+    const peer = connection.remotePeer
+    const reader = new FrameReader(stream, { maxFrameBytes: MAX_CONTROL_FRAME_BYTES })
+    try {
+      const body = await reader.next({ signal: AbortSignal.timeout(timeout) })
+      if (body === null) return await closeGracefully(stream)
+      const req = decodeFetchRequest(body)
+      const slice = await init.store.get(req.hash)
+      if (!slice) throw new SliceNotFoundError(`Slice ${req.hash} is not held here`, 'Ask another provider')
+      if (req.offset > slice.data.length) {
+        throw new DecodeError(
+          `Offset ${req.offset} is past the end (${slice.data.length})`,
+          'Resume from a valid offset',
+        )
+      }
+      const signal = AbortSignal.timeout(timeout)
+      const head = encodeFrame(
+        encodeFetchResponse({
+          number: slice.number,
+          fileHash: slice.fileHash,
+          size: slice.data.length,
+          offset: req.offset,
+        }),
+      )
+      // Send in batches of several pieces: one stream write per batch, waiting only when the stream asks.
+      let batch = new Uint8ArrayList(head)
+      for (let o = req.offset; o < slice.data.length; o += MAX_PIECE_BYTES) {
+        const piece = slice.data.subarray(o, Math.min(o + MAX_PIECE_BYTES, slice.data.length))
+        batch.append(dataFramePrefix(piece.length), piece)
+        if (batch.byteLength >= 1024 * 1024) {
+          await sendWithBackpressure(stream, batch, signal)
+          batch = new Uint8ArrayList()
+        }
+      }
+      if (batch.byteLength > 0) await sendWithBackpressure(stream, batch, signal)
+      reader.release()
+      await closeGracefully(stream, timeout)
+      init.onSliceServed?.({ hash: req.hash, bytes: slice.data.length - req.offset, peer })
+    } catch (err) {
+      reader.release()
+      await fail(stream, SLICE_FETCH_PROTOCOL, peer, err)
+    }
+  }
+
+  async function handlePush(stream: Stream, connection: Pick<Connection, 'remotePeer'>): Promise<void> {
+    const peer = connection.remotePeer
+    const reader = new FrameReader(stream, {
+      maxFrameBytes: MAX_SLICE_FRAME_BYTES,
+      highWaterMark: 4 * 1024 * 1024,
+    })
+    let failure: unknown
+    // Aborts the pending read as soon as a store write fails, so the client hears about it at once.
+    const failed = new AbortController()
+    const readSignal = (): AbortSignal => AbortSignal.any([failed.signal, AbortSignal.timeout(timeout)])
+    const inflight: Promise<void>[] = []
+    let tail: Promise<void> = Promise.resolve()
+    try {
+      for (;;) {
+        if (failure !== undefined) throw failure
+        const headBody = await reader.next({ signal: readSignal() })
+        if (headBody === null) break
+        if (headBody[0] === MSG_ERROR)
+          throw new DecodeError('Client sent an error frame', 'Closing the stream')
+        const header = decodePushHeader(headBody)
+        const data = new Uint8Array(header.size)
+        const hasher = await createSliceHasher(header.number, header.fileHash)
+        let received = 0
+        while (received < header.size) {
+          const frame = await reader.next({ signal: readSignal() })
+          if (frame === null) throw new DecodeError('Stream ended inside a slice', 'Send the whole slice')
+          if (frame[0] !== SliceMessageType.DATA)
+            throw new DecodeError('Expected a DATA frame', 'Send the whole slice')
+          const piece = frame.subarray(1)
+          if (received + piece.length > header.size) {
+            throw new DecodeError(
+              'More slice bytes than the header announced',
+              'Send exactly the announced size',
+            )
+          }
+          data.set(piece, received)
+          hasher.update(piece)
+          received += piece.length
+        }
+        const actual = hasher.finish()
+        if (actual !== header.hash) {
+          throw new SliceHashMismatchError(
+            `Pushed slice ${header.number} of ${header.fileHash} hashes to ${actual}, not ${header.hash}`,
+            'The slice was discarded; re-read it from the file and push again',
+          )
+        }
+        const record: SliceRecord = {
+          hash: header.hash,
+          fileHash: header.fileHash,
+          number: header.number,
+          data,
+        }
+        const put = init.store.put(record, { verified: true })
+        put.catch(() => {})
+        const link = tail.then(async () => {
+          if (failure !== undefined) return
+          try {
+            await put
+            await sendWithBackpressure(stream, encodeFrame(encodePushAck(header.hash)))
+            init.onSliceStored?.(record, { from: peer, forward: header.forward })
+          } catch (err) {
+            failure ??= err
+            failed.abort(err)
+          }
+        })
+        tail = link
+        inflight.push(link)
+        if (inflight.length >= depth) await inflight.shift()
+      }
+      await tail
+      if (failure !== undefined) throw failure
+      reader.release()
+      await closeGracefully(stream, timeout)
+    } catch (err) {
+      reader.release()
+      await fail(stream, SLICE_PUSH_PROTOCOL, peer, failure ?? err)
+    }
+  }
+
+  return { handleFetch, handlePush }
+}

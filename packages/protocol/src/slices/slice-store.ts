@@ -1,0 +1,57 @@
+import type { FileHash, SliceHash } from '@stratos-edge/core'
+
+/** One slice with what identifies it. */
+export interface SliceRecord {
+  /** The SDS slice hash of (number, data, fileHash). */
+  hash: SliceHash
+  /** The file the slice belongs to. */
+  fileHash: FileHash
+  /** Slice number, from 1. */
+  number: number
+  /** The slice's bytes. */
+  data: Uint8Array
+}
+
+/** What a store knows about a slice without reading its bytes. */
+export interface SliceInfo {
+  hash: SliceHash
+  fileHash: FileHash
+  number: number
+  size: number
+}
+
+/** Options of {@link SliceStore.put}. */
+export interface SlicePutOptions {
+  /**
+   * The caller has already verified the hash (the slice services hash while bytes arrive); the store
+   * may skip its own check. Never set this for bytes you did not hash yourself.
+   */
+  verified?: boolean
+  signal?: AbortSignal
+}
+
+/**
+ * Where a node keeps slices. The Node resource node implements it on disk, the browser light node in
+ * IndexedDB; the slice services only see this interface.
+ *
+ * Contract: `put` verifies the hash (unless `verified`), and resolves only once the slice is durable;
+ * `get` returns only bytes that verify (a corrupt entry is treated as missing and may be deleted);
+ * `put` of an existing slice is a no-op. A full store rejects `put` with `StoreFullError`.
+ */
+export interface SliceStore {
+  has(hash: SliceHash): Promise<boolean>
+  /** The slice, verified, or `undefined`. */
+  get(hash: SliceHash, options?: { signal?: AbortSignal }): Promise<SliceRecord | undefined>
+  /** Metadata without the bytes, or `undefined`. */
+  info(hash: SliceHash): Promise<SliceInfo | undefined>
+  put(slice: SliceRecord, options?: SlicePutOptions): Promise<void>
+  /** Returns true when something was deleted. */
+  delete(hash: SliceHash): Promise<boolean>
+}
+
+/** Where a node keeps signed manifests (encoded with core's `encodeManifest`). */
+export interface ManifestStore {
+  getManifest(fileHash: FileHash): Promise<Uint8Array | undefined>
+  /** Decodes and verifies the manifest, stores it, returns its file hash. */
+  putManifest(bytes: Uint8Array): Promise<FileHash>
+}

@@ -1,0 +1,86 @@
+import { computeFileHash, computeSliceHash, DecodeError } from '@stratos-edge/core'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  decodeFetchRequest,
+  decodeIndexRequest,
+  decodePushHeader,
+  encodeFetchRequest,
+  encodeIndexRequest,
+  encodePushHeader,
+  encodeVarint,
+  hashSlice,
+  IndexOp,
+  MessageReader,
+  readVarint,
+} from '../src/index.js'
+
+const fileHash = computeFileHash(new TextEncoder().encode('hello stratos'))
+const sliceHash = computeSliceHash(1, new Uint8Array([1, 2, 3]), fileHash)
+
+describe('codecs', () => {
+  it('varints round-trip', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        const b = encodeVarint(n)
+        expect(readVarint((i) => b[i], b.length)).toEqual({ value: n, length: b.length })
+      }),
+    )
+  })
+
+  it('push headers round-trip', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 32 }),
+        fc.integer({ min: 0, max: 32 << 20 }),
+        fc.array(
+          fc.record({
+            peerId: fc.string({ maxLength: 60 }),
+            multiaddrs: fc.array(fc.string({ maxLength: 80 }), { maxLength: 4 }),
+          }),
+          {
+            maxLength: 8,
+          },
+        ),
+        (number, size, forward) => {
+          const h = { hash: sliceHash, fileHash, number, size, forward }
+          expect(decodePushHeader(encodePushHeader(h))).toEqual(h)
+        },
+      ),
+    )
+  })
+
+  it('arbitrary bytes never throw anything but DecodeError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        for (const decode of [decodePushHeader, decodeFetchRequest, decodeIndexRequest]) {
+          try {
+            decode(bytes)
+          } catch (err) {
+            expect((err as Error).name).toBe(DecodeError.name)
+          }
+        }
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('truncations of valid messages are DecodeErrors', () => {
+    const full = encodeFetchRequest({ hash: sliceHash, offset: 12345 })
+    for (let n = 0; n < full.length; n++)
+      expect(() => decodeFetchRequest(full.subarray(0, n))).toThrow(DecodeError)
+    const idx = encodeIndexRequest({ op: IndexOp.LOOKUP, hashes: [sliceHash], limit: 3 })
+    expect(decodeIndexRequest(idx)).toEqual({ op: IndexOp.LOOKUP, hashes: [sliceHash], limit: 3 })
+    expect(() => decodeIndexRequest(new Uint8Array([...idx, 0]))).toThrow(DecodeError)
+  })
+
+  it('counts over their limit are rejected before allocation', () => {
+    const r = new MessageReader(encodeVarint(10_000_000), 'x')
+    expect(() => r.varint('count', 4096)).toThrow(DecodeError)
+  })
+
+  it('the WASM slice hash equals core computeSliceHash', async () => {
+    const data = crypto.getRandomValues(new Uint8Array(50_000))
+    expect(await hashSlice(7, data, fileHash)).toBe(computeSliceHash(7, data, fileHash))
+  })
+})

@@ -1,0 +1,137 @@
+import type { Libp2p } from '@libp2p/interface'
+import type { SliceHash } from '@stratos-edge/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createIndexClient,
+  createIndexHandler,
+  decodeErrorMessage,
+  encodeFrame,
+  FrameReader,
+  INDEX_PROTOCOL,
+  type IndexBackend,
+  type ProviderRecord,
+  registerIndexProtocol,
+} from '../src/index.js'
+import { createTestNode, makeFile } from './helpers.js'
+
+describe('index protocol between real libp2p nodes', () => {
+  let meta: Libp2p
+  let light: Libp2p
+  let holder: Libp2p
+  const held = new Map<SliceHash, Set<string>>()
+  const manifests = new Map<string, Uint8Array>()
+
+  beforeAll(async () => {
+    meta = await createTestNode()
+    light = await createTestNode()
+    holder = await createTestNode()
+    const backend: IndexBackend = {
+      announce(a, ctx) {
+        for (const h of a.hashes) {
+          const s = held.get(h) ?? new Set()
+          s.add(ctx.peer.toString())
+          held.set(h, s)
+        }
+      },
+      withdraw(hashes, ctx) {
+        for (const h of hashes) held.get(h)?.delete(ctx.peer.toString())
+      },
+      lookup(hashes, limit) {
+        return new Map(
+          hashes.map((h) => [
+            h,
+            [...(held.get(h) ?? [])]
+              .slice(0, limit)
+              .map((p): ProviderRecord => ({ peerId: p, multiaddrs: [], kind: 'light' })),
+          ]),
+        )
+      },
+      place(req) {
+        return [
+          {
+            peerId: `placed-${req.replicas}-${req.exclude.length}`,
+            multiaddrs: ['/ip4/127.0.0.1/tcp/1'],
+            kind: 'resource',
+          },
+        ]
+      },
+      putManifest(bytes) {
+        const { fileHash } = makeFile(bytes.length, 1 << 20)
+        manifests.set(fileHash, bytes)
+        return fileHash
+      },
+      getManifest(fileHash) {
+        return manifests.get(fileHash)
+      },
+    }
+    await registerIndexProtocol(meta, { backend })
+    // a light node answers lookups only, for what it holds
+    await light.handle(
+      INDEX_PROTOCOL,
+      createIndexHandler({
+        backend: {
+          lookup: (hashes) =>
+            new Map(
+              hashes.map((h) => [
+                h,
+                [{ peerId: light.peerId.toString(), multiaddrs: [], kind: 'light' as const }],
+              ]),
+            ),
+        },
+      }),
+    )
+  })
+
+  afterAll(async () => {
+    await Promise.all([meta?.stop(), light?.stop(), holder?.stop()])
+  })
+
+  it('announce, lookup, withdraw', async () => {
+    const { slices } = makeFile(50_000, 20_000)
+    const hashes = slices.map((s) => s.hash)
+    const index = createIndexClient(holder, meta.getMultiaddrs())
+    await index.announce({ kind: 'light', multiaddrs: [], freeBytes: 0, replace: false, hashes })
+    const found = await index.lookup(hashes)
+    for (const h of hashes) expect(found.get(h)?.map((p) => p.peerId)).toEqual([holder.peerId.toString()])
+    await index.withdraw([hashes[0]!])
+    const after = await index.lookup(hashes)
+    expect(after.get(hashes[0]!)).toEqual([])
+    expect(after.get(hashes[1]!)?.length).toBe(1)
+  })
+
+  it('placement and manifests', async () => {
+    const index = createIndexClient(holder, meta.getMultiaddrs())
+    const targets = await index.place({ fileHash: makeFile(10, 16384).fileHash, size: 10, exclude: ['x'] })
+    expect(targets[0]?.peerId).toBe('placed-2-1')
+    expect(targets[0]?.kind).toBe('resource')
+    const bytes = Uint8Array.of(1, 2, 3, 4)
+    const fileHash = await index.putManifest(bytes)
+    expect([...(await index.getManifest(fileHash))]).toEqual([1, 2, 3, 4])
+    await expect(index.getManifest(makeFile(11, 16384).fileHash)).rejects.toMatchObject({
+      name: 'SliceNotFoundError',
+    })
+  })
+
+  it('a light node answers lookups and refuses placement with UnsupportedOperationError', async () => {
+    const index = createIndexClient(holder, light.getMultiaddrs())
+    const { slices } = makeFile(100, 100)
+    const found = await index.lookup([slices[0]!.hash])
+    expect(found.get(slices[0]!.hash)?.[0]?.peerId).toBe(light.peerId.toString())
+    await expect(index.place({ fileHash: slices[0]!.fileHash, size: 100 })).rejects.toMatchObject({
+      name: 'UnsupportedOperationError',
+    })
+  })
+
+  it('garbage and oversized requests get typed errors and the meta node keeps serving', async () => {
+    const s1 = await holder.dialProtocol(meta.getMultiaddrs(), INDEX_PROTOCOL)
+    const r1 = new FrameReader(s1, { maxFrameBytes: 1 << 20 })
+    s1.send(encodeFrame(Uint8Array.of(0x55, 1, 2)))
+    expect(decodeErrorMessage((await r1.next())!).name).toBe('DecodeError')
+    const s2 = await holder.dialProtocol(meta.getMultiaddrs(), INDEX_PROTOCOL)
+    const r2 = new FrameReader(s2, { maxFrameBytes: 1 << 20 })
+    s2.send(Uint8Array.of(0xff, 0xff, 0xff, 0x7f)) // 256 MiB declared
+    expect(decodeErrorMessage((await r2.next())!).name).toBe('FrameTooLargeError')
+    const index = createIndexClient(holder, meta.getMultiaddrs())
+    expect(await index.lookup([makeFile(10, 16384).slices[0]!.hash])).toBeInstanceOf(Map)
+  })
+})
