@@ -93,3 +93,16 @@ export async function expectErrorNamed(fn: () => Promise<unknown>, name: string)
 }
 
 export const STOS = 10n ** 18n
+
+/** Runs `fn`, expecting a contract revert whose decoded reason (custom error name) is `reason`. */
+export async function expectRevert(fn: () => Promise<unknown>, reason: string): Promise<Error> {
+  try {
+    await fn()
+  } catch (err) {
+    if ((err as { reason?: string }).reason !== reason) {
+      throw new Error(`expected revert ${reason}, got ${(err as Error).name}: ${(err as Error).message}`)
+    }
+    return err as Error
+  }
+  throw new Error(`expected revert ${reason}, but the call succeeded`)
+}

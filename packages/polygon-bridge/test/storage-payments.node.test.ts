@@ -7,6 +7,7 @@ import {
   contractAt,
   deployArtifact,
   expectErrorNamed,
+  expectRevert,
   increaseTime,
   STOS,
   startTestChains,
@@ -58,13 +59,13 @@ describe('StoragePayments', () => {
   })
 
   it('rejects zero amounts and zero beneficiaries', async () => {
-    await expectErrorNamed(
+    await expectRevert(
       () => payer.prepay({ beneficiary: chains.accounts[2]!.address, amount: 0n }),
-      'ContractRevertedError',
+      'ZeroAmount',
     )
-    await expectErrorNamed(
+    await expectRevert(
       () => payer.prepay({ beneficiary: '0x0000000000000000000000000000000000000000', amount: 1n }),
-      'ContractRevertedError',
+      'ZeroBeneficiary',
     )
   })
 
@@ -76,9 +77,9 @@ describe('StoragePayments', () => {
     )
     // Only the settler settles; never above the amount, never downwards.
     await expectErrorNamed(() => call(payments, 'settle', [1n, 1n]), 'UnauthorizedError')
-    await expectErrorNamed(() => call(settler, 'settle', [1n, 11n * STOS]), 'ContractRevertedError')
+    await expectRevert(() => call(settler, 'settle', [1n, 11n * STOS]), 'SpentOutOfRange')
     await call(settler, 'settle', [1n, 4n * STOS])
-    await expectErrorNamed(() => call(settler, 'settle', [1n, 3n * STOS]), 'ContractRevertedError')
+    await expectRevert(() => call(settler, 'settle', [1n, 3n * STOS]), 'SpentOutOfRange')
     const err = await expectErrorNamed(() => payer.refundPrepayment(1n), 'RefundTooEarlyError')
     expect((err as unknown as { reason: string }).reason).toBe('RefundTooEarly')
     await increaseTime(chains.pol, 30 * DAY)
@@ -101,9 +102,9 @@ describe('StoragePayments', () => {
   it('treasury withdraws settled STOS only, owner only', async () => {
     expect(await payments.getFunction('settledBalance').staticCall()).toBe(4n * STOS)
     const treasury = chains.accounts[9]!.address
-    await expectErrorNamed(
+    await expectRevert(
       () => call(payments, 'withdrawTreasury', [treasury, 5n * STOS]),
-      'ContractRevertedError',
+      'ExceedsSettledBalance',
     )
     const notOwner = contractAt(
       'StoragePayments',

@@ -7,6 +7,7 @@ import {
   contractAt,
   deployArtifact,
   expectErrorNamed,
+  expectRevert,
   fund,
   increaseTime,
   STOS,
@@ -211,7 +212,7 @@ describe('TrafficRewards', () => {
 
   it('refuses a root whose total the pool cannot cover', async () => {
     const t = treeFor(5, [10_000n * STOS])
-    await expectErrorNamed(
+    await expectRevert(
       async () =>
         poster.postEpochRoot({
           epoch: 5,
@@ -219,7 +220,7 @@ describe('TrafficRewards', () => {
           total: 10_000n * STOS,
           signatures: await sigs(5, t.root, 10_000n * STOS),
         }),
-      'ContractRevertedError',
+      'InsufficientRewardFunds',
     )
   })
 

@@ -1,0 +1,218 @@
+import { AbiCoder, type Contract, type JsonRpcProvider, toBeHex } from 'ethers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type BridgeClient, createBridgeClient } from '../src/bridge-client.js'
+import { buildCheckpointTree, encodeExitPayload, fetchCheckpointLeaves } from '../src/checkpoint-proof.js'
+import type { Eip1193Provider } from '../src/connection.js'
+import { decodeContractError } from '../src/errors.js'
+import {
+  contractAt,
+  deployArtifact,
+  expectErrorNamed,
+  expectRevert,
+  STOS,
+  startTestChains,
+  type TestChains,
+} from './helpers.js'
+
+async function call(c: Contract, method: string, args: unknown[] = []): Promise<void> {
+  try {
+    await (await c.getFunction(method).send(...args)).wait()
+  } catch (err) {
+    throw decodeContractError(err)
+  }
+}
+
+/** A wallet-like EIP-1193 provider over the two anvils (their dev accounts are unlocked), switching chains. */
+function fakeWallet(rpc: Record<number, JsonRpcProvider>, account: string, start: number) {
+  let current = start
+  const switches: number[] = []
+  const provider: Eip1193Provider = {
+    async request({ method, params }) {
+      if (method === 'eth_chainId') return toBeHex(current)
+      if (method === 'eth_accounts' || method === 'eth_requestAccounts') return [account]
+      if (method === 'wallet_switchEthereumChain') {
+        current = Number((params as [{ chainId: string }])[0].chainId)
+        switches.push(current)
+        return null
+      }
+      return rpc[current]!.send(method, (params as unknown[]) ?? [])
+    },
+  }
+  return { provider, switches }
+}
+
+describe('tunnel and PoS exits: rejections', () => {
+  let chains: TestChains
+  let user: BridgeClient
+
+  beforeAll(async () => {
+    chains = await startTestChains()
+    user = createBridgeClient({
+      ethereum: chains.ethWallet(1),
+      polygon: chains.polWallet(1),
+      addresses: chains.addresses,
+    })
+    await user.deposit({ amount: 50n * STOS })
+    await chains.relayer.syncState()
+  })
+  afterAll(async () => {
+    await chains?.stop()
+  })
+
+  it('only the state syncer (0x1001) delivers, only FxChild mints, only from our root tunnel', async () => {
+    const fxChild = contractAt('FxChild', chains.addresses.polygon.fxChild, chains.polWallet(2))
+    const forged = AbiCoder.defaultAbiCoder().encode(
+      ['address', 'address', 'bytes'],
+      [
+        chains.addresses.ethereum.rootTunnel,
+        chains.addresses.polygon.bridgedStos,
+        AbiCoder.defaultAbiCoder().encode(
+          ['address', 'address', 'uint256'],
+          [chains.accounts[2]!.address, chains.accounts[2]!.address, STOS],
+        ),
+      ],
+    )
+    await expectRevert(() => call(fxChild, 'onStateReceive', [1n, forged]), 'OnlyStateSyncer')
+    const bridged = contractAt('BridgedStos', chains.addresses.polygon.bridgedStos, chains.polWallet(2))
+    await expectRevert(
+      () => call(bridged, 'processMessageFromRoot', [1n, chains.addresses.ethereum.rootTunnel, '0x']),
+      'NotFxChild',
+    )
+    // Anyone may use FxRoot, but a message to the child tunnel from another root sender mints nothing.
+    const fxRoot = contractAt('FxRoot', chains.addresses.ethereum.fxRoot, chains.ethWallet(2))
+    const payload = AbiCoder.defaultAbiCoder().encode(
+      ['address', 'address', 'uint256'],
+      [chains.accounts[2]!.address, chains.accounts[2]!.address, 1000n * STOS],
+    )
+    await call(fxRoot, 'sendMessageToChild', [chains.addresses.polygon.bridgedStos, payload])
+    expect(await chains.relayer.syncState()).toHaveLength(1)
+    expect(await user.stosBalance('polygon', chains.accounts[2]!.address)).toBe(0n)
+  })
+
+  it('rejects a forged exit proof, a replayed exit and a burn from an impostor child tunnel', async () => {
+    const burn = await user.startWithdraw({ amount: 5n * STOS })
+    // An impostor "child tunnel" whose FxChild is the attacker: it can mint and burn at will.
+    const attacker = chains.polWallet(3)
+    const impostor = await deployArtifact(attacker, 'BridgedStos', [attacker.address])
+    await call(impostor, 'setRootTunnel', [chains.addresses.ethereum.rootTunnel])
+    await call(impostor, 'processMessageFromRoot', [
+      1n,
+      chains.addresses.ethereum.rootTunnel,
+      AbiCoder.defaultAbiCoder().encode(
+        ['address', 'address', 'uint256'],
+        [attacker.address, attacker.address, 40n * STOS],
+      ),
+    ])
+    const fakeBurn = await impostor.getFunction('withdrawTo').send(attacker.address, 40n * STOS)
+    const fakeReceipt = await fakeBurn.wait()
+    const header = await chains.relayer.checkpoint()
+    expect(header).toBeDefined()
+    const cm = contractAt('LocalCheckpointManager', chains.addresses.ethereum.checkpointManager, chains.eth)
+    const h = await cm.getFunction('headerBlocks').staticCall(header)
+    const leaves = await fetchCheckpointLeaves(chains.pol, Number(h[1]), Number(h[2]))
+    const tree = buildCheckpointTree(leaves)
+    const tunnel = contractAt('StosRootTunnel', chains.addresses.ethereum.rootTunnel, chains.ethWallet(3))
+    const payloadFor = (blockNumber: number, logIndex: number, override: Partial<{ data: string }> = {}) => {
+      const i = leaves.findIndex((l) => l[0] === BigInt(blockNumber) && l[1] === BigInt(logIndex))
+      const leaf = leaves[i]!
+      return encodeExitPayload({
+        headerNumber: header!,
+        blockNumber: leaf[0],
+        logIndex: leaf[1],
+        emitter: leaf[2],
+        topics: leaf[3],
+        data: override.data ?? leaf[4],
+        proof: tree.getProof(i),
+      })
+    }
+    // The impostor's burn is in the checkpoint, but it is not our child tunnel.
+    const fakeLog = fakeReceipt!.logs.find(
+      (l) => l.address === (impostor.target as string) && l.topics.length === 1,
+    )!
+    await expectRevert(
+      () => call(tunnel, 'receiveMessage', [payloadFor(fakeLog.blockNumber, fakeLog.index)]),
+      'WrongEmitter',
+    )
+    // The real burn with a bigger amount: the proof no longer matches.
+    const bigger = AbiCoder.defaultAbiCoder().encode(
+      ['bytes'],
+      [AbiCoder.defaultAbiCoder().encode(['address', 'uint256'], [attacker.address, 45n * STOS])],
+    )
+    await expectErrorNamed(
+      () => call(tunnel, 'receiveMessage', [payloadFor(burn.blockNumber, burn.logIndex, { data: bigger })]),
+      'InvalidProofError',
+    )
+    // A log in no checkpoint.
+    await expectErrorNamed(
+      () =>
+        call(tunnel, 'receiveMessage', [
+          encodeExitPayload({
+            headerNumber: 20_000n,
+            blockNumber: 1n,
+            logIndex: 0n,
+            emitter: attacker.address,
+            topics: [],
+            data: '0x',
+            proof: [],
+          }),
+        ]),
+      'NotCheckpointedError',
+    )
+    // The honest exit works once; anyone replaying the same payload is refused.
+    const before = await user.stosBalance('ethereum', chains.accounts[1]!.address)
+    await call(tunnel, 'receiveMessage', [payloadFor(burn.blockNumber, burn.logIndex)])
+    expect(await user.stosBalance('ethereum', chains.accounts[1]!.address)).toBe(before + 5n * STOS)
+    await expectErrorNamed(
+      () => call(tunnel, 'receiveMessage', [payloadFor(burn.blockNumber, burn.logIndex)]),
+      'ExitAlreadyProcessedError',
+    )
+  })
+
+  it('while STOS is paused on Ethereum a deposit fails with TokenPausedError and locks nothing', async () => {
+    const stos = contractAt('TestStos', chains.addresses.ethereum.stos, chains.ethWallet(0))
+    const lockedBefore = await user.stosBalance('ethereum', chains.addresses.ethereum.rootTunnel)
+    await call(stos, 'pause')
+    await expectErrorNamed(() => user.deposit({ amount: STOS }), 'TokenPausedError')
+    await call(stos, 'unpause')
+    expect(await user.stosBalance('ethereum', chains.addresses.ethereum.rootTunnel)).toBe(lockedBefore)
+  })
+
+  it('works through one EIP-1193 wallet that switches between the two chains', async () => {
+    const account = chains.accounts[4]!.address
+    const { provider, switches } = fakeWallet(
+      { [chains.ethereum.chainId]: chains.eth, [chains.polygon.chainId]: chains.pol },
+      account,
+      chains.polygon.chainId,
+    )
+    const wallet = createBridgeClient({
+      ethereum: { eip1193: provider },
+      polygon: { eip1193: provider },
+      addresses: chains.addresses,
+    })
+    await wallet.deposit({ amount: 3n * STOS })
+    await chains.relayer.syncState()
+    const paid = await wallet.prepay({ beneficiary: account, amount: 2n * STOS })
+    expect(paid.paymentId).toBeGreaterThan(0n)
+    expect(await wallet.stosBalance('polygon', account)).toBe(1n * STOS)
+    expect(switches).toEqual([chains.ethereum.chainId, chains.polygon.chainId])
+  })
+
+  it('a read-only provider cannot send, and a wrong chain is refused', async () => {
+    const readOnly = createBridgeClient({
+      ethereum: chains.eth,
+      polygon: chains.pol,
+      addresses: chains.addresses,
+    })
+    expect(await readOnly.stosBalance('polygon', chains.accounts[1]!.address)).toBeGreaterThan(0n)
+    await expectErrorNamed(
+      () => readOnly.prepay({ beneficiary: chains.accounts[1]!.address, amount: 1n }),
+      'NoSignerError',
+    )
+    const crossed = createBridgeClient({
+      ethereum: chains.pol,
+      polygon: chains.eth,
+      addresses: chains.addresses,
+    })
+    await expectErrorNamed(() => crossed.epochs(), 'WrongChainError')
+  })
+})
