@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Runs the browser e2e tests inside a network namespace this script creates, so every packet stays
+// inside it: `unshare -n` gives a fresh namespace (root only); inside it a veth pair (10.99.0.1/24, both
+// ends up) with a default route gives Chromium a non-loopback interface to gather ICE candidates from.
+// Servers (the fixture page server, the resource node) and Chromium all run inside the namespace.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
+const inside = process.argv.includes('--inside')
+const TOTAL_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 9 * 60_000)
+export const NETNS_ADDRESS = '10.99.0.1'
+
+function fail(message) {
+  console.error(`e2e: ${message}`)
+  process.exit(1)
+}
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' })
+  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} failed (${r.status})`)
+}
+
+if (!inside) {
+  const problems = []
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) problems.push('not running as root')
+  if (!have('unshare')) problems.push('unshare (util-linux) is missing')
+  if (!have('ip')) problems.push('ip (iproute2) is missing')
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (!existsSync(chromium)) problems.push(`${chromium} is missing (apt-get install chromium)`)
+  if (problems.length > 0) {
+    const msg = `cannot run the browser e2e tests: ${problems.join('; ')}`
+    if (process.env.CI === 'true')
+      fail(`${msg}. CI must run them (as root, with chromium, iproute2, util-linux).`)
+    console.warn(`e2e: SKIPPED — ${msg}. Run as root to test (CI=true makes this an error).`)
+    process.exit(0)
+  }
+  if (!existsSync(join(root, 'dist', 'index.html')))
+    fail('fixture page not built: run `npm run build -w @stratos-edge/e2e`')
+  const child = spawn(
+    'unshare',
+    ['-n', '--', process.execPath, fileURLToPath(import.meta.url), '--inside', ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: process.env,
+    },
+  )
+  const timer = setTimeout(() => {
+    console.error(`e2e: timed out after ${TOTAL_TIMEOUT_MS} ms; killing`)
+    child.kill('SIGKILL')
+  }, TOTAL_TIMEOUT_MS)
+  child.on('exit', (code, signal) => {
+    clearTimeout(timer)
+    process.exit(code ?? (signal ? 1 : 0))
+  })
+} else {
+  run('ip', ['link', 'set', 'lo', 'up'])
+  run('ip', ['link', 'add', 'se0', 'type', 'veth', 'peer', 'name', 'se1'])
+  run('ip', ['addr', 'add', `${NETNS_ADDRESS}/24`, 'dev', 'se0'])
+  run('ip', ['link', 'set', 'se0', 'up'])
+  run('ip', ['link', 'set', 'se1', 'up'])
+  run('ip', ['route', 'add', 'default', 'dev', 'se0'])
+  const files = process.argv.slice(2).filter((a) => a !== '--inside')
+  const tests = files.length > 0 ? files : ['tests/**/*.test.ts']
+  const child = spawn(
+    process.execPath,
+    ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...tests],
+    { stdio: 'inherit', cwd: root, env: { ...process.env, E2E_NETNS_ADDRESS: NETNS_ADDRESS } },
+  )
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+}

@@ -1,0 +1,221 @@
+// Browser e2e: light nodes in real Chromium pages (inside the test's network namespace) with a real
+// resource node. The tests run in order and share the browsers and the uploaded file.
+import assert from 'node:assert/strict'
+import { dirname, join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { launchChromium } from './support/browser.ts'
+import { type ResourceNode, startResourceNode } from './support/resource-node.ts'
+import { serveStatic } from './support/static-server.ts'
+
+const host = process.env.E2E_NETNS_ADDRESS ?? '10.99.0.1'
+const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist')
+const FILE_SIZE = 16 * 1024 * 1024
+
+interface NodeStat {
+  peerId: string
+  connections: { peerId: string; kind: string; limited: boolean; remoteAddr: string }[]
+  store: { pinnedBytes: number; cachedBytes: number; slices: number; files: number }
+  served: { slices: number; bytes: number }
+  fetched: { slices: number; badProviders: number }
+  runtime: { inWorker: boolean; standInPeerConnections: number }
+}
+
+interface Upload {
+  fileHash: string
+  uri: string
+  sha256: string
+  replicas: string[]
+}
+
+let browser: Browser
+let server: { url: string; close(): Promise<void> }
+let resource: ResourceNode
+const contexts: BrowserContext[] = []
+
+async function openNode(name: string, extra: Record<string, unknown> = {}, context?: BrowserContext) {
+  const ctx = context ?? (await browser.newContext())
+  if (!context) contexts.push(ctx)
+  const page = ctx.pages()[0] ?? (await ctx.newPage())
+  page.on('pageerror', (err) => process.stderr.write(`[${name} pageerror] ${err.message}\n`))
+  page.on('worker', (w) => w.on('console', (m) => process.stderr.write(`[${name} worker] ${m.text()}\n`)))
+  await page.goto(`${server.url}/index.html`)
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
+  const started = await page.evaluate(
+    (options) =>
+      (
+        window as unknown as { harness: { start(o: unknown): Promise<{ peerId: string; readyMs: number }> } }
+      ).harness.start(options),
+    { resourceNodes: [resource.wsAddr], iceServers: [], storeName: `e2e-${name}`, ...extra },
+  )
+  return { page, ctx, peerId: started.peerId }
+}
+
+function stat(page: Page): Promise<NodeStat> {
+  return page.evaluate(() =>
+    (window as unknown as { harness: { node: { stat(): Promise<unknown> } } }).harness.node.stat(),
+  ) as Promise<NodeStat>
+}
+
+function download(page: Page, ref: string): Promise<{ size: number; sha256: string }> {
+  return page.evaluate(
+    (r) =>
+      (
+        window as unknown as { harness: { download(r: string): Promise<{ size: number; sha256: string }> } }
+      ).harness.download(r),
+    ref,
+  )
+}
+
+function drop(page: Page, fileHash: string): Promise<void> {
+  return page.evaluate(
+    (f) =>
+      (window as unknown as { harness: { node: { drop(f: string): Promise<void> } } }).harness.node.drop(f),
+    fileHash,
+  )
+}
+
+function events(page: Page): Promise<{ type: string; detail: { peerId?: string; reason?: string } }[]> {
+  return page.evaluate(
+    () => (window as unknown as { harness: { events: unknown[] } }).harness.events,
+  ) as Promise<{ type: string; detail: { peerId?: string; reason?: string } }[]>
+}
+
+describe('light node in Chromium', () => {
+  let a: { page: Page; ctx: BrowserContext; peerId: string }
+  let b: { page: Page; ctx: BrowserContext; peerId: string }
+  let upload: Upload
+
+  before(async () => {
+    server = await serveStatic(fixtureDir, '127.0.0.1')
+    resource = await startResourceNode(host)
+    browser = await launchChromium()
+    a = await openNode('a')
+    b = await openNode('b')
+  })
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {})
+    await browser?.close().catch(() => {})
+    await resource?.stop().catch(() => {})
+    await server?.close().catch(() => {})
+  })
+
+  test('libp2p runs in the worker, not in the page', async () => {
+    const worker = a.page.workers()[0]
+    assert.ok(worker, 'the page has a DedicatedWorker')
+    const inWorker = await worker.evaluate(() => ({
+      standIn: (globalThis as { RTCPeerConnection?: { stratosEdgeStandIn?: boolean } }).RTCPeerConnection
+        ?.stratosEdgeStandIn,
+      hasDocument: typeof (globalThis as { document?: unknown }).document !== 'undefined',
+    }))
+    assert.equal(inWorker.standIn, true)
+    assert.equal(inWorker.hasDocument, false)
+    // The page never loads the node's code: only the worker fetched the libp2p/node chunk.
+    const pageScripts = await a.page.evaluate(() =>
+      performance.getEntriesByType('resource').map((e) => e.name),
+    )
+    assert.ok(
+      !pageScripts.some((n) => n.includes('light-node-service')),
+      `page loaded: ${pageScripts.join(', ')}`,
+    )
+    const workerScripts = await worker.evaluate(() =>
+      performance.getEntriesByType('resource').map((e) => e.name),
+    )
+    assert.ok(
+      workerScripts.some((n) => n.includes('light-node-service')),
+      `worker loaded: ${workerScripts.join(', ')}`,
+    )
+    const s = await stat(a.page)
+    assert.equal(s.runtime.inWorker, true)
+    assert.ok(s.connections.some((c) => c.peerId === resource.peerId && c.kind === 'websockets'))
+  })
+
+  test('A uploads 16 MiB; the resource node holds the replica', async () => {
+    upload = await a.page.evaluate(
+      (size) =>
+        (window as unknown as { harness: { uploadRandom(n: number): Promise<Upload> } }).harness.uploadRandom(
+          size,
+        ),
+      FILE_SIZE,
+    )
+    assert.match(upload.fileHash, /^v05j1m5/)
+    assert.deepEqual(upload.replicas, [resource.peerId])
+    const s = await stat(a.page)
+    assert.equal(s.store.pinnedBytes, FILE_SIZE)
+    if (resource.gatewayUrl) {
+      const res = await fetch(`${resource.gatewayUrl.replace(/\/$/, '')}/files/${upload.fileHash}`)
+      assert.equal(res.status, 200)
+      const body = new Uint8Array(await res.arrayBuffer())
+      assert.equal(body.byteLength, FILE_SIZE)
+      const { createHash } = await import('node:crypto')
+      assert.equal(createHash('sha256').update(body).digest('hex'), upload.sha256)
+    }
+  })
+
+  test('B downloads it from A over a direct WebRTC connection with identical bytes', async () => {
+    const got = await download(b.page, upload.uri)
+    assert.equal(got.size, FILE_SIZE)
+    assert.equal(got.sha256, upload.sha256)
+    const s = await stat(b.page)
+    const direct = s.connections.filter((c) => c.peerId === a.peerId && c.kind === 'webrtc')
+    assert.ok(direct.length > 0, `B has a direct WebRTC connection to A: ${JSON.stringify(s.connections)}`)
+    assert.ok(
+      direct.every((c) => !c.limited && !c.remoteAddr.includes('/p2p-circuit/p2p')),
+      'not relayed',
+    )
+    const fetched = (await events(b.page)).filter((e) => e.type === 'slice:fetched')
+    assert.equal(fetched.length, 4)
+    assert.ok(
+      fetched.every((e) => e.detail.peerId === a.peerId),
+      'every slice came from A',
+    )
+    assert.ok(s.runtime.standInPeerConnections > 0, 'the worker used the RTCPeerConnection stand-in')
+    assert.equal((await stat(a.page)).served.slices, 4)
+  })
+
+  test('a peer serving corrupted slices is detected; the download completes from another provider', async () => {
+    const c = await openNode('c-corrupt', { faults: { corruptServedSlices: true } })
+    // C fetches honestly (so the index lists it as a provider) but serves every slice corrupted.
+    const fromC = await download(c.page, upload.uri)
+    assert.equal(fromC.sha256, upload.sha256)
+    await new Promise((r) => setTimeout(r, 1000))
+    await drop(b.page, upload.fileHash)
+    const before = (await events(b.page)).length
+    const got = await download(b.page, upload.uri)
+    assert.equal(got.sha256, upload.sha256)
+    const later = (await events(b.page)).slice(before)
+    const dropped = later.filter((e) => e.type === 'provider:dropped')
+    assert.ok(
+      dropped.some(
+        (e) => e.detail.peerId === c.peerId && /SliceHashMismatchError/.test(e.detail.reason ?? ''),
+      ),
+      `C was dropped for a wrong hash: ${JSON.stringify(later)}`,
+    )
+    assert.ok(later.filter((e) => e.type === 'slice:fetched').every((e) => e.detail.peerId !== c.peerId))
+    // C keeps serving (every stream gets its answer) and B stays healthy.
+    assert.ok((await stat(c.page)).served.slices > 0)
+  })
+
+  test('after a reload of A its stored slices survive and are served again', async () => {
+    await a.page.evaluate(() => (window as unknown as { harness: { stop(): Promise<void> } }).harness.stop())
+    await a.page.reload()
+    a = await openNode('a', {}, a.ctx)
+    const s = await stat(a.page)
+    assert.equal(s.store.pinnedBytes, FILE_SIZE)
+    assert.equal(s.store.slices, 4)
+    await drop(b.page, upload.fileHash)
+    const got = await download(b.page, upload.uri)
+    assert.equal(got.sha256, upload.sha256)
+    assert.ok((await stat(a.page)).served.slices > 0, 'A served slices after its reload')
+  })
+
+  test('with the resource node stopped, B still gets the file from A', async () => {
+    await drop(b.page, upload.fileHash)
+    await resource.stop()
+    const got = await download(b.page, upload.uri)
+    assert.equal(got.size, FILE_SIZE)
+    assert.equal(got.sha256, upload.sha256)
+  })
+})

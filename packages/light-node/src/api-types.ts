@@ -1,0 +1,114 @@
+/** Types shared by the page-side client and the worker-side node. */
+
+/** Options of `createLightNode`. */
+export interface LightNodeOptions {
+  /** Multiaddrs of resource nodes (WebSockets, with `/p2p/<id>`): relay, meta service and fallback providers. */
+  resourceNodes: string[]
+  /**
+   * The worker to run the node in. Default: `new Worker(new URL('./worker/worker-entry.js', import.meta.url),
+   * { type: 'module' })`, which Vite and other bundlers turn into a worker chunk.
+   */
+  worker?: Worker | (() => Worker)
+  /** IndexedDB database name; default `stratos-edge-slices`. Two nodes in one origin need two names. */
+  storeName?: string
+  /** Byte budget of the slice store; default 2 GiB (raised by `contribute`). */
+  budgetBytes?: number
+  /** ICE servers; default none (host candidates only). Never a public STUN server by default. */
+  iceServers?: RTCIceServer[]
+  /** Slice size for uploads; default core's DEFAULT_SLICE_SIZE (4 MiB). */
+  sliceSize?: number
+  /** Resource-node replicas per upload; default 1. */
+  replicas?: number
+  /** Slices fetched at once during a download; default 4. */
+  parallelism?: number
+  /** Time allowed to connect to a resource node and reserve a relay slot; default 10 s. */
+  readyTimeoutMs?: number
+  /** Base URL of a resource node's HTTP gateway, used to build `gatewayUrl` in upload results. */
+  gatewayUrl?: string
+  /** Fault injection for tests: serve every slice with one byte flipped. */
+  faults?: { corruptServedSlices?: boolean }
+}
+
+/** Options of `put`. */
+export interface PutOptions {
+  /** Owner's secp256k1 private key (`0x…` hex); default a key the node generates and keeps. */
+  owner?: string
+  name?: string
+  mimeType?: string
+  onProgress?: (progress: PutProgress) => void
+  signal?: AbortSignal
+}
+
+/** Progress of an upload. */
+export interface PutProgress {
+  readonly phase: 'hashing' | 'storing' | 'pushing' | 'done'
+  readonly bytes: number
+  readonly totalBytes: number
+}
+
+/** Result of `put`. */
+export interface PutResult {
+  readonly fileHash: string
+  readonly uri: string
+  readonly owner: string
+  readonly size: number
+  readonly slices: number
+  /** HTTP gateway URL of the file on the first replica, when the resource node has a gateway. */
+  readonly gatewayUrl?: string
+  /** Peer ids of the resource nodes that acknowledged every slice. */
+  readonly replicas: string[]
+}
+
+/** Options of `get`. */
+export interface GetOptions {
+  signal?: AbortSignal
+}
+
+/** A libp2p connection as `stat()` reports it. */
+export interface ConnectionStat {
+  readonly peerId: string
+  readonly remoteAddr: string
+  /** `webrtc` (direct browser-to-browser), `websockets`, or `relayed` (over a circuit relay). */
+  readonly kind: 'webrtc' | 'websockets' | 'relayed' | 'other'
+  readonly limited: boolean
+}
+
+/** Snapshot of a light node. */
+export interface LightNodeStat {
+  readonly peerId: string
+  readonly multiaddrs: string[]
+  readonly connections: ConnectionStat[]
+  readonly store: {
+    readonly pinnedBytes: number
+    readonly cachedBytes: number
+    readonly budgetBytes: number
+    readonly slices: number
+    readonly files: number
+    readonly recovered: { readonly files: number; readonly slices: number }
+    readonly evictedSlices: number
+  }
+  readonly served: { readonly slices: number; readonly bytes: number; readonly rejectedStreams: number }
+  readonly fetched: { readonly slices: number; readonly bytes: number; readonly badProviders: number }
+  /** Whether the browser granted persistent storage (asked for by `contribute`). */
+  readonly persisted: boolean | undefined
+  /** True in the worker: where libp2p runs. */
+  readonly runtime: {
+    readonly inWorker: boolean
+    readonly hasRealRtc: boolean
+    readonly standInPeerConnections: number
+  }
+}
+
+/** Events of a light node. */
+export interface LightNodeEventMap {
+  'peer:connect': { peerId: string; kind: ConnectionStat['kind'] }
+  'peer:disconnect': { peerId: string }
+  'slice:served': { hash: string; bytes: number; peerId: string }
+  'slice:fetched': { hash: string; bytes: number; peerId: string }
+  'provider:dropped': { peerId: string; reason: string }
+}
+
+/** One event as it crosses from the worker. */
+export type LightNodeEvent = {
+  [K in keyof LightNodeEventMap]: { type: K; detail: LightNodeEventMap[K] }
+}[keyof LightNodeEventMap]

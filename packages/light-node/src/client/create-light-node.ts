@@ -1,0 +1,171 @@
+import { proxy, type Remote, transfer, wrap } from 'comlink'
+import type {
+  GetOptions,
+  LightNodeEvent,
+  LightNodeEventMap,
+  LightNodeOptions,
+  LightNodeStat,
+  PutOptions,
+  PutResult,
+} from '../api-types.js'
+import { NodeStartError, NodeStoppedError } from '../errors.js'
+import type { LightNodeService } from '../node/light-node-service.js'
+import { startRtcHost } from '../rtc/rtc-host.js'
+
+/** The page-side handle of a light node running in its worker. */
+export interface LightNode {
+  /** The node's libp2p peer id. */
+  readonly peerId: string
+  /** Uploads a file: stores its slices (owned), pushes them to resource nodes, publishes the manifest. */
+  put(file: Blob | Uint8Array, options?: PutOptions): Promise<PutResult>
+  /** Streams a file by file hash or `sdm://` URI, fetching verified slices from the nearest providers. */
+  get(ref: string, options?: GetOptions): ReadableStream<Uint8Array>
+  stat(): Promise<LightNodeStat>
+  /** Offers `bytes` of browser storage to the network (asks for persistent storage). */
+  contribute(options: { bytes: number }): Promise<{ budgetBytes: number; persisted: boolean }>
+  /** Removes a file's cached slices from this node (owned slices too with `includeOwned`). */
+  drop(fileHash: string, options?: { includeOwned?: boolean }): Promise<void>
+  addEventListener<K extends keyof LightNodeEventMap>(
+    type: K,
+    listener: (event: CustomEvent<LightNodeEventMap[K]>) => void,
+  ): void
+  removeEventListener<K extends keyof LightNodeEventMap>(
+    type: K,
+    listener: (event: CustomEvent<LightNodeEventMap[K]>) => void,
+  ): void
+  /** Stops libp2p, closes the store and the page's peer connections, and ends the worker. */
+  stop(): Promise<void>
+}
+
+function defaultWorker(): Worker {
+  return new Worker(new URL('../worker/worker-entry.js', import.meta.url), {
+    type: 'module',
+    name: 'stratos-edge-light-node',
+  })
+}
+
+/**
+ * Starts a light node in a DedicatedWorker and resolves once it is connected to a resource node and
+ * reachable by other browsers (relay reservation made).
+ *
+ * @example
+ * ```ts
+ * const node = await createLightNode({ resourceNodes: ['/ip4/10.99.0.1/tcp/4001/ws/p2p/12D3KooW…'] })
+ * const { uri } = await node.put(file, { onProgress: (p) => console.log(p.phase, p.bytes) })
+ * const bytes = await new Response(node.get(uri)).arrayBuffer()
+ * ```
+ */
+export async function createLightNode(options: LightNodeOptions): Promise<LightNode> {
+  const worker = typeof options.worker === 'function' ? options.worker() : (options.worker ?? defaultWorker())
+  const host = startRtcHost(worker)
+  const channel = new MessageChannel()
+  const loadFailed = new Promise<never>((_, reject) => {
+    const onError = (event: MessageEvent) => {
+      const data = event.data as { stratosEdgeLoadError?: string } | undefined
+      if (data?.stratosEdgeLoadError)
+        reject(new NodeStartError(`The light node worker failed to load: ${data.stratosEdgeLoadError}`))
+    }
+    channel.port1.addEventListener('message', onError)
+    worker.addEventListener('error', (e) =>
+      reject(new NodeStartError(`The light node worker failed: ${e.message}`)),
+    )
+  })
+  loadFailed.catch(() => {})
+  worker.postMessage({ stratosEdgeApiPort: channel.port2 }, [channel.port2])
+  const remote: Remote<LightNodeService> = wrap<LightNodeService>(channel.port1)
+  const events = new EventTarget()
+  const { worker: _worker, ...init } = options
+  let stopped = false
+  let opCounter = 0
+
+  const onEvent = (event: LightNodeEvent) => {
+    events.dispatchEvent(new CustomEvent(event.type, { detail: event.detail }))
+  }
+  let info: { peerId: string }
+  try {
+    info = await Promise.race([remote.start(init, proxy(onEvent)), loadFailed])
+  } catch (err) {
+    host.close()
+    worker.terminate()
+    throw err
+  }
+
+  const live = () => {
+    if (stopped) throw new NodeStoppedError('The light node was stopped', 'Create a new one')
+  }
+
+  return {
+    peerId: info.peerId,
+    async put(file, putOptions = {}) {
+      live()
+      const { onProgress, signal, ...rest } = putOptions
+      signal?.throwIfAborted()
+      const opId = `op-${++opCounter}`
+      const onAbort = () => void remote.abort(opId)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      try {
+        const input = file instanceof Uint8Array ? transfer(file, [file.buffer]) : file
+        return await remote.put(input, rest, opId, onProgress ? proxy(onProgress) : undefined)
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+      }
+    },
+    get(ref, getOptions = {}) {
+      live()
+      const opId = `op-${++opCounter}`
+      const signal = getOptions.signal
+      let opened: Promise<void> | undefined
+      const onAbort = () => void remote.abort(opId)
+      return new ReadableStream<Uint8Array>({
+        start() {
+          signal?.throwIfAborted()
+          signal?.addEventListener('abort', onAbort, { once: true })
+          opened = remote.openRead(ref, opId)
+          return opened
+        },
+        async pull(controller) {
+          const chunk = await remote.readChunk(opId)
+          if (chunk === undefined) {
+            signal?.removeEventListener('abort', onAbort)
+            controller.close()
+          } else {
+            controller.enqueue(chunk)
+          }
+        },
+        async cancel() {
+          signal?.removeEventListener('abort', onAbort)
+          await remote.abort(opId)
+        },
+      })
+    },
+    async stat() {
+      live()
+      return remote.stat()
+    },
+    async contribute(c) {
+      live()
+      return remote.contribute(c)
+    },
+    async drop(fileHash, dropOptions = {}) {
+      live()
+      await remote.drop(fileHash, dropOptions)
+    },
+    addEventListener(type, listener) {
+      events.addEventListener(type, listener as EventListener)
+    },
+    removeEventListener(type, listener) {
+      events.removeEventListener(type, listener as EventListener)
+    },
+    async stop() {
+      if (stopped) return
+      stopped = true
+      try {
+        await Promise.race([remote.stop(), new Promise((r) => setTimeout(r, 5000))])
+      } finally {
+        host.close()
+        channel.port1.close()
+        worker.terminate()
+      }
+    },
+  }
+}

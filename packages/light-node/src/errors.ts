@@ -1,0 +1,38 @@
+/**
+ * Errors of the light node. Each failure has its own class with a stable `name`; check `err.name`
+ * (comlink carries `name` and `message` across the worker boundary, not the class).
+ */
+import { StratosEdgeError } from '@stratos-edge/core'
+
+function defineError(name: string): typeof StratosEdgeError {
+  const cls = class extends StratosEdgeError {
+    static override readonly errorName = name
+    override name = name
+  }
+  Object.defineProperty(cls, 'name', { value: name })
+  return cls
+}
+
+/** Storing would exceed the node's byte budget or the browser's quota; nothing was written. */
+export class StorageQuotaError extends defineError('StorageQuotaError') {}
+/** A slice read from the store or received from a peer does not match its hash. */
+export class SliceVerificationError extends defineError('SliceVerificationError') {}
+/** A slice is not in the local store. */
+export class SliceNotFoundError extends defineError('SliceNotFoundError') {}
+/** No provider could deliver a slice (all failed, were too slow, or served bad data). */
+export class NoProviderError extends defineError('NoProviderError') {}
+/** The file's manifest could not be found (neither locally nor from the meta service). */
+export class ManifestNotFoundError extends defineError('ManifestNotFoundError') {}
+/** The node was stopped, or the worker died. */
+export class NodeStoppedError extends defineError('NodeStoppedError') {}
+/** The worker or its libp2p node failed to start. */
+export class NodeStartError extends defineError('NodeStartError') {}
+/** The light node's wire protocol received a malformed message or an oversized frame. */
+export class ProtocolViolationError extends defineError('ProtocolViolationError') {}
+
+/** Rebuilds a typed error from its plain `{ name, message }` (as it crosses the worker boundary). */
+export function errorFromPlain(plain: { name?: string; message?: string }): Error {
+  const err = new StratosEdgeError(plain.message ?? 'Unknown error')
+  err.name = plain.name ?? 'Error'
+  return err
+}

@@ -1,0 +1,57 @@
+/**
+ * @packageDocumentation
+ * `@stratos-edge/light-node`: the Stratos Edge browser light node. The whole node (libp2p with
+ * WebSockets, WebRTC and circuit relay, the IndexedDB slice store, hashing and the wire protocols) runs
+ * in a DedicatedWorker; the page holds only the real `RTCPeerConnection`s (each data channel is
+ * transferred to the worker as soon as it exists) and a typed comlink client.
+ *
+ * @example
+ * ```ts
+ * import { createLightNode } from '@stratos-edge/light-node'
+ *
+ * const node = await createLightNode({ resourceNodes: ['/ip4/10.99.0.1/tcp/4001/ws/p2p/12D3KooW…'] })
+ * const { uri } = await node.put(file, { onProgress: (p) => console.log(p.phase, p.bytes) })
+ * const bytes = new Uint8Array(await new Response(node.get(uri)).arrayBuffer())
+ * await node.contribute({ bytes: 2 * 1024 ** 3 })
+ * console.log(await node.stat())
+ * await node.stop()
+ * ```
+ */
+
+export type {
+  ConnectionStat,
+  GetOptions,
+  LightNodeEvent,
+  LightNodeEventMap,
+  LightNodeOptions,
+  LightNodeStat,
+  PutOptions,
+  PutProgress,
+  PutResult,
+} from './api-types.js'
+export { createLightNode, type LightNode } from './client/create-light-node.js'
+export {
+  errorFromPlain,
+  ManifestNotFoundError,
+  NodeStartError,
+  NodeStoppedError,
+  NoProviderError,
+  ProtocolViolationError,
+  SliceNotFoundError,
+  SliceVerificationError,
+  StorageQuotaError,
+} from './errors.js'
+export { type RtcHost, type RtcHostPort, startRtcHost } from './rtc/rtc-host.js'
+export { installRtcStandIn, ProxyDataChannel, type RtcPort } from './rtc/rtc-stand-in.js'
+export {
+  createIdbSliceStore,
+  type FileRecord,
+  type FileSlice,
+  IdbSliceStore,
+  type IdbSliceStoreComponents,
+  type IdbSliceStoreInit,
+  type SliceEntry,
+  type SliceMeta,
+  type SliceStoreStat,
+  verifySlice,
+} from './store/idb-slice-store.js'

@@ -1,0 +1,587 @@
+/**
+ * The light node itself, as it runs in the worker: libp2p, the IndexedDB store, uploads, downloads and
+ * the slice protocols. The page reaches it through comlink (see `createLightNode`).
+ */
+import type { Connection, Libp2p } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import {
+  asFileHash,
+  createManifest,
+  decodeManifest,
+  encodeManifest,
+  type FileHash,
+  formatSdmUri,
+  generateKeyPair,
+  hashFile,
+  isErrorNamed,
+  type KeyPair,
+  keyPairFromPrivateKey,
+  type Manifest,
+  parseSdmUri,
+  type SlicedFile,
+  type SliceHash,
+  signManifest,
+  sliceHashFromInnerDigest,
+  slicePieces,
+  verifyManifest,
+} from '@stratos-edge/core'
+import { openSlicePush, registerSliceProtocols, type SlicePushSession } from '@stratos-edge/protocol'
+import { transfer } from 'comlink'
+import type {
+  ConnectionStat,
+  LightNodeEvent,
+  LightNodeOptions,
+  LightNodeStat,
+  PutOptions,
+  PutProgress,
+  PutResult,
+} from '../api-types.js'
+import { ManifestNotFoundError, NodeStartError } from '../errors.js'
+import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
+import { createIdbSliceStore, type IdbSliceStore } from '../store/idb-slice-store.js'
+import { createLibp2pNode } from './create-libp2p-node.js'
+import { dialWithRetry } from './dial-with-retry.js'
+import type { NetworkIndex, ProviderInfo } from './network-index.js'
+import { createNetworkIndex } from './network-index-client.js'
+import { SliceDownload } from './slice-download.js'
+import { createStoreAdapter } from './store-adapter.js'
+
+type StartInit = Omit<LightNodeOptions, 'worker'>
+
+interface ReadOp {
+  download: SliceDownload
+}
+
+function connectionKind(conn: Connection): ConnectionStat['kind'] {
+  const addr = conn.remoteAddr.toString()
+  if (addr.includes('/p2p-circuit')) {
+    return addr.includes('/webrtc') && conn.limits === undefined ? 'webrtc' : 'relayed'
+  }
+  if (addr.includes('/webrtc')) return 'webrtc'
+  if (addr.includes('/ws')) return 'websockets'
+  return 'other'
+}
+
+/** The worker-side node; every method is called through comlink. */
+export class LightNodeService {
+  private libp2p: Libp2p | undefined
+  private store: IdbSliceStore | undefined
+  private index: NetworkIndex | undefined
+  private init: StartInit = { resourceNodes: [] }
+  private emit: (event: LightNodeEvent) => void = () => {}
+  private owner: KeyPair | undefined
+  private readonly ops = new Map<string, AbortController>()
+  private readonly reads = new Map<string, ReadOp>()
+  private readonly served = { slices: 0, bytes: 0, rejectedStreams: 0 }
+  private readonly fetched = { slices: 0, bytes: 0, badProviders: 0 }
+  private persisted: boolean | undefined
+  private readonly directConns = new Map<string, Promise<Connection>>()
+
+  /** Starts libp2p and the store; resolves once a resource node is connected and the relay reserved. */
+  async start(init: StartInit, onEvent?: (event: LightNodeEvent) => void): Promise<{ peerId: string }> {
+    this.init = init
+    if (onEvent) this.emit = (e) => void Promise.resolve(onEvent(e)).catch(() => {})
+    const storeInit: { name?: string; budgetBytes?: number } = {}
+    if (init.storeName) storeInit.name = init.storeName
+    if (init.budgetBytes) storeInit.budgetBytes = init.budgetBytes
+    const store = await createIdbSliceStore(storeInit)
+    this.store = store
+    // A stable identity across reloads: peers and the index keep knowing this node.
+    const {
+      generateKeyPair: generateLibp2pKey,
+      privateKeyFromProtobuf,
+      privateKeyToProtobuf,
+    } = await import('@libp2p/crypto/keys')
+    const storedKey = await store.getSetting('libp2p-identity')
+    const privateKey = storedKey ? privateKeyFromProtobuf(storedKey) : await generateLibp2pKey('Ed25519')
+    if (!storedKey) await store.setSetting('libp2p-identity', privateKeyToProtobuf(privateKey))
+    const libp2p = await createLibp2pNode({
+      privateKey,
+      ...(init.iceServers ? { iceServers: init.iceServers } : {}),
+    })
+    this.libp2p = libp2p
+    await registerSliceProtocols(libp2p, {
+      store: createStoreAdapter(store, { corruptServedSlices: init.faults?.corruptServedSlices === true }),
+      runOnLimitedConnection: false,
+      onSliceServed: (info) => {
+        this.served.slices++
+        this.served.bytes += info.bytes
+        this.emit({
+          type: 'slice:served',
+          detail: { hash: info.hash, bytes: info.bytes, peerId: info.peer.toString() },
+        })
+      },
+      onSliceStored: (slice) => void this.index?.announce([slice.hash]).catch(() => {}),
+      onStreamError: () => {
+        this.served.rejectedStreams++
+      },
+    })
+    libp2p.addEventListener('connection:open', (e) => {
+      const conn = e.detail
+      this.emit({
+        type: 'peer:connect',
+        detail: { peerId: conn.remotePeer.toString(), kind: connectionKind(conn) },
+      })
+    })
+    libp2p.addEventListener('peer:disconnect', (e) => {
+      this.emit({ type: 'peer:disconnect', detail: { peerId: e.detail.toString() } })
+    })
+    this.owner = await this.loadOwner()
+    await this.connectResourceNodes()
+    this.index = createNetworkIndex(libp2p, {
+      resourceNodes: init.resourceNodes,
+      selfAddresses: () => this.reachableAddresses(),
+      freeBytes: () => {
+        const s = store.stat()
+        return Math.max(0, s.budgetBytes - s.pinnedBytes - s.cachedBytes)
+      },
+    })
+    // Slices kept from before (a reload) are served again: tell the index.
+    void this.announceStored()
+    return { peerId: libp2p.peerId.toString() }
+  }
+
+  private async announceStored(): Promise<void> {
+    try {
+      const hashes = await this.slices.listSlices()
+      if (hashes.length > 0) await this.index?.announce(hashes)
+    } catch {
+      // The index is unreachable; peers already connected can still fetch.
+    }
+  }
+
+  private async loadOwner(): Promise<KeyPair> {
+    const key = `stratos-edge-owner:${this.store?.name ?? ''}`
+    // Workers have no localStorage; the key is kept in the slice database's files store under a reserved id.
+    const stored = await this.store?.getSetting(key)
+    if (stored) return keyPairFromPrivateKey(stored)
+    const pair = generateKeyPair()
+    await this.store?.setSetting(key, pair.privateKey)
+    return pair
+  }
+
+  private async connectResourceNodes(): Promise<void> {
+    const libp2p = this.node
+    if (this.init.resourceNodes.length === 0) return
+    const deadline = AbortSignal.timeout(this.init.readyTimeoutMs ?? 10_000)
+    const relayReady = new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.reachableAddresses().length > 0) {
+          libp2p.removeEventListener('self:peer:update', check)
+          resolve()
+        }
+      }
+      libp2p.addEventListener('self:peer:update', check)
+      check()
+    })
+    const results = await Promise.allSettled(
+      this.init.resourceNodes.map((addr) =>
+        dialWithRetry(libp2p, multiaddr(addr), { signal: deadline, attemptTimeoutMs: 4000 }),
+      ),
+    )
+    if (!results.some((r) => r.status === 'fulfilled')) {
+      const reason = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason
+      throw new NodeStartError(
+        `Could not connect to any resource node (${String(reason?.message ?? reason)})`,
+        'Check the resource node addresses and that a resource node is running',
+      )
+    }
+    await Promise.race([
+      relayReady,
+      new Promise((_, reject) =>
+        deadline.addEventListener('abort', () =>
+          reject(
+            new NodeStartError(
+              'No relay reservation in time',
+              'Check that the resource node runs a circuit relay',
+            ),
+          ),
+        ),
+      ),
+    ])
+  }
+
+  private get node(): Libp2p {
+    if (!this.libp2p) throw new NodeStartError('The light node is not started', 'Call start first')
+    return this.libp2p
+  }
+
+  private get slices(): IdbSliceStore {
+    if (!this.store) throw new NodeStartError('The light node is not started', 'Call start first')
+    return this.store
+  }
+
+  /** Addresses other browsers can dial: relayed WebRTC addresses. */
+  reachableAddresses(): string[] {
+    return this.node
+      .getMultiaddrs()
+      .map((m) => m.toString())
+      .filter((a) => a.includes('/p2p-circuit') && a.includes('/webrtc'))
+  }
+
+  async put(
+    input: Blob | Uint8Array,
+    options: Omit<PutOptions, 'onProgress' | 'signal'>,
+    opId: string,
+    onProgress?: (p: PutProgress) => void,
+  ): Promise<PutResult> {
+    const controller = new AbortController()
+    this.ops.set(opId, controller)
+    const signal = controller.signal
+    const store = this.slices
+    const total = input instanceof Blob ? input.size : input.byteLength
+    const progress = (phase: PutProgress['phase'], bytes: number) =>
+      onProgress && void Promise.resolve(onProgress({ phase, bytes, totalBytes: total })).catch(() => {})
+    try {
+      // Quota exhaustion is detected before anything is written.
+      await store.assertCanStore(total)
+      const owner = options.owner ? keyPairFromPrivateKey(options.owner) : this.owner
+      if (!owner) throw new NodeStartError('No owner key', 'Start the node first')
+      const sliceSize = this.init.sliceSize
+      // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
+      progress('hashing', 0)
+      const { fileHash } = await hashFile(input, { signal })
+      const placement = await this.placement(fileHash, total)
+      const sessions = await this.openPushSessions(placement, signal)
+      const layout: { number: number; size: number; hash: SliceHash }[] = []
+      await store.putFile({
+        fileHash,
+        size: total,
+        sliceSize: sliceSize ?? 0,
+        slices: [],
+        state: 'writing',
+        pinned: 1,
+        updatedAt: Date.now(),
+      })
+      const gen = slicePieces(input, sliceSize ? { sliceSize, signal } : { signal })
+      const pushes: Promise<void>[] = []
+      let stored = 0
+      let sliced: SlicedFile | undefined
+      for (;;) {
+        const step = await gen.next()
+        if (step.done) {
+          sliced = step.value
+          break
+        }
+        const piece = step.value
+        const hash = sliceHashFromInnerDigest(piece.innerDigest, fileHash)
+        layout.push({ number: piece.number, size: piece.size, hash })
+        await store.put({ hash, fileHash, number: piece.number, data: piece.data, pinned: true })
+        const record = { hash, fileHash, number: piece.number, data: piece.data }
+        for (const s of sessions) {
+          const p = s.session.push(record).then(() => {
+            s.acked++
+          })
+          p.catch(() => {})
+          pushes.push(p)
+        }
+        stored += piece.size
+        progress('storing', stored)
+      }
+      if (sliced.fileHash !== fileHash) throw new Error('The file changed while it was being uploaded')
+      await store.flush()
+      progress('pushing', stored)
+      const pushResults = await Promise.allSettled(pushes)
+      await Promise.allSettled(sessions.map((s) => s.session.close()))
+      const manifest = signManifest(
+        createManifest({
+          sliced,
+          owner: owner.address,
+          ...(options.name ? { name: options.name } : {}),
+          ...(options.mimeType ? { mimeType: options.mimeType } : {}),
+        }),
+        owner.privateKey,
+      )
+      const encoded = encodeManifest(manifest)
+      await store.putFile({
+        fileHash,
+        size: total,
+        sliceSize: sliced.sliceSize,
+        slices: layout,
+        state: 'writing',
+        pinned: 1,
+        updatedAt: Date.now(),
+      })
+      await store.completeFile(fileHash, encoded)
+      const index = this.index
+      if (index) {
+        await index.putManifest(encoded).catch(() => {})
+        await index.announce(layout.map((s) => s.hash)).catch(() => {})
+      }
+      progress('done', stored)
+      const replicas = sessions.filter((s) => s.acked === layout.length).map((s) => s.peerId)
+      if (sessions.length > 0 && replicas.length === 0) {
+        const failure = pushResults.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+        throw failure?.reason ?? new Error('No resource node stored the file')
+      }
+      const gatewayBase = placement.find((p) => replicas.includes(p.peerId))
+      return {
+        fileHash,
+        uri: formatSdmUri(owner.address, fileHash),
+        owner: owner.address,
+        size: total,
+        slices: layout.length,
+        replicas,
+        ...(gatewayBase ? { gatewayUrl: await this.gatewayUrlOf(gatewayBase, fileHash) } : {}),
+      }
+    } finally {
+      this.ops.delete(opId)
+    }
+  }
+
+  private async gatewayUrlOf(_provider: ProviderInfo, fileHash: string): Promise<string | undefined> {
+    const base = this.init.gatewayUrl
+    return base ? `${base.replace(/\/$/, '')}/files/${fileHash}` : undefined
+  }
+
+  private async placement(fileHash: string, size: number): Promise<ProviderInfo[]> {
+    const replicas = this.init.replicas ?? 1
+    if (replicas <= 0) return []
+    try {
+      const placed = await this.index?.place(fileHash, size, replicas)
+      if (placed && placed.length > 0) return placed
+    } catch {
+      // Fall back to the configured resource nodes.
+    }
+    return this.init.resourceNodes.slice(0, replicas).map((a) => {
+      const m = multiaddr(a)
+      return {
+        peerId: m.getComponents().findLast((c) => c.name === 'p2p')?.value ?? '',
+        multiaddrs: [a],
+        kind: 'resource' as const,
+      }
+    })
+  }
+
+  private async openPushSessions(
+    targets: ProviderInfo[],
+    signal: AbortSignal,
+  ): Promise<{ peerId: string; session: SlicePushSession; acked: number }[]> {
+    const opened = await Promise.allSettled(
+      targets.map(async (t) => ({
+        peerId: t.peerId,
+        session: await openSlicePush(
+          this.node,
+          t.multiaddrs.map((a) => multiaddr(a)),
+          { signal, window: 4 },
+        ),
+        acked: 0,
+      })),
+    )
+    return opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  }
+
+  /** Resolves a file hash or `sdm://` URI and its manifest (local first, then the index). */
+  private async resolveManifest(ref: string): Promise<Manifest> {
+    const fileHash: FileHash = ref.startsWith('sdm://') ? parseSdmUri(ref).fileHash : asFileHash(ref)
+    const local = await this.slices.getFile(fileHash)
+    if (local?.manifest) return decodeManifest(local.manifest)
+    const bytes = await this.index?.getManifest(fileHash).catch(() => undefined)
+    if (!bytes) {
+      throw new ManifestNotFoundError(
+        `No manifest for ${fileHash}`,
+        'Check the file hash, or that the meta service is reachable',
+      )
+    }
+    const manifest = decodeManifest(bytes)
+    verifyManifest(manifest)
+    if (manifest.fileHash !== fileHash)
+      throw new ManifestNotFoundError(`Manifest is for ${manifest.fileHash}`, 'Ask another index')
+    await this.slices.putFile({
+      fileHash,
+      size: manifest.size,
+      sliceSize: manifest.sliceSize,
+      slices: manifest.slices.map((s) => ({ number: s.number, size: s.size, hash: s.hash })),
+      state: 'complete',
+      pinned: 0,
+      manifest: bytes,
+      updatedAt: Date.now(),
+    })
+    return manifest
+  }
+
+  /** Opens a download; chunks are then pulled with {@link LightNodeService.readChunk}. */
+  async openRead(ref: string, opId: string): Promise<void> {
+    const manifest = await this.resolveManifest(ref)
+    const controller = new AbortController()
+    this.ops.set(opId, controller)
+    const download = new SliceDownload({
+      manifest,
+      store: this.slices,
+      signal: controller.signal,
+      parallelism: this.init.parallelism ?? 4,
+      providers: (hashes) => this.providersFor(hashes),
+      connect: (p, signal, fresh) => this.connectionTo(p, signal, fresh),
+      libp2p: this.node,
+      onFetched: (hash, bytes, peerId) => {
+        this.fetched.slices++
+        this.fetched.bytes += bytes
+        this.emit({ type: 'slice:fetched', detail: { hash, bytes, peerId } })
+      },
+      onDropped: (peerId, reason) => {
+        this.fetched.badProviders++
+        this.emit({ type: 'provider:dropped', detail: { peerId, reason } })
+      },
+      onComplete: (hashes) => void this.index?.announce(hashes).catch(() => {}),
+    })
+    this.reads.set(opId, { download })
+    download.start()
+  }
+
+  /** The next chunk of an open download (transferred, not copied), or undefined at the end. */
+  async readChunk(opId: string): Promise<Uint8Array | undefined> {
+    const op = this.reads.get(opId)
+    if (!op) return undefined
+    try {
+      const chunk = await op.download.next()
+      if (chunk === undefined) {
+        this.reads.delete(opId)
+        this.ops.delete(opId)
+        return undefined
+      }
+      // The store's write batch may still hold these bytes: transfer a copy (made here, in the worker).
+      const own = chunk.slice()
+      return transfer(own, [own.buffer])
+    } catch (err) {
+      this.reads.delete(opId)
+      this.ops.delete(opId)
+      throw err
+    }
+  }
+
+  /** Providers per slice: browsers first, then resource nodes, then whoever is connected. */
+  private async providersFor(hashes: readonly string[]): Promise<Map<string, ProviderInfo[]>> {
+    let found = new Map<string, ProviderInfo[]>()
+    try {
+      if (this.index) found = await this.index.lookup(hashes)
+    } catch {
+      // The meta service is unreachable: fall back to connected peers below.
+    }
+    const self = this.node.peerId.toString()
+    const connected: ProviderInfo[] = []
+    const seen = new Set<string>()
+    for (const conn of this.node.getConnections()) {
+      const id = conn.remotePeer.toString()
+      if (seen.has(id) || conn.status !== 'open') continue
+      seen.add(id)
+      const kind = connectionKind(conn)
+      connected.push({
+        peerId: id,
+        multiaddrs: [conn.remoteAddr.toString()],
+        kind: kind === 'websockets' ? 'resource' : 'light',
+      })
+    }
+    const result = new Map<string, ProviderInfo[]>()
+    for (const hash of hashes) {
+      const list = (found.get(hash) ?? []).filter((p) => p.peerId !== self)
+      const ids = new Set(list.map((p) => p.peerId))
+      for (const c of connected) if (!ids.has(c.peerId) && c.kind === 'light') list.push(c)
+      for (const c of connected) if (!ids.has(c.peerId) && c.kind === 'resource') list.push(c)
+      list.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'light' ? -1 : 1))
+      result.set(hash, list)
+    }
+    return result
+  }
+
+  /** A connection suitable for slice traffic: direct WebRTC for browsers, WebSockets for resource nodes. */
+  private async connectionTo(
+    provider: ProviderInfo,
+    signal: AbortSignal,
+    fresh = false,
+  ): Promise<Connection> {
+    if (fresh) {
+      for (const c of this.node.getConnections()) {
+        if (c.remotePeer.toString() === provider.peerId && c.limits === undefined)
+          c.abort(new Error('Stale connection'))
+      }
+    }
+    const existing = this.node
+      .getConnections()
+      .find(
+        (c) =>
+          c.remotePeer.toString() === provider.peerId &&
+          c.status === 'open' &&
+          c.limits === undefined &&
+          (provider.kind === 'resource' || connectionKind(c) === 'webrtc'),
+      )
+    if (existing) return existing
+    let pending = this.directConns.get(provider.peerId)
+    if (!pending) {
+      const addrs =
+        provider.kind === 'light'
+          ? provider.multiaddrs.filter((a) => a.includes('/webrtc')).map((a) => multiaddr(a))
+          : provider.multiaddrs.map((a) => multiaddr(a))
+      pending = dialWithRetry(this.node, addrs, { signal, attempts: 4, attemptTimeoutMs: 5000 })
+      this.directConns.set(provider.peerId, pending)
+      pending.then(
+        () => this.directConns.delete(provider.peerId),
+        () => this.directConns.delete(provider.peerId),
+      )
+    }
+    return pending
+  }
+
+  async abort(opId: string): Promise<void> {
+    this.ops.get(opId)?.abort(new Error('Aborted by the caller'))
+    this.ops.delete(opId)
+    const read = this.reads.get(opId)
+    read?.download.cancel()
+    this.reads.delete(opId)
+  }
+
+  async stat(): Promise<LightNodeStat> {
+    const libp2p = this.node
+    const standIn = rtcStandInStats()
+    return {
+      peerId: libp2p.peerId.toString(),
+      multiaddrs: libp2p.getMultiaddrs().map((m) => m.toString()),
+      connections: libp2p.getConnections().map((c) => ({
+        peerId: c.remotePeer.toString(),
+        remoteAddr: c.remoteAddr.toString(),
+        kind: connectionKind(c),
+        limited: c.limits !== undefined,
+      })),
+      store: this.slices.stat(),
+      served: { ...this.served },
+      fetched: { ...this.fetched },
+      persisted: this.persisted,
+      runtime: {
+        inWorker:
+          typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined' &&
+          typeof (globalThis as { document?: unknown }).document === 'undefined',
+        hasRealRtc:
+          standIn.peerConnections === 0 && typeof globalThis.RTCPeerConnection === 'function'
+            ? !String(globalThis.RTCPeerConnection).includes('StandIn')
+            : false,
+        standInPeerConnections: standIn.peerConnections,
+      },
+    }
+  }
+
+  async contribute({ bytes }: { bytes: number }): Promise<{ budgetBytes: number; persisted: boolean }> {
+    const storage = (globalThis.navigator as Navigator | undefined)?.storage
+    this.persisted = storage?.persist ? await storage.persist().catch(() => false) : false
+    this.slices.budgetBytes = Math.max(bytes, this.slices.stat().pinnedBytes)
+    return { budgetBytes: this.slices.budgetBytes, persisted: this.persisted }
+  }
+
+  async drop(fileHash: string, options: { includeOwned?: boolean } = {}): Promise<void> {
+    await this.slices.dropFile(fileHash, { includePinned: options.includeOwned === true, keepRecord: true })
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.ops.values()) c.abort(new Error('Node stopped'))
+    this.ops.clear()
+    for (const r of this.reads.values()) r.download.cancel()
+    this.reads.clear()
+    await Promise.resolve(this.libp2p?.stop()).catch(() => {})
+    await this.store?.close().catch(() => {})
+  }
+}
+
+/** Creates the worker-side service (one per worker). */
+export function createLightNodeService(): LightNodeService {
+  return new LightNodeService()
+}
+
+export { isErrorNamed }

@@ -1,0 +1,81 @@
+import type { Libp2p } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { asFileHash, type SliceHash } from '@stratos-edge/core'
+import { createIndexClient, type IndexClient } from '@stratos-edge/protocol'
+import type { NetworkIndex, ProviderInfo } from './network-index.js'
+
+/** Options of {@link createNetworkIndex}. */
+export interface NetworkIndexInit {
+  /** Resource node multiaddrs; the first reachable one's meta service is asked. */
+  resourceNodes: string[]
+  /** This node's dialable addresses (relayed WebRTC), sent with announcements. */
+  selfAddresses(): string[]
+  /** Bytes this node can still take, sent with announcements. */
+  freeBytes(): number
+  /** Time allowed for one index request; default 10 s. */
+  timeoutMs?: number
+}
+
+/** The meta service's index over the protocol package's index client. */
+export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): NetworkIndex {
+  const clients: IndexClient[] = init.resourceNodes.map((a) => createIndexClient(libp2p, multiaddr(a)))
+  const timeout = init.timeoutMs ?? 10_000
+  const first = async <T>(fn: (c: IndexClient) => Promise<T>): Promise<T> => {
+    let last: unknown = new Error('No resource node configured')
+    for (const c of clients) {
+      try {
+        return await fn(c)
+      } catch (err) {
+        last = err
+        if ((err as Error)?.name === 'SliceNotFoundError') throw err
+      }
+    }
+    throw last
+  }
+  return {
+    async announce(hashes) {
+      const multiaddrs = init.selfAddresses()
+      if (multiaddrs.length === 0 || hashes.length === 0) return
+      await first((c) =>
+        c.announce(
+          {
+            kind: 'light',
+            multiaddrs,
+            freeBytes: init.freeBytes(),
+            replace: false,
+            hashes: hashes as SliceHash[],
+          },
+          { timeout },
+        ),
+      )
+    },
+    async lookup(hashes) {
+      const found = await first((c) => c.lookup(hashes as SliceHash[], { timeout }))
+      const out = new Map<string, ProviderInfo[]>()
+      for (const [hash, records] of found) {
+        out.set(
+          hash,
+          records.map((r) => ({ peerId: r.peerId, multiaddrs: r.multiaddrs, kind: r.kind })),
+        )
+      }
+      return out
+    },
+    async place(fileHash, size, replicas) {
+      const placed = await first((c) =>
+        c.place({ fileHash: asFileHash(fileHash), size, replicas }, { timeout }),
+      )
+      return placed.map((r) => ({ peerId: r.peerId, multiaddrs: r.multiaddrs, kind: r.kind }))
+    },
+    async putManifest(bytes) {
+      await first((c) => c.putManifest(bytes, { timeout }))
+    },
+    async getManifest(fileHash) {
+      try {
+        return await first((c) => c.getManifest(asFileHash(fileHash), { timeout }))
+      } catch (err) {
+        if ((err as Error)?.name === 'SliceNotFoundError') return undefined
+        throw err
+      }
+    },
+  }
+}

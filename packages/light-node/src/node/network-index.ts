@@ -1,0 +1,24 @@
+/**
+ * What the light node needs of the meta service's index, behind one interface so the node logic does not
+ * depend on the wire client's shape.
+ */
+
+/** A peer that may hold slices. */
+export interface ProviderInfo {
+  readonly peerId: string
+  readonly multiaddrs: string[]
+  /** Browsers are reached over direct WebRTC and tried first; resource nodes are the fallback. */
+  readonly kind: 'light' | 'resource'
+}
+
+/** The meta service's index as the light node uses it. */
+export interface NetworkIndex {
+  /** Tells the index this node holds these slices (edge relay). */
+  announce(sliceHashes: readonly string[]): Promise<void>
+  /** Providers per slice hash. */
+  lookup(sliceHashes: readonly string[]): Promise<Map<string, ProviderInfo[]>>
+  /** Resource nodes to push a new file's slices to. */
+  place(fileHash: string, size: number, replicas: number): Promise<ProviderInfo[]>
+  putManifest(bytes: Uint8Array): Promise<void>
+  getManifest(fileHash: string): Promise<Uint8Array | undefined>
+}

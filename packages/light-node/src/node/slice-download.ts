@@ -1,0 +1,199 @@
+import type { Connection, Libp2p } from '@libp2p/interface'
+import { AbortedError, isErrorNamed, type Manifest, type SliceHash } from '@stratos-edge/core'
+import { fetchSlice, SLICE_FETCH_PROTOCOL } from '@stratos-edge/protocol'
+import { NoProviderError } from '../errors.js'
+import type { IdbSliceStore } from '../store/idb-slice-store.js'
+import type { ProviderInfo } from './network-index.js'
+
+/** Inputs of a {@link SliceDownload}. */
+export interface SliceDownloadInit {
+  manifest: Manifest
+  store: IdbSliceStore
+  libp2p: Libp2p
+  signal: AbortSignal
+  /** Slices fetched at once. */
+  parallelism: number
+  providers(hashes: readonly string[]): Promise<Map<string, ProviderInfo[]>>
+  /** A connection for slice traffic; `fresh` closes existing ones first (they failed to open a stream). */
+  connect(provider: ProviderInfo, signal: AbortSignal, fresh?: boolean): Promise<Connection>
+  onFetched?(hash: string, bytes: number, peerId: string): void
+  onDropped?(peerId: string, reason: string): void
+  /** Called with the hashes fetched and stored (for announcing). */
+  onComplete?(hashes: string[]): void
+  /** Time allowed for one slice from one provider before it counts as slow; default 20 s. */
+  sliceTimeoutMs?: number
+}
+
+interface Deferred {
+  promise: Promise<Uint8Array>
+  resolve(v: Uint8Array): void
+  reject(e: unknown): void
+}
+
+function deferred(): Deferred {
+  let resolve!: (v: Uint8Array) => void
+  let reject!: (e: unknown) => void
+  const promise = new Promise<Uint8Array>((a, b) => {
+    resolve = a
+    reject = b
+  })
+  promise.catch(() => {})
+  return { promise, resolve, reject }
+}
+
+/**
+ * Downloads a file's slices in parallel from several providers (browsers over direct WebRTC first,
+ * resource nodes after), verifies each, stores it as a cached slice and yields the bytes in order.
+ * A provider that sends a bad slice or is too slow is dropped for the rest of the download and the slice
+ * is fetched elsewhere. Memory is bounded: at most `2 × parallelism` slices ahead of the reader.
+ */
+export class SliceDownload {
+  private readonly slots: Deferred[]
+  private nextToFetch = 0
+  private nextToRead = 0
+  private readonly bad = new Set<string>()
+  private readonly fetchedHashes: string[] = []
+  private readonly controller = new AbortController()
+  private readonly signal: AbortSignal
+  private readonly wakeups: (() => void)[] = []
+  private providerMap: Promise<Map<string, ProviderInfo[]>> | undefined
+  private roundRobin = 0
+
+  constructor(private readonly init: SliceDownloadInit) {
+    this.slots = init.manifest.slices.map(() => deferred())
+    this.signal = AbortSignal.any([init.signal, this.controller.signal])
+  }
+
+  start(): void {
+    const workers = Math.max(1, Math.min(this.init.parallelism, this.slots.length))
+    for (let i = 0; i < workers; i++) void this.worker()
+  }
+
+  cancel(): void {
+    this.controller.abort(new AbortedError('Download cancelled', 'Start it again'))
+    for (const w of this.wakeups.splice(0)) w()
+  }
+
+  /** The next slice's bytes in order, or undefined at the end. */
+  async next(): Promise<Uint8Array | undefined> {
+    if (this.nextToRead >= this.slots.length) {
+      if (this.fetchedHashes.length > 0) {
+        await this.init.store.flush()
+        this.init.onComplete?.(this.fetchedHashes.splice(0))
+      }
+      return undefined
+    }
+    const slot = this.slots[this.nextToRead] as Deferred
+    const data = await slot.promise
+    this.nextToRead++
+    for (const w of this.wakeups.splice(0)) w()
+    return data
+  }
+
+  private async worker(): Promise<void> {
+    const ahead = this.init.parallelism * 2
+    while (!this.signal.aborted) {
+      while (this.nextToFetch - this.nextToRead >= ahead && !this.signal.aborted) {
+        await new Promise<void>((resolve) => this.wakeups.push(resolve))
+      }
+      if (this.signal.aborted) return
+      const index = this.nextToFetch++
+      if (index >= this.slots.length) return
+      const slot = this.slots[index] as Deferred
+      try {
+        slot.resolve(await this.obtain(index))
+      } catch (err) {
+        slot.reject(err)
+        this.controller.abort(err)
+        for (const s of this.slots) s.reject(err)
+        return
+      }
+    }
+  }
+
+  private async obtain(index: number): Promise<Uint8Array> {
+    const slice = this.init.manifest.slices[index]
+    if (!slice) throw new Error(`No slice ${index}`)
+    const { store } = this.init
+    if (await store.has(slice.hash)) {
+      try {
+        return await store.get(slice.hash)
+      } catch {
+        // Corrupt locally: deleted by the store; fetch it below.
+      }
+    }
+    this.providerMap ??= this.init.providers(this.init.manifest.slices.map((s) => s.hash))
+    const providers = (await this.providerMap).get(slice.hash) ?? []
+    const candidates = this.order(providers)
+    const errors: string[] = []
+    for (const provider of candidates) {
+      if (this.bad.has(provider.peerId)) continue
+      this.signal.throwIfAborted()
+      try {
+        const data = await this.fetchFrom(provider, slice.hash as SliceHash)
+        await store.put({
+          hash: slice.hash,
+          fileHash: this.init.manifest.fileHash,
+          number: slice.number,
+          data,
+          pinned: false,
+        })
+        this.fetchedHashes.push(slice.hash)
+        this.init.onFetched?.(slice.hash, data.byteLength, provider.peerId)
+        return data
+      } catch (err) {
+        if (this.signal.aborted) throw err
+        const name = (err as Error)?.name ?? 'Error'
+        errors.push(`${provider.peerId}: ${name}`)
+        if (isErrorNamed(err, 'SliceNotFoundError')) continue
+        // A wrong hash, a timeout or a broken connection: drop this provider for the rest of the download.
+        this.bad.add(provider.peerId)
+        this.init.onDropped?.(provider.peerId, `${name}: ${(err as Error)?.message ?? ''}`)
+      }
+    }
+    throw new NoProviderError(
+      `No provider delivered slice ${slice.number} (${slice.hash}): ${errors.join('; ') || 'no providers known'}`,
+      'Try again later, or check that a resource node holds the file',
+    )
+  }
+
+  /** Providers of the best kind first, rotated per slice so parallel fetches spread over them. */
+  private order(providers: ProviderInfo[]): ProviderInfo[] {
+    const light = providers.filter((p) => p.kind === 'light')
+    const resource = providers.filter((p) => p.kind === 'resource')
+    const rotate = (list: ProviderInfo[]) => {
+      if (list.length < 2) return list
+      const k = this.roundRobin++ % list.length
+      return [...list.slice(k), ...list.slice(0, k)]
+    }
+    return [...rotate(light), ...rotate(resource)]
+  }
+
+  private async fetchFrom(provider: ProviderInfo, hash: SliceHash): Promise<Uint8Array> {
+    const timeout = AbortSignal.timeout(this.init.sliceTimeoutMs ?? 20_000)
+    const signal = AbortSignal.any([this.signal, timeout])
+    let conn = await this.init.connect(provider, signal)
+    let stream: Awaited<ReturnType<Connection['newStream']>> | undefined
+    try {
+      stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })
+    } catch {
+      // A connection whose remote went away (a reload) is noticed late: redial once.
+      conn = await this.init.connect(provider, signal, true)
+      stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })
+    }
+    const opened = stream
+    const viaConnection = {
+      dialProtocol: async () => opened,
+    }
+    const record = await fetchSlice(
+      viaConnection as unknown as Pick<Libp2p, 'dialProtocol'>,
+      conn.remotePeer,
+      hash,
+      {
+        signal,
+        timeout: this.init.sliceTimeoutMs ?? 20_000,
+      },
+    )
+    return record.data
+  }
+}

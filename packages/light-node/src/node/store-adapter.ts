@@ -1,0 +1,53 @@
+import type { SliceHash } from '@stratos-edge/core'
+import type { SliceInfo, SliceRecord, SliceStore } from '@stratos-edge/protocol'
+import type { IdbSliceStore } from '../store/idb-slice-store.js'
+
+/** Options of {@link createStoreAdapter}. */
+export interface StoreAdapterOptions {
+  /** Fault injection for tests: serve slices with one byte flipped. */
+  corruptServedSlices?: boolean
+}
+
+/**
+ * Presents the IndexedDB store as the protocol package's `SliceStore`, so the shared slice services
+ * serve from it. Slices pushed to a light node are kept as cached (evictable) slices.
+ */
+export function createStoreAdapter(store: IdbSliceStore, options: StoreAdapterOptions = {}): SliceStore {
+  return {
+    has: (hash) => store.has(hash),
+    async info(hash): Promise<SliceInfo | undefined> {
+      const meta = await store.meta(hash)
+      return meta
+        ? { hash: meta.hash, fileHash: meta.fileHash, number: meta.number, size: meta.size }
+        : undefined
+    },
+    async get(hash: SliceHash): Promise<SliceRecord | undefined> {
+      const meta = await store.meta(hash)
+      if (!meta) return undefined
+      let data: Uint8Array
+      try {
+        data = await store.get(hash)
+      } catch {
+        return undefined
+      }
+      if (options.corruptServedSlices && data.length > 0) {
+        data = data.slice()
+        data[data.length >> 1] = (data[data.length >> 1] as number) ^ 0xff
+      }
+      return { hash, fileHash: meta.fileHash, number: meta.number, data }
+    },
+    async put(slice, putOptions) {
+      if (await store.has(slice.hash)) return
+      if (!putOptions?.verified) {
+        const actual = await store.hashOf(slice.number, slice.data, slice.fileHash)
+        if (actual !== slice.hash) throw new Error(`Slice hashes to ${actual}, not ${slice.hash}`)
+      }
+      await store.putMany([{ ...slice, pinned: false }])
+    },
+    async delete(hash) {
+      const had = await store.has(hash)
+      await store.delete(hash)
+      return had
+    },
+  }
+}

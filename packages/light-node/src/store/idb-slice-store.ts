@@ -1,0 +1,565 @@
+import {
+  createKeccakStream,
+  type FileHash,
+  type KeccakStream,
+  type SliceHash,
+  sliceHashFromInnerDigest,
+  sliceNumberPrefix,
+} from '@stratos-edge/core'
+import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB } from 'idb'
+import { SliceNotFoundError, SliceVerificationError, StorageQuotaError } from '../errors.js'
+
+/** One slice to store. */
+export interface SliceEntry {
+  readonly hash: SliceHash
+  readonly fileHash: FileHash
+  /** Slice number, from 1. */
+  readonly number: number
+  readonly data: Uint8Array
+  /** Owned (pinned) slices are never evicted; cached slices are evicted least recently used first. */
+  readonly pinned: boolean
+}
+
+/** A slice's bookkeeping record. */
+export interface SliceMeta {
+  readonly hash: SliceHash
+  readonly fileHash: FileHash
+  readonly number: number
+  readonly size: number
+  /** 1 = owned (pinned), 0 = cached. A number because booleans are not IndexedDB keys. */
+  pinned: 0 | 1
+  lastAccess: number
+}
+
+/** One slice of a file record. */
+export interface FileSlice {
+  readonly number: number
+  readonly size: number
+  readonly hash: SliceHash
+}
+
+/** What the store knows about a file: its layout, and whether every slice was written. */
+export interface FileRecord {
+  readonly fileHash: FileHash
+  readonly size: number
+  readonly sliceSize: number
+  readonly slices: readonly FileSlice[]
+  /** `writing` until every slice is stored; a `writing` record found at open is a crashed write. */
+  state: 'writing' | 'complete'
+  pinned: 0 | 1
+  /** The encoded signed manifest, when known. */
+  manifest?: Uint8Array
+  updatedAt: number
+}
+
+/** Sizes and counts of a slice store. */
+export interface SliceStoreStat {
+  readonly pinnedBytes: number
+  readonly cachedBytes: number
+  readonly budgetBytes: number
+  readonly slices: number
+  readonly files: number
+  /** What the last open found and discarded: half-written files and orphan records. */
+  readonly recovered: { readonly files: number; readonly slices: number }
+  readonly evictedSlices: number
+}
+
+/** Options of {@link createIdbSliceStore}. */
+export interface IdbSliceStoreInit {
+  /** IndexedDB database name; default `stratos-edge-slices`. */
+  name?: string
+  /** Byte budget for slice data; cached slices are evicted past it. Default 2 GiB. */
+  budgetBytes?: number
+  /** Bytes queued before a batch is committed in one transaction; default 32 MiB. */
+  batchBytes?: number
+  /** A partial batch is committed this long after the last queued write; default 50 ms. */
+  idleFlushMs?: number
+  /** Verify each slice's hash when it is read; default true. */
+  verifyOnRead?: boolean
+}
+
+/** Edges of the store that tests (or other environments) may replace. */
+export interface IdbSliceStoreComponents {
+  /** Default `globalThis.indexedDB`. */
+  indexedDB?: IDBFactory
+  /** Default `navigator.storage.estimate()`; return undefined when unknown. */
+  estimate?: () => Promise<{ usage?: number; quota?: number } | undefined>
+  now?: () => number
+}
+
+interface SliceSchema extends DBSchema {
+  data: { key: string; value: Uint8Array }
+  meta: { key: string; value: SliceMeta; indexes: { lru: [number, number]; file: string } }
+  files: { key: string; value: FileRecord }
+  settings: { key: string; value: Uint8Array }
+}
+
+type WriteTx = IDBPTransaction<SliceSchema, ('data' | 'meta' | 'files')[], 'readwrite'>
+
+const DEFAULT_BUDGET = 2 * 1024 * 1024 * 1024
+const DEFAULT_BATCH = 32 * 1024 * 1024
+/** Kept free below the browser quota, so that IndexedDB's own overhead never hits it mid-write. */
+const QUOTA_MARGIN = 8 * 1024 * 1024
+
+async function defaultEstimate(): Promise<{ usage?: number; quota?: number } | undefined> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage
+  if (!storage?.estimate) return undefined
+  return storage.estimate()
+}
+
+/**
+ * The IndexedDB slice store: slices are written in batched transactions, owned (pinned) slices are
+ * kept, cached slices live within a byte budget (least recently used evicted first), every read is
+ * verified against the slice hash, the quota is checked before anything is written, and a file whose
+ * write was cut short (tab crash) is found and discarded when the store opens.
+ *
+ * @example
+ * ```ts
+ * const store = await createIdbSliceStore({ budgetBytes: 512 << 20 })
+ * await store.put({ hash, fileHash, number: 1, data, pinned: true })
+ * await store.flush()
+ * const bytes = await store.get(hash)
+ * ```
+ */
+export async function createIdbSliceStore(
+  init: IdbSliceStoreInit = {},
+  components: IdbSliceStoreComponents = {},
+): Promise<IdbSliceStore> {
+  const store = new IdbSliceStore(init, components)
+  await store.open()
+  return store
+}
+
+/** See {@link createIdbSliceStore}. */
+export class IdbSliceStore {
+  readonly name: string
+  budgetBytes: number
+  private readonly batchBytes: number
+  private readonly verifyOnRead: boolean
+  private readonly factory: IDBFactory | undefined
+  private readonly estimate: () => Promise<{ usage?: number; quota?: number } | undefined>
+  private readonly now: () => number
+  private db: IDBPDatabase<SliceSchema> | undefined
+  private pinnedBytes = 0
+  private cachedBytes = 0
+  private sliceCount = 0
+  private fileCount = 0
+  private evicted = 0
+  private recovered = { files: 0, slices: 0 }
+  private pending: SliceEntry[] = []
+  private pendingBytes = 0
+  private inflight: Promise<void> | undefined
+  private hasher: KeccakStream | undefined
+  private readonly touched = new Map<string, number>()
+  private idleTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly idleFlushMs: number
+
+  constructor(init: IdbSliceStoreInit, components: IdbSliceStoreComponents) {
+    this.name = init.name ?? 'stratos-edge-slices'
+    this.budgetBytes = init.budgetBytes ?? DEFAULT_BUDGET
+    this.batchBytes = init.batchBytes ?? DEFAULT_BATCH
+    this.verifyOnRead = init.verifyOnRead ?? true
+    this.idleFlushMs = init.idleFlushMs ?? 50
+    this.factory = components.indexedDB
+    this.estimate = components.estimate ?? defaultEstimate
+    this.now = components.now ?? Date.now
+  }
+
+  /** Opens the database and discards what a crashed write left behind. */
+  async open(): Promise<void> {
+    if (this.factory) (globalThis as { indexedDB?: IDBFactory }).indexedDB = this.factory
+    this.db = await openDB<SliceSchema>(this.name, 1, {
+      upgrade(db) {
+        db.createObjectStore('data')
+        const meta = db.createObjectStore('meta', { keyPath: 'hash' })
+        meta.createIndex('lru', ['pinned', 'lastAccess'])
+        meta.createIndex('file', 'fileHash')
+        db.createObjectStore('files', { keyPath: 'fileHash' })
+        db.createObjectStore('settings')
+      },
+    })
+    await this.recover()
+  }
+
+  private get database(): IDBPDatabase<SliceSchema> {
+    if (!this.db) throw new Error('Slice store is not open')
+    return this.db
+  }
+
+  private async recover(): Promise<void> {
+    const tx = this.database.transaction(['data', 'meta', 'files'], 'readwrite')
+    let files = 0
+    let slices = 0
+    for (const file of await tx.objectStore('files').getAll()) {
+      if (file.state === 'complete') continue
+      files++
+      for (const hash of await tx.objectStore('meta').index('file').getAllKeys(file.fileHash)) {
+        await tx.objectStore('meta').delete(hash)
+        await tx.objectStore('data').delete(hash)
+        slices++
+      }
+      await tx.objectStore('files').delete(file.fileHash)
+    }
+    const dataKeys = new Set(await tx.objectStore('data').getAllKeys())
+    const metas = await tx.objectStore('meta').getAll()
+    const metaKeys = new Set<string>()
+    this.pinnedBytes = 0
+    this.cachedBytes = 0
+    this.sliceCount = 0
+    for (const meta of metas) {
+      if (!dataKeys.has(meta.hash)) {
+        await tx.objectStore('meta').delete(meta.hash)
+        slices++
+        continue
+      }
+      metaKeys.add(meta.hash)
+      this.sliceCount++
+      if (meta.pinned) this.pinnedBytes += meta.size
+      else this.cachedBytes += meta.size
+    }
+    for (const key of dataKeys) {
+      if (metaKeys.has(key)) continue
+      await tx.objectStore('data').delete(key)
+      slices++
+    }
+    this.fileCount = await tx.objectStore('files').count()
+    await tx.done
+    this.recovered = { files, slices }
+  }
+
+  /** Current sizes and counts. */
+  stat(): SliceStoreStat {
+    return {
+      pinnedBytes: this.pinnedBytes,
+      cachedBytes: this.cachedBytes,
+      budgetBytes: this.budgetBytes,
+      slices: this.sliceCount,
+      files: this.fileCount,
+      recovered: { ...this.recovered },
+      evictedSlices: this.evicted,
+    }
+  }
+
+  /**
+   * Throws StorageQuotaError when `bytes` more (of which `pinned` are owned) would not fit in the budget
+   * even after evicting every cached slice, or would exceed the browser's quota. Call before writing.
+   */
+  async assertCanStore(bytes: number, pinnedBytes = bytes): Promise<void> {
+    if (this.pinnedBytes + pinnedBytes > this.budgetBytes || this.pinnedBytes + bytes > this.budgetBytes) {
+      throw new StorageQuotaError(
+        `Storing ${bytes} bytes would exceed the light node's budget of ${this.budgetBytes} bytes (${this.pinnedBytes} owned)`,
+        'Contribute more storage or remove owned files',
+      )
+    }
+    const estimate = await this.estimate().catch(() => undefined)
+    if (estimate?.quota !== undefined && estimate.usage !== undefined) {
+      const free = estimate.quota - estimate.usage - QUOTA_MARGIN + this.cachedBytes
+      if (bytes > free) {
+        throw new StorageQuotaError(
+          `Storing ${bytes} bytes would exceed the browser's storage quota (${Math.max(0, free)} bytes free)`,
+          'Free browser storage or lower the upload size',
+        )
+      }
+    }
+  }
+
+  /**
+   * Queues a slice; it is committed with others in one transaction when the batch is full or on
+   * {@link IdbSliceStore.flush}. Resolves when queued (waiting only when two batches are outstanding).
+   */
+  async put(entry: SliceEntry): Promise<void> {
+    this.pending.push(entry)
+    this.pendingBytes += entry.data.byteLength
+    if (this.pendingBytes >= this.batchBytes) {
+      await this.startCommit()
+      return
+    }
+    // A partial batch is committed shortly after the writes pause, so queued slices become readable.
+    if (this.idleTimer === undefined) {
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = undefined
+        if (this.pending.length > 0) this.startCommit().catch(() => {})
+      }, this.idleFlushMs)
+    }
+  }
+
+  /** Commits everything queued and waits for it. */
+  async flush(): Promise<void> {
+    if (this.pending.length > 0) await this.startCommit()
+    await this.inflight
+  }
+
+  /** Writes several slices in one transaction now. */
+  async putMany(entries: readonly SliceEntry[]): Promise<void> {
+    await this.inflight
+    await this.commit(entries)
+  }
+
+  private async startCommit(): Promise<void> {
+    const batch = this.pending
+    this.pending = []
+    this.pendingBytes = 0
+    const previous = this.inflight
+    if (previous) await previous
+    const current = this.commit(batch)
+    this.inflight = current
+    // A failure surfaces from flush() (or the next full batch) rather than as an unhandled rejection.
+    current.catch(() => {})
+  }
+
+  private async commit(entries: readonly SliceEntry[]): Promise<void> {
+    if (entries.length === 0) return
+    let newBytes = 0
+    let newPinned = 0
+    for (const e of entries) {
+      newBytes += e.data.byteLength
+      if (e.pinned) newPinned += e.data.byteLength
+    }
+    await this.assertCanStore(newBytes, newPinned)
+    const tx = this.database.transaction(['data', 'meta', 'files'], 'readwrite')
+    const now = this.now()
+    let addPinned = 0
+    let addCached = 0
+    let added = 0
+    const incoming = new Set(entries.map((e) => e.hash))
+    // Evict inside the same transaction, so the store never holds more than the budget.
+    const over = this.pinnedBytes + this.cachedBytes + newBytes - this.budgetBytes
+    if (over > 0) await this.evictIn(tx, over, incoming)
+    const metaStore = tx.objectStore('meta')
+    const dataStore = tx.objectStore('data')
+    const writes: Promise<unknown>[] = []
+    for (const e of entries) {
+      const old = await metaStore.get(e.hash)
+      const pinned: 0 | 1 = e.pinned || old?.pinned ? 1 : 0
+      const size = e.data.byteLength
+      if (old) {
+        if (old.pinned) addPinned -= old.size
+        else addCached -= old.size
+      } else {
+        added++
+      }
+      if (pinned) addPinned += size
+      else addCached += size
+      writes.push(
+        metaStore.put({
+          hash: e.hash,
+          fileHash: e.fileHash,
+          number: e.number,
+          size,
+          pinned,
+          lastAccess: now,
+        }),
+      )
+      writes.push(dataStore.put(e.data, e.hash))
+    }
+    await Promise.all(writes)
+    await tx.done
+    this.pinnedBytes += addPinned
+    this.cachedBytes += addCached
+    this.sliceCount += added
+  }
+
+  private async evictIn(tx: WriteTx, bytes: number, keep: Set<string>): Promise<void> {
+    let freed = 0
+    let cursor = await tx
+      .objectStore('meta')
+      .index('lru')
+      .openCursor(IDBKeyRange.bound([0, Number.NEGATIVE_INFINITY], [0, Number.POSITIVE_INFINITY]))
+    while (cursor && freed < bytes) {
+      const meta = cursor.value
+      if (!keep.has(meta.hash)) {
+        await cursor.delete()
+        await tx.objectStore('data').delete(meta.hash)
+        freed += meta.size
+        this.cachedBytes -= meta.size
+        this.sliceCount--
+        this.evicted++
+      }
+      cursor = await cursor.continue()
+    }
+  }
+
+  /** True when the slice is stored. */
+  async has(hash: SliceHash | string): Promise<boolean> {
+    return (await this.database.getKey('meta', hash)) !== undefined
+  }
+
+  /** The slice's bookkeeping record, if stored. */
+  async meta(hash: SliceHash | string): Promise<SliceMeta | undefined> {
+    return this.database.get('meta', hash)
+  }
+
+  /**
+   * Reads a slice, verifying its hash (unless disabled). A slice that fails verification is deleted and
+   * SliceVerificationError thrown; a missing one gives SliceNotFoundError.
+   */
+  async get(hash: SliceHash | string, options: { verify?: boolean } = {}): Promise<Uint8Array> {
+    const tx = this.database.transaction(['data', 'meta'], 'readonly')
+    const [meta, data] = await Promise.all([
+      tx.objectStore('meta').get(hash),
+      tx.objectStore('data').get(hash),
+    ])
+    await tx.done
+    if (!meta || !data)
+      throw new SliceNotFoundError(`Slice ${hash} is not stored here`, 'Fetch it from a provider')
+    if (options.verify ?? this.verifyOnRead) {
+      const actual = await this.hashOf(meta.number, data, meta.fileHash)
+      if (actual !== hash || data.byteLength !== meta.size) {
+        await this.delete(hash)
+        throw new SliceVerificationError(
+          `Stored slice ${hash} is corrupt (hash ${actual})`,
+          'It was deleted; fetch it again from a provider',
+        )
+      }
+    }
+    this.touch(hash)
+    return data
+  }
+
+  /** Computes a slice hash with the WASM Keccak (reused between calls). */
+  async hashOf(number: number, data: Uint8Array, fileHash: FileHash | string): Promise<SliceHash> {
+    this.hasher ??= await createKeccakStream()
+    const h = this.hasher
+    h.reset()
+    h.update(sliceNumberPrefix(number))
+    h.update(data)
+    return sliceHashFromInnerDigest(h.digest(), fileHash)
+  }
+
+  private touch(hash: string): void {
+    const first = this.touched.size === 0
+    this.touched.set(hash, this.now())
+    if (first) setTimeout(() => void this.flushTouches(), 1000)
+  }
+
+  private async flushTouches(): Promise<void> {
+    const touched = [...this.touched]
+    this.touched.clear()
+    if (!this.db) return
+    const tx = this.db.transaction('meta', 'readwrite')
+    for (const [hash, at] of touched) {
+      const meta = await tx.store.get(hash)
+      if (meta) {
+        meta.lastAccess = at
+        await tx.store.put(meta)
+      }
+    }
+    await tx.done.catch(() => {})
+  }
+
+  /** Deletes one slice. */
+  async delete(hash: SliceHash | string): Promise<void> {
+    const tx = this.database.transaction(['data', 'meta'], 'readwrite')
+    const meta = await tx.objectStore('meta').get(hash)
+    if (meta) {
+      await tx.objectStore('meta').delete(hash)
+      await tx.objectStore('data').delete(hash)
+    }
+    await tx.done
+    if (meta) {
+      this.sliceCount--
+      if (meta.pinned) this.pinnedBytes -= meta.size
+      else this.cachedBytes -= meta.size
+    }
+  }
+
+  /** Records a file (state `writing` until {@link IdbSliceStore.completeFile}). */
+  async putFile(record: FileRecord): Promise<void> {
+    const existed = (await this.database.getKey('files', record.fileHash)) !== undefined
+    await this.database.put('files', { ...record, updatedAt: this.now() })
+    if (!existed) this.fileCount++
+  }
+
+  /** Marks a file complete (every slice written), optionally attaching its encoded manifest. */
+  async completeFile(fileHash: FileHash | string, manifest?: Uint8Array): Promise<void> {
+    await this.flush()
+    const tx = this.database.transaction('files', 'readwrite')
+    const record = await tx.store.get(fileHash)
+    if (record) {
+      record.state = 'complete'
+      record.updatedAt = this.now()
+      if (manifest) record.manifest = manifest
+      await tx.store.put(record)
+    }
+    await tx.done
+  }
+
+  /** A file's record, if known. */
+  async getFile(fileHash: FileHash | string): Promise<FileRecord | undefined> {
+    return this.database.get('files', fileHash)
+  }
+
+  /** Every file record. */
+  async listFiles(): Promise<FileRecord[]> {
+    return this.database.getAll('files')
+  }
+
+  /** Hashes of every stored slice. */
+  async listSlices(): Promise<SliceHash[]> {
+    return (await this.database.getAllKeys('meta')) as SliceHash[]
+  }
+
+  /**
+   * Drops a file's cached slices (owned slices stay unless `includePinned`) and, when nothing of it is
+   * left, its record unless `keepRecord`.
+   */
+  async dropFile(
+    fileHash: FileHash | string,
+    options: { includePinned?: boolean; keepRecord?: boolean } = {},
+  ) {
+    await this.flush()
+    const tx = this.database.transaction(['data', 'meta', 'files'], 'readwrite')
+    let left = 0
+    for (const meta of await tx.objectStore('meta').index('file').getAll(fileHash)) {
+      if (meta.pinned && !options.includePinned) {
+        left++
+        continue
+      }
+      await tx.objectStore('meta').delete(meta.hash)
+      await tx.objectStore('data').delete(meta.hash)
+      this.sliceCount--
+      if (meta.pinned) this.pinnedBytes -= meta.size
+      else this.cachedBytes -= meta.size
+    }
+    if (left === 0 && !options.keepRecord && (await tx.objectStore('files').getKey(fileHash)) !== undefined) {
+      await tx.objectStore('files').delete(fileHash)
+      this.fileCount--
+    }
+    await tx.done
+  }
+
+  /** Reads a small private setting (the owner key, the libp2p identity). */
+  async getSetting(name: string): Promise<Uint8Array | undefined> {
+    return this.database.get('settings', name)
+  }
+
+  /** Writes a small private setting. */
+  async setSetting(name: string, value: Uint8Array): Promise<void> {
+    await this.database.put('settings', value, name)
+  }
+
+  /** Closes the database (pending writes are flushed first). */
+  async close(): Promise<void> {
+    await this.flush().catch(() => {})
+    await this.flushTouches().catch(() => {})
+    this.db?.close()
+    this.db = undefined
+  }
+}
+
+/** Throws SliceVerificationError unless `data` hashes to `hash` as slice `number` of `fileHash`. */
+export async function verifySlice(
+  store: Pick<IdbSliceStore, 'hashOf'>,
+  hash: SliceHash | string,
+  number: number,
+  data: Uint8Array,
+  fileHash: FileHash | string,
+): Promise<void> {
+  const actual = await store.hashOf(number, data, fileHash)
+  if (actual !== hash) {
+    throw new SliceVerificationError(
+      `Slice ${number} hashes to ${actual}, expected ${hash}`,
+      'Fetch it from another provider',
+    )
+  }
+}

@@ -1,0 +1,134 @@
+import { computeFileHash, computeSliceHash, type FileHash, type SliceHash } from '@stratos-edge/core'
+import { IDBFactory } from 'fake-indexeddb'
+import 'fake-indexeddb/auto'
+import { describe, expect, it } from 'vitest'
+import { createIdbSliceStore, type SliceEntry } from '../src/store/idb-slice-store.js'
+
+const fileHash = computeFileHash(new TextEncoder().encode('light node store test')) as FileHash
+
+function slice(number: number, size: number, pinned: boolean): SliceEntry {
+  const data = new Uint8Array(size)
+  for (let i = 0; i < size; i++) data[i] = (i * 31 + number * 7) & 0xff
+  return { hash: computeSliceHash(number, data, fileHash) as SliceHash, fileHash, number, data, pinned }
+}
+
+async function open(
+  init: Parameters<typeof createIdbSliceStore>[0] = {},
+  estimate?: () => Promise<{ usage: number; quota: number }>,
+) {
+  const indexedDB = new IDBFactory()
+  return {
+    indexedDB,
+    store: await createIdbSliceStore(init, { indexedDB, estimate: estimate ?? (async () => undefined) }),
+  }
+}
+
+describe('IdbSliceStore', () => {
+  it('stores batched slices and reads them back verified', async () => {
+    const { store } = await open({ batchBytes: 3000 })
+    const entries = [1, 2, 3, 4].map((n) => slice(n, 1000, true))
+    for (const e of entries) await store.put(e)
+    await store.flush()
+    for (const e of entries) expect(await store.get(e.hash)).toEqual(e.data)
+    expect(store.stat()).toMatchObject({ pinnedBytes: 4000, cachedBytes: 0, slices: 4 })
+  })
+
+  it('detects a corrupt slice on read, deletes it and throws SliceVerificationError', async () => {
+    const { store } = await open()
+    const good = slice(1, 500, false)
+    const bad = { ...slice(2, 500, false) }
+    bad.data[10] = (bad.data[10] as number) ^ 1
+    await store.putMany([good, bad])
+    await expect(store.get(bad.hash)).rejects.toMatchObject({ name: 'SliceVerificationError' })
+    expect(await store.has(bad.hash)).toBe(false)
+    expect(await store.get(good.hash)).toEqual(good.data)
+  })
+
+  it('evicts least recently used cached slices past the budget and never owned ones', async () => {
+    let now = 1
+    const indexedDB = new IDBFactory()
+    const store = await createIdbSliceStore(
+      { budgetBytes: 3000 },
+      { indexedDB, estimate: async () => undefined, now: () => now++ },
+    )
+    const owned = slice(1, 1000, true)
+    const c1 = slice(2, 1000, false)
+    const c2 = slice(3, 1000, false)
+    await store.putMany([owned])
+    await store.putMany([c1])
+    await store.putMany([c2])
+    const c3 = slice(4, 1000, false)
+    await store.putMany([c3])
+    expect(await store.has(owned.hash)).toBe(true)
+    expect(await store.has(c1.hash)).toBe(false)
+    expect(await store.has(c2.hash)).toBe(true)
+    expect(await store.has(c3.hash)).toBe(true)
+    expect(store.stat()).toMatchObject({ pinnedBytes: 1000, cachedBytes: 2000, evictedSlices: 1 })
+  })
+
+  it('refuses owned data over the budget before writing anything', async () => {
+    const { store } = await open({ budgetBytes: 1500 })
+    await expect(store.putMany([slice(1, 1000, true), slice(2, 1000, true)])).rejects.toMatchObject({
+      name: 'StorageQuotaError',
+    })
+    expect(store.stat().slices).toBe(0)
+    expect(await store.listSlices()).toEqual([])
+  })
+
+  it('refuses a write the browser quota cannot take, before writing', async () => {
+    const { store } = await open({}, async () => ({ usage: 1000, quota: 8 * 1024 * 1024 + 2000 }))
+    await expect(store.putMany([slice(1, 5000, false)])).rejects.toMatchObject({ name: 'StorageQuotaError' })
+    expect(await store.listSlices()).toEqual([])
+    await store.putMany([slice(2, 500, false)])
+    expect(store.stat().slices).toBe(1)
+  })
+
+  it('discards a half-written file when it opens again', async () => {
+    const indexedDB = new IDBFactory()
+    const first = await createIdbSliceStore({ name: 'crash' }, { indexedDB, estimate: async () => undefined })
+    await first.putFile({
+      fileHash,
+      size: 3000,
+      sliceSize: 1000,
+      slices: [],
+      state: 'writing',
+      pinned: 1,
+      updatedAt: 0,
+    })
+    await first.putMany([slice(1, 1000, true), slice(2, 1000, true)])
+    // The tab "crashes": the store is dropped without completing the file.
+    await first.close()
+    const second = await createIdbSliceStore(
+      { name: 'crash' },
+      { indexedDB, estimate: async () => undefined },
+    )
+    expect(second.stat()).toMatchObject({
+      slices: 0,
+      files: 0,
+      pinnedBytes: 0,
+      recovered: { files: 1, slices: 2 },
+    })
+    expect(await second.getFile(fileHash)).toBeUndefined()
+  })
+
+  it('keeps a completed file across reopen', async () => {
+    const indexedDB = new IDBFactory()
+    const first = await createIdbSliceStore({ name: 'done' }, { indexedDB, estimate: async () => undefined })
+    const s1 = slice(1, 1000, true)
+    await first.putFile({
+      fileHash,
+      size: 1000,
+      sliceSize: 1000,
+      slices: [],
+      state: 'writing',
+      pinned: 1,
+      updatedAt: 0,
+    })
+    await first.put(s1)
+    await first.completeFile(fileHash)
+    await first.close()
+    const second = await createIdbSliceStore({ name: 'done' }, { indexedDB, estimate: async () => undefined })
+    expect(second.stat()).toMatchObject({ slices: 1, files: 1, recovered: { files: 0, slices: 0 } })
+    expect(await second.get(s1.hash)).toEqual(s1.data)
+  })
+})
