@@ -1,0 +1,116 @@
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createLogger, type LogLevel } from '../logger.js'
+import {
+  createResourceNode,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_TCP_PORT,
+  DEFAULT_WS_PORT,
+} from '../node/resource-node.js'
+import { openDiskSliceStore } from '../store/disk-slice-store.js'
+
+const USAGE = `Usage: stratos-edge-node <command> [options]
+
+Commands:
+  start     run a resource node (prints one JSON "ready" line on stdout, logs JSON lines on stderr)
+  verify    re-hash every stored slice, delete the corrupt ones, print a JSON report
+
+Options:
+  --data-dir <dir>        data directory (default: $STRATOS_EDGE_DATA_DIR or ./.data/resource-node)
+  --host <ip>             listen address (default 127.0.0.1; 0.0.0.0 for all interfaces)
+  --tcp-port <n>          libp2p TCP port, node to node (default ${DEFAULT_TCP_PORT}; 0 = any free port)
+  --ws-port <n>           libp2p WebSockets port, browsers (default ${DEFAULT_WS_PORT})
+  --http-port <n>         HTTP gateway port (default ${DEFAULT_HTTP_PORT})
+  --meta                  run the meta service in this process
+  --bootstrap <multiaddr> peer to dial at start (repeatable); without --meta the first is the meta service
+  --max-bytes <n>         disk budget for slices in bytes (default 10 GiB; suffixes k, m, g)
+  --announce <multiaddr>  extra address to advertise (repeatable)
+  --log-level <level>     debug | info | warn | error (default info)
+`
+
+function parseBytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kmgt]?)i?b?$/i.exec(text.trim())
+  if (!m) throw new Error(`Invalid byte size: ${text}`)
+  const mult = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(m[2] ?? '').toLowerCase()] ?? 1
+  return Math.floor(Number(m[1]) * mult)
+}
+
+function port(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`Invalid port: ${text}`)
+  return n
+}
+
+/**
+ * Runs the `stratos-edge-node` command line. Returns the process exit code (for `start`, only after a
+ * signal stopped the node).
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'data-dir': { type: 'string' },
+      host: { type: 'string' },
+      'tcp-port': { type: 'string' },
+      'ws-port': { type: 'string' },
+      'http-port': { type: 'string' },
+      meta: { type: 'boolean' },
+      bootstrap: { type: 'string', multiple: true },
+      'max-bytes': { type: 'string' },
+      announce: { type: 'string', multiple: true },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const command = positionals[0]
+  if (values.help || !command || !['start', 'verify'].includes(command)) {
+    process.stdout.write(USAGE)
+    return values.help ? 0 : 2
+  }
+  const dataDir =
+    values['data-dir'] ?? process.env.STRATOS_EDGE_DATA_DIR ?? join(process.cwd(), '.data', 'resource-node')
+  const logger = createLogger({ level: (values['log-level'] as LogLevel | undefined) ?? 'info' })
+  const maxBytes = values['max-bytes'] ? parseBytes(values['max-bytes']) : undefined
+
+  if (command === 'verify') {
+    const store = await openDiskSliceStore({
+      dir: join(dataDir, 'store'),
+      logger,
+      ...(maxBytes ? { maxBytes } : {}),
+    })
+    const report = await store.verifyAll()
+    process.stdout.write(`${JSON.stringify({ event: 'verified', ...report })}\n`)
+    return report.corrupt.length === 0 ? 0 : 1
+  }
+
+  const node = await createResourceNode(
+    {
+      dataDir,
+      host: values.host ?? '127.0.0.1',
+      tcpPort: port(values['tcp-port'], DEFAULT_TCP_PORT),
+      wsPort: port(values['ws-port'], DEFAULT_WS_PORT),
+      httpPort: port(values['http-port'], DEFAULT_HTTP_PORT),
+      meta: values.meta ?? false,
+      bootstrap: values.bootstrap ?? [],
+      announce: values.announce ?? [],
+      ...(maxBytes !== undefined ? { maxBytes } : {}),
+    },
+    { logger },
+  )
+  await node.start()
+  process.stdout.write(`${JSON.stringify(node.readyInfo())}\n`)
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info('stopping', { signal })
+      resolve()
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+  const forced = setTimeout(() => process.exit(1), 10_000)
+  forced.unref()
+  await node.stop()
+  return 0
+}

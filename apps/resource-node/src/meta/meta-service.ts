@@ -1,0 +1,181 @@
+import type { FileHash, SliceHash } from '@stratos-edge/core'
+import type {
+  Announcement,
+  IndexBackend,
+  IndexRequestContext,
+  ManifestStore,
+  NodeKind,
+  PlacementRequest,
+  ProviderRecord,
+} from '@stratos-edge/protocol'
+import type { Logger } from '../logger.js'
+import { networkDistance } from './network-distance.js'
+
+interface PeerEntry {
+  peerId: string
+  kind: NodeKind
+  multiaddrs: string[]
+  freeBytes: number
+  /** Where the peer's announcements came from (for nearest-first ordering). */
+  observedAddr: string
+  lastSeen: number
+  slices: Set<SliceHash>
+}
+
+/** Options of {@link createMetaService}. */
+export interface MetaServiceInit {
+  /** Where manifests are kept (the node's disk store). */
+  manifests: ManifestStore
+  logger?: Logger
+  /** Resource nodes not heard from for this long are not placed on (default 5 minutes). */
+  staleAfterMs?: number
+  now?: () => number
+}
+
+/** The meta service: the provider index, placement and manifests, answering the index protocol. */
+export interface MetaService extends Required<IndexBackend> {
+  /** Registers a peer's slices directly (the node the service runs in uses this for itself). */
+  registerLocal(peerId: string, announcement: Announcement, observedAddr: string): void
+  /** Forgets a peer's light-node records (call on disconnect: browsers come and go). */
+  peerDisconnected(peerId: string): void
+  /** Number of known peers by kind. */
+  stats(): { light: number; resource: number; slices: number }
+}
+
+/**
+ * Creates the meta service: which peers hold which slices (light and resource nodes announce and
+ * withdraw), placement of uploads on `replicas` distinct resource nodes with room, provider lookup
+ * ordered nearest to the requester first (then light nodes before resource nodes, then most recently
+ * seen), and signed manifests by file hash.
+ *
+ * @example
+ * ```ts
+ * const meta = createMetaService({ manifests: store })
+ * await registerIndexProtocol(libp2p, { backend: meta })
+ * ```
+ */
+export function createMetaService(init: MetaServiceInit): MetaService {
+  const peers = new Map<string, PeerEntry>()
+  const holders = new Map<SliceHash, Set<string>>()
+  const now = init.now ?? Date.now
+  const staleAfter = init.staleAfterMs ?? 5 * 60_000
+
+  function upsert(peerId: string, a: Announcement, observedAddr: string): PeerEntry {
+    let e = peers.get(peerId)
+    if (!e) {
+      e = { peerId, kind: a.kind, multiaddrs: [], freeBytes: 0, observedAddr, lastSeen: 0, slices: new Set() }
+      peers.set(peerId, e)
+    }
+    e.kind = a.kind
+    if (a.multiaddrs.length > 0) e.multiaddrs = a.multiaddrs
+    e.freeBytes = a.freeBytes
+    e.observedAddr = observedAddr
+    e.lastSeen = now()
+    if (a.replace) {
+      for (const h of e.slices) holders.get(h)?.delete(peerId)
+      e.slices.clear()
+    }
+    for (const h of a.hashes) {
+      e.slices.add(h)
+      let set = holders.get(h)
+      if (!set) {
+        set = new Set()
+        holders.set(h, set)
+      }
+      set.add(peerId)
+    }
+    return e
+  }
+
+  function forget(peerId: string): void {
+    const e = peers.get(peerId)
+    if (!e) return
+    for (const h of e.slices) {
+      const set = holders.get(h)
+      set?.delete(peerId)
+      if (set?.size === 0) holders.delete(h)
+    }
+    peers.delete(peerId)
+  }
+
+  const record = (e: PeerEntry): ProviderRecord => ({
+    peerId: e.peerId,
+    kind: e.kind,
+    multiaddrs: e.multiaddrs,
+  })
+
+  const order = (from: string) => (a: PeerEntry, b: PeerEntry) =>
+    networkDistance(from, a.observedAddr) - networkDistance(from, b.observedAddr) ||
+    (a.kind === b.kind ? 0 : a.kind === 'light' ? -1 : 1) ||
+    b.lastSeen - a.lastSeen
+
+  return {
+    registerLocal(peerId, announcement, observedAddr) {
+      upsert(peerId, announcement, observedAddr)
+    },
+    peerDisconnected(peerId) {
+      if (peers.get(peerId)?.kind === 'light') {
+        forget(peerId)
+        init.logger?.debug('light node left', { peer: peerId })
+      }
+    },
+    stats() {
+      let light = 0
+      let resource = 0
+      for (const e of peers.values()) e.kind === 'light' ? light++ : resource++
+      return { light, resource, slices: holders.size }
+    },
+    announce(a: Announcement, ctx: IndexRequestContext) {
+      upsert(ctx.peer.toString(), a, ctx.remoteAddr)
+    },
+    withdraw(hashes: SliceHash[], ctx: IndexRequestContext) {
+      const id = ctx.peer.toString()
+      const e = peers.get(id)
+      if (!e) return
+      for (const h of hashes) {
+        e.slices.delete(h)
+        const set = holders.get(h)
+        set?.delete(id)
+        if (set?.size === 0) holders.delete(h)
+      }
+    },
+    lookup(hashes: SliceHash[], limit: number, ctx: IndexRequestContext) {
+      const out = new Map<SliceHash, ProviderRecord[]>()
+      const requester = ctx.peer.toString()
+      for (const h of hashes) {
+        const list = [...(holders.get(h) ?? [])]
+          .filter((id) => id !== requester)
+          .map((id) => peers.get(id))
+          .filter((e): e is PeerEntry => e !== undefined)
+          .sort(order(ctx.remoteAddr))
+          .slice(0, limit)
+          .map(record)
+        out.set(h, list)
+      }
+      return out
+    },
+    place(req: PlacementRequest, ctx: IndexRequestContext) {
+      const exclude = new Set(req.exclude)
+      const t = now()
+      const candidates = [...peers.values()]
+        .filter((e) => e.kind === 'resource' && !exclude.has(e.peerId) && t - e.lastSeen <= staleAfter)
+        .filter((e) => e.freeBytes >= req.size)
+        .sort((a, b) => order(ctx.remoteAddr)(a, b) || b.freeBytes - a.freeBytes)
+      const chosen = candidates.slice(0, Math.max(1, req.replicas))
+      // Reserve the space so concurrent uploads spread out until the next announcement.
+      for (const e of chosen) e.freeBytes = Math.max(0, e.freeBytes - req.size)
+      init.logger?.debug('placement', {
+        fileHash: req.fileHash,
+        replicas: req.replicas,
+        chosen: chosen.length,
+      })
+      return chosen.map(record)
+    },
+    async putManifest(bytes: Uint8Array) {
+      return init.manifests.putManifest(bytes)
+    },
+    async getManifest(fileHash: FileHash) {
+      return init.manifests.getManifest(fileHash)
+    },
+  }
+}

@@ -1,0 +1,138 @@
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+
+/** The node's Prometheus metrics, on their own registry (not prom-client's global one). */
+export interface NodeMetrics {
+  registry: Registry
+  slicesStored: Counter
+  bytesReceived: Counter
+  slicesServed: Counter
+  bytesServed: Counter
+  streamErrors: Counter<'protocol' | 'error'>
+  replications: Counter<'result'>
+  gatewayRequests: Counter<'status'>
+  gatewayBytes: Counter
+}
+
+/** Gauges read on each scrape. */
+export interface MetricsSources {
+  storeUsedBytes(): number
+  storeMaxBytes(): number
+  storeSlices(): number
+  connections(): number
+  metaPeers?(): { light: number; resource: number; slices: number }
+}
+
+/**
+ * Creates the metrics (prefix `stratos_edge_`) plus Node's default process metrics.
+ *
+ * @example
+ * ```ts
+ * const metrics = createNodeMetrics(sources)
+ * const text = await metrics.registry.metrics()
+ * ```
+ */
+export function createNodeMetrics(sources: MetricsSources): NodeMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'stratos_edge_' })
+  const reg = { registers: [registry] }
+  new Gauge({
+    name: 'stratos_edge_store_used_bytes',
+    help: 'Bytes of slice files on disk',
+    ...reg,
+    collect() {
+      this.set(sources.storeUsedBytes())
+    },
+  })
+  new Gauge({
+    name: 'stratos_edge_store_capacity_bytes',
+    help: 'Disk budget for slices',
+    ...reg,
+    collect() {
+      this.set(sources.storeMaxBytes())
+    },
+  })
+  new Gauge({
+    name: 'stratos_edge_store_slices',
+    help: 'Slices held',
+    ...reg,
+    collect() {
+      this.set(sources.storeSlices())
+    },
+  })
+  new Gauge({
+    name: 'stratos_edge_libp2p_connections',
+    help: 'Open libp2p connections',
+    ...reg,
+    collect() {
+      this.set(sources.connections())
+    },
+  })
+  if (sources.metaPeers) {
+    const metaPeers = sources.metaPeers
+    new Gauge({
+      name: 'stratos_edge_meta_peers',
+      help: 'Peers known to the meta service, by kind',
+      labelNames: ['kind'],
+      ...reg,
+      collect() {
+        const s = metaPeers()
+        this.set({ kind: 'light' }, s.light)
+        this.set({ kind: 'resource' }, s.resource)
+      },
+    })
+    new Gauge({
+      name: 'stratos_edge_meta_indexed_slices',
+      help: 'Distinct slices in the provider index',
+      ...reg,
+      collect() {
+        this.set(metaPeers().slices)
+      },
+    })
+  }
+  return {
+    registry,
+    slicesStored: new Counter({
+      name: 'stratos_edge_slices_stored_total',
+      help: 'Slices received and stored',
+      ...reg,
+    }),
+    bytesReceived: new Counter({
+      name: 'stratos_edge_slice_bytes_received_total',
+      help: 'Slice bytes stored',
+      ...reg,
+    }),
+    slicesServed: new Counter({
+      name: 'stratos_edge_slices_served_total',
+      help: 'Slices served over libp2p',
+      ...reg,
+    }),
+    bytesServed: new Counter({
+      name: 'stratos_edge_slice_bytes_served_total',
+      help: 'Slice bytes served over libp2p',
+      ...reg,
+    }),
+    streamErrors: new Counter({
+      name: 'stratos_edge_stream_errors_total',
+      help: 'Streams closed because of an error, by protocol and error name',
+      labelNames: ['protocol', 'error'] as const,
+      ...reg,
+    }),
+    replications: new Counter({
+      name: 'stratos_edge_replications_total',
+      help: 'Slices replicated to other resource nodes, by result',
+      labelNames: ['result'] as const,
+      ...reg,
+    }),
+    gatewayRequests: new Counter({
+      name: 'stratos_edge_gateway_requests_total',
+      help: 'HTTP gateway requests by status',
+      labelNames: ['status'] as const,
+      ...reg,
+    }),
+    gatewayBytes: new Counter({
+      name: 'stratos_edge_gateway_bytes_total',
+      help: 'File bytes sent by the gateway',
+      ...reg,
+    }),
+  }
+}

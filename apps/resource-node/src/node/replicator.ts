@@ -1,0 +1,155 @@
+import type { Libp2p } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { SliceHash } from '@stratos-edge/core'
+import {
+  openSlicePush,
+  type PeerAddress,
+  type SlicePushSession,
+  type SliceStore,
+} from '@stratos-edge/protocol'
+import type { Logger } from '../logger.js'
+import type { NodeMetrics } from './metrics.js'
+
+/** Options of {@link createReplicator}. */
+export interface ReplicatorInit {
+  libp2p: Pick<Libp2p, 'dialProtocol' | 'peerStore' | 'peerId'>
+  store: SliceStore
+  logger: Logger
+  metrics: NodeMetrics
+  /** Most replications queued at once; more are dropped and counted (default 10 000). */
+  maxQueued?: number
+  /** Slices read from disk and in flight at once (default 8). */
+  concurrency?: number
+}
+
+/** Copies stored slices to other resource nodes (node-to-node over TCP). */
+export interface Replicator {
+  replicate(hash: SliceHash, targets: PeerAddress[]): void
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void>
+  stop(): Promise<void>
+}
+
+interface TargetState {
+  session?: Promise<SlicePushSession>
+  pending: number
+  idleTimer?: ReturnType<typeof setTimeout>
+}
+
+/**
+ * Creates the replicator: a slice pushed with `forward` targets is stored and acknowledged first, then
+ * pushed on to each target (one reused, pipelined push stream per target; a failed push is retried once
+ * on a fresh stream). The queue is bounded.
+ */
+export function createReplicator(init: ReplicatorInit): Replicator {
+  const { libp2p, store, logger, metrics } = init
+  const maxQueued = init.maxQueued ?? 10_000
+  const concurrency = init.concurrency ?? 8
+  const targets = new Map<string, TargetState>()
+  const queue: Array<{ hash: SliceHash; target: PeerAddress }> = []
+  let running = 0
+  let stopped = false
+  const idleWaiters: Array<() => void> = []
+
+  const session = async (t: PeerAddress, state: TargetState): Promise<SlicePushSession> => {
+    if (!state.session) {
+      const peer = peerIdFromString(t.peerId)
+      if (t.multiaddrs.length > 0) {
+        await libp2p.peerStore.merge(peer, { multiaddrs: t.multiaddrs.map((a) => multiaddr(a)) })
+      }
+      state.session = openSlicePush(libp2p, peer, { window: 8 })
+      state.session.catch(() => {
+        state.session = undefined
+      })
+    }
+    return state.session
+  }
+
+  const release = (id: string, state: TargetState): void => {
+    state.pending--
+    if (state.pending === 0) {
+      clearTimeout(state.idleTimer)
+      state.idleTimer = setTimeout(() => {
+        if (state.pending === 0 && state.session) {
+          const s = state.session
+          state.session = undefined
+          targets.delete(id)
+          s.then((x) => x.close()).catch(() => {})
+        }
+      }, 2000)
+    }
+  }
+
+  const pushOnce = async (hash: SliceHash, t: PeerAddress, state: TargetState): Promise<void> => {
+    const slice = await store.get(hash)
+    if (!slice) throw new Error(`slice ${hash} vanished before replication`)
+    const s = await session(t, state)
+    try {
+      await s.push(slice)
+    } catch (err) {
+      s.abort(err as Error)
+      state.session = undefined
+      throw err
+    }
+  }
+
+  const pump = (): void => {
+    while (!stopped && running < concurrency && queue.length > 0) {
+      const job = queue.shift() as { hash: SliceHash; target: PeerAddress }
+      running++
+      const id = job.target.peerId
+      let state = targets.get(id)
+      if (!state) {
+        state = { pending: 0 }
+        targets.set(id, state)
+      }
+      state.pending++
+      clearTimeout(state.idleTimer)
+      const st = state
+      pushOnce(job.hash, job.target, st)
+        .catch(() => pushOnce(job.hash, job.target, st))
+        .then(
+          () => metrics.replications.inc({ result: 'ok' }),
+          (err) => {
+            metrics.replications.inc({ result: 'failed' })
+            logger.warn('replication failed', { hash: job.hash, target: id, error: err })
+          },
+        )
+        .finally(() => {
+          running--
+          release(id, st)
+          if (running === 0 && queue.length === 0) for (const w of idleWaiters.splice(0)) w()
+          pump()
+        })
+    }
+  }
+
+  return {
+    replicate(hash, list) {
+      for (const target of list) {
+        if (target.peerId === libp2p.peerId.toString()) continue
+        if (queue.length >= maxQueued) {
+          metrics.replications.inc({ result: 'dropped' })
+          logger.warn('replication queue full, dropping', { hash, target: target.peerId })
+          continue
+        }
+        queue.push({ hash, target })
+      }
+      pump()
+    },
+    idle() {
+      if (running === 0 && queue.length === 0) return Promise.resolve()
+      return new Promise((resolve) => idleWaiters.push(resolve))
+    },
+    async stop() {
+      stopped = true
+      queue.length = 0
+      for (const [, state] of targets) {
+        clearTimeout(state.idleTimer)
+        state.session?.then((s) => s.abort()).catch(() => {})
+      }
+      targets.clear()
+    },
+  }
+}

@@ -1,0 +1,348 @@
+import { mkdir } from 'node:fs/promises'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { decodeManifest, type FileHash, type Manifest, type SliceHash } from '@stratos-edge/core'
+import {
+  createIndexClient,
+  createIndexHandler,
+  fetchSlice,
+  INDEX_PROTOCOL,
+  type IndexBackend,
+  type ProviderRecord,
+  registerSliceProtocols,
+  type SliceRecord,
+  type SliceService,
+} from '@stratos-edge/protocol'
+import { createLibp2p } from 'libp2p'
+import { type Gateway, startGateway } from '../gateway/gateway.js'
+import { createLogger, type Logger } from '../logger.js'
+import { createMetaService, type MetaService } from '../meta/meta-service.js'
+import { type DiskSliceStore, openDiskSliceStore } from '../store/disk-slice-store.js'
+import { type Announcer, createAnnouncer } from './announcer.js'
+import { createNodeMetrics, type NodeMetrics } from './metrics.js'
+import { loadOrCreatePeerKey } from './peer-key.js'
+import { createReplicator, type Replicator } from './replicator.js'
+
+/** Default ports (127.0.0.1). */
+export const DEFAULT_TCP_PORT = 7401
+export const DEFAULT_WS_PORT = 7402
+export const DEFAULT_HTTP_PORT = 7480
+
+/** Options of {@link createResourceNode}. */
+export interface ResourceNodeInit {
+  /** Directory for the peer key, slices and manifests (created if missing). */
+  dataDir: string
+  /** Listen address for libp2p and HTTP (default 127.0.0.1; use 0.0.0.0 inside a test namespace). */
+  host?: string
+  /** libp2p TCP port, node to node (default 7401; 0 picks a free port). */
+  tcpPort?: number
+  /** libp2p WebSockets port, for browsers (default 7402; 0 picks a free port). */
+  wsPort?: number
+  /** HTTP gateway port (default 7480; 0 picks a free port). */
+  httpPort?: number
+  /** Run the meta service in this process (index, placement, manifests). */
+  meta?: boolean
+  /** Peers to dial at start; without `meta`, the first one is the meta service to announce to. */
+  bootstrap?: string[]
+  /** Disk budget for slices, bytes (default 10 GiB). */
+  maxBytes?: number
+  /** Relay reservations for browsers (default 1024). */
+  maxRelayReservations?: number
+  /** Extra multiaddrs to advertise (e.g. a public address). */
+  announce?: string[]
+}
+
+/** Injectable edges of a resource node. */
+export interface ResourceNodeComponents {
+  logger: Logger
+  /** The libp2p key; default: loaded from (or created in) `<dataDir>/peer.key`. */
+  privateKey: PrivateKey
+}
+
+/** What the CLI prints when the node is ready (one JSON line). */
+export interface ReadyInfo {
+  event: 'ready'
+  peerId: string
+  multiaddrs: string[]
+  /** The WebSocket multiaddrs browsers dial. */
+  wsMultiaddrs: string[]
+  gatewayUrl: string
+  meta: boolean
+  dataDir: string
+}
+
+/** A running (or startable) resource node. */
+export interface ResourceNode {
+  start(): Promise<void>
+  stop(): Promise<void>
+  readonly peerId: PeerId
+  readonly multiaddrs: Multiaddr[]
+  readonly gatewayUrl: string
+  readonly libp2p: Libp2p
+  readonly store: DiskSliceStore
+  readonly metrics: NodeMetrics
+  /** The in-process meta service, when started with `meta: true`. */
+  readonly metaService: MetaService | undefined
+  /** Waits until queued replications are done (tests, graceful shutdown). */
+  replicationIdle(): Promise<void>
+  readyInfo(): ReadyInfo
+}
+
+/**
+ * Creates a resource node: durable disk slice store, libp2p (TCP for nodes, WebSockets for browsers,
+ * noise, yamux, identify, ping, circuit-relay-v2 server), the slice protocols, replication to `forward`
+ * targets, the HTTP gateway with Prometheus metrics, and optionally the meta service.
+ *
+ * @example
+ * ```ts
+ * const node = await createResourceNode({ dataDir: '.data/node-1', meta: true, tcpPort: 0, wsPort: 0, httpPort: 0 })
+ * await node.start()
+ * console.log(node.readyInfo())
+ * ```
+ */
+export async function createResourceNode(
+  init: ResourceNodeInit,
+  components: Partial<ResourceNodeComponents> = {},
+): Promise<ResourceNode> {
+  const host = init.host ?? '127.0.0.1'
+  const logger = components.logger ?? createLogger()
+  await mkdir(init.dataDir, { recursive: true })
+  const privateKey = components.privateKey ?? (await loadOrCreatePeerKey(init.dataDir))
+  const store = await openDiskSliceStore({
+    dir: `${init.dataDir}/store`,
+    logger,
+    ...(init.maxBytes !== undefined ? { maxBytes: init.maxBytes } : {}),
+  })
+  const metaService = init.meta ? createMetaService({ manifests: store, logger }) : undefined
+  const ip = host.includes(':') ? 'ip6' : 'ip4'
+
+  const libp2p = await createLibp2p({
+    privateKey,
+    start: false,
+    addresses: {
+      listen: [
+        `/${ip}/${host}/tcp/${init.tcpPort ?? DEFAULT_TCP_PORT}`,
+        `/${ip}/${host}/tcp/${init.wsPort ?? DEFAULT_WS_PORT}/ws`,
+      ],
+      ...(init.announce ? { appendAnnounce: init.announce } : {}),
+    },
+    transports: [tcp(), webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { maxConnections: 4096 },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      relay: circuitRelayServer({
+        reservations: {
+          maxReservations: init.maxRelayReservations ?? 1024,
+          reservationTtl: 2 * 60 * 60 * 1000,
+        },
+        maxInboundHopStreams: 4096,
+        maxOutboundStopStreams: 4096,
+      }),
+    },
+  })
+
+  const metrics = createNodeMetrics({
+    storeUsedBytes: () => store.usedBytes,
+    storeMaxBytes: () => store.maxBytes,
+    storeSlices: () => store.sliceCount,
+    connections: () => libp2p.getConnections().length,
+    ...(metaService ? { metaPeers: () => metaService.stats() } : {}),
+  })
+  const replicator: Replicator = createReplicator({ libp2p, store, logger, metrics })
+  const metaAddr = !init.meta && init.bootstrap?.[0] ? multiaddr(init.bootstrap[0]) : undefined
+  const announcer: Announcer | undefined = metaAddr
+    ? createAnnouncer({ libp2p, meta: metaAddr, store, logger })
+    : undefined
+  let gateway: Gateway | undefined
+  let sliceService: SliceService | undefined
+
+  const selfAnnouncement = (hashes: SliceHash[], replace: boolean) => ({
+    kind: 'resource' as const,
+    multiaddrs: libp2p.getMultiaddrs().map(String).slice(0, 32),
+    freeBytes: Math.max(0, store.maxBytes - store.usedBytes),
+    replace,
+    hashes,
+  })
+  const selfObservedAddr = `/${ip}/${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}/tcp/0`
+
+  const onStored = (hash: SliceHash): void => {
+    metaService?.registerLocal(libp2p.peerId.toString(), selfAnnouncement([hash], false), selfObservedAddr)
+    announcer?.added(hash)
+  }
+
+  /** Index answers when this node does not run the meta service: lookups of what it holds itself. */
+  const localIndex: IndexBackend = {
+    lookup: async (hashes) => {
+      const self: ProviderRecord = {
+        peerId: libp2p.peerId.toString(),
+        kind: 'resource',
+        multiaddrs: libp2p.getMultiaddrs().map(String).slice(0, 32),
+      }
+      const out = new Map<SliceHash, ProviderRecord[]>()
+      for (const h of hashes) out.set(h, (await store.has(h)) ? [self] : [])
+      return out
+    },
+    getManifest: (fileHash) => store.getManifest(fileHash),
+  }
+
+  async function getManifest(fileHash: FileHash): Promise<Manifest | undefined> {
+    let bytes = await store.getManifest(fileHash)
+    if (!bytes && metaAddr) {
+      try {
+        bytes = await createIndexClient(libp2p, metaAddr).getManifest(fileHash, { timeout: 10_000 })
+        await store.putManifest(bytes)
+      } catch (err) {
+        logger.debug('manifest not found at meta service', { fileHash, error: err })
+        return undefined
+      }
+    }
+    return bytes ? decodeManifest(bytes) : undefined
+  }
+
+  async function providersOf(hash: SliceHash): Promise<ProviderRecord[]> {
+    if (metaService) {
+      const ctx = { peer: libp2p.peerId, remoteAddr: selfObservedAddr }
+      return (await metaService.lookup([hash], 8, ctx)).get(hash) ?? []
+    }
+    if (metaAddr)
+      return (await createIndexClient(libp2p, metaAddr).lookup([hash], { limit: 8 })).get(hash) ?? []
+    return []
+  }
+
+  async function getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined> {
+    const local = await store.get(hash)
+    if (local) return local
+    // Not here: fetch it from a resource node that holds it (Node cannot dial browsers over WebRTC).
+    for (const p of (await providersOf(hash)).filter((x) => x.kind === 'resource')) {
+      if (p.peerId === libp2p.peerId.toString()) continue
+      try {
+        const peer = peerIdFromString(p.peerId)
+        if (p.multiaddrs.length > 0)
+          await libp2p.peerStore.merge(peer, { multiaddrs: p.multiaddrs.map((a) => multiaddr(a)) })
+        const slice = await fetchSlice(libp2p, peer, hash, { signal, timeout: 30_000 })
+        await store.put(slice, { verified: true }).catch(() => {})
+        return slice
+      } catch (err) {
+        logger.warn('gateway fetch from provider failed', { hash, provider: p.peerId, error: err })
+      }
+    }
+    return undefined
+  }
+
+  const onPeerDisconnect = (evt: CustomEvent<PeerId>): void =>
+    metaService?.peerDisconnected(evt.detail.toString())
+
+  const node: ResourceNode = {
+    get peerId() {
+      return libp2p.peerId
+    },
+    get multiaddrs() {
+      return libp2p.getMultiaddrs()
+    },
+    get gatewayUrl() {
+      return gateway?.url ?? ''
+    },
+    libp2p,
+    store,
+    metrics,
+    metaService,
+    replicationIdle: () => replicator.idle(),
+    readyInfo() {
+      const multiaddrs = libp2p.getMultiaddrs().map(String)
+      return {
+        event: 'ready',
+        peerId: libp2p.peerId.toString(),
+        multiaddrs,
+        wsMultiaddrs: multiaddrs.filter((a) => a.includes('/ws')),
+        gatewayUrl: gateway?.url ?? '',
+        meta: Boolean(init.meta),
+        dataDir: init.dataDir,
+      }
+    },
+    async start() {
+      await libp2p.start()
+      sliceService = await registerSliceProtocols(libp2p, {
+        store,
+        onSliceStored: (slice, { forward }) => {
+          metrics.slicesStored.inc()
+          metrics.bytesReceived.inc(slice.data.length)
+          onStored(slice.hash)
+          if (forward.length > 0) replicator.replicate(slice.hash, forward)
+        },
+        onSliceServed: ({ bytes }) => {
+          metrics.slicesServed.inc()
+          metrics.bytesServed.inc(bytes)
+        },
+        onStreamError: (error, { protocol, peer }) => {
+          metrics.streamErrors.inc({ protocol, error: error.name })
+          logger.warn('stream closed with error', { protocol, peer: peer.toString(), error })
+        },
+      })
+      await libp2p.handle(
+        INDEX_PROTOCOL,
+        createIndexHandler({
+          backend: metaService ?? localIndex,
+          onStreamError: (error) => metrics.streamErrors.inc({ protocol: INDEX_PROTOCOL, error: error.name }),
+        }),
+        { maxInboundStreams: 1024, runOnLimitedConnection: true },
+      )
+      if (metaService) {
+        metaService.registerLocal(
+          libp2p.peerId.toString(),
+          selfAnnouncement(
+            store.list().map((s) => s.hash),
+            true,
+          ),
+          selfObservedAddr,
+        )
+        libp2p.addEventListener('peer:disconnect', onPeerDisconnect)
+      }
+      for (const addr of init.bootstrap ?? []) {
+        libp2p
+          .dial(multiaddr(addr))
+          .catch((err) => logger.warn('bootstrap dial failed', { addr, error: err }))
+      }
+      announcer?.start()
+      gateway = await startGateway({
+        host,
+        port: init.httpPort ?? DEFAULT_HTTP_PORT,
+        metrics,
+        logger,
+        getManifest,
+        getSlice,
+        health: () => ({
+          status: 'ok',
+          peerId: libp2p.peerId.toString(),
+          slices: store.sliceCount,
+          usedBytes: store.usedBytes,
+          maxBytes: store.maxBytes,
+          connections: libp2p.getConnections().length,
+          meta: Boolean(metaService),
+        }),
+      })
+      logger.info('resource node started', { ...node.readyInfo() })
+    },
+    async stop() {
+      announcer?.stop()
+      await replicator.stop()
+      await gateway?.close()
+      await sliceService?.unregister().catch(() => {})
+      libp2p.removeEventListener('peer:disconnect', onPeerDisconnect)
+      await libp2p.stop()
+      await store.close()
+      logger.info('resource node stopped')
+    },
+  }
+  return node
+}

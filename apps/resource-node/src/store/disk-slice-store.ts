@@ -1,0 +1,293 @@
+import { mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  DecodeError,
+  decodeManifest,
+  type FileHash,
+  fileHashFromBytes,
+  fileHashToBytes,
+  isFileHash,
+  isSliceHash,
+  type SliceHash,
+} from '@stratos-edge/core'
+import {
+  hashSlice,
+  type ManifestStore,
+  type SliceInfo,
+  type SlicePutOptions,
+  type SliceRecord,
+  type SliceStore,
+  StoreFullError,
+  verifySlice,
+} from '@stratos-edge/protocol'
+import type { Logger } from '../logger.js'
+import { writeFileAtomic } from './atomic-file.js'
+
+const MAGIC = [0x53, 0x45, 0x53, 0x4c] // "SESL"
+const VERSION = 1
+const MAX_HEADER = 4 + 1 + 1 + 64 + 8 + 4
+
+/** Options of {@link openDiskSliceStore}. */
+export interface DiskSliceStoreInit {
+  /** Directory holding `slices/`, `manifests/` and `tmp/`. */
+  dir: string
+  /** Disk budget for slice files, bytes (default 10 GiB). */
+  maxBytes?: number
+  logger?: Logger
+}
+
+/** What {@link DiskSliceStore.verifyAll} found. */
+export interface VerifyReport {
+  ok: number
+  /** Slices whose bytes no longer match their hash; they were deleted. */
+  corrupt: SliceHash[]
+}
+
+/** The on-disk {@link SliceStore} and {@link ManifestStore}. */
+export interface DiskSliceStore extends SliceStore, ManifestStore {
+  readonly dir: string
+  readonly maxBytes: number
+  /** Bytes of slice files on disk (plus writes in progress). */
+  readonly usedBytes: number
+  readonly sliceCount: number
+  /** Every stored slice's metadata. */
+  list(): SliceInfo[]
+  /** Re-hashes every slice; deletes and reports the ones that do not verify. */
+  verifyAll(): Promise<VerifyReport>
+  close(): Promise<void>
+}
+
+interface Entry extends SliceInfo {
+  fileBytes: number
+}
+
+function encodeHeader(s: SliceRecord): Uint8Array {
+  const fh = fileHashToBytes(s.fileHash)
+  const out = new Uint8Array(4 + 1 + 1 + fh.length + 8 + 4)
+  const dv = new DataView(out.buffer)
+  out.set(MAGIC, 0)
+  out[4] = VERSION
+  out[5] = fh.length
+  out.set(fh, 6)
+  dv.setBigUint64(6 + fh.length, BigInt(s.number))
+  dv.setUint32(14 + fh.length, s.data.length)
+  return out
+}
+
+function decodeHeader(buf: Uint8Array): {
+  fileHash: FileHash
+  number: number
+  size: number
+  headerBytes: number
+} {
+  if (buf.length < 6 || !MAGIC.every((b, i) => buf[i] === b))
+    throw new DecodeError('Not a slice file', 'Delete it')
+  if (buf[4] !== VERSION) throw new DecodeError(`Slice file version ${buf[4]}`, 'Upgrade the node')
+  const fhLen = buf[5] as number
+  const headerBytes = 6 + fhLen + 12
+  if (buf.length < headerBytes) throw new DecodeError('Truncated slice file header', 'Delete it')
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  const fileHash = fileHashFromBytes(buf.subarray(6, 6 + fhLen))
+  const number = Number(dv.getBigUint64(6 + fhLen))
+  const size = dv.getUint32(14 + fhLen)
+  return { fileHash, number, size, headerBytes }
+}
+
+/**
+ * Opens (creating if needed) a durable slice store in `dir`. Each slice is one file
+ * `slices/<xy>/<slice hash>.slice` (header: magic, version, file hash, number, size; then the bytes),
+ * written atomically (temp file, fsync, rename, directory fsync) after its hash verified, so a `put`
+ * that resolved survives `kill -9`. Temp files left by a crash are removed at open; `get` re-verifies.
+ *
+ * @example
+ * ```ts
+ * const store = await openDiskSliceStore({ dir: '.data/node/store', maxBytes: 20 * 2 ** 30 })
+ * await store.put({ hash, fileHash, number: 1, data })
+ * ```
+ */
+export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<DiskSliceStore> {
+  const { dir, logger } = init
+  const maxBytes = init.maxBytes ?? 10 * 2 ** 30
+  const slicesDir = join(dir, 'slices')
+  const manifestsDir = join(dir, 'manifests')
+  const tmpDir = join(dir, 'tmp')
+  await mkdir(slicesDir, { recursive: true })
+  await mkdir(manifestsDir, { recursive: true })
+  // Anything in tmp/ is an unfinished write from before a crash: never served, removed now.
+  await rm(tmpDir, { recursive: true, force: true })
+  await mkdir(tmpDir, { recursive: true })
+
+  const entries = new Map<SliceHash, Entry>()
+  const writing = new Map<SliceHash, Promise<void>>()
+  let used = 0
+  let reserved = 0
+
+  const pathOf = (hash: SliceHash): string => join(slicesDir, hash.slice(-2), `${hash}.slice`)
+
+  // Rebuild the index from the headers of the slice files.
+  for (const sub of await readdir(slicesDir)) {
+    const subDir = join(slicesDir, sub)
+    for (const name of await readdir(subDir).catch(() => [] as string[])) {
+      const path = join(subDir, name)
+      const hash = name.replace(/\.slice$/, '')
+      try {
+        if (!name.endsWith('.slice') || !isSliceHash(hash))
+          throw new DecodeError('Unexpected file', 'Removed')
+        const fh = await open(path, 'r')
+        let head: Uint8Array
+        let fileBytes: number
+        try {
+          const buf = new Uint8Array(MAX_HEADER)
+          const { bytesRead } = await fh.read(buf, 0, MAX_HEADER, 0)
+          head = buf.subarray(0, bytesRead)
+          fileBytes = (await fh.stat()).size
+        } finally {
+          await fh.close()
+        }
+        const h = decodeHeader(head)
+        if (h.headerBytes + h.size !== fileBytes) throw new DecodeError('Slice file size mismatch', 'Removed')
+        entries.set(hash as SliceHash, {
+          hash: hash as SliceHash,
+          fileHash: h.fileHash,
+          number: h.number,
+          size: h.size,
+          fileBytes,
+        })
+        used += fileBytes
+      } catch (err) {
+        logger?.warn('removing unreadable slice file', { path, error: err })
+        await unlink(path).catch(() => {})
+      }
+    }
+  }
+  logger?.info('slice store opened', { dir, slices: entries.size, usedBytes: used, maxBytes })
+
+  async function readVerified(hash: SliceHash): Promise<SliceRecord | undefined> {
+    const entry = entries.get(hash)
+    if (!entry) return undefined
+    let buf: Uint8Array
+    try {
+      buf = await readFile(pathOf(hash))
+    } catch {
+      return undefined
+    }
+    try {
+      const h = decodeHeader(buf)
+      const data = buf.subarray(h.headerBytes, h.headerBytes + h.size)
+      if (data.length !== h.size) throw new DecodeError('Truncated slice file', 'Removed')
+      if ((await hashSlice(h.number, data, h.fileHash)) !== hash) {
+        throw new DecodeError('Slice file does not match its hash', 'Removed')
+      }
+      return { hash, fileHash: h.fileHash, number: h.number, data }
+    } catch (err) {
+      logger?.error('corrupt slice removed', { hash, error: err })
+      await removeEntry(hash)
+      return undefined
+    }
+  }
+
+  async function removeEntry(hash: SliceHash): Promise<boolean> {
+    const entry = entries.get(hash)
+    if (!entry) return false
+    entries.delete(hash)
+    used -= entry.fileBytes
+    await unlink(pathOf(hash)).catch(() => {})
+    return true
+  }
+
+  async function write(slice: SliceRecord, options: SlicePutOptions): Promise<void> {
+    if (!options.verified) await verifySlice(slice)
+    const header = encodeHeader(slice)
+    const fileBytes = header.length + slice.data.length
+    if (used + reserved + fileBytes > maxBytes) {
+      throw new StoreFullError(
+        `Slice store full: ${used + reserved} of ${maxBytes} bytes used, ${fileBytes} more needed`,
+        'Raise --max-bytes, free space, or push to another node',
+      )
+    }
+    reserved += fileBytes
+    try {
+      await mkdir(join(slicesDir, slice.hash.slice(-2)), { recursive: true })
+      await writeFileAtomic(tmpDir, pathOf(slice.hash), [header, slice.data])
+      entries.set(slice.hash, {
+        hash: slice.hash,
+        fileHash: slice.fileHash,
+        number: slice.number,
+        size: slice.data.length,
+        fileBytes,
+      })
+      used += fileBytes
+    } finally {
+      reserved -= fileBytes
+    }
+  }
+
+  const manifestPath = (fileHash: FileHash): string => join(manifestsDir, `${fileHash}.manifest`)
+
+  return {
+    dir,
+    maxBytes,
+    get usedBytes() {
+      return used + reserved
+    },
+    get sliceCount() {
+      return entries.size
+    },
+    list() {
+      return [...entries.values()].map(({ hash, fileHash, number, size }) => ({
+        hash,
+        fileHash,
+        number,
+        size,
+      }))
+    },
+    async has(hash) {
+      return entries.has(hash)
+    },
+    async info(hash) {
+      const e = entries.get(hash)
+      return e && { hash: e.hash, fileHash: e.fileHash, number: e.number, size: e.size }
+    },
+    get: readVerified,
+    async put(slice, options = {}) {
+      if (entries.has(slice.hash)) return
+      const inflight = writing.get(slice.hash)
+      if (inflight) return inflight
+      const p = write(slice, options).finally(() => writing.delete(slice.hash))
+      writing.set(slice.hash, p)
+      return p
+    },
+    delete: removeEntry,
+    async verifyAll() {
+      const report: VerifyReport = { ok: 0, corrupt: [] }
+      for (const hash of [...entries.keys()]) {
+        if (await readVerified(hash)) report.ok++
+        else report.corrupt.push(hash)
+      }
+      return report
+    },
+    async getManifest(fileHash) {
+      if (!isFileHash(fileHash)) return undefined
+      try {
+        const bytes = new Uint8Array(await readFile(manifestPath(fileHash)))
+        decodeManifest(bytes)
+        return bytes
+      } catch {
+        return undefined
+      }
+    },
+    async putManifest(bytes) {
+      const m = decodeManifest(bytes)
+      const path = manifestPath(m.fileHash)
+      const exists = await stat(path).then(
+        () => true,
+        () => false,
+      )
+      if (!exists) await writeFileAtomic(tmpDir, path, [bytes])
+      return m.fileHash
+    },
+    async close() {
+      await Promise.allSettled([...writing.values()])
+    },
+  }
+}
