@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Libp2p } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
+import {
+  createManifest,
+  encodeManifest,
+  keyPairFromPrivateKey,
+  type Manifest,
+  signManifest,
+  sliceFile,
+} from '@stratos-edge/core'
+import type { SliceRecord } from '@stratos-edge/protocol'
+import { createLibp2p } from 'libp2p'
+import { createLogger } from '../src/index.js'
+
+export const quietLogger = createLogger({ level: (process.env.LOG_LEVEL as 'debug' | undefined) ?? 'error' })
+
+export const owner = keyPairFromPrivateKey(new Uint8Array(32).fill(1))
+
+export async function tempDir(prefix: string): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `stratos-${prefix}-`))
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/** A client node like a browser's (WebSockets + TCP dialer, no listener). */
+export async function createClient(): Promise<Libp2p> {
+  return createLibp2p({
+    transports: [webSockets(), tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+  })
+}
+
+export function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n)
+  for (let o = 0; o < n; o += 65536) crypto.getRandomValues(out.subarray(o, Math.min(n, o + 65536)))
+  return out
+}
+
+export interface TestFile {
+  bytes: Uint8Array
+  manifest: Manifest
+  manifestBytes: Uint8Array
+  slices: SliceRecord[]
+}
+
+/** A random file, sliced with core, with its signed manifest. */
+export async function makeFile(size: number, sliceSize: number, mimeType = 'video/mp4'): Promise<TestFile> {
+  const bytes = randomBytes(size)
+  const sliced = await sliceFile(bytes, { sliceSize })
+  const manifest = signManifest(
+    createManifest({ sliced, owner: owner.address, name: 'clip.mp4', mimeType }),
+    owner.privateKey,
+  )
+  const slices = sliced.slices.map((s) => ({
+    hash: s.hash,
+    fileHash: sliced.fileHash,
+    number: s.number,
+    data: bytes.slice(s.offset, s.offset + s.size),
+  }))
+  return { bytes, manifest, manifestBytes: encodeManifest(manifest), slices }
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  )
+}

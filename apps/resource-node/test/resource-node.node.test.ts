@@ -1,0 +1,183 @@
+import type { Libp2p } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { formatSdmUri } from '@stratos-edge/core'
+import { createIndexClient, fetchSlice, openSlicePush, pushSlice } from '@stratos-edge/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createResourceNode, type ResourceNode } from '../src/index.js'
+import { createClient, makeFile, owner, quietLogger, sameBytes, type TestFile, tempDir } from './helpers.js'
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('two resource nodes (meta + storage) and a client over WebSockets', () => {
+  let meta: ResourceNode
+  let storage: ResourceNode
+  let client: Libp2p
+  let file: TestFile
+  const cleanups: Array<() => Promise<void>> = []
+
+  beforeAll(async () => {
+    const d1 = await tempDir('rn-meta')
+    const d2 = await tempDir('rn-storage')
+    cleanups.push(d1.cleanup, d2.cleanup)
+    meta = await createResourceNode(
+      { dataDir: d1.dir, meta: true, tcpPort: 0, wsPort: 0, httpPort: 0 },
+      { logger: quietLogger },
+    )
+    await meta.start()
+    storage = await createResourceNode(
+      { dataDir: d2.dir, tcpPort: 0, wsPort: 0, httpPort: 0, bootstrap: [meta.readyInfo().multiaddrs[0]!] },
+      { logger: quietLogger },
+    )
+    await storage.start()
+    client = await createClient()
+    file = await makeFile(5 * 1024 * 1024 + 4321, 1024 * 1024, 'video/mp4')
+    await until(() => meta.metaService!.stats().resource === 2)
+  })
+
+  afterAll(async () => {
+    await client?.stop()
+    await storage?.stop()
+    await meta?.stop()
+    for (const c of cleanups) await c()
+  })
+
+  const metaWs = () => multiaddr(meta.readyInfo().wsMultiaddrs[0]!)
+
+  it('places on 2 distinct resource nodes; one push per slice, the receiver replicates to the other', async () => {
+    const index = createIndexClient(client, metaWs())
+    const targets = await index.place({
+      fileHash: file.manifest.fileHash,
+      size: file.bytes.length,
+      replicas: 2,
+    })
+    expect(targets).toHaveLength(2)
+    expect(new Set(targets.map((t) => t.peerId)).size).toBe(2)
+    expect(targets.every((t) => t.kind === 'resource')).toBe(true)
+    const [first, second] = targets as [(typeof targets)[0], (typeof targets)[0]]
+    // the client (like a browser) dials the first target over WebSockets
+    const firstWs = first.multiaddrs.find((a) => a.includes('/ws'))!
+    const session = await openSlicePush(client, multiaddr(firstWs), { window: 4 })
+    await Promise.all(file.slices.map((s) => session.push(s, { forward: [second] })))
+    await session.close()
+    await index.putManifest(file.manifestBytes)
+    const firstNode = first.peerId === meta.peerId.toString() ? meta : storage
+    const secondNode = firstNode === meta ? storage : meta
+    for (const s of file.slices) expect(await firstNode.store.has(s.hash)).toBe(true)
+    await firstNode.replicationIdle()
+    await until(async () =>
+      (await Promise.all(file.slices.map((s) => secondNode.store.has(s.hash)))).every(Boolean),
+    )
+    // the index learns about both copies (storage announces to meta)
+    await until(async () => {
+      const found = await index.lookup(file.slices.map((s) => s.hash))
+      return file.slices.every((s) => found.get(s.hash)?.length === 2)
+    })
+  })
+
+  it('fetches a slice from either node, verified', async () => {
+    for (const node of [meta, storage]) {
+      const s = file.slices[2]!
+      const got = await fetchSlice(client, node.multiaddrs[0]!, s.hash)
+      expect(sameBytes(got.data, s.data)).toBe(true)
+    }
+  })
+
+  it('gateway serves the whole file with Content-Type and Content-Length', async () => {
+    const res = await fetch(`${meta.gatewayUrl}/v1/files/${file.manifest.fileHash}`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('video/mp4')
+    expect(res.headers.get('content-length')).toBe(String(file.bytes.length))
+    expect(res.headers.get('accept-ranges')).toBe('bytes')
+    expect(sameBytes(new Uint8Array(await res.arrayBuffer()), file.bytes)).toBe(true)
+  })
+
+  it('gateway honours Range across slice boundaries, suffix ranges, HEAD and 416', async () => {
+    const url = `${storage.gatewayUrl}/v1/files/${file.manifest.fileHash}`
+    const a = 1024 * 1024 - 10
+    const b = 3 * 1024 * 1024 + 17
+    const res = await fetch(url, { headers: { range: `bytes=${a}-${b}` } })
+    expect(res.status).toBe(206)
+    expect(res.headers.get('content-range')).toBe(`bytes ${a}-${b}/${file.bytes.length}`)
+    expect(res.headers.get('content-length')).toBe(String(b - a + 1))
+    expect(sameBytes(new Uint8Array(await res.arrayBuffer()), file.bytes.subarray(a, b + 1))).toBe(true)
+    const tail = await fetch(url, { headers: { range: 'bytes=-100' } })
+    expect(
+      sameBytes(new Uint8Array(await tail.arrayBuffer()), file.bytes.subarray(file.bytes.length - 100)),
+    ).toBe(true)
+    const head = await fetch(url, { method: 'HEAD' })
+    expect(head.headers.get('content-length')).toBe(String(file.bytes.length))
+    const bad = await fetch(url, { headers: { range: `bytes=${file.bytes.length}-` } })
+    expect(bad.status).toBe(416)
+    expect(bad.headers.get('content-range')).toBe(`bytes */${file.bytes.length}`)
+  })
+
+  it('gateway accepts the sdm:// form and checks the owner', async () => {
+    const uri = formatSdmUri(owner.address, file.manifest.fileHash)
+    const res = await fetch(`${meta.gatewayUrl}/v1/files/${uri}`)
+    expect(res.status).toBe(200)
+    expect(sameBytes(new Uint8Array(await res.arrayBuffer()), file.bytes)).toBe(true)
+    const encoded = await fetch(`${meta.gatewayUrl}/v1/files/${encodeURIComponent(uri)}`, { method: 'HEAD' })
+    expect(encoded.status).toBe(200)
+    const otherOwner = formatSdmUri('st18yesadx3t8x3jjsygpqeqzh0j7xh2vh66945zx', file.manifest.fileHash)
+    expect((await fetch(`${meta.gatewayUrl}/v1/files/${otherOwner}`)).status).toBe(404)
+    expect((await fetch(`${meta.gatewayUrl}/v1/files/not-a-hash`)).status).toBe(400)
+  })
+
+  it('a storage node fetches a missing slice from its peer for the gateway', async () => {
+    const s = file.slices[1]!
+    await storage.store.delete(s.hash)
+    const res = await fetch(`${storage.gatewayUrl}/v1/files/${file.manifest.fileHash}`)
+    expect(sameBytes(new Uint8Array(await res.arrayBuffer()), file.bytes)).toBe(true)
+    expect(await storage.store.has(s.hash)).toBe(true)
+  })
+
+  it('healthz and Prometheus metrics', async () => {
+    const health = await (await fetch(`${meta.gatewayUrl}/healthz`)).json()
+    expect(health).toMatchObject({ status: 'ok', peerId: meta.peerId.toString(), meta: true })
+    const res = await fetch(`${meta.gatewayUrl}/metrics`)
+    expect(res.headers.get('content-type')).toContain('text/plain')
+    const text = await res.text()
+    expect(text).toMatch(/^stratos_edge_store_slices \d+$/m)
+    expect(text).toMatch(/^stratos_edge_gateway_bytes_total [1-9]\d*$/m)
+    expect(text).toMatch(/stratos_edge_meta_peers\{kind="resource"\} 2/)
+    expect(text).toContain('stratos_edge_process_cpu_seconds_total')
+  })
+
+  it('a corrupt push is refused with SliceHashMismatchError and counted; the node keeps serving', async () => {
+    const other = await makeFile(100_000, 100_000)
+    const corrupt = { ...other.slices[0]!, data: other.slices[0]!.data.slice() }
+    corrupt.data[99] = (corrupt.data[99] as number) ^ 0x55
+    const target = storage.multiaddrs[0]!
+    const bad = pushSlice(client, target, corrupt)
+    const good = fetchSlice(client, target, file.slices[0]!.hash)
+    await expect(bad).rejects.toMatchObject({ name: 'SliceHashMismatchError' })
+    expect(sameBytes((await good).data, file.slices[0]!.data)).toBe(true)
+    expect(await storage.store.has(corrupt.hash)).toBe(false)
+    const text = await (await fetch(`${storage.gatewayUrl}/metrics`)).text()
+    expect(text).toMatch(
+      /stratos_edge_stream_errors_total\{protocol="\/stratos-edge\/slice-push\/1.0.0",error="SliceHashMismatchError"\} 1/,
+    )
+  })
+
+  it('the peer id persists across restarts of the same data dir', async () => {
+    const d = await tempDir('rn-key')
+    cleanups.push(d.cleanup)
+    const a = await createResourceNode(
+      { dataDir: d.dir, tcpPort: 0, wsPort: 0, httpPort: 0 },
+      { logger: quietLogger },
+    )
+    const b = await createResourceNode(
+      { dataDir: d.dir, tcpPort: 0, wsPort: 0, httpPort: 0 },
+      { logger: quietLogger },
+    )
+    expect(a.peerId.toString()).toBe(b.peerId.toString())
+    expect(peerIdFromString(a.peerId.toString()).type).toBe('Ed25519')
+  })
+})
