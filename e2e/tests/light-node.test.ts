@@ -145,7 +145,7 @@ describe('light node in Chromium', () => {
     const s = await stat(a.page)
     assert.equal(s.store.pinnedBytes, FILE_SIZE)
     if (resource.gatewayUrl) {
-      const res = await fetch(`${resource.gatewayUrl.replace(/\/$/, '')}/files/${upload.fileHash}`)
+      const res = await fetch(`${resource.gatewayUrl.replace(/\/$/, '')}/v1/files/${upload.fileHash}`)
       assert.equal(res.status, 200)
       const body = new Uint8Array(await res.arrayBuffer())
       assert.equal(body.byteLength, FILE_SIZE)

@@ -23,17 +23,35 @@ export interface ResourceNode {
  */
 export async function startResourceNode(host: string, timeoutMs = 30_000): Promise<ResourceNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'stratos-e2e-node-'))
-  const cli = join(repo, 'apps', 'resource-node', 'dist', 'bin', 'stratos-edge-node.js')
+  const cli = join(repo, 'apps', 'resource-node', 'bin', 'stratos-edge-node.js')
   // E2E_DEV_NODE=<script> runs another resource node implementation speaking the same ready line.
   const dev = process.env.E2E_DEV_NODE
   let child: ChildProcess
   if (dev && existsSync(dev)) {
     child = spawn(process.execPath, [dev, host], { stdio: ['ignore', 'pipe', 'inherit'], cwd: repo })
   } else {
-    child = spawn(process.execPath, [cli, 'start', '--listen-host', host, '--data-dir', dataDir, '--meta'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      cwd: repo,
-    })
+    child = spawn(
+      process.execPath,
+      [
+        cli,
+        'start',
+        '--meta',
+        '--host',
+        host,
+        '--data-dir',
+        dataDir,
+        '--tcp-port',
+        '0',
+        '--ws-port',
+        '0',
+        '--http-port',
+        '0',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        cwd: repo,
+      },
+    )
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const ready = await new Promise<{ peerId: string; multiaddrs: string[]; gatewayUrl?: string }>(
