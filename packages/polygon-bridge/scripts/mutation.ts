@@ -20,7 +20,7 @@ interface Mutation {
 
 const rewards = 'polygon/TrafficRewards.sol'
 const payments = 'polygon/StoragePayments.sol'
-const reader = 'common/CheckpointedLogReader.sol'
+const reader = 'common/PolygonExitReader.sol'
 const M: Mutation[] = [
   {
     id: 'rewards-double-claim',
@@ -160,18 +160,35 @@ const M: Mutation[] = [
     test: 'test/tunnel.node.test.ts',
   },
   {
-    id: 'exit-forged-proof',
-    rejection: 'exit with a forged proof',
+    id: 'exit-forged-receipt',
+    rejection: 'exit with a receipt the receipts trie does not hold (inflated amount)',
     file: reader,
-    find: 'if (!MerkleProof.verify(proof, root, leaf)) revert InvalidExitProof();',
+    find: 'revert InvalidReceiptProof();',
+    replace: '',
+    test: 'test/tunnel.node.test.ts',
+  },
+  {
+    id: 'exit-block-proof',
+    rejection: 'exit from a block the checkpoint does not commit to',
+    file: reader,
+    find: 'if (node != root) revert InvalidBlockProof();',
     replace: '',
     test: 'test/tunnel.node.test.ts',
   },
   {
     id: 'exit-not-checkpointed',
-    rejection: 'exit of a log no checkpoint covers',
+    rejection: 'exit against a checkpoint that does not exist (both lookup checks removed)',
     file: reader,
-    find: 'if (root == bytes32(0)) revert UnknownCheckpoint(headerNumber);',
+    find: `if (root == bytes32(0)) revert UnknownCheckpoint(headerNumber);
+        if (blockNumber < start || blockNumber > end) revert BlockNotInCheckpoint(blockNumber, start, end);`,
+    replace: '',
+    test: 'test/tunnel.node.test.ts',
+  },
+  {
+    id: 'exit-branch-mask',
+    rejection: 'replay through another hex-prefix encoding of the same receipt path',
+    file: reader,
+    find: 'if (branchMask.length < 2 || branchMask[0] != 0x00) revert InvalidBranchMask();',
     replace: '',
     test: 'test/tunnel.node.test.ts',
   },

@@ -10,7 +10,7 @@ import {
   ZeroHash,
 } from 'ethers'
 import type { BridgeAddresses } from './address-book.js'
-import { buildCheckpointTree, encodeExitPayload, fetchCheckpointLeaves } from './checkpoint-proof.js'
+import { buildExitPayload, encodeExitPayload, type RpcSender } from './checkpoint-proof.js'
 import { type ChainConnection, type ResolvedChain, resolveChain } from './connection.js'
 import { encodeDepositData } from './deploy.js'
 import {
@@ -351,28 +351,33 @@ export function createBridgeClient(init: BridgeClientInit): BridgeClient {
       if (!checkpoint) {
         throw new NotCheckpointedError('NotCheckpointed', [BigInt(log.blockNumber)], undefined, undefined)
       }
-      const leaves = await fetchCheckpointLeaves(
-        await pol.provider(),
-        Number(checkpoint.start),
-        Number(checkpoint.end),
-      )
-      const tree = buildCheckpointTree(leaves)
-      if (tree.root !== checkpoint.root) {
+      const rpc = (await pol.provider()) as unknown as RpcSender
+      if (typeof rpc.send !== 'function') {
         throw new WithdrawalNotFoundError(
-          `Checkpoint ${checkpoint.headerNumber} root ${checkpoint.root} is not a log tree of blocks ${checkpoint.start}-${checkpoint.end}`,
-          'This network checkpoints in another format; build the exit payload with its proof service',
+          'The Polygon provider cannot send raw JSON-RPC',
+          'Use a JsonRpcProvider, a BrowserProvider or an EIP-1193 wallet',
         )
       }
-      const index = leaves.findIndex((l) => l[0] === BigInt(log.blockNumber) && l[1] === BigInt(log.index))
-      const payload = encodeExitPayload({
-        headerNumber: checkpoint.headerNumber,
-        blockNumber: BigInt(log.blockNumber),
-        logIndex: BigInt(log.index),
-        emitter: log.address,
-        topics: [...log.topics],
-        data: log.data,
-        proof: tree.getProof(index),
-      })
+      let payload: string
+      try {
+        payload = encodeExitPayload(
+          await buildExitPayload({
+            rpc,
+            txHash: burnTxHash,
+            logIndex: log.index,
+            headerNumber: checkpoint.headerNumber,
+            start: Number(checkpoint.start),
+            end: Number(checkpoint.end),
+            expectedRoot: checkpoint.root,
+          }),
+        )
+      } catch (err) {
+        throw new WithdrawalNotFoundError(
+          `Cannot build the exit proof of ${burnTxHash}: ${(err as Error).message}`,
+          'Check that the Polygon RPC serves the checkpointed blocks and their receipts',
+          { cause: err },
+        )
+      }
       const receipt =
         route === 'tunnel'
           ? await send(

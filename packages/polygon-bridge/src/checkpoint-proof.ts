@@ -1,56 +1,193 @@
-import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
-import { AbiCoder, type Provider } from 'ethers'
+import { concat, encodeRlp, keccak256, solidityPacked, ZeroHash } from 'ethers'
+import {
+  buildReceiptTrie,
+  encodeProofNodes,
+  encodeReceipt,
+  type RpcReceipt,
+  receiptTrieKey,
+  rlpUint,
+} from './receipt-trie.js'
 
-/** Leaf types of a checkpoint tree: (blockNumber, logIndex, emitter, topics, data). */
-export const CHECKPOINT_LEAF_TYPES = ['uint256', 'uint256', 'address', 'bytes32[]', 'bytes'] as const
+/** Anything that speaks raw JSON-RPC (ethers `JsonRpcProvider`, `BrowserProvider`). */
+export interface RpcSender {
+  send(method: string, params: unknown[]): Promise<unknown>
+}
 
-/** One child-chain log as a checkpoint leaf. */
-export type CheckpointLeaf = [
-  blockNumber: bigint,
-  logIndex: bigint,
-  emitter: string,
-  topics: string[],
-  data: string,
-]
+/** The header fields a Polygon checkpoint commits to, per child block. */
+export interface CheckpointHeader {
+  number: bigint
+  timestamp: bigint
+  transactionsRoot: string
+  receiptsRoot: string
+}
 
-/** Everything `CheckpointedLogReader` needs to prove one log. */
+/** The fields of Polygon's exit payload (FxPortal `receiveMessage`, PoS `RootChainManager.exit`). */
 export interface ExitPayloadInit {
   headerNumber: bigint
+  /** Concatenated 32-byte siblings from the block's leaf up to the checkpoint root. */
+  blockProof: string
   blockNumber: bigint
-  logIndex: bigint
-  emitter: string
-  topics: string[]
-  data: string
-  proof: string[]
+  blockTime: bigint
+  txRoot: string
+  receiptRoot: string
+  /** The receipt's consensus encoding. */
+  receipt: string
+  /** RLP-encoded trie nodes from the receipts root to the receipt. */
+  receiptProof: string[]
+  /** 0x00 ‖ rlp(transaction index). */
+  branchMask: string
+  /** Index of the log within its receipt. */
+  receiptLogIndex: bigint
 }
 
-/** Reads every log of child blocks [start, end] as checkpoint leaves (in chunks of `chunk` blocks). */
-export async function fetchCheckpointLeaves(
-  provider: Provider,
+interface RpcBlock {
+  number: string
+  timestamp: string
+  transactionsRoot: string
+  receiptsRoot: string
+  transactions: string[]
+}
+
+/** The checkpoint leaf of a block: keccak256(number ‖ timestamp ‖ transactionsRoot ‖ receiptsRoot). */
+export function checkpointLeaf(h: CheckpointHeader): string {
+  return keccak256(
+    solidityPacked(
+      ['uint256', 'uint256', 'bytes32', 'bytes32'],
+      [h.number, h.timestamp, h.transactionsRoot, h.receiptsRoot],
+    ),
+  )
+}
+
+/** A binary Merkle tree over block leaves, zero-padded to a power of two (Polygon's checkpoint shape). */
+export interface CheckpointTree {
+  root: string
+  /** Siblings of leaf `index`, bottom up, concatenated. */
+  proof(index: number): string
+}
+
+/** Builds a checkpoint tree from the block headers of [start, end] in order. */
+export function buildCheckpointTree(headers: readonly CheckpointHeader[]): CheckpointTree {
+  if (headers.length === 0) throw new RangeError('a checkpoint needs at least one block')
+  let size = 1
+  while (size < headers.length) size *= 2
+  const layers: string[][] = [
+    [...headers.map(checkpointLeaf), ...Array.from({ length: size - headers.length }, () => ZeroHash)],
+  ]
+  while (layers[layers.length - 1]!.length > 1) {
+    const below = layers[layers.length - 1]!
+    const above: string[] = []
+    for (let i = 0; i < below.length; i += 2) above.push(keccak256(concat([below[i]!, below[i + 1]!])))
+    layers.push(above)
+  }
+  return {
+    root: layers[layers.length - 1]![0]!,
+    proof(index) {
+      const siblings: string[] = []
+      let i = index
+      for (const layer of layers.slice(0, -1)) {
+        siblings.push(layer[i ^ 1]!)
+        i >>= 1
+      }
+      return concat(siblings)
+    },
+  }
+}
+
+async function getBlock(rpc: RpcSender, n: bigint | number): Promise<RpcBlock> {
+  const block = (await rpc.send('eth_getBlockByNumber', [
+    `0x${BigInt(n).toString(16)}`,
+    false,
+  ])) as RpcBlock | null
+  if (!block) throw new RangeError(`block ${n} not found`)
+  return block
+}
+
+/** Reads the checkpointed header fields of child blocks [start, end]. */
+export async function fetchCheckpointHeaders(
+  rpc: RpcSender,
   start: number,
   end: number,
-  chunk = 2000,
-): Promise<CheckpointLeaf[]> {
-  const leaves: CheckpointLeaf[] = []
-  for (let from = start; from <= end; from += chunk) {
-    const to = Math.min(end, from + chunk - 1)
-    const logs = await provider.getLogs({ fromBlock: from, toBlock: to })
-    for (const log of logs) {
-      leaves.push([BigInt(log.blockNumber), BigInt(log.index), log.address, [...log.topics], log.data])
-    }
+): Promise<CheckpointHeader[]> {
+  const headers: CheckpointHeader[] = []
+  for (let n = start; n <= end; n++) {
+    const b = await getBlock(rpc, n)
+    headers.push({
+      number: BigInt(b.number),
+      timestamp: BigInt(b.timestamp),
+      transactionsRoot: b.transactionsRoot,
+      receiptsRoot: b.receiptsRoot,
+    })
   }
-  return leaves
+  return headers
 }
 
-/** Builds the checkpoint tree (OpenZeppelin StandardMerkleTree, leaf = keccak(keccak(abi.encode(leaf)))). */
-export function buildCheckpointTree(leaves: CheckpointLeaf[]): StandardMerkleTree<CheckpointLeaf> {
-  return StandardMerkleTree.of(leaves, [...CHECKPOINT_LEAF_TYPES])
+/**
+ * Builds Polygon's exit payload for the log at `logIndex` (block-wide, as `Log.index`) of transaction `txHash`,
+ * for checkpoint `headerNumber` covering child blocks [start, end]. Checks that the rebuilt receipts root
+ * matches the block's and that the checkpoint root matches `expectedRoot`.
+ */
+export async function buildExitPayload(init: {
+  rpc: RpcSender
+  txHash: string
+  logIndex: number
+  headerNumber: bigint
+  start: number
+  end: number
+  expectedRoot: string
+}): Promise<ExitPayloadInit> {
+  const { rpc } = init
+  const target = (await rpc.send('eth_getTransactionReceipt', [init.txHash])) as
+    | (RpcReceipt & { blockNumber: string })
+    | null
+  if (!target) throw new RangeError(`no receipt for ${init.txHash}`)
+  const blockNumber = BigInt(target.blockNumber)
+  const block = await getBlock(rpc, blockNumber)
+  const receipts: RpcReceipt[] = []
+  for (const hash of block.transactions) {
+    receipts.push((await rpc.send('eth_getTransactionReceipt', [hash])) as RpcReceipt)
+  }
+  receipts.sort((a, b) => Number(BigInt(a.transactionIndex) - BigInt(b.transactionIndex)))
+  const encoded = receipts.map(encodeReceipt)
+  const trie = buildReceiptTrie(encoded)
+  if (trie.root !== block.receiptsRoot) {
+    throw new RangeError(
+      `rebuilt receipts root ${trie.root} differs from block ${blockNumber}'s ${block.receiptsRoot}`,
+    )
+  }
+  const txIndex = Number(BigInt(target.transactionIndex))
+  const receiptLogIndex = target.logs.findIndex((l) => Number(BigInt(l.logIndex ?? -1)) === init.logIndex)
+  if (receiptLogIndex < 0) throw new RangeError(`log ${init.logIndex} is not in ${init.txHash}`)
+  const headers = await fetchCheckpointHeaders(rpc, init.start, init.end)
+  const tree = buildCheckpointTree(headers)
+  if (tree.root !== init.expectedRoot) {
+    throw new RangeError(`checkpoint ${init.headerNumber} root ${init.expectedRoot} is not ${tree.root}`)
+  }
+  return {
+    headerNumber: init.headerNumber,
+    blockProof: tree.proof(Number(blockNumber) - init.start),
+    blockNumber,
+    blockTime: BigInt(block.timestamp),
+    txRoot: block.transactionsRoot,
+    receiptRoot: block.receiptsRoot,
+    receipt: encoded[txIndex]!,
+    receiptProof: trie.proof(txIndex),
+    branchMask: concat(['0x00', receiptTrieKey(txIndex)]),
+    receiptLogIndex: BigInt(receiptLogIndex),
+  }
 }
 
-/** ABI-encodes the exit payload that `RootChainManager.exit` and `StosRootTunnel.receiveMessage` take. */
-export function encodeExitPayload(init: ExitPayloadInit): string {
-  return AbiCoder.defaultAbiCoder().encode(
-    ['uint256', 'uint256', 'uint256', 'address', 'bytes32[]', 'bytes', 'bytes32[]'],
-    [init.headerNumber, init.blockNumber, init.logIndex, init.emitter, init.topics, init.data, init.proof],
-  )
+/** RLP-encodes the exit payload. */
+export function encodeExitPayload(p: ExitPayloadInit): string {
+  return encodeRlp([
+    rlpUint(p.headerNumber),
+    p.blockProof,
+    rlpUint(p.blockNumber),
+    rlpUint(p.blockTime),
+    p.txRoot,
+    p.receiptRoot,
+    p.receipt,
+    encodeProofNodes(p.receiptProof),
+    p.branchMask,
+    rlpUint(p.receiptLogIndex),
+  ])
 }

@@ -44,11 +44,14 @@ export {
 } from './bridge-client.js'
 export {
   buildCheckpointTree,
-  CHECKPOINT_LEAF_TYPES,
-  type CheckpointLeaf,
+  buildExitPayload,
+  type CheckpointHeader,
+  type CheckpointTree,
+  checkpointLeaf,
   type ExitPayloadInit,
   encodeExitPayload,
-  fetchCheckpointLeaves,
+  fetchCheckpointHeaders,
+  type RpcSender,
 } from './checkpoint-proof.js'
 export {
   type ChainConnection,
@@ -100,6 +103,13 @@ export {
   type PaymentWatcherState,
   type PaymentWatcherStore,
 } from './payment-watcher.js'
+export {
+  buildReceiptTrie,
+  encodeReceipt,
+  type ReceiptTrie,
+  type RpcReceipt,
+  receiptTrieKey,
+} from './receipt-trie.js'
 export {
   type CommitteeSignature,
   EPOCH_ROOT_TYPES,

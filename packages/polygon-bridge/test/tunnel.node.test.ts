@@ -1,9 +1,10 @@
 import { AbiCoder, type Contract, type JsonRpcProvider, toBeHex } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BridgeClient, createBridgeClient } from '../src/bridge-client.js'
-import { buildCheckpointTree, encodeExitPayload, fetchCheckpointLeaves } from '../src/checkpoint-proof.js'
+import { buildExitPayload, type ExitPayloadInit, encodeExitPayload } from '../src/checkpoint-proof.js'
 import type { Eip1193Provider } from '../src/connection.js'
 import { decodeContractError } from '../src/errors.js'
+import { buildReceiptTrie, encodeReceipt } from '../src/receipt-trie.js'
 import {
   contractAt,
   deployArtifact,
@@ -89,7 +90,7 @@ describe('tunnel and PoS exits: rejections', () => {
     expect(await user.stosBalance('polygon', chains.accounts[2]!.address)).toBe(0n)
   })
 
-  it('rejects a forged exit proof, a replayed exit and a burn from an impostor child tunnel', async () => {
+  it('rejects forged exit proofs, replayed exits and a burn from an impostor child tunnel', async () => {
     const burn = await user.startWithdraw({ amount: 5n * STOS })
     // An impostor "child tunnel" whose FxChild is the attacker: it can mint and burn at will.
     const attacker = chains.polWallet(3)
@@ -103,69 +104,81 @@ describe('tunnel and PoS exits: rejections', () => {
         [attacker.address, attacker.address, 40n * STOS],
       ),
     ])
-    const fakeBurn = await impostor.getFunction('withdrawTo').send(attacker.address, 40n * STOS)
-    const fakeReceipt = await fakeBurn.wait()
+    const fakeBurn = await (
+      await impostor.getFunction('withdrawTo').send(attacker.address, 40n * STOS)
+    ).wait()
     const header = await chains.relayer.checkpoint()
     expect(header).toBeDefined()
     const cm = contractAt('LocalCheckpointManager', chains.addresses.ethereum.checkpointManager, chains.eth)
     const h = await cm.getFunction('headerBlocks').staticCall(header)
-    const leaves = await fetchCheckpointLeaves(chains.pol, Number(h[1]), Number(h[2]))
-    const tree = buildCheckpointTree(leaves)
-    const tunnel = contractAt('StosRootTunnel', chains.addresses.ethereum.rootTunnel, chains.ethWallet(3))
-    const payloadFor = (blockNumber: number, logIndex: number, override: Partial<{ data: string }> = {}) => {
-      const i = leaves.findIndex((l) => l[0] === BigInt(blockNumber) && l[1] === BigInt(logIndex))
-      const leaf = leaves[i]!
-      return encodeExitPayload({
+    const partsFor = (txHash: string, logIndex: number) =>
+      buildExitPayload({
+        rpc: chains.pol,
+        txHash,
+        logIndex,
         headerNumber: header!,
-        blockNumber: leaf[0],
-        logIndex: leaf[1],
-        emitter: leaf[2],
-        topics: leaf[3],
-        data: override.data ?? leaf[4],
-        proof: tree.getProof(i),
+        start: Number(h[1]),
+        end: Number(h[2]),
+        expectedRoot: h[0],
       })
-    }
+    const tunnel = contractAt('StosRootTunnel', chains.addresses.ethereum.rootTunnel, chains.ethWallet(3))
+    const exit = (p: ExitPayloadInit) => call(tunnel, 'receiveMessage', [encodeExitPayload(p)])
     // The impostor's burn is in the checkpoint, but it is not our child tunnel.
-    const fakeLog = fakeReceipt!.logs.find(
-      (l) => l.address === (impostor.target as string) && l.topics.length === 1,
-    )!
+    const fakeLog = fakeBurn!.logs.find((l) => l.topics.length === 1)!
+    await expectRevert(async () => exit(await partsFor(fakeBurn!.hash, fakeLog.index)), 'WrongEmitter')
+    const honest = await partsFor(burn.hash, burn.logIndex)
+    // A bigger amount in the receipt: the receipt proof no longer matches the block's receipts root.
+    const amountHex = (5n * STOS).toString(16)
+    // The burn's Transfer log and the MessageSent log both hold it; inflate the message (the last one).
+    const at = honest.receipt.lastIndexOf(amountHex)
+    expect(at).toBeGreaterThan(0)
+    const inflated = {
+      ...honest,
+      receipt: `${honest.receipt.slice(0, at)}${(9n * STOS).toString(16)}${honest.receipt.slice(at + amountHex.length)}`,
+    }
+    await expectErrorNamed(() => exit(inflated), 'InvalidProofError')
+    // A block that is not the one the checkpoint committed to (other time).
+    await expectRevert(() => exit({ ...honest, blockTime: honest.blockTime + 1n }), 'InvalidBlockProof')
+    // A checkpoint that does not exist.
+    await expectErrorNamed(() => exit({ ...honest, headerNumber: 20_000n }), 'NotCheckpointedError')
+    // A hex-prefix path variant of the same key (the malleability FxPortal hashes nibbles for) is refused.
     await expectRevert(
-      () => call(tunnel, 'receiveMessage', [payloadFor(fakeLog.blockNumber, fakeLog.index)]),
-      'WrongEmitter',
+      () => exit({ ...honest, branchMask: `0x20${honest.branchMask.slice(4)}` }),
+      'InvalidBranchMask',
     )
-    // The real burn with a bigger amount: the proof no longer matches.
-    const bigger = AbiCoder.defaultAbiCoder().encode(
-      ['bytes'],
-      [AbiCoder.defaultAbiCoder().encode(['address', 'uint256'], [attacker.address, 45n * STOS])],
-    )
-    await expectErrorNamed(
-      () => call(tunnel, 'receiveMessage', [payloadFor(burn.blockNumber, burn.logIndex, { data: bigger })]),
-      'InvalidProofError',
-    )
-    // A log in no checkpoint.
-    await expectErrorNamed(
-      () =>
-        call(tunnel, 'receiveMessage', [
-          encodeExitPayload({
-            headerNumber: 20_000n,
-            blockNumber: 1n,
-            logIndex: 0n,
-            emitter: attacker.address,
-            topics: [],
-            data: '0x',
-            proof: [],
-          }),
-        ]),
-      'NotCheckpointedError',
-    )
-    // The honest exit works once; anyone replaying the same payload is refused.
+    // The honest exit works once; anyone replaying it is refused.
     const before = await user.stosBalance('ethereum', chains.accounts[1]!.address)
-    await call(tunnel, 'receiveMessage', [payloadFor(burn.blockNumber, burn.logIndex)])
+    await exit(honest)
     expect(await user.stosBalance('ethereum', chains.accounts[1]!.address)).toBe(before + 5n * STOS)
-    await expectErrorNamed(
-      () => call(tunnel, 'receiveMessage', [payloadFor(burn.blockNumber, burn.logIndex)]),
-      'ExitAlreadyProcessedError',
-    )
+    await expectErrorNamed(() => exit(honest), 'ExitAlreadyProcessedError')
+  })
+
+  it("builds receipts tries equal to anvil blocks' receiptsRoot, for blocks with several transactions", async () => {
+    // Several transactions in one block: stop automining, send, mine once.
+    await chains.pol.send('evm_setAutomine', [false])
+    const senders = [1, 2, 3].map((i) => chains.polWallet(i))
+    const hashes: string[] = []
+    for (const w of senders) {
+      const tx = await w.sendTransaction({ to: chains.accounts[9]!.address, value: 1n })
+      hashes.push(tx.hash)
+    }
+    await chains.pol.send('evm_mine', [])
+    await chains.pol.send('evm_setAutomine', [true])
+    const receipt = await chains.pol.getTransactionReceipt(hashes[2]!)
+    const block = (await chains.pol.send('eth_getBlockByNumber', [
+      `0x${receipt!.blockNumber.toString(16)}`,
+      false,
+    ])) as {
+      receiptsRoot: string
+      transactions: string[]
+    }
+    expect(block.transactions).toHaveLength(3)
+    const encoded: string[] = []
+    for (const hash of block.transactions)
+      encoded.push(encodeReceipt(await chains.pol.send('eth_getTransactionReceipt', [hash])))
+    const trie = buildReceiptTrie(encoded)
+    expect(trie.root).toBe(block.receiptsRoot)
+    expect(trie.proof(2).length).toBeGreaterThan(0)
   })
 
   it('while STOS is paused on Ethereum a deposit fails with TokenPausedError and locks nothing', async () => {

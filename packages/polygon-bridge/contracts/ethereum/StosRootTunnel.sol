@@ -3,14 +3,15 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {CheckpointedLogReader} from "../common/CheckpointedLogReader.sol";
+import {PolygonExitReader} from "../common/PolygonExitReader.sol";
 import {ICheckpointManager, IFxStateSender} from "../interfaces/IPolygonInfrastructure.sol";
 
 /// @title FxPortal-style root tunnel for STOS (no Polygon mapping needed).
 /// @notice `deposit` locks STOS here and sends (from, to, amount) to the child tunnel, which mints bridged STOS.
 /// A burn on Polygon emits `MessageSent(abi.encode(to, amount))` from the child tunnel; once a checkpoint covers
-/// it, anyone may call `receiveMessage(proof)` and STOS is released to `to`, once.
-contract StosRootTunnel is CheckpointedLogReader {
+/// it, anyone may call `receiveMessage(proof)` with Polygon's exit payload (see PolygonExitReader) and STOS is
+/// released to `to`, once.
+contract StosRootTunnel is PolygonExitReader {
     using SafeERC20 for IERC20;
 
     bytes32 public constant SEND_MESSAGE_EVENT_SIG = keccak256("MessageSent(bytes)");
@@ -31,7 +32,7 @@ contract StosRootTunnel is CheckpointedLogReader {
     error NotAMessage();
 
     constructor(IERC20 stos_, IFxStateSender fxRoot_, ICheckpointManager checkpointManager_)
-        CheckpointedLogReader(checkpointManager_)
+        PolygonExitReader(checkpointManager_)
     {
         stos = stos_;
         fxRoot = fxRoot_;
@@ -59,11 +60,11 @@ contract StosRootTunnel is CheckpointedLogReader {
 
     /// @notice Release STOS for a checkpointed burn on the child tunnel.
     function receiveMessage(bytes calldata inputData) external {
-        (address emitter, bytes32[] memory topics, bytes memory data) = _readCheckpointedLog(inputData);
+        (bytes32 exitId, address emitter, bytes32[] memory topics, bytes memory data) = _readCheckpointedLog(inputData);
         if (emitter != childTunnel) revert WrongEmitter(emitter);
         if (topics.length != 1 || topics[0] != SEND_MESSAGE_EVENT_SIG) revert NotAMessage();
         (address to, uint256 amount) = abi.decode(abi.decode(data, (bytes)), (address, uint256));
         stos.safeTransfer(to, amount);
-        emit Released(to, amount, keccak256(inputData[32:96]));
+        emit Released(to, amount, exitId);
     }
 }

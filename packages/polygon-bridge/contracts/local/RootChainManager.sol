@@ -2,13 +2,13 @@
 pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {CheckpointedLogReader} from "../common/CheckpointedLogReader.sol";
+import {PolygonExitReader} from "../common/PolygonExitReader.sol";
 import {ICheckpointManager, IStateSender, ITokenPredicate} from "../interfaces/IPolygonInfrastructure.sol";
 
 /// @title Local stand-in for Polygon PoS `RootChainManager` with its user-facing call shape:
 /// `depositFor(user, rootToken, abi.encode(amount))` after approving the ERC20 predicate, and `exit(proof)` of a
 /// burn (Transfer to address 0) on the child token once a checkpoint covers it.
-contract RootChainManager is CheckpointedLogReader, Ownable {
+contract RootChainManager is PolygonExitReader, Ownable {
     bytes32 public constant DEPOSIT = keccak256("DEPOSIT");
     bytes32 public constant ERC20_TYPE = keccak256("ERC20");
     bytes32 private constant TRANSFER_EVENT_SIG = keccak256("Transfer(address,address,uint256)");
@@ -28,7 +28,7 @@ contract RootChainManager is CheckpointedLogReader, Ownable {
     error NotABurn();
 
     constructor(address owner_, IStateSender stateSender_, ICheckpointManager checkpointManager_)
-        CheckpointedLogReader(checkpointManager_)
+        PolygonExitReader(checkpointManager_)
         Ownable(owner_)
     {
         stateSender = stateSender_;
@@ -59,7 +59,7 @@ contract RootChainManager is CheckpointedLogReader, Ownable {
     }
 
     function exit(bytes calldata inputData) external {
-        (address childToken, bytes32[] memory topics, bytes memory data) = _readCheckpointedLog(inputData);
+        (, address childToken, bytes32[] memory topics, bytes memory data) = _readCheckpointedLog(inputData);
         address rootToken = childToRootToken[childToken];
         if (rootToken == address(0)) revert TokenNotMapped(childToken);
         if (topics.length != 3 || topics[0] != TRANSFER_EVENT_SIG || topics[2] != bytes32(0)) revert NotABurn();

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { Contract, Interface, type InterfaceAbi, type JsonRpcProvider, type Signer, toBeHex } from 'ethers'
-import { buildCheckpointTree, fetchCheckpointLeaves } from '../checkpoint-proof.js'
+import { buildCheckpointTree, fetchCheckpointHeaders } from '../checkpoint-proof.js'
 import type { LocalDeployment } from '../deploy.js'
 import { artifacts } from '../generated/artifacts.js'
 
@@ -23,7 +23,7 @@ export interface LocalRelayerInit {
 export interface LocalRelayer {
   /** Delivers every new `StateSynced` event to its receiver as 0x1001; resolves with the ids delivered. */
   syncState(): Promise<bigint[]>
-  /** Checkpoints all child blocks since the last checkpoint that hold logs; resolves with the header number. */
+  /** Checkpoints all child blocks since the last checkpoint; resolves with the new header number, if any. */
   checkpoint(): Promise<bigint | undefined>
   /** Runs both on a timer until `stop()`. */
   start(options?: { syncIntervalMs?: number; checkpointIntervalMs?: number }): void
@@ -112,9 +112,7 @@ export function createLocalRelayer(init: LocalRelayerInit): LocalRelayer {
         : Number((await checkpointManager.getFunction('lastChildBlock').staticCall()) as bigint) + 1
     const end = await init.polygon.getBlockNumber()
     if (end < start) return undefined
-    const leaves = await fetchCheckpointLeaves(init.polygon, start, end)
-    if (leaves.length === 0) return undefined
-    const tree = buildCheckpointTree(leaves)
+    const tree = buildCheckpointTree(await fetchCheckpointHeaders(init.polygon, start, end))
     const tx = await checkpointManager.getFunction('submitCheckpoint').send(tree.root, start, end)
     await tx.wait()
     return (await checkpointManager.getFunction('currentHeaderBlock').staticCall()) as bigint
