@@ -1,0 +1,261 @@
+// Browser benchmarks of the light node, in Debian Chromium inside a network namespace (as the e2e tests):
+//  - browser→browser 64 MiB through the full stack vs a raw RTCDataChannel between the same two pages;
+//  - browser→resource-node upload through the full stack vs a raw WebSocket upload;
+//  - the IndexedDB slice store vs raw batched IndexedDB puts (in a worker, like the node);
+//  - page long tasks during a 64 MiB browser→browser transfer;
+//  - time from createLightNode to ready.
+// Needs root (unshare -n) and the built fixture page (`npm run build -w @stratos-edge/e2e`). Every figure
+// is a median over several repetitions, with the raw baseline measured in the same run and pages.
+import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Page } from 'playwright-core'
+import { launchChromium } from '../../e2e/tests/support/browser.ts'
+import { startResourceNode } from '../../e2e/tests/support/resource-node.ts'
+import { serveStatic } from '../../e2e/tests/support/static-server.ts'
+import { median, writeResults } from '../results.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const fixture = join(here, '..', '..', 'e2e', 'dist')
+const HOST = '10.99.0.1'
+const MiB = 1024 * 1024
+const SIZE = 64 * MiB
+const REPS = Number(process.env.BENCH_REPS ?? 5)
+
+if (!process.argv.includes('--inside')) {
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/chromium')) {
+    console.log('browser-light-node: skipped (needs root for unshare -n, and /usr/bin/chromium)')
+    process.exit(0)
+  }
+  if (!existsSync(join(fixture, 'index.html'))) {
+    console.error('browser-light-node: build the fixture first: npm run build -w @stratos-edge/e2e')
+    process.exit(1)
+  }
+  const child = spawn(
+    'unshare',
+    ['-n', '--', process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), '--inside'],
+    {
+      stdio: 'inherit',
+    },
+  )
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000)
+  child.on('exit', (code) => {
+    clearTimeout(timer)
+    process.exit(code ?? 1)
+  })
+} else {
+  await inside()
+}
+
+function sh(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' })
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`)
+}
+
+/** A WebSocket sink: counts raw bytes after the upgrade and answers one text frame when all arrived. */
+async function startWsSink(host: string): Promise<{ url(total: number): string; close(): void }> {
+  const server = createServer()
+  server.on('upgrade', (req, socket) => {
+    const key = req.headers['sec-websocket-key'] ?? ''
+    const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64')
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    )
+    const total = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('total'))
+    // Client frames of 256 KiB carry a 14-byte header (2 + 8-byte length + 4-byte mask).
+    const expected = total + (total / (256 * 1024)) * 14
+    let got = 0
+    socket.on('data', (d: Buffer) => {
+      got += d.length
+      if (got >= expected) {
+        got = Number.NEGATIVE_INFINITY
+        socket.write(Buffer.from([0x81, 0x02, 0x6f, 0x6b]))
+      }
+    })
+    socket.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
+  const port = (server.address() as { port: number }).port
+  return {
+    url: (total) => `ws://${host}:${port}/sink?total=${total}`,
+    close: () => server.close(),
+  }
+}
+
+type Harness = {
+  harness: {
+    start(o: unknown): Promise<{ peerId: string; readyMs: number }>
+    uploadRandom(
+      n: number,
+    ): Promise<{ fileHash: string; uri: string; ms: number; phases: Record<string, number> }>
+    drain(ref: string): Promise<{ size: number; ms: number }>
+    download(ref: string): Promise<{ size: number; sha256: string; ms: number }>
+    node: { drop(f: string): Promise<void> }
+    longTasks: { start: number; duration: number }[]
+    stop(): Promise<void>
+  }
+  bench: {
+    rtcOffer(): Promise<RTCSessionDescriptionInit>
+    rtcAnswer(o: RTCSessionDescriptionInit): Promise<RTCSessionDescriptionInit>
+    rtcAccept(a: RTCSessionDescriptionInit): Promise<void>
+    rtcWaitOpen(): Promise<void>
+    rtcReceive(total: number): Promise<number>
+    rtcSend(total: number): Promise<number>
+    wsUpload(url: string, total: number): Promise<number>
+    idb(total: number, rounds: number): Promise<{ rawMBps: number[]; storeMBps: number[] }>
+  }
+}
+type W = Window & Harness
+
+async function inside(): Promise<void> {
+  sh('ip', ['link', 'set', 'lo', 'up'])
+  sh('ip', ['link', 'add', 'se0', 'type', 'veth', 'peer', 'name', 'se1'])
+  sh('ip', ['addr', 'add', `${HOST}/24`, 'dev', 'se0'])
+  sh('ip', ['link', 'set', 'se0', 'up'])
+  sh('ip', ['link', 'set', 'se1', 'up'])
+  sh('ip', ['route', 'add', 'default', 'dev', 'se0'])
+
+  const server = await serveStatic(fixture, '127.0.0.1')
+  const resource = await startResourceNode(HOST)
+  const sink = await startWsSink(HOST)
+  const browser = await launchChromium()
+  const results: Record<string, unknown> = {
+    sizeBytes: SIZE,
+    repetitions: REPS,
+    harness: 'playwright-core (CDP attached) in both runs',
+  }
+  try {
+    const open = async (): Promise<Page> => {
+      const ctx = await browser.newContext()
+      const page = await ctx.newPage()
+      await page.goto(`${server.url}/index.html`)
+      await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
+      return page
+    }
+    const options = (name: string) => ({
+      resourceNodes: [resource.wsAddr],
+      iceServers: [],
+      storeName: `bench-${name}`,
+    })
+
+    // Ready time: a fresh worker and node each time, reloading the page between.
+    const readyPage = await open()
+    const ready: number[] = []
+    for (let i = 0; i < REPS; i++) {
+      const r = await readyPage.evaluate((o) => (window as unknown as W).harness.start(o), options('ready'))
+      ready.push(r.readyMs)
+      await readyPage.evaluate(() => (window as unknown as W).harness.stop())
+      await readyPage.reload()
+      await readyPage.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
+    }
+    results.readyMs = { median: median(ready), runs: ready, target: '< 2000' }
+    console.log(`ready: median ${median(ready).toFixed(0)} ms`)
+
+    const a = await open()
+    const b = await open()
+    await a.evaluate((o) => (window as unknown as W).harness.start(o), options('a'))
+    await b.evaluate((o) => (window as unknown as W).harness.start(o), options('b'))
+
+    // Upload: full stack (hash, store, push to the resource node) vs raw WebSocket, alternating.
+    const uploadFull: number[] = []
+    const uploadRaw: number[] = []
+    const uploadPhases: Record<string, number>[] = []
+    let lastUri = ''
+    let lastHash = ''
+    for (let i = 0; i < REPS; i++) {
+      const up = await a.evaluate((n) => (window as unknown as W).harness.uploadRandom(n), SIZE)
+      uploadFull.push(SIZE / 1e6 / (up.ms / 1000))
+      uploadPhases.push(up.phases)
+      lastUri = up.uri
+      lastHash = up.fileHash
+      uploadRaw.push(
+        await a.evaluate(([u, n]) => (window as unknown as W).bench.wsUpload(u as string, n as number), [
+          sink.url(SIZE),
+          SIZE,
+        ] as const),
+      )
+    }
+    results.upload = {
+      fullStackMBps: median(uploadFull),
+      rawWebSocketMBps: median(uploadRaw),
+      ratio: median(uploadFull) / median(uploadRaw),
+      target: '>= 0.6',
+      runs: { fullStack: uploadFull, rawWebSocket: uploadRaw },
+      phaseStartMs: uploadPhases,
+    }
+    console.log(
+      `upload: full ${median(uploadFull).toFixed(1)} MB/s, raw WS ${median(uploadRaw).toFixed(1)} MB/s`,
+    )
+
+    // Browser→browser: B downloads A's last file over direct WebRTC (dropping its cache each time) vs a raw
+    // RTCDataChannel between the same two pages.
+    const offer = await a.evaluate(() => (window as unknown as W).bench.rtcOffer())
+    const answer = await b.evaluate((o) => (window as unknown as W).bench.rtcAnswer(o), offer)
+    await a.evaluate((x) => (window as unknown as W).bench.rtcAccept(x), answer)
+    await b.evaluate(() => (window as unknown as W).bench.rtcWaitOpen())
+    // Warm-up: the first full-stack download also dials A over WebRTC.
+    await b.evaluate((u) => (window as unknown as W).harness.download(u), lastUri)
+    const p2pFull: number[] = []
+    const p2pRaw: number[] = []
+    const longTasks: number[] = []
+    for (let i = 0; i < REPS; i++) {
+      await b.evaluate((f) => (window as unknown as W).harness.node.drop(f), lastHash)
+      const before = await Promise.all(
+        [a, b].map((p) => p.evaluate(() => (window as unknown as W).harness.longTasks.length)),
+      )
+      const got = await b.evaluate((u) => (window as unknown as W).harness.drain(u), lastUri)
+      if (got.size !== SIZE) throw new Error(`downloaded ${got.size} bytes`)
+      p2pFull.push(SIZE / 1e6 / (got.ms / 1000))
+      for (const [k, p] of [a, b].entries()) {
+        const tasks = await p.evaluate(
+          (from) => (window as unknown as W).harness.longTasks.slice(from),
+          before[k] as number,
+        )
+        longTasks.push(...tasks.map((t) => t.duration))
+      }
+      const receiving = b.evaluate((n) => (window as unknown as W).bench.rtcReceive(n), SIZE)
+      const t0 = await a.evaluate((n) => (window as unknown as W).bench.rtcSend(n), SIZE)
+      const t1 = await receiving
+      p2pRaw.push(SIZE / 1e6 / ((t1 - t0) / 1000))
+    }
+    results.browserToBrowser = {
+      fullStackMBps: median(p2pFull),
+      rawDataChannelMBps: median(p2pRaw),
+      ratio: median(p2pFull) / median(p2pRaw),
+      target: '>= 0.7',
+      runs: { fullStack: p2pFull, rawDataChannel: p2pRaw },
+    }
+    results.longTasksDuringTransfer = {
+      count: longTasks.length,
+      over50ms: longTasks.filter((d) => d >= 50).length,
+      maxMs: longTasks.length ? Math.max(...longTasks) : 0,
+      target: 'no long task >= 50 ms on either page',
+    }
+    console.log(
+      `browser→browser: full ${median(p2pFull).toFixed(1)} MB/s, raw ${median(p2pRaw).toFixed(1)} MB/s`,
+    )
+    console.log(`long tasks during transfers: ${JSON.stringify(results.longTasksDuringTransfer)}`)
+
+    // IndexedDB: the store vs raw batched puts, in a worker.
+    const idb = await a.evaluate(([n, r]) => (window as unknown as W).bench.idb(n, r), [SIZE, REPS] as const)
+    results.indexedDb = {
+      storeMBps: median(idb.storeMBps),
+      rawBatchedMBps: median(idb.rawMBps),
+      ratio: median(idb.storeMBps) / median(idb.rawMBps),
+      target: '>= 0.8',
+      runs: idb,
+    }
+    console.log(
+      `indexeddb: store ${median(idb.storeMBps).toFixed(1)} MB/s, raw ${median(idb.rawMBps).toFixed(1)} MB/s`,
+    )
+  } finally {
+    await browser.close().catch(() => {})
+    sink.close()
+    await resource.stop().catch(() => {})
+    await server.close().catch(() => {})
+  }
+  writeResults('browser-light-node', results)
+}
