@@ -1,6 +1,6 @@
 // `npm run build` step 1: compile the contracts and write the typed artifacts module src/generated/artifacts.ts.
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import solc from 'solc'
@@ -39,7 +39,10 @@ lines.push(`export const artifacts = { ${names.join(', ')} } as const`)
 lines.push('')
 lines.push('export type ContractName = keyof typeof artifacts')
 lines.push('')
-writeFileSync(outFile, lines.join('\n'))
+// Atomic: `build` and `typecheck` may both run this at once under turbo.
+const tmp = `${outFile}.${process.pid}.tmp`
+writeFileSync(tmp, lines.join('\n'))
+renameSync(tmp, outFile)
 console.log(
   `compiled ${names.length} contracts in ${Math.round(performance.now() - started)} ms: ${names
     .map((n) => `${n} (${compiled[n]!.deployedSize} B)`)
