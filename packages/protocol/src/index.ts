@@ -116,6 +116,7 @@ export {
 } from './slices/slice-service.js'
 export type {
   ManifestStore,
+  SliceGetOptions,
   SliceInfo,
   SlicePutOptions,
   SliceRecord,

@@ -26,6 +26,7 @@ import { type Gateway, startGateway } from '../gateway/gateway.js'
 import { createLogger, type Logger } from '../logger.js'
 import { createMetaService, type MetaService } from '../meta/meta-service.js'
 import { type DiskSliceStore, openDiskSliceStore } from '../store/disk-slice-store.js'
+import { createSliceHashPool } from '../store/hash-pool.js'
 import { type Announcer, createAnnouncer } from './announcer.js'
 import { createNodeMetrics, type NodeMetrics } from './metrics.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
@@ -116,9 +117,11 @@ export async function createResourceNode(
   const logger = components.logger ?? createLogger()
   await mkdir(init.dataDir, { recursive: true })
   const privateKey = components.privateKey ?? (await loadOrCreatePeerKey(init.dataDir))
+  const hashPool = createSliceHashPool()
   const store = await openDiskSliceStore({
     dir: `${init.dataDir}/store`,
     logger,
+    hashSlice: hashPool.hashSlice,
     ...(init.maxBytes !== undefined ? { maxBytes: init.maxBytes } : {}),
   })
   const metaService = init.meta ? createMetaService({ manifests: store, logger }) : undefined
@@ -274,6 +277,7 @@ export async function createResourceNode(
       await libp2p.start()
       sliceService = await registerSliceProtocols(libp2p, {
         store,
+        hashSlice: hashPool.hashSlice,
         onSliceStored: (slice, { forward }) => {
           metrics.slicesStored.inc()
           metrics.bytesReceived.inc(slice.data.length)
@@ -341,6 +345,7 @@ export async function createResourceNode(
       libp2p.removeEventListener('peer:disconnect', onPeerDisconnect)
       await libp2p.stop()
       await store.close()
+      await hashPool.close()
       logger.info('resource node stopped')
     },
   }

@@ -13,12 +13,13 @@ import {
 import {
   hashSlice,
   type ManifestStore,
+  type SliceGetOptions,
+  SliceHashMismatchError,
   type SliceInfo,
   type SlicePutOptions,
   type SliceRecord,
   type SliceStore,
   StoreFullError,
-  verifySlice,
 } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import { writeFileAtomic } from './atomic-file.js'
@@ -34,6 +35,8 @@ export interface DiskSliceStoreInit {
   /** Disk budget for slice files, bytes (default 10 GiB). */
   maxBytes?: number
   logger?: Logger
+  /** Hashes slices (e.g. a worker pool); default: WebAssembly Keccak on this thread. */
+  hashSlice?: (sliceNumber: number, data: Uint8Array, fileHash: FileHash) => Promise<SliceHash>
 }
 
 /** What {@link DiskSliceStore.verifyAll} found. */
@@ -107,6 +110,7 @@ function decodeHeader(buf: Uint8Array): {
  */
 export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<DiskSliceStore> {
   const { dir, logger } = init
+  const hashOf = init.hashSlice ?? hashSlice
   const maxBytes = init.maxBytes ?? 10 * 2 ** 30
   const slicesDir = join(dir, 'slices')
   const manifestsDir = join(dir, 'manifests')
@@ -119,6 +123,8 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
 
   const entries = new Map<SliceHash, Entry>()
   const writing = new Map<SliceHash, Promise<void>>()
+  /** Slices hashed (on write or read) since the store opened. */
+  const verified = new Set<SliceHash>()
   let used = 0
   let reserved = 0
 
@@ -162,7 +168,10 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
   }
   logger?.info('slice store opened', { dir, slices: entries.size, usedBytes: used, maxBytes })
 
-  async function readVerified(hash: SliceHash): Promise<SliceRecord | undefined> {
+  async function readVerified(
+    hash: SliceHash,
+    options: SliceGetOptions = {},
+  ): Promise<SliceRecord | undefined> {
     const entry = entries.get(hash)
     if (!entry) return undefined
     let buf: Uint8Array
@@ -175,9 +184,11 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       const h = decodeHeader(buf)
       const data = buf.subarray(h.headerBytes, h.headerBytes + h.size)
       if (data.length !== h.size) throw new DecodeError('Truncated slice file', 'Removed')
-      if ((await hashSlice(h.number, data, h.fileHash)) !== hash) {
+      const skip = options.reverify === false && verified.has(hash)
+      if (!skip && (await hashOf(h.number, data, h.fileHash)) !== hash) {
         throw new DecodeError('Slice file does not match its hash', 'Removed')
       }
+      verified.add(hash)
       return { hash, fileHash: h.fileHash, number: h.number, data }
     } catch (err) {
       logger?.error('corrupt slice removed', { hash, error: err })
@@ -190,13 +201,19 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     const entry = entries.get(hash)
     if (!entry) return false
     entries.delete(hash)
+    verified.delete(hash)
     used -= entry.fileBytes
     await unlink(pathOf(hash)).catch(() => {})
     return true
   }
 
   async function write(slice: SliceRecord, options: SlicePutOptions): Promise<void> {
-    if (!options.verified) await verifySlice(slice)
+    if (!options.verified && (await hashOf(slice.number, slice.data, slice.fileHash)) !== slice.hash) {
+      throw new SliceHashMismatchError(
+        `Slice ${slice.number} of ${slice.fileHash} does not match its hash ${slice.hash}`,
+        'The bytes were not stored; fetch or read the slice again',
+      )
+    }
     const header = encodeHeader(slice)
     const fileBytes = header.length + slice.data.length
     if (used + reserved + fileBytes > maxBytes) {
@@ -216,6 +233,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
         size: slice.data.length,
         fileBytes,
       })
+      verified.add(slice.hash)
       used += fileBytes
     } finally {
       reserved -= fileBytes

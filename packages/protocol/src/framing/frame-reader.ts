@@ -98,6 +98,15 @@ export class FrameReader {
    * ProtocolTimeoutError (when the signal's reason is a TimeoutError).
    */
   async next(options: ReadFrameOptions = {}): Promise<Uint8Array | null> {
+    const list = await this.nextList(options)
+    return list === null ? null : list.subarray()
+  }
+
+  /**
+   * Like {@link FrameReader.next} but returns the body as a `Uint8ArrayList` that shares memory with
+   * the received chunks (no copy): for data pieces that are copied once into their final buffer.
+   */
+  async nextList(options: ReadFrameOptions = {}): Promise<Uint8ArrayList | null> {
     for (;;) {
       const frame = this.tryTake()
       if (frame !== undefined) return frame
@@ -115,7 +124,7 @@ export class FrameReader {
     }
   }
 
-  private tryTake(): Uint8Array | undefined {
+  private tryTake(): Uint8ArrayList | undefined {
     const buf = this.buffer
     if (buf.byteLength === 0) return undefined
     const header = readVarint((i) => buf.get(i), buf.byteLength)
@@ -129,7 +138,7 @@ export class FrameReader {
     if (header.value === 0) throw new DecodeError('Empty frame', 'The peer sent a malformed message')
     const end = header.length + header.value
     if (buf.byteLength < end) return undefined
-    const body = buf.subarray(header.length, end)
+    const body = buf.sublist(header.length, end)
     buf.consume(end)
     if (this.stream.readStatus === 'paused' && buf.byteLength <= this.highWaterMark / 2) {
       try {

@@ -124,21 +124,25 @@ export async function fetchSlice(
     const hasher = await createSliceHasher(head.number, head.fileHash)
     if (partial.length > 0) hasher.update(partial)
     while (received < head.size) {
-      const frame = await reader.next({ signal })
+      const frame = await reader.nextList({ signal })
       if (frame === null) {
         throw new UnexpectedEndOfStreamError(
           `Provider stopped at ${received} of ${head.size} bytes`,
           'Resume from another provider',
         )
       }
-      if (frame[0] !== SliceMessageType.DATA)
+      if (frame.get(0) !== SliceMessageType.DATA)
         throw new DecodeError('Expected a DATA frame', 'Ask another provider')
-      const piece = frame.subarray(1)
-      if (received + piece.length > head.size)
+      if (received + frame.byteLength - 1 > head.size)
         throw new DecodeError('Provider sent too many bytes', 'Ask another provider')
-      data.set(piece, received)
-      hasher.update(piece)
-      received += piece.length
+      let skip = 1
+      for (const chunk of frame) {
+        const piece = skip > 0 ? chunk.subarray(skip) : chunk
+        skip = Math.max(0, skip - chunk.length)
+        data.set(piece, received)
+        hasher.update(piece)
+        received += piece.length
+      }
       options.onProgress?.(received, head.size)
     }
     const actual = hasher.finish()

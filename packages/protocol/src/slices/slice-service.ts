@@ -1,5 +1,5 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { DecodeError } from '@stratos-edge/core'
+import { DecodeError, type FileHash, type SliceHash } from '@stratos-edge/core'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { SliceHashMismatchError, SliceNotFoundError } from '../errors.js'
 import { FrameReader } from '../framing/frame-reader.js'
@@ -51,6 +51,11 @@ export interface SliceServiceInit extends SliceServiceEvents {
   maxInboundStreams?: number
   /** Also serve over relayed (limited) connections (default false). */
   runOnLimitedConnection?: boolean
+  /**
+   * Hashes a whole received slice, e.g. on a worker thread so hashing runs on another core while the
+   * next slice arrives. Default: hash incrementally on this thread as the pieces arrive.
+   */
+  hashSlice?: (sliceNumber: number, data: Uint8Array, fileHash: FileHash) => Promise<SliceHash>
 }
 
 /** Handle returned by {@link registerSliceProtocols}. */
@@ -118,7 +123,8 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
       const body = await reader.next({ signal: AbortSignal.timeout(timeout) })
       if (body === null) return await closeGracefully(stream)
       const req = decodeFetchRequest(body)
-      const slice = await init.store.get(req.hash)
+      // The fetcher verifies every slice it receives, so the store need not hash it again on each read.
+      const slice = await init.store.get(req.hash, { reverify: false })
       if (!slice) throw new SliceNotFoundError(`Slice ${req.hash} is not held here`, 'Ask another provider')
       if (req.offset > slice.data.length) {
         throw new DecodeError(
@@ -176,39 +182,56 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
           throw new DecodeError('Client sent an error frame', 'Closing the stream')
         const header = decodePushHeader(headBody)
         const data = new Uint8Array(header.size)
-        const hasher = await createSliceHasher(header.number, header.fileHash)
+        const hasher = init.hashSlice ? undefined : await createSliceHasher(header.number, header.fileHash)
         let received = 0
         while (received < header.size) {
-          const frame = await reader.next({ signal: readSignal() })
+          const frame = await reader.nextList({ signal: readSignal() })
           if (frame === null) throw new DecodeError('Stream ended inside a slice', 'Send the whole slice')
-          if (frame[0] !== SliceMessageType.DATA)
+          if (frame.get(0) !== SliceMessageType.DATA)
             throw new DecodeError('Expected a DATA frame', 'Send the whole slice')
-          const piece = frame.subarray(1)
-          if (received + piece.length > header.size) {
+          if (received + frame.byteLength - 1 > header.size) {
             throw new DecodeError(
               'More slice bytes than the header announced',
               'Send exactly the announced size',
             )
           }
-          data.set(piece, received)
-          hasher.update(piece)
-          received += piece.length
+          let skip = 1
+          for (const chunk of frame) {
+            const piece = skip > 0 ? chunk.subarray(skip) : chunk
+            skip = Math.max(0, skip - chunk.length)
+            data.set(piece, received)
+            hasher?.update(piece)
+            received += piece.length
+          }
         }
-        const actual = hasher.finish()
-        if (actual !== header.hash) {
-          throw new SliceHashMismatchError(
-            `Pushed slice ${header.number} of ${header.fileHash} hashes to ${actual}, not ${header.hash}`,
-            'The slice was discarded; re-read it from the file and push again',
-          )
-        }
+        const hashed: Promise<SliceHash> = hasher
+          ? Promise.resolve(hasher.finish())
+          : (init.hashSlice as NonNullable<SliceServiceInit['hashSlice']>)(
+              header.number,
+              data,
+              header.fileHash,
+            )
+        hashed.catch(() => {})
         const record: SliceRecord = {
           hash: header.hash,
           fileHash: header.fileHash,
           number: header.number,
           data,
         }
-        const put = init.store.put(record, { verified: true })
-        put.catch(() => {})
+        // Verify, then store: both may run while the next slice arrives; acks still go out in order.
+        const put = hashed.then((actual) => {
+          if (actual !== header.hash) {
+            throw new SliceHashMismatchError(
+              `Pushed slice ${header.number} of ${header.fileHash} hashes to ${actual}, not ${header.hash}`,
+              'The slice was discarded; re-read it from the file and push again',
+            )
+          }
+          return init.store.put(record, { verified: true })
+        })
+        put.catch((err) => {
+          failure ??= err
+          failed.abort(err)
+        })
         const link = tail.then(async () => {
           if (failure !== undefined) return
           try {

@@ -20,6 +20,16 @@ export interface SliceInfo {
   size: number
 }
 
+/** Options of {@link SliceStore.get}. */
+export interface SliceGetOptions {
+  signal?: AbortSignal
+  /**
+   * `false` when whoever receives the bytes verifies them anyway (every slice-fetch client does): a store
+   * may then skip re-hashing a slice it already verified since it opened. Default `true`.
+   */
+  reverify?: boolean
+}
+
 /** Options of {@link SliceStore.put}. */
 export interface SlicePutOptions {
   /**
@@ -41,7 +51,7 @@ export interface SlicePutOptions {
 export interface SliceStore {
   has(hash: SliceHash): Promise<boolean>
   /** The slice, verified, or `undefined`. */
-  get(hash: SliceHash, options?: { signal?: AbortSignal }): Promise<SliceRecord | undefined>
+  get(hash: SliceHash, options?: SliceGetOptions): Promise<SliceRecord | undefined>
   /** Metadata without the bytes, or `undefined`. */
   info(hash: SliceHash): Promise<SliceInfo | undefined>
   put(slice: SliceRecord, options?: SlicePutOptions): Promise<void>

@@ -1,0 +1,82 @@
+import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { type FileHash, type SliceHash, sliceHashFromInnerDigest } from '@stratos-edge/core'
+
+/** Worker source (CommonJS, evaluated): Keccak-256 of (uint64 BE slice number ‖ slice bytes). */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const { createKeccak } = require(workerData.hashWasm)
+const hasher = createKeccak(256)
+parentPort.on('message', async (msg) => {
+  try {
+    const h = await hasher
+    h.init()
+    const prefix = new Uint8Array(8)
+    new DataView(prefix.buffer).setBigUint64(0, BigInt(msg.number))
+    h.update(prefix)
+    h.update(msg.data)
+    parentPort.postMessage({ id: msg.id, digest: h.digest('binary') })
+  } catch (err) {
+    parentPort.postMessage({ id: msg.id, error: String(err && err.message || err) })
+  }
+})
+`
+
+/** Slice hashing on worker threads, so a busy network thread does not also hash every byte. */
+export interface SliceHashPool {
+  hashSlice(sliceNumber: number, data: Uint8Array, fileHash: FileHash): Promise<SliceHash>
+  close(): Promise<void>
+}
+
+interface Job {
+  resolve(digest: Uint8Array): void
+  reject(err: Error): void
+}
+
+/**
+ * Starts `size` hashing workers (default: cores - 1, at least 1). Each job copies the slice to a
+ * worker; the worker returns the inner Keccak digest and the slice hash is finished here.
+ *
+ * @example
+ * ```ts
+ * const pool = createSliceHashPool()
+ * const hash = await pool.hashSlice(1, data, fileHash)
+ * ```
+ */
+export function createSliceHashPool(options: { size?: number } = {}): SliceHashPool {
+  const size = Math.max(1, options.size ?? Math.min(4, availableParallelism() - 1))
+  const hashWasm = createRequire(import.meta.url).resolve('hash-wasm')
+  const workers = Array.from({ length: size }, () => {
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { hashWasm } })
+    w.unref()
+    const jobs = new Map<number, Job>()
+    w.on('message', (msg: { id: number; digest?: Uint8Array; error?: string }) => {
+      const job = jobs.get(msg.id)
+      jobs.delete(msg.id)
+      if (!job) return
+      if (msg.digest) job.resolve(msg.digest)
+      else job.reject(new Error(`hash worker: ${msg.error}`))
+    })
+    w.on('error', (err) => {
+      for (const j of jobs.values()) j.reject(err)
+      jobs.clear()
+    })
+    return { w, jobs }
+  })
+  let nextId = 0
+  return {
+    hashSlice(sliceNumber, data, fileHash) {
+      // least busy worker
+      const slot = workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
+      const id = nextId++
+      return new Promise<Uint8Array>((resolve, reject) => {
+        slot.jobs.set(id, { resolve, reject })
+        slot.w.postMessage({ id, number: sliceNumber, data })
+      }).then((digest) => sliceHashFromInnerDigest(digest, fileHash))
+    },
+    async close() {
+      await Promise.all(workers.map(({ w }) => w.terminate()))
+    },
+  }
+}
