@@ -9,6 +9,7 @@ import {
   encodePushHeader,
   FrameReader,
   fetchSlice,
+  hashSlice,
   MAX_SLICE_FRAME_BYTES,
   openSlicePush,
   pushSlice,
@@ -190,5 +191,39 @@ describe('slice protocols between two real libp2p nodes (TCP, noise, yamux)', ()
     expect(bytesEqual(err!.partial, s.data.subarray(0, err!.partial.length))).toBe(true)
     const got = await fetchSlice(client, server.peerId, s.hash, { partial: err!.partial })
     expect(bytesEqual(got.data, s.data)).toBe(true)
+  })
+
+  it('a tight receive budget makes concurrent pushes wait instead of failing, and hashing can be deferred', async () => {
+    const tight = await createTestNode()
+    const tstore = createMemorySliceStore()
+    let hashed = 0
+    await registerSliceProtocols(tight, {
+      store: tstore,
+      maxBufferedBytes: 250_000,
+      hashSlice: async (n, data, fh) => {
+        hashed++
+        return hashSlice(n, data, fh)
+      },
+    })
+    try {
+      const a = makeFile(600_000, 200_000).slices
+      const b = makeFile(600_000, 200_000).slices
+      const corrupt = { ...b[2]!, data: b[2]!.data.slice() }
+      corrupt.data[0] = (corrupt.data[0]! + 1) & 0xff
+      const pushAllOn = async (node: Libp2p, list: typeof a) => {
+        const session = await openSlicePush(node, tight.getMultiaddrs(), { window: 3 })
+        await Promise.all(list.map((s) => session.push(s)))
+        await session.close()
+      }
+      await Promise.all([pushAllOn(client, a), pushAllOn(other, b.slice(0, 2))])
+      for (const s of [...a, ...b.slice(0, 2)]) expect(await tstore.has(s.hash)).toBe(true)
+      expect(hashed).toBe(5)
+      await expect(pushSlice(client, tight.getMultiaddrs(), corrupt)).rejects.toMatchObject({
+        name: 'SliceHashMismatchError',
+      })
+      expect(await tstore.has(corrupt.hash)).toBe(false)
+    } finally {
+      await tight.stop()
+    }
   })
 })

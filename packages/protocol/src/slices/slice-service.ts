@@ -2,7 +2,7 @@ import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { DecodeError, type FileHash, type SliceHash } from '@stratos-edge/core'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { SliceHashMismatchError, SliceNotFoundError } from '../errors.js'
-import { FrameReader } from '../framing/frame-reader.js'
+import { abortError, FrameReader } from '../framing/frame-reader.js'
 import { encodeFrame, sendWithBackpressure } from '../framing/frame-writer.js'
 import {
   MAX_CONTROL_FRAME_BYTES,
@@ -45,6 +45,12 @@ export interface SliceServiceInit extends SliceServiceEvents {
   acceptPush?: boolean
   /** Slices of one push stream verified and waiting for the store before reading stops (default 4). */
   pipelineDepth?: number
+  /**
+   * Bytes of received-but-not-yet-stored slices held across all push streams (default 256 MiB). A
+   * header reserves its slice's size before any buffer is allocated; over the budget, the stream waits
+   * (its remote is backpressured), so declared sizes cannot exhaust memory.
+   */
+  maxBufferedBytes?: number
   /** Inactivity timeout of a stream, ms (default 30 000). */
   timeout?: number
   /** Concurrent inbound streams per connection and protocol (default 64). */
@@ -109,6 +115,7 @@ export async function registerSliceProtocols(
 export function createSliceService(init: SliceServiceInit): Omit<SliceService, 'unregister'> {
   const timeout = init.timeout ?? 30_000
   const depth = Math.max(1, init.pipelineDepth ?? 4)
+  const budget = createByteBudget(init.maxBufferedBytes ?? 256 * 1024 * 1024)
 
   const fail = async (stream: Stream, protocol: string, peer: PeerId, err: unknown): Promise<void> => {
     const e = err instanceof Error ? err : new Error(String(err))
@@ -172,6 +179,7 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
     const failed = new AbortController()
     const readSignal = (): AbortSignal => AbortSignal.any([failed.signal, AbortSignal.timeout(timeout)])
     const inflight: Promise<void>[] = []
+    const releases: Array<() => void> = []
     let tail: Promise<void> = Promise.resolve()
     try {
       for (;;) {
@@ -181,6 +189,13 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
         if (headBody[0] === MSG_ERROR)
           throw new DecodeError('Client sent an error frame', 'Closing the stream')
         const header = decodePushHeader(headBody)
+        await budget.reserve(header.size, readSignal())
+        let reserved = header.size
+        const releaseReserved = (): void => {
+          budget.release(reserved)
+          reserved = 0
+        }
+        releases.push(releaseReserved)
         const data = new Uint8Array(header.size)
         const hasher = init.hashSlice ? undefined : await createSliceHasher(header.number, header.fileHash)
         let received = 0
@@ -232,6 +247,7 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
           failure ??= err
           failed.abort(err)
         })
+        void put.finally(releaseReserved).catch(() => {})
         const link = tail.then(async () => {
           if (failure !== undefined) return
           try {
@@ -254,8 +270,41 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
     } catch (err) {
       reader.release()
       await fail(stream, SLICE_PUSH_PROTOCOL, peer, failure ?? err)
+    } finally {
+      for (const r of releases) r()
     }
   }
 
   return { handleFetch, handlePush }
+}
+
+/** A counting budget of bytes shared by all push streams of one service. */
+function createByteBudget(max: number): {
+  reserve(bytes: number, signal: AbortSignal): Promise<void>
+  release(bytes: number): void
+} {
+  let used = 0
+  const waiters: Array<() => void> = []
+  return {
+    async reserve(bytes, signal) {
+      // A slice larger than the whole budget may still proceed alone.
+      while (used > 0 && used + bytes > max) {
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = (): void => reject(abortError(signal))
+          if (signal.aborted) return onAbort()
+          signal.addEventListener('abort', onAbort, { once: true })
+          waiters.push(() => {
+            signal.removeEventListener('abort', onAbort)
+            resolve()
+          })
+        })
+      }
+      used += bytes
+    },
+    release(bytes) {
+      if (bytes === 0) return
+      used -= bytes
+      for (const w of waiters.splice(0)) w()
+    },
+  }
 }
