@@ -49,10 +49,11 @@ export class FrameReader {
     stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, 32 * 1024 * 1024)
     stream.addEventListener('message', this.onMessage)
     stream.addEventListener('remoteCloseWrite', this.onEnd)
+    stream.addEventListener('end', this.onEnd)
     stream.addEventListener('close', this.onClose)
-    if (stream.readStatus === 'closed' || stream.status !== 'open' || stream.readableEnded) {
-      this.ended = stream.readBufferLength === 0 || stream.status !== 'open'
-    }
+    // Attached late: the remote may already have closed (its data, if any, is dispatched to us next).
+    if (stream.status !== 'open' || stream.readableEnded) this.ended = true
+    else if (stream.remoteWriteStatus === 'closed' && stream.readBufferLength === 0) this.ended = true
   }
 
   private readonly onMessage = (evt: { data: Uint8Array | Uint8ArrayList }): void => {
@@ -89,6 +90,7 @@ export class FrameReader {
   release(): void {
     this.stream.removeEventListener('message', this.onMessage)
     this.stream.removeEventListener('remoteCloseWrite', this.onEnd)
+    this.stream.removeEventListener('end', this.onEnd)
     this.stream.removeEventListener('close', this.onClose)
   }
 
