@@ -4,8 +4,18 @@ import assert from 'node:assert/strict'
 import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import {
+  decodeErrorMessage,
+  encodeFrame,
+  encodeVarint,
+  FrameReader,
+  MAX_CONTROL_FRAME_BYTES,
+  MSG_ERROR,
+  SLICE_FETCH_PROTOCOL,
+} from '@stratos-edge/protocol'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchChromium } from './support/browser.ts'
+import { createNodePeer, dialRetry } from './support/node-peer.ts'
 import { type ResourceNode, startResourceNode } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 
@@ -15,9 +25,16 @@ const FILE_SIZE = 16 * 1024 * 1024
 
 interface NodeStat {
   peerId: string
+  multiaddrs: string[]
   connections: { peerId: string; kind: string; limited: boolean; remoteAddr: string }[]
-  store: { pinnedBytes: number; cachedBytes: number; slices: number; files: number }
-  served: { slices: number; bytes: number }
+  store: {
+    pinnedBytes: number
+    cachedBytes: number
+    slices: number
+    files: number
+    recovered: { files: number; slices: number }
+  }
+  served: { slices: number; bytes: number; rejectedStreams: number }
   fetched: { slices: number; badProviders: number }
   runtime: { inWorker: boolean; standInPeerConnections: number }
 }
@@ -34,10 +51,15 @@ let server: { url: string; close(): Promise<void> }
 let resource: ResourceNode
 const contexts: BrowserContext[] = []
 
-async function openNode(name: string, extra: Record<string, unknown> = {}, context?: BrowserContext) {
+async function openNode(
+  name: string,
+  extra: Record<string, unknown> = {},
+  context?: BrowserContext,
+  onPage?: Page,
+) {
   const ctx = context ?? (await browser.newContext())
   if (!context) contexts.push(ctx)
-  const page = ctx.pages()[0] ?? (await ctx.newPage())
+  const page = onPage ?? ctx.pages()[0] ?? (await ctx.newPage())
   page.on('pageerror', (err) => process.stderr.write(`[${name} pageerror] ${err.message}\n`))
   page.on('worker', (w) => w.on('console', (m) => process.stderr.write(`[${name} worker] ${m.text()}\n`)))
   await page.goto(`${server.url}/index.html`)
@@ -198,6 +220,40 @@ describe('light node in Chromium', () => {
     assert.ok((await stat(c.page)).served.slices > 0)
   })
 
+  test('oversized frames and malformed requests get typed errors; the node keeps serving others', async () => {
+    const attacker = await createNodePeer()
+    try {
+      const before = await stat(a.page)
+      const addr = before.multiaddrs.find((m) => m.includes('/p2p-circuit/webrtc'))
+      assert.ok(addr, `A has a WebRTC address: ${before.multiaddrs.join(', ')}`)
+      const conn = await dialRetry(attacker, addr)
+      assert.ok(conn.remoteAddr.toString().includes('/webrtc') && conn.limits === undefined, 'direct WebRTC')
+      const reply = async (payload: Uint8Array): Promise<Error | null> => {
+        const stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+        const reader = new FrameReader(stream, { maxFrameBytes: MAX_CONTROL_FRAME_BYTES })
+        stream.send(payload)
+        const body = await reader.next({ signal: AbortSignal.timeout(10_000) })
+        reader.release()
+        return body && body[0] === MSG_ERROR ? decodeErrorMessage(body, 'A') : null
+      }
+      // A frame that declares 64 MiB: refused from its length alone.
+      const oversized = await reply(encodeVarint(64 * 1024 * 1024))
+      assert.equal(oversized?.name, 'FrameTooLargeError')
+      // A frame of garbage: a typed decode error.
+      const malformed = await reply(encodeFrame(new Uint8Array([0x7f, 1, 2, 3, 4])))
+      assert.equal(malformed?.name, 'DecodeError')
+      const after = await stat(a.page)
+      assert.ok(after.served.rejectedStreams >= before.served.rejectedStreams + 2)
+      // Everyone else is still served.
+      await drop(b.page, upload.fileHash)
+      const got = await download(b.page, upload.uri)
+      assert.equal(got.sha256, upload.sha256)
+      assert.ok((await stat(a.page)).served.slices > after.served.slices, 'A kept serving B')
+    } finally {
+      await attacker.stop()
+    }
+  })
+
   test('after a reload of A its stored slices survive and are served again', async () => {
     await a.page.evaluate(() => (window as unknown as { harness: { stop(): Promise<void> } }).harness.stop())
     await a.page.reload()
@@ -209,6 +265,31 @@ describe('light node in Chromium', () => {
     const got = await download(b.page, upload.uri)
     assert.equal(got.sha256, upload.sha256)
     assert.ok((await stat(a.page)).served.slices > 0, 'A served slices after its reload')
+  })
+
+  test('a write cut short by a closed tab is found and discarded when the store opens again', async () => {
+    const d = await openNode('d-crash')
+    // Start a 64 MiB upload and close the tab (and with it the worker) while slices are being written.
+    await d.page.evaluate(() => {
+      void (window as unknown as { harness: { uploadRandom(n: number): Promise<unknown> } }).harness
+        .uploadRandom(64 * 1024 * 1024)
+        .catch(() => {})
+    })
+    await d.page.waitForFunction(
+      () =>
+        (window as unknown as { harness: { lastProgress?: { phase: string; bytes: number } } }).harness
+          .lastProgress?.phase === 'storing',
+      undefined,
+      { timeout: 60_000, polling: 10 },
+    )
+    await d.page.close({ runBeforeUnload: false })
+    const again = await d.ctx.newPage()
+    const reopened = await openNode('d-crash', {}, d.ctx, again)
+    const s = await stat(reopened.page)
+    assert.ok(s.store.recovered.files >= 1, `the half-written file was found: ${JSON.stringify(s.store)}`)
+    assert.equal(s.store.files, 0)
+    assert.equal(s.store.slices, 0)
+    assert.equal(s.store.pinnedBytes, 0)
   })
 
   test('with the resource node stopped, B still gets the file from A', async () => {
