@@ -38,6 +38,19 @@ export interface Gateway {
 
 const FILES_PREFIX = '/v1/files/'
 
+/** Resolves on 'drain' or 'close', removing both listeners. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
+
 function target(rawPath: string): { fileHash: FileHash; owner?: string } | undefined {
   let rest = rawPath.slice(FILES_PREFIX.length)
   try {
@@ -150,7 +163,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       const chunk = slice.data.subarray(from, to)
       metrics.gatewayBytes.inc(chunk.length)
       if (!res.write(chunk)) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')])
+        await drained(res)
         if (abort.signal.aborted) return
       }
     }
