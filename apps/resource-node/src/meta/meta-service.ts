@@ -72,7 +72,11 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     e.observedAddr = observedAddr
     e.lastSeen = now()
     if (a.replace) {
-      for (const h of e.slices) holders.get(h)?.delete(peerId)
+      for (const h of e.slices) {
+        const set = holders.get(h)
+        set?.delete(peerId)
+        if (set?.size === 0) holders.delete(h)
+      }
       e.slices.clear()
     }
     for (const h of a.hashes) {

@@ -1,0 +1,119 @@
+import type { PeerId } from '@libp2p/interface'
+import { computeFileHash, computeSliceHash } from '@stratos-edge/core'
+import type { Announcement, ManifestStore } from '@stratos-edge/protocol'
+import { describe, expect, it } from 'vitest'
+import { createMetaService, networkDistance, parseRange } from '../src/index.js'
+
+const fileHash = computeFileHash(new TextEncoder().encode('meta'))
+const h1 = computeSliceHash(1, Uint8Array.of(1), fileHash)
+const h2 = computeSliceHash(2, Uint8Array.of(2), fileHash)
+const peer = (id: string) => ({ toString: () => id }) as unknown as PeerId
+const noManifests: ManifestStore = {
+  getManifest: async () => undefined,
+  putManifest: async () => fileHash,
+}
+const ann = (a: Partial<Announcement>): Announcement => ({
+  kind: 'light',
+  multiaddrs: [],
+  freeBytes: 0,
+  replace: false,
+  hashes: [],
+  ...a,
+})
+
+describe('meta service', () => {
+  it('orders providers nearest to the requester first, then light before resource', () => {
+    let t = 1000
+    const meta = createMetaService({ manifests: noManifests, now: () => t })
+    meta.announce(ann({ kind: 'resource', hashes: [h1] }), {
+      peer: peer('far-resource'),
+      remoteAddr: '/ip4/192.168.7.9/tcp/1',
+    })
+    meta.announce(ann({ kind: 'light', hashes: [h1] }), {
+      peer: peer('far-light'),
+      remoteAddr: '/ip4/192.168.7.10/tcp/1',
+    })
+    meta.announce(ann({ kind: 'resource', hashes: [h1] }), {
+      peer: peer('near'),
+      remoteAddr: '/ip4/10.0.0.7/tcp/1',
+    })
+    t++
+    const found = meta.lookup([h1, h2], 8, { peer: peer('me'), remoteAddr: '/ip4/10.0.0.9/tcp/5' })
+    expect(found.get(h1)?.map((p) => p.peerId)).toEqual(['near', 'far-light', 'far-resource'])
+    expect(found.get(h2)).toEqual([])
+    expect(
+      meta.lookup([h1], 1, { peer: peer('me'), remoteAddr: '/ip4/10.0.0.9/tcp/5' }).get(h1),
+    ).toHaveLength(1)
+    // a requester is never told about itself
+    expect(
+      meta
+        .lookup([h1], 8, { peer: peer('near'), remoteAddr: '/ip4/10.0.0.7/tcp/1' })
+        .get(h1)
+        ?.map((p) => p.peerId),
+    ).not.toContain('near')
+  })
+
+  it('withdraw, replace and light nodes leaving', () => {
+    const meta = createMetaService({ manifests: noManifests })
+    const ctx = { peer: peer('L'), remoteAddr: '/ip4/10.0.0.2/tcp/1' }
+    const me = { peer: peer('me'), remoteAddr: '/ip4/10.0.0.3/tcp/1' }
+    meta.announce(ann({ hashes: [h1, h2] }), ctx)
+    meta.withdraw([h1], ctx)
+    expect(meta.lookup([h1], 8, me).get(h1)).toEqual([])
+    meta.announce(ann({ hashes: [h1], replace: true }), ctx)
+    expect(meta.lookup([h2], 8, me).get(h2)).toEqual([])
+    expect(meta.lookup([h1], 8, me).get(h1)).toHaveLength(1)
+    meta.peerDisconnected('L')
+    expect(meta.lookup([h1], 8, me).get(h1)).toEqual([])
+    expect(meta.stats()).toEqual({ light: 0, resource: 0, slices: 0 })
+  })
+
+  it('places r replicas on distinct fresh resource nodes with room, nearest first', () => {
+    let t = 0
+    const meta = createMetaService({ manifests: noManifests, now: () => t, staleAfterMs: 1000 })
+    const res = (id: string, ip: string, free: number) =>
+      meta.announce(ann({ kind: 'resource', freeBytes: free, multiaddrs: [`/ip4/${ip}/tcp/7401`] }), {
+        peer: peer(id),
+        remoteAddr: `/ip4/${ip}/tcp/7401`,
+      })
+    res('stale', '10.0.0.5', 1e12)
+    t = 5000
+    res('small', '10.0.0.6', 100)
+    res('a', '10.0.0.7', 1e9)
+    res('b', '172.16.0.1', 1e9)
+    res('c', '10.0.0.8', 1e9)
+    meta.announce(ann({ kind: 'light', freeBytes: 1e12 }), {
+      peer: peer('light'),
+      remoteAddr: '/ip4/10.0.0.9/tcp/1',
+    })
+    const req = { peer: peer('up'), remoteAddr: '/ip4/10.0.0.9/tcp/9' }
+    const two = meta.place({ fileHash, size: 1e6, replicas: 2, exclude: [] }, req)
+    expect(two.map((p) => p.peerId).sort()).toEqual(['a', 'c'])
+    expect(
+      meta.place({ fileHash, size: 1e6, replicas: 2, exclude: ['a'] }, req).map((p) => p.peerId),
+    ).not.toContain('a')
+    expect(meta.place({ fileHash, size: 1e6, replicas: 9, exclude: [] }, req)).toHaveLength(3)
+  })
+})
+
+describe('helpers', () => {
+  it('network distance', () => {
+    expect(networkDistance('/ip4/10.0.0.1/tcp/1', '/ip4/10.0.0.1/tcp/2')).toBe(0)
+    expect(networkDistance('/ip4/10.0.0.1/tcp/1', '/ip4/10.0.0.2/tcp/2')).toBeLessThan(
+      networkDistance('/ip4/10.0.0.1/tcp/1', '/ip4/11.0.0.1/tcp/2'),
+    )
+    expect(networkDistance(undefined, '/ip4/10.0.0.1')).toBe(64)
+  })
+
+  it('range parsing', () => {
+    expect(parseRange(undefined, 100)).toBeUndefined()
+    expect(parseRange('bytes=0-9', 100)).toEqual({ start: 0, end: 9 })
+    expect(parseRange('bytes=90-', 100)).toEqual({ start: 90, end: 99 })
+    expect(parseRange('bytes=-10', 100)).toEqual({ start: 90, end: 99 })
+    expect(parseRange('bytes=95-200', 100)).toEqual({ start: 95, end: 99 })
+    expect(parseRange('bytes=100-', 100)).toBe('unsatisfiable')
+    expect(parseRange('bytes=5-1', 100)).toBe('unsatisfiable')
+    expect(parseRange('bytes=0-1,5-6', 100)).toBeUndefined()
+    expect(parseRange('items=0-1', 100)).toBeUndefined()
+  })
+})
