@@ -34,6 +34,10 @@ export interface MetaServiceInit {
 
 /** The meta service: the provider index, placement and manifests, answering the index protocol. */
 export interface MetaService extends Required<IndexBackend> {
+  lookup(hashes: SliceHash[], limit: number, context: IndexRequestContext): Map<SliceHash, ProviderRecord[]>
+  place(request: PlacementRequest, context: IndexRequestContext): ProviderRecord[]
+  announce(announcement: Announcement, context: IndexRequestContext): void
+  withdraw(hashes: SliceHash[], context: IndexRequestContext): void
   /** Registers a peer's slices directly (the node the service runs in uses this for itself). */
   registerLocal(peerId: string, announcement: Announcement, observedAddr: string): void
   /** Forgets a peer's light-node records (call on disconnect: browsers come and go). */
