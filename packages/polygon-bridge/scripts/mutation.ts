@@ -221,7 +221,7 @@ const M: Mutation[] = [
 const vitestEntry = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs')
 
 interface VitestJson {
-  testResults: { assertionResults: { fullName: string; status: string }[] }[]
+  testResults: { assertionResults: { fullName: string; status: string; failureMessages?: string[] }[] }[]
 }
 
 function runTests(testFile: string, overridesPath: string | undefined): { ok: boolean; failed: string[] } {
@@ -240,7 +240,9 @@ function runTests(testFile: string, overridesPath: string | undefined): { ok: bo
   try {
     const json = JSON.parse(readFileSync(out, 'utf8')) as VitestJson
     failed = json.testResults.flatMap((f) =>
-      f.assertionResults.filter((a) => a.status === 'failed').map((a) => a.fullName),
+      f.assertionResults
+        .filter((a) => a.status === 'failed')
+        .map((a) => `${a.fullName} — ${(a.failureMessages?.[0] ?? '').split('\n')[0]!.slice(0, 160)}`),
     )
     rmSync(out, { force: true })
   } catch {

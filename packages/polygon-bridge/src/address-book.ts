@@ -50,8 +50,8 @@ export const LOCAL_POLYGON_CHAIN_ID = 31338
  *
  * - `local`: what `deployLocal` (and so `startLocalChains`) produces on fresh anvil chains from anvil's first
  *   dev account; deterministic, and checked by the tests.
- * - `amoy`: Polygon's testnet (Amoy, chain 80002) over Sepolia (11155111). Our contracts are not deployed there
- *   yet; fill in after running the deploy script against it.
+ * - `amoy`: Polygon's testnet (Amoy, chain 80002) over Sepolia (11155111): FxPortal's FxRoot/FxChild and the
+ *   checkpoint manager. Our contracts are not deployed there yet; fill in after deploying.
  * - `polygon`: mainnet. STOS and Polygon's own bridge contracts; our contracts are not deployed yet.
  */
 export const ADDRESS_BOOK: Record<NetworkName, BridgeAddresses> = {
@@ -79,10 +79,14 @@ export const ADDRESS_BOOK: Record<NetworkName, BridgeAddresses> = {
   amoy: {
     ethereum: {
       chainId: 11155111,
+      // No STOS on Sepolia: deploy a TestStos (or any ERC-20) and put it here.
       stos: '',
+      fxRoot: '0x0E13EBEdDb8cf9f5987512d5E081FdC2F5b0991e',
+      checkpointManager: '0xbd07D7E1E93c8d4b2a261327F3C28a8EA7167209',
     },
     polygon: {
       chainId: 80002,
+      fxChild: '0xE5930336866d0388f0f745A2d9207C7781047C0f',
     },
   },
   polygon: {

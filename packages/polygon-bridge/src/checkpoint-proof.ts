@@ -102,21 +102,25 @@ async function getBlock(rpc: RpcSender, n: bigint | number): Promise<RpcBlock> {
   return block
 }
 
-/** Reads the checkpointed header fields of child blocks [start, end]. */
+/** Reads the checkpointed header fields of child blocks [start, end], `concurrency` requests at a time. */
 export async function fetchCheckpointHeaders(
   rpc: RpcSender,
   start: number,
   end: number,
+  concurrency = 32,
 ): Promise<CheckpointHeader[]> {
   const headers: CheckpointHeader[] = []
-  for (let n = start; n <= end; n++) {
-    const b = await getBlock(rpc, n)
-    headers.push({
-      number: BigInt(b.number),
-      timestamp: BigInt(b.timestamp),
-      transactionsRoot: b.transactionsRoot,
-      receiptsRoot: b.receiptsRoot,
-    })
+  for (let from = start; from <= end; from += concurrency) {
+    const numbers = Array.from({ length: Math.min(concurrency, end - from + 1) }, (_, i) => from + i)
+    const blocks = await Promise.all(numbers.map((n) => getBlock(rpc, n)))
+    for (const b of blocks) {
+      headers.push({
+        number: BigInt(b.number),
+        timestamp: BigInt(b.timestamp),
+        transactionsRoot: b.transactionsRoot,
+        receiptsRoot: b.receiptsRoot,
+      })
+    }
   }
   return headers
 }
@@ -142,10 +146,9 @@ export async function buildExitPayload(init: {
   if (!target) throw new RangeError(`no receipt for ${init.txHash}`)
   const blockNumber = BigInt(target.blockNumber)
   const block = await getBlock(rpc, blockNumber)
-  const receipts: RpcReceipt[] = []
-  for (const hash of block.transactions) {
-    receipts.push((await rpc.send('eth_getTransactionReceipt', [hash])) as RpcReceipt)
-  }
+  const receipts = (await Promise.all(
+    block.transactions.map((hash) => rpc.send('eth_getTransactionReceipt', [hash])),
+  )) as RpcReceipt[]
   receipts.sort((a, b) => Number(BigInt(a.transactionIndex) - BigInt(b.transactionIndex)))
   const encoded = receipts.map(encodeReceipt)
   const trie = buildReceiptTrie(encoded)

@@ -1,6 +1,7 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { buildRewardTree, toStratosAddress } from '@stratos-edge/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ADDRESS_BOOK } from '../src/address-book.js'
 import { type BridgeClient, createBridgeClient } from '../src/bridge-client.js'
 import { createMemoryWatcherStore, createPaymentWatcher, type PaymentCredit } from '../src/payment-watcher.js'
 import { signEpochRoot, sortSignatures } from '../src/reward-signatures.js'
@@ -21,6 +22,10 @@ describe('full round trip on two anvil chains', () => {
   })
   afterAll(async () => {
     await chains?.stop()
+  })
+
+  it('deploys at the addresses of ADDRESS_BOOK.local', () => {
+    expect(chains.addresses).toEqual(ADDRESS_BOOK.local)
   })
 
   it('deposit → bridged STOS → prepay → credited once → root posted → claimed → withdrawn to Ethereum', async () => {
