@@ -96,6 +96,19 @@ describe('meta service', () => {
   })
 })
 
+describe('meta service limits', () => {
+  it('refuses announcements over the per-peer limit with InvalidArgumentError', () => {
+    const meta = createMetaService({ manifests: noManifests, maxSlicesPerPeer: 1 })
+    const ctx = { peer: peer('greedy'), remoteAddr: '/ip4/10.0.0.2/tcp/1' }
+    meta.announce(ann({ hashes: [h1] }), ctx)
+    expect(() => meta.announce(ann({ hashes: [h2] }), ctx)).toThrow(
+      expect.objectContaining({ name: 'InvalidArgumentError' }),
+    )
+    meta.announce(ann({ hashes: [h2], replace: true }), ctx)
+    expect(meta.stats().slices).toBe(1)
+  })
+})
+
 describe('helpers', () => {
   it('network distance', () => {
     expect(networkDistance('/ip4/10.0.0.1/tcp/1', '/ip4/10.0.0.1/tcp/2')).toBe(0)

@@ -1,4 +1,4 @@
-import type { FileHash, SliceHash } from '@stratos-edge/core'
+import { type FileHash, InvalidArgumentError, type SliceHash } from '@stratos-edge/core'
 import type {
   Announcement,
   IndexBackend,
@@ -27,6 +27,8 @@ export interface MetaServiceInit {
   /** Where manifests are kept (the node's disk store). */
   manifests: ManifestStore
   logger?: Logger
+  /** Most slices indexed per peer; announcements beyond it are refused (default 4 194 304). */
+  maxSlicesPerPeer?: number
   /** Resource nodes not heard from for this long are not placed on (default 5 minutes). */
   staleAfterMs?: number
   now?: () => number
@@ -63,6 +65,7 @@ export function createMetaService(init: MetaServiceInit): MetaService {
   const holders = new Map<SliceHash, Set<string>>()
   const now = init.now ?? Date.now
   const staleAfter = init.staleAfterMs ?? 5 * 60_000
+  const maxPerPeer = init.maxSlicesPerPeer ?? 4 * 1024 * 1024
 
   function upsert(peerId: string, a: Announcement, observedAddr: string): PeerEntry {
     let e = peers.get(peerId)
@@ -75,6 +78,13 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     e.freeBytes = a.freeBytes
     e.observedAddr = observedAddr
     e.lastSeen = now()
+    const before = a.replace ? 0 : e.slices.size
+    if (before + a.hashes.length > maxPerPeer) {
+      throw new InvalidArgumentError(
+        `Peer ${peerId} would index ${before + a.hashes.length} slices, over the limit of ${maxPerPeer}`,
+        'Announce fewer slices',
+      )
+    }
     if (a.replace) {
       for (const h of e.slices) {
         const set = holders.get(h)
