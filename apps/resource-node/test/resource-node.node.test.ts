@@ -128,6 +128,8 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     const otherOwner = formatSdmUri('st18yesadx3t8x3jjsygpqeqzh0j7xh2vh66945zx', file.manifest.fileHash)
     expect((await fetch(`${meta.gatewayUrl}/v1/files/${otherOwner}`)).status).toBe(404)
     expect((await fetch(`${meta.gatewayUrl}/v1/files/not-a-hash`)).status).toBe(400)
+    const alias = await fetch(`${meta.gatewayUrl}/files/${file.manifest.fileHash}`, { method: 'HEAD' })
+    expect(alias.headers.get('content-length')).toBe(String(file.bytes.length))
   })
 
   it('a storage node fetches a missing slice from its peer for the gateway', async () => {

@@ -37,6 +37,8 @@ export interface Gateway {
 }
 
 const FILES_PREFIX = '/v1/files/'
+/** Unversioned alias (`<gateway url>/files/<file hash>`). */
+const FILES_ALIAS = '/files/'
 
 /** Resolves on 'drain' or 'close', removing both listeners. */
 function drained(res: ServerResponse): Promise<void> {
@@ -52,7 +54,7 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 function target(rawPath: string): { fileHash: FileHash; owner?: string } | undefined {
-  let rest = rawPath.slice(FILES_PREFIX.length)
+  let rest = rawPath.slice(rawPath.startsWith(FILES_PREFIX) ? FILES_PREFIX.length : FILES_ALIAS.length)
   try {
     rest = decodeURIComponent(rest)
   } catch {
@@ -73,6 +75,7 @@ function target(rawPath: string): { fileHash: FileHash; owner?: string } | undef
 
 /**
  * Starts the HTTP gateway: `GET|HEAD /v1/files/<file hash>` and `/v1/files/sdm://<owner>/<file hash>`
+ * (also without the `/v1` prefix)
  * stream the file, slice by slice, each verified, with Content-Type (from the manifest),
  * Content-Length, and single-range `Range` support (206/416); `/healthz`; `/metrics` (Prometheus).
  *
@@ -180,7 +183,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         const body = await metrics.registry.metrics()
         return finish(res, 200, body, metrics.registry.contentType)
       }
-      if (path.startsWith(FILES_PREFIX)) return serveFile(req, res, path)
+      if (path.startsWith(FILES_PREFIX) || path.startsWith(FILES_ALIAS)) return serveFile(req, res, path)
       return finish(res, 404, 'Not found\n')
     }
     handle().catch((err) => {
