@@ -6,7 +6,9 @@ import type { Connection, Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   asFileHash,
+  CODEC_SDS,
   createManifest,
+  DEFAULT_SLICE_SIZE,
   decodeManifest,
   encodeManifest,
   type FileHash,
@@ -21,8 +23,6 @@ import {
   type SlicedFile,
   type SliceHash,
   signManifest,
-  sliceHashFromInnerDigest,
-  slicePieces,
   verifyManifest,
 } from '@stratos-edge/core'
 import { openSlicePush, registerSliceProtocols, type SlicePushSession } from '@stratos-edge/protocol'
@@ -40,6 +40,7 @@ import { ManifestNotFoundError, NodeStartError } from '../errors.js'
 import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
 import { createIdbSliceStore, type IdbSliceStore } from '../store/idb-slice-store.js'
 import { createLibp2pNode } from './create-libp2p-node.js'
+import { cutSlices } from './cut-slices.js'
 import { dialWithRetry } from './dial-with-retry.js'
 import type { NetworkIndex, ProviderInfo } from './network-index.js'
 import { createNetworkIndex } from './network-index-client.js'
@@ -253,18 +254,18 @@ export class LightNodeService {
         pinned: 1,
         updatedAt: Date.now(),
       })
-      const gen = slicePieces(input, sliceSize ? { sliceSize, signal } : { signal })
+      const gen = cutSlices(input, fileHash, sliceSize ? { sliceSize, signal } : { signal })
       const pushes: Promise<void>[] = []
       let stored = 0
-      let sliced: SlicedFile | undefined
+      let size = 0
       for (;;) {
         const step = await gen.next()
         if (step.done) {
-          sliced = step.value
+          size = step.value
           break
         }
         const piece = step.value
-        const hash = sliceHashFromInnerDigest(piece.innerDigest, fileHash)
+        const hash = piece.hash
         layout.push({ number: piece.number, size: piece.size, hash })
         await store.put({ hash, fileHash, number: piece.number, data: piece.data, pinned: true })
         const record = { hash, fileHash, number: piece.number, data: piece.data }
@@ -278,7 +279,14 @@ export class LightNodeService {
         stored += piece.size
         progress('storing', stored)
       }
-      if (sliced.fileHash !== fileHash) throw new Error('The file changed while it was being uploaded')
+      if (size !== total) throw new Error('The file changed while it was being uploaded')
+      const sliced: SlicedFile = {
+        fileHash,
+        size,
+        sliceSize: sliceSize ?? DEFAULT_SLICE_SIZE,
+        codec: CODEC_SDS,
+        slices: layout.map((l) => ({ ...l, offset: (l.number - 1) * (sliceSize ?? DEFAULT_SLICE_SIZE) })),
+      }
       await store.flush()
       progress('pushing', stored)
       const pushResults = await Promise.allSettled(pushes)

@@ -20,7 +20,7 @@ export interface SliceDownloadInit {
   onDropped?(peerId: string, reason: string): void
   /** Called with the hashes fetched and stored (for announcing). */
   onComplete?(hashes: string[]): void
-  /** Time allowed for one slice from one provider before it counts as slow; default 20 s. */
+  /** Time allowed for one slice from one provider before it counts as slow; default 3 s + 1 ms per KB (after connecting). */
   sliceTimeoutMs?: number
 }
 
@@ -130,7 +130,7 @@ export class SliceDownload {
       if (this.bad.has(provider.peerId)) continue
       this.signal.throwIfAborted()
       try {
-        const data = await this.fetchFrom(provider, slice.hash as SliceHash)
+        const data = await this.fetchFrom(provider, slice.hash as SliceHash, slice.size)
         await store.put({
           hash: slice.hash,
           fileHash: this.init.manifest.fileHash,
@@ -169,16 +169,19 @@ export class SliceDownload {
     return [...rotate(light), ...rotate(resource)]
   }
 
-  private async fetchFrom(provider: ProviderInfo, hash: SliceHash): Promise<Uint8Array> {
-    const timeout = AbortSignal.timeout(this.init.sliceTimeoutMs ?? 20_000)
-    const signal = AbortSignal.any([this.signal, timeout])
-    let conn = await this.init.connect(provider, signal)
+  private async fetchFrom(provider: ProviderInfo, hash: SliceHash, size: number): Promise<Uint8Array> {
+    // Dialling has its own budget (retries of stalled WebRTC dials included); the transfer is then
+    // bounded: a provider slower than 1 MB/s (plus 3 s) counts as slow and is dropped.
+    const dialSignal = AbortSignal.any([this.signal, AbortSignal.timeout(25_000)])
+    let conn = await this.init.connect(provider, dialSignal)
+    const limit = this.init.sliceTimeoutMs ?? 3000 + Math.ceil(size / 1000)
+    const signal = AbortSignal.any([this.signal, AbortSignal.timeout(limit)])
     let stream: Awaited<ReturnType<Connection['newStream']>> | undefined
     try {
       stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })
     } catch {
       // A connection whose remote went away (a reload) is noticed late: redial once.
-      conn = await this.init.connect(provider, signal, true)
+      conn = await this.init.connect(provider, dialSignal, true)
       stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })
     }
     const opened = stream
@@ -189,10 +192,7 @@ export class SliceDownload {
       viaConnection as unknown as Pick<Libp2p, 'dialProtocol'>,
       conn.remotePeer,
       hash,
-      {
-        signal,
-        timeout: this.init.sliceTimeoutMs ?? 20_000,
-      },
+      { signal, timeout: limit },
     )
     return record.data
   }
