@@ -118,6 +118,12 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     }
     if (manifest.name)
       headers['content-disposition'] = `inline; filename*=UTF-8''${encodeURIComponent(manifest.name)}`
+    if (req.headers['if-none-match'] === headers.etag) {
+      metrics.gatewayRequests.inc({ status: '304' })
+      res.writeHead(304, headers)
+      res.end()
+      return
+    }
     if (range === 'unsatisfiable') {
       metrics.gatewayRequests.inc({ status: '416' })
       res.writeHead(416, { ...headers, 'content-range': `bytes */${size}`, 'content-length': 0 })
@@ -176,6 +182,17 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] as string
     const handle = async (): Promise<void> => {
+      if (req.method === 'OPTIONS') {
+        metrics.gatewayRequests.inc({ status: '204' })
+        res.writeHead(204, {
+          'access-control-allow-origin': '*',
+          'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+          'access-control-allow-headers': 'range, if-none-match',
+          'access-control-max-age': '86400',
+        })
+        res.end()
+        return
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') return finish(res, 405, 'Method not allowed\n')
       if (path === '/healthz')
         return finish(res, 200, `${JSON.stringify(init.health())}\n`, 'application/json')
