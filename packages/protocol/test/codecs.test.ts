@@ -4,13 +4,16 @@ import { describe, expect, it } from 'vitest'
 import {
   decodeFetchRequest,
   decodeIndexRequest,
+  decodeIndexResponse,
   decodePushHeader,
   encodeFetchRequest,
   encodeIndexRequest,
+  encodeIndexResponse,
   encodePushHeader,
   encodeVarint,
   hashSlice,
   IndexOp,
+  type IndexRequest,
   MessageReader,
   readVarint,
 } from '../src/index.js'
@@ -77,6 +80,44 @@ describe('codecs', () => {
   it('counts over their limit are rejected before allocation', () => {
     const r = new MessageReader(encodeVarint(10_000_000), 'x')
     expect(() => r.varint('count', 4096)).toThrow(DecodeError)
+  })
+
+  it('index requests and responses round-trip', () => {
+    const hashes = [sliceHash, computeSliceHash(2, new Uint8Array([9]), fileHash)]
+    const provider = fc.record({
+      peerId: fc.string({ maxLength: 60 }),
+      multiaddrs: fc.array(fc.string({ maxLength: 100 }), { maxLength: 4 }),
+      kind: fc.constantFrom('light' as const, 'resource' as const),
+    })
+    fc.assert(
+      fc.property(
+        fc.subarray(hashes),
+        fc.constantFrom('light' as const, 'resource' as const),
+        fc.nat(),
+        fc.boolean(),
+        fc.array(provider, { maxLength: 5 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (hs, kind, freeBytes, replace, providers, manifest) => {
+          const reqs: IndexRequest[] = [
+            {
+              op: IndexOp.ANNOUNCE,
+              announcement: { kind, multiaddrs: ['/ip4/1.2.3.4/tcp/1'], freeBytes, replace, hashes: hs },
+            },
+            { op: IndexOp.WITHDRAW, hashes: hs },
+            { op: IndexOp.PLACE, placement: { fileHash, size: freeBytes, replicas: 2, exclude: ['a', 'b'] } },
+            { op: IndexOp.PUT_MANIFEST, manifest },
+            { op: IndexOp.GET_MANIFEST, fileHash },
+          ]
+          for (const req of reqs) expect(decodeIndexRequest(encodeIndexRequest(req))).toEqual(req)
+          const results = new Map(hs.map((h) => [h, providers]))
+          const lookup = { op: IndexOp.LOOKUP, results } as const
+          expect(decodeIndexResponse(encodeIndexResponse(lookup), IndexOp.LOOKUP)).toEqual(lookup)
+          const place = { op: IndexOp.PLACE, targets: providers } as const
+          expect(decodeIndexResponse(encodeIndexResponse(place), IndexOp.PLACE)).toEqual(place)
+        },
+      ),
+      { numRuns: 200 },
+    )
   })
 
   it('the WASM slice hash equals core computeSliceHash', async () => {
