@@ -1,0 +1,13 @@
+/** What the page needs to know about the local network; `npm start` serves it as /config.json. */
+export interface PortalConfig {
+  /** WebSocket multiaddrs (with /p2p/<id>) of resource nodes. */
+  resourceNodes: string[]
+  /** HTTP gateway of the first resource node. */
+  gatewayUrl?: string
+}
+
+export async function loadConfig(): Promise<PortalConfig> {
+  const response = await fetch('/config.json', { cache: 'no-store' })
+  if (!response.ok) throw new Error(`No /config.json (${response.status}): start the portal with npm start`)
+  return (await response.json()) as PortalConfig
+}
