@@ -71,7 +71,14 @@ if (!inside) {
   const tests = files.length > 0 ? files : ['tests/**/*.test.ts']
   const child = spawn(
     process.execPath,
-    ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-force-exit', '--test-reporter=spec', ...tests],
+    [
+      '--test',
+      '--test-concurrency=1',
+      '--test-timeout=300000',
+      '--test-force-exit',
+      '--test-reporter=spec',
+      ...tests,
+    ],
     { stdio: 'inherit', cwd: root, env: { ...process.env, E2E_NETNS_ADDRESS: NETNS_ADDRESS } },
   )
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

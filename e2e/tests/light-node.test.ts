@@ -197,6 +197,23 @@ describe('light node in Chromium', () => {
     assert.equal((await stat(a.page)).served.slices, 4)
   })
 
+  test('where a channel cannot be transferred its bytes cross a MessagePort, and downloads still work', async () => {
+    const e = await openNode('e-port', { channelTransfer: 'port' })
+    const got = await download(e.page, upload.uri)
+    assert.equal(got.sha256, upload.sha256)
+    const s = await stat(e.page)
+    assert.ok(
+      s.connections.some((c) => c.kind === 'webrtc' && !c.limited),
+      'over a direct WebRTC connection',
+    )
+    assert.ok(
+      (await events(e.page)).some(
+        (ev) => ev.type === 'slice:fetched' && ev.detail.peerId !== resource.peerId,
+      ),
+    )
+    await e.page.evaluate(() => (window as unknown as { harness: { stop(): Promise<void> } }).harness.stop())
+  })
+
   test('a peer serving corrupted slices is detected; the download completes from another provider', async () => {
     const c = await openNode('c-corrupt', { faults: { corruptServedSlices: true } })
     // C fetches honestly (so the index lists it as a provider) but serves every slice corrupted.

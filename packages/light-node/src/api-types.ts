@@ -23,6 +23,11 @@ export interface LightNodeOptions {
   parallelism?: number
   /** Time allowed to connect to a resource node and reserve a relay slot; default 10 s. */
   readyTimeoutMs?: number
+  /**
+   * How data channels reach the worker: `transfer` (default) moves each RTCDataChannel, falling back to a
+   * MessagePort bridge where the browser cannot; `port` always bridges (tests of the fallback).
+   */
+  channelTransfer?: 'transfer' | 'port'
   /** Base URL of a resource node's HTTP gateway, used to build `gatewayUrl` in upload results. */
   gatewayUrl?: string
   /** Fault injection for tests: serve every slice with one byte flipped. */

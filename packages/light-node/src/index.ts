@@ -41,7 +41,8 @@ export {
   SliceVerificationError,
   StorageQuotaError,
 } from './errors.js'
-export { type RtcHost, type RtcHostPort, startRtcHost } from './rtc/rtc-host.js'
+export { bridgeDataChannel, PortDataChannel } from './rtc/port-data-channel.js'
+export { type RtcHost, type RtcHostOptions, type RtcHostPort, startRtcHost } from './rtc/rtc-host.js'
 export { installRtcStandIn, ProxyDataChannel, type RtcPort } from './rtc/rtc-stand-in.js'
 export {
   createIdbSliceStore,

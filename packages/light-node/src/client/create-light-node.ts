@@ -57,7 +57,10 @@ function defaultWorker(): Worker {
  */
 export async function createLightNode(options: LightNodeOptions): Promise<LightNode> {
   const worker = typeof options.worker === 'function' ? options.worker() : (options.worker ?? defaultWorker())
-  const host = startRtcHost(worker)
+  const host = startRtcHost(
+    worker,
+    options.channelTransfer ? { channelTransfer: options.channelTransfer } : {},
+  )
   const channel = new MessageChannel()
   const loadFailed = new Promise<never>((_, reject) => {
     const onError = (event: MessageEvent) => {

@@ -52,6 +52,7 @@ export class SliceDownload {
   private nextToFetch = 0
   private nextToRead = 0
   private readonly bad = new Set<string>()
+  private readonly redials = new Map<string, Promise<Connection>>()
   private readonly fetchedHashes: string[] = []
   private readonly controller = new AbortController()
   private readonly signal: AbortSignal
@@ -130,7 +131,7 @@ export class SliceDownload {
       if (this.bad.has(provider.peerId)) continue
       this.signal.throwIfAborted()
       try {
-        const data = await this.fetchFrom(provider, slice.hash as SliceHash, slice.size)
+        const data = await this.fetchWithRedial(provider, slice.hash as SliceHash, slice.size)
         await store.put({
           hash: slice.hash,
           fileHash: this.init.manifest.fileHash,
@@ -155,6 +156,35 @@ export class SliceDownload {
       `No provider delivered slice ${slice.number} (${slice.hash}): ${errors.join('; ') || 'no providers known'}`,
       'Try again later, or check that a resource node holds the file',
     )
+  }
+
+  /**
+   * Fetches from a provider; when that fails on a connection that was already open for anything but bad
+   * data or a missing slice, redials once (a peer that reloaded leaves a dead connection that is only
+   * noticed after 10–15 s) before the caller gives up on the provider.
+   */
+  private async fetchWithRedial(provider: ProviderInfo, hash: SliceHash, size: number): Promise<Uint8Array> {
+    const redial = this.redials.get(provider.peerId)
+    try {
+      return await this.fetchFrom(provider, hash, size)
+    } catch (err) {
+      if (this.signal.aborted) throw err
+      if (isErrorNamed(err, 'SliceHashMismatchError') || isErrorNamed(err, 'SliceNotFoundError')) throw err
+      // One redial per provider and download, shared by the fetches that failed on the old connection.
+      let pending = this.redials.get(provider.peerId)
+      if (pending && pending === redial) throw err
+      if (!pending) {
+        pending = this.init.connect(
+          provider,
+          AbortSignal.any([this.signal, AbortSignal.timeout(25_000)]),
+          true,
+        )
+        pending.catch(() => {})
+        this.redials.set(provider.peerId, pending)
+      }
+      await pending
+      return await this.fetchFrom(provider, hash, size)
+    }
   }
 
   /** Providers of the best kind first, rotated per slice so parallel fetches spread over them. */

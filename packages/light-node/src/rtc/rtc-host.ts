@@ -3,6 +3,7 @@
  * data channel is transferred to the worker in the same task that creates or receives it, so the page
  * never touches a byte of slice data.
  */
+import { bridgeDataChannel } from './port-data-channel.js'
 import type { RtcEvent, RtcRequest } from './rtc-messages.js'
 import { isRtcMessage } from './rtc-messages.js'
 
@@ -11,6 +12,15 @@ export interface RtcHost {
   /** Number of open peer connections. */
   readonly size: number
   close(): void
+}
+
+/** Options of {@link startRtcHost}. */
+export interface RtcHostOptions {
+  /**
+   * `transfer` (default): move each RTCDataChannel to the worker, falling back to a MessagePort bridge
+   * where the browser cannot; `port`: always bridge (for tests of the fallback).
+   */
+  channelTransfer?: 'transfer' | 'port'
 }
 
 /** What the host needs of the worker. */
@@ -34,9 +44,35 @@ function errorOf(err: unknown): { name: string; message: string } {
  * const host = startRtcHost(worker)
  * ```
  */
-export function startRtcHost(port: RtcHostPort): RtcHost {
+export function startRtcHost(port: RtcHostPort, options: RtcHostOptions = {}): RtcHost {
   const peers = new Map<number, RTCPeerConnection>()
   const post = (msg: RtcEvent, transfer?: Transferable[]) => port.postMessage(msg, transfer)
+  const forcePort = options.channelTransfer === 'port'
+
+  /** Hands a channel to the worker: transferred when the browser can, else bridged over a MessagePort. */
+  const handOver = (channel: RTCDataChannel, pc: number, ch?: number) => {
+    if (!forcePort) {
+      try {
+        if (ch === undefined)
+          post({ rtc: true, op: 'datachannel', pc, channel }, [channel as unknown as Transferable])
+        else post({ rtc: true, op: 'channel', pc, ch, channel }, [channel as unknown as Transferable])
+        return
+      } catch {
+        // DataCloneError: this browser cannot transfer data channels. Bridge the bytes instead.
+      }
+    }
+    const { port1, port2 } = new MessageChannel()
+    bridgeDataChannel(channel, port1)
+    const init = {
+      port: port2,
+      label: channel.label,
+      protocol: channel.protocol,
+      id: channel.id,
+      readyState: channel.readyState,
+    }
+    if (ch === undefined) post({ rtc: true, op: 'datachannelport', pc, ...init }, [port2])
+    else post({ rtc: true, op: 'channelport', pc, ch, ...init }, [port2])
+  }
 
   const onMessage = (event: MessageEvent) => {
     if (!isRtcMessage(event.data)) return
@@ -62,8 +98,8 @@ export function startRtcHost(port: RtcHostPort): RtcHost {
           })
         }
         pc.ondatachannel = ({ channel }) => {
-          // Transfer now: after this task the channel is no longer transferable.
-          post({ rtc: true, op: 'datachannel', pc: pcId, channel }, [channel as unknown as Transferable])
+          // Hand over now: after this task the channel is no longer transferable.
+          handOver(channel, pcId)
         }
         return
       }

@@ -21,6 +21,17 @@ export type RtcEvent =
   | { rtc: true; op: 'datachannel'; pc: number; channel: RTCDataChannel }
   | { rtc: true; op: 'channel'; pc: number; ch: number; channel: RTCDataChannel }
   | { rtc: true; op: 'channelfailed'; pc: number; ch: number; error: string }
+  | ({ rtc: true; op: 'datachannelport'; pc: number } & BridgedChannelInit)
+  | ({ rtc: true; op: 'channelport'; pc: number; ch: number } & BridgedChannelInit)
+
+/** A channel that could not be transferred: its bytes cross `port` (see port-data-channel.ts). */
+export interface BridgedChannelInit {
+  port: MessagePort
+  label: string
+  protocol: string
+  id: number | null
+  readyState: RTCDataChannelState
+}
 
 export type RtcAsyncMethod =
   | 'createOffer'

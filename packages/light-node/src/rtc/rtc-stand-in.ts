@@ -7,6 +7,7 @@
  * worker in the same task that created or received it. A channel created here is returned at once as a
  * {@link ProxyDataChannel} that forwards to the real one when it arrives a moment later.
  */
+import { PortDataChannel } from './port-data-channel.js'
 import type { RtcAsyncMethod, RtcEvent, RtcRequest } from './rtc-messages.js'
 import { isRtcMessage } from './rtc-messages.js'
 
@@ -170,6 +171,12 @@ class RtcBridge {
         proxy?.attach(msg.channel)
         return
       }
+      case 'channelport': {
+        const proxy = this.channels.get(msg.ch)
+        this.channels.delete(msg.ch)
+        proxy?.attach(new PortDataChannel(msg.port, msg) as unknown as RTCDataChannel)
+        return
+      }
       case 'channelfailed': {
         const proxy = this.channels.get(msg.ch)
         this.channels.delete(msg.ch)
@@ -307,8 +314,10 @@ class StandInPeerConnection extends EventTarget {
       case 'icecandidateerror':
         fire(this, this.onicecandidateerror, plainEvent('icecandidateerror', { errorText: msg.errorText }))
         return
-      case 'datachannel': {
-        const event = plainEvent('datachannel', { channel: msg.channel }) as unknown as RTCDataChannelEvent
+      case 'datachannel':
+      case 'datachannelport': {
+        const channel = msg.op === 'datachannel' ? msg.channel : new PortDataChannel(msg.port, msg)
+        const event = plainEvent('datachannel', { channel }) as unknown as RTCDataChannelEvent
         this.ondatachannel?.call(this, event)
         this.dispatchEvent(event)
         return
