@@ -153,6 +153,77 @@ export async function deployLocal(init: DeployLocalInit): Promise<LocalDeploymen
   }
 }
 
+/** Options of {@link deployBridge}: our four contracts onto existing Polygon infrastructure (Amoy, mainnet). */
+export interface DeployBridgeInit {
+  /** Deployer on Ethereum (Sepolia for Amoy). */
+  ethereum: Signer
+  /** Deployer on Polygon; becomes the owner of StoragePayments and TrafficRewards unless `owner` is given. */
+  polygon: Signer
+  /** Existing contracts: STOS, FxPortal's FxRoot and FxChild, the checkpoint manager. */
+  stos: string
+  fxRoot: string
+  fxChild: string
+  checkpointManager: string
+  committee: string[]
+  threshold: number
+  /** Owner (treasury, pauser) on Polygon; default: the Polygon deployer. */
+  owner?: string
+  /** The meta service's settler account; default: the owner. */
+  settler?: string
+  refundDelay?: number
+  genesisTime?: number
+  epochDuration?: number
+}
+
+/**
+ * Deploys StosRootTunnel (Ethereum), BridgedStos, StoragePayments and TrafficRewards (Polygon) against
+ * existing STOS, FxRoot/FxChild and checkpoint manager, and links the tunnel pair. Returns the entries to put
+ * in the address book.
+ *
+ * @example
+ * ```ts
+ * const book = ADDRESS_BOOK.amoy
+ * const deployed = await deployBridge({ ethereum, polygon, stos, fxRoot: book.ethereum.fxRoot!, fxChild: book.polygon.fxChild!,
+ *   checkpointManager: book.ethereum.checkpointManager!, committee, threshold: 2 })
+ * ```
+ */
+export async function deployBridge(init: DeployBridgeInit): Promise<{
+  ethereum: { rootTunnel: string }
+  polygon: { bridgedStos: string; storagePayments: string; trafficRewards: string }
+}> {
+  const owner = init.owner ?? (await init.polygon.getAddress())
+  const rootTunnel = await deploy(
+    init.ethereum,
+    'StosRootTunnel',
+    [init.stos, init.fxRoot, init.checkpointManager],
+    undefined,
+  )
+  const bridgedStos = await deploy(init.polygon, 'BridgedStos', [init.fxChild], undefined)
+  const latest = await init.polygon.provider!.getBlock('latest')
+  const storagePayments = await deploy(
+    init.polygon,
+    'StoragePayments',
+    [bridgedStos, owner, init.settler ?? owner, init.refundDelay ?? 30 * 24 * 3600],
+    undefined,
+  )
+  const trafficRewards = await deploy(
+    init.polygon,
+    'TrafficRewards',
+    [
+      bridgedStos,
+      owner,
+      init.committee,
+      init.threshold,
+      init.genesisTime ?? Number(latest!.timestamp),
+      init.epochDuration ?? 600,
+    ],
+    undefined,
+  )
+  await send(init.ethereum, 'StosRootTunnel', rootTunnel, 'setChildTunnel', [bridgedStos])
+  await send(init.polygon, 'BridgedStos', bridgedStos, 'setRootTunnel', [rootTunnel])
+  return { ethereum: { rootTunnel }, polygon: { bridgedStos, storagePayments, trafficRewards } }
+}
+
 /** `abi.encode(uint256 amount)`: the `depositData` of a Polygon PoS ERC-20 deposit. */
 export function encodeDepositData(amount: bigint): string {
   return AbiCoder.defaultAbiCoder().encode(['uint256'], [amount])

@@ -82,6 +82,11 @@ export class InvalidProofError extends defineRevert(
   'InvalidProofError',
   'Rebuild the proof from the epoch volume report the meta service published',
 ) {}
+/** A withdrawal exit proof does not verify (receipt not in the block, or block not in the checkpoint). */
+export class InvalidExitProofError extends defineRevert(
+  'InvalidExitProofError',
+  'Rebuild the exit payload from the Polygon chain with buildExitPayload',
+) {}
 /** No root has been posted for this epoch yet. */
 export class UnknownEpochError extends defineRevert(
   'UnknownEpochError',
@@ -146,8 +151,9 @@ const REVERT_CLASSES: Record<string, typeof ContractRevertedError> = {
   ERC20InsufficientBalance: InsufficientBalanceError,
   AlreadyClaimed: AlreadyClaimedError,
   InvalidProof: InvalidProofError,
-  InvalidReceiptProof: InvalidProofError,
-  InvalidBlockProof: InvalidProofError,
+  InvalidReceiptProof: InvalidExitProofError,
+  InvalidBlockProof: InvalidExitProofError,
+  InvalidBranchMask: InvalidExitProofError,
   UnknownEpoch: UnknownEpochError,
   StaleEpoch: StaleEpochError,
   FutureEpoch: FutureEpochError,

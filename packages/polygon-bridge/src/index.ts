@@ -62,7 +62,9 @@ export {
 } from './connection.js'
 export {
   type BytecodeOverrides,
+  type DeployBridgeInit,
   type DeployLocalInit,
+  deployBridge,
   deployLocal,
   ERC20_TOKEN_TYPE,
   encodeDepositData,
@@ -77,6 +79,7 @@ export {
   ExitAlreadyProcessedError,
   FutureEpochError,
   InsufficientBalanceError,
+  InvalidExitProofError,
   InvalidProofError,
   InvalidSignatureSetError,
   NoSignerError,

@@ -3,6 +3,7 @@ import { buildRewardTree, toStratosAddress } from '@stratos-edge/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADDRESS_BOOK } from '../src/address-book.js'
 import { type BridgeClient, createBridgeClient } from '../src/bridge-client.js'
+import { deployBridge } from '../src/deploy.js'
 import { createMemoryWatcherStore, createPaymentWatcher, type PaymentCredit } from '../src/payment-watcher.js'
 import { signEpochRoot, sortSignatures } from '../src/reward-signatures.js'
 import { expectErrorNamed, increaseTime, mine, STOS, startTestChains, type TestChains } from './helpers.js'
@@ -158,5 +159,32 @@ describe('full round trip on two anvil chains', () => {
       () => user.exitWithdraw({ burnTxHash: burn.hash, route: 'pos' }),
       'ExitAlreadyProcessedError',
     )
+  })
+
+  it('deployBridge puts our contracts onto existing Polygon infrastructure (as for Amoy or mainnet)', async () => {
+    const eth = chains.ethWallet(5)
+    const pol = chains.polWallet(5)
+    const a = chains.addresses
+    const deployed = await deployBridge({
+      ethereum: eth,
+      polygon: pol,
+      stos: a.ethereum.stos,
+      fxRoot: a.ethereum.fxRoot,
+      fxChild: a.polygon.fxChild,
+      checkpointManager: a.ethereum.checkpointManager,
+      committee: [7, 8, 9].map((i) => chains.accounts[i]!.address),
+      threshold: 2,
+    })
+    const book = {
+      ethereum: { chainId: chains.ethereum.chainId, stos: a.ethereum.stos, ...deployed.ethereum },
+      polygon: { chainId: chains.polygon.chainId, ...deployed.polygon },
+    }
+    const c = createBridgeClient({ ethereum: eth, polygon: pol, addresses: book })
+    await c.deposit({ amount: 3n * STOS })
+    await chains.relayer.syncState()
+    expect(await c.stosBalance('polygon', eth.address)).toBe(3n * STOS)
+    const paid = await c.prepay({ beneficiary: eth.address, amount: STOS })
+    expect(paid.paymentId).toBe(1n)
+    expect((await c.rewardsDomain()).verifyingContract).toBe(deployed.polygon.trafficRewards)
   })
 })

@@ -136,7 +136,7 @@ describe('tunnel and PoS exits: rejections', () => {
       ...honest,
       receipt: `${honest.receipt.slice(0, at)}${(9n * STOS).toString(16)}${honest.receipt.slice(at + amountHex.length)}`,
     }
-    await expectErrorNamed(() => exit(inflated), 'InvalidProofError')
+    await expectErrorNamed(() => exit(inflated), 'InvalidExitProofError')
     // A block that is not the one the checkpoint committed to (other time).
     await expectRevert(() => exit({ ...honest, blockTime: honest.blockTime + 1n }), 'InvalidBlockProof')
     // A checkpoint that does not exist.
