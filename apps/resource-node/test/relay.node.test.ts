@@ -10,14 +10,16 @@ import {
   createIndexHandler,
   decodeErrorMessage,
   encodeFrame,
+  encodePushHeader,
   FrameReader,
   fetchSlice,
   INDEX_PROTOCOL,
+  openSlicePush,
   SLICE_PUSH_PROTOCOL,
 } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createResourceNode, type ResourceNode } from '../src/index.js'
-import { makeFile, quietLogger, sameBytes, tempDir } from './helpers.js'
+import { createClient, makeFile, quietLogger, sameBytes, tempDir } from './helpers.js'
 
 /** A browser-like node: WebSockets to the resource node, reachable only through its relay. */
 async function createRelayedPeer(): Promise<Libp2p> {
@@ -40,7 +42,7 @@ describe('resource node as a circuit relay and under abuse', () => {
     const t = await tempDir('relay')
     cleanup = t.cleanup
     node = await createResourceNode(
-      { dataDir: t.dir, meta: true, tcpPort: 0, wsPort: 0, httpPort: 0 },
+      { dataDir: t.dir, meta: true, tcpPort: 0, wsPort: 0, httpPort: 0, streamTimeoutMs: 1500 },
       { logger: quietLogger },
     )
     await node.start()
@@ -108,5 +110,38 @@ describe('resource node as a circuit relay and under abuse', () => {
     expect(text).toMatch(
       /stratos_edge_stream_errors_total\{protocol="\/stratos-edge\/slice-push\/1.0.0",error="DecodeError"\} 1/,
     )
+  })
+
+  it('a stalled push is closed with ProtocolTimeoutError while many honest clients keep uploading', async () => {
+    const ws = multiaddr(node.readyInfo().wsMultiaddrs[0]!)
+    const victim = await makeFile(200_000, 200_000)
+    const s = victim.slices[0]!
+    // header, then silence
+    const stalled = await b.dialProtocol(ws, SLICE_PUSH_PROTOCOL)
+    const stalledReader = new FrameReader(stalled, { maxFrameBytes: 64 * 1024 })
+    stalled.send(
+      encodeFrame(
+        encodePushHeader({ hash: s.hash, fileHash: s.fileHash, number: 1, size: s.data.length, forward: [] }),
+      ),
+    )
+    const started = Date.now()
+    const honest = await Promise.all(Array.from({ length: 8 }, () => makeFile(3 * 150_000, 150_000)))
+    const clients = await Promise.all(honest.map(() => createClient()))
+    try {
+      await Promise.all(
+        honest.map(async (f, i) => {
+          const session = await openSlicePush(clients[i]!, ws, { window: 2 })
+          await Promise.all(f.slices.map((x) => session.push(x)))
+          await session.close()
+        }),
+      )
+      const err = decodeErrorMessage((await stalledReader.next({ signal: AbortSignal.timeout(10_000) }))!)
+      expect(err.name).toBe('ProtocolTimeoutError')
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+      for (const f of honest) for (const x of f.slices) expect(await node.store.has(x.hash)).toBe(true)
+      expect(await node.store.has(s.hash)).toBe(false)
+    } finally {
+      await Promise.all(clients.map((c) => c.stop()))
+    }
   })
 })

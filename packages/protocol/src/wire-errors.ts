@@ -3,6 +3,7 @@ import { MessageReader } from './codec/message-reader.js'
 import { MessageWriter } from './codec/message-writer.js'
 import {
   FrameTooLargeError,
+  ProtocolTimeoutError,
   RemoteProtocolError,
   SliceHashMismatchError,
   SliceNotFoundError,
@@ -23,6 +24,7 @@ export const WireErrorCode = {
   UNSUPPORTED: 6,
   INVALID: 7,
   INTERNAL: 8,
+  TIMEOUT: 9,
 } as const
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode]
 
@@ -37,6 +39,7 @@ export function wireCodeOf(err: unknown): WireErrorCode {
   if (isErrorNamed(err, 'SliceHashMismatchError')) return WireErrorCode.HASH_MISMATCH
   if (isErrorNamed(err, 'StoreFullError')) return WireErrorCode.STORE_FULL
   if (isErrorNamed(err, 'UnsupportedOperationError')) return WireErrorCode.UNSUPPORTED
+  if (isErrorNamed(err, 'ProtocolTimeoutError')) return WireErrorCode.TIMEOUT
   if (
     isErrorNamed(err, 'InvalidArgumentError') ||
     isErrorNamed(err, 'InvalidManifestError') ||
@@ -76,6 +79,11 @@ export function decodeErrorMessage(body: Uint8Array, peer = 'peer'): Error {
       return new StoreFullError(msg, 'Ask the index for another target')
     case WireErrorCode.UNSUPPORTED:
       return new UnsupportedOperationError(msg, 'Ask a node that runs the meta service')
+    case WireErrorCode.TIMEOUT:
+      return new ProtocolTimeoutError(
+        msg,
+        'The peer waited too long for the rest of the message; send it faster',
+      )
     case WireErrorCode.INVALID:
       return isInvalidManifest(text)
         ? new InvalidManifestError(msg, 'Check the manifest')

@@ -59,6 +59,8 @@ export interface ResourceNodeInit {
   maxRelayReservations?: number
   /** Extra multiaddrs to advertise (e.g. a public address). */
   announce?: string[]
+  /** A protocol stream idle this long is closed with ProtocolTimeoutError, ms (default 30 000). */
+  streamTimeoutMs?: number
 }
 
 /** Injectable edges of a resource node. */
@@ -140,7 +142,13 @@ export async function createResourceNode(
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionManager: { maxConnections: 4096 },
+    // Many browsers share one address (NAT, one test namespace): libp2p's defaults (5 new connections
+    // per second per host, 10 pending upgrades) would refuse them.
+    connectionManager: {
+      maxConnections: 4096,
+      inboundConnectionThreshold: 200,
+      maxIncomingPendingConnections: 256,
+    },
     services: {
       identify: identify(),
       ping: ping(),
@@ -278,6 +286,7 @@ export async function createResourceNode(
       sliceService = await registerSliceProtocols(libp2p, {
         store,
         hashSlice: hashPool.hashSlice,
+        timeout: init.streamTimeoutMs ?? 30_000,
         onSliceStored: (slice, { forward }) => {
           metrics.slicesStored.inc()
           metrics.bytesReceived.inc(slice.data.length)
@@ -297,6 +306,7 @@ export async function createResourceNode(
         INDEX_PROTOCOL,
         createIndexHandler({
           backend: metaService ?? localIndex,
+          timeout: Math.min(init.streamTimeoutMs ?? 15_000, 15_000),
           onStreamError: (error) => metrics.streamErrors.inc({ protocol: INDEX_PROTOCOL, error: error.name }),
         }),
         { maxInboundStreams: 1024, runOnLimitedConnection: true },
