@@ -197,7 +197,10 @@ const results = {
   note:
     'Node client (native ChaCha20 in noise) → resource node CLI in another process, loopback. Push includes ' +
     'hash verification on a worker thread and an fsync per slice before each ack; the gateway re-verifies ' +
-    'every slice it reads. Machine shared with other work: figures swing; compare ratios within a run.',
+    'every slice it reads. The WebSocket push is limited by the Node client: its built-in (undici) ' +
+    'WebSocket masks every frame in JavaScript and libp2p sends many small frames, while the raw upload ' +
+    'sends 256 KiB messages; browsers mask natively. Machine shared with other work: figures swing; ' +
+    'compare ratios within a run.',
 }
 console.log(results)
 writeResults('resource-node-upload', results)
