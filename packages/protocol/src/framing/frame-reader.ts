@@ -110,6 +110,7 @@ export class FrameReader {
    */
   async nextList(options: ReadFrameOptions = {}): Promise<Uint8ArrayList | null> {
     for (;;) {
+      if (options.signal?.aborted) throw abortError(options.signal)
       const frame = this.tryTake()
       if (frame !== undefined) return frame
       if (this.ended) {
