@@ -61,6 +61,7 @@ export { formatSdmUri, parseSdmUri, type SdmUri } from './ids/sdm-uri.js'
 export {
   asSliceHash,
   computeSliceHash,
+  hashSlice,
   isSliceHash,
   parseSliceHash,
   type SliceHash,
@@ -210,5 +211,6 @@ export {
   type RejectedReceipt,
   type VolumeEntry,
   type VolumeReport,
+  type VolumeReportResult,
   volumeReportDigest,
 } from './traffic/volume-report.js'

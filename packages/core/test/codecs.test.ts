@@ -202,7 +202,16 @@ describe('manifest codec', () => {
     const bad = bytes.slice()
     // The slice count varint follows magic(4) version(1) flags(1) fileHash(24) size(8) sliceSize(4).
     bad.set([0xff, 0xff, 0x3f], 42)
-    expectTypedFailure(() => decodeManifest(bad))
+    // Refused by the count check itself, before any slice is read.
+    expect(() => decodeManifest(bad)).toThrow(/slice count 1048575 exceeds the data/)
+  })
+
+  it('non-byte input gives DecodeError, not TypeError', () => {
+    for (const input of [null, undefined, new ArrayBuffer(8), 'SEMF', [1, 2, 3]]) {
+      for (const decode of [decodeManifest, decodeTicket, decodeReceipt, decodeVolumeReport]) {
+        expect(() => decode(input as never)).toThrow(expect.objectContaining({ name: 'DecodeError' }))
+      }
+    }
   })
 })
 
@@ -223,6 +232,7 @@ describe('ticket and receipt codecs', () => {
     {
       epoch: 7,
       provider: meta.address,
+      fileHash,
       sliceHash: 'v05ahm574f56qmejcvudt1uo4vru3pskpk4usen0' as never,
       bytes: 4096,
       ticketId: ticket.id,

@@ -193,3 +193,34 @@ describe('tickets', () => {
     ).toThrow(expect.objectContaining({ name: 'InvalidTicketError' }))
   })
 })
+
+describe('signature canonical form', () => {
+  const digest = new Uint8Array(32).fill(7)
+
+  it('v given as 0/1 is stored as 27/28, so one record has one encoding', async () => {
+    const { recoverAddress, signDigest, signatureToBytes } = await import('../src/index.js')
+    const sig = signDigest(digest, keys.privateKey)
+    const lowV = sig.slice()
+    lowV[64] = (sig[64] as number) - 27
+    expect(signatureToBytes(lowV)).toEqual(sig)
+    expect(recoverAddress(digest, lowV)).toBe(keys.evmAddress)
+    const badV = sig.slice()
+    badV[64] = 29
+    expect(() => recoverAddress(digest, badV)).toThrow(
+      expect.objectContaining({ name: 'InvalidSignatureError' }),
+    )
+  })
+
+  it('rejects the high-s twin of a valid signature (EIP-2 malleability)', async () => {
+    const { recoverAddress, signDigest } = await import('../src/index.js')
+    const sig = signDigest(digest, keys.privateKey)
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+    const s = BigInt(toHex(sig.subarray(32, 64)))
+    const twin = sig.slice()
+    twin.set(Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex'), 32)
+    twin[64] = (sig[64] as number) === 27 ? 28 : 27
+    expect(() => recoverAddress(digest, twin)).toThrow(
+      expect.objectContaining({ name: 'InvalidSignatureError' }),
+    )
+  })
+})

@@ -131,3 +131,54 @@ describe('slicer', () => {
     )
   })
 })
+
+describe('slicer input checks', () => {
+  it('a bad codec fails before any slice is handed out', async () => {
+    let handed = 0
+    await expect(
+      sliceFile(pseudoRandomBytes(3 * MIN_SLICE_SIZE, 1), {
+        sliceSize: MIN_SLICE_SIZE,
+        codec: 0x55,
+        onSlice: () => {
+          handed++
+        },
+      }),
+    ).rejects.toHaveProperty('name', 'InvalidFileHashError')
+    expect(handed).toBe(0)
+  })
+
+  it('stops mid-stream when aborted and cancels the source stream', async () => {
+    const controller = new AbortController()
+    let cancelled = false
+    let pulls = 0
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulls++
+        c.enqueue(new Uint8Array(4096))
+        if (pulls === 3) controller.abort()
+      },
+      cancel() {
+        cancelled = true
+      },
+    })
+    await expect(
+      sliceFile(stream, { signal: controller.signal, sliceSize: MIN_SLICE_SIZE }),
+    ).rejects.toHaveProperty('name', 'AbortedError')
+    expect(cancelled).toBe(true)
+    expect(pulls).toBeLessThan(10)
+  })
+
+  it('hashFile rejects chunks that are not bytes', async () => {
+    await expect(hashFile(['text' as unknown as Uint8Array])).rejects.toHaveProperty('name', 'SlicingError')
+  })
+})
+
+describe('hashSlice (WASM)', () => {
+  it('equals computeSliceHash, also when called concurrently', async () => {
+    const { hashSlice } = await import('../src/index.js')
+    const fileHash = computeFileHash(new Uint8Array([1, 2, 3]))
+    const slices = [1, 2, 3, 4].map((n) => pseudoRandomBytes(50_000 + n, n))
+    const fast = await Promise.all(slices.map((s, i) => hashSlice(i + 1, s, fileHash)))
+    expect(fast).toEqual(slices.map((s, i) => computeSliceHash(i + 1, s, fileHash)))
+  })
+})

@@ -156,7 +156,48 @@ describe('volume report', () => {
     meta,
   )
   const receipt = (provider: string, bytes: number, nonce: bigint, signer = downloader, epoch = 5) =>
-    signReceipt({ epoch, provider, sliceHash, bytes, ticketId: ticket.id, nonce }, signer)
+    signReceipt({ epoch, provider, fileHash, sliceHash, bytes, ticketId: ticket.id, nonce }, signer)
+  const options = { tickets: new Map([[ticket.id, ticket]]), issuers: [meta.address], ticketTime: 900 }
+
+  it('a ticket allowance spans epochs: usage carries from one report to the next', () => {
+    const first = buildVolumeReport(5, [receipt(providerA, 8000, 1n)], options)
+    expect(first.report.totalBytes).toBe(8000n)
+    const second = buildVolumeReport(
+      6,
+      [receipt(providerA, 4000, 2n, downloader, 6), receipt(providerA, 1, 1n, downloader, 6)],
+      {
+        ...options,
+        ticketUsage: first.ticketUsage,
+        seenReceipts: first.seenReceipts,
+      },
+    )
+    expect(second.report.totalBytes).toBe(0n)
+    expect(second.rejected.map((r) => r.reason)).toEqual([
+      expect.stringContaining('allows 10000 bytes'),
+      'duplicate receipt',
+    ])
+  })
+
+  it('one provider in two spellings is one entry; a receipt for another file is rejected', () => {
+    const upper = receipt(providerA, 100, 1n)
+    const lower = { ...receipt(providerA, 200, 2n), provider: providerA.toLowerCase() as never }
+    const otherFile = signReceipt(
+      {
+        epoch: 5,
+        provider: providerA,
+        fileHash: computeFileHash(new Uint8Array([2])),
+        sliceHash,
+        bytes: 5,
+        ticketId: ticket.id,
+        nonce: 3n,
+      },
+      downloader,
+    )
+    const { report, rejected } = buildVolumeReport(5, [upper, lower, otherFile], options)
+    expect(report.entries).toEqual([{ provider: providerA, bytes: 300n, receipts: 2 }])
+    expect(rejected).toHaveLength(1)
+    expect(rejected[0]?.reason).toContain('is for')
+  })
 
   it('counts valid receipts per provider and rejects duplicates, strangers, wrong epochs and over-allowance', () => {
     const { report, rejected } = buildVolumeReport(
@@ -183,5 +224,34 @@ describe('volume report', () => {
       expect.stringContaining('epoch 6'),
       expect.stringContaining('allows 10000 bytes'),
     ])
+  })
+})
+
+describe('non-integer inputs give typed errors', () => {
+  it('reward epochs, ticket expiry and negative volumes', () => {
+    const a = toEvmAddress(new Uint8Array(20).fill(1))
+    expect(() => buildRewardTree({ epoch: 1.5, rewards: [{ account: a, amount: 1n }] })).toThrow(
+      expect.objectContaining({ name: 'RewardTreeError' }),
+    )
+    const meta = keyPairFromPrivateKey(`0x${'09'.repeat(32)}`)
+    const init = {
+      kind: 'download' as const,
+      owner: a,
+      holder: a,
+      fileHash: computeFileHash(new Uint8Array()),
+      bytesAllowed: 1n,
+    }
+    expect(() => issueTicket({ ...init, expiresAt: 1.5 }, meta)).toThrow(
+      expect.objectContaining({ name: 'InvalidTicketError' }),
+    )
+    expect(() => issueTicket({ ...init, expiresAt: Date.now() }, meta)).toThrow(
+      expect.objectContaining({ name: 'InvalidTicketError' }),
+    )
+    expect(() =>
+      shareByVolume(100n, [
+        { account: 'a', bytes: 10n },
+        { account: 'b', bytes: -5n },
+      ]),
+    ).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
   })
 })

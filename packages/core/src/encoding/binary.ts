@@ -1,6 +1,18 @@
-import { DecodeError } from '../errors.js'
+import { DecodeError, InvalidArgumentError } from '../errors.js'
 import { concatBytes, fromUtf8, utf8 } from './bytes.js'
 import { decodeVarint, encodeVarint } from './varint.js'
+
+function checkInteger(value: number | bigint, limit: number | bigint, type: string): void {
+  const ok =
+    typeof value === 'bigint'
+      ? value >= 0n && value < BigInt(limit)
+      : Number.isSafeInteger(value) && value >= 0 && value < Number(limit)
+  if (!ok)
+    throw new InvalidArgumentError(
+      `${String(value)} is not a ${type}`,
+      'Pass a non-negative whole number in range',
+    )
+}
 
 /**
  * Append-only writer for the deterministic binary records (manifests, tickets, receipts).
@@ -15,6 +27,7 @@ export class BinaryWriter {
   }
 
   u32(value: number): this {
+    checkInteger(value, 2 ** 32, 'u32')
     const b = new Uint8Array(4)
     new DataView(b.buffer).setUint32(0, value)
     this.parts.push(b)
@@ -22,6 +35,7 @@ export class BinaryWriter {
   }
 
   u64(value: number | bigint): this {
+    checkInteger(value, 2n ** 64n, 'u64')
     const b = new Uint8Array(8)
     new DataView(b.buffer).setBigUint64(0, BigInt(value))
     this.parts.push(b)
@@ -63,6 +77,12 @@ export class BinaryReader {
     private readonly data: Uint8Array,
     private readonly record: string,
   ) {
+    if (!(data instanceof Uint8Array)) {
+      throw new DecodeError(
+        `Cannot decode ${record}: input is not a Uint8Array`,
+        'Pass the record as bytes (wrap an ArrayBuffer in a Uint8Array)',
+      )
+    }
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   }
 

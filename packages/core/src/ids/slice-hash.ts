@@ -2,7 +2,7 @@ import { uint64BE } from '../encoding/bytes.js'
 import { InvalidSliceHashError } from '../errors.js'
 import { CODEC_RAW, decodeCidBytes, encodeCidBytes, formatCid, parseCid } from './cid.js'
 import { type FileHash, parseFileHash } from './file-hash.js'
-import { keccak256 } from './keccak.js'
+import { createKeccakStream, type KeccakStream, keccak256 } from './keccak.js'
 import { SDS_MULTIHASH_LENGTH, sdsMultihash, sdsMultihashFromDigest } from './multihash.js'
 
 /** An SDS slice hash in its text form (`v05ahm5…`). */
@@ -97,4 +97,30 @@ export function sliceHashFromBytes(bytes: Uint8Array): SliceHash {
     )
   }
   return formatCid(cid) as SliceHash
+}
+
+let sharedKeccak: Promise<KeccakStream> | undefined
+
+/**
+ * The slice hash of one slice, hashed in WebAssembly without copying the slice: the fast path for
+ * verifying fetched slices (several times faster than {@link computeSliceHash} on MiB-sized slices).
+ *
+ * @example
+ * ```ts
+ * if ((await hashSlice(number, data, fileHash)) !== expected) throw new Error('corrupt slice')
+ * ```
+ */
+export async function hashSlice(
+  sliceNumber: number,
+  data: Uint8Array,
+  fileHash: FileHash | string,
+): Promise<SliceHash> {
+  const prefix = sliceNumberPrefix(sliceNumber)
+  sharedKeccak ??= createKeccakStream()
+  const keccak = await sharedKeccak
+  // reset/update/digest run synchronously, so concurrent callers cannot interleave on the shared instance.
+  keccak.reset()
+  keccak.update(prefix)
+  keccak.update(data)
+  return sliceHashFromInnerDigest(keccak.digest(), fileHash)
 }

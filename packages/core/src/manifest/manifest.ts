@@ -124,6 +124,9 @@ function checkConsistency(m: UnsignedManifest): void {
   }
   if (!Number.isSafeInteger(m.size) || m.size < 0) invalid(`size ${m.size}`)
   const expected = sliceCount(m.size, m.sliceSize)
+  if (expected > MAX_MANIFEST_SLICES) {
+    invalid(`${expected} slices is over the limit of ${MAX_MANIFEST_SLICES}`, 'Use a larger slice size')
+  }
   if (m.slices.length !== expected)
     invalid(`${m.slices.length} slices listed, ${expected} expected for ${m.size} bytes`)
   m.slices.forEach((s, i) => {
@@ -242,6 +245,18 @@ export function attachManifestSignature(
  * Checks consistency and that the owner signed it; throws InvalidManifestError or InvalidSignatureError.
  */
 export function verifyManifest(m: Manifest): void {
+  if (m.version !== MANIFEST_VERSION) {
+    throw new UnsupportedVersionError(
+      `Manifest version ${m.version} is not supported`,
+      'Upgrade @stratos-edge/core',
+    )
+  }
+  if (!(m.signatureScheme in SCHEME_CODES)) {
+    throw new InvalidSignatureError(
+      `Unknown manifest signature scheme ${String(m.signatureScheme)}`,
+      "Use 'eip712' or 'personal_sign'",
+    )
+  }
   checkConsistency(m)
   const signer = recoverAddress(signingDigest(m, m.signatureScheme), m.signature)
   if (signer !== toChecksumAddress(addressToBytes(m.owner))) {

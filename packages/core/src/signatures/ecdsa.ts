@@ -28,16 +28,21 @@ export function signatureToBytes(signature: Uint8Array | string): SignatureBytes
   if (bytes.length !== 65) {
     throw new InvalidSignatureError(`Signature has ${bytes.length} bytes, expected 65`, 'Pass r ‖ s ‖ v')
   }
+  // Some signers return v as 0/1; store the one canonical form (27/28) so a record has one encoding.
+  const v = bytes[64] as number
+  if (v === 0 || v === 1) {
+    const normalised = bytes.slice()
+    normalised[64] = v + 27
+    return normalised
+  }
+  if (v !== 27 && v !== 28) throw new InvalidSignatureError(`Bad recovery byte ${v}`, 'v must be 27 or 28')
   return bytes
 }
 
 /** Recovers the signer's address from a digest and an `r ‖ s ‖ v` signature; throws InvalidSignatureError. */
 export function recoverAddress(digest: Uint8Array, signature: Uint8Array | string): EvmAddress {
   const sig = signatureToBytes(signature)
-  const v = sig[64] as number
-  const recovery = v >= 27 ? v - 27 : v
-  if (recovery !== 0 && recovery !== 1)
-    throw new InvalidSignatureError(`Bad recovery byte ${v}`, 'v must be 27 or 28')
+  const recovery = (sig[64] as number) - 27
   try {
     const compact = concatBytes(Uint8Array.of(recovery), sig.subarray(0, 64))
     const sigObj = secp256k1.Signature.fromBytes(compact, 'recovered')

@@ -73,7 +73,18 @@ function encodeValue(type: string, value: unknown, types: TypedDataTypes): Uint8
   const uint = /^uint(\d+)$/.exec(type)
   if (uint) {
     const bits = BigInt(uint[1] as string)
-    const v = BigInt(value as bigint | number | string)
+    let v: bigint
+    try {
+      v = BigInt(value as bigint | number | string)
+    } catch (cause) {
+      throw new InvalidArgumentError(
+        `${String(value)} is not a whole number for ${type}`,
+        'Pass an integer or bigint',
+        {
+          cause,
+        },
+      )
+    }
     if (v < 0n || v >= 1n << bits) throw new InvalidArgumentError(`${String(value)} does not fit ${type}`)
     return uint256Word(v)
   }

@@ -17,13 +17,19 @@ async function* readBlob(blob: Blob, chunkSize: number): AsyncGenerator<Uint8Arr
 
 async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   const reader = stream.getReader()
+  let finished = false
   try {
     for (;;) {
       const { done, value } = await reader.read()
-      if (done) return
+      if (done) {
+        finished = true
+        return
+      }
       yield value
     }
   } finally {
+    // Stopped early (abort, error, consumer gave up): tell the source so it stops producing.
+    if (!finished) await reader.cancel().catch(() => {})
     reader.releaseLock()
   }
 }

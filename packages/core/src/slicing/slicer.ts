@@ -76,12 +76,15 @@ export async function* slicePieces(
 ): AsyncGenerator<SlicePiece, SlicedFile, undefined> {
   const sliceSize = options.sliceSize ?? DEFAULT_SLICE_SIZE
   assertSliceSize(sliceSize)
+  // Fail on a bad codec or tag before any slice is handed out, not after the last one.
+  fileHashFromDigest(new Uint8Array(32), options)
   const fileKeccak = await createKeccakStream()
   const sliceKeccak = await createKeccakStream()
   const innerDigests: Uint8Array[] = []
   const sizes: number[] = []
   let number = 1
-  let buffer = new Uint8Array(sliceSize)
+  const EMPTY = new Uint8Array(0)
+  let buffer = EMPTY
   let filled = 0
   let total = 0
   sliceKeccak.update(sliceNumberPrefix(number))
@@ -93,7 +96,8 @@ export async function* slicePieces(
     innerDigests.push(innerDigest)
     sizes.push(filled)
     number += 1
-    buffer = new Uint8Array(sliceSize)
+    // The next buffer is allocated when bytes arrive for it, so none is left over after the last slice.
+    buffer = EMPTY
     filled = 0
     sliceKeccak.reset()
     sliceKeccak.update(sliceNumberPrefix(number))
@@ -111,6 +115,7 @@ export async function* slicePieces(
     while (at < chunk.length) {
       const take = Math.min(sliceSize - filled, chunk.length - at)
       const part = chunk.subarray(at, at + take)
+      if (buffer.length === 0) buffer = new Uint8Array(sliceSize)
       sliceKeccak.update(part)
       buffer.set(part, filled)
       filled += take
@@ -170,6 +175,9 @@ export async function hashFile(
   let size = 0
   for await (const chunk of toChunks(input)) {
     checkAborted(options.signal)
+    if (!(chunk instanceof Uint8Array)) {
+      throw new SlicingError('Input produced a chunk that is not a Uint8Array', 'Yield Uint8Array chunks')
+    }
     keccak.update(chunk)
     size += chunk.length
   }

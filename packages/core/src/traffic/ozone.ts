@@ -115,6 +115,7 @@ export function shareByVolume<T extends { account: string; bytes: bigint }>(
   volumes: readonly T[],
 ): { account: string; amount: bigint }[] {
   nonNegative('pool', pool)
+  for (const v of volumes) nonNegative(`volume of ${v.account}`, v.bytes)
   const total = volumes.reduce((sum, v) => sum + v.bytes, 0n)
   if (total === 0n) return []
   return volumes

@@ -1,6 +1,7 @@
 import { BinaryReader, BinaryWriter } from '../encoding/binary.js'
 import { fromHex, toHex } from '../encoding/bytes.js'
 import { InvalidReceiptError, UnsupportedVersionError } from '../errors.js'
+import { type FileHash, fileHashFromBytes, fileHashToBytes } from '../ids/file-hash.js'
 import { type SliceHash, sliceHashFromBytes, sliceHashToBytes } from '../ids/slice-hash.js'
 import { addressToBytes, type EvmAddress, toChecksumAddress, toEvmAddress } from '../keys/address.js'
 import { STRATOS_EDGE_DOMAIN } from '../signatures/domain.js'
@@ -10,12 +11,14 @@ import { hashTypedData, type TypedData } from '../signatures/typed-data.js'
 const RECEIPT_MAGIC = Uint8Array.from([0x53, 0x45, 0x52, 0x43]) // "SERC"
 const RECEIPT_VERSION = 1
 /** Encoded size of a receipt: fixed, so a batch of receipts is easy to bound. */
-export const RECEIPT_BYTES = 4 + 1 + 8 + 20 + 24 + 8 + 32 + 8 + 20 + 65
+export const RECEIPT_BYTES = 4 + 1 + 8 + 20 + 24 + 24 + 8 + 32 + 8 + 20 + 65
 
 /** What a downloader attests: this provider served me these bytes of this slice in this epoch. */
 export interface ReceiptFields {
   readonly epoch: number
   readonly provider: EvmAddress
+  /** The file the slice belongs to: a ticket backs traffic of its own file only. */
+  readonly fileHash: FileHash
   readonly sliceHash: SliceHash
   readonly bytes: number
   /** The download ticket that pays for this traffic. */
@@ -38,6 +41,7 @@ export function receiptTypedData(r: ReceiptFields): TypedData {
       TrafficReceipt: [
         { name: 'epoch', type: 'uint64' },
         { name: 'provider', type: 'address' },
+        { name: 'fileHash', type: 'string' },
         { name: 'sliceHash', type: 'string' },
         { name: 'bytes', type: 'uint64' },
         { name: 'ticketId', type: 'bytes32' },
@@ -54,7 +58,7 @@ export function receiptTypedData(r: ReceiptFields): TypedData {
  *
  * @example
  * ```ts
- * const receipt = signReceipt({ epoch, provider, sliceHash, bytes, ticketId, nonce: 1n }, downloaderKeys)
+ * const receipt = signReceipt({ epoch, provider, fileHash, sliceHash, bytes, ticketId, nonce: 1n }, downloaderKeys)
  * ```
  */
 export function signReceipt(
@@ -71,10 +75,17 @@ export function signReceipt(
   }
 }
 
-/** Checks the downloader's signature; throws InvalidReceiptError / InvalidSignatureError. */
+/**
+ * Checks the downloader's signature; throws InvalidReceiptError / InvalidSignatureError.
+ *
+ * @example
+ * ```ts
+ * verifyReceipt(decodeReceipt(bytes)) // throws unless the downloader signed it
+ * ```
+ */
 export function verifyReceipt(r: TrafficReceipt): void {
   const signer = recoverAddress(hashTypedData(receiptTypedData(r)), r.signature)
-  if (signer !== r.downloader) {
+  if (signer !== toEvmAddress(r.downloader)) {
     throw new InvalidReceiptError(
       `Receipt is signed by ${signer}, not by its downloader ${r.downloader}`,
       'Drop this receipt',
@@ -89,6 +100,7 @@ export function encodeReceipt(r: TrafficReceipt): Uint8Array {
     .u8(RECEIPT_VERSION)
     .u64(r.epoch)
     .fixed(addressToBytes(r.provider))
+    .fixed(fileHashToBytes(r.fileHash))
     .fixed(sliceHashToBytes(r.sliceHash))
     .u64(r.bytes)
     .fixed(fromHex(r.ticketId))
@@ -98,7 +110,14 @@ export function encodeReceipt(r: TrafficReceipt): Uint8Array {
     .finish()
 }
 
-/** Decodes a receipt (signature not checked); throws DecodeError on garbage or truncation. */
+/**
+ * Decodes a receipt (signature not checked); throws DecodeError on garbage or truncation.
+ *
+ * @example
+ * ```ts
+ * const receipt = decodeReceipt(encodeReceipt(signed))
+ * ```
+ */
 export function decodeReceipt(bytes: Uint8Array): TrafficReceipt {
   const r: BinaryReader = new BinaryReader(bytes, 'traffic receipt')
   if (bytes.length !== RECEIPT_BYTES) r.fail(`expected ${RECEIPT_BYTES} bytes, got ${bytes.length}`)
@@ -108,6 +127,12 @@ export function decodeReceipt(bytes: Uint8Array): TrafficReceipt {
     throw new UnsupportedVersionError(`Receipt version ${version} is not supported`)
   const epoch = r.safeU64('epoch')
   const provider = toChecksumAddress(r.fixed(20))
+  let fileHash: FileHash
+  try {
+    fileHash = fileHashFromBytes(r.fixed(24))
+  } catch {
+    r.fail('bad file hash')
+  }
   let sliceHash: SliceHash
   try {
     sliceHash = sliceHashFromBytes(r.fixed(24))
@@ -120,5 +145,5 @@ export function decodeReceipt(bytes: Uint8Array): TrafficReceipt {
   const downloader = toChecksumAddress(r.fixed(20))
   const signature = r.fixed(65)
   r.end()
-  return { epoch, provider, sliceHash, bytes: sliceBytes, ticketId, nonce, downloader, signature }
+  return { epoch, provider, fileHash, sliceHash, bytes: sliceBytes, ticketId, nonce, downloader, signature }
 }

@@ -41,6 +41,9 @@ export interface RewardTree {
  * amount))). Double hashing keeps a leaf from being passed off as an inner node.
  */
 export function rewardLeafHash(epoch: number | bigint, account: string, amount: bigint): Uint8Array {
+  if (typeof epoch === 'number' && !Number.isSafeInteger(epoch)) {
+    throw new RewardTreeError(`Epoch ${epoch} is not a whole number`)
+  }
   const e = BigInt(epoch)
   if (e < 0n || e >= 1n << 64n) throw new RewardTreeError(`Epoch ${epoch} does not fit uint64`)
   if (amount < 0n || amount >= 1n << 256n) throw new RewardTreeError(`Amount ${amount} does not fit uint256`)

@@ -78,7 +78,15 @@ export function issueTicket(
   init: IssueTicketInit,
   issuer: { privateKey: Uint8Array; evmAddress: EvmAddress },
 ): Ticket {
-  const id = init.id ?? toHex(crypto.getRandomValues(new Uint8Array(32)))
+  if (!Number.isSafeInteger(init.expiresAt) || init.expiresAt > 1e11) {
+    throw new InvalidTicketError(
+      `Ticket expiry ${init.expiresAt} is not whole Unix seconds`,
+      'Pass Math.floor(Date.now() / 1000) + lifetime',
+    )
+  }
+  // One canonical id form: 32 bytes, lower-case hex (the id is a map key and a receipt field).
+  const id = toHex(init.id ? fromHex(init.id) : crypto.getRandomValues(new Uint8Array(32)))
+  if (id.length !== 66) throw new InvalidTicketError('Ticket id must be 32 bytes')
   const fields: TicketFields = {
     id,
     kind: init.kind,
@@ -99,15 +107,28 @@ export function issueTicket(
 export interface VerifyTicketOptions {
   /** Accepted issuers (meta service addresses, any form). */
   readonly issuers: readonly string[]
-  /** Current Unix seconds. */
+  /** Current time in Unix seconds (not milliseconds). */
   readonly now: number
   readonly kind?: TicketKind
   /** Bytes about to be used under the ticket, counting earlier use. */
   readonly bytesUsed?: bigint
 }
 
-/** Throws InvalidTicketError or InvalidSignatureError unless the ticket is valid now for this use. */
+/**
+ * Throws InvalidTicketError or InvalidSignatureError unless the ticket is valid now for this use.
+ *
+ * @example
+ * ```ts
+ * verifyTicket(ticket, { issuers: [metaAddress], now: Math.floor(Date.now() / 1000), kind: 'download' })
+ * ```
+ */
 export function verifyTicket(t: Ticket, options: VerifyTicketOptions): void {
+  if (options.now > 1e11) {
+    throw new InvalidTicketError(
+      'verifyTicket `now` looks like milliseconds',
+      'Pass Unix seconds: Math.floor(Date.now() / 1000)',
+    )
+  }
   const signer = recoverAddress(hashTypedData(ticketTypedData(t)), t.signature)
   if (signer !== t.issuer)
     throw new InvalidTicketError(`Ticket ${t.id} is signed by ${signer}, not its issuer ${t.issuer}`)
@@ -129,7 +150,14 @@ export function verifyTicket(t: Ticket, options: VerifyTicketOptions): void {
   }
 }
 
-/** Binary encoding of a signed ticket. */
+/**
+ * Binary encoding of a signed ticket.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeTicket(ticket) // send with an upload or download request
+ * ```
+ */
 export function encodeTicket(t: Ticket): Uint8Array {
   return new BinaryWriter()
     .fixed(TICKET_MAGIC)
@@ -146,7 +174,14 @@ export function encodeTicket(t: Ticket): Uint8Array {
     .finish()
 }
 
-/** Decodes a ticket (signature not checked: use {@link verifyTicket}); throws DecodeError on garbage. */
+/**
+ * Decodes a ticket (signature not checked: use {@link verifyTicket}); throws DecodeError on garbage.
+ *
+ * @example
+ * ```ts
+ * verifyTicket(decodeTicket(bytes), { issuers, now })
+ * ```
+ */
 export function decodeTicket(bytes: Uint8Array): Ticket {
   const r: BinaryReader = new BinaryReader(bytes, 'ticket')
   r.magic(TICKET_MAGIC)

@@ -1,6 +1,6 @@
 import { BinaryReader, BinaryWriter } from '../encoding/binary.js'
 import { toHex } from '../encoding/bytes.js'
-import { UnsupportedVersionError } from '../errors.js'
+import { InvalidArgumentError, UnsupportedVersionError } from '../errors.js'
 import { keccak256 } from '../ids/keccak.js'
 import { addressToBytes, type EvmAddress, toChecksumAddress, toEvmAddress } from '../keys/address.js'
 import type { TrafficReceipt } from './receipt.js'
@@ -44,6 +44,23 @@ export interface BuildVolumeReportOptions {
    * backs traffic served while it was valid.
    */
   readonly ticketTime: number
+  /**
+   * Bytes already counted against each ticket in earlier epochs or batches, by ticket id. A ticket's
+   * allowance is for its whole life, not per epoch: pass the `ticketUsage` a previous call returned.
+   */
+  readonly ticketUsage?: ReadonlyMap<string, bigint>
+  /** Receipt keys already counted in earlier calls (see `seenReceipts` in the result). */
+  readonly seenReceipts?: ReadonlySet<string>
+}
+
+/** The result of {@link buildVolumeReport}. */
+export interface VolumeReportResult {
+  readonly report: VolumeReport
+  readonly rejected: RejectedReceipt[]
+  /** Ticket usage including this call's receipts: persist it and pass it to the next call. */
+  readonly ticketUsage: Map<string, bigint>
+  /** Receipt keys counted so far, including this call's: persist and pass on likewise. */
+  readonly seenReceipts: Set<string>
 }
 
 /**
@@ -61,10 +78,10 @@ export function buildVolumeReport(
   epoch: number,
   receipts: Iterable<TrafficReceipt>,
   options: BuildVolumeReportOptions,
-): { report: VolumeReport; rejected: RejectedReceipt[] } {
+): VolumeReportResult {
   const rejected: RejectedReceipt[] = []
-  const seen = new Set<string>()
-  const usedPerTicket = new Map<string, bigint>()
+  const seen = new Set<string>(options.seenReceipts ?? [])
+  const usedPerTicket = new Map<string, bigint>(options.ticketUsage ?? [])
   const perProvider = new Map<EvmAddress, { bytes: bigint; receipts: number }>()
   for (const receipt of receipts) {
     const reject = (reason: string) => rejected.push({ receipt, reason })
@@ -78,14 +95,21 @@ export function buildVolumeReport(
       reject((err as Error).message)
       continue
     }
-    const key = `${receipt.downloader}/${receipt.ticketId}/${receipt.nonce}`
+    // Addresses in one spelling: a receipt with a lower-case copy of an address must not count twice.
+    const provider = toEvmAddress(receipt.provider)
+    const downloader = toEvmAddress(receipt.downloader)
+    const key = `${downloader}/${receipt.ticketId.toLowerCase()}/${receipt.nonce}`
     if (seen.has(key)) {
       reject('duplicate receipt')
       continue
     }
-    const ticket = options.tickets.get(receipt.ticketId)
+    const ticket = options.tickets.get(receipt.ticketId.toLowerCase())
     if (!ticket) {
       reject(`unknown ticket ${receipt.ticketId}`)
+      continue
+    }
+    if (ticket.fileHash !== receipt.fileHash) {
+      reject(`ticket ${ticket.id} is for ${ticket.fileHash}, not ${receipt.fileHash}`)
       continue
     }
     const used = (usedPerTicket.get(ticket.id) ?? 0n) + BigInt(receipt.bytes)
@@ -96,34 +120,49 @@ export function buildVolumeReport(
         kind: 'download',
         bytesUsed: used,
       })
-      if (toEvmAddress(ticket.holder) !== receipt.downloader)
-        throw new Error('ticket is held by another account')
+      if (toEvmAddress(ticket.holder) !== downloader) throw new Error('ticket is held by another account')
     } catch (err) {
       reject((err as Error).message)
       continue
     }
     seen.add(key)
     usedPerTicket.set(ticket.id, used)
-    const entry = perProvider.get(receipt.provider) ?? { bytes: 0n, receipts: 0 }
+    const entry = perProvider.get(provider) ?? { bytes: 0n, receipts: 0 }
     entry.bytes += BigInt(receipt.bytes)
     entry.receipts += 1
-    perProvider.set(receipt.provider, entry)
+    perProvider.set(provider, entry)
   }
   const entries = [...perProvider.entries()]
     .map(([provider, v]) => ({ provider, bytes: v.bytes, receipts: v.receipts }))
     .sort((a, b) => (a.provider.toLowerCase() < b.provider.toLowerCase() ? -1 : 1))
   const totalBytes = entries.reduce((sum, e) => sum + e.bytes, 0n)
-  return { report: { epoch, entries, totalBytes }, rejected }
+  return { report: { epoch, entries, totalBytes }, rejected, ticketUsage: usedPerTicket, seenReceipts: seen }
 }
 
-/** Deterministic binary encoding of a report. */
+/**
+ * Deterministic binary encoding of a report; entries must be strictly sorted by provider address, as
+ * {@link buildVolumeReport} returns them, so one report has one encoding and one digest.
+ *
+ * @example
+ * ```ts
+ * const digest = keccak256(encodeVolumeReport(report))
+ * ```
+ */
 export function encodeVolumeReport(report: VolumeReport): Uint8Array {
   const w = new BinaryWriter()
     .fixed(REPORT_MAGIC)
     .u8(REPORT_VERSION)
     .u64(report.epoch)
     .varint(report.entries.length)
-  for (const e of report.entries) w.fixed(addressToBytes(e.provider)).u64(e.bytes).u32(e.receipts)
+  let previous = ''
+  for (const e of report.entries) {
+    const bytes = addressToBytes(e.provider)
+    const hex = toHex(bytes)
+    if (hex <= previous)
+      throw new InvalidArgumentError('Volume report entries must be strictly sorted by provider')
+    previous = hex
+    w.fixed(bytes).u64(e.bytes).u32(e.receipts)
+  }
   return w.finish()
 }
 
