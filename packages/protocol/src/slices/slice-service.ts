@@ -139,7 +139,6 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
           'Resume from a valid offset',
         )
       }
-      const signal = AbortSignal.timeout(timeout)
       const head = encodeFrame(
         encodeFetchResponse({
           number: slice.number,
@@ -154,11 +153,12 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
         const piece = slice.data.subarray(o, Math.min(o + MAX_PIECE_BYTES, slice.data.length))
         batch.append(dataFramePrefix(piece.length), piece)
         if (batch.byteLength >= 1024 * 1024) {
-          await sendWithBackpressure(stream, batch, signal)
+          // the timeout is per batch: a slow link is fine as long as it keeps draining
+          await sendWithBackpressure(stream, batch, AbortSignal.timeout(timeout))
           batch = new Uint8ArrayList()
         }
       }
-      if (batch.byteLength > 0) await sendWithBackpressure(stream, batch, signal)
+      if (batch.byteLength > 0) await sendWithBackpressure(stream, batch, AbortSignal.timeout(timeout))
       reader.release()
       await closeGracefully(stream, timeout)
       init.onSliceServed?.({ hash: req.hash, bytes: slice.data.length - req.offset, peer })
