@@ -8,7 +8,12 @@ import {
   type SliceHash,
 } from '@stratos-edge/core'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { SliceFetchInterruptedError, SliceHashMismatchError, UnexpectedEndOfStreamError } from '../errors.js'
+import {
+  ProtocolTimeoutError,
+  SliceFetchInterruptedError,
+  SliceHashMismatchError,
+  UnexpectedEndOfStreamError,
+} from '../errors.js'
 import { abortError, FrameReader } from '../framing/frame-reader.js'
 import { encodeFrame, framePrefix, sendWithBackpressure } from '../framing/frame-writer.js'
 import {
@@ -248,9 +253,13 @@ export async function openSlicePush(
     for (const w of slotWaiters.splice(0)) w()
   }
 
-  options.signal?.addEventListener('abort', () => {
+  const onAbort = (): void => {
     failAll(abortError(options.signal as AbortSignal))
     if (stream.status === 'open') stream.abort(failure as Error)
+  }
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  stream.addEventListener('close', () => options.signal?.removeEventListener('abort', onAbort), {
+    once: true,
   })
 
   // Read acks in the background.
@@ -327,7 +336,8 @@ export async function openSlicePush(
         if (stream.status === 'open') stream.abort(err as Error)
       }
       const t = setTimeout(
-        () => failAll(new AbortedError('Timed out waiting for the ack', 'Push again')),
+        () =>
+          failAll(new ProtocolTimeoutError(`No ack for ${slice.hash} within ${timeout} ms`, 'Push again')),
         timeout,
       )
       try {
