@@ -33,7 +33,9 @@ interface NodeStat {
     slices: number
     files: number
     recovered: { files: number; slices: number }
+    budgetBytes: number
   }
+  persisted: boolean | undefined
   served: { slices: number; bytes: number; rejectedStreams: number }
   fetched: { slices: number; badProviders: number }
   runtime: { inWorker: boolean; standInPeerConnections: number }
@@ -149,7 +151,20 @@ describe('light node in Chromium', () => {
       workerScripts.some((n) => n.includes('light-node-service')),
       `worker loaded: ${workerScripts.join(', ')}`,
     )
+    const contributed = await a.page.evaluate(() =>
+      (
+        window as unknown as {
+          harness: {
+            node: { contribute(c: { bytes: number }): Promise<{ budgetBytes: number; persisted: boolean }> }
+          }
+        }
+      ).harness.node.contribute({ bytes: 1024 ** 3 }),
+    )
+    assert.equal(contributed.budgetBytes, 1024 ** 3)
+    assert.equal(typeof contributed.persisted, 'boolean')
     const s = await stat(a.page)
+    assert.equal(s.store.budgetBytes, 1024 ** 3)
+    assert.equal(s.persisted, contributed.persisted)
     assert.equal(s.runtime.inWorker, true)
     assert.ok(s.connections.some((c) => c.peerId === resource.peerId && c.kind === 'websockets'))
   })

@@ -20,9 +20,12 @@ export interface SliceDownloadInit {
   onDropped?(peerId: string, reason: string): void
   /** Called with the hashes fetched and stored (for announcing). */
   onComplete?(hashes: string[]): void
-  /** Time allowed for one slice from one provider before it counts as slow; default 3 s + 1 ms per KB (after connecting). */
+  /** Time allowed for one slice from one provider before it counts as slow; default 5 s + 4 ms per KB (after connecting). */
   sliceTimeoutMs?: number
 }
+
+/** Longest silence from a provider during a slice transfer before it counts as stalled. */
+const STALL_TIMEOUT_MS = 5000
 
 interface Deferred {
   promise: Promise<Uint8Array>
@@ -201,11 +204,14 @@ export class SliceDownload {
 
   private async fetchFrom(provider: ProviderInfo, hash: SliceHash, size: number): Promise<Uint8Array> {
     // Dialling has its own budget (retries of stalled WebRTC dials included); the transfer is then
-    // bounded: a provider slower than 1 MB/s (plus 3 s) counts as slow and is dropped.
+    // bounded: a provider slower than 250 KB/s (plus 5 s) counts as slow and is dropped.
     const dialSignal = AbortSignal.any([this.signal, AbortSignal.timeout(25_000)])
     let conn = await this.init.connect(provider, dialSignal)
-    const limit = this.init.sliceTimeoutMs ?? 3000 + Math.ceil(size / 1000)
-    const signal = AbortSignal.any([this.signal, AbortSignal.timeout(limit)])
+    const limit = this.init.sliceTimeoutMs ?? 5000 + Math.ceil(size / 250)
+    // A provider that sends nothing for 5 s (a dead connection, a stalled peer) is given up on early.
+    const stall = new AbortController()
+    let watchdog = setTimeout(() => stall.abort(new Error('Provider stalled')), STALL_TIMEOUT_MS)
+    const signal = AbortSignal.any([this.signal, AbortSignal.timeout(limit), stall.signal])
     let stream: Awaited<ReturnType<Connection['newStream']>> | undefined
     try {
       stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })
@@ -218,12 +224,23 @@ export class SliceDownload {
     const viaConnection = {
       dialProtocol: async () => opened,
     }
-    const record = await fetchSlice(
-      viaConnection as unknown as Pick<Libp2p, 'dialProtocol'>,
-      conn.remotePeer,
-      hash,
-      { signal, timeout: limit },
-    )
-    return record.data
+    try {
+      const record = await fetchSlice(
+        viaConnection as unknown as Pick<Libp2p, 'dialProtocol'>,
+        conn.remotePeer,
+        hash,
+        {
+          signal,
+          timeout: limit,
+          onProgress: () => {
+            clearTimeout(watchdog)
+            watchdog = setTimeout(() => stall.abort(new Error('Provider stalled')), STALL_TIMEOUT_MS)
+          },
+        },
+      )
+      return record.data
+    } finally {
+      clearTimeout(watchdog)
+    }
   }
 }
