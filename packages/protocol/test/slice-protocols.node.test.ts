@@ -226,4 +226,30 @@ describe('slice protocols between two real libp2p nodes (TCP, noise, yamux)', ()
       await tight.stop()
     }
   })
+
+  it('the idle timeout does not close a client that is waiting for acks from a slow store', async () => {
+    const slow = await createTestNode()
+    const mem = createMemorySliceStore()
+    const slowStore: SliceStore = {
+      ...mem,
+      put: async (slice, options) => {
+        await new Promise((r) => setTimeout(r, 800))
+        await mem.put(slice, options)
+      },
+    }
+    await registerSliceProtocols(slow, { store: slowStore, timeout: 300 })
+    try {
+      const { slices } = makeFile(90_000, 30_000)
+      const session = await openSlicePush(client, slow.getMultiaddrs(), { window: 1 })
+      for (const s of slices) await session.push(s)
+      await session.close()
+      for (const s of slices) expect(await mem.has(s.hash)).toBe(true)
+      // but a client that goes quiet with nothing owed to it is closed
+      const quiet = await client.dialProtocol(slow.getMultiaddrs(), SLICE_PUSH_PROTOCOL)
+      const reader = new FrameReader(quiet, { maxFrameBytes: 64 * 1024 })
+      expect(decodeErrorMessage((await reader.next())!).name).toBe('ProtocolTimeoutError')
+    } finally {
+      await slow.stop()
+    }
+  })
 })

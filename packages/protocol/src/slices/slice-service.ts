@@ -184,7 +184,22 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
     try {
       for (;;) {
         if (failure !== undefined) throw failure
-        const headBody = await reader.next({ signal: readSignal() })
+        // While acks are still owed the client may rightly wait for them: the idle timeout for the next
+        // header starts only once everything received so far is acknowledged.
+        const idle = new AbortController()
+        let idleTimer: ReturnType<typeof setTimeout> | undefined
+        void tail.finally(() => {
+          if (!idle.signal.aborted) {
+            idleTimer = setTimeout(() => idle.abort(new DOMException('Stream idle', 'TimeoutError')), timeout)
+          }
+        })
+        let headBody: Uint8Array | null
+        try {
+          headBody = await reader.next({ signal: AbortSignal.any([failed.signal, idle.signal]) })
+        } finally {
+          idle.abort()
+          clearTimeout(idleTimer)
+        }
         if (headBody === null) break
         if (headBody[0] === MSG_ERROR)
           throw new DecodeError('Client sent an error frame', 'Closing the stream')
