@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
@@ -178,6 +179,7 @@ async function inside(): Promise<void> {
         ] as const),
       )
     }
+    results.loadAverageBefore = loadavg()
     results.upload = {
       fullStackMBps: median(uploadFull),
       rawWebSocketMBps: median(uploadRaw),
@@ -201,6 +203,7 @@ async function inside(): Promise<void> {
     const p2pFull: number[] = []
     const p2pRaw: number[] = []
     const longTasks: number[] = []
+    const longTaskPages: string[] = []
     for (let i = 0; i < REPS; i++) {
       await b.evaluate((f) => (window as unknown as W).harness.node.drop(f), lastHash)
       const before = await Promise.all(
@@ -215,6 +218,7 @@ async function inside(): Promise<void> {
           before[k] as number,
         )
         longTasks.push(...tasks.map((t) => t.duration))
+        longTaskPages.push(...tasks.map(() => (k === 0 ? 'sender' : 'receiver')))
       }
       const receiving = b.evaluate((n) => (window as unknown as W).bench.rtcReceive(n), SIZE)
       const t0 = await a.evaluate((n) => (window as unknown as W).bench.rtcSend(n), SIZE)
@@ -232,6 +236,8 @@ async function inside(): Promise<void> {
       count: longTasks.length,
       over50ms: longTasks.filter((d) => d >= 50).length,
       maxMs: longTasks.length ? Math.max(...longTasks) : 0,
+      tasks: longTasks.map((ms, i) => ({ page: longTaskPages[i], ms })),
+      loadAverage: loadavg(),
       target: 'no long task >= 50 ms on either page',
     }
     console.log(
