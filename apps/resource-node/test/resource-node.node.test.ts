@@ -173,6 +173,17 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     )
   })
 
+  it('a slice that leaves a store is withdrawn from the index (in-process and remote)', async () => {
+    const index = createIndexClient(client, metaWs())
+    const s = file.slices[4]!
+    const holders = async () => ((await index.lookup([s.hash])).get(s.hash) ?? []).map((p) => p.peerId).sort()
+    expect(await holders()).toEqual([meta.peerId.toString(), storage.peerId.toString()].sort())
+    await meta.store.delete(s.hash)
+    expect(await holders()).toEqual([storage.peerId.toString()])
+    await storage.store.delete(s.hash)
+    await until(async () => (await holders()).length === 0)
+  })
+
   it('the peer id persists across restarts of the same data dir', async () => {
     const d = await tempDir('rn-key')
     cleanups.push(d.cleanup)

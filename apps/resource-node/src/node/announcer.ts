@@ -21,6 +21,8 @@ export interface AnnouncerInit {
 export interface Announcer {
   start(): void
   added(hash: SliceHash): void
+  /** A slice left the store: withdraw it. */
+  removed(hash: SliceHash): void
   /** Announces whatever is pending now. */
   flush(): Promise<void>
   stop(): void
@@ -33,6 +35,7 @@ export interface Announcer {
 export function createAnnouncer(init: AnnouncerInit): Announcer {
   const index = createIndexClient(init.libp2p, init.meta)
   const pending = new Set<SliceHash>()
+  const gone = new Set<SliceHash>()
   let needFull = true
   let busy: Promise<void> | undefined
   let timers: ReturnType<typeof setInterval>[] = []
@@ -50,6 +53,16 @@ export function createAnnouncer(init: AnnouncerInit): Announcer {
       needFull = false
       init.logger.info('announced to meta service', { slices: init.store.sliceCount })
       return
+    }
+    if (gone.size > 0) {
+      const withdrawn = [...gone]
+      gone.clear()
+      try {
+        await index.withdraw(withdrawn)
+      } catch (err) {
+        for (const h of withdrawn) gone.add(h)
+        throw err
+      }
     }
     if (pending.size === 0) return
     const hashes = [...pending]
@@ -84,7 +97,12 @@ export function createAnnouncer(init: AnnouncerInit): Announcer {
       ]
     },
     added(hash) {
+      gone.delete(hash)
       pending.add(hash)
+    },
+    removed(hash) {
+      pending.delete(hash)
+      gone.add(hash)
     },
     flush,
     stop() {

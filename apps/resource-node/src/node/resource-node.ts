@@ -120,9 +120,11 @@ export async function createResourceNode(
   await mkdir(init.dataDir, { recursive: true })
   const privateKey = components.privateKey ?? (await loadOrCreatePeerKey(init.dataDir))
   const hashPool = createSliceHashPool()
+  let onRemoved: (hash: SliceHash) => void = () => {}
   const store = await openDiskSliceStore({
     dir: `${init.dataDir}/store`,
     logger,
+    onRemoved: (hash) => onRemoved(hash),
     hashSlice: hashPool.hashSlice,
     ...(init.maxBytes !== undefined ? { maxBytes: init.maxBytes } : {}),
   })
@@ -191,6 +193,21 @@ export async function createResourceNode(
     metaService?.registerLocal(libp2p.peerId.toString(), selfAnnouncement([hash], false), selfObservedAddr)
     announcer?.added(hash)
   }
+  onRemoved = (hash) => {
+    metaService?.withdraw([hash], { peer: libp2p.peerId, remoteAddr: selfObservedAddr })
+    announcer?.removed(hash)
+  }
+  /** The in-process meta service hears from this node like from any other: a full refresh every 30 s. */
+  const registerSelf = (): void =>
+    metaService?.registerLocal(
+      libp2p.peerId.toString(),
+      selfAnnouncement(
+        store.list().map((s) => s.hash),
+        true,
+      ),
+      selfObservedAddr,
+    )
+  let selfTimer: ReturnType<typeof setInterval> | undefined
 
   /** Index answers when this node does not run the meta service: lookups of what it holds itself. */
   const localIndex: IndexBackend = {
@@ -312,14 +329,8 @@ export async function createResourceNode(
         { maxInboundStreams: 1024, runOnLimitedConnection: true },
       )
       if (metaService) {
-        metaService.registerLocal(
-          libp2p.peerId.toString(),
-          selfAnnouncement(
-            store.list().map((s) => s.hash),
-            true,
-          ),
-          selfObservedAddr,
-        )
+        registerSelf()
+        selfTimer = setInterval(registerSelf, 30_000)
         libp2p.addEventListener('peer:disconnect', onPeerDisconnect)
       }
       for (const addr of init.bootstrap ?? []) {
@@ -348,6 +359,7 @@ export async function createResourceNode(
       logger.info('resource node started', { ...node.readyInfo() })
     },
     async stop() {
+      clearInterval(selfTimer)
       announcer?.stop()
       await replicator.stop()
       await gateway?.close()

@@ -35,6 +35,8 @@ export interface DiskSliceStoreInit {
   /** Disk budget for slice files, bytes (default 10 GiB). */
   maxBytes?: number
   logger?: Logger
+  /** Called after a slice left the store (deleted, or found corrupt and removed). */
+  onRemoved?: (hash: SliceHash) => void
   /** Hashes slices (e.g. a worker pool); default: WebAssembly Keccak on this thread. */
   hashSlice?: (sliceNumber: number, data: Uint8Array, fileHash: FileHash) => Promise<SliceHash>
 }
@@ -204,6 +206,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     verified.delete(hash)
     used -= entry.fileBytes
     await unlink(pathOf(hash)).catch(() => {})
+    init.onRemoved?.(hash)
     return true
   }
 
