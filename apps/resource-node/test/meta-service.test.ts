@@ -93,6 +93,19 @@ describe('meta service', () => {
       meta.place({ fileHash, size: 1e6, replicas: 2, exclude: ['a'] }, req).map((p) => p.peerId),
     ).not.toContain('a')
     expect(meta.place({ fileHash, size: 1e6, replicas: 9, exclude: [] }, req)).toHaveLength(3)
+    // a stale resource node is not offered as a provider either
+    meta.announce(ann({ kind: 'resource', hashes: [h1] }), {
+      peer: peer('gone'),
+      remoteAddr: '/ip4/10.0.0.4/tcp/1',
+    })
+    expect(
+      meta
+        .lookup([h1], 8, req)
+        .get(h1)
+        ?.map((p) => p.peerId),
+    ).toEqual(['gone'])
+    t += 2000
+    expect(meta.lookup([h1], 8, req).get(h1)).toEqual([])
   })
 })
 

@@ -160,11 +160,15 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     lookup(hashes: SliceHash[], limit: number, ctx: IndexRequestContext) {
       const out = new Map<SliceHash, ProviderRecord[]>()
       const requester = ctx.peer.toString()
+      const t = now()
       for (const h of hashes) {
         const list = [...(holders.get(h) ?? [])]
           .filter((id) => id !== requester)
           .map((id) => peers.get(id))
-          .filter((e): e is PeerEntry => e !== undefined)
+          // resource nodes re-announce every 30 s; one silent for longer than staleAfter is presumed gone
+          .filter(
+            (e): e is PeerEntry => e !== undefined && (e.kind === 'light' || t - e.lastSeen <= staleAfter),
+          )
           .sort(order(ctx.remoteAddr))
           .slice(0, limit)
           .map(record)
