@@ -25,6 +25,8 @@ Options:
   --bootstrap <multiaddr> peer to dial at start (repeatable); without --meta the first is the meta service
   --max-bytes <n>         disk budget for slices in bytes (default 10 GiB; suffixes k, m, g)
   --announce <multiaddr>  extra address to advertise (repeatable)
+  --max-relay-reservations <n>  circuit-relay reservations for browsers (default 1024)
+  --stream-timeout <ms>   close protocol streams idle this long (default 30000)
   --log-level <level>     debug | info | warn | error (default info)
 `
 
@@ -33,6 +35,12 @@ function parseBytes(text: string): number {
   if (!m) throw new Error(`Invalid byte size: ${text}`)
   const mult = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(m[2] ?? '').toLowerCase()] ?? 1
   return Math.floor(Number(m[1]) * mult)
+}
+
+function positiveInt(text: string, what: string): number {
+  const n = Number(text)
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`Invalid ${what}: ${text}`)
+  return n
 }
 
 function port(text: string | undefined, fallback: number): number {
@@ -60,6 +68,8 @@ export async function runCli(argv: string[]): Promise<number> {
       bootstrap: { type: 'string', multiple: true },
       'max-bytes': { type: 'string' },
       announce: { type: 'string', multiple: true },
+      'max-relay-reservations': { type: 'string' },
+      'stream-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -96,6 +106,12 @@ export async function runCli(argv: string[]): Promise<number> {
       bootstrap: values.bootstrap ?? [],
       announce: values.announce ?? [],
       ...(maxBytes !== undefined ? { maxBytes } : {}),
+      ...(values['max-relay-reservations']
+        ? { maxRelayReservations: positiveInt(values['max-relay-reservations'], 'relay reservations') }
+        : {}),
+      ...(values['stream-timeout']
+        ? { streamTimeoutMs: positiveInt(values['stream-timeout'], 'stream timeout') }
+        : {}),
     },
     { logger },
   )
