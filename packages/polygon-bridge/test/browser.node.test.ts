@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { build } from 'esbuild'
+import { type Browser, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBridgeClient } from '../src/bridge-client.js'
+import { STOS, startTestChains, type TestChains } from './helpers.js'
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+// Needs Debian's Chromium (CI's .ci/run installs it); without it there is no browser to test in.
+describe.skipIf(!existsSync(chromiumPath))('the client in Chromium with an EIP-1193 wallet', () => {
+  let chains: TestChains
+  let server: Server
+  let browser: Browser
+  let origin: string
+
+  beforeAll(async () => {
+    chains = await startTestChains()
+    const bundle = await build({
+      entryPoints: [new URL('./fixtures/browser-entry.ts', import.meta.url).pathname],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    })
+    const js = bundle.outputFiles[0]!.text
+    server = createServer((req, res) => {
+      if (req.url === '/bundle.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(js)
+      } else {
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<!doctype html><title>bridge</title><script type="module" src="/bundle.js"></script>')
+      }
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-sync',
+      ],
+    })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await new Promise((resolve) => server?.close(resolve))
+    await chains?.stop()
+  })
+
+  it('deposits on "Ethereum", prepays on "Polygon" and decodes a revert, switching the wallet between chains', async () => {
+    const page = await browser.newPage()
+    await page.goto(origin)
+    await page.waitForFunction(() => 'bridgeTest' in globalThis)
+    const account = chains.accounts[4]!.address
+    const init = {
+      addresses: chains.addresses,
+      rpc: {
+        [chains.ethereum.chainId]: chains.ethereum.rpcUrl,
+        [chains.polygon.chainId]: chains.polygon.rpcUrl,
+      },
+      account,
+      amount: String(5n * STOS),
+    }
+    const deposited = await page.evaluate(
+      (i) =>
+        (
+          globalThis as unknown as { bridgeTest: { run(x: unknown): Promise<{ switches: number[] }> } }
+        ).bridgeTest.run(i),
+      init,
+    )
+    expect(deposited.switches).toEqual([chains.ethereum.chainId])
+    await chains.relayer.syncState()
+    const paid = await page.evaluate(
+      (i) =>
+        (
+          globalThis as unknown as {
+            bridgeTest: {
+              pay(x: unknown): Promise<{
+                paymentId: string
+                balance: string
+                prepayments: string[]
+                rejected?: { name: string; reason: string }
+                switches: number[]
+                userAgent: string
+              }>
+            }
+          }
+        ).bridgeTest.pay(i),
+      { ...init, amount: String(2n * STOS) },
+    )
+    expect(paid.userAgent).toContain('Chrome')
+    expect(paid.switches).toEqual([chains.polygon.chainId])
+    expect(paid.paymentId).toBe('1')
+    expect(paid.balance).toBe(String(3n * STOS))
+    expect(paid.prepayments).toEqual([String(2n * STOS)])
+    expect(paid.rejected).toEqual({ name: 'ContractRevertedError', reason: 'ZeroAmount' })
+    // The chain agrees with what the page saw.
+    const reader = createBridgeClient({
+      ethereum: chains.eth,
+      polygon: chains.pol,
+      addresses: chains.addresses,
+    })
+    expect((await reader.prepaymentsOf(account)).map((p) => p.payer)).toEqual([account])
+    await page.close()
+  })
+})
