@@ -103,6 +103,8 @@ export interface BridgeClient {
   }): Promise<TxResult & { paymentId: bigint; logIndex: number }>
   /** Prepayments whose beneficiary is `account`, with their current settlement state. */
   prepaymentsOf(account: string, options?: { fromBlock?: number }): Promise<Prepayment[]>
+  /** The settler (meta service) records that traffic used `spent` STOS of a prepayment in total. */
+  settlePrepayment(paymentId: bigint, spent: bigint): Promise<TxResult>
   /** The payer takes back the unsettled rest of a prepayment (after the refund delay). */
   refundPrepayment(paymentId: bigint): Promise<TxResult & { amount: bigint }>
   /** The EIP-712 domain committee members sign epoch roots under (read from the contract, ERC-5267). */
@@ -447,6 +449,16 @@ export function createBridgeClient(init: BridgeClientInit): BridgeClient {
         })
       }
       return out
+    },
+
+    async settlePrepayment(paymentId, spent) {
+      const { contract } = await writer(
+        pol,
+        need(addresses.polygon.storagePayments, 'StoragePayments'),
+        'StoragePayments',
+      )
+      const receipt = await send(contract, 'settle', [paymentId, spent], { token: false, pausable: true })
+      return { hash: receipt.hash, blockNumber: receipt.blockNumber }
     },
 
     async refundPrepayment(paymentId) {

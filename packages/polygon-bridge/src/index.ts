@@ -105,6 +105,7 @@ export {
   type PaymentWatcherInit,
   type PaymentWatcherState,
   type PaymentWatcherStore,
+  type RefundDebit,
 } from './payment-watcher.js'
 export {
   buildReceiptTrie,

@@ -17,6 +17,20 @@ export interface PaymentCredit {
   amount: bigint
 }
 
+/** A refund the watcher hands to the meta service, once: the payer took back the unsettled rest. */
+export interface RefundDebit {
+  /** `${chainId}:${txHash}:${logIndex}`: the idempotency key. */
+  key: string
+  chainId: number
+  txHash: string
+  logIndex: number
+  blockNumber: number
+  paymentId: bigint
+  payer: string
+  /** STOS returned to the payer; the payment is closed. */
+  amount: bigint
+}
+
 /** What the watcher persists. */
 export interface PaymentWatcherState {
   /** Last block fully processed, with its hash (to notice reorgs deeper than the confirmation depth). */
@@ -58,6 +72,11 @@ export interface PaymentWatcherComponents {
    * saved, it is called again with the same key on restart, so make it idempotent by `credit.key`.
    */
   onPayment(credit: PaymentCredit): Promise<void>
+  /**
+   * Told once per `Refunded` event (same key scheme and confirmation depth): stop crediting ozone from that
+   * payment. Refunds are skipped (still marked processed) when this is not given.
+   */
+  onRefund?(debit: RefundDebit): Promise<void>
   /** Told when the chain reorganised below the cursor (deeper than `confirmations`); the watcher rewinds. */
   onError?(err: Error): void
 }
@@ -85,8 +104,8 @@ export function createMemoryWatcherStore(): PaymentWatcherStore & { state: Payme
 }
 
 /**
- * Watches `Prepaid` events and credits each payment exactly once, keyed by (chain id, transaction hash, log
- * index), only after `confirmations` blocks, so a payment in a block that a reorg removes before then is never
+ * Watches `Prepaid` (and `Refunded`) events and credits each payment exactly once, keyed by (chain id,
+ * transaction hash, log index), only after `confirmations` blocks, so a payment in a block that a reorg removes before then is never
  * credited. State lives in the injected store: a new watcher on the same store resumes without double credit.
  *
  * @example
@@ -107,6 +126,7 @@ export function createPaymentWatcher(
   }
   const iface = new Interface(artifacts.StoragePayments.abi as unknown as InterfaceAbi)
   const prepaid = iface.getEvent('Prepaid')!
+  const refunded = iface.getEvent('Refunded')!
   const maxRange = init.maxBlockRange ?? 2000
   const pruneDepth = init.pruneDepth ?? 100_000
   let running: Promise<PaymentCredit[]> | undefined
@@ -139,7 +159,7 @@ export function createPaymentWatcher(
       const to = Math.min(confirmedHead, from + maxRange - 1)
       const logs = await provider.getLogs({
         address: init.storagePayments,
-        topics: [prepaid.topicHash],
+        topics: [[prepaid.topicHash, refunded.topicHash]],
         fromBlock: from,
         toBlock: to,
       })
@@ -149,6 +169,21 @@ export function createPaymentWatcher(
         const key = `${init.chainId}:${log.transactionHash.toLowerCase()}:${log.index}`
         if (key in state.credited) continue
         const parsed = iface.parseLog(log)!
+        if (parsed.name === 'Refunded') {
+          await components.onRefund?.({
+            key,
+            chainId: init.chainId,
+            txHash: log.transactionHash,
+            logIndex: log.index,
+            blockNumber: log.blockNumber,
+            paymentId: parsed.args[0] as bigint,
+            payer: parsed.args[1] as string,
+            amount: parsed.args[2] as bigint,
+          })
+          state.credited[key] = log.blockNumber
+          await store.save(state)
+          continue
+        }
         const credit: PaymentCredit = {
           key,
           chainId: init.chainId,

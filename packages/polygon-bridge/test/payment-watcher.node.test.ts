@@ -4,8 +4,13 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BridgeClient, createBridgeClient } from '../src/bridge-client.js'
 import { createJsonFileWatcherStore } from '../src/node/json-file-store.js'
-import { createPaymentWatcher, type PaymentCredit, type PaymentWatcherStore } from '../src/payment-watcher.js'
-import { mine, STOS, startTestChains, type TestChains } from './helpers.js'
+import {
+  createPaymentWatcher,
+  type PaymentCredit,
+  type PaymentWatcherStore,
+  type RefundDebit,
+} from '../src/payment-watcher.js'
+import { increaseTime, mine, STOS, startTestChains, type TestChains } from './helpers.js'
 
 describe('payment watcher', () => {
   let chains: TestChains
@@ -126,5 +131,48 @@ describe('payment watcher', () => {
     expect(await watcher.poll()).toEqual([])
     expect(errors.map((e) => e.name)).toEqual(['DeepReorgError'])
     expect(credits.length).toBe(base + 1)
+  })
+
+  it('reports a refund once (after N confirmations, across restarts) so the meta service stops crediting it', async () => {
+    const path = join(dir, 'refund.json')
+    const refunds: RefundDebit[] = []
+    const credits: PaymentCredit[] = []
+    const make = () =>
+      createPaymentWatcher(
+        {
+          storagePayments: chains.addresses.polygon.storagePayments,
+          chainId: chains.polygon.chainId,
+          confirmations: 2,
+          fromBlock: startBlock,
+        },
+        {
+          provider: chains.pol,
+          store: createJsonFileWatcherStore(path),
+          onPayment: async (c) => void credits.push(c),
+          onRefund: async (r) => void refunds.push(r),
+        },
+      )
+    const paid = await payer.prepay({ beneficiary: chains.accounts[6]!.address, amount: 4n * STOS })
+    const settler = createBridgeClient({
+      ethereum: chains.ethWallet(6),
+      polygon: chains.polWallet(6),
+      addresses: chains.addresses,
+    })
+    await settler.settlePrepayment(paid.paymentId, 1n * STOS)
+    await increaseTime(chains.pol, 31 * 24 * 3600)
+    const refund = await payer.refundPrepayment(paid.paymentId)
+    expect(refund.amount).toBe(3n * STOS)
+    const first = await make().poll()
+    expect(first.map((c) => c.paymentId)).toContain(paid.paymentId)
+    expect(refunds).toEqual([]) // the refund's block has one confirmation only
+    await mine(chains.pol, 1)
+    await make().poll()
+    expect(refunds.map((r) => [r.paymentId, r.amount, r.payer])).toEqual([
+      [paid.paymentId, 3n * STOS, chains.accounts[1]!.address],
+    ])
+    await mine(chains.pol, 3)
+    await make().poll()
+    expect(refunds).toHaveLength(1)
+    expect(credits.filter((c) => c.paymentId === paid.paymentId)).toHaveLength(1)
   })
 })
