@@ -46,3 +46,4 @@ export {
   openDiskSliceStore,
   type VerifyReport,
 } from './store/disk-slice-store.js'
+export { createSliceHashPool, type SliceHashPool } from './store/hash-pool.js'

@@ -27,6 +27,8 @@ parentPort.on('message', async (msg) => {
 export interface SliceHashPool {
   hashSlice(sliceNumber: number, data: Uint8Array, fileHash: FileHash): Promise<SliceHash>
   close(): Promise<void>
+  /** Terminates a worker as a crash would (tests). */
+  crashForTest(): Promise<void>
 }
 
 interface Job {
@@ -47,23 +49,34 @@ interface Job {
 export function createSliceHashPool(options: { size?: number } = {}): SliceHashPool {
   const size = Math.max(1, options.size ?? Math.min(4, availableParallelism() - 1))
   const hashWasm = createRequire(import.meta.url).resolve('hash-wasm')
-  const workers = Array.from({ length: size }, () => {
+  let closed = false
+  interface Slot {
+    w: Worker
+    jobs: Map<number, Job>
+  }
+  const spawnWorker = (slot?: Slot): Slot => {
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { hashWasm } })
     w.unref()
-    const jobs = new Map<number, Job>()
+    const s: Slot = slot ?? { w, jobs: new Map() }
+    s.w = w
     w.on('message', (msg: { id: number; digest?: Uint8Array; error?: string }) => {
-      const job = jobs.get(msg.id)
-      jobs.delete(msg.id)
+      const job = s.jobs.get(msg.id)
+      s.jobs.delete(msg.id)
       if (!job) return
       if (msg.digest) job.resolve(msg.digest)
       else job.reject(new Error(`hash worker: ${msg.error}`))
     })
-    w.on('error', (err) => {
-      for (const j of jobs.values()) j.reject(err)
-      jobs.clear()
+    // A worker that dies fails its jobs and is replaced, so later jobs never wait on a dead thread.
+    w.once('exit', (code) => {
+      const err = new Error(`hash worker exited (${code})`)
+      for (const j of s.jobs.values()) j.reject(err)
+      s.jobs.clear()
+      if (!closed) spawnWorker(s)
     })
-    return { w, jobs }
-  })
+    w.on('error', () => {})
+    return s
+  }
+  const workers = Array.from({ length: size }, () => spawnWorker())
   let nextId = 0
   return {
     hashSlice(sliceNumber, data, fileHash) {
@@ -76,7 +89,11 @@ export function createSliceHashPool(options: { size?: number } = {}): SliceHashP
       }).then((digest) => sliceHashFromInnerDigest(digest, fileHash))
     },
     async close() {
+      closed = true
       await Promise.all(workers.map(({ w }) => w.terminate()))
+    },
+    async crashForTest() {
+      await workers[0]?.w.terminate()
     },
   }
 }
