@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BridgeClient, createBridgeClient } from '../src/bridge-client.js'
 import { createJsonFileWatcherStore } from '../src/node/json-file-store.js'
 import {
+  createMemoryWatcherStore,
   createPaymentWatcher,
   type PaymentCredit,
   type PaymentWatcherStore,
@@ -174,5 +175,32 @@ describe('payment watcher', () => {
     await make().poll()
     expect(refunds).toHaveLength(1)
     expect(credits.filter((c) => c.paymentId === paid.paymentId)).toHaveLength(1)
+  })
+
+  it('start() polls on its own until stop()', async () => {
+    const credits: PaymentCredit[] = []
+    const watcher = createPaymentWatcher(
+      {
+        storagePayments: chains.addresses.polygon.storagePayments,
+        chainId: chains.polygon.chainId,
+        confirmations: 1,
+        fromBlock: await chains.pol.getBlockNumber(),
+        pollIntervalMs: 50,
+      },
+      {
+        provider: chains.pol,
+        store: createMemoryWatcherStore(),
+        onPayment: async (c) => void credits.push(c),
+      },
+    )
+    watcher.start()
+    const paid = await payer.prepay({ beneficiary: chains.accounts[7]!.address, amount: STOS })
+    const deadline = Date.now() + 10_000
+    while (credits.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(credits.map((c) => c.paymentId)).toEqual([paid.paymentId])
+    await watcher.stop()
+    await payer.prepay({ beneficiary: chains.accounts[7]!.address, amount: STOS })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(credits).toHaveLength(1)
   })
 })
