@@ -31,7 +31,15 @@ export class StratosEdgeError extends Error {
   }
 }
 
-function defineError(name: string): typeof StratosEdgeError {
+/**
+ * Makes a named subclass of {@link StratosEdgeError}, for packages that add their own failures.
+ *
+ * @example
+ * ```ts
+ * export class SliceNotFoundError extends defineErrorClass('SliceNotFoundError') {}
+ * ```
+ */
+export function defineErrorClass(name: string): typeof StratosEdgeError {
   const cls = class extends StratosEdgeError {
     static override readonly errorName = name
     override name = name
@@ -41,35 +49,35 @@ function defineError(name: string): typeof StratosEdgeError {
 }
 
 /** A file hash string or its bytes are not a valid SDS file hash (CIDv1, keccak-256/20, base32hex). */
-export class InvalidFileHashError extends defineError('InvalidFileHashError') {}
+export class InvalidFileHashError extends defineErrorClass('InvalidFileHashError') {}
 /** A slice hash string or its bytes are not a valid SDS slice hash. */
-export class InvalidSliceHashError extends defineError('InvalidSliceHashError') {}
+export class InvalidSliceHashError extends defineErrorClass('InvalidSliceHashError') {}
 /** An `sdm://<owner>/<file hash>` URI is malformed. */
-export class InvalidSdmUriError extends defineError('InvalidSdmUriError') {}
+export class InvalidSdmUriError extends defineErrorClass('InvalidSdmUriError') {}
 /** An `st1…` or `0x…` address is malformed or has a bad checksum. */
-export class InvalidAddressError extends defineError('InvalidAddressError') {}
+export class InvalidAddressError extends defineErrorClass('InvalidAddressError') {}
 /** A private key, public key, mnemonic or derivation path is invalid. */
-export class InvalidKeyError extends defineError('InvalidKeyError') {}
+export class InvalidKeyError extends defineErrorClass('InvalidKeyError') {}
 /** A signature is malformed or was not made by the expected signer. */
-export class InvalidSignatureError extends defineError('InvalidSignatureError') {}
+export class InvalidSignatureError extends defineErrorClass('InvalidSignatureError') {}
 /** A binary record (manifest, ticket, receipt, report) could not be decoded: truncated, garbage or too large. */
-export class DecodeError extends defineError('DecodeError') {}
+export class DecodeError extends defineErrorClass('DecodeError') {}
 /** A binary record uses a format version this code does not understand. */
-export class UnsupportedVersionError extends defineError('UnsupportedVersionError') {}
+export class UnsupportedVersionError extends defineErrorClass('UnsupportedVersionError') {}
 /** A manifest decoded but is inconsistent (sizes, slice count) or its owner signature does not verify. */
-export class InvalidManifestError extends defineError('InvalidManifestError') {}
+export class InvalidManifestError extends defineErrorClass('InvalidManifestError') {}
 /** A ticket is expired, of the wrong kind, or over its byte allowance. */
-export class InvalidTicketError extends defineError('InvalidTicketError') {}
+export class InvalidTicketError extends defineErrorClass('InvalidTicketError') {}
 /** A traffic receipt is inconsistent with its ticket or epoch. */
-export class InvalidReceiptError extends defineError('InvalidReceiptError') {}
+export class InvalidReceiptError extends defineErrorClass('InvalidReceiptError') {}
 /** Slicing input was of an unsupported type or produced an inconsistent result. */
-export class SlicingError extends defineError('SlicingError') {}
+export class SlicingError extends defineErrorClass('SlicingError') {}
 /** A caller passed an argument outside its allowed range. */
-export class InvalidArgumentError extends defineError('InvalidArgumentError') {}
+export class InvalidArgumentError extends defineErrorClass('InvalidArgumentError') {}
 /** A reward tree was built from invalid leaves, or a proof was requested for a missing leaf. */
-export class RewardTreeError extends defineError('RewardTreeError') {}
+export class RewardTreeError extends defineErrorClass('RewardTreeError') {}
 /** An operation was cancelled through its AbortSignal. */
-export class AbortedError extends defineError('AbortedError') {}
+export class AbortedError extends defineErrorClass('AbortedError') {}
 
 /** True when `err` is an Error whose `name` equals `name`; works across workers where `instanceof` does not. */
 export function isErrorNamed(err: unknown, name: string): err is Error {

@@ -25,6 +25,7 @@ export { bytesEqual, concatBytes, fromHex, toHex } from './encoding/bytes.js'
 export {
   AbortedError,
   DecodeError,
+  defineErrorClass,
   InvalidAddressError,
   InvalidArgumentError,
   InvalidFileHashError,

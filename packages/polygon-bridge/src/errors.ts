@@ -1,15 +1,6 @@
-import { StratosEdgeError, type StratosEdgeErrorOptions } from '@stratos-edge/core'
+import { defineErrorClass, StratosEdgeError, type StratosEdgeErrorOptions } from '@stratos-edge/core'
 import { Interface } from 'ethers'
 import { artifacts } from './generated/artifacts.js'
-
-function defineError(name: string): typeof StratosEdgeError {
-  const cls = class extends StratosEdgeError {
-    static override readonly errorName = name
-    override name = name
-  }
-  Object.defineProperty(cls, 'name', { value: name })
-  return cls
-}
 
 /**
  * A contract call reverted. `reason` is the decoded custom error name (e.g. `AlreadyClaimed`) or the
@@ -136,15 +127,15 @@ export class UnauthorizedError extends defineRevert(
 ) {}
 
 /** A contract the call needs has no address in the address book for this network. */
-export class NotDeployedError extends defineError('NotDeployedError') {}
+export class NotDeployedError extends defineErrorClass('NotDeployedError') {}
 /** The withdrawal burn could not be found or is not a withdrawal. */
-export class WithdrawalNotFoundError extends defineError('WithdrawalNotFoundError') {}
+export class WithdrawalNotFoundError extends defineErrorClass('WithdrawalNotFoundError') {}
 /** The connected wallet or provider is on another chain than expected. */
-export class WrongChainError extends defineError('WrongChainError') {}
+export class WrongChainError extends defineErrorClass('WrongChainError') {}
 /** A state-changing call was made with a read-only provider. */
-export class NoSignerError extends defineError('NoSignerError') {}
+export class NoSignerError extends defineErrorClass('NoSignerError') {}
 /** A reorg went deeper than the watcher's confirmation depth: a credited payment may have vanished. */
-export class DeepReorgError extends defineError('DeepReorgError') {}
+export class DeepReorgError extends defineErrorClass('DeepReorgError') {}
 
 const REVERT_CLASSES: Record<string, typeof ContractRevertedError> = {
   EnforcedPause: ContractPausedError,

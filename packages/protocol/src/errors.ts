@@ -2,31 +2,22 @@
  * Typed errors of the wire protocols. Check `err.name` (it survives the worker boundary); malformed input
  * also throws core's `DecodeError`.
  */
-import { StratosEdgeError, type StratosEdgeErrorOptions } from '@stratos-edge/core'
-
-function defineError(name: string): typeof StratosEdgeError {
-  const cls = class extends StratosEdgeError {
-    static override readonly errorName = name
-    override name = name
-  }
-  Object.defineProperty(cls, 'name', { value: name })
-  return cls
-}
+import { defineErrorClass, StratosEdgeError, type StratosEdgeErrorOptions } from '@stratos-edge/core'
 
 /** A frame's declared length is over the limit of its protocol; the stream is closed. */
-export class FrameTooLargeError extends defineError('FrameTooLargeError') {}
+export class FrameTooLargeError extends defineErrorClass('FrameTooLargeError') {}
 /** Received slice bytes do not hash to the expected slice hash; they were neither stored nor passed on. */
-export class SliceHashMismatchError extends defineError('SliceHashMismatchError') {}
+export class SliceHashMismatchError extends defineErrorClass('SliceHashMismatchError') {}
 /** The provider does not hold the requested slice (or manifest). Ask another provider. */
-export class SliceNotFoundError extends defineError('SliceNotFoundError') {}
+export class SliceNotFoundError extends defineErrorClass('SliceNotFoundError') {}
 /** The stream ended before a complete message arrived. */
-export class UnexpectedEndOfStreamError extends defineError('UnexpectedEndOfStreamError') {}
+export class UnexpectedEndOfStreamError extends defineErrorClass('UnexpectedEndOfStreamError') {}
 /** A request or transfer took longer than its timeout. */
-export class ProtocolTimeoutError extends defineError('ProtocolTimeoutError') {}
+export class ProtocolTimeoutError extends defineErrorClass('ProtocolTimeoutError') {}
 /** The store has no room for the slice within its disk budget. */
-export class StoreFullError extends defineError('StoreFullError') {}
+export class StoreFullError extends defineErrorClass('StoreFullError') {}
 /** The remote does not implement the requested operation (e.g. a light node asked for placement). */
-export class UnsupportedOperationError extends defineError('UnsupportedOperationError') {}
+export class UnsupportedOperationError extends defineErrorClass('UnsupportedOperationError') {}
 /** The remote reported an error this code has no more specific class for. `code` is the wire code. */
 export class RemoteProtocolError extends StratosEdgeError {
   static override readonly errorName = 'RemoteProtocolError'
