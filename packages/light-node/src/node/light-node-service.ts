@@ -49,6 +49,9 @@ import { createStoreAdapter } from './store-adapter.js'
 
 type StartInit = Omit<LightNodeOptions, 'worker'>
 
+/** Slices cut ahead of the slowest replica's acknowledgements during an upload. */
+const MAX_PUSHES_AHEAD = 8
+
 interface ReadOp {
   download: SliceDownload
 }
@@ -278,6 +281,9 @@ export class LightNodeService {
         }
         stored += piece.size
         progress('storing', stored)
+        // Backpressure: at most MAX_PUSHES_AHEAD slices cut and not yet acknowledged (bounded memory).
+        const oldest = pushes[pushes.length - MAX_PUSHES_AHEAD * sessions.length]
+        if (oldest) await oldest.catch(() => {})
       }
       if (size !== total) throw new Error('The file changed while it was being uploaded')
       const sliced: SlicedFile = {
