@@ -152,6 +152,8 @@ export class IdbSliceStore {
   private hasher: KeccakStream | undefined
   private readonly touched = new Map<string, number>()
   private idleTimer: ReturnType<typeof setTimeout> | undefined
+  private lastEstimate: { usage?: number; quota?: number; at: number } | undefined
+  private writtenSinceEstimate = 0
   private readonly idleFlushMs: number
 
   constructor(init: IdbSliceStoreInit, components: IdbSliceStoreComponents) {
@@ -251,7 +253,7 @@ export class IdbSliceStore {
         'Contribute more storage or remove owned files',
       )
     }
-    const estimate = await this.estimate().catch(() => undefined)
+    const estimate = await this.quotaEstimate(bytes)
     if (estimate?.quota !== undefined && estimate.usage !== undefined) {
       const free = estimate.quota - estimate.usage - QUOTA_MARGIN + this.cachedBytes
       if (bytes > free) {
@@ -261,6 +263,23 @@ export class IdbSliceStore {
         )
       }
     }
+  }
+
+  /**
+   * The browser's usage and quota. `navigator.storage.estimate()` is asked again when the cached answer
+   * is over 2 s old or the projected room is under 4× the write; in between, bytes written are added.
+   */
+  private async quotaEstimate(bytes: number): Promise<{ usage?: number; quota?: number } | undefined> {
+    const cached = this.lastEstimate
+    const now = Date.now()
+    if (cached && now - cached.at < 2000 && cached.quota !== undefined && cached.usage !== undefined) {
+      const usage = cached.usage + this.writtenSinceEstimate
+      if (cached.quota - usage > 4 * bytes + QUOTA_MARGIN) return { usage, quota: cached.quota }
+    }
+    const fresh = await this.estimate().catch(() => undefined)
+    this.lastEstimate = fresh ? { ...fresh, at: now } : undefined
+    this.writtenSinceEstimate = 0
+    return fresh
   }
 
   /**
@@ -328,8 +347,10 @@ export class IdbSliceStore {
     const metaStore = tx.objectStore('meta')
     const dataStore = tx.objectStore('data')
     const writes: Promise<unknown>[] = []
-    for (const e of entries) {
-      const old = await metaStore.get(e.hash)
+    // All lookups in one round trip, not one per slice.
+    const olds = await Promise.all(entries.map((e) => metaStore.get(e.hash)))
+    for (const [i, e] of entries.entries()) {
+      const old = olds[i]
       const pinned: 0 | 1 = e.pinned || old?.pinned ? 1 : 0
       const size = e.data.byteLength
       if (old) {
@@ -354,6 +375,7 @@ export class IdbSliceStore {
     }
     await Promise.all(writes)
     await tx.done
+    this.writtenSinceEstimate += newBytes
     this.pinnedBytes += addPinned
     this.cachedBytes += addCached
     this.sliceCount += added
