@@ -20,6 +20,8 @@ export interface SliceDownloadInit {
   onDropped?(peerId: string, reason: string): void
   /** Called with the hashes fetched and stored (for announcing). */
   onComplete?(hashes: string[]): void
+  /** Longest silence from a provider during a transfer before it counts as stalled; default 5 s. */
+  stallTimeoutMs?: number
   /** Time allowed for one slice from one provider before it counts as slow; default 5 s + 4 ms per KB (after connecting). */
   sliceTimeoutMs?: number
 }
@@ -210,7 +212,8 @@ export class SliceDownload {
     const limit = this.init.sliceTimeoutMs ?? 5000 + Math.ceil(size / 250)
     // A provider that sends nothing for 5 s (a dead connection, a stalled peer) is given up on early.
     const stall = new AbortController()
-    let watchdog = setTimeout(() => stall.abort(new Error('Provider stalled')), STALL_TIMEOUT_MS)
+    const stallMs = this.init.stallTimeoutMs ?? STALL_TIMEOUT_MS
+    let watchdog = setTimeout(() => stall.abort(new Error('Provider stalled')), stallMs)
     const signal = AbortSignal.any([this.signal, AbortSignal.timeout(limit), stall.signal])
     let stream: Awaited<ReturnType<Connection['newStream']>> | undefined
     try {
@@ -234,7 +237,7 @@ export class SliceDownload {
           timeout: limit,
           onProgress: () => {
             clearTimeout(watchdog)
-            watchdog = setTimeout(() => stall.abort(new Error('Provider stalled')), STALL_TIMEOUT_MS)
+            watchdog = setTimeout(() => stall.abort(new Error('Provider stalled')), stallMs)
           },
         },
       )

@@ -1,0 +1,120 @@
+import type { Connection, Libp2p } from '@libp2p/interface'
+import { streamPair } from '@libp2p/utils'
+import {
+  computeFileHash,
+  computeSliceHash,
+  type FileHash,
+  type Manifest,
+  type SliceHash,
+} from '@stratos-edge/core'
+import { createSliceService, type SliceRecord, type SliceStore } from '@stratos-edge/protocol'
+import { IDBFactory } from 'fake-indexeddb'
+import 'fake-indexeddb/auto'
+import { describe, expect, it } from 'vitest'
+import type { ProviderInfo } from '../src/node/network-index.js'
+import { SliceDownload } from '../src/node/slice-download.js'
+import { createIdbSliceStore } from '../src/store/idb-slice-store.js'
+
+const SIZE = 64 * 1024
+const fileHash = computeFileHash(new TextEncoder().encode('slice download test')) as FileHash
+const slices = [1, 2, 3, 4].map((number) => {
+  const data = crypto.getRandomValues(new Uint8Array(SIZE))
+  return { number, data, hash: computeSliceHash(number, data, fileHash) as SliceHash, fileHash }
+})
+const manifest = {
+  fileHash,
+  size: SIZE * slices.length,
+  sliceSize: SIZE,
+  slices: slices.map((s) => ({ number: s.number, size: SIZE, hash: s.hash })),
+} as unknown as Manifest
+
+type Behaviour = 'good' | 'corrupt' | 'silent'
+
+/** A provider served by the real slice service over an in-memory libp2p stream pair. */
+function provider(behaviour: Behaviour): SliceStore {
+  return {
+    has: async () => true,
+    info: async () => undefined,
+    put: async () => {},
+    delete: async () => false,
+    async get(hash): Promise<SliceRecord | undefined> {
+      const s = slices.find((x) => x.hash === hash)
+      if (!s) return undefined
+      if (behaviour === 'silent') await new Promise(() => {})
+      const data = behaviour === 'corrupt' ? s.data.map((b, i) => (i === 7 ? b ^ 1 : b)) : s.data
+      return { ...s, data }
+    },
+  }
+}
+
+function fakeConnection(peerId: string, behaviour: Behaviour): Connection {
+  const service = createSliceService({ store: provider(behaviour) })
+  const remotePeer = { toString: () => peerId } as unknown as Connection['remotePeer']
+  return {
+    remotePeer,
+    async newStream() {
+      const [local, remote] = await streamPair()
+      void service.handleFetch(remote, { remotePeer })
+      return local
+    },
+  } as unknown as Connection
+}
+
+async function run(providers: Record<string, Behaviour>) {
+  const store = await createIdbSliceStore(
+    { name: `dl-${Math.random()}` },
+    { indexedDB: new IDBFactory(), estimate: async () => undefined },
+  )
+  const infos: ProviderInfo[] = Object.keys(providers).map((peerId) => ({
+    peerId,
+    multiaddrs: [],
+    kind: 'light',
+  }))
+  const conns = new Map(Object.entries(providers).map(([id, b]) => [id, fakeConnection(id, b)]))
+  const dropped: { peerId: string; reason: string }[] = []
+  const fetched: string[] = []
+  const download = new SliceDownload({
+    manifest,
+    store,
+    libp2p: {} as Libp2p,
+    signal: new AbortController().signal,
+    parallelism: 2,
+    stallTimeoutMs: 300,
+    providers: async (hashes) => new Map(hashes.map((h) => [h, infos])),
+    connect: async (p) => conns.get(p.peerId) as Connection,
+    onDropped: (peerId, reason) => dropped.push({ peerId, reason }),
+    onFetched: (_hash, _bytes, peerId) => fetched.push(peerId),
+  })
+  download.start()
+  const parts: Uint8Array[] = []
+  for (;;) {
+    const chunk = await download.next()
+    if (!chunk) break
+    parts.push(chunk)
+  }
+  return { parts, dropped, fetched, store }
+}
+
+describe('SliceDownload', () => {
+  it('drops a provider that serves a wrong slice and gets every slice right from another', async () => {
+    const { parts, dropped, fetched } = await run({ bad: 'corrupt', good: 'good' })
+    expect(parts.map((p) => Buffer.from(p).toString('hex'))).toEqual(
+      slices.map((s) => Buffer.from(s.data).toString('hex')),
+    )
+    expect(dropped.some((d) => d.peerId === 'bad' && /SliceHashMismatchError/.test(d.reason))).toBe(true)
+    expect(fetched.every((p) => p === 'good')).toBe(true)
+  })
+
+  it('drops a provider that stalls and fetches its slices elsewhere', async () => {
+    const { parts, dropped, fetched, store } = await run({ slow: 'silent', good: 'good' })
+    expect(parts).toHaveLength(4)
+    expect(dropped.map((d) => d.peerId)).toContain('slow')
+    expect(fetched.every((p) => p === 'good')).toBe(true)
+    await store.flush()
+    expect(store.stat()).toMatchObject({ slices: 4, cachedBytes: 4 * SIZE, pinnedBytes: 0 })
+  })
+
+  it('fails with NoProviderError when no provider delivers', async () => {
+    await expect(run({ bad: 'corrupt' })).rejects.toMatchObject({ name: 'NoProviderError' })
+  })
+})
