@@ -38,7 +38,7 @@ interface NodeStat {
   persisted: boolean | undefined
   served: { slices: number; bytes: number; rejectedStreams: number }
   fetched: { slices: number; badProviders: number }
-  runtime: { inWorker: boolean; standInPeerConnections: number }
+  runtime: { inWorker: boolean; hasRealRtc: boolean; standInPeerConnections: number }
 }
 
 interface Upload {
@@ -166,6 +166,7 @@ describe('light node in Chromium', () => {
     assert.equal(s.store.budgetBytes, 1024 ** 3)
     assert.equal(s.persisted, contributed.persisted)
     assert.equal(s.runtime.inWorker, true)
+    assert.equal(s.runtime.hasRealRtc, false, 'the worker has only the stand-in RTCPeerConnection')
     assert.ok(s.connections.some((c) => c.peerId === resource.peerId && c.kind === 'websockets'))
   })
 

@@ -2,16 +2,7 @@
  * Errors of the light node. Each failure has its own class with a stable `name`; check `err.name`
  * (comlink carries `name` and `message` across the worker boundary, not the class).
  */
-import { StratosEdgeError } from '@stratos-edge/core'
-
-function defineError(name: string): typeof StratosEdgeError {
-  const cls = class extends StratosEdgeError {
-    static override readonly errorName = name
-    override name = name
-  }
-  Object.defineProperty(cls, 'name', { value: name })
-  return cls
-}
+import { defineErrorClass as defineError, StratosEdgeError } from '@stratos-edge/core'
 
 /** Storing would exceed the node's byte budget or the browser's quota; nothing was written. */
 export class StorageQuotaError extends defineError('StorageQuotaError') {}

@@ -564,9 +564,9 @@ export class LightNodeService {
           typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined' &&
           typeof (globalThis as { document?: unknown }).document === 'undefined',
         hasRealRtc:
-          standIn.peerConnections === 0 && typeof globalThis.RTCPeerConnection === 'function'
-            ? !String(globalThis.RTCPeerConnection).includes('StandIn')
-            : false,
+          typeof globalThis.RTCPeerConnection === 'function' &&
+          (globalThis.RTCPeerConnection as unknown as { stratosEdgeStandIn?: boolean }).stratosEdgeStandIn !==
+            true,
         standInPeerConnections: standIn.peerConnections,
       },
     }
