@@ -44,7 +44,8 @@ describe('reward tree', () => {
           for (const [i, [account, amount]] of rewards.entries()) {
             expect(ours.proof(account)).toEqual(oz.getProof(i))
             expect(verifyRewardProof(ours.root, epoch, account, amount, ours.proof(account))).toBe(true)
-            expect(verifyRewardProof(ours.root, epoch, account, amount + 1n, ours.proof(account))).toBe(false)
+            // Flip the lowest bit: stays within uint256 even for the largest amount.
+            expect(verifyRewardProof(ours.root, epoch, account, amount ^ 1n, ours.proof(account))).toBe(false)
           }
           // Our dump loads into OpenZeppelin's library and gives the same root.
           expect(StandardMerkleTree.load(ours.dump() as never).root).toBe(oz.root)
@@ -253,5 +254,18 @@ describe('non-integer inputs give typed errors', () => {
         { account: 'b', bytes: -5n },
       ]),
     ).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+  })
+})
+
+describe('reward tree edge values', () => {
+  it('the largest uint256 amount and epoch 2^64-1 build and verify', () => {
+    const a = toEvmAddress(new Uint8Array(20).fill(3))
+    const max = (1n << 256n) - 1n
+    const epoch = (1n << 64n) - 1n
+    const tree = buildRewardTree({ epoch: Number.MAX_SAFE_INTEGER, rewards: [{ account: a, amount: max }] })
+    expect(verifyRewardProof(tree.root, Number.MAX_SAFE_INTEGER, a, max, tree.proof(a))).toBe(true)
+    expect(() => verifyRewardProof(tree.root, epoch + 1n, a, max, [])).toThrow(
+      expect.objectContaining({ name: 'RewardTreeError' }),
+    )
   })
 })
