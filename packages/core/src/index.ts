@@ -62,10 +62,12 @@ export { formatSdmUri, parseSdmUri, type SdmUri } from './ids/sdm-uri.js'
 export {
   asSliceHash,
   computeSliceHash,
+  createSliceHasher,
   hashSlice,
   isSliceHash,
   parseSliceHash,
   type SliceHash,
+  type SliceHasher,
   sliceHashFromBytes,
   sliceHashFromInnerDigest,
   sliceHashToBytes,

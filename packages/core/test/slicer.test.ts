@@ -181,4 +181,13 @@ describe('hashSlice (WASM)', () => {
     const fast = await Promise.all(slices.map((s, i) => hashSlice(i + 1, s, fileHash)))
     expect(fast).toEqual(slices.map((s, i) => computeSliceHash(i + 1, s, fileHash)))
   })
+
+  it('createSliceHasher fed in pieces equals the one-shot hash', async () => {
+    const { createSliceHasher } = await import('../src/index.js')
+    const fileHash = computeFileHash(new Uint8Array([4]))
+    const data = pseudoRandomBytes(70_000, 5)
+    const hasher = await createSliceHasher(3, fileHash)
+    for (let at = 0; at < data.length; at += 9_999) hasher.update(data.subarray(at, at + 9_999))
+    expect(hasher.finish()).toBe(computeSliceHash(3, data, fileHash))
+  })
 })

@@ -90,7 +90,7 @@ export {
   type SlicePushOptions,
   type SlicePushSession,
 } from './slices/slice-client.js'
-export { createSliceHasher, hashSlice, type SliceHasher, verifySlice } from './slices/slice-hasher.js'
+export { verifySlice } from './slices/slice-hasher.js'
 export {
   dataFramePrefix,
   decodeFetchRequest,

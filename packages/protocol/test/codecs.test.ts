@@ -11,7 +11,6 @@ import {
   encodeIndexResponse,
   encodePushHeader,
   encodeVarint,
-  hashSlice,
   IndexOp,
   type IndexRequest,
   MessageReader,
@@ -118,10 +117,5 @@ describe('codecs', () => {
       ),
       { numRuns: 200 },
     )
-  })
-
-  it('the WASM slice hash equals core computeSliceHash', async () => {
-    const data = crypto.getRandomValues(new Uint8Array(50_000))
-    expect(await hashSlice(7, data, fileHash)).toBe(computeSliceHash(7, data, fileHash))
   })
 })

@@ -1,5 +1,5 @@
 import type { Libp2p } from '@libp2p/interface'
-import { bytesEqual } from '@stratos-edge/core'
+import { bytesEqual, hashSlice } from '@stratos-edge/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createMemorySliceStore,
@@ -9,7 +9,6 @@ import {
   encodePushHeader,
   FrameReader,
   fetchSlice,
-  hashSlice,
   MAX_SLICE_FRAME_BYTES,
   openSlicePush,
   pushSlice,

@@ -6,12 +6,12 @@ import {
   type FileHash,
   fileHashFromBytes,
   fileHashToBytes,
+  hashSlice,
   isFileHash,
   isSliceHash,
   type SliceHash,
 } from '@stratos-edge/core'
 import {
-  hashSlice,
   type ManifestStore,
   type SliceGetOptions,
   SliceHashMismatchError,

@@ -1,11 +1,4 @@
-import {
-  createKeccakStream,
-  type FileHash,
-  type KeccakStream,
-  type SliceHash,
-  sliceHashFromInnerDigest,
-  sliceNumberPrefix,
-} from '@stratos-edge/core'
+import { type FileHash, hashSlice, type SliceHash } from '@stratos-edge/core'
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB } from 'idb'
 import { SliceNotFoundError, SliceVerificationError, StorageQuotaError } from '../errors.js'
 
@@ -149,7 +142,6 @@ export class IdbSliceStore {
   private pending: SliceEntry[] = []
   private pendingBytes = 0
   private inflight: Promise<void> | undefined
-  private hasher: KeccakStream | undefined
   private readonly touched = new Map<string, number>()
   private idleTimer: ReturnType<typeof setTimeout> | undefined
   private lastEstimate: { usage?: number; quota?: number; at: number } | undefined
@@ -438,14 +430,9 @@ export class IdbSliceStore {
     return data
   }
 
-  /** Computes a slice hash with the WASM Keccak (reused between calls). */
-  async hashOf(number: number, data: Uint8Array, fileHash: FileHash | string): Promise<SliceHash> {
-    this.hasher ??= await createKeccakStream()
-    const h = this.hasher
-    h.reset()
-    h.update(sliceNumberPrefix(number))
-    h.update(data)
-    return sliceHashFromInnerDigest(h.digest(), fileHash)
+  /** Computes a slice hash with core's WASM slice hasher. */
+  hashOf(number: number, data: Uint8Array, fileHash: FileHash | string): Promise<SliceHash> {
+    return hashSlice(number, data, fileHash)
   }
 
   private touch(hash: string): void {

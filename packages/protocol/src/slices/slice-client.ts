@@ -2,6 +2,7 @@ import type { AbortOptions, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import {
   AbortedError,
+  createSliceHasher,
   DecodeError,
   InvalidArgumentError,
   isErrorNamed,
@@ -25,7 +26,6 @@ import {
 } from '../protocol-ids.js'
 import { closeGracefully, withTimeout } from '../stream-utils.js'
 import { decodeErrorMessage, MSG_ERROR } from '../wire-errors.js'
-import { createSliceHasher } from './slice-hasher.js'
 import {
   dataFramePrefix,
   decodeFetchResponse,

@@ -1,5 +1,5 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { DecodeError, type FileHash, type SliceHash } from '@stratos-edge/core'
+import { createSliceHasher, DecodeError, type FileHash, type SliceHash } from '@stratos-edge/core'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { SliceHashMismatchError, SliceNotFoundError } from '../errors.js'
 import { abortError, FrameReader } from '../framing/frame-reader.js'
@@ -13,7 +13,6 @@ import {
 } from '../protocol-ids.js'
 import { closeGracefully, closeWithError } from '../stream-utils.js'
 import { MSG_ERROR } from '../wire-errors.js'
-import { createSliceHasher } from './slice-hasher.js'
 import {
   dataFramePrefix,
   decodeFetchRequest,
