@@ -5,12 +5,11 @@
 // State lives in ./.data (STRATOS_EDGE_DATA_DIR); stop with Ctrl-C. `--once` starts everything, prints
 // the summary and stops again (a smoke check).
 // `--ephemeral-ports` puts every service on a free port.
-import { spawn } from 'node:child_process'
 import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { dirname, extname, join, normalize } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { spawnResourceNode } from '@stratos-edge/resource-node'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const dataDir = process.env.STRATOS_EDGE_DATA_DIR ?? join(root, '.data')
@@ -24,42 +23,17 @@ function log(line) {
   process.stdout.write(`${line}\n`)
 }
 
-/** Spawns a resource node and resolves with its JSON ready line; its JSON logs go to .data/logs. */
-function startResourceNode(name, args) {
+/** Starts a resource node; its JSON logs go to .data/logs/<name>.log. */
+async function startResourceNode(name, args) {
   const logs = join(dataDir, 'logs')
   mkdirSync(logs, { recursive: true })
-  const cli = join(root, 'apps/resource-node/bin/stratos-edge-node.js')
-  const child = spawn(process.execPath, [cli, 'start', '--data-dir', join(dataDir, name), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const node = await spawnResourceNode({
+    args: ['start', '--data-dir', join(dataDir, name), ...args],
+    stderr: createWriteStream(join(logs, `${name}.log`), { flags: 'a' }),
+    timeoutMs: 60_000,
   })
-  child.stderr.pipe(createWriteStream(join(logs, `${name}.log`), { flags: 'a' }))
-  stops.push(
-    () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', resolve)
-        child.kill('SIGTERM')
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref()
-      }),
-  )
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} not ready within 60 s; see ${logs}/${name}.log`)),
-      60_000,
-    )
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}; see ${logs}/${name}.log`)))
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const info = JSON.parse(line)
-        if (info.event === 'ready') {
-          clearTimeout(timer)
-          resolve(info)
-        }
-      } catch {
-        // not a JSON line
-      }
-    })
-  })
+  stops.push(() => node.stop())
+  return node.ready
 }
 
 const MIME = {

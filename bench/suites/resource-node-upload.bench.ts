@@ -25,6 +25,7 @@ import {
   sliceFile,
 } from '@stratos-edge/core'
 import { createIndexClient, fetchSlice, openSlicePush, type SliceRecord } from '@stratos-edge/protocol'
+import { spawnResourceNode } from '@stratos-edge/resource-node'
 import { createLibp2p } from 'libp2p'
 import { median, writeResults } from '../results.js'
 
@@ -32,7 +33,6 @@ const MiB = 1024 * 1024
 const SIZE = 64 * MiB
 const SLICE = 4 * MiB
 const REPS = Number(process.env.BENCH_REPS ?? 5)
-const CLI = fileURLToPath(new URL('../../apps/resource-node/bin/stratos-edge-node.js', import.meta.url))
 
 // A raw sink in its own process: WebSocket upload (answers "done" after `total` bytes) and HTTP download.
 const SINK = `
@@ -54,6 +54,7 @@ function randomBytes(n: number): Uint8Array {
 
 const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1000)
 
+/** The first JSON line a child prints (the raw sink's port). */
 function firstJsonLine<T>(child: ChildProcess): Promise<T> {
   return new Promise((resolve, reject) => {
     let out = ''
@@ -122,10 +123,8 @@ try {
 
     for (const transport of ['ws', 'tcp'] as const) {
       const dir = mkdtempSync(join(tmpdir(), 'stratos-bench-rn-'))
-      const node = spawn(
-        process.execPath,
-        [
-          CLI,
+      const node = await spawnResourceNode({
+        args: [
           'start',
           '--meta',
           '--data-dir',
@@ -139,14 +138,10 @@ try {
           '--log-level',
           'error',
         ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      )
+        stderr: 'inherit',
+      })
       try {
-        const ready = await firstJsonLine<{
-          multiaddrs: string[]
-          wsMultiaddrs: string[]
-          gatewayUrl: string
-        }>(node)
+        const { ready } = node
         const addr = multiaddr(transport === 'ws' ? ready.wsMultiaddrs[0]! : ready.multiaddrs[0]!)
         let start = performance.now()
         const session = await openSlicePush(client, addr, { window: 8 })
@@ -164,8 +159,7 @@ try {
           if (body.byteLength !== SIZE) throw new Error('short gateway download')
         }
       } finally {
-        node.kill('SIGTERM')
-        await new Promise((res) => node.once('exit', res))
+        await node.stop()
         rmSync(dir, { recursive: true, force: true })
       }
     }

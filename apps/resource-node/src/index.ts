@@ -20,6 +20,12 @@
  */
 
 export { runCli } from './cli/cli.js'
+export {
+  RESOURCE_NODE_BIN,
+  type SpawnedResourceNode,
+  type SpawnResourceNodeInit,
+  spawnResourceNode,
+} from './cli/spawn-resource-node.js'
 export { type Gateway, type GatewayInit, startGateway } from './gateway/gateway.js'
 export { type ParsedRange, parseRange } from './gateway/range.js'
 export { createLogger, type Logger, type LoggerInit, type LogLevel } from './logger.js'

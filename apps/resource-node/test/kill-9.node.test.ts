@@ -6,7 +6,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { SliceHash } from '@stratos-edge/core'
 import { fetchSlice, openSlicePush } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runNode, spawnNode } from './cli-process.js'
+import { spawnResourceNode } from '../src/index.js'
+import { runNode } from './cli-process.js'
 import { createClient, makeFile, sameBytes, tempDir } from './helpers.js'
 
 describe('kill -9 of the CLI during an upload', () => {
@@ -39,7 +40,7 @@ describe('kill -9 of the CLI during an upload', () => {
       '--http-port',
       '0',
     ]
-    const first = await spawnNode(args)
+    const first = await spawnResourceNode({ args })
     const file = await makeFile(48 * 1024 * 1024, 1024 * 1024)
     const acked = new Set<SliceHash>()
     const session = await openSlicePush(client, multiaddr(first.ready.wsMultiaddrs[0]!), { window: 8 })
@@ -63,7 +64,7 @@ describe('kill -9 of the CLI during an upload', () => {
     expect(acked.size).toBeGreaterThanOrEqual(12)
     expect(acked.size).toBeLessThan(file.slices.length) // the upload really was interrupted
 
-    const second = await spawnNode(args)
+    const second = await spawnResourceNode({ args })
     try {
       expect(second.ready.peerId).toBe(first.ready.peerId)
       expect(await readdir(join(dataDir, 'store', 'tmp'))).toEqual([])
