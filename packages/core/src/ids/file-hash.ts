@@ -20,7 +20,8 @@ function tagBytes(tag: FileHashOptions['encryptionTag']): Uint8Array {
   return typeof tag === 'string' ? utf8(tag) : tag
 }
 
-function checkCodec(codec: number): void {
+/** Throws InvalidFileHashError unless `codec` is an SDS file codec; lets streaming code fail before it reads. */
+export function checkCodec(codec: number): void {
   if (codec !== CODEC_SDS && codec !== CODEC_VIDEO) {
     throw new InvalidFileHashError(
       `Unsupported file codec 0x${codec.toString(16)}`,

@@ -1,5 +1,6 @@
 import { AbortedError, SlicingError } from '../errors.js'
-import { type FileHash, type FileHashOptions, fileHashFromDigest } from '../ids/file-hash.js'
+import { CODEC_SDS } from '../ids/cid.js'
+import { checkCodec, type FileHash, type FileHashOptions, fileHashFromDigest } from '../ids/file-hash.js'
 import { createKeccakStream } from '../ids/keccak.js'
 import { type SliceHash, sliceHashFromInnerDigest, sliceNumberPrefix } from '../ids/slice-hash.js'
 import { type SliceInput, toChunks } from './input.js'
@@ -77,7 +78,7 @@ export async function* slicePieces(
   const sliceSize = options.sliceSize ?? DEFAULT_SLICE_SIZE
   assertSliceSize(sliceSize)
   // Fail on a bad codec or tag before any slice is handed out, not after the last one.
-  fileHashFromDigest(new Uint8Array(32), options)
+  checkCodec(options.codec ?? CODEC_SDS)
   const fileKeccak = await createKeccakStream()
   const sliceKeccak = await createKeccakStream()
   const innerDigests: Uint8Array[] = []
@@ -136,7 +137,7 @@ export async function* slicePieces(
       hash: sliceHashFromInnerDigest(digest, fileHash),
     }),
   )
-  return { fileHash, size: total, sliceSize, codec: options.codec ?? 0x66, slices }
+  return { fileHash, size: total, sliceSize, codec: options.codec ?? CODEC_SDS, slices }
 }
 
 /**
