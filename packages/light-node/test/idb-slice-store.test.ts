@@ -131,4 +131,113 @@ describe('IdbSliceStore', () => {
     expect(second.stat()).toMatchObject({ slices: 1, files: 1, recovered: { files: 0, slices: 0 } })
     expect(await second.get(s1.hash)).toEqual(s1.data)
   })
+
+  describe('onSlicesRemoved', () => {
+    /** Opens a store whose removals are recorded, with each report checked against the committed state. */
+    async function recording(
+      init: Parameters<typeof createIdbSliceStore>[0] = {},
+      indexedDB = new IDBFactory(),
+    ) {
+      const reports: string[][] = []
+      const stillThere: Promise<boolean>[] = []
+      let now = 1
+      const store = await createIdbSliceStore(
+        {
+          ...init,
+          onSlicesRemoved: (hashes) => {
+            reports.push([...hashes])
+            for (const h of hashes) stillThere.push(store.has(h))
+          },
+        },
+        { indexedDB, estimate: async () => undefined, now: () => now++ },
+      )
+      return { store, reports, stillThere, indexedDB }
+    }
+
+    it('reports cached slices evicted past the budget, after the eviction committed', async () => {
+      const { store, reports, stillThere } = await recording({ budgetBytes: 3000 })
+      const owned = slice(1, 1000, true)
+      const c1 = slice(2, 1000, false)
+      const c2 = slice(3, 1000, false)
+      await store.putMany([owned])
+      await store.putMany([c1])
+      await store.putMany([c2])
+      expect(reports).toEqual([])
+      await store.putMany([slice(4, 1000, false), slice(5, 1000, false)])
+      expect(reports).toEqual([[c1.hash, c2.hash]])
+      expect(await Promise.all(stillThere)).toEqual([false, false])
+    })
+
+    it('reports the slices a drop removed, not the owned ones it kept', async () => {
+      const { store, reports, stillThere } = await recording()
+      const owned = slice(1, 1000, true)
+      const cached = slice(2, 1000, false)
+      await store.putMany([owned, cached])
+      await store.dropFile(fileHash)
+      expect(reports).toEqual([[cached.hash]])
+      await store.dropFile(fileHash, { includePinned: true })
+      expect(reports).toEqual([[cached.hash], [owned.hash]])
+      // Nothing is left to drop: nothing is reported.
+      await store.dropFile(fileHash, { includePinned: true })
+      expect(reports).toHaveLength(2)
+      expect(await Promise.all(stillThere)).toEqual([false, false])
+    })
+
+    it('reports a slice deleted because it failed verification on read', async () => {
+      const { store, reports } = await recording()
+      const bad = { ...slice(1, 500, false) }
+      bad.data[3] = (bad.data[3] as number) ^ 1
+      await store.putMany([bad, slice(2, 500, false)])
+      await expect(store.get(bad.hash)).rejects.toMatchObject({ name: 'SliceVerificationError' })
+      expect(reports).toEqual([[bad.hash]])
+    })
+
+    it('reports a deleted slice once and never one that was not stored', async () => {
+      const { store, reports } = await recording()
+      const s1 = slice(1, 500, false)
+      await store.putMany([s1])
+      await store.delete(s1.hash)
+      await store.delete(s1.hash)
+      await store.delete(slice(2, 500, false).hash)
+      expect(reports).toEqual([[s1.hash]])
+    })
+
+    it('does not report what a crashed write left behind, discarded at open', async () => {
+      const indexedDB = new IDBFactory()
+      const first = await createIdbSliceStore(
+        { name: 'crash-hook' },
+        { indexedDB, estimate: async () => undefined },
+      )
+      await first.putFile({
+        fileHash,
+        size: 2000,
+        sliceSize: 1000,
+        slices: [],
+        state: 'writing',
+        pinned: 1,
+        updatedAt: 0,
+      })
+      await first.putMany([slice(1, 1000, true), slice(2, 1000, true)])
+      await first.close()
+      const { store, reports } = await recording({ name: 'crash-hook' }, indexedDB)
+      expect(store.stat().recovered).toEqual({ files: 1, slices: 2 })
+      expect(reports).toEqual([])
+    })
+
+    it('keeps working when the listener throws', async () => {
+      const store = await createIdbSliceStore(
+        {
+          onSlicesRemoved: () => {
+            throw new Error('listener failed')
+          },
+        },
+        { indexedDB: new IDBFactory(), estimate: async () => undefined },
+      )
+      const s1 = slice(1, 500, false)
+      await store.putMany([s1])
+      await store.delete(s1.hash)
+      expect(await store.has(s1.hash)).toBe(false)
+      expect(store.stat().slices).toBe(0)
+    })
+  })
 })

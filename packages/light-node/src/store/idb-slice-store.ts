@@ -69,6 +69,13 @@ export interface IdbSliceStoreInit {
   idleFlushMs?: number
   /** Verify each slice's hash when it is read; default true. */
   verifyOnRead?: boolean
+  /**
+   * Called with the hashes of stored slices this store no longer holds, once the transaction that
+   * removed them has committed: cached slices evicted past the budget, a file's slices dropped, a slice
+   * deleted (also one that failed verification on read). Not called for what {@link IdbSliceStore.open}
+   * discards (half-written files and orphan records: never fully stored). Errors it throws are ignored.
+   */
+  onSlicesRemoved?: (hashes: SliceHash[]) => void
 }
 
 /** Edges of the store that tests (or other environments) may replace. */
@@ -147,6 +154,7 @@ export class IdbSliceStore {
   private lastEstimate: { usage?: number; quota?: number; at: number } | undefined
   private writtenSinceEstimate = 0
   private readonly idleFlushMs: number
+  private readonly onSlicesRemoved: ((hashes: SliceHash[]) => void) | undefined
 
   constructor(init: IdbSliceStoreInit, components: IdbSliceStoreComponents) {
     this.name = init.name ?? 'stratos-edge-slices'
@@ -154,6 +162,7 @@ export class IdbSliceStore {
     this.batchBytes = init.batchBytes ?? DEFAULT_BATCH
     this.verifyOnRead = init.verifyOnRead ?? true
     this.idleFlushMs = init.idleFlushMs ?? 50
+    this.onSlicesRemoved = init.onSlicesRemoved
     this.factory = components.indexedDB
     this.estimate = components.estimate ?? defaultEstimate
     this.now = components.now ?? Date.now
@@ -335,7 +344,7 @@ export class IdbSliceStore {
     const incoming = new Set(entries.map((e) => e.hash))
     // Evict inside the same transaction, so the store never holds more than the budget.
     const over = this.pinnedBytes + this.cachedBytes + newBytes - this.budgetBytes
-    if (over > 0) await this.evictIn(tx, over, incoming)
+    const evicted = over > 0 ? await this.evictIn(tx, over, incoming) : []
     const metaStore = tx.objectStore('meta')
     const dataStore = tx.objectStore('data')
     const writes: Promise<unknown>[] = []
@@ -371,9 +380,22 @@ export class IdbSliceStore {
     this.pinnedBytes += addPinned
     this.cachedBytes += addCached
     this.sliceCount += added
+    this.removed(evicted)
   }
 
-  private async evictIn(tx: WriteTx, bytes: number, keep: Set<string>): Promise<void> {
+  /** Reports slices removed by a committed transaction to `onSlicesRemoved`. */
+  private removed(hashes: SliceHash[]): void {
+    if (hashes.length === 0 || !this.onSlicesRemoved) return
+    try {
+      this.onSlicesRemoved(hashes)
+    } catch {
+      // The store's own work is done; a listener's failure is not the store's.
+    }
+  }
+
+  /** Evicts least recently used cached slices within `tx`; returns their hashes. */
+  private async evictIn(tx: WriteTx, bytes: number, keep: Set<string>): Promise<SliceHash[]> {
+    const evicted: SliceHash[] = []
     let freed = 0
     let cursor = await tx
       .objectStore('meta')
@@ -388,9 +410,11 @@ export class IdbSliceStore {
         this.cachedBytes -= meta.size
         this.sliceCount--
         this.evicted++
+        evicted.push(meta.hash)
       }
       cursor = await cursor.continue()
     }
+    return evicted
   }
 
   /** True when the slice is stored. */
@@ -469,6 +493,7 @@ export class IdbSliceStore {
       this.sliceCount--
       if (meta.pinned) this.pinnedBytes -= meta.size
       else this.cachedBytes -= meta.size
+      this.removed([meta.hash])
     }
   }
 
@@ -519,6 +544,7 @@ export class IdbSliceStore {
     await this.flush()
     const tx = this.database.transaction(['data', 'meta', 'files'], 'readwrite')
     let left = 0
+    const dropped: SliceHash[] = []
     for (const meta of await tx.objectStore('meta').index('file').getAll(fileHash)) {
       if (meta.pinned && !options.includePinned) {
         left++
@@ -526,6 +552,7 @@ export class IdbSliceStore {
       }
       await tx.objectStore('meta').delete(meta.hash)
       await tx.objectStore('data').delete(meta.hash)
+      dropped.push(meta.hash)
       this.sliceCount--
       if (meta.pinned) this.pinnedBytes -= meta.size
       else this.cachedBytes -= meta.size
@@ -535,6 +562,7 @@ export class IdbSliceStore {
       this.fileCount--
     }
     await tx.done
+    this.removed(dropped)
   }
 
   /** Reads a small private setting (the owner key, the libp2p identity). */
