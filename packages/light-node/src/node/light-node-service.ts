@@ -38,7 +38,7 @@ import type {
 } from '../api-types.js'
 import { ManifestNotFoundError, NodeStartError } from '../errors.js'
 import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
-import { createIdbSliceStore, type IdbSliceStore } from '../store/idb-slice-store.js'
+import { createIdbSliceStore, type IdbSliceStore, type IdbSliceStoreInit } from '../store/idb-slice-store.js'
 import { createLibp2pNode } from './create-libp2p-node.js'
 import { cutSlices } from './cut-slices.js'
 import { dialWithRetry } from './dial-with-retry.js'
@@ -46,6 +46,7 @@ import type { NetworkIndex, ProviderInfo } from './network-index.js'
 import { createNetworkIndex } from './network-index-client.js'
 import { SliceDownload } from './slice-download.js'
 import { createStoreAdapter } from './store-adapter.js'
+import { createWithdrawBatcher } from './withdraw-batcher.js'
 
 type StartInit = Omit<LightNodeOptions, 'worker'>
 
@@ -85,7 +86,12 @@ export class LightNodeService {
   async start(init: StartInit, onEvent?: (event: LightNodeEvent) => void): Promise<{ peerId: string }> {
     this.init = init
     if (onEvent) this.emit = (e) => void Promise.resolve(onEvent(e)).catch(() => {})
-    const storeInit: { name?: string; budgetBytes?: number } = {}
+    // Slices this node stops holding (evicted, dropped, corrupt) are withdrawn from the index, batched.
+    const withdrawer = createWithdrawBatcher({
+      withdraw: async (hashes) => this.index?.withdraw(hashes),
+      held: (hash) => store.has(hash),
+    })
+    const storeInit: IdbSliceStoreInit = { onSlicesRemoved: (hashes) => withdrawer.add(hashes) }
     if (init.storeName) storeInit.name = init.storeName
     if (init.budgetBytes) storeInit.budgetBytes = init.budgetBytes
     const store = await createIdbSliceStore(storeInit)

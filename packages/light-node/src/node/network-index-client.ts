@@ -49,6 +49,10 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
         ),
       )
     },
+    async withdraw(hashes) {
+      if (hashes.length === 0) return
+      await first((c) => c.withdraw(hashes as SliceHash[], { timeout }))
+    },
     async lookup(hashes) {
       const found = await first((c) => c.lookup(hashes as SliceHash[], { timeout }))
       const out = new Map<string, ProviderInfo[]>()

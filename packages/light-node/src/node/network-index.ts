@@ -15,6 +15,8 @@ export interface ProviderInfo {
 export interface NetworkIndex {
   /** Tells the index this node holds these slices (edge relay). */
   announce(sliceHashes: readonly string[]): Promise<void>
+  /** Tells the index this node no longer holds these slices (evicted, dropped or found corrupt). */
+  withdraw(sliceHashes: readonly string[]): Promise<void>
   /** Providers per slice hash. */
   lookup(sliceHashes: readonly string[]): Promise<Map<string, ProviderInfo[]>>
   /** Resource nodes to push a new file's slices to. */
