@@ -46,3 +46,19 @@ export class SliceFetchInterruptedError extends StratosEdgeError {
     this.partial = partial
   }
 }
+
+/**
+ * An HTTP slice upload failed in a way no more specific class covers: the endpoint was unreachable, or
+ * answered with an unexpected status. `status` is the HTTP status (0 when there was no response).
+ */
+export class HttpUploadError extends StratosEdgeError {
+  static override readonly errorName = 'HttpUploadError'
+  override name = 'HttpUploadError'
+  /** The HTTP status, or 0 when the request got no response. */
+  readonly status: number
+
+  constructor(status: number, shortMessage: string, advice?: string, options?: StratosEdgeErrorOptions) {
+    super(shortMessage, advice, options)
+    this.status = status
+  }
+}

@@ -9,6 +9,8 @@
  *   each while it arrives, stores it durably, then acknowledges; it may replicate it onward (`forward`).
  * - `/stratos-edge/index/1.0.0`: announce/withdraw held slices, look up providers (nearest first), ask
  *   for placement, store and read manifests.
+ * - `POST /v1/slices` (HTTP, {@link uploadSlice}): the push protocol's contract over plain HTTP, for
+ *   browsers, whose native TLS and HTTP stacks are several times faster than noise over WebSockets.
  *
  * Every message is a length-prefixed (unsigned LEB128) binary frame whose first byte is its type; every
  * frame and field has a limit, and violations are typed errors (`FrameTooLargeError`, core's
@@ -33,6 +35,7 @@ export { MessageWriter } from './codec/message-writer.js'
 export { encodeVarint, readVarint, varintLength } from './codec/varint.js'
 export {
   FrameTooLargeError,
+  HttpUploadError,
   ProtocolTimeoutError,
   RemoteProtocolError,
   SliceFetchInterruptedError,
@@ -44,6 +47,27 @@ export {
 } from './errors.js'
 export { FrameReader, type FrameReaderOptions, type ReadFrameOptions } from './framing/frame-reader.js'
 export { encodeFrame, framePrefix, framesToList, sendWithBackpressure } from './framing/frame-writer.js'
+export {
+  findHttpUrl,
+  httpUrlToMultiaddr,
+  isLibp2pAddress,
+  multiaddrToHttpUrl,
+} from './http-upload/http-address.js'
+export {
+  MAX_FORWARD_HEADER_BYTES,
+  parseSliceUploadHeaders,
+  SLICE_UPLOAD_CORS_HEADERS,
+  SLICE_UPLOAD_PATH,
+  type SliceUploadErrorBody,
+  SliceUploadHeader,
+  type SliceUploadReceipt,
+  type SliceUploadRequest,
+  sliceUploadErrorBody,
+  sliceUploadHeaders,
+  sliceUploadStatusOf,
+  type UploadSliceOptions,
+  uploadSlice,
+} from './http-upload/http-slice-upload.js'
 export { createIndexClient, type IndexClient, indexRequest } from './index-protocol/index-client.js'
 export {
   type Announcement,

@@ -25,6 +25,8 @@ Options:
   --bootstrap <multiaddr> peer to dial at start (repeatable); without --meta the first is the meta service
   --max-bytes <n>         disk budget for slices in bytes (default 10 GiB; suffixes k, m, g)
   --announce <multiaddr>  extra address to advertise (repeatable)
+  --public-url <url>      the gateway's public base URL, announced for browser uploads
+                          (default: the address it listens on)
   --max-relay-reservations <n>  circuit-relay reservations for browsers (default 1024)
   --stream-timeout <ms>   close protocol streams idle this long (default 30000)
   --log-level <level>     debug | info | warn | error (default info)
@@ -68,6 +70,7 @@ export async function runCli(argv: string[]): Promise<number> {
       bootstrap: { type: 'string', multiple: true },
       'max-bytes': { type: 'string' },
       announce: { type: 'string', multiple: true },
+      'public-url': { type: 'string' },
       'max-relay-reservations': { type: 'string' },
       'stream-timeout': { type: 'string' },
       'log-level': { type: 'string' },
@@ -105,6 +108,7 @@ export async function runCli(argv: string[]): Promise<number> {
       meta: values.meta ?? false,
       bootstrap: values.bootstrap ?? [],
       announce: values.announce ?? [],
+      ...(values['public-url'] ? { publicGatewayUrl: values['public-url'] } : {}),
       ...(maxBytes !== undefined ? { maxBytes } : {}),
       ...(values['max-relay-reservations']
         ? { maxRelayReservations: positiveInt(values['max-relay-reservations'], 'relay reservations') }

@@ -10,10 +10,11 @@ import {
   type SliceHash,
   sameAddress,
 } from '@stratos-edge/core'
-import type { SliceRecord } from '@stratos-edge/protocol'
+import { SLICE_UPLOAD_CORS_HEADERS, SLICE_UPLOAD_PATH, type SliceRecord } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parseRange } from './range.js'
+import type { SliceUploadRoute } from './slice-upload-route.js'
 
 /** Options of {@link startGateway}. */
 export interface GatewayInit {
@@ -27,6 +28,8 @@ export interface GatewayInit {
   getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined>
   /** Body of `/healthz`. */
   health(): Record<string, unknown>
+  /** Handler of `POST /v1/slices` (uploads); without it the gateway is read-only. */
+  sliceUpload?: SliceUploadRoute
 }
 
 /** A running gateway. */
@@ -77,7 +80,8 @@ function target(rawPath: string): { fileHash: FileHash; owner?: string } | undef
  * Starts the HTTP gateway: `GET|HEAD /v1/files/<file hash>` and `/v1/files/sdm://<owner>/<file hash>`
  * (also without the `/v1` prefix)
  * stream the file, slice by slice, each verified, with Content-Type (from the manifest),
- * Content-Length, and single-range `Range` support (206/416); `/healthz`; `/metrics` (Prometheus).
+ * Content-Length, and single-range `Range` support (206/416); `/healthz`; `/metrics` (Prometheus);
+ * `POST /v1/slices` slice uploads when `sliceUpload` is given.
  *
  * @example
  * ```ts
@@ -186,13 +190,21 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         metrics.gatewayRequests.inc({ status: '204' })
         res.writeHead(204, {
           'access-control-allow-origin': '*',
-          'access-control-allow-methods': 'GET, HEAD, OPTIONS',
-          'access-control-allow-headers': 'range, if-none-match',
+          'access-control-allow-methods': init.sliceUpload
+            ? 'GET, HEAD, POST, OPTIONS'
+            : 'GET, HEAD, OPTIONS',
+          'access-control-allow-headers': [
+            'range',
+            'if-none-match',
+            ...(init.sliceUpload ? SLICE_UPLOAD_CORS_HEADERS : []),
+          ].join(', '),
           'access-control-max-age': '86400',
         })
         res.end()
         return
       }
+      if (req.method === 'POST' && path === SLICE_UPLOAD_PATH && init.sliceUpload)
+        return init.sliceUpload(req, res)
       if (req.method !== 'GET' && req.method !== 'HEAD') return finish(res, 405, 'Method not allowed\n')
       if (path === '/healthz')
         return finish(res, 200, `${JSON.stringify(init.health())}\n`, 'application/json')

@@ -11,6 +11,8 @@ export interface AnnouncerInit {
   meta: Multiaddr
   store: DiskSliceStore
   logger: Logger
+  /** Addresses to announce besides libp2p's own (the HTTP upload endpoint). */
+  extraAddresses?: () => string[]
   /** How often new slices are announced, ms (default 500). */
   flushIntervalMs?: number
   /** How often the full list and free space are re-announced, ms (default 30 000). */
@@ -42,7 +44,7 @@ export function createAnnouncer(init: AnnouncerInit): Announcer {
 
   const base = () => ({
     kind: 'resource' as const,
-    multiaddrs: init.libp2p.getMultiaddrs().map(String).slice(0, 32),
+    multiaddrs: [...(init.extraAddresses?.() ?? []), ...init.libp2p.getMultiaddrs().map(String)].slice(0, 32),
     freeBytes: Math.max(0, init.store.maxBytes - init.store.usedBytes),
   })
 

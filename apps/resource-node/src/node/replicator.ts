@@ -3,6 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { SliceHash } from '@stratos-edge/core'
 import {
+  isLibp2pAddress,
   openSlicePush,
   type PeerAddress,
   type SlicePushSession,
@@ -55,8 +56,9 @@ export function createReplicator(init: ReplicatorInit): Replicator {
   const session = async (t: PeerAddress, state: TargetState): Promise<SlicePushSession> => {
     if (!state.session) {
       const peer = peerIdFromString(t.peerId)
-      if (t.multiaddrs.length > 0) {
-        await libp2p.peerStore.merge(peer, { multiaddrs: t.multiaddrs.map((a) => multiaddr(a)) })
+      const dialable = t.multiaddrs.filter(isLibp2pAddress)
+      if (dialable.length > 0) {
+        await libp2p.peerStore.merge(peer, { multiaddrs: dialable.map((a) => multiaddr(a)) })
       }
       state.session = openSlicePush(libp2p, peer, { window: 8 })
       state.session.catch(() => {

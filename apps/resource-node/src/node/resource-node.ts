@@ -14,8 +14,11 @@ import {
   createIndexClient,
   createIndexHandler,
   fetchSlice,
+  httpUrlToMultiaddr,
   INDEX_PROTOCOL,
   type IndexBackend,
+  isLibp2pAddress,
+  type PeerAddress,
   type ProviderRecord,
   registerSliceProtocols,
   type SliceRecord,
@@ -23,6 +26,7 @@ import {
 } from '@stratos-edge/protocol'
 import { createLibp2p } from 'libp2p'
 import { type Gateway, startGateway } from '../gateway/gateway.js'
+import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
 import { createLogger, type Logger } from '../logger.js'
 import { createMetaService, type MetaService } from '../meta/meta-service.js'
 import { type DiskSliceStore, openDiskSliceStore } from '../store/disk-slice-store.js'
@@ -61,6 +65,11 @@ export interface ResourceNodeInit {
   announce?: string[]
   /** A protocol stream idle this long is closed with ProtocolTimeoutError, ms (default 30 000). */
   streamTimeoutMs?: number
+  /**
+   * The gateway's public base URL (e.g. `https://node.example`, behind a TLS proxy), announced so browsers
+   * know where to upload; default the address the gateway listens on.
+   */
+  publicGatewayUrl?: string
 }
 
 /** Injectable edges of a resource node. */
@@ -174,15 +183,20 @@ export async function createResourceNode(
   })
   const replicator: Replicator = createReplicator({ libp2p, store, logger, metrics })
   const metaAddr = !init.meta && init.bootstrap?.[0] ? multiaddr(init.bootstrap[0]) : undefined
-  const announcer: Announcer | undefined = metaAddr
-    ? createAnnouncer({ libp2p, meta: metaAddr, store, logger })
-    : undefined
   let gateway: Gateway | undefined
   let sliceService: SliceService | undefined
+  /** The HTTP upload endpoint as a multiaddr, announced ahead of the libp2p addresses. */
+  const httpAddresses = (): string[] =>
+    gateway ? [httpUrlToMultiaddr(init.publicGatewayUrl ?? gateway.url)] : []
+  const selfAddresses = (): string[] =>
+    [...httpAddresses(), ...libp2p.getMultiaddrs().map(String)].slice(0, 32)
+  const announcer: Announcer | undefined = metaAddr
+    ? createAnnouncer({ libp2p, meta: metaAddr, store, logger, extraAddresses: httpAddresses })
+    : undefined
 
   const selfAnnouncement = (hashes: SliceHash[], replace: boolean) => ({
     kind: 'resource' as const,
-    multiaddrs: libp2p.getMultiaddrs().map(String).slice(0, 32),
+    multiaddrs: selfAddresses(),
     freeBytes: Math.max(0, store.maxBytes - store.usedBytes),
     replace,
     hashes,
@@ -215,7 +229,7 @@ export async function createResourceNode(
       const self: ProviderRecord = {
         peerId: libp2p.peerId.toString(),
         kind: 'resource',
-        multiaddrs: libp2p.getMultiaddrs().map(String).slice(0, 32),
+        multiaddrs: selfAddresses(),
       }
       const out = new Map<SliceHash, ProviderRecord[]>()
       for (const h of hashes) out.set(h, (await store.has(h)) ? [self] : [])
@@ -256,8 +270,9 @@ export async function createResourceNode(
       if (p.peerId === libp2p.peerId.toString()) continue
       try {
         const peer = peerIdFromString(p.peerId)
-        if (p.multiaddrs.length > 0)
-          await libp2p.peerStore.merge(peer, { multiaddrs: p.multiaddrs.map((a) => multiaddr(a)) })
+        const dialable = p.multiaddrs.filter(isLibp2pAddress)
+        if (dialable.length > 0)
+          await libp2p.peerStore.merge(peer, { multiaddrs: dialable.map((a) => multiaddr(a)) })
         const slice = await fetchSlice(libp2p, peer, hash, { signal, timeout: 30_000 })
         await store.put(slice, { verified: true }).catch(() => {})
         return slice
@@ -266,6 +281,14 @@ export async function createResourceNode(
       }
     }
     return undefined
+  }
+
+  /** A slice arrived (libp2p push or HTTP upload) and is durably stored: count, announce, copy on. */
+  const sliceArrived = (slice: SliceRecord, forward: PeerAddress[]): void => {
+    metrics.slicesStored.inc()
+    metrics.bytesReceived.inc(slice.data.length)
+    onStored(slice.hash)
+    if (forward.length > 0) replicator.replicate(slice.hash, forward)
   }
 
   const onPeerDisconnect = (evt: CustomEvent<PeerId>): void =>
@@ -300,16 +323,42 @@ export async function createResourceNode(
     },
     async start() {
       await libp2p.start()
+      gateway = await startGateway({
+        host,
+        port: init.httpPort ?? DEFAULT_HTTP_PORT,
+        metrics,
+        logger,
+        getManifest,
+        getSlice,
+        health: () => ({
+          status: 'ok',
+          peerId: libp2p.peerId.toString(),
+          slices: store.sliceCount,
+          usedBytes: store.usedBytes,
+          maxBytes: store.maxBytes,
+          connections: libp2p.getConnections().length,
+          meta: Boolean(metaService),
+        }),
+        sliceUpload: createSliceUploadRoute({
+          target: {
+            peerId: libp2p.peerId.toString(),
+            has: (hash) => store.has(hash as SliceHash),
+            freeBytes: () => Math.max(0, store.maxBytes - store.usedBytes),
+            put: async (slice, forward) => {
+              await store.put(slice)
+              sliceArrived(slice, forward)
+            },
+          },
+          metrics,
+          logger,
+          idleTimeoutMs: init.streamTimeoutMs ?? 30_000,
+        }),
+      })
       sliceService = await registerSliceProtocols(libp2p, {
         store,
         hashSlice: hashPool.hashSlice,
         timeout: init.streamTimeoutMs ?? 30_000,
-        onSliceStored: (slice, { forward }) => {
-          metrics.slicesStored.inc()
-          metrics.bytesReceived.inc(slice.data.length)
-          onStored(slice.hash)
-          if (forward.length > 0) replicator.replicate(slice.hash, forward)
-        },
+        onSliceStored: (slice, { forward }) => sliceArrived(slice, forward),
         onSliceServed: ({ bytes }) => {
           metrics.slicesServed.inc()
           metrics.bytesServed.inc(bytes)
@@ -339,23 +388,6 @@ export async function createResourceNode(
           .catch((err) => logger.warn('bootstrap dial failed', { addr, error: err }))
       }
       announcer?.start()
-      gateway = await startGateway({
-        host,
-        port: init.httpPort ?? DEFAULT_HTTP_PORT,
-        metrics,
-        logger,
-        getManifest,
-        getSlice,
-        health: () => ({
-          status: 'ok',
-          peerId: libp2p.peerId.toString(),
-          slices: store.sliceCount,
-          usedBytes: store.usedBytes,
-          maxBytes: store.maxBytes,
-          connections: libp2p.getConnections().length,
-          meta: Boolean(metaService),
-        }),
-      })
       logger.info('resource node started', { ...node.readyInfo() })
     },
     async stop() {

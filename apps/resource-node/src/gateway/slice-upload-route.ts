@@ -1,0 +1,191 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isErrorNamed } from '@stratos-edge/core'
+import {
+  type PeerAddress,
+  ProtocolTimeoutError,
+  parseSliceUploadHeaders,
+  type SliceRecord,
+  type SliceUploadReceipt,
+  StoreFullError,
+  sliceUploadErrorBody,
+  sliceUploadStatusOf,
+} from '@stratos-edge/protocol'
+import type { Logger } from '../logger.js'
+import type { NodeMetrics } from '../node/metrics.js'
+
+/** What the upload route needs of the node. */
+export interface SliceUploadTarget {
+  /** This node's peer id, echoed in receipts. */
+  peerId: string
+  /** True when the slice is already stored (the body is then drained, not stored again). */
+  has(hash: string): Promise<boolean>
+  /** Bytes the store can still take. */
+  freeBytes(): number
+  /** Verifies, durably stores and announces a slice, then copies it on to `forward`. */
+  put(slice: SliceRecord, forward: PeerAddress[]): Promise<void>
+}
+
+/** Options of {@link createSliceUploadRoute}. */
+export interface SliceUploadRouteInit {
+  target: SliceUploadTarget
+  metrics: NodeMetrics
+  logger: Logger
+  /** Most upload bytes held in memory at once; more uploads wait (TCP backpressure). Default 256 MiB. */
+  maxBufferedBytes?: number
+  /** An upload whose body stalls this long is dropped, ms (default 30 000). */
+  idleTimeoutMs?: number
+}
+
+/** Handles `POST /v1/slices`. */
+export type SliceUploadRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+
+/** Admits uploads while their bodies fit in the memory budget; the rest wait their turn in order. */
+function createByteBudget(max: number) {
+  let used = 0
+  const waiting: Array<{ bytes: number; go: () => void }> = []
+  const admit = () => {
+    while (waiting.length > 0) {
+      const next = waiting[0] as { bytes: number; go: () => void }
+      if (used > 0 && used + next.bytes > max) return
+      waiting.shift()
+      used += next.bytes
+      next.go()
+    }
+  }
+  return {
+    acquire(bytes: number): Promise<() => void> {
+      return new Promise((resolve) => {
+        let released = false
+        const release = () => {
+          if (released) return
+          released = true
+          used -= bytes
+          admit()
+        }
+        waiting.push({ bytes, go: () => resolve(release) })
+        admit()
+      })
+    },
+  }
+}
+
+/** Reads exactly `size` bytes of body into one buffer; rejects on a short, long or stalled body. */
+function readBody(req: IncomingMessage, size: number, idleTimeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const body = Buffer.allocUnsafe(size)
+    let at = 0
+    const fail = (err: Error) => {
+      cleanup()
+      reject(err)
+    }
+    const onData = (chunk: Buffer) => {
+      if (at + chunk.length > size) return fail(new Error('Body is longer than Content-Length'))
+      chunk.copy(body, at)
+      at += chunk.length
+    }
+    const onEnd = () => {
+      cleanup()
+      if (at === size) resolve(body)
+      else reject(new Error(`Body ended after ${at} of ${size} bytes`))
+    }
+    const onAborted = () => fail(new Error('Client closed the upload'))
+    const onTimeout = () =>
+      fail(new ProtocolTimeoutError(`Upload body stalled for ${idleTimeoutMs} ms`, 'Upload it again'))
+    const cleanup = () => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('close', onAborted)
+      req.setTimeout(0)
+    }
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('close', onAborted)
+    req.setTimeout(idleTimeoutMs, onTimeout)
+  })
+}
+
+/**
+ * Creates the handler of `POST /v1/slices` (see `@stratos-edge/protocol`'s `uploadSlice`): headers are
+ * checked and the disk budget consulted before any body byte is read; the body is verified against its
+ * slice hash and durably stored before the 201; a slice already held is answered 200 without a write.
+ */
+export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadRoute {
+  const { target, metrics, logger } = init
+  const budget = createByteBudget(init.maxBufferedBytes ?? 256 * 1024 * 1024)
+  const idleTimeoutMs = init.idleTimeoutMs ?? 30_000
+
+  const reply = (res: ServerResponse, status: number, body: unknown, close = false): void => {
+    metrics.gatewayRequests.inc({ status: String(status) })
+    const text = `${JSON.stringify(body)}\n`
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'access-control-allow-origin': '*',
+      ...(close ? { connection: 'close' } : {}),
+    })
+    res.end(text)
+  }
+
+  const fail = (res: ServerResponse, err: unknown, readBodyFully: boolean): void => {
+    const status = sliceUploadStatusOf(err)
+    if (status === 500) logger.error('slice upload failed', { error: err })
+    else logger.warn('slice upload rejected', { status, error: err })
+    metrics.streamErrors.inc({ protocol: 'http-upload', error: (err as Error)?.name ?? 'Error' })
+    // A body not read to its end cannot be skipped on a kept-alive connection: close it after the answer.
+    if (!res.headersSent && !res.destroyed) reply(res, status, sliceUploadErrorBody(err), !readBodyFully)
+  }
+
+  return async (req, res) => {
+    let request: ReturnType<typeof parseSliceUploadHeaders>
+    try {
+      request = parseSliceUploadHeaders((name) => {
+        const v = req.headers[name]
+        return Array.isArray(v) ? v.join(',') : v
+      })
+    } catch (err) {
+      return fail(res, err, false)
+    }
+    const receipt = (stored: SliceUploadReceipt['stored']): SliceUploadReceipt => ({
+      hash: request.hash,
+      stored,
+      peerId: target.peerId,
+    })
+    if (await target.has(request.hash)) {
+      req.resume() // drain the body; the connection stays usable
+      await new Promise<void>((resolve) => {
+        req.once('end', resolve)
+        req.once('close', resolve)
+      })
+      return reply(res, 200, receipt('existing'))
+    }
+    if (request.size > target.freeBytes()) {
+      const full = new StoreFullError(
+        `No room for a ${request.size}-byte slice (${target.freeBytes()} bytes free)`,
+        'Upload to another node',
+      )
+      return fail(res, full, false)
+    }
+    const release = await budget.acquire(request.size)
+    try {
+      let data: Buffer
+      try {
+        data = await readBody(req, request.size, idleTimeoutMs)
+      } catch (err) {
+        if (isErrorNamed(err, 'ProtocolTimeoutError')) fail(res, err, false)
+        else req.destroy()
+        return
+      }
+      try {
+        await target.put(
+          { hash: request.hash, fileHash: request.fileHash, number: request.number, data },
+          request.forward,
+        )
+      } catch (err) {
+        return fail(res, err, true)
+      }
+      reply(res, 201, receipt('new'))
+    } finally {
+      release()
+    }
+  }
+}

@@ -1,0 +1,210 @@
+import { request } from 'node:http'
+import type { Libp2p } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { MAX_SLICE_SIZE } from '@stratos-edge/core'
+import {
+  createIndexClient,
+  findHttpUrl,
+  SLICE_UPLOAD_PATH,
+  sliceUploadHeaders,
+  uploadSlice,
+} from '@stratos-edge/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createResourceNode, type ResourceNode } from '../src/index.js'
+import { createClient, makeFile, quietLogger, sameBytes, type TestFile, tempDir } from './helpers.js'
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+async function caught(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p
+  } catch (err) {
+    return err as Error
+  }
+  throw new Error('expected a rejection')
+}
+
+/** A raw request whose declared Content-Length the body need not match (fetch would not allow it). */
+function rawUpload(
+  url: string,
+  headers: Record<string, string>,
+  body: Uint8Array | undefined,
+  options: { endEarly?: boolean } = {},
+): Promise<{ status: number; body: string; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${SLICE_UPLOAD_PATH}`, { method: 'POST', headers }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => {
+        text += d
+      })
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: text, connection: res.headers.connection }),
+      )
+    })
+    const gaveUp = { status: 0, body: '', connection: undefined }
+    req.on('error', (err) => (options.endEarly ? resolve(gaveUp) : reject(err)))
+    if (body) req.write(body)
+    if (options.endEarly) {
+      setTimeout(() => req.destroy(), 100)
+      setTimeout(() => resolve(gaveUp), 300)
+    } else req.end()
+  })
+}
+
+describe('HTTP slice upload (POST /v1/slices)', () => {
+  let meta: ResourceNode
+  let storage: ResourceNode
+  let small: ResourceNode
+  let client: Libp2p
+  let file: TestFile
+  const cleanups: Array<() => Promise<void>> = []
+
+  beforeAll(async () => {
+    const dirs = await Promise.all([tempDir('up-meta'), tempDir('up-storage'), tempDir('up-small')])
+    cleanups.push(...dirs.map((d) => d.cleanup))
+    meta = await createResourceNode(
+      { dataDir: dirs[0].dir, meta: true, tcpPort: 0, wsPort: 0, httpPort: 0 },
+      { logger: quietLogger },
+    )
+    await meta.start()
+    const bootstrap = [meta.readyInfo().multiaddrs[0] as string]
+    storage = await createResourceNode(
+      { dataDir: dirs[1].dir, tcpPort: 0, wsPort: 0, httpPort: 0, bootstrap },
+      { logger: quietLogger },
+    )
+    await storage.start()
+    small = await createResourceNode(
+      { dataDir: dirs[2].dir, tcpPort: 0, wsPort: 0, httpPort: 0, maxBytes: 1024 * 1024 },
+      { logger: quietLogger },
+    )
+    await small.start()
+    client = await createClient()
+    file = await makeFile(3 * 1024 * 1024 + 777, 1024 * 1024)
+    await until(() => meta.metaService?.stats().resource === 2)
+  })
+
+  afterAll(async () => {
+    await client?.stop()
+    for (const n of [small, storage, meta]) await n?.stop()
+    for (const c of cleanups) await c()
+  })
+
+  it('stores a verified slice durably before answering 201, and 200 "existing" the second time', async () => {
+    const slice = file.slices[0]!
+    const receipt = await uploadSlice(meta.gatewayUrl, slice)
+    expect(receipt).toEqual({ hash: slice.hash, stored: 'new', peerId: meta.peerId.toString() })
+    const held = await meta.store.get(slice.hash)
+    expect(held && sameBytes(held.data, slice.data)).toBe(true)
+    expect((await uploadSlice(meta.gatewayUrl, slice)).stored).toBe('existing')
+  })
+
+  it('copies the slice on to the forward targets (one upload from the browser, r=2)', async () => {
+    const slice = file.slices[1]!
+    const target = { peerId: storage.peerId.toString(), multiaddrs: storage.readyInfo().multiaddrs }
+    await uploadSlice(meta.gatewayUrl, slice, { forward: [target] })
+    await until(async () => storage.store.has(slice.hash))
+    const copy = await storage.store.get(slice.hash)
+    expect(copy && sameBytes(copy.data, slice.data)).toBe(true)
+  })
+
+  it('announces its HTTP endpoint to the meta service, so clients learn where to upload', async () => {
+    const slice = file.slices[2]!
+    await uploadSlice(storage.gatewayUrl, slice)
+    const index = createIndexClient(client, multiaddr(meta.readyInfo().wsMultiaddrs[0] as string))
+    await until(async () => ((await index.lookup([slice.hash])).get(slice.hash) ?? []).length > 0)
+    const [provider] = (await index.lookup([slice.hash])).get(slice.hash) ?? []
+    expect(provider?.peerId).toBe(storage.peerId.toString())
+    expect(findHttpUrl(provider?.multiaddrs ?? [])).toBe(storage.gatewayUrl)
+    // The meta node's own record carries its endpoint too.
+    const placed = await index.place({ fileHash: slice.fileHash, size: 1, replicas: 2 })
+    const urls = placed.map((p) => findHttpUrl(p.multiaddrs)).sort()
+    expect(urls).toEqual([meta.gatewayUrl, storage.gatewayUrl].sort())
+  })
+
+  it('rejects bytes that do not match the slice hash with 422 SliceHashMismatchError; nothing is stored', async () => {
+    const slice = file.slices[3]!
+    const bad = slice.data.slice()
+    bad[100] = (bad[100] as number) ^ 0xff
+    const err = await caught(uploadSlice(meta.gatewayUrl, { ...slice, data: bad }))
+    expect(err.name).toBe('SliceHashMismatchError')
+    expect(await meta.store.has(slice.hash)).toBe(false)
+    // The node keeps serving: the right bytes are accepted straight after.
+    expect((await uploadSlice(meta.gatewayUrl, slice)).stored).toBe('new')
+  })
+
+  it('answers malformed headers with 400 DecodeError and an oversize length with 413, reading no body', async () => {
+    const slice = file.slices[0]!
+    const headers = sliceUploadHeaders(slice)
+    const noHash = { ...headers }
+    delete noHash['x-stratos-slice']
+    const r1 = await rawUpload(meta.gatewayUrl, { ...noHash, 'content-length': '4' }, new Uint8Array(4))
+    expect(r1.status).toBe(400)
+    expect(JSON.parse(r1.body).error.name).toBe('DecodeError')
+
+    const r2 = await rawUpload(
+      meta.gatewayUrl,
+      { ...headers, 'content-length': String(MAX_SLICE_SIZE + 1) },
+      undefined,
+    )
+    expect(r2.status).toBe(413)
+    expect(r2.connection).toBe('close')
+
+    const r3 = await rawUpload(
+      meta.gatewayUrl,
+      { ...headers, 'x-stratos-forward': '[{"peerId": 7}]', 'content-length': '4' },
+      new Uint8Array(4),
+    )
+    expect(r3.status).toBe(400)
+  })
+
+  it('reports a full disk budget with 507 StoreFullError before any byte is written', async () => {
+    const big = file.slices[0]! // 1 MiB, over the small node's budget with its header
+    const err = await caught(uploadSlice(small.gatewayUrl, big))
+    expect(err.name).toBe('StoreFullError')
+    expect(small.store.sliceCount).toBe(0)
+    expect(small.store.usedBytes).toBe(0)
+  })
+
+  it('drops a body cut short by the client without storing anything, and goes on serving', async () => {
+    const slice = file.slices[2]!
+    const fresh = meta
+    expect(await fresh.store.has(slice.hash)).toBe(false)
+    await rawUpload(
+      fresh.gatewayUrl,
+      { ...sliceUploadHeaders(slice), 'content-length': String(slice.data.length) },
+      slice.data.subarray(0, 1000),
+      { endEarly: true },
+    )
+    expect(await fresh.store.has(slice.hash)).toBe(false)
+    expect((await uploadSlice(fresh.gatewayUrl, slice)).stored).toBe('new')
+  })
+
+  it('answers the CORS preflight with the upload headers allowed', async () => {
+    const res = await fetch(`${meta.gatewayUrl}${SLICE_UPLOAD_PATH}`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://127.0.0.1:5173',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, x-stratos-slice',
+      },
+    })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST')
+    const allowed = res.headers.get('access-control-allow-headers') ?? ''
+    for (const h of ['x-stratos-slice', 'x-stratos-file', 'x-stratos-slice-number', 'x-stratos-forward'])
+      expect(allowed).toContain(h)
+  })
+
+  it('counts uploads in the metrics', async () => {
+    const text = await (await fetch(`${meta.gatewayUrl}/metrics`)).text()
+    expect(text).toMatch(/status="201"/)
+    expect(text).toMatch(/status="422"/)
+  })
+})

@@ -1,0 +1,268 @@
+/**
+ * Slice upload over plain HTTP: `POST <node>/v1/slices`, one whole slice as the body, what it is in
+ * headers. Browsers upload this way because their TLS (in production) and HTTP stacks are native code:
+ * a libp2p stream from a worker runs noise encryption in JavaScript and reaches about a third of the
+ * link's speed (see DESIGN.md). The contract is the push protocol's: the node verifies the slice hash
+ * before it writes, answers only once the slice is durably stored, and copies it on to `forward`.
+ *
+ * One URL for every slice, with the slice's identity in headers, so a browser sends one CORS preflight
+ * per node (cached) instead of one per slice.
+ */
+import {
+  AbortedError,
+  DecodeError,
+  type FileHash,
+  InvalidArgumentError,
+  isErrorNamed,
+  isFileHash,
+  isSliceHash,
+  MAX_SLICE_SIZE,
+  type SliceHash,
+} from '@stratos-edge/core'
+import {
+  HttpUploadError,
+  ProtocolTimeoutError,
+  SliceHashMismatchError,
+  SliceNotFoundError,
+  StoreFullError,
+} from '../errors.js'
+import { MAX_FORWARD_TARGETS, MAX_MULTIADDRS } from '../protocol-ids.js'
+import type { PeerAddress } from '../slices/slice-messages.js'
+
+/** The upload endpoint's path. */
+export const SLICE_UPLOAD_PATH = '/v1/slices'
+
+/** Request headers of a slice upload (lower case, as Node reports them). */
+export const SliceUploadHeader = {
+  SLICE: 'x-stratos-slice',
+  FILE: 'x-stratos-file',
+  NUMBER: 'x-stratos-slice-number',
+  /** JSON `[{ "peerId": "…", "multiaddrs": ["…"] }]`: nodes to copy the slice on to. */
+  FORWARD: 'x-stratos-forward',
+} as const
+
+/** Every header a browser sends on an upload, for `Access-Control-Allow-Headers`. */
+export const SLICE_UPLOAD_CORS_HEADERS = ['content-type', ...Object.values(SliceUploadHeader)]
+
+/** Largest `x-stratos-forward` value; Node refuses requests whose headers pass 16 KiB in total. */
+export const MAX_FORWARD_HEADER_BYTES = 8 * 1024
+
+/** What a slice upload says about its body. */
+export interface SliceUploadRequest {
+  hash: SliceHash
+  fileHash: FileHash
+  number: number
+  /** Body length in bytes (Content-Length). */
+  size: number
+  forward: PeerAddress[]
+}
+
+/** The JSON body of a successful upload. */
+export interface SliceUploadReceipt {
+  hash: SliceHash
+  /** `new`: written now; `existing`: the node already held it. */
+  stored: 'new' | 'existing'
+  /** The storing node's libp2p peer id. */
+  peerId: string
+}
+
+/** The JSON body of a failed upload. */
+export interface SliceUploadErrorBody {
+  error: { name: string; message: string }
+}
+
+/** Headers of an upload of `slice`, forwarding to `forward` (trimmed to fit the header limit). */
+export function sliceUploadHeaders(
+  slice: { hash: SliceHash | string; fileHash: FileHash | string; number: number },
+  forward: readonly PeerAddress[] = [],
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/octet-stream',
+    [SliceUploadHeader.SLICE]: slice.hash,
+    [SliceUploadHeader.FILE]: slice.fileHash,
+    [SliceUploadHeader.NUMBER]: String(slice.number),
+  }
+  if (forward.length > 0) {
+    const list = forward.slice(0, MAX_FORWARD_TARGETS).map((p) => ({
+      peerId: p.peerId,
+      multiaddrs: p.multiaddrs.slice(0, 4),
+    }))
+    let text = JSON.stringify(list)
+    while (text.length > MAX_FORWARD_HEADER_BYTES && list.length > 1) {
+      list.pop()
+      text = JSON.stringify(list)
+    }
+    if (text.length > MAX_FORWARD_HEADER_BYTES) {
+      throw new InvalidArgumentError('Forward list too long for a header', 'Pass fewer, shorter addresses')
+    }
+    headers[SliceUploadHeader.FORWARD] = text
+  }
+  return headers
+}
+
+function parseForward(text: string | undefined): PeerAddress[] {
+  if (text === undefined || text === '') return []
+  if (text.length > MAX_FORWARD_HEADER_BYTES) throw new DecodeError('x-stratos-forward is too long')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new DecodeError('x-stratos-forward is not JSON', 'Send [{"peerId":"…","multiaddrs":["…"]}]')
+  }
+  if (!Array.isArray(value) || value.length > MAX_FORWARD_TARGETS) {
+    throw new DecodeError(`x-stratos-forward must be an array of at most ${MAX_FORWARD_TARGETS} peers`)
+  }
+  return value.map((p: unknown) => {
+    const peer = p as { peerId?: unknown; multiaddrs?: unknown }
+    if (
+      typeof peer?.peerId !== 'string' ||
+      peer.peerId.length === 0 ||
+      peer.peerId.length > 128 ||
+      !Array.isArray(peer.multiaddrs) ||
+      peer.multiaddrs.length > MAX_MULTIADDRS ||
+      !peer.multiaddrs.every((a: unknown) => typeof a === 'string' && a.startsWith('/') && a.length <= 512)
+    ) {
+      throw new DecodeError('x-stratos-forward has a malformed peer', 'Each peer needs peerId and multiaddrs')
+    }
+    return { peerId: peer.peerId, multiaddrs: peer.multiaddrs as string[] }
+  })
+}
+
+/**
+ * Reads and checks an upload's headers (`header(name)` returns a request header), before any of the body
+ * is read. Throws `DecodeError` for a missing or malformed header (Content-Length included) and
+ * `InvalidArgumentError` for a length over core's `MAX_SLICE_SIZE`.
+ *
+ * @example
+ * ```ts
+ * const request = parseSliceUploadHeaders((name) => req.headers[name] as string | undefined)
+ * ```
+ */
+export function parseSliceUploadHeaders(header: (name: string) => string | undefined): SliceUploadRequest {
+  const hash = header(SliceUploadHeader.SLICE)
+  const fileHash = header(SliceUploadHeader.FILE)
+  const number = Number(header(SliceUploadHeader.NUMBER))
+  const length = header('content-length')
+  if (!isSliceHash(hash)) throw new DecodeError(`${SliceUploadHeader.SLICE} is missing or not a slice hash`)
+  if (!isFileHash(fileHash)) throw new DecodeError(`${SliceUploadHeader.FILE} is missing or not a file hash`)
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw new DecodeError(`${SliceUploadHeader.NUMBER} must be an integer from 1`)
+  }
+  if (length === undefined || !/^\d{1,12}$/.test(length)) {
+    throw new DecodeError('Content-Length is required', 'Send the slice as one body of known length')
+  }
+  const size = Number(length)
+  if (size > MAX_SLICE_SIZE) {
+    throw new InvalidArgumentError(
+      `Slice of ${size} bytes is over the ${MAX_SLICE_SIZE}-byte limit`,
+      'Cut the file into smaller slices',
+    )
+  }
+  return { hash, fileHash, number, size, forward: parseForward(header(SliceUploadHeader.FORWARD)) }
+}
+
+/** The HTTP status for an upload that failed with `err`. */
+export function sliceUploadStatusOf(err: unknown): number {
+  if (isErrorNamed(err, 'DecodeError')) return 400
+  if (isErrorNamed(err, 'InvalidArgumentError')) return 413
+  if (isErrorNamed(err, 'SliceHashMismatchError')) return 422
+  if (isErrorNamed(err, 'StoreFullError')) return 507
+  if (isErrorNamed(err, 'ProtocolTimeoutError')) return 408
+  return 500
+}
+
+/** The JSON body for an upload that failed with `err`. */
+export function sliceUploadErrorBody(err: unknown): SliceUploadErrorBody {
+  const known = sliceUploadStatusOf(err) !== 500
+  const e = err as { name?: string; message?: string }
+  return {
+    error: {
+      name: known ? String(e.name) : 'InternalError',
+      message: known ? String(e.message).slice(0, 1024) : 'The node failed to store the slice',
+    },
+  }
+}
+
+const ERROR_CLASSES = {
+  SliceHashMismatchError,
+  StoreFullError,
+  SliceNotFoundError,
+  ProtocolTimeoutError,
+  DecodeError,
+  InvalidArgumentError,
+} as const
+
+/** Options of {@link uploadSlice}. */
+export interface UploadSliceOptions {
+  /** Nodes the receiver copies the slice on to once stored. */
+  forward?: readonly PeerAddress[]
+  signal?: AbortSignal
+  /** Whole-request timeout, ms (default 60 000). */
+  timeout?: number
+  /** The fetch to use (default the global one). */
+  fetch?: typeof fetch
+}
+
+/**
+ * Uploads one slice to a node's HTTP endpoint and resolves once the node has verified and durably stored
+ * it. Errors are typed: `SliceHashMismatchError`, `StoreFullError`, `DecodeError`, `InvalidArgumentError`
+ * (too large), `ProtocolTimeoutError`, `AbortedError`, else `HttpUploadError` with the status.
+ *
+ * @example
+ * ```ts
+ * const receipt = await uploadSlice('http://127.0.0.1:7480', slice, { forward: [replica] })
+ * receipt.stored // 'new' | 'existing'
+ * ```
+ */
+export async function uploadSlice(
+  baseUrl: string,
+  slice: { hash: SliceHash | string; fileHash: FileHash | string; number: number; data: Uint8Array },
+  options: UploadSliceOptions = {},
+): Promise<SliceUploadReceipt> {
+  const timeout = options.timeout ?? 60_000
+  const timer = AbortSignal.timeout(timeout)
+  const signal = options.signal ? AbortSignal.any([options.signal, timer]) : timer
+  const url = `${baseUrl.replace(/\/$/, '')}${SLICE_UPLOAD_PATH}`
+  let res: Response
+  try {
+    res = await (options.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: sliceUploadHeaders(slice, options.forward),
+      body: slice.data as BodyInit,
+      signal,
+      cache: 'no-store',
+    })
+  } catch (err) {
+    if (options.signal?.aborted) throw new AbortedError('Upload aborted', 'Start it again', { cause: err })
+    if (timer.aborted) {
+      throw new ProtocolTimeoutError(`Upload to ${url} took over ${timeout} ms`, 'Try another node', {
+        cause: err,
+      })
+    }
+    throw new HttpUploadError(0, `Upload to ${url} failed: ${(err as Error).message}`, 'Try another node', {
+      cause: err,
+    })
+  }
+  const text = await res.text().catch(() => '')
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
+  if (res.ok) {
+    const receipt = body as SliceUploadReceipt | undefined
+    if (receipt?.hash !== slice.hash || (receipt.stored !== 'new' && receipt.stored !== 'existing')) {
+      throw new HttpUploadError(res.status, `Upload to ${url} got an unexpected answer`, 'Try another node')
+    }
+    return receipt
+  }
+  const error = (body as Partial<SliceUploadErrorBody> | undefined)?.error
+  const Known = error ? ERROR_CLASSES[error.name as keyof typeof ERROR_CLASSES] : undefined
+  if (Known && error) throw new Known(`${url}: ${error.message}`)
+  throw new HttpUploadError(
+    res.status,
+    `Upload to ${url} failed with HTTP ${res.status}${error ? `: ${error.message}` : ''}`,
+    'Try another node',
+  )
+}
