@@ -44,6 +44,7 @@ import { cutSlices } from './cut-slices.js'
 import { dialWithRetry } from './dial-with-retry.js'
 import type { NetworkIndex, ProviderInfo } from './network-index.js'
 import { createNetworkIndex } from './network-index-client.js'
+import { watchResourceNodes } from './resource-link.js'
 import { SliceDownload } from './slice-download.js'
 import { createStoreAdapter } from './store-adapter.js'
 import { createWithdrawBatcher } from './withdraw-batcher.js'
@@ -148,6 +149,17 @@ export class LightNodeService {
     })
     // Slices kept from before (a reload) are served again: tell the index.
     void this.announceStored()
+    // The meta service forgets a light node that disconnects (and all of them when it restarts): when a
+    // resource node is back, everything held is announced again, replacing what the index had.
+    watchResourceNodes(libp2p, {
+      resourceNodes: init.resourceNodes,
+      reachable: () => this.reachableAddresses().length > 0,
+      onRestored: () =>
+        void store
+          .listSlices()
+          .then((hashes) => this.index?.announce(hashes, { replace: true }))
+          .catch(() => {}),
+    })
     return { peerId: libp2p.peerId.toString() }
   }
 

@@ -33,16 +33,18 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
     throw last
   }
   return {
-    async announce(hashes) {
+    async announce(hashes, options = {}) {
+      const replace = options.replace === true
       const multiaddrs = init.selfAddresses()
-      if (multiaddrs.length === 0 || hashes.length === 0) return
+      // An empty replacement still clears what the index listed before.
+      if (multiaddrs.length === 0 || (hashes.length === 0 && !replace)) return
       await first((c) =>
         c.announce(
           {
             kind: 'light',
             multiaddrs,
             freeBytes: init.freeBytes(),
-            replace: false,
+            replace,
             hashes: hashes as SliceHash[],
           },
           { timeout },

@@ -13,8 +13,11 @@ export interface ProviderInfo {
 
 /** The meta service's index as the light node uses it. */
 export interface NetworkIndex {
-  /** Tells the index this node holds these slices (edge relay). */
-  announce(sliceHashes: readonly string[]): Promise<void>
+  /**
+   * Tells the index this node holds these slices (edge relay). With `replace`, they are all it holds:
+   * the index forgets any other slice it listed for this node.
+   */
+  announce(sliceHashes: readonly string[], options?: { replace?: boolean }): Promise<void>
   /** Tells the index this node no longer holds these slices (evicted, dropped or found corrupt). */
   withdraw(sliceHashes: readonly string[]): Promise<void>
   /** Providers per slice hash. */
