@@ -4,6 +4,7 @@
 //    WebSockets + noise + yamux, every slice hash-verified and fsynced to disk before its ack, against a
 //    raw WebSocket upload of the same bytes to a sink process in the same run (the limit);
 //  - the same push over TCP (node to node, what replication uses);
+//  - the HTTP upload browsers use (POST /v1/slices, 3 slices in flight), same verification and fsync;
 //  - download: fetchSlice of the 16 slices (verified by the client) and the HTTP gateway streaming the
 //    file (every slice re-verified), against a raw HTTP download of the same bytes from a sink process.
 // The browser side (where noise runs in JavaScript) is measured by browser-light-node.bench.ts.
@@ -24,7 +25,13 @@ import {
   signManifest,
   sliceFile,
 } from '@stratos-edge/core'
-import { createIndexClient, fetchSlice, openSlicePush, type SliceRecord } from '@stratos-edge/protocol'
+import {
+  createIndexClient,
+  fetchSlice,
+  openSlicePush,
+  type SliceRecord,
+  uploadSlice,
+} from '@stratos-edge/protocol'
 import { spawnResourceNode } from '@stratos-edge/resource-node'
 import { createLibp2p } from 'libp2p'
 import { median, writeResults } from '../results.js'
@@ -91,7 +98,13 @@ async function rawHttpDownload(port: number): Promise<number> {
 }
 
 const owner = keyPairFromPrivateKey(new Uint8Array(32).fill(1))
-const r = { rawWs: [] as number[], rawHttp: [] as number[], pushWs: [] as number[], pushTcp: [] as number[] }
+const r = {
+  rawWs: [] as number[],
+  rawHttp: [] as number[],
+  pushWs: [] as number[],
+  pushTcp: [] as number[],
+  httpUpload: [] as number[],
+}
 const d = { fetch: [] as number[], gateway: [] as number[] }
 
 const wsPath = fileURLToPath(import.meta.resolve('ws'))
@@ -121,7 +134,7 @@ try {
     r.rawWs.push(await rawWsUpload(sinkPort, bytes))
     r.rawHttp.push(await rawHttpDownload(sinkPort))
 
-    for (const transport of ['ws', 'tcp'] as const) {
+    for (const transport of ['ws', 'tcp', 'http'] as const) {
       const dir = mkdtempSync(join(tmpdir(), 'stratos-bench-rn-'))
       const node = await spawnResourceNode({
         args: [
@@ -142,6 +155,17 @@ try {
       })
       try {
         const { ready } = node
+        if (transport === 'http') {
+          // What browsers use: POST /v1/slices, UPLOADS_IN_FLIGHT (3) at a time, as the light node does.
+          const start = performance.now()
+          let next = 0
+          const sender = async () => {
+            while (next < slices.length) await uploadSlice(ready.gatewayUrl, slices[next++]!)
+          }
+          await Promise.all([sender(), sender(), sender()])
+          r.httpUpload.push(mbps(SIZE, performance.now() - start))
+          continue
+        }
         const addr = multiaddr(transport === 'ws' ? ready.wsMultiaddrs[0]! : ready.multiaddrs[0]!)
         let start = performance.now()
         const session = await openSlicePush(client, addr, { window: 8 })
@@ -165,7 +189,7 @@ try {
     }
     console.log(
       `rep ${rep + 1}/${REPS}: raw ws ${r.rawWs.at(-1)!.toFixed(0)} MB/s, push ws ${r.pushWs.at(-1)!.toFixed(0)}, ` +
-        `push tcp ${r.pushTcp.at(-1)!.toFixed(0)}, fetch ${d.fetch.at(-1)!.toFixed(0)}, ` +
+        `push tcp ${r.pushTcp.at(-1)!.toFixed(0)}, http upload ${r.httpUpload.at(-1)!.toFixed(0)}, fetch ${d.fetch.at(-1)!.toFixed(0)}, ` +
         `raw http ${r.rawHttp.at(-1)!.toFixed(0)}, gateway ${d.gateway.at(-1)!.toFixed(0)}`,
     )
   }
@@ -183,6 +207,8 @@ const results = {
   pushWebSocketRatioToRawWebSocket: median(r.pushWs) / median(r.rawWs),
   pushTcpMBps: median(r.pushTcp),
   pushTcpRatioToRawWebSocket: median(r.pushTcp) / median(r.rawWs),
+  httpUploadMBps: median(r.httpUpload),
+  httpUploadRatioToRawWebSocket: median(r.httpUpload) / median(r.rawWs),
   fetchMBps: median(d.fetch),
   fetchRatioToRawWebSocket: median(d.fetch) / median(r.rawWs),
   rawHttpDownloadMBps: median(r.rawHttp),

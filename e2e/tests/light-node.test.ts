@@ -180,6 +180,11 @@ describe('light node in Chromium', () => {
     )
     assert.match(upload.fileHash, /^v05j1m5/)
     assert.deepEqual(upload.replicas, [resource.peerId])
+    // The slices went over the HTTP upload endpoint (POST /v1/slices, 201 each), not libp2p push.
+    assert.ok(resource.gatewayUrl, 'the resource node has a gateway')
+    const metrics = await (await fetch(`${resource.gatewayUrl.replace(/\/$/, '')}/metrics`)).text()
+    const created = Number(/gateway_requests_total\{status="201"\} (\d+)/.exec(metrics)?.[1] ?? 0)
+    assert.ok(created >= FILE_SIZE / (4 * 1024 * 1024), `expected HTTP uploads, metrics say ${created}`)
     const s = await stat(a.page)
     assert.equal(s.store.pinnedBytes, FILE_SIZE)
     if (resource.gatewayUrl) {

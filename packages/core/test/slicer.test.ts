@@ -90,6 +90,15 @@ describe('slicer', () => {
     }
   })
 
+  it('reads a Blob of several read chunks (read ahead) to the same hashes as its bytes', async () => {
+    const data = pseudoRandomBytes(9 * 1024 * 1024 + 5, 11)
+    const fromBytes = await sliceFile(data)
+    const fromBlob = await sliceFile(new Blob([data]))
+    expect(fromBlob.fileHash).toBe(fromBytes.fileHash)
+    expect(fromBlob.slices.map((s) => s.hash)).toEqual(fromBytes.slices.map((s) => s.hash))
+    expect((await hashFile(new Blob([data]))).size).toBe(data.length)
+  })
+
   it('an empty file is one empty slice, as SDS uploads it', async () => {
     const sliced = await sliceFile(new Uint8Array())
     expect(sliced.slices).toHaveLength(1)

@@ -17,7 +17,10 @@ export interface LightNodeOptions {
   iceServers?: RTCIceServer[]
   /** Slice size for uploads; default core's DEFAULT_SLICE_SIZE (4 MiB). */
   sliceSize?: number
-  /** Resource-node replicas per upload; default 1. */
+  /**
+   * Resource nodes that keep each upload; default 2. The browser sends each slice once, to the first;
+   * that node copies it on to the others.
+   */
   replicas?: number
   /** Slices fetched at once during a download; default 4. */
   parallelism?: number
@@ -28,7 +31,10 @@ export interface LightNodeOptions {
    * MessagePort bridge where the browser cannot; `port` always bridges (tests of the fallback).
    */
   channelTransfer?: 'transfer' | 'port'
-  /** Base URL of a resource node's HTTP gateway, used to build `gatewayUrl` in upload results. */
+  /**
+   * Base URL of a resource node's HTTP gateway, for `gatewayUrl` in upload results when the replica does
+   * not announce its own.
+   */
   gatewayUrl?: string
   /** Fault injection for tests: serve every slice with one byte flipped. */
   faults?: { corruptServedSlices?: boolean }
@@ -62,6 +68,8 @@ export interface PutResult {
   readonly gatewayUrl?: string
   /** Peer ids of the resource nodes that acknowledged every slice. */
   readonly replicas: string[]
+  /** Peer ids of the resource nodes the first replica copies every slice on to (not yet confirmed). */
+  readonly forwardedTo: string[]
 }
 
 /** Options of `get`. */

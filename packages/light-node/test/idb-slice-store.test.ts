@@ -6,7 +6,11 @@ import { createIdbSliceStore, type SliceEntry } from '../src/store/idb-slice-sto
 
 const fileHash = computeFileHash(new TextEncoder().encode('light node store test')) as FileHash
 
-function slice(number: number, size: number, pinned: boolean): SliceEntry {
+function slice(
+  number: number,
+  size: number,
+  pinned: boolean,
+): SliceEntry & { data: Uint8Array<ArrayBuffer> } {
   const data = new Uint8Array(size)
   for (let i = 0; i < size; i++) data[i] = (i * 31 + number * 7) & 0xff
   return { hash: computeSliceHash(number, data, fileHash) as SliceHash, fileHash, number, data, pinned }
@@ -31,6 +35,21 @@ describe('IdbSliceStore', () => {
     await store.flush()
     for (const e of entries) expect(await store.get(e.hash)).toEqual(e.data)
     expect(store.stat()).toMatchObject({ pinnedBytes: 4000, cachedBytes: 0, slices: 4 })
+  })
+
+  it('stores a slice given as a Blob (a part of an uploaded File) and reads it back as verified bytes', async () => {
+    const { store } = await open()
+    const bytes = slice(1, 3000, true)
+    await store.put({ ...bytes, data: new Blob([bytes.data]) })
+    await store.flush()
+    expect(await store.get(bytes.hash)).toEqual(bytes.data)
+    expect(store.stat()).toMatchObject({ pinnedBytes: 3000, slices: 1 })
+    const corrupt = slice(2, 3000, true)
+    const flipped = corrupt.data.slice()
+    flipped[7] = (flipped[7] as number) ^ 1
+    await store.put({ ...corrupt, data: new Blob([flipped]) })
+    await store.flush()
+    await expect(store.get(corrupt.hash)).rejects.toMatchObject({ name: 'SliceVerificationError' })
   })
 
   it('detects a corrupt slice on read, deletes it and throws SliceVerificationError', async () => {

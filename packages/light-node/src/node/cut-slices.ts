@@ -1,6 +1,7 @@
 import {
   AbortedError,
   createKeccakStream,
+  createSliceHasher,
   DEFAULT_SLICE_SIZE,
   type FileHash,
   type SliceHash,
@@ -15,21 +16,33 @@ export interface CutSlice {
   readonly number: number
   readonly offset: number
   readonly size: number
-  readonly data: Uint8Array
+  /**
+   * The slice's bytes; for a Blob input, the slice as a part of that Blob, which IndexedDB and fetch take
+   * without the bytes passing through this worker again.
+   */
+  readonly data: Uint8Array | Blob
   readonly hash: SliceHash
 }
 
 /**
  * Cuts a file into SDS slices when its file hash is already known (a first pass computed it), hashing
  * each byte once (into its slice hash) instead of twice, so every slice can be stored and pushed as soon
- * as it is cut. Memory: one slice plus one read chunk.
+ * as it is cut. Memory: one slice plus one read chunk (a Blob: at most two slices, the next read ahead).
  */
 export async function* cutSlices(
   input: SliceInput,
   fileHash: FileHash,
-  options: { sliceSize?: number; signal?: AbortSignal } = {},
+  options: {
+    sliceSize?: number
+    signal?: AbortSignal
+    /** Each slice's inner digest, computed beforehand (see `slice-digests.ts`); Blob inputs only. */
+    digests?: readonly Uint8Array[]
+  } = {},
 ): AsyncGenerator<CutSlice, number, undefined> {
   const sliceSize = options.sliceSize ?? DEFAULT_SLICE_SIZE
+  if (typeof Blob !== 'undefined' && input instanceof Blob) {
+    return yield* cutBlobSlices(input, fileHash, sliceSize, options.signal, options.digests)
+  }
   const keccak = await createKeccakStream()
   let number = 1
   let buffer = new Uint8Array(sliceSize)
@@ -69,4 +82,44 @@ export async function* cutSlices(
   }
   if (filled > 0 || total === 0) yield cut()
   return total
+}
+
+/** A Blob is cut into Blob parts (no copy); each is read only if its digest is not known yet. */
+async function* cutBlobSlices(
+  blob: Blob,
+  fileHash: FileHash,
+  sliceSize: number,
+  signal: AbortSignal | undefined,
+  digests: readonly Uint8Array[] | undefined,
+): AsyncGenerator<CutSlice, number, undefined> {
+  const count = Math.max(1, Math.ceil(blob.size / sliceSize))
+  if (digests && digests.length !== count)
+    throw new Error(`Expected ${count} slice digests, got ${digests.length}`)
+  const part = (index: number): Blob =>
+    blob.slice(index * sliceSize, Math.min(blob.size, (index + 1) * sliceSize))
+  const read = (index: number): Promise<ArrayBuffer> => {
+    const p = part(index).arrayBuffer()
+    p.catch(() => {}) // a read ahead nobody takes must not be an unhandled rejection
+    return p
+  }
+  // With digests computed beforehand nothing is read here at all; else each slice is read (the next one
+  // ahead) only to be hashed.
+  let next = digests ? undefined : read(0)
+  for (let index = 0; index < count; index++) {
+    if (signal?.aborted) throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
+    const number = index + 1
+    const data = part(index)
+    const digest = digests?.[index]
+    let hash: SliceHash
+    if (digest) hash = sliceHashFromInnerDigest(digest, fileHash)
+    else {
+      const bytes = new Uint8Array(await (next as Promise<ArrayBuffer>))
+      if (index + 1 < count) next = read(index + 1)
+      const hasher = await createSliceHasher(number, fileHash)
+      hasher.update(bytes)
+      hash = hasher.finish()
+    }
+    yield { number, offset: index * sliceSize, size: data.size, data, hash }
+  }
+  return blob.size
 }

@@ -25,7 +25,7 @@ import {
   signManifest,
   verifyManifest,
 } from '@stratos-edge/core'
-import { openSlicePush, registerSliceProtocols, type SlicePushSession } from '@stratos-edge/protocol'
+import { findHttpUrl, isLibp2pAddress, registerSliceProtocols } from '@stratos-edge/protocol'
 import { transfer } from 'comlink'
 import type {
   ConnectionStat,
@@ -44,15 +44,17 @@ import { cutSlices } from './cut-slices.js'
 import { dialWithRetry } from './dial-with-retry.js'
 import type { NetworkIndex, ProviderInfo } from './network-index.js'
 import { createNetworkIndex } from './network-index-client.js'
+import { PlacedUpload } from './placed-upload.js'
 import { watchResourceNodes } from './resource-link.js'
+import { createSliceDigester } from './slice-digests.js'
 import { SliceDownload } from './slice-download.js'
 import { createStoreAdapter } from './store-adapter.js'
 import { createWithdrawBatcher } from './withdraw-batcher.js'
 
 type StartInit = Omit<LightNodeOptions, 'worker'>
 
-/** Slices cut ahead of the slowest replica's acknowledgements during an upload. */
-const MAX_PUSHES_AHEAD = 8
+/** Resource nodes that keep each upload (the meta service's default placement). */
+const DEFAULT_REPLICAS = 2
 
 interface ReadOp {
   download: SliceDownload
@@ -82,6 +84,7 @@ export class LightNodeService {
   private readonly fetched = { slices: 0, bytes: 0, badProviders: 0 }
   private persisted: boolean | undefined
   private readonly directConns = new Map<string, Promise<Connection>>()
+  private readonly digester = createSliceDigester()
 
   /** Starts libp2p and the store; resolves once a resource node is connected and the relay reserved. */
   async start(init: StartInit, onEvent?: (event: LightNodeEvent) => void): Promise<{ peerId: string }> {
@@ -255,16 +258,29 @@ export class LightNodeService {
     const progress = (phase: PutProgress['phase'], bytes: number) =>
       onProgress && void Promise.resolve(onProgress({ phase, bytes, totalBytes: total })).catch(() => {})
     try {
-      // Quota exhaustion is detected before anything is written.
-      await store.assertCanStore(total)
+      // Quota exhaustion is detected before anything is written (checked while the file is hashed).
+      const room = store.assertCanStore(total)
+      room.catch(() => controller.abort())
       const owner = options.owner ? keyPairFromPrivateKey(options.owner) : this.owner
       if (!owner) throw new NodeStartError('No owner key', 'Start the node first')
       const sliceSize = this.init.sliceSize
       // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
       progress('hashing', 0)
-      const { fileHash } = await hashFile(input, { signal })
+      // The slices' own digests are computed on another core meanwhile (Blob inputs).
+      const digests =
+        input instanceof Blob
+          ? this.digester.digests(input, sliceSize ?? DEFAULT_SLICE_SIZE, signal).catch(() => undefined)
+          : undefined
+      // A quota failure aborts hashing; report it rather than the abort.
+      const { fileHash } = await hashFile(input, { signal }).catch(async (err: unknown) => {
+        await room
+        throw err
+      })
+      const sliceDigests = await digests
+      await room
       const placement = await this.placement(fileHash, total)
-      const sessions = await this.openPushSessions(placement, signal)
+      // One upload per file: the first placed node stores each slice and copies it on to the others.
+      const upload = new PlacedUpload(this.node, placement, signal)
       const layout: { number: number; size: number; hash: SliceHash }[] = []
       await store.putFile({
         fileHash,
@@ -275,8 +291,11 @@ export class LightNodeService {
         pinned: 1,
         updatedAt: Date.now(),
       })
-      const gen = cutSlices(input, fileHash, sliceSize ? { sliceSize, signal } : { signal })
-      const pushes: Promise<void>[] = []
+      const gen = cutSlices(input, fileHash, {
+        signal,
+        ...(sliceSize ? { sliceSize } : {}),
+        ...(sliceDigests ? { digests: sliceDigests } : {}),
+      })
       let stored = 0
       let size = 0
       for (;;) {
@@ -289,19 +308,11 @@ export class LightNodeService {
         const hash = piece.hash
         layout.push({ number: piece.number, size: piece.size, hash })
         await store.put({ hash, fileHash, number: piece.number, data: piece.data, pinned: true })
-        const record = { hash, fileHash, number: piece.number, data: piece.data }
-        for (const s of sessions) {
-          const p = s.session.push(record).then(() => {
-            s.acked++
-          })
-          p.catch(() => {})
-          pushes.push(p)
-        }
+        // Backpressure: waits while UPLOADS_IN_FLIGHT slices are unacknowledged (bounded memory).
+        if (placement.length > 0)
+          await upload.send({ hash, fileHash, number: piece.number, data: piece.data })
         stored += piece.size
         progress('storing', stored)
-        // Backpressure: at most MAX_PUSHES_AHEAD slices cut and not yet acknowledged (bounded memory).
-        const oldest = pushes[pushes.length - MAX_PUSHES_AHEAD * sessions.length]
-        if (oldest) await oldest.catch(() => {})
       }
       if (size !== total) throw new Error('The file changed while it was being uploaded')
       const sliced: SlicedFile = {
@@ -313,8 +324,15 @@ export class LightNodeService {
       }
       await store.flush()
       progress('pushing', stored)
-      const pushResults = await Promise.allSettled(pushes)
-      await Promise.allSettled(sessions.map((s) => s.session.close()))
+      const byNumber = new Map(layout.map((l) => [l.number, l.hash]))
+      const uploaded = await upload.finish(
+        layout.map((l) => l.number),
+        // A resend after a failover reads the slice back from the local store (verified on read).
+        async (number) => {
+          const hash = byNumber.get(number) as SliceHash
+          return { hash, fileHash, number, data: await store.get(hash) }
+        },
+      )
       const manifest = signManifest(
         createManifest({
           sliced,
@@ -337,14 +355,15 @@ export class LightNodeService {
       await store.completeFile(fileHash, encoded)
       const index = this.index
       if (index) {
-        await index.putManifest(encoded).catch(() => {})
-        await index.announce(layout.map((s) => s.hash)).catch(() => {})
+        await Promise.all([
+          index.putManifest(encoded).catch(() => {}),
+          index.announce(layout.map((s) => s.hash)).catch(() => {}),
+        ])
       }
       progress('done', stored)
-      const replicas = sessions.filter((s) => s.acked === layout.length).map((s) => s.peerId)
-      if (sessions.length > 0 && replicas.length === 0) {
-        const failure = pushResults.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-        throw failure?.reason ?? new Error('No resource node stored the file')
+      const { replicas, forwardedTo } = uploaded
+      if (placement.length > 0 && replicas.length === 0) {
+        throw uploaded.error ?? new Error('No resource node stored the file')
       }
       const gatewayBase = placement.find((p) => replicas.includes(p.peerId))
       return {
@@ -354,6 +373,7 @@ export class LightNodeService {
         size: total,
         slices: layout.length,
         replicas,
+        forwardedTo,
         ...(gatewayBase ? { gatewayUrl: await this.gatewayUrlOf(gatewayBase, fileHash) } : {}),
       }
     } finally {
@@ -361,13 +381,14 @@ export class LightNodeService {
     }
   }
 
-  private async gatewayUrlOf(_provider: ProviderInfo, fileHash: string): Promise<string | undefined> {
-    const base = this.init.gatewayUrl
+  /** The file's URL on a replica's own gateway (announced with its addresses), else the configured one. */
+  private async gatewayUrlOf(provider: ProviderInfo, fileHash: string): Promise<string | undefined> {
+    const base = findHttpUrl(provider.multiaddrs) ?? this.init.gatewayUrl
     return base ? `${base.replace(/\/$/, '')}/files/${fileHash}` : undefined
   }
 
   private async placement(fileHash: string, size: number): Promise<ProviderInfo[]> {
-    const replicas = this.init.replicas ?? 1
+    const replicas = this.init.replicas ?? DEFAULT_REPLICAS
     if (replicas <= 0) return []
     try {
       const placed = await this.index?.place(fileHash, size, replicas)
@@ -383,24 +404,6 @@ export class LightNodeService {
         kind: 'resource' as const,
       }
     })
-  }
-
-  private async openPushSessions(
-    targets: ProviderInfo[],
-    signal: AbortSignal,
-  ): Promise<{ peerId: string; session: SlicePushSession; acked: number }[]> {
-    const opened = await Promise.allSettled(
-      targets.map(async (t) => ({
-        peerId: t.peerId,
-        session: await openSlicePush(
-          this.node,
-          t.multiaddrs.map((a) => multiaddr(a)),
-          { signal, window: 4 },
-        ),
-        acked: 0,
-      })),
-    )
-    return opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
   }
 
   /** Resolves a file hash or `sdm://` URI and its manifest (local first, then the index). */
@@ -542,7 +545,7 @@ export class LightNodeService {
       const addrs =
         provider.kind === 'light'
           ? provider.multiaddrs.filter((a) => a.includes('/webrtc')).map((a) => multiaddr(a))
-          : provider.multiaddrs.map((a) => multiaddr(a))
+          : provider.multiaddrs.filter(isLibp2pAddress).map((a) => multiaddr(a))
       pending = dialWithRetry(this.node, addrs, { signal, attempts: 4, attemptTimeoutMs: 5000 })
       this.directConns.set(provider.peerId, pending)
       pending.then(
@@ -606,6 +609,7 @@ export class LightNodeService {
     this.ops.clear()
     for (const r of this.reads.values()) r.download.cancel()
     this.reads.clear()
+    this.digester.close()
     await Promise.resolve(this.libp2p?.stop()).catch(() => {})
     await this.store?.close().catch(() => {})
   }

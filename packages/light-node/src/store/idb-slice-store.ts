@@ -8,7 +8,11 @@ export interface SliceEntry {
   readonly fileHash: FileHash
   /** Slice number, from 1. */
   readonly number: number
-  readonly data: Uint8Array
+  /**
+   * The bytes, or a Blob holding them (a part of a File being uploaded): IndexedDB copies a Blob's
+   * contents itself, without the bytes passing through this thread.
+   */
+  readonly data: Uint8Array | Blob
   /** Owned (pinned) slices are never evicted; cached slices are evicted least recently used first. */
   readonly pinned: boolean
 }
@@ -88,7 +92,7 @@ export interface IdbSliceStoreComponents {
 }
 
 interface SliceSchema extends DBSchema {
-  data: { key: string; value: Uint8Array }
+  data: { key: string; value: Uint8Array | Blob }
   meta: { key: string; value: SliceMeta; indexes: { lru: [number, number]; file: string } }
   files: { key: string; value: FileRecord }
   settings: { key: string; value: Uint8Array }
@@ -289,7 +293,7 @@ export class IdbSliceStore {
    */
   async put(entry: SliceEntry): Promise<void> {
     this.pending.push(entry)
-    this.pendingBytes += entry.data.byteLength
+    this.pendingBytes += byteSize(entry.data)
     if (this.pendingBytes >= this.batchBytes) {
       await this.startCommit()
       return
@@ -332,8 +336,8 @@ export class IdbSliceStore {
     let newBytes = 0
     let newPinned = 0
     for (const e of entries) {
-      newBytes += e.data.byteLength
-      if (e.pinned) newPinned += e.data.byteLength
+      newBytes += byteSize(e.data)
+      if (e.pinned) newPinned += byteSize(e.data)
     }
     await this.assertCanStore(newBytes, newPinned)
     const tx = this.database.transaction(['data', 'meta', 'files'], 'readwrite')
@@ -353,7 +357,7 @@ export class IdbSliceStore {
     for (const [i, e] of entries.entries()) {
       const old = olds[i]
       const pinned: 0 | 1 = e.pinned || old?.pinned ? 1 : 0
-      const size = e.data.byteLength
+      const size = byteSize(e.data)
       if (old) {
         if (old.pinned) addPinned -= old.size
         else addCached -= old.size
@@ -433,13 +437,14 @@ export class IdbSliceStore {
    */
   async get(hash: SliceHash | string, options: { verify?: boolean } = {}): Promise<Uint8Array> {
     const tx = this.database.transaction(['data', 'meta'], 'readonly')
-    const [meta, data] = await Promise.all([
+    const [meta, value] = await Promise.all([
       tx.objectStore('meta').get(hash),
       tx.objectStore('data').get(hash),
     ])
     await tx.done
-    if (!meta || !data)
+    if (!meta || !value)
       throw new SliceNotFoundError(`Slice ${hash} is not stored here`, 'Fetch it from a provider')
+    const data = value instanceof Uint8Array ? value : new Uint8Array(await value.arrayBuffer())
     if (options.verify ?? this.verifyOnRead) {
       const actual = await this.hashOf(meta.number, data, meta.fileHash)
       if (actual !== hash || data.byteLength !== meta.size) {
@@ -582,6 +587,10 @@ export class IdbSliceStore {
     this.db?.close()
     this.db = undefined
   }
+}
+
+function byteSize(data: Uint8Array | Blob): number {
+  return data instanceof Uint8Array ? data.byteLength : data.size
 }
 
 /** Throws SliceVerificationError unless `data` hashes to `hash` as slice `number` of `fileHash`. */

