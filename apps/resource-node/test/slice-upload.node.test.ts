@@ -3,10 +3,14 @@ import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MAX_SLICE_SIZE } from '@stratos-edge/core'
 import {
+  commitStagedUpload,
   createIndexClient,
   findHttpUrl,
+  newUploadId,
   SLICE_UPLOAD_PATH,
+  type SliceRecord,
   sliceUploadHeaders,
+  stageSlice,
   uploadSlice,
 } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -62,12 +66,18 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
   let meta: ResourceNode
   let storage: ResourceNode
   let small: ResourceNode
+  let tight: ResourceNode
   let client: Libp2p
   let file: TestFile
   const cleanups: Array<() => Promise<void>> = []
 
   beforeAll(async () => {
-    const dirs = await Promise.all([tempDir('up-meta'), tempDir('up-storage'), tempDir('up-small')])
+    const dirs = await Promise.all([
+      tempDir('up-meta'),
+      tempDir('up-storage'),
+      tempDir('up-small'),
+      tempDir('up-tight'),
+    ])
     cleanups.push(...dirs.map((d) => d.cleanup))
     meta = await createResourceNode(
       { dataDir: dirs[0].dir, meta: true, tcpPort: 0, wsPort: 0, httpPort: 0 },
@@ -85,6 +95,11 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
       { logger: quietLogger },
     )
     await small.start()
+    tight = await createResourceNode(
+      { dataDir: dirs[3].dir, tcpPort: 0, wsPort: 0, httpPort: 0, maxStagedBytes: 512 * 1024 },
+      { logger: quietLogger },
+    )
+    await tight.start()
     client = await createClient()
     file = await makeFile(3 * 1024 * 1024 + 777, 1024 * 1024)
     await until(() => meta.metaService?.stats().resource === 2)
@@ -92,7 +107,7 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
 
   afterAll(async () => {
     await client?.stop()
-    for (const n of [small, storage, meta]) await n?.stop()
+    for (const n of [tight, small, storage, meta]) await n?.stop()
     for (const c of cleanups) await c()
   })
 
@@ -200,6 +215,74 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
     const allowed = res.headers.get('access-control-allow-headers') ?? ''
     for (const h of ['x-stratos-slice', 'x-stratos-file', 'x-stratos-slice-number', 'x-stratos-forward'])
       expect(allowed).toContain(h)
+  })
+
+  describe('staged (slices sent before their hashes are known, then committed)', () => {
+    it('stores every staged slice the commit names with its right hash, and forwards them', async () => {
+      const staged = await makeFile(2 * 1024 * 1024 + 99, 1024 * 1024)
+      const id = newUploadId()
+      for (const s of staged.slices) {
+        const { peerId } = await stageSlice(meta.gatewayUrl, { uploadId: id, number: s.number, data: s.data })
+        expect(peerId).toBe(meta.peerId.toString())
+      }
+      // Nothing staged is stored or served before the commit.
+      expect(await meta.store.has(staged.slices[0]!.hash)).toBe(false)
+      const target = { peerId: storage.peerId.toString(), multiaddrs: storage.readyInfo().multiaddrs }
+      const result = await commitStagedUpload(meta.gatewayUrl, id, {
+        fileHash: staged.manifest.fileHash,
+        slices: staged.slices.map((s) => ({ number: s.number, hash: s.hash })),
+        forward: [target],
+      })
+      expect(result).toEqual({ stored: [1, 2, 3], rejected: [], peerId: meta.peerId.toString() })
+      for (const s of staged.slices) {
+        const held = await meta.store.get(s.hash)
+        expect(held && sameBytes(held.data, s.data)).toBe(true)
+        await until(async () => storage.store.has(s.hash))
+      }
+    })
+
+    it('rejects a slice whose bytes do not give the claimed hash, and one never staged; stores neither', async () => {
+      const staged = await makeFile(2 * 1024 * 1024 + 5, 1024 * 1024)
+      const id = newUploadId()
+      const [one, two, three] = staged.slices as [SliceRecord, SliceRecord, SliceRecord]
+      const bad = two.data.slice()
+      bad[0] = (bad[0] as number) ^ 1
+      await stageSlice(meta.gatewayUrl, { uploadId: id, number: 1, data: one.data })
+      await stageSlice(meta.gatewayUrl, { uploadId: id, number: 2, data: bad })
+      const result = await commitStagedUpload(meta.gatewayUrl, id, {
+        fileHash: staged.manifest.fileHash,
+        slices: [one, two, three].map((s) => ({ number: s.number, hash: s.hash })),
+        forward: [],
+      })
+      expect(result.stored).toEqual([1])
+      expect(result.rejected).toEqual([2, 3])
+      expect(await meta.store.has(two.hash)).toBe(false)
+      expect(await meta.store.has(three.hash)).toBe(false)
+      // A commit takes the staged slices: committing again stores nothing.
+      const again = await commitStagedUpload(meta.gatewayUrl, id, {
+        fileHash: staged.manifest.fileHash,
+        slices: [{ number: 1, hash: one.hash }],
+        forward: [],
+      })
+      expect(again.rejected).toEqual([1])
+    })
+
+    it('answers StagingFullError (503) past the staging budget, before reading the body', async () => {
+      const err = await caught(
+        stageSlice(tight.gatewayUrl, { uploadId: newUploadId(), number: 1, data: file.slices[0]!.data }),
+      )
+      expect(err.name).toBe('StagingFullError')
+    })
+
+    it('refuses a malformed commit with 400 DecodeError', async () => {
+      const res = await fetch(`${meta.gatewayUrl}/v1/uploads/${newUploadId()}/commit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ fileHash: 'nope', slices: [] }),
+      })
+      expect(res.status).toBe(400)
+      expect((await res.json()).error.name).toBe('DecodeError')
+    })
   })
 
   it('counts uploads in the metrics', async () => {

@@ -16,6 +16,8 @@ export class UnexpectedEndOfStreamError extends defineErrorClass('UnexpectedEndO
 export class ProtocolTimeoutError extends defineErrorClass('ProtocolTimeoutError') {}
 /** The store has no room for the slice within its disk budget. */
 export class StoreFullError extends defineErrorClass('StoreFullError') {}
+/** A node has no room left to stage slices whose hashes are not known yet; send them once they are. */
+export class StagingFullError extends defineErrorClass('StagingFullError') {}
 /** The remote does not implement the requested operation (e.g. a light node asked for placement). */
 export class UnsupportedOperationError extends defineErrorClass('UnsupportedOperationError') {}
 /** The remote reported an error this code has no more specific class for. `code` is the wire code. */

@@ -10,7 +10,9 @@
  * - `/stratos-edge/index/1.0.0`: announce/withdraw held slices, look up providers (nearest first), ask
  *   for placement, store and read manifests.
  * - `POST /v1/slices` (HTTP, {@link uploadSlice}): the push protocol's contract over plain HTTP, for
- *   browsers, whose native TLS and HTTP stacks are several times faster than noise over WebSockets.
+ *   browsers, whose native TLS and HTTP stacks are several times faster than noise over WebSockets;
+ *   staged uploads ({@link stageSlice}, {@link commitStagedUpload}) send slices while the file is still
+ *   being hashed.
  *
  * Every message is a length-prefixed (unsigned LEB128) binary frame whose first byte is its type; every
  * frame and field has a limit, and violations are typed errors (`FrameTooLargeError`, core's
@@ -41,6 +43,7 @@ export {
   SliceFetchInterruptedError,
   SliceHashMismatchError,
   SliceNotFoundError,
+  StagingFullError,
   StoreFullError,
   UnexpectedEndOfStreamError,
   UnsupportedOperationError,
@@ -68,6 +71,19 @@ export {
   type UploadSliceOptions,
   uploadSlice,
 } from './http-upload/http-slice-upload.js'
+export {
+  type CommitRequest,
+  type CommitResult,
+  commitPathUploadId,
+  commitStagedUpload,
+  MAX_COMMIT_BYTES,
+  newUploadId,
+  parseCommitRequest,
+  parseStageHeaders,
+  STAGED_UPLOAD_PATH,
+  type StageRequest,
+  stageSlice,
+} from './http-upload/staged-upload.js'
 export { createIndexClient, type IndexClient, indexRequest } from './index-protocol/index-client.js'
 export {
   type Announcement,

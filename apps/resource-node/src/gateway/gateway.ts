@@ -10,7 +10,12 @@ import {
   type SliceHash,
   sameAddress,
 } from '@stratos-edge/core'
-import { SLICE_UPLOAD_CORS_HEADERS, SLICE_UPLOAD_PATH, type SliceRecord } from '@stratos-edge/protocol'
+import {
+  commitPathUploadId,
+  SLICE_UPLOAD_CORS_HEADERS,
+  SLICE_UPLOAD_PATH,
+  type SliceRecord,
+} from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parseRange } from './range.js'
@@ -81,7 +86,7 @@ function target(rawPath: string): { fileHash: FileHash; owner?: string } | undef
  * (also without the `/v1` prefix)
  * stream the file, slice by slice, each verified, with Content-Type (from the manifest),
  * Content-Length, and single-range `Range` support (206/416); `/healthz`; `/metrics` (Prometheus);
- * `POST /v1/slices` slice uploads when `sliceUpload` is given.
+ * `POST /v1/slices` slice uploads and `POST /v1/uploads/<id>/commit` when `sliceUpload` is given.
  *
  * @example
  * ```ts
@@ -203,8 +208,11 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         res.end()
         return
       }
-      if (req.method === 'POST' && path === SLICE_UPLOAD_PATH && init.sliceUpload)
-        return init.sliceUpload(req, res)
+      if (req.method === 'POST' && init.sliceUpload) {
+        if (path === SLICE_UPLOAD_PATH) return init.sliceUpload.upload(req, res)
+        const uploadId = commitPathUploadId(path)
+        if (uploadId) return init.sliceUpload.commit(req, res, uploadId)
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') return finish(res, 405, 'Method not allowed\n')
       if (path === '/healthz')
         return finish(res, 200, `${JSON.stringify(init.health())}\n`, 'application/json')

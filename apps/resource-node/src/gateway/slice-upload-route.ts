@@ -1,9 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isErrorNamed } from '@stratos-edge/core'
+import { DecodeError, isErrorNamed, sliceHashFromInnerDigest } from '@stratos-edge/core'
 import {
+  type CommitResult,
+  MAX_COMMIT_BYTES,
   type PeerAddress,
   ProtocolTimeoutError,
+  parseCommitRequest,
   parseSliceUploadHeaders,
+  parseStageHeaders,
   type SliceRecord,
   type SliceUploadReceipt,
   StoreFullError,
@@ -12,6 +16,7 @@ import {
 } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
+import type { UploadStaging } from './upload-staging.js'
 
 /** What the upload route needs of the node. */
 export interface SliceUploadTarget {
@@ -21,8 +26,13 @@ export interface SliceUploadTarget {
   has(hash: string): Promise<boolean>
   /** Bytes the store can still take. */
   freeBytes(): number
-  /** Verifies, durably stores and announces a slice, then copies it on to `forward`. */
-  put(slice: SliceRecord, forward: PeerAddress[]): Promise<void>
+  /**
+   * Durably stores and announces a slice, then copies it on to `forward`; verifies its hash first unless
+   * `verified` (a staged slice whose hash was finished from its digest).
+   */
+  put(slice: SliceRecord, forward: PeerAddress[], options?: { verified?: boolean }): Promise<void>
+  /** Keccak-256 of (uint64 BE slice number ‖ bytes), off the network thread. */
+  innerDigest(number: number, data: Uint8Array): Promise<Uint8Array>
 }
 
 /** Options of {@link createSliceUploadRoute}. */
@@ -34,10 +44,15 @@ export interface SliceUploadRouteInit {
   maxBufferedBytes?: number
   /** An upload whose body stalls this long is dropped, ms (default 30 000). */
   idleTimeoutMs?: number
+  /** Where staged slices wait for their commit. */
+  staging: UploadStaging
 }
 
-/** Handles `POST /v1/slices`. */
-export type SliceUploadRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+/** The upload handlers: `POST /v1/slices` (with hashes, or staged) and `POST /v1/uploads/<id>/commit`. */
+export interface SliceUploadRoute {
+  upload(req: IncomingMessage, res: ServerResponse): Promise<void>
+  commit(req: IncomingMessage, res: ServerResponse, uploadId: string): Promise<void>
+}
 
 /** Admits uploads while their bodies fit in the memory budget; the rest wait their turn in order. */
 function createByteBudget(max: number) {
@@ -105,9 +120,11 @@ function readBody(req: IncomingMessage, size: number, idleTimeoutMs: number): Pr
 }
 
 /**
- * Creates the handler of `POST /v1/slices` (see `@stratos-edge/protocol`'s `uploadSlice`): headers are
- * checked and the disk budget consulted before any body byte is read; the body is verified against its
- * slice hash and durably stored before the 201; a slice already held is answered 200 without a write.
+ * Creates the upload handlers (see `@stratos-edge/protocol`'s `uploadSlice` and staged uploads). With
+ * hashes: headers are checked and the disk budget consulted before any body byte is read; the body is
+ * verified against its slice hash and durably stored before the 201; a slice already held is answered 200
+ * without a write. Staged: the body is digested and held in memory (202); a commit stores each staged
+ * slice whose hash, finished from its digest and the file hash, matches the one claimed.
  */
 export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadRoute {
   const { target, metrics, logger } = init
@@ -135,13 +152,53 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     if (!res.headersSent && !res.destroyed) reply(res, status, sliceUploadErrorBody(err), !readBodyFully)
   }
 
-  return async (req, res) => {
+  const header =
+    (req: IncomingMessage) =>
+    (name: string): string | undefined => {
+      const v = req.headers[name]
+      return Array.isArray(v) ? v.join(',') : v
+    }
+
+  /** A slice whose hash is not known yet: digest it and hold it until its upload is committed. */
+  const stage = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: NonNullable<ReturnType<typeof parseStageHeaders>>,
+  ): Promise<void> => {
+    let releaseRoom: () => void
+    try {
+      releaseRoom = init.staging.reserve(request.size)
+    } catch (err) {
+      return fail(res, err, false)
+    }
+    const release = await budget.acquire(request.size)
+    try {
+      let data: Buffer
+      try {
+        data = await readBody(req, request.size, idleTimeoutMs)
+      } catch (err) {
+        if (isErrorNamed(err, 'ProtocolTimeoutError')) fail(res, err, false)
+        else req.destroy()
+        return
+      }
+      const innerDigest = await target.innerDigest(request.number, data)
+      init.staging.put(request.uploadId, { number: request.number, data, innerDigest })
+      metrics.bytesReceived.inc(data.length)
+      reply(res, 202, { upload: request.uploadId, number: request.number, peerId: target.peerId })
+    } catch (err) {
+      fail(res, err, true)
+    } finally {
+      release()
+      releaseRoom()
+    }
+  }
+
+  const upload = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let request: ReturnType<typeof parseSliceUploadHeaders>
     try {
-      request = parseSliceUploadHeaders((name) => {
-        const v = req.headers[name]
-        return Array.isArray(v) ? v.join(',') : v
-      })
+      const staged = parseStageHeaders(header(req))
+      if (staged) return stage(req, res, staged)
+      request = parseSliceUploadHeaders(header(req))
     } catch (err) {
       return fail(res, err, false)
     }
@@ -188,4 +245,50 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
       release()
     }
   }
+
+  const commit = async (req: IncomingMessage, res: ServerResponse, uploadId: string): Promise<void> => {
+    let request: ReturnType<typeof parseCommitRequest>
+    try {
+      const length = Number(req.headers['content-length'])
+      if (!Number.isSafeInteger(length) || length < 1 || length > MAX_COMMIT_BYTES) {
+        throw new DecodeError(`A commit needs a JSON body of 1 to ${MAX_COMMIT_BYTES} bytes`)
+      }
+      const body = await readBody(req, length, idleTimeoutMs)
+      let value: unknown
+      try {
+        value = JSON.parse(body.toString('utf8'))
+      } catch {
+        throw new DecodeError('The commit body is not JSON')
+      }
+      request = parseCommitRequest(value)
+    } catch (err) {
+      return fail(res, err, false)
+    }
+    const staged = init.staging.take(uploadId)
+    const result: CommitResult = { stored: [], rejected: [], peerId: target.peerId }
+    // Stored in parallel, so the fsyncs overlap; each slice succeeds or is rejected on its own.
+    await Promise.all(
+      request.slices.map(async ({ number, hash }) => {
+        const s = staged.get(number)
+        if (!s || sliceHashFromInnerDigest(s.innerDigest, request.fileHash) !== hash) {
+          result.rejected.push(number)
+          return
+        }
+        try {
+          await target.put({ hash, fileHash: request.fileHash, number, data: s.data }, request.forward, {
+            verified: true,
+          })
+          result.stored.push(number)
+        } catch (err) {
+          logger.warn('staged slice not stored', { hash, error: err })
+          result.rejected.push(number)
+        }
+      }),
+    )
+    result.stored.sort((a, b) => a - b)
+    result.rejected.sort((a, b) => a - b)
+    reply(res, 200, result)
+  }
+
+  return { upload, commit }
 }

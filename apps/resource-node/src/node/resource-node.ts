@@ -27,6 +27,7 @@ import {
 import { createLibp2p } from 'libp2p'
 import { type Gateway, startGateway } from '../gateway/gateway.js'
 import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
+import { createUploadStaging } from '../gateway/upload-staging.js'
 import { createLogger, type Logger } from '../logger.js'
 import { createMetaService, type MetaService } from '../meta/meta-service.js'
 import { type DiskSliceStore, openDiskSliceStore } from '../store/disk-slice-store.js'
@@ -70,6 +71,8 @@ export interface ResourceNodeInit {
    * know where to upload; default the address the gateway listens on.
    */
   publicGatewayUrl?: string
+  /** Memory for slices uploaded before their hashes are known (staged uploads), bytes (default 256 MiB). */
+  maxStagedBytes?: number
 }
 
 /** Injectable edges of a resource node. */
@@ -129,6 +132,9 @@ export async function createResourceNode(
   await mkdir(init.dataDir, { recursive: true })
   const privateKey = components.privateKey ?? (await loadOrCreatePeerKey(init.dataDir))
   const hashPool = createSliceHashPool()
+  const staging = createUploadStaging(
+    init.maxStagedBytes !== undefined ? { maxBytes: init.maxStagedBytes } : {},
+  )
   let onRemoved: (hash: SliceHash) => void = () => {}
   const store = await openDiskSliceStore({
     dir: `${init.dataDir}/store`,
@@ -344,11 +350,13 @@ export async function createResourceNode(
             peerId: libp2p.peerId.toString(),
             has: (hash) => store.has(hash as SliceHash),
             freeBytes: () => Math.max(0, store.maxBytes - store.usedBytes),
-            put: async (slice, forward) => {
-              await store.put(slice)
+            put: async (slice, forward, options) => {
+              await store.put(slice, options)
               sliceArrived(slice, forward)
             },
+            innerDigest: hashPool.innerDigest,
           },
+          staging,
           metrics,
           logger,
           idleTimeoutMs: init.streamTimeoutMs ?? 30_000,
@@ -395,6 +403,7 @@ export async function createResourceNode(
       announcer?.stop()
       await replicator.stop()
       await gateway?.close()
+      staging.close()
       await sliceService?.unregister().catch(() => {})
       libp2p.removeEventListener('peer:disconnect', onPeerDisconnect)
       await libp2p.stop()

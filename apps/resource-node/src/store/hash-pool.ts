@@ -26,6 +26,8 @@ parentPort.on('message', async (msg) => {
 /** Slice hashing on worker threads, so a busy network thread does not also hash every byte. */
 export interface SliceHashPool {
   hashSlice(sliceNumber: number, data: Uint8Array, fileHash: FileHash): Promise<SliceHash>
+  /** Keccak-256 of (uint64 BE slice number ‖ bytes): the part of a slice hash the file hash is not in. */
+  innerDigest(sliceNumber: number, data: Uint8Array): Promise<Uint8Array>
   close(): Promise<void>
   /** Terminates a worker as a crash would (tests). */
   crashForTest(): Promise<void>
@@ -78,15 +80,19 @@ export function createSliceHashPool(options: { size?: number } = {}): SliceHashP
   }
   const workers = Array.from({ length: size }, () => spawnWorker())
   let nextId = 0
+  const innerDigest = (sliceNumber: number, data: Uint8Array): Promise<Uint8Array> => {
+    // least busy worker
+    const slot = workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
+    const id = nextId++
+    return new Promise<Uint8Array>((resolve, reject) => {
+      slot.jobs.set(id, { resolve, reject })
+      slot.w.postMessage({ id, number: sliceNumber, data })
+    })
+  }
   return {
+    innerDigest,
     hashSlice(sliceNumber, data, fileHash) {
-      // least busy worker
-      const slot = workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
-      const id = nextId++
-      return new Promise<Uint8Array>((resolve, reject) => {
-        slot.jobs.set(id, { resolve, reject })
-        slot.w.postMessage({ id, number: sliceNumber, data })
-      }).then((digest) => sliceHashFromInnerDigest(digest, fileHash))
+      return innerDigest(sliceNumber, data).then((digest) => sliceHashFromInnerDigest(digest, fileHash))
     },
     async close() {
       closed = true

@@ -24,6 +24,7 @@ import {
   ProtocolTimeoutError,
   SliceHashMismatchError,
   SliceNotFoundError,
+  StagingFullError,
   StoreFullError,
 } from '../errors.js'
 import { MAX_FORWARD_TARGETS, MAX_MULTIADDRS } from '../protocol-ids.js'
@@ -39,6 +40,8 @@ export const SliceUploadHeader = {
   NUMBER: 'x-stratos-slice-number',
   /** JSON `[{ "peerId": "…", "multiaddrs": ["…"] }]`: nodes to copy the slice on to. */
   FORWARD: 'x-stratos-forward',
+  /** A staged upload's id (see `staged-upload.ts`), sent instead of the slice and file hashes. */
+  UPLOAD: 'x-stratos-upload',
 } as const
 
 /** Every header a browser sends on an upload, for `Access-Control-Allow-Headers`. */
@@ -109,8 +112,13 @@ function parseForward(text: string | undefined): PeerAddress[] {
   } catch {
     throw new DecodeError('x-stratos-forward is not JSON', 'Send [{"peerId":"…","multiaddrs":["…"]}]')
   }
+  return parsePeerList(value)
+}
+
+/** Checks a parsed JSON list of forward targets (bounded); throws DecodeError. */
+export function parsePeerList(value: unknown): PeerAddress[] {
   if (!Array.isArray(value) || value.length > MAX_FORWARD_TARGETS) {
-    throw new DecodeError(`x-stratos-forward must be an array of at most ${MAX_FORWARD_TARGETS} peers`)
+    throw new DecodeError(`forward must be an array of at most ${MAX_FORWARD_TARGETS} peers`)
   }
   return value.map((p: unknown) => {
     const peer = p as { peerId?: unknown; multiaddrs?: unknown }
@@ -122,7 +130,7 @@ function parseForward(text: string | undefined): PeerAddress[] {
       peer.multiaddrs.length > MAX_MULTIADDRS ||
       !peer.multiaddrs.every((a: unknown) => typeof a === 'string' && a.startsWith('/') && a.length <= 512)
     ) {
-      throw new DecodeError('x-stratos-forward has a malformed peer', 'Each peer needs peerId and multiaddrs')
+      throw new DecodeError('forward has a malformed peer', 'Each peer needs peerId and multiaddrs')
     }
     return { peerId: peer.peerId, multiaddrs: peer.multiaddrs as string[] }
   })
@@ -168,6 +176,7 @@ export function sliceUploadStatusOf(err: unknown): number {
   if (isErrorNamed(err, 'SliceHashMismatchError')) return 422
   if (isErrorNamed(err, 'StoreFullError')) return 507
   if (isErrorNamed(err, 'ProtocolTimeoutError')) return 408
+  if (isErrorNamed(err, 'StagingFullError')) return 503
   return 500
 }
 
@@ -184,6 +193,7 @@ export function sliceUploadErrorBody(err: unknown): SliceUploadErrorBody {
 }
 
 const ERROR_CLASSES = {
+  StagingFullError,
   SliceHashMismatchError,
   StoreFullError,
   SliceNotFoundError,
@@ -197,7 +207,7 @@ const ERROR_CLASSES = {
  * body (measured here: ~110–200 vs ~12 MB/s), and a slice of a File without copying it through the page,
  * so bytes are wrapped in a Blob where there is one.
  */
-function uploadBody(data: Uint8Array | Blob): BodyInit {
+export function uploadBody(data: Uint8Array | Blob): BodyInit {
   if (typeof Blob === 'undefined' || data instanceof Blob) return data as BodyInit
   return new Blob([data as BlobPart])
 }
@@ -229,19 +239,35 @@ export async function uploadSlice(
   slice: { hash: SliceHash | string; fileHash: FileHash | string; number: number; data: Uint8Array | Blob },
   options: UploadSliceOptions = {},
 ): Promise<SliceUploadReceipt> {
+  const url = `${baseUrl.replace(/\/$/, '')}${SLICE_UPLOAD_PATH}`
+  const { status, body } = await httpUploadRequest(
+    url,
+    { headers: sliceUploadHeaders(slice, options.forward), body: uploadBody(slice.data) },
+    options,
+  )
+  const receipt = body as SliceUploadReceipt | undefined
+  if (receipt?.hash !== slice.hash || (receipt.stored !== 'new' && receipt.stored !== 'existing')) {
+    throw new HttpUploadError(status, `Upload to ${url} got an unexpected answer`, 'Try another node')
+  }
+  return receipt
+}
+
+/**
+ * POSTs to an upload endpoint and returns the parsed JSON answer of a 2xx; anything else becomes a typed
+ * error (the name the node sent, else `HttpUploadError`), a network failure `HttpUploadError` (status 0),
+ * the timeout `ProtocolTimeoutError` and the caller's abort `AbortedError`.
+ */
+export async function httpUploadRequest(
+  url: string,
+  request: { headers: Record<string, string>; body: BodyInit },
+  options: Pick<UploadSliceOptions, 'signal' | 'timeout' | 'fetch'>,
+): Promise<{ status: number; body: unknown }> {
   const timeout = options.timeout ?? 60_000
   const timer = AbortSignal.timeout(timeout)
   const signal = options.signal ? AbortSignal.any([options.signal, timer]) : timer
-  const url = `${baseUrl.replace(/\/$/, '')}${SLICE_UPLOAD_PATH}`
   let res: Response
   try {
-    res = await (options.fetch ?? fetch)(url, {
-      method: 'POST',
-      headers: sliceUploadHeaders(slice, options.forward),
-      body: uploadBody(slice.data),
-      signal,
-      cache: 'no-store',
-    })
+    res = await (options.fetch ?? fetch)(url, { method: 'POST', ...request, signal, cache: 'no-store' })
   } catch (err) {
     if (options.signal?.aborted) throw new AbortedError('Upload aborted', 'Start it again', { cause: err })
     if (timer.aborted) {
@@ -260,13 +286,7 @@ export async function uploadSlice(
   } catch {
     body = undefined
   }
-  if (res.ok) {
-    const receipt = body as SliceUploadReceipt | undefined
-    if (receipt?.hash !== slice.hash || (receipt.stored !== 'new' && receipt.stored !== 'existing')) {
-      throw new HttpUploadError(res.status, `Upload to ${url} got an unexpected answer`, 'Try another node')
-    }
-    return receipt
-  }
+  if (res.ok) return { status: res.status, body }
   const error = (body as Partial<SliceUploadErrorBody> | undefined)?.error
   const Known = error ? ERROR_CLASSES[error.name as keyof typeof ERROR_CLASSES] : undefined
   if (Known && error) throw new Known(`${url}: ${error.message}`)

@@ -1,0 +1,91 @@
+import { StagingFullError } from '@stratos-edge/protocol'
+
+/** One staged slice: its bytes and the digest its hash will be finished from. */
+export interface StagedSlice {
+  readonly number: number
+  readonly data: Uint8Array
+  readonly innerDigest: Uint8Array
+}
+
+/** Options of {@link createUploadStaging}. */
+export interface UploadStagingInit {
+  /** Most bytes staged at once across all uploads (default 256 MiB). */
+  maxBytes?: number
+  /** An upload not committed this long after its last slice is dropped, ms (default 5 minutes). */
+  ttlMs?: number
+}
+
+/**
+ * Slices uploaded before their hashes were known (see `@stratos-edge/protocol`'s staged uploads), held in
+ * memory within a byte budget until their upload is committed or expires. Nothing staged is durable or
+ * served: a commit stores what verifies, the rest is dropped.
+ */
+export interface UploadStaging {
+  /** Reserves room for a body before it is read; throws StagingFullError. Returns the release. */
+  reserve(bytes: number): () => void
+  /** Holds a received slice (replacing one with the same number). */
+  put(uploadId: string, slice: StagedSlice): void
+  /** Removes and returns an upload's staged slices. */
+  take(uploadId: string): Map<number, StagedSlice>
+  readonly stagedBytes: number
+  close(): void
+}
+
+/** Creates the staging area. */
+export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging {
+  const maxBytes = init.maxBytes ?? 256 * 1024 * 1024
+  const ttlMs = init.ttlMs ?? 5 * 60_000
+  const uploads = new Map<
+    string,
+    { slices: Map<number, StagedSlice>; timer: ReturnType<typeof setTimeout> }
+  >()
+  let used = 0
+
+  const drop = (uploadId: string): Map<number, StagedSlice> => {
+    const u = uploads.get(uploadId)
+    if (!u) return new Map()
+    clearTimeout(u.timer)
+    uploads.delete(uploadId)
+    for (const s of u.slices.values()) used -= s.data.length
+    return u.slices
+  }
+
+  return {
+    reserve(bytes) {
+      if (used + bytes > maxBytes) {
+        throw new StagingFullError(
+          `No room to stage ${bytes} bytes (${used} of ${maxBytes} staged)`,
+          'Upload this slice with its hash once the file hash is known',
+        )
+      }
+      used += bytes
+      let released = false
+      return () => {
+        if (!released) used -= bytes
+        released = true
+      }
+    },
+    put(uploadId, slice) {
+      let u = uploads.get(uploadId)
+      if (!u) {
+        u = { slices: new Map(), timer: setTimeout(() => drop(uploadId), ttlMs) }
+        u.timer.unref?.()
+        uploads.set(uploadId, u)
+      }
+      const old = u.slices.get(slice.number)
+      if (old) used -= old.data.length
+      u.slices.set(slice.number, slice)
+      used += slice.data.length
+      clearTimeout(u.timer)
+      u.timer = setTimeout(() => drop(uploadId), ttlMs)
+      u.timer.unref?.()
+    },
+    take: drop,
+    get stagedBytes() {
+      return used
+    },
+    close() {
+      for (const id of [...uploads.keys()]) drop(id)
+    },
+  }
+}
