@@ -138,6 +138,7 @@ async function inside(): Promise<void> {
     }
     const options = (name: string) => ({
       resourceNodes: [resource.wsAddr],
+      gatewayUrl: resource.gatewayUrl,
       iceServers: [],
       storeName: `bench-${name}`,
     })

@@ -71,7 +71,13 @@ async function openNode(
       (
         window as unknown as { harness: { start(o: unknown): Promise<{ peerId: string; readyMs: number }> } }
       ).harness.start(options),
-    { resourceNodes: [resource.wsAddr], iceServers: [], storeName: `e2e-${name}`, ...extra },
+    {
+      resourceNodes: [resource.wsAddr],
+      ...(resource.gatewayUrl ? { gatewayUrl: resource.gatewayUrl } : {}),
+      iceServers: [],
+      storeName: `e2e-${name}`,
+      ...extra,
+    },
   )
   return { page, ctx, peerId: started.peerId }
 }
@@ -180,11 +186,18 @@ describe('light node in Chromium', () => {
     )
     assert.match(upload.fileHash, /^v05j1m5/)
     assert.deepEqual(upload.replicas, [resource.peerId])
-    // The slices went over the HTTP upload endpoint (POST /v1/slices, 201 each), not libp2p push.
+    // The slices went over HTTP, not libp2p push: staged (202) while A hashed the file, then committed,
+    // and the rest sent with their hashes (201).
     assert.ok(resource.gatewayUrl, 'the resource node has a gateway')
     const metrics = await (await fetch(`${resource.gatewayUrl.replace(/\/$/, '')}/metrics`)).text()
-    const created = Number(/gateway_requests_total\{status="201"\} (\d+)/.exec(metrics)?.[1] ?? 0)
-    assert.ok(created >= FILE_SIZE / (4 * 1024 * 1024), `expected HTTP uploads, metrics say ${created}`)
+    const count = (status: number) =>
+      Number(new RegExp(`gateway_requests_total\\{status="${status}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0)
+    const slices = FILE_SIZE / (4 * 1024 * 1024)
+    assert.ok(
+      count(201) + count(202) >= slices,
+      `expected ${slices} HTTP uploads: ${count(201)}, ${count(202)}`,
+    )
+    assert.ok(count(202) >= 1, 'expected slices staged while the file was hashed')
     const s = await stat(a.page)
     assert.equal(s.store.pinnedBytes, FILE_SIZE)
     if (resource.gatewayUrl) {

@@ -32,8 +32,9 @@ export interface LightNodeOptions {
    */
   channelTransfer?: 'transfer' | 'port'
   /**
-   * Base URL of a resource node's HTTP gateway, for `gatewayUrl` in upload results when the replica does
-   * not announce its own.
+   * Base URL of the HTTP gateway of this node's home resource node (the one it connects to). Uploads
+   * send their first slices there while the file is still being hashed (staged, committed once the hashes
+   * are known), and it is the base of `gatewayUrl` in upload results when a replica announces none.
    */
   gatewayUrl?: string
   /** Fault injection for tests: serve every slice with one byte flipped. */

@@ -23,9 +23,16 @@ import {
   type SlicedFile,
   type SliceHash,
   signManifest,
+  sliceHashFromInnerDigest,
   verifyManifest,
 } from '@stratos-edge/core'
-import { findHttpUrl, isLibp2pAddress, registerSliceProtocols } from '@stratos-edge/protocol'
+import {
+  commitStagedUpload,
+  findHttpUrl,
+  httpUrlToMultiaddr,
+  isLibp2pAddress,
+  registerSliceProtocols,
+} from '@stratos-edge/protocol'
 import { transfer } from 'comlink'
 import type {
   ConnectionStat,
@@ -48,6 +55,8 @@ import { PlacedUpload } from './placed-upload.js'
 import { watchResourceNodes } from './resource-link.js'
 import { createSliceDigester } from './slice-digests.js'
 import { SliceDownload } from './slice-download.js'
+import { SliceStager } from './slice-stager.js'
+import { forwardList } from './slice-uploader.js'
 import { createStoreAdapter } from './store-adapter.js'
 import { createWithdrawBatcher } from './withdraw-batcher.js'
 
@@ -271,16 +280,47 @@ export class LightNodeService {
         input instanceof Blob
           ? this.digester.digests(input, sliceSize ?? DEFAULT_SLICE_SIZE, signal).catch(() => undefined)
           : undefined
+      // Meanwhile the first slices already go to the home node, staged until their hashes are known.
+      const home = this.init.gatewayUrl
+      const copies = this.init.replicas ?? DEFAULT_REPLICAS
+      const stager =
+        home && input instanceof Blob && copies > 0
+          ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal)
+          : undefined
       // A quota failure aborts hashing; report it rather than the abort.
       const { fileHash } = await hashFile(input, { signal }).catch(async (err: unknown) => {
+        await stager?.stop()
         await room
         throw err
       })
       const sliceDigests = await digests
+      // Without the slice digests the staged slices cannot be committed yet; they expire on the node.
+      const staged = await stager?.stop().then((s) => (sliceDigests ? s : undefined))
       await room
       const placement = await this.placement(fileHash, total)
-      // One upload per file: the first placed node stores each slice and copies it on to the others.
-      const upload = new PlacedUpload(this.node, placement, signal)
+      // One upload per file: the first node stores each slice and copies it on to the others. With a
+      // staged upload the first node is the home node that holds the staged slices.
+      const targets = staged
+        ? this.withHomeFirst(placement, staged.peerId, home as string, copies)
+        : placement
+      const upload = new PlacedUpload(this.node, targets, signal)
+      const commit =
+        staged && sliceDigests && targets[0]
+          ? commitStagedUpload(
+              home as string,
+              staged.uploadId,
+              {
+                fileHash,
+                slices: staged.numbers.map((number) => ({
+                  number,
+                  hash: sliceHashFromInnerDigest(sliceDigests[number - 1] as Uint8Array, fileHash),
+                })),
+                forward: forwardList(targets.slice(1)),
+              },
+              { signal },
+            ).catch(() => undefined)
+          : undefined
+      const committing = new Set(staged?.numbers)
       const layout: { number: number; size: number; hash: SliceHash }[] = []
       await store.putFile({
         fileHash,
@@ -309,7 +349,7 @@ export class LightNodeService {
         layout.push({ number: piece.number, size: piece.size, hash })
         await store.put({ hash, fileHash, number: piece.number, data: piece.data, pinned: true })
         // Backpressure: waits while UPLOADS_IN_FLIGHT slices are unacknowledged (bounded memory).
-        if (placement.length > 0)
+        if (targets.length > 0 && !committing.has(piece.number))
           await upload.send({ hash, fileHash, number: piece.number, data: piece.data })
         stored += piece.size
         progress('storing', stored)
@@ -324,6 +364,9 @@ export class LightNodeService {
       }
       await store.flush()
       progress('pushing', stored)
+      // Staged slices the home node stored count as sent there; the rest are sent again below.
+      const committed = await commit
+      if (committed && targets[0]) upload.markAcked(targets[0].peerId, committed.stored)
       const byNumber = new Map(layout.map((l) => [l.number, l.hash]))
       const uploaded = await upload.finish(
         layout.map((l) => l.number),
@@ -362,7 +405,7 @@ export class LightNodeService {
       }
       progress('done', stored)
       const { replicas, forwardedTo } = uploaded
-      if (placement.length > 0 && replicas.length === 0) {
+      if (targets.length > 0 && replicas.length === 0) {
         throw uploaded.error ?? new Error('No resource node stored the file')
       }
       const gatewayBase = placement.find((p) => replicas.includes(p.peerId))
@@ -379,6 +422,25 @@ export class LightNodeService {
     } finally {
       this.ops.delete(opId)
     }
+  }
+
+  /**
+   * The upload targets when slices were staged on the home node: the home node first (it holds them),
+   * then the placed nodes that are not it.
+   */
+  private withHomeFirst(
+    placement: ProviderInfo[],
+    homePeerId: string,
+    homeUrl: string,
+    replicas: number,
+  ): ProviderInfo[] {
+    const placed = placement.find((p) => p.peerId === homePeerId)
+    const homeInfo: ProviderInfo = {
+      peerId: homePeerId,
+      kind: 'resource',
+      multiaddrs: [httpUrlToMultiaddr(homeUrl), ...(placed?.multiaddrs.filter(isLibp2pAddress) ?? [])],
+    }
+    return [homeInfo, ...placement.filter((p) => p.peerId !== homePeerId)].slice(0, Math.max(1, replicas))
   }
 
   /** The file's URL on a replica's own gateway (announced with its addresses), else the configured one. */

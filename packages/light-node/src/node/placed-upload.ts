@@ -79,6 +79,13 @@ export class PlacedUpload {
     this.inFlight.add(p)
   }
 
+  /** Records slices `peerId` already holds from this upload (a committed staged upload). */
+  markAcked(peerId: string, numbers: readonly number[]): void {
+    let set = this.acked.get(peerId)
+    if (!set) this.acked.set(peerId, (set = new Set()))
+    for (const n of numbers) set.add(n)
+  }
+
   /** Starts sending `slice`; resolves once fewer than the in-flight limit are outstanding. */
   async send(slice: OutgoingSlice): Promise<void> {
     this.start(slice)

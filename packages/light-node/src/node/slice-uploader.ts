@@ -39,7 +39,7 @@ export interface SliceUploader {
 }
 
 /** The libp2p addresses of the nodes to forward to (the receiver dials them node to node). */
-function forwardList(forward: readonly ProviderInfo[]): PeerAddress[] {
+export function forwardList(forward: readonly ProviderInfo[]): PeerAddress[] {
   return forward.map((p) => ({ peerId: p.peerId, multiaddrs: p.multiaddrs.filter(isLibp2pAddress) }))
 }
 

@@ -1,0 +1,72 @@
+/**
+ * Sends a file's first slices to the home resource node while the file is still being hashed (a staged
+ * upload, see `@stratos-edge/protocol`), so the upload overlaps the hashing instead of following it. The
+ * slices are committed once their hashes are known; anything not staged, not committed or rejected is
+ * sent again the normal way, so staging can only save time, never lose a slice.
+ */
+import { newUploadId, stageSlice } from '@stratos-edge/protocol'
+import { UPLOADS_IN_FLIGHT } from './slice-uploader.js'
+
+/** Most bytes of one file staged before its hash is known (bounds the node's memory per upload). */
+export const MAX_STAGED_BYTES = 128 * 1024 * 1024
+
+/** What was staged, for the commit. */
+export interface StagedSlices {
+  uploadId: string
+  /** The home node's peer id, from its answers. */
+  peerId: string
+  /** Slice numbers the node holds for this upload, ascending. */
+  numbers: number[]
+}
+
+/** Stages slices of `blob` in order until stopped, at most {@link UPLOADS_IN_FLIGHT} at a time. */
+export class SliceStager {
+  readonly uploadId = newUploadId()
+  private readonly staged: number[] = []
+  private peerId: string | undefined
+  private stopped = false
+  private readonly running: Promise<void>
+
+  constructor(
+    private readonly url: string,
+    private readonly blob: Blob,
+    private readonly sliceSize: number,
+    private readonly signal: AbortSignal,
+    private readonly maxBytes = MAX_STAGED_BYTES,
+  ) {
+    this.running = this.run()
+  }
+
+  private async run(): Promise<void> {
+    const count = Math.max(1, Math.ceil(this.blob.size / this.sliceSize))
+    const limit = Math.min(count, Math.max(1, Math.floor(this.maxBytes / this.sliceSize)))
+    let next = 0
+    const sender = async (): Promise<void> => {
+      while (!this.stopped && !this.signal.aborted && next < limit) {
+        const index = next++
+        const data = this.blob.slice(index * this.sliceSize, (index + 1) * this.sliceSize)
+        try {
+          const { peerId } = await stageSlice(
+            this.url,
+            { uploadId: this.uploadId, number: index + 1, data },
+            { signal: this.signal },
+          )
+          this.peerId ??= peerId
+          this.staged.push(index + 1)
+        } catch {
+          // Staging full, node unreachable, not supported: the rest goes the normal way.
+          this.stopped = true
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: UPLOADS_IN_FLIGHT }, sender))
+  }
+
+  /** Stops staging, waits for slices on their way, and says what the node holds. */
+  async stop(): Promise<StagedSlices | undefined> {
+    this.stopped = true
+    await this.running
+    if (!this.peerId || this.staged.length === 0) return undefined
+    return { uploadId: this.uploadId, peerId: this.peerId, numbers: this.staged.sort((a, b) => a - b) }
+  }
+}
