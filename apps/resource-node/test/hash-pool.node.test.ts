@@ -1,4 +1,4 @@
-import { computeFileHash, computeSliceHash } from '@stratos-edge/core'
+import { computeFileHash, computeSliceHash, sliceHashFromInnerDigest } from '@stratos-edge/core'
 import { describe, expect, it } from 'vitest'
 import { createSliceHashPool } from '../src/index.js'
 import { randomBytes } from './helpers.js'
@@ -15,6 +15,28 @@ describe('slice hash pool (worker threads)', () => {
       await new Promise((r) => setTimeout(r, 100))
       const again = await Promise.all(slices.map((d, i) => pool.hashSlice(i + 1, d, fileHash)))
       expect(again).toEqual(hashes)
+    } finally {
+      await pool.close()
+    }
+  })
+
+  it('moves owned buffers to the worker and back; copies pooled ones; same digests', async () => {
+    const pool = createSliceHashPool({ size: 1 })
+    try {
+      const fileHash = computeFileHash(Uint8Array.of(9))
+      const big = Buffer.allocUnsafe(256 * 1024)
+      big.set(randomBytes(big.length))
+      const expectedBig = computeSliceHash(2, big, fileHash)
+      const copyOfBig = Uint8Array.from(big)
+      const moved = await pool.digestMoving(2, big)
+      expect(big.buffer.byteLength).toBe(0) // moved away: the caller must use the returned bytes
+      expect(moved.data).toEqual(copyOfBig)
+      expect(sliceHashFromInnerDigest(moved.digest, fileHash)).toBe(expectedBig)
+      // A small Buffer lives in Node's shared pool: it cannot move, so it is copied and left intact.
+      const small = Buffer.from('a small slice')
+      const r = await pool.digestMoving(1, small)
+      expect(small.toString()).toBe('a small slice')
+      expect(sliceHashFromInnerDigest(r.digest, fileHash)).toBe(computeSliceHash(1, small, fileHash))
     } finally {
       await pool.close()
     }

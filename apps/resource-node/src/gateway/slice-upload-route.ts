@@ -8,6 +8,7 @@ import {
   parseCommitRequest,
   parseSliceUploadHeaders,
   parseStageHeaders,
+  SliceHashMismatchError,
   type SliceRecord,
   type SliceUploadReceipt,
   StoreFullError,
@@ -31,8 +32,11 @@ export interface SliceUploadTarget {
    * `verified` (a staged slice whose hash was finished from its digest).
    */
   put(slice: SliceRecord, forward: PeerAddress[], options?: { verified?: boolean }): Promise<void>
-  /** Keccak-256 of (uint64 BE slice number ‖ bytes), off the network thread. */
-  innerDigest(number: number, data: Uint8Array): Promise<Uint8Array>
+  /**
+   * Keccak-256 of (uint64 BE slice number ‖ bytes), off the network thread; the bytes are handed over
+   * and come back as the returned `data` (use that, not the argument).
+   */
+  digest(number: number, data: Uint8Array): Promise<{ digest: Uint8Array; data: Uint8Array }>
 }
 
 /** Options of {@link createSliceUploadRoute}. */
@@ -181,9 +185,13 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
         else req.destroy()
         return
       }
-      const innerDigest = await target.innerDigest(request.number, data)
-      init.staging.put(request.uploadId, { number: request.number, data, innerDigest })
-      metrics.bytesReceived.inc(data.length)
+      const digested = await target.digest(request.number, data)
+      init.staging.put(request.uploadId, {
+        number: request.number,
+        data: digested.data,
+        innerDigest: digested.digest,
+      })
+      metrics.bytesReceived.inc(digested.data.length)
       reply(res, 202, { upload: request.uploadId, number: request.number, peerId: target.peerId })
     } catch (err) {
       fail(res, err, true)
@@ -233,9 +241,17 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
         return
       }
       try {
+        const digested = await target.digest(request.number, data)
+        if (sliceHashFromInnerDigest(digested.digest, request.fileHash) !== request.hash) {
+          throw new SliceHashMismatchError(
+            `Slice ${request.number} of ${request.fileHash} does not match its hash ${request.hash}`,
+            'The bytes were not stored; upload the slice again',
+          )
+        }
         await target.put(
-          { hash: request.hash, fileHash: request.fileHash, number: request.number, data },
+          { hash: request.hash, fileHash: request.fileHash, number: request.number, data: digested.data },
           request.forward,
+          { verified: true },
         )
       } catch (err) {
         return fail(res, err, true)

@@ -354,7 +354,7 @@ export async function createResourceNode(
               await store.put(slice, options)
               sliceArrived(slice, forward)
             },
-            innerDigest: hashPool.innerDigest,
+            digest: hashPool.digestMoving,
           },
           staging,
           metrics,
