@@ -53,7 +53,7 @@ import type { NetworkIndex, ProviderInfo } from './network-index.js'
 import { createNetworkIndex } from './network-index-client.js'
 import { PlacedUpload } from './placed-upload.js'
 import { watchResourceNodes } from './resource-link.js'
-import { createSliceDigester } from './slice-digests.js'
+import { createSliceDigester, hashBlobForUpload } from './slice-digests.js'
 import { SliceDownload } from './slice-download.js'
 import { SliceStager } from './slice-stager.js'
 import { forwardList } from './slice-uploader.js'
@@ -275,11 +275,6 @@ export class LightNodeService {
       const sliceSize = this.init.sliceSize
       // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
       progress('hashing', 0)
-      // The slices' own digests are computed on another core meanwhile (Blob inputs).
-      const digests =
-        input instanceof Blob
-          ? this.digester.digests(input, sliceSize ?? DEFAULT_SLICE_SIZE, signal).catch(() => undefined)
-          : undefined
       // Meanwhile the first slices already go to the home node, staged until their hashes are known.
       const home = this.init.gatewayUrl
       const copies = this.init.replicas ?? DEFAULT_REPLICAS
@@ -287,13 +282,17 @@ export class LightNodeService {
         home && input instanceof Blob && copies > 0
           ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal)
           : undefined
-      // A quota failure aborts hashing; report it rather than the abort.
-      const { fileHash } = await hashFile(input, { signal }).catch(async (err: unknown) => {
+      // A Blob is read once: each chunk goes into the file hash here and, on another core, into its
+      // slice's digest (see slice-digests.ts). A quota failure aborts hashing; report it, not the abort.
+      const hashing =
+        input instanceof Blob
+          ? hashBlobForUpload(input, sliceSize ?? DEFAULT_SLICE_SIZE, this.digester, signal)
+          : hashFile(input, { signal }).then(({ fileHash }) => ({ fileHash, digests: undefined }))
+      const { fileHash, digests: sliceDigests } = await hashing.catch(async (err: unknown) => {
         await stager?.stop()
         await room
         throw err
       })
-      const sliceDigests = await digests
       // Without the slice digests the staged slices cannot be committed yet; they expire on the node.
       const staged = await stager?.stop().then((s) => (sliceDigests ? s : undefined))
       await room

@@ -1,27 +1,39 @@
 /**
  * Slice digests computed beside the file hash. An upload must hash every byte twice: into the file hash,
  * and into its slice's hash, which needs the file hash first. Done in one thread that is two sequential
- * passes; here the slice half runs in a helper worker on another core while the node's worker computes
- * the file hash, and the upload pass then only finishes each slice hash (one 22-byte Keccak).
+ * passes; here the node's worker reads the file once, hashes each chunk into the file hash and then moves
+ * it to a helper worker, which hashes it into its slice's digest on another core. The upload pass then
+ * only finishes each slice hash (one 22-byte Keccak).
  */
+import {
+  AbortedError,
+  createKeccakStream,
+  type FileHash,
+  fileHashFromDigest,
+  toChunks,
+} from '@stratos-edge/core'
 
-/** A request to the digest worker. */
-export interface DigestRequest {
-  id: number
-  blob: Blob
-  sliceSize: number
-}
+/** A message to the digest worker. */
+export type DigestRequest =
+  | { type: 'begin'; id: number; sliceSize: number }
+  | { type: 'chunk'; id: number; chunk: ArrayBuffer }
+  | { type: 'end'; id: number }
 
 /** The digest worker's answer: 32 bytes per slice, in order, or an error. */
 export type DigestReply = { id: number; digests: Uint8Array } | { id: number; error: string }
 
+/** Slice digests of one file, fed chunk by chunk. */
+export interface DigestSession {
+  /** Hands a chunk over (its buffer is moved to the helper worker: do not use it afterwards). */
+  push(chunk: Uint8Array): void
+  /** The inner digest of every slice, or undefined when the helper worker failed. */
+  finish(): Promise<Uint8Array[] | undefined>
+}
+
 /** Computes slice digests in a helper worker; one worker, started on first use and kept. */
 export interface SliceDigester {
-  /**
-   * The inner digest of every slice of `blob`, or undefined when no helper worker can run here (the
-   * caller then hashes slices itself).
-   */
-  digests(blob: Blob, sliceSize: number, signal?: AbortSignal): Promise<Uint8Array[] | undefined>
+  /** A new session, or undefined when no helper worker can run here (the caller hashes slices itself). */
+  start(sliceSize: number): DigestSession | undefined
   close(): void
 }
 
@@ -35,7 +47,7 @@ export function createSliceDigester(
   let nextId = 1
   const waiting = new Map<number, (reply: DigestReply | undefined) => void>()
 
-  const start = (): Worker | undefined => {
+  const load = (): Worker | undefined => {
     if (worker || unavailable) return worker
     try {
       if (typeof Worker === 'undefined') throw new Error('no Worker here')
@@ -45,7 +57,7 @@ export function createSliceDigester(
         waiting.delete(e.data.id)
       })
       w.addEventListener('error', () => {
-        // The worker failed to load or crashed: fall back to hashing in the node's worker from now on.
+        // The worker failed to load or crashed: hash slices in the node's worker from now on.
         unavailable = true
         worker = undefined
         for (const done of waiting.values()) done(undefined)
@@ -59,20 +71,27 @@ export function createSliceDigester(
   }
 
   return {
-    async digests(blob, sliceSize, signal) {
-      const w = start()
+    start(sliceSize) {
+      const w = load()
       if (!w) return undefined
       const id = nextId++
-      const reply = await new Promise<DigestReply | undefined>((resolve) => {
-        waiting.set(id, resolve)
-        signal?.addEventListener('abort', () => resolve(undefined), { once: true })
-        w.postMessage({ id, blob, sliceSize } satisfies DigestRequest)
-      })
-      waiting.delete(id)
-      if (!reply || 'error' in reply) return undefined
-      const out: Uint8Array[] = []
-      for (let at = 0; at < reply.digests.length; at += 32) out.push(reply.digests.subarray(at, at + 32))
-      return out
+      const reply = new Promise<DigestReply | undefined>((resolve) => waiting.set(id, resolve))
+      w.postMessage({ type: 'begin', id, sliceSize } satisfies DigestRequest)
+      return {
+        push(chunk) {
+          const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
+          const buffer = (whole ? chunk.buffer : chunk.slice().buffer) as ArrayBuffer
+          w.postMessage({ type: 'chunk', id, chunk: buffer } satisfies DigestRequest, [buffer])
+        },
+        async finish() {
+          w.postMessage({ type: 'end', id } satisfies DigestRequest)
+          const r = await reply
+          if (!r || 'error' in r) return undefined
+          const out: Uint8Array[] = []
+          for (let at = 0; at < r.digests.length; at += 32) out.push(r.digests.subarray(at, at + 32))
+          return out
+        },
+      }
     },
     close() {
       worker?.terminate()
@@ -81,4 +100,28 @@ export function createSliceDigester(
       waiting.clear()
     },
   }
+}
+
+/**
+ * Hashes a Blob for upload in one read: the file hash here, the slice digests in the helper worker
+ * (`undefined` digests when there is none; the caller then hashes each slice itself).
+ */
+export async function hashBlobForUpload(
+  blob: Blob,
+  sliceSize: number,
+  digester: SliceDigester,
+  signal: AbortSignal,
+): Promise<{ fileHash: FileHash; digests: Uint8Array[] | undefined }> {
+  const keccak = await createKeccakStream()
+  const session = digester.start(sliceSize)
+  for await (const chunk of toChunks(blob)) {
+    if (signal.aborted) {
+      void session?.finish()
+      throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
+    }
+    keccak.update(chunk)
+    session?.push(chunk)
+  }
+  const fileHash = fileHashFromDigest(keccak.digest())
+  return { fileHash, digests: await session?.finish() }
 }
