@@ -65,9 +65,7 @@ export class PlacedUpload {
       .then((u) => u.send(slice))
       .then(
         () => {
-          let set = this.acked.get(at.peerId)
-          if (!set) this.acked.set(at.peerId, (set = new Set()))
-          set.add(slice.number)
+          this.ackedBy(at.peerId).add(slice.number)
         },
         (err) => {
           this.lastError = err
@@ -79,10 +77,18 @@ export class PlacedUpload {
     this.inFlight.add(p)
   }
 
+  private ackedBy(peerId: string): Set<number> {
+    let set = this.acked.get(peerId)
+    if (!set) {
+      set = new Set()
+      this.acked.set(peerId, set)
+    }
+    return set
+  }
+
   /** Records slices `peerId` already holds from this upload (a committed staged upload). */
   markAcked(peerId: string, numbers: readonly number[]): void {
-    let set = this.acked.get(peerId)
-    if (!set) this.acked.set(peerId, (set = new Set()))
+    const set = this.ackedBy(peerId)
     for (const n of numbers) set.add(n)
   }
 

@@ -70,7 +70,7 @@ scope.addEventListener('message', (event) => {
     sessions.delete(msg.id)
     if (s.filled > 0 || s.digests.length === 0) cut(s, keccak)
     const digests = new Uint8Array(s.digests.length * 32)
-    s.digests.forEach((d, i) => digests.set(d, i * 32))
+    for (const [i, d] of s.digests.entries()) digests.set(d, i * 32)
     scope.postMessage({ id: msg.id, digests }, [digests.buffer])
   })
   s.queue.catch((err: unknown) => {
