@@ -198,6 +198,8 @@ describe('light node in Chromium', () => {
       `expected ${slices} HTTP uploads: ${count(201)}, ${count(202)}`,
     )
     assert.ok(count(202) >= 1, 'expected slices staged while the file was hashed')
+    // Staged slices were committed (their hashes finished from the digest worker's digests), not sent again.
+    assert.ok(count(201) < slices, `every slice was sent again with its hash (${count(201)}): no commit`)
     const s = await stat(a.page)
     assert.equal(s.store.pinnedBytes, FILE_SIZE)
     if (resource.gatewayUrl) {

@@ -274,6 +274,30 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
       expect(err.name).toBe('StagingFullError')
     })
 
+    it('refuses a commit that lists a slice twice, and a slice staged after its commit', async () => {
+      const id = newUploadId()
+      const [one] = file.slices as [SliceRecord]
+      await stageSlice(meta.gatewayUrl, { uploadId: id, number: 1, data: one.data })
+      const twice = await caught(
+        commitStagedUpload(meta.gatewayUrl, id, {
+          fileHash: one.fileHash,
+          slices: [
+            { number: 1, hash: one.hash },
+            { number: 1, hash: one.hash },
+          ],
+          forward: [],
+        }),
+      )
+      expect(twice.name).toBe('DecodeError')
+      await commitStagedUpload(meta.gatewayUrl, id, {
+        fileHash: one.fileHash,
+        slices: [{ number: 1, hash: one.hash }],
+        forward: [],
+      })
+      const late = await caught(stageSlice(meta.gatewayUrl, { uploadId: id, number: 2, data: one.data }))
+      expect(late.name).toBe('DecodeError')
+    })
+
     it('refuses a malformed commit with 400 DecodeError', async () => {
       const res = await fetch(`${meta.gatewayUrl}/v1/uploads/${newUploadId()}/commit`, {
         method: 'POST',
@@ -283,6 +307,62 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
       expect(res.status).toBe(400)
       expect((await res.json()).error.name).toBe('DecodeError')
     })
+  })
+
+  it('a client that gives up while waiting for the memory budget frees its place (later uploads go on)', async () => {
+    const dir = await tempDir('up-budget')
+    cleanups.push(dir.cleanup)
+    const node = await createResourceNode(
+      { dataDir: dir.dir, tcpPort: 0, wsPort: 0, httpPort: 0, maxUploadBufferBytes: 1536 * 1024 },
+      { logger: quietLogger },
+    )
+    await node.start()
+    try {
+      const [one, two, three] = file.slices as [SliceRecord, SliceRecord, SliceRecord]
+      const url = new URL(`${node.gatewayUrl}${SLICE_UPLOAD_PATH}`)
+      // A holds the budget: its body arrives slowly.
+      const a = request(url, {
+        method: 'POST',
+        headers: { ...sliceUploadHeaders(one), 'content-length': String(one.data.length) },
+      })
+      const aDone = new Promise<number>((resolve, reject) => {
+        a.on('response', (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        a.on('error', reject)
+      })
+      a.write(one.data.subarray(0, 1000))
+      await new Promise((r) => setTimeout(r, 200))
+      // B waits for the budget behind A, then gives up.
+      const b = request(url, {
+        method: 'POST',
+        headers: { ...sliceUploadHeaders(two), 'content-length': String(two.data.length) },
+      })
+      b.on('error', () => {})
+      b.write(two.data.subarray(0, 1000))
+      await new Promise((r) => setTimeout(r, 200))
+      b.destroy()
+      await new Promise((r) => setTimeout(r, 200))
+      a.end(one.data.subarray(1000))
+      expect(await aDone).toBe(201)
+      // C is admitted and stored (it hung forever when B's place was never given back).
+      expect((await uploadSlice(node.gatewayUrl, three, { timeout: 10_000 })).stored).toBe('new')
+      expect(await node.store.has(two.hash)).toBe(false)
+    } finally {
+      await node.stop()
+    }
+  })
+
+  it('refuses a node configured with a public URL that is not a base URL, at creation', async () => {
+    const dir = await tempDir('up-url')
+    cleanups.push(dir.cleanup)
+    await expect(
+      createResourceNode(
+        { dataDir: dir.dir, publicGatewayUrl: 'https://node.example/some/path' },
+        { logger: quietLogger },
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidArgumentError' })
   })
 
   it('counts uploads in the metrics', async () => {

@@ -90,6 +90,8 @@ function createByteBudget(max: number) {
 
 /** Reads exactly `size` bytes of body into one buffer; rejects on a short, long or stalled body. */
 function readBody(req: IncomingMessage, size: number, idleTimeoutMs: number): Promise<Buffer> {
+  // A client that gave up while this upload waited for the budget: its 'close' has already fired.
+  if (req.destroyed || req.readableAborted) return Promise.reject(new Error('Client closed the upload'))
   return new Promise((resolve, reject) => {
     const body = Buffer.allocUnsafe(size)
     let at = 0
@@ -186,12 +188,17 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
         return
       }
       const digested = await target.digest(request.number, data)
-      init.staging.put(request.uploadId, {
+      const held = init.staging.put(request.uploadId, {
         number: request.number,
         data: digested.data,
         innerDigest: digested.digest,
       })
-      metrics.bytesReceived.inc(digested.data.length)
+      if (!held) {
+        throw new DecodeError(
+          `Upload ${request.uploadId} is already committed`,
+          'Send the slice with its hash',
+        )
+      }
       reply(res, 202, { upload: request.uploadId, number: request.number, peerId: target.peerId })
     } catch (err) {
       fail(res, err, true)
@@ -216,12 +223,9 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
       peerId: target.peerId,
     })
     if (await target.has(request.hash)) {
-      req.resume() // drain the body; the connection stays usable
-      await new Promise<void>((resolve) => {
-        req.once('end', resolve)
-        req.once('close', resolve)
-      })
-      return reply(res, 200, receipt('existing'))
+      reply(res, 200, receipt('existing'))
+      req.resume() // the body is discarded; the connection stays usable
+      return
     }
     if (request.size > target.freeBytes()) {
       const full = new StoreFullError(

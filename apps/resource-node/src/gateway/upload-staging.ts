@@ -23,9 +23,12 @@ export interface UploadStagingInit {
 export interface UploadStaging {
   /** Reserves room for a body before it is read; throws StagingFullError. Returns the release. */
   reserve(bytes: number): () => void
-  /** Holds a received slice (replacing one with the same number). */
-  put(uploadId: string, slice: StagedSlice): void
-  /** Removes and returns an upload's staged slices. */
+  /**
+   * Holds a received slice (replacing one with the same number). False, and nothing held, when the
+   * upload was already committed (a slice that arrived after its commit).
+   */
+  put(uploadId: string, slice: StagedSlice): boolean
+  /** Removes and returns an upload's staged slices; later slices of it are refused for a while. */
   take(uploadId: string): Map<number, StagedSlice>
   readonly stagedBytes: number
   close(): void
@@ -40,6 +43,8 @@ export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging
     { slices: Map<number, StagedSlice>; timer: ReturnType<typeof setTimeout> }
   >()
   let used = 0
+  /** Committed upload ids, remembered for `ttlMs` so late slices of them are not held. */
+  const committed = new Map<string, ReturnType<typeof setTimeout>>()
 
   const drop = (uploadId: string): Map<number, StagedSlice> => {
     const u = uploads.get(uploadId)
@@ -66,6 +71,7 @@ export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging
       }
     },
     put(uploadId, slice) {
+      if (committed.has(uploadId)) return false
       let u = uploads.get(uploadId)
       if (!u) {
         u = { slices: new Map(), timer: setTimeout(() => drop(uploadId), ttlMs) }
@@ -79,13 +85,22 @@ export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging
       clearTimeout(u.timer)
       u.timer = setTimeout(() => drop(uploadId), ttlMs)
       u.timer.unref?.()
+      return true
     },
-    take: drop,
+    take(uploadId) {
+      clearTimeout(committed.get(uploadId))
+      const timer = setTimeout(() => committed.delete(uploadId), ttlMs)
+      timer.unref?.()
+      committed.set(uploadId, timer)
+      return drop(uploadId)
+    },
     get stagedBytes() {
       return used
     },
     close() {
       for (const id of [...uploads.keys()]) drop(id)
+      for (const timer of committed.values()) clearTimeout(timer)
+      committed.clear()
     },
   }
 }

@@ -73,6 +73,8 @@ export interface ResourceNodeInit {
   publicGatewayUrl?: string
   /** Memory for slices uploaded before their hashes are known (staged uploads), bytes (default 256 MiB). */
   maxStagedBytes?: number
+  /** Memory for upload bodies being received at once, bytes (default 256 MiB); more uploads wait. */
+  maxUploadBufferBytes?: number
 }
 
 /** Injectable edges of a resource node. */
@@ -129,6 +131,8 @@ export async function createResourceNode(
 ): Promise<ResourceNode> {
   const host = init.host ?? '127.0.0.1'
   const logger = components.logger ?? createLogger()
+  // A bad public URL fails here, not in every later announcement.
+  if (init.publicGatewayUrl !== undefined) httpUrlToMultiaddr(init.publicGatewayUrl)
   await mkdir(init.dataDir, { recursive: true })
   const privateKey = components.privateKey ?? (await loadOrCreatePeerKey(init.dataDir))
   const hashPool = createSliceHashPool()
@@ -351,14 +355,16 @@ export async function createResourceNode(
             has: (hash) => store.has(hash as SliceHash),
             freeBytes: () => Math.max(0, store.maxBytes - store.usedBytes),
             put: async (slice, forward, options) => {
+              const held = await store.has(slice.hash)
               await store.put(slice, options)
-              sliceArrived(slice, forward)
+              if (!held) sliceArrived(slice, forward)
             },
             digest: hashPool.digestMoving,
           },
           staging,
           metrics,
           logger,
+          ...(init.maxUploadBufferBytes !== undefined ? { maxBufferedBytes: init.maxUploadBufferBytes } : {}),
           idleTimeoutMs: init.streamTimeoutMs ?? 30_000,
         }),
       })

@@ -5,6 +5,7 @@
 import type { Connection, Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
+  AbortedError,
   asFileHash,
   CODEC_SDS,
   createManifest,
@@ -375,6 +376,8 @@ export class LightNodeService {
           return { hash, fileHash, number, data: await store.get(hash) }
         },
       )
+      // Aborted while the last slices were sent: publish nothing.
+      if (signal.aborted) throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
       const manifest = signManifest(
         createManifest({
           sliced,
@@ -420,6 +423,8 @@ export class LightNodeService {
       }
     } finally {
       this.ops.delete(opId)
+      // Whatever is still on its way (uploads after a failure, a staged send) stops with the call.
+      controller.abort(new Error('put finished'))
     }
   }
 

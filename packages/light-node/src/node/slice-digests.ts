@@ -19,13 +19,24 @@ export type DigestRequest =
   | { type: 'chunk'; id: number; chunk: ArrayBuffer }
   | { type: 'end'; id: number }
 
-/** The digest worker's answer: 32 bytes per slice, in order, or an error. */
-export type DigestReply = { id: number; digests: Uint8Array } | { id: number; error: string }
+/** The digest worker's answers: a chunk hashed, the digests (32 bytes per slice, in order), or an error. */
+export type DigestReply =
+  | { id: number; ack: true }
+  | { id: number; digests: Uint8Array }
+  | { id: number; error: string }
+
+/** Chunks handed to the helper worker and not yet hashed, at most (bounds memory to a few chunks). */
+const CHUNKS_AHEAD = 3
+/** The longest wait for the helper's answer before hashing slices in the node's worker instead. */
+const DIGEST_TIMEOUT_MS = 60_000
 
 /** Slice digests of one file, fed chunk by chunk. */
 export interface DigestSession {
-  /** Hands a chunk over (its buffer is moved to the helper worker: do not use it afterwards). */
-  push(chunk: Uint8Array): void
+  /**
+   * Hands a chunk over (its buffer is moved to the helper worker: do not use it afterwards); resolves
+   * once fewer than a few chunks wait there.
+   */
+  push(chunk: Uint8Array): Promise<void>
   /** The inner digest of every slice, or undefined when the helper worker failed. */
   finish(): Promise<Uint8Array[] | undefined>
 }
@@ -46,6 +57,18 @@ export function createSliceDigester(
   let unavailable = false
   let nextId = 1
   const waiting = new Map<number, (reply: DigestReply | undefined) => void>()
+  const acks = new Map<number, () => void>()
+  const fail = (): void => {
+    // The worker failed to load, crashed or sent what cannot be read: hash slices in the node's worker
+    // from now on.
+    unavailable = true
+    worker?.terminate()
+    worker = undefined
+    for (const done of waiting.values()) done(undefined)
+    waiting.clear()
+    for (const go of acks.values()) go()
+    acks.clear()
+  }
 
   const load = (): Worker | undefined => {
     if (worker || unavailable) return worker
@@ -53,16 +76,12 @@ export function createSliceDigester(
       if (typeof Worker === 'undefined') throw new Error('no Worker here')
       const w = spawn()
       w.addEventListener('message', (e: MessageEvent<DigestReply>) => {
+        if ('ack' in e.data) return acks.get(e.data.id)?.()
         waiting.get(e.data.id)?.(e.data)
         waiting.delete(e.data.id)
       })
-      w.addEventListener('error', () => {
-        // The worker failed to load or crashed: hash slices in the node's worker from now on.
-        unavailable = true
-        worker = undefined
-        for (const done of waiting.values()) done(undefined)
-        waiting.clear()
-      })
+      w.addEventListener('error', fail)
+      w.addEventListener('messageerror', fail)
       worker = w
     } catch {
       unavailable = true
@@ -76,17 +95,39 @@ export function createSliceDigester(
       if (!w) return undefined
       const id = nextId++
       const reply = new Promise<DigestReply | undefined>((resolve) => waiting.set(id, resolve))
+      let outstanding = 0
+      let wake: (() => void) | undefined
+      acks.set(id, () => {
+        outstanding = Math.max(0, outstanding - 1)
+        wake?.()
+      })
       w.postMessage({ type: 'begin', id, sliceSize } satisfies DigestRequest)
       return {
-        push(chunk) {
+        async push(chunk) {
+          if (unavailable) return
           const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
           const buffer = (whole ? chunk.buffer : chunk.slice().buffer) as ArrayBuffer
           w.postMessage({ type: 'chunk', id, chunk: buffer } satisfies DigestRequest, [buffer])
+          outstanding++
+          while (outstanding >= CHUNKS_AHEAD && !unavailable) {
+            await new Promise<void>((resolve) => {
+              wake = resolve
+            })
+          }
         },
         async finish() {
-          w.postMessage({ type: 'end', id } satisfies DigestRequest)
-          const r = await reply
-          if (!r || 'error' in r) return undefined
+          if (!unavailable) w.postMessage({ type: 'end', id } satisfies DigestRequest)
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const r = await Promise.race([
+            reply,
+            new Promise<undefined>((resolve) => {
+              timer = setTimeout(() => resolve(undefined), DIGEST_TIMEOUT_MS)
+            }),
+          ])
+          clearTimeout(timer)
+          waiting.delete(id)
+          acks.delete(id)
+          if (!r || !('digests' in r)) return undefined
           const out: Uint8Array[] = []
           for (let at = 0; at < r.digests.length; at += 32) out.push(r.digests.subarray(at, at + 32))
           return out
@@ -94,10 +135,7 @@ export function createSliceDigester(
       }
     },
     close() {
-      worker?.terminate()
-      worker = undefined
-      for (const done of waiting.values()) done(undefined)
-      waiting.clear()
+      fail()
     },
   }
 }
@@ -114,13 +152,15 @@ export async function hashBlobForUpload(
 ): Promise<{ fileHash: FileHash; digests: Uint8Array[] | undefined }> {
   const keccak = await createKeccakStream()
   const session = digester.start(sliceSize)
-  for await (const chunk of toChunks(blob)) {
-    if (signal.aborted) {
-      void session?.finish()
-      throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
+  try {
+    for await (const chunk of toChunks(blob)) {
+      if (signal.aborted) throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
+      keccak.update(chunk)
+      await session?.push(chunk)
     }
-    keccak.update(chunk)
-    session?.push(chunk)
+  } catch (err) {
+    void session?.finish() // ends the helper's session; its answer is not needed
+    throw err
   }
   const fileHash = fileHashFromDigest(keccak.digest())
   return { fileHash, digests: await session?.finish() }

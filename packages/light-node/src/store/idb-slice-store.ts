@@ -444,7 +444,20 @@ export class IdbSliceStore {
     await tx.done
     if (!meta || !value)
       throw new SliceNotFoundError(`Slice ${hash} is not stored here`, 'Fetch it from a provider')
-    const data = value instanceof Uint8Array ? value : new Uint8Array(await value.arrayBuffer())
+    let data: Uint8Array
+    try {
+      data = value instanceof Uint8Array ? value : new Uint8Array(await value.arrayBuffer())
+    } catch (err) {
+      // The browser lost the stored Blob's bytes: as good as corrupt.
+      await this.delete(hash)
+      throw new SliceVerificationError(
+        `Stored slice ${hash} cannot be read`,
+        'It was deleted; fetch it again',
+        {
+          cause: err,
+        },
+      )
+    }
     if (options.verify ?? this.verifyOnRead) {
       const actual = await this.hashOf(meta.number, data, meta.fileHash)
       if (actual !== hash || data.byteLength !== meta.size) {

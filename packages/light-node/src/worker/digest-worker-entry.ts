@@ -64,6 +64,7 @@ scope.addEventListener('message', (event) => {
         at += take
         if (s.filled === s.sliceSize) cut(s, keccak)
       }
+      scope.postMessage({ id: msg.id, ack: true }) // one chunk done: the sender may send another
       return
     }
     // end: the last, partial slice (or the one empty slice of an empty file)

@@ -288,7 +288,10 @@ export async function httpUploadRequest(
   }
   if (res.ok) return { status: res.status, body }
   const error = (body as Partial<SliceUploadErrorBody> | undefined)?.error
-  const Known = error ? ERROR_CLASSES[error.name as keyof typeof ERROR_CLASSES] : undefined
+  const Known =
+    error && typeof error.name === 'string' && Object.hasOwn(ERROR_CLASSES, error.name)
+      ? ERROR_CLASSES[error.name as keyof typeof ERROR_CLASSES]
+      : undefined
   if (Known && error) throw new Known(`${url}: ${error.message}`)
   throw new HttpUploadError(
     res.status,

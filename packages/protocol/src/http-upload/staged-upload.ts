@@ -114,6 +114,9 @@ export function parseCommitRequest(value: unknown): CommitRequest {
     }
     return { number: e.number as number, hash: e.hash }
   })
+  if (new Set(slices.map((s) => s.number)).size !== slices.length) {
+    throw new DecodeError('commit: a slice number is listed twice')
+  }
   return { fileHash: v.fileHash, slices, forward: parsePeerList(v.forward ?? []) }
 }
 
