@@ -165,6 +165,32 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
       return Array.isArray(v) ? v.join(',') : v
     }
 
+  /**
+   * Reads a body of `size` bytes within the memory budget and hands it to `handle`. A stalled body is
+   * answered with its timeout, a vanished client just dropped; `handle`'s errors become the answer.
+   */
+  const receive = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    size: number,
+    handle: (data: Buffer) => Promise<void>,
+  ): Promise<void> => {
+    const release = await budget.acquire(size)
+    try {
+      let data: Buffer
+      try {
+        data = await readBody(req, size, idleTimeoutMs)
+      } catch (err) {
+        if (isErrorNamed(err, 'ProtocolTimeoutError')) fail(res, err, false)
+        else req.destroy()
+        return
+      }
+      await handle(data).catch((err: unknown) => fail(res, err, true))
+    } finally {
+      release()
+    }
+  }
+
   /** A slice whose hash is not known yet: digest it and hold it until its upload is committed. */
   const stage = async (
     req: IncomingMessage,
@@ -177,33 +203,23 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     } catch (err) {
       return fail(res, err, false)
     }
-    const release = await budget.acquire(request.size)
     try {
-      let data: Buffer
-      try {
-        data = await readBody(req, request.size, idleTimeoutMs)
-      } catch (err) {
-        if (isErrorNamed(err, 'ProtocolTimeoutError')) fail(res, err, false)
-        else req.destroy()
-        return
-      }
-      const digested = await target.digest(request.number, data)
-      const held = init.staging.put(request.uploadId, {
-        number: request.number,
-        data: digested.data,
-        innerDigest: digested.digest,
+      await receive(req, res, request.size, async (data) => {
+        const digested = await target.digest(request.number, data)
+        const held = init.staging.put(request.uploadId, {
+          number: request.number,
+          data: digested.data,
+          innerDigest: digested.digest,
+        })
+        if (!held) {
+          throw new DecodeError(
+            `Upload ${request.uploadId} is already committed`,
+            'Send the slice with its hash',
+          )
+        }
+        reply(res, 202, { upload: request.uploadId, number: request.number, peerId: target.peerId })
       })
-      if (!held) {
-        throw new DecodeError(
-          `Upload ${request.uploadId} is already committed`,
-          'Send the slice with its hash',
-        )
-      }
-      reply(res, 202, { upload: request.uploadId, number: request.number, peerId: target.peerId })
-    } catch (err) {
-      fail(res, err, true)
     } finally {
-      release()
       releaseRoom()
     }
   }
@@ -234,36 +250,21 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
       )
       return fail(res, full, false)
     }
-    const release = await budget.acquire(request.size)
-    try {
-      let data: Buffer
-      try {
-        data = await readBody(req, request.size, idleTimeoutMs)
-      } catch (err) {
-        if (isErrorNamed(err, 'ProtocolTimeoutError')) fail(res, err, false)
-        else req.destroy()
-        return
-      }
-      try {
-        const digested = await target.digest(request.number, data)
-        if (sliceHashFromInnerDigest(digested.digest, request.fileHash) !== request.hash) {
-          throw new SliceHashMismatchError(
-            `Slice ${request.number} of ${request.fileHash} does not match its hash ${request.hash}`,
-            'The bytes were not stored; upload the slice again',
-          )
-        }
-        await target.put(
-          { hash: request.hash, fileHash: request.fileHash, number: request.number, data: digested.data },
-          request.forward,
-          { verified: true },
+    await receive(req, res, request.size, async (data) => {
+      const digested = await target.digest(request.number, data)
+      if (sliceHashFromInnerDigest(digested.digest, request.fileHash) !== request.hash) {
+        throw new SliceHashMismatchError(
+          `Slice ${request.number} of ${request.fileHash} does not match its hash ${request.hash}`,
+          'The bytes were not stored; upload the slice again',
         )
-      } catch (err) {
-        return fail(res, err, true)
       }
+      await target.put(
+        { hash: request.hash, fileHash: request.fileHash, number: request.number, data: digested.data },
+        request.forward,
+        { verified: true },
+      )
       reply(res, 201, receipt('new'))
-    } finally {
-      release()
-    }
+    })
   }
 
   const commit = async (req: IncomingMessage, res: ServerResponse, uploadId: string): Promise<void> => {

@@ -29,10 +29,9 @@ parentPort.on('message', async (msg) => {
 /** Slice hashing on worker threads, so a busy network thread does not also hash every byte. */
 export interface SliceHashPool {
   hashSlice(sliceNumber: number, data: Uint8Array, fileHash: FileHash): Promise<SliceHash>
-  /** Keccak-256 of (uint64 BE slice number ‖ bytes): the part of a slice hash the file hash is not in. */
-  innerDigest(sliceNumber: number, data: Uint8Array): Promise<Uint8Array>
   /**
-   * {@link SliceHashPool.innerDigest} of bytes the caller gives up: their buffer is moved to the worker
+   * Keccak-256 of (uint64 BE slice number ‖ bytes), the part of a slice hash the file hash is not in, of
+   * bytes the caller gives up: their buffer is moved to the worker
    * and back instead of copied twice (less copying and garbage per slice). Use the returned `data`; the
    * `data` passed in is detached afterwards (unless it did not own its whole buffer and was copied).
    */
@@ -103,10 +102,7 @@ export function createSliceHashPool(options: { size?: number } = {}): SliceHashP
       else slot.w.postMessage({ id, number: sliceNumber, data })
     })
   }
-  const innerDigest = (sliceNumber: number, data: Uint8Array): Promise<Uint8Array> =>
-    run(sliceNumber, data, false).then((r) => r.digest)
   return {
-    innerDigest,
     async digestMoving(sliceNumber, data) {
       const owns =
         data.byteOffset === 0 &&
@@ -118,7 +114,7 @@ export function createSliceHashPool(options: { size?: number } = {}): SliceHashP
       return { digest: r.digest, data: r.data ?? own }
     },
     hashSlice(sliceNumber, data, fileHash) {
-      return innerDigest(sliceNumber, data).then((digest) => sliceHashFromInnerDigest(digest, fileHash))
+      return run(sliceNumber, data, false).then((r) => sliceHashFromInnerDigest(r.digest, fileHash))
     },
     async close() {
       closed = true
