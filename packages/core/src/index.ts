@@ -151,6 +151,7 @@ export {
   sliceRange,
 } from './slicing/slice-layout.js'
 export {
+  type HashFileOptions,
   hashFile,
   type SlicedFile,
   type SliceFileCallbackOptions,

@@ -99,6 +99,26 @@ describe('slicer', () => {
     expect((await hashFile(new Blob([data]))).size).toBe(data.length)
   })
 
+  it('hashFile hands each chunk on after hashing it, and waits for the callback', async () => {
+    const data = pseudoRandomBytes(9 * 1024 * 1024 + 5, 12)
+    const seen: number[] = []
+    let pending = 0
+    const { fileHash, size } = await hashFile(new Blob([data]), {
+      onChunk: async (chunk) => {
+        expect(pending).toBe(0) // the next chunk is not handed on before this call finishes
+        pending++
+        seen.push(chunk.length)
+        await new Promise((r) => setTimeout(r, 5))
+        chunk.fill(0) // the caller may take the chunk over: the hash is already computed
+        pending--
+      },
+    })
+    expect(seen.reduce((a, b) => a + b, 0)).toBe(data.length)
+    expect(seen.length).toBeGreaterThan(1)
+    expect(size).toBe(data.length)
+    expect(fileHash).toBe((await hashFile(data)).fileHash)
+  })
+
   it('an empty file is one empty slice, as SDS uploads it', async () => {
     const sliced = await sliceFile(new Uint8Array())
     expect(sliced.slices).toHaveLength(1)

@@ -1,4 +1,5 @@
 /** Types shared by the page-side client and the worker-side node. */
+import type { SliceStoreStat } from './store/idb-slice-store.js'
 
 /** Options of `createLightNode`. */
 export interface LightNodeOptions {
@@ -92,15 +93,7 @@ export interface LightNodeStat {
   readonly peerId: string
   readonly multiaddrs: string[]
   readonly connections: ConnectionStat[]
-  readonly store: {
-    readonly pinnedBytes: number
-    readonly cachedBytes: number
-    readonly budgetBytes: number
-    readonly slices: number
-    readonly files: number
-    readonly recovered: { readonly files: number; readonly slices: number }
-    readonly evictedSlices: number
-  }
+  readonly store: SliceStoreStat
   readonly served: { readonly slices: number; readonly bytes: number; readonly rejectedStreams: number }
   readonly fetched: { readonly slices: number; readonly bytes: number; readonly badProviders: number }
   /** Whether the browser granted persistent storage (asked for by `contribute`). */

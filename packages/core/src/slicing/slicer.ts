@@ -160,6 +160,16 @@ export async function sliceFile(
   }
 }
 
+/** Options of {@link hashFile}. */
+export interface HashFileOptions extends FileHashOptions {
+  signal?: AbortSignal
+  /**
+   * Called with each chunk once it is hashed, and awaited (backpressure): lets a caller do more with the
+   * same read, e.g. hand the chunk to another worker. The chunk is not used here afterwards.
+   */
+  onChunk?: (chunk: Uint8Array) => void | Promise<void>
+}
+
 /**
  * The file hash alone, streaming: one Keccak pass, no slicing, constant memory.
  *
@@ -170,7 +180,7 @@ export async function sliceFile(
  */
 export async function hashFile(
   input: SliceInput,
-  options: FileHashOptions & { signal?: AbortSignal } = {},
+  options: HashFileOptions = {},
 ): Promise<{ fileHash: FileHash; size: number }> {
   const keccak = await createKeccakStream()
   let size = 0
@@ -181,6 +191,7 @@ export async function hashFile(
     }
     keccak.update(chunk)
     size += chunk.length
+    await options.onChunk?.(chunk)
   }
   return { fileHash: fileHashFromDigest(keccak.digest(), options), size }
 }

@@ -97,14 +97,12 @@ async function* cutBlobSlices(
     throw new Error(`Expected ${count} slice digests, got ${digests.length}`)
   const part = (index: number): Blob =>
     blob.slice(index * sliceSize, Math.min(blob.size, (index + 1) * sliceSize))
-  const read = (index: number): Promise<ArrayBuffer> => {
-    const p = part(index).arrayBuffer()
-    p.catch(() => {}) // a read ahead nobody takes must not be an unhandled rejection
-    return p
-  }
-  // With digests computed beforehand nothing is read here at all; else each slice is read (the next one
-  // ahead) only to be hashed.
-  let next = digests ? undefined : read(0)
+  // With digests computed beforehand nothing is read here at all; else each slice is read (core reads
+  // the next one ahead) only to be hashed.
+  // (A Blob always gives an async iterable.)
+  const reads = digests
+    ? undefined
+    : (toChunks(blob, sliceSize) as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
   for (let index = 0; index < count; index++) {
     if (signal?.aborted) throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
     const number = index + 1
@@ -113,10 +111,8 @@ async function* cutBlobSlices(
     let hash: SliceHash
     if (digest) hash = sliceHashFromInnerDigest(digest, fileHash)
     else {
-      const bytes = new Uint8Array(await (next as Promise<ArrayBuffer>))
-      if (index + 1 < count) next = read(index + 1)
       const hasher = await createSliceHasher(number, fileHash)
-      hasher.update(bytes)
+      hasher.update((await reads?.next())?.value ?? new Uint8Array())
       hash = hasher.finish()
     }
     yield { number, offset: index * sliceSize, size: data.size, data, hash }

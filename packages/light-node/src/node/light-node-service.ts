@@ -419,7 +419,7 @@ export class LightNodeService {
         slices: layout.length,
         replicas,
         forwardedTo,
-        ...(gatewayBase ? { gatewayUrl: await this.gatewayUrlOf(gatewayBase, fileHash) } : {}),
+        ...(gatewayBase ? { gatewayUrl: this.gatewayUrlOf(gatewayBase, fileHash) } : {}),
       }
     } finally {
       this.ops.delete(opId)
@@ -448,7 +448,7 @@ export class LightNodeService {
   }
 
   /** The file's URL on a replica's own gateway (announced with its addresses), else the configured one. */
-  private async gatewayUrlOf(provider: ProviderInfo, fileHash: string): Promise<string | undefined> {
+  private gatewayUrlOf(provider: ProviderInfo, fileHash: string): string | undefined {
     const base = findHttpUrl(provider.multiaddrs) ?? this.init.gatewayUrl
     return base ? `${base.replace(/\/$/, '')}/files/${fileHash}` : undefined
   }

@@ -5,13 +5,7 @@
  * it to a helper worker, which hashes it into its slice's digest on another core. The upload pass then
  * only finishes each slice hash (one 22-byte Keccak).
  */
-import {
-  AbortedError,
-  createKeccakStream,
-  type FileHash,
-  fileHashFromDigest,
-  toChunks,
-} from '@stratos-edge/core'
+import { type FileHash, hashFile } from '@stratos-edge/core'
 
 /** A message to the digest worker. */
 export type DigestRequest =
@@ -150,18 +144,13 @@ export async function hashBlobForUpload(
   digester: SliceDigester,
   signal: AbortSignal,
 ): Promise<{ fileHash: FileHash; digests: Uint8Array[] | undefined }> {
-  const keccak = await createKeccakStream()
   const session = digester.start(sliceSize)
-  try {
-    for await (const chunk of toChunks(blob)) {
-      if (signal.aborted) throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
-      keccak.update(chunk)
-      await session?.push(chunk)
-    }
-  } catch (err) {
+  const { fileHash } = await hashFile(blob, {
+    signal,
+    ...(session ? { onChunk: (chunk) => session.push(chunk) } : {}),
+  }).catch((err: unknown) => {
     void session?.finish() // ends the helper's session; its answer is not needed
     throw err
-  }
-  const fileHash = fileHashFromDigest(keccak.digest())
+  })
   return { fileHash, digests: await session?.finish() }
 }
