@@ -11,10 +11,11 @@ import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { decodeManifest, type FileHash, type SliceHash } from '@stratos-edge/core'
 import { createIndexClient, type IndexClient } from '@stratos-edge/protocol'
-import { type SpawnedResourceNode, spawnResourceNode } from '@stratos-edge/resource-node'
+import type { SpawnedResourceNode } from '@stratos-edge/resource-node'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchChromium } from './support/browser.ts'
 import { createNodePeer } from './support/node-peer.ts'
+import { spawnMetaNode } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 
 const host = process.env.E2E_NETNS_ADDRESS ?? '10.99.0.1'
@@ -26,32 +27,6 @@ interface Harness {
   start(o: unknown): Promise<{ peerId: string }>
   uploadRandom(n: number): Promise<{ fileHash: string }>
   node: { stat(): Promise<{ connections: { peerId: string; kind: string }[]; multiaddrs: string[] }> }
-}
-
-/** Starts the resource node CLI with the meta service on fixed ports (0 = any) and a kept data dir. */
-async function startNode(
-  dataDir: string,
-  ports: { tcp: number; ws: number; http: number },
-): Promise<SpawnedResourceNode> {
-  return spawnResourceNode({
-    args: [
-      'start',
-      '--meta',
-      '--host',
-      host,
-      '--data-dir',
-      dataDir,
-      '--tcp-port',
-      String(ports.tcp),
-      '--ws-port',
-      String(ports.ws),
-      '--http-port',
-      String(ports.http),
-    ],
-    stderr: 'inherit',
-    onLine: (line) => process.stderr.write(`[resource-node] ${line}\n`),
-    timeoutMs: 30_000,
-  })
 }
 
 function portOf(addr: string, proto: 'tcp'): number {
@@ -94,7 +69,7 @@ describe('the index recovers after the meta service restarts', () => {
   before(async () => {
     server = await serveStatic(fixtureDir, '127.0.0.1')
     dataDir = mkdtempSync(join(tmpdir(), 'stratos-e2e-restart-'))
-    resource = await startNode(dataDir, { tcp: 0, ws: 0, http: 0 })
+    resource = await spawnMetaNode(host, dataDir)
     const ws = resource.ready.multiaddrs.find((a) => a.includes(`/ip4/${host}/`) && a.includes('/ws'))
     const tcp = resource.ready.multiaddrs.find((a) => a.includes(`/ip4/${host}/`) && !a.includes('/ws'))
     assert.ok(ws && tcp && resource.ready.gatewayUrl, `addresses: ${resource.ready.multiaddrs.join(', ')}`)
@@ -141,7 +116,7 @@ describe('the index recovers after the meta service restarts', () => {
     )
 
     await resource.stop()
-    resource = await startNode(dataDir, ports)
+    resource = await spawnMetaNode(host, dataDir, ports)
     assert.equal(resource.ready.peerId, wsAddr.split('/p2p/')[1], 'same identity after the restart')
 
     let listed: SliceHash[] = []

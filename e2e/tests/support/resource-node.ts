@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnResourceNode } from '@stratos-edge/resource-node'
+import { type SpawnedResourceNode, spawnResourceNode } from '@stratos-edge/resource-node'
 
 /** A running resource node, started from its CLI inside the namespace. */
 export interface ResourceNode {
@@ -14,12 +14,16 @@ export interface ResourceNode {
 }
 
 /**
- * Starts `stratos-edge-node start` listening on `host` and waits for its machine-readable ready line
- * (a JSON object with peerId, multiaddrs and gatewayUrl).
+ * Spawns the resource node CLI with the meta service, listening on `host`, and waits for its ready line.
+ * Ports 0 pick free ones; a test that restarts a node passes the ports it had.
  */
-export async function startResourceNode(host: string, timeoutMs = 30_000): Promise<ResourceNode> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'stratos-e2e-node-'))
-  const node = await spawnResourceNode({
+export function spawnMetaNode(
+  host: string,
+  dataDir: string,
+  ports: { tcp: number; ws: number; http: number } = { tcp: 0, ws: 0, http: 0 },
+  timeoutMs = 30_000,
+): Promise<SpawnedResourceNode> {
+  return spawnResourceNode({
     args: [
       'start',
       '--meta',
@@ -28,16 +32,25 @@ export async function startResourceNode(host: string, timeoutMs = 30_000): Promi
       '--data-dir',
       dataDir,
       '--tcp-port',
-      '0',
+      String(ports.tcp),
       '--ws-port',
-      '0',
+      String(ports.ws),
       '--http-port',
-      '0',
+      String(ports.http),
     ],
     stderr: 'inherit',
     onLine: (line) => process.stderr.write(`[resource-node] ${line}\n`),
     timeoutMs,
   })
+}
+
+/**
+ * Starts `stratos-edge-node start` listening on `host` in a fresh data directory and waits for its
+ * machine-readable ready line (a JSON object with peerId, multiaddrs and gatewayUrl).
+ */
+export async function startResourceNode(host: string, timeoutMs = 30_000): Promise<ResourceNode> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stratos-e2e-node-'))
+  const node = await spawnMetaNode(host, dataDir, undefined, timeoutMs)
   const { ready } = node
   const wsAddr = ready.multiaddrs.find((a) => a.includes(`/ip4/${host}/`) && a.includes('/ws'))
   if (!wsAddr)

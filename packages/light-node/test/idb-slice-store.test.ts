@@ -16,6 +16,19 @@ function slice(
   return { hash: computeSliceHash(number, data, fileHash) as SliceHash, fileHash, number, data, pinned }
 }
 
+/** The record of an owned file whose upload has started (1000-byte slices), as put() writes it first. */
+function writingFile(size: number) {
+  return {
+    fileHash,
+    size,
+    sliceSize: 1000,
+    slices: [],
+    state: 'writing' as const,
+    pinned: 1 as const,
+    updatedAt: 0,
+  }
+}
+
 async function open(
   init: Parameters<typeof createIdbSliceStore>[0] = {},
   estimate?: () => Promise<{ usage: number; quota: number }>,
@@ -105,15 +118,7 @@ describe('IdbSliceStore', () => {
   it('discards a half-written file when it opens again', async () => {
     const indexedDB = new IDBFactory()
     const first = await createIdbSliceStore({ name: 'crash' }, { indexedDB, estimate: async () => undefined })
-    await first.putFile({
-      fileHash,
-      size: 3000,
-      sliceSize: 1000,
-      slices: [],
-      state: 'writing',
-      pinned: 1,
-      updatedAt: 0,
-    })
+    await first.putFile(writingFile(3000))
     await first.putMany([slice(1, 1000, true), slice(2, 1000, true)])
     // The tab "crashes": the store is dropped without completing the file.
     await first.close()
@@ -134,15 +139,7 @@ describe('IdbSliceStore', () => {
     const indexedDB = new IDBFactory()
     const first = await createIdbSliceStore({ name: 'done' }, { indexedDB, estimate: async () => undefined })
     const s1 = slice(1, 1000, true)
-    await first.putFile({
-      fileHash,
-      size: 1000,
-      sliceSize: 1000,
-      slices: [],
-      state: 'writing',
-      pinned: 1,
-      updatedAt: 0,
-    })
+    await first.putFile(writingFile(1000))
     await first.put(s1)
     await first.completeFile(fileHash)
     await first.close()
@@ -227,15 +224,7 @@ describe('IdbSliceStore', () => {
         { name: 'crash-hook' },
         { indexedDB, estimate: async () => undefined },
       )
-      await first.putFile({
-        fileHash,
-        size: 2000,
-        sliceSize: 1000,
-        slices: [],
-        state: 'writing',
-        pinned: 1,
-        updatedAt: 0,
-      })
+      await first.putFile(writingFile(2000))
       await first.putMany([slice(1, 1000, true), slice(2, 1000, true)])
       await first.close()
       const { store, reports } = await recording({ name: 'crash-hook' }, indexedDB)

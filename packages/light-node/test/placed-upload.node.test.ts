@@ -86,6 +86,20 @@ async function makeSlices(count: number): Promise<TestSlice[]> {
 /** The slice as the browser sends it first: a Blob (a slice of the File). */
 const asBlob = (s: TestSlice): OutgoingSlice => ({ ...s, data: new Blob([s.data as BlobPart]) })
 
+/** Finishes `upload`, reading slices back from memory (as a copy); returns the result and what was read. */
+async function finishRecordingReads(upload: PlacedUpload, slices: readonly TestSlice[]) {
+  const reads: number[] = []
+  const result = await upload.finish(
+    slices.map((s) => s.number),
+    async (n) => {
+      reads.push(n)
+      const s = slices[n - 1] as TestSlice
+      return { ...s, data: s.data.slice() }
+    },
+  )
+  return { result, reads }
+}
+
 async function holdsAll(node: ResourceNode, slices: readonly TestSlice[]): Promise<boolean> {
   return (await Promise.all(slices.map((s) => node.store.has(s.hash)))).every(Boolean)
 }
@@ -110,20 +124,13 @@ describe('PlacedUpload over HTTP to real resource nodes', () => {
   it('sends every slice to the first placed node, which forwards each to the second', async () => {
     const [first, second] = [await startNode('a'), await startNode('b')]
     const slices = await makeSlices(10)
-    const reads: number[] = []
     const upload = new PlacedUpload(
       noLibp2p,
       [providerOf(first), providerOf(second)],
       new AbortController().signal,
     )
     for (const s of slices) await upload.send(asBlob(s))
-    const result = await upload.finish(
-      slices.map((s) => s.number),
-      async (n) => {
-        reads.push(n)
-        return slices[n - 1] as TestSlice
-      },
-    )
+    const { result, reads } = await finishRecordingReads(upload, slices)
 
     expect(result.error).toBeUndefined()
     expect(result.replicas).toEqual([first.peerId.toString()])
@@ -140,7 +147,6 @@ describe('PlacedUpload over HTTP to real resource nodes', () => {
     const [first, second] = [await startNode('a'), await startNode('b')]
     const slices = await makeSlices(10)
     const placed = [providerOf(first), providerOf(second)]
-    const reads: number[] = []
     const upload = new PlacedUpload(noLibp2p, placed, new AbortController().signal)
 
     await upload.send(asBlob(slices[0] as TestSlice))
@@ -149,14 +155,7 @@ describe('PlacedUpload over HTTP to real resource nodes', () => {
     await until(() => holdsAll(first, slices.slice(0, 2)))
     await stopNode(first)
     for (const s of slices.slice(2)) await upload.send(asBlob(s))
-    const result = await upload.finish(
-      slices.map((s) => s.number),
-      async (n) => {
-        reads.push(n)
-        const s = slices[n - 1] as TestSlice
-        return { ...s, data: s.data.slice() }
-      },
-    )
+    const { result, reads } = await finishRecordingReads(upload, slices)
 
     expect(result.error).toBeDefined()
     expect((result.error as Error).name).toBe('HttpUploadError')
@@ -175,16 +174,9 @@ describe('PlacedUpload over HTTP to real resource nodes', () => {
     await stopNode(a)
     await stopNode(b)
     const slices = await makeSlices(6)
-    const reads: number[] = []
     const upload = new PlacedUpload(noLibp2p, placed, new AbortController().signal)
     for (const s of slices) await upload.send(asBlob(s))
-    const result = await upload.finish(
-      slices.map((s) => s.number),
-      async (n) => {
-        reads.push(n)
-        return slices[n - 1] as TestSlice
-      },
-    )
+    const { result, reads } = await finishRecordingReads(upload, slices)
 
     expect(result.replicas).toEqual([])
     expect(result.forwardedTo).toEqual([])
