@@ -248,4 +248,114 @@ describe('IdbSliceStore', () => {
       expect(store.stat().slices).toBe(0)
     })
   })
+
+  describe('parts staged before their hashes are known', () => {
+    /** The keys of the store's `data` object store, read from IndexedDB directly. */
+    async function dataKeys(indexedDB: IDBFactory, name: string): Promise<string[]> {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name)
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
+        const request = db.transaction('data').objectStore('data').getAllKeys()
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      db.close()
+      return keys.map(String).sort()
+    }
+
+    async function staging(init: Parameters<typeof createIdbSliceStore>[0] = {}) {
+      const indexedDB = new IDBFactory()
+      const name = 'staged'
+      const store = await createIdbSliceStore(
+        { ...init, name },
+        { indexedDB, estimate: async () => undefined },
+      )
+      return { indexedDB, name, store, keys: () => dataKeys(indexedDB, name) }
+    }
+
+    it('writes the bytes once: a put of a staged slice only adds its record, and reads verify', async () => {
+      const { store, keys } = await staging()
+      const s1 = slice(1, 1000, true)
+      const s2 = slice(2, 700, true)
+      const staged = await store.stageParts([new Blob([s1.data]), new Blob([s2.data])])
+      expect(await keys()).toEqual([...staged].sort())
+      // Counted against the budget before any slice record exists.
+      await expect(store.assertCanStore(Number.MAX_SAFE_INTEGER)).rejects.toBeDefined()
+      await store.put({ ...s1, stagedKey: staged[0] as string })
+      await store.put({ ...s2, stagedKey: staged[1] as string })
+      await store.flush()
+      expect(await keys()).toEqual([...staged].sort())
+      expect(await store.get(s1.hash)).toEqual(s1.data)
+      expect(await store.get(s2.hash)).toEqual(s2.data)
+      expect(store.stat()).toMatchObject({ pinnedBytes: 1700, slices: 2 })
+      // Nothing left to discard: both parts were adopted.
+      await store.discardStaged(staged)
+      expect(await store.get(s1.hash)).toEqual(s1.data)
+    })
+
+    it('counts staged bytes against the budget, evicting cached slices and refusing owned data', async () => {
+      let now = 1
+      const indexedDB = new IDBFactory()
+      const store = await createIdbSliceStore(
+        { budgetBytes: 3000 },
+        { indexedDB, estimate: async () => undefined, now: () => now++ },
+      )
+      const cached = [slice(1, 1000, false), slice(2, 1000, false)]
+      for (const c of cached) await store.putMany([c])
+      await store.stageParts([new Uint8Array(2000)])
+      expect(await store.has((cached[0] as SliceEntry).hash)).toBe(false)
+      expect(await store.has((cached[1] as SliceEntry).hash)).toBe(true)
+      await expect(store.putMany([slice(3, 1500, true)])).rejects.toMatchObject({ name: 'StorageQuotaError' })
+      await expect(store.stageParts([new Uint8Array(1500)])).rejects.toMatchObject({
+        name: 'StorageQuotaError',
+      })
+    })
+
+    it('frees what no slice adopted when discarded, and what a crash left when it opens again', async () => {
+      const { indexedDB, name, store, keys } = await staging({ budgetBytes: 4000 })
+      const dropped = await store.stageParts([new Uint8Array(1500), new Uint8Array(1500)])
+      await store.discardStaged(dropped)
+      expect(await keys()).toEqual([])
+      await store.putMany([slice(1, 3000, true)])
+      // The tab "crashes" with a part staged and never adopted.
+      await store.stageParts([new Uint8Array(500)])
+      await store.close()
+      const again = await createIdbSliceStore({ name }, { indexedDB, estimate: async () => undefined })
+      expect(again.stat()).toMatchObject({ slices: 1, pinnedBytes: 3000, recovered: { slices: 1 } })
+      expect(await keys()).toEqual([slice(1, 3000, true).hash])
+    })
+
+    it('writes the bytes after all when the staged part is gone before its slice is stored', async () => {
+      const { store, keys } = await staging()
+      const s1 = slice(1, 1000, true)
+      const [key] = await store.stageParts([new Blob([s1.data])])
+      await store.discardStaged([key as string])
+      await store.putMany([{ ...s1, stagedKey: key as string }])
+      expect(await keys()).toEqual([s1.hash])
+      expect(await store.get(s1.hash)).toEqual(s1.data)
+      expect(store.stat()).toMatchObject({ pinnedBytes: 1000, slices: 1 })
+    })
+
+    it('replaces the bytes of a slice stored before, deletes staged bytes with their slice, and reopens', async () => {
+      const { indexedDB, name, store, keys } = await staging()
+      const s1 = slice(1, 1000, false)
+      await store.putMany([s1])
+      const [key] = await store.stageParts([new Blob([s1.data])])
+      await store.putFile(writingFile(1000))
+      await store.putMany([{ ...s1, pinned: true, stagedKey: key as string }])
+      await store.completeFile(fileHash)
+      expect(await keys()).toEqual([key])
+      expect(store.stat()).toMatchObject({ pinnedBytes: 1000, cachedBytes: 0, slices: 1 })
+      await store.close()
+      const again = await createIdbSliceStore({ name }, { indexedDB, estimate: async () => undefined })
+      expect(again.stat()).toMatchObject({ slices: 1, pinnedBytes: 1000, recovered: { files: 0, slices: 0 } })
+      expect(await again.get(s1.hash)).toEqual(s1.data)
+      await again.dropFile(fileHash, { includePinned: true })
+      expect(await keys()).toEqual([])
+      expect(again.stat()).toMatchObject({ slices: 0, pinnedBytes: 0 })
+    })
+  })
 })
