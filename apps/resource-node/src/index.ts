@@ -50,6 +50,7 @@ export {
   type DiskSliceStore,
   type DiskSliceStoreInit,
   openDiskSliceStore,
+  type StagedSliceFile,
   type VerifyReport,
 } from './store/disk-slice-store.js'
 export { createSliceHashPool, type SliceHashPool } from './store/hash-pool.js'

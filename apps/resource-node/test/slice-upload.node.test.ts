@@ -1,4 +1,6 @@
+import { readdir, stat } from 'node:fs/promises'
 import { request } from 'node:http'
+import { join } from 'node:path'
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MAX_SLICE_SIZE } from '@stratos-edge/core'
@@ -14,7 +16,7 @@ import {
   uploadSlice,
 } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createResourceNode, type ResourceNode } from '../src/index.js'
+import { createResourceNode, openDiskSliceStore, type ResourceNode } from '../src/index.js'
 import { createClient, makeFile, quietLogger, sameBytes, type TestFile, tempDir } from './helpers.js'
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -23,6 +25,11 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000
     if (Date.now() > end) throw new Error('condition not met in time')
     await new Promise((r) => setTimeout(r, 50))
   }
+}
+
+/** The staged slices' temp files a node's store holds. */
+async function stagedFiles(node: ResourceNode): Promise<string[]> {
+  return (await readdir(join(node.store.dir, 'tmp'))).filter((n) => n.endsWith('.staged'))
 }
 
 async function caught(p: Promise<unknown>): Promise<Error> {
@@ -225,8 +232,11 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
         const { peerId } = await stageSlice(meta.gatewayUrl, { uploadId: id, number: s.number, data: s.data })
         expect(peerId).toBe(meta.peerId.toString())
       }
-      // Nothing staged is stored or served before the commit.
+      // Nothing staged is stored or served before the commit; the bytes are being written ahead.
       expect(await meta.store.has(staged.slices[0]!.hash)).toBe(false)
+      await until(async () => (await stagedFiles(meta)).length === 3)
+      const inodes = async (paths: string[]) => Promise.all(paths.map(async (p) => (await stat(p)).ino))
+      const stagedInodes = await inodes((await stagedFiles(meta)).map((n) => join(meta.store.dir, 'tmp', n)))
       const target = { peerId: storage.peerId.toString(), multiaddrs: storage.readyInfo().multiaddrs }
       const result = await commitStagedUpload(meta.gatewayUrl, id, {
         fileHash: staged.manifest.fileHash,
@@ -234,6 +244,12 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
         forward: [target],
       })
       expect(result).toEqual({ stored: [1, 2, 3], rejected: [], peerId: meta.peerId.toString() })
+      // The commit adopted the written-ahead files (renamed into place, not written again).
+      expect(await stagedFiles(meta)).toEqual([])
+      const sliceInodes = await inodes(
+        staged.slices.map((s) => join(meta.store.dir, 'slices', s.hash.slice(-2), `${s.hash}.slice`)),
+      )
+      expect(sliceInodes.sort()).toEqual(stagedInodes.sort())
       for (const s of staged.slices) {
         const held = await meta.store.get(s.hash)
         expect(held && sameBytes(held.data, s.data)).toBe(true)
@@ -258,6 +274,8 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
       expect(result.rejected).toEqual([2, 3])
       expect(await meta.store.has(two.hash)).toBe(false)
       expect(await meta.store.has(three.hash)).toBe(false)
+      // The rejected slice's written-ahead file is removed too.
+      await until(async () => (await stagedFiles(meta)).length === 0)
       // A commit takes the staged slices: committing again stores nothing.
       const again = await commitStagedUpload(meta.gatewayUrl, id, {
         fileHash: staged.manifest.fileHash,
@@ -265,6 +283,40 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
         forward: [],
       })
       expect(again.rejected).toEqual([1])
+    })
+
+    it('a committed staged upload survives a restart; staged slices left uncommitted do not', async () => {
+      const dir = await tempDir('up-restart')
+      cleanups.push(dir.cleanup)
+      const init = { dataDir: dir.dir, tcpPort: 0, wsPort: 0, httpPort: 0 }
+      const node = await createResourceNode(init, { logger: quietLogger })
+      await node.start()
+      const kept = await makeFile(2 * 1024 * 1024 + 1, 1024 * 1024)
+      const left = await makeFile(1024 * 1024, 1024 * 1024)
+      const id = newUploadId()
+      try {
+        for (const s of kept.slices)
+          await stageSlice(node.gatewayUrl, { uploadId: id, number: s.number, data: s.data })
+        await stageSlice(node.gatewayUrl, { uploadId: newUploadId(), number: 1, data: left.slices[0]!.data })
+        const result = await commitStagedUpload(node.gatewayUrl, id, {
+          fileHash: kept.manifest.fileHash,
+          slices: kept.slices.map((s) => ({ number: s.number, hash: s.hash })),
+          forward: [],
+        })
+        expect(result.stored).toEqual([1, 2, 3])
+      } finally {
+        await node.stop()
+      }
+      // Stopping removed the uncommitted slice's file.
+      expect(await readdir(join(node.store.dir, 'tmp'))).toEqual([])
+      const store = await openDiskSliceStore({ dir: node.store.dir, logger: quietLogger })
+      expect(store.sliceCount).toBe(3)
+      expect((await store.verifyAll()).ok).toBe(3)
+      for (const s of kept.slices) {
+        const held = await store.get(s.hash)
+        expect(held && sameBytes(held.data, s.data)).toBe(true)
+      }
+      await store.close()
     })
 
     it('answers StagingFullError (503) past the staging budget, before reading the body', async () => {

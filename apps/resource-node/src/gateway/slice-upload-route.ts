@@ -17,6 +17,7 @@ import {
 } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
+import type { StagedSliceFile } from '../store/disk-slice-store.js'
 import type { UploadStaging } from './upload-staging.js'
 
 /** What the upload route needs of the node. */
@@ -29,9 +30,14 @@ export interface SliceUploadTarget {
   freeBytes(): number
   /**
    * Durably stores and announces a slice, then copies it on to `forward`; verifies its hash first unless
-   * `verified` (a staged slice whose hash was finished from its digest).
+   * `verified` (a staged slice whose hash was finished from its digest). With `staged`, the slice's bytes
+   * already written ahead to the store are adopted (the temp file is gone when this settles).
    */
-  put(slice: SliceRecord, forward: PeerAddress[], options?: { verified?: boolean }): Promise<void>
+  put(
+    slice: SliceRecord,
+    forward: PeerAddress[],
+    options?: { verified?: boolean; staged?: StagedSliceFile },
+  ): Promise<void>
   /**
    * Keccak-256 of (uint64 BE slice number ‖ bytes), off the network thread; the bytes are handed over
    * and come back as the returned `data` (use that, not the argument).
@@ -129,8 +135,9 @@ function readBody(req: IncomingMessage, size: number, idleTimeoutMs: number): Pr
  * Creates the upload handlers (see `@stratos-edge/protocol`'s `uploadSlice` and staged uploads). With
  * hashes: headers are checked and the disk budget consulted before any body byte is read; the body is
  * verified against its slice hash and durably stored before the 201; a slice already held is answered 200
- * without a write. Staged: the body is digested and held in memory (202); a commit stores each staged
- * slice whose hash, finished from its digest and the file hash, matches the one claimed.
+ * without a write. Staged: the body is digested and held in memory (202) while the staging writes it ahead
+ * to the store; a commit stores each staged slice whose hash, finished from its digest and the file hash,
+ * matches the one claimed, adopting its written-ahead file (so only its header is written then).
  */
 export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadRoute {
   const { target, metrics, logger } = init
@@ -298,6 +305,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
         try {
           await target.put({ hash, fileHash: request.fileHash, number, data: s.data }, request.forward, {
             verified: true,
+            ...(s.file ? { staged: s.file } : {}),
           })
           result.stored.push(number)
         } catch (err) {
@@ -306,6 +314,8 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
         }
       }),
     )
+    // The files of slices rejected or not named go (an adopted one is gone already); not waited for.
+    for (const s of staged.values()) void s.file?.discard()
     result.stored.sort((a, b) => a - b)
     result.rejected.sort((a, b) => a - b)
     reply(res, 200, result)

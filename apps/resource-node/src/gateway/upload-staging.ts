@@ -1,10 +1,13 @@
 import { StagingFullError } from '@stratos-edge/protocol'
+import type { StagedSliceFile } from '../store/disk-slice-store.js'
 
 /** One staged slice: its bytes and the digest its hash will be finished from. */
 export interface StagedSlice {
   readonly number: number
   readonly data: Uint8Array
   readonly innerDigest: Uint8Array
+  /** Its bytes being written ahead to the store (with `writeAhead`); the staging sets it. */
+  readonly file?: StagedSliceFile
 }
 
 /** Options of {@link createUploadStaging}. */
@@ -13,6 +16,13 @@ export interface UploadStagingInit {
   maxBytes?: number
   /** An upload not committed this long after its last slice is dropped, ms (default 5 minutes). */
   ttlMs?: number
+  /**
+   * Starts writing a held slice's bytes to the store ahead of its commit (the store's `writeStaged`), so
+   * the commit only adds the header. The staging discards the file of a slice it drops; a taken slice's
+   * file is the taker's to adopt or discard. The files hold the bytes staged in memory (and those of commits
+   * under way), so the staging budget bounds them on disk too: the store does not count them.
+   */
+  writeAhead?: (data: Uint8Array) => StagedSliceFile
 }
 
 /**
@@ -24,11 +34,14 @@ export interface UploadStaging {
   /** Reserves room for a body before it is read; throws StagingFullError. Returns the release. */
   reserve(bytes: number): () => void
   /**
-   * Holds a received slice (replacing one with the same number). False, and nothing held, when the
-   * upload was already committed (a slice that arrived after its commit).
+   * Holds a received slice (replacing one with the same number) and starts its write-ahead. False, and
+   * nothing held, when the upload was already committed (a slice that arrived after its commit).
    */
-  put(uploadId: string, slice: StagedSlice): boolean
-  /** Removes and returns an upload's staged slices; later slices of it are refused for a while. */
+  put(uploadId: string, slice: Omit<StagedSlice, 'file'>): boolean
+  /**
+   * Removes and returns an upload's staged slices; later slices of it are refused for a while. The caller
+   * owns their files: adopt or discard each.
+   */
   take(uploadId: string): Map<number, StagedSlice>
   readonly stagedBytes: number
   close(): void
@@ -46,13 +59,17 @@ export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging
   /** Committed upload ids, remembered for `ttlMs` so late slices of them are not held. */
   const committed = new Map<string, ReturnType<typeof setTimeout>>()
 
-  const drop = (uploadId: string): Map<number, StagedSlice> => {
+  const remove = (uploadId: string): Map<number, StagedSlice> => {
     const u = uploads.get(uploadId)
     if (!u) return new Map()
     clearTimeout(u.timer)
     uploads.delete(uploadId)
     for (const s of u.slices.values()) used -= s.data.length
     return u.slices
+  }
+  /** Expired or closed: the upload's slices and their files go. */
+  const drop = (uploadId: string): void => {
+    for (const s of remove(uploadId).values()) void s.file?.discard()
   }
 
   return {
@@ -79,8 +96,11 @@ export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging
         uploads.set(uploadId, u)
       }
       const old = u.slices.get(slice.number)
-      if (old) used -= old.data.length
-      u.slices.set(slice.number, slice)
+      if (old) {
+        used -= old.data.length
+        void old.file?.discard()
+      }
+      u.slices.set(slice.number, init.writeAhead ? { ...slice, file: init.writeAhead(slice.data) } : slice)
       used += slice.data.length
       clearTimeout(u.timer)
       u.timer = setTimeout(() => drop(uploadId), ttlMs)
@@ -92,7 +112,7 @@ export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging
       const timer = setTimeout(() => committed.delete(uploadId), ttlMs)
       timer.unref?.()
       committed.set(uploadId, timer)
-      return drop(uploadId)
+      return remove(uploadId)
     },
     get stagedBytes() {
       return used

@@ -71,7 +71,10 @@ export interface ResourceNodeInit {
    * know where to upload; default the address the gateway listens on.
    */
   publicGatewayUrl?: string
-  /** Memory for slices uploaded before their hashes are known (staged uploads), bytes (default 256 MiB). */
+  /**
+   * Memory for slices uploaded before their hashes are known (staged uploads), bytes (default 256 MiB);
+   * their bytes are also written ahead to temp files in the store, bounded by the same budget.
+   */
   maxStagedBytes?: number
   /** Memory for upload bodies being received at once, bytes (default 256 MiB); more uploads wait. */
   maxUploadBufferBytes?: number
@@ -136,9 +139,6 @@ export async function createResourceNode(
   await mkdir(init.dataDir, { recursive: true })
   const privateKey = components.privateKey ?? (await loadOrCreatePeerKey(init.dataDir))
   const hashPool = createSliceHashPool()
-  const staging = createUploadStaging(
-    init.maxStagedBytes !== undefined ? { maxBytes: init.maxStagedBytes } : {},
-  )
   let onRemoved: (hash: SliceHash) => void = () => {}
   const store = await openDiskSliceStore({
     dir: `${init.dataDir}/store`,
@@ -146,6 +146,10 @@ export async function createResourceNode(
     onRemoved: (hash) => onRemoved(hash),
     hashSlice: hashPool.hashSlice,
     ...(init.maxBytes !== undefined ? { maxBytes: init.maxBytes } : {}),
+  })
+  const staging = createUploadStaging({
+    writeAhead: (data) => store.writeStaged(data),
+    ...(init.maxStagedBytes !== undefined ? { maxBytes: init.maxStagedBytes } : {}),
   })
   const metaService = init.meta ? createMetaService({ manifests: store, logger }) : undefined
   const ip = host.includes(':') ? 'ip6' : 'ip4'
@@ -354,9 +358,10 @@ export async function createResourceNode(
             peerId: libp2p.peerId.toString(),
             has: (hash) => store.has(hash as SliceHash),
             freeBytes: () => Math.max(0, store.maxBytes - store.usedBytes),
-            put: async (slice, forward, options) => {
+            put: async (slice, forward, { staged, ...options } = {}) => {
               const held = await store.has(slice.hash)
-              await store.put(slice, options)
+              if (staged) await store.adoptStaged(slice, staged, options)
+              else await store.put(slice, options)
               if (!held) sliceArrived(slice, forward)
             },
             digest: hashPool.digestMoving,

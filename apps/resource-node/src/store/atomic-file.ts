@@ -1,6 +1,20 @@
 import { randomBytes } from 'node:crypto'
-import { open, rename } from 'node:fs/promises'
+import { type FileHandle, open, rename } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+
+/** A fresh temp file name in `tmpDir`, with `suffix` (e.g. `.tmp`). */
+export function tempPath(tmpDir: string, suffix: string): string {
+  return join(tmpDir, `${randomBytes(8).toString('hex')}${suffix}`)
+}
+
+/** Writes all of `bytes` at `position` of an open file (positional writes may be short). */
+export async function writeAllAt(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done)
+    done += bytesWritten
+  }
+}
 
 /**
  * Writes `parts` to `finalPath` atomically and durably: a temp file in `tmpDir` (same filesystem),
@@ -12,22 +26,23 @@ export async function writeFileAtomic(
   finalPath: string,
   parts: readonly Uint8Array[],
 ): Promise<void> {
-  const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.tmp`)
+  const tmp = tempPath(tmpDir, '.tmp')
   const fh = await open(tmp, 'wx', 0o644)
   try {
     let position = 0
     for (const part of parts) {
-      let done = 0
-      while (done < part.length) {
-        const { bytesWritten } = await fh.write(part, done, part.length - done, position)
-        done += bytesWritten
-        position += bytesWritten
-      }
+      await writeAllAt(fh, part, position)
+      position += part.length
     }
     await fh.datasync()
   } finally {
     await fh.close()
   }
+  await renameDurably(tmp, finalPath)
+}
+
+/** Renames a complete, synced temp file over `finalPath` and fsyncs the directory, so the name is durable. */
+export async function renameDurably(tmp: string, finalPath: string): Promise<void> {
   await rename(tmp, finalPath)
   await syncDir(dirname(finalPath))
 }

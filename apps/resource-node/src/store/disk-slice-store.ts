@@ -5,6 +5,7 @@ import {
   decodeManifest,
   type FileHash,
   fileHashFromBytes,
+  fileHashFromDigest,
   fileHashToBytes,
   hashSlice,
   isFileHash,
@@ -22,7 +23,7 @@ import {
   StoreFullError,
 } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
-import { writeFileAtomic } from './atomic-file.js'
+import { renameDurably, tempPath, writeAllAt, writeFileAtomic } from './atomic-file.js'
 
 const MAGIC = [0x53, 0x45, 0x53, 0x4c] // "SESL"
 const VERSION = 1
@@ -41,6 +42,17 @@ export interface DiskSliceStoreInit {
   hashSlice?: (sliceNumber: number, data: Uint8Array, fileHash: FileHash) => Promise<SliceHash>
 }
 
+/**
+ * A slice's bytes written ahead to a temp file of the store (see {@link DiskSliceStore.writeStaged}), before
+ * the slice's hash is known. Pass it to {@link DiskSliceStore.adoptStaged}, or `discard` it.
+ */
+export interface StagedSliceFile {
+  /** True once the bytes are written and synced; false when the write failed (never rejects). */
+  readonly written: Promise<boolean>
+  /** Removes the temp file once its write has finished; does nothing after an adoption. Never rejects. */
+  discard(): Promise<void>
+}
+
 /** What {@link DiskSliceStore.verifyAll} found. */
 export interface VerifyReport {
   ok: number
@@ -57,6 +69,19 @@ export interface DiskSliceStore extends SliceStore, ManifestStore {
   readonly sliceCount: number
   /** Every stored slice's metadata. */
   list(): SliceInfo[]
+  /**
+   * Starts writing `data` in the background to a temp file, leaving room in front for the slice file
+   * header, and syncs it: the slow part of a store, done before the slice's hash is known (staged uploads).
+   * Temp files do not count against `maxBytes`; ones never adopted or discarded are removed at the next open.
+   */
+  writeStaged(data: Uint8Array): StagedSliceFile
+  /**
+   * `put` of `slice`, whose bytes `staged` holds: when the staged write succeeded and the header fits
+   * its room, only the header is written, synced and the file renamed into place (after the same budget
+   * check); otherwise `slice.data` is written as by `put`. Either way the slice is durable when this
+   * resolves, and the temp file is gone (adopted or discarded) when it settles.
+   */
+  adoptStaged(slice: SliceRecord, staged: StagedSliceFile, options?: SlicePutOptions): Promise<void>
   /** Re-hashes every slice; deletes and reports the ones that do not verify. */
   verifyAll(): Promise<VerifyReport>
   close(): Promise<void>
@@ -66,18 +91,25 @@ interface Entry extends SliceInfo {
   fileBytes: number
 }
 
-function encodeHeader(s: SliceRecord): Uint8Array {
-  const fh = fileHashToBytes(s.fileHash)
+function encodeHeader(fileHash: FileHash, number: number, size: number): Uint8Array {
+  const fh = fileHashToBytes(fileHash)
   const out = new Uint8Array(4 + 1 + 1 + fh.length + 8 + 4)
   const dv = new DataView(out.buffer)
   out.set(MAGIC, 0)
   out[4] = VERSION
   out[5] = fh.length
   out.set(fh, 6)
-  dv.setBigUint64(6 + fh.length, BigInt(s.number))
-  dv.setUint32(14 + fh.length, s.data.length)
+  dv.setBigUint64(6 + fh.length, BigInt(number))
+  dv.setUint32(14 + fh.length, size)
   return out
 }
+
+/**
+ * Header room left in front of staged bytes: the header's length depends only on the file hash's binary
+ * length, the same for every SDS file hash (encrypted or not, either codec). A header of another length
+ * is still stored, by a full write.
+ */
+const STAGED_HEADER_BYTES = encodeHeader(fileHashFromDigest(new Uint8Array(32)), 0, 0).length
 
 function decodeHeader(buf: Uint8Array): {
   fileHash: FileHash
@@ -125,6 +157,16 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
 
   const entries = new Map<SliceHash, Entry>()
   const writing = new Map<SliceHash, Promise<void>>()
+  /** Temp files of staged bytes; `done` once adopted or discarded. */
+  const stagedFiles = new WeakMap<StagedSliceFile, { path: string; done: boolean }>()
+  /** Staged writes and removals in progress, awaited by `close`. */
+  const stagedWork = new Set<Promise<unknown>>()
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    stagedWork.add(p)
+    const settled = () => stagedWork.delete(p)
+    p.then(settled, settled)
+    return p
+  }
   /** Slices hashed (on write or read) since the store opened. */
   const verified = new Set<SliceHash>()
   let used = 0
@@ -210,14 +252,73 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     return true
   }
 
-  async function write(slice: SliceRecord, options: SlicePutOptions): Promise<void> {
+  function writeStaged(data: Uint8Array): StagedSliceFile {
+    const path = tempPath(tmpDir, '.staged')
+    const state = { path, done: false }
+    const written = track(
+      (async () => {
+        const fh = await open(path, 'wx', 0o644)
+        try {
+          await writeAllAt(fh, data, STAGED_HEADER_BYTES)
+          await fh.datasync()
+        } finally {
+          await fh.close()
+        }
+        return true
+      })().catch((err: unknown) => {
+        logger?.warn('staged slice write failed; its commit will write it in full', { error: err })
+        return false
+      }),
+    )
+    const file: StagedSliceFile = {
+      written,
+      discard() {
+        if (state.done) return Promise.resolve()
+        state.done = true
+        return track(written.then(() => unlink(path)).catch(() => {}))
+      },
+    }
+    stagedFiles.set(file, state)
+    return file
+  }
+
+  /**
+   * Moves staged bytes into place under `finalPath` with `header` written in front; false (nothing done)
+   * when they cannot be used: the write failed, the header does not fit its room, or already taken.
+   */
+  async function adopt(staged: StagedSliceFile, header: Uint8Array, finalPath: string): Promise<boolean> {
+    const state = stagedFiles.get(staged)
+    if (!state || state.done || header.length !== STAGED_HEADER_BYTES) return false
+    if (!(await staged.written) || state.done) return false
+    state.done = true
+    try {
+      const fh = await open(state.path, 'r+')
+      try {
+        await writeAllAt(fh, header, 0)
+        await fh.datasync()
+      } finally {
+        await fh.close()
+      }
+      await renameDurably(state.path, finalPath)
+    } catch (err) {
+      await unlink(state.path).catch(() => {})
+      throw err
+    }
+    return true
+  }
+
+  async function write(
+    slice: SliceRecord,
+    options: SlicePutOptions,
+    staged?: StagedSliceFile,
+  ): Promise<void> {
     if (!options.verified && (await hashOf(slice.number, slice.data, slice.fileHash)) !== slice.hash) {
       throw new SliceHashMismatchError(
         `Slice ${slice.number} of ${slice.fileHash} does not match its hash ${slice.hash}`,
         'The bytes were not stored; fetch or read the slice again',
       )
     }
-    const header = encodeHeader(slice)
+    const header = encodeHeader(slice.fileHash, slice.number, slice.data.length)
     const fileBytes = header.length + slice.data.length
     if (used + reserved + fileBytes > maxBytes) {
       throw new StoreFullError(
@@ -228,7 +329,8 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     reserved += fileBytes
     try {
       await mkdir(join(slicesDir, slice.hash.slice(-2)), { recursive: true })
-      await writeFileAtomic(tmpDir, pathOf(slice.hash), [header, slice.data])
+      if (!(staged && (await adopt(staged, header, pathOf(slice.hash)))))
+        await writeFileAtomic(tmpDir, pathOf(slice.hash), [header, slice.data])
       entries.set(slice.hash, {
         hash: slice.hash,
         fileHash: slice.fileHash,
@@ -278,6 +380,20 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       writing.set(slice.hash, p)
       return p
     },
+    writeStaged,
+    async adoptStaged(slice, staged, options = {}) {
+      try {
+        if (entries.has(slice.hash)) return
+        const inflight = writing.get(slice.hash)
+        if (inflight) return await inflight
+        const p = write(slice, options, staged).finally(() => writing.delete(slice.hash))
+        writing.set(slice.hash, p)
+        return await p
+      } finally {
+        // Not adopted (held already, full, fell back, failed): the temp file goes.
+        void staged.discard()
+      }
+    },
     delete: removeEntry,
     async verifyAll() {
       const report: VerifyReport = { ok: 0, corrupt: [] }
@@ -308,7 +424,8 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       return m.fileHash
     },
     async close() {
-      await Promise.allSettled([...writing.values()])
+      while (writing.size > 0 || stagedWork.size > 0)
+        await Promise.allSettled([...writing.values(), ...stagedWork])
     },
   }
 }
