@@ -15,12 +15,6 @@ export interface SliceEntry {
   readonly data: Uint8Array | Blob
   /** Owned (pinned) slices are never evicted; cached slices are evicted least recently used first. */
   readonly pinned: boolean
-  /**
-   * The key {@link IdbSliceStore.stageParts} gave these bytes when it wrote them before the slice hash
-   * was known: only the slice's record is written, pointing at them. If they are gone, `data` is written
-   * as usual.
-   */
-  readonly stagedKey?: string
 }
 
 /** A slice's bookkeeping record. */
@@ -32,15 +26,7 @@ export interface SliceMeta {
   /** 1 = owned (pinned), 0 = cached. A number because booleans are not IndexedDB keys. */
   pinned: 0 | 1
   lastAccess: number
-  /** Where the bytes are in the `data` store when not under the slice hash (staged before hashing). */
-  readonly dataKey?: string
 }
-
-/** The `data` store key of a slice's bytes. */
-const dataKeyOf = (meta: SliceMeta): string => meta.dataKey ?? meta.hash
-
-/** Staged parts' keys, apart from slice hashes (base32hex CIDs never contain `/`). */
-const STAGED_PREFIX = 'staged/'
 
 /** One slice of a file record. */
 export interface FileSlice {
@@ -164,9 +150,6 @@ export class IdbSliceStore {
   private fileCount = 0
   private evicted = 0
   private recovered = { files: 0, slices: 0 }
-  /** Staged parts not yet adopted by a slice record: key → bytes. Counted against the budget. */
-  private readonly staged = new Map<string, number>()
-  private stagedBytes = 0
   private pending: SliceEntry[] = []
   private pendingBytes = 0
   private inflight: Promise<void> | undefined
@@ -217,9 +200,9 @@ export class IdbSliceStore {
     for (const file of await tx.objectStore('files').getAll()) {
       if (file.state === 'complete') continue
       files++
-      for (const meta of await tx.objectStore('meta').index('file').getAll(file.fileHash)) {
-        await tx.objectStore('meta').delete(meta.hash)
-        await tx.objectStore('data').delete(dataKeyOf(meta))
+      for (const hash of await tx.objectStore('meta').index('file').getAllKeys(file.fileHash)) {
+        await tx.objectStore('meta').delete(hash)
+        await tx.objectStore('data').delete(hash)
         slices++
       }
       await tx.objectStore('files').delete(file.fileHash)
@@ -231,17 +214,16 @@ export class IdbSliceStore {
     this.cachedBytes = 0
     this.sliceCount = 0
     for (const meta of metas) {
-      if (!dataKeys.has(dataKeyOf(meta))) {
+      if (!dataKeys.has(meta.hash)) {
         await tx.objectStore('meta').delete(meta.hash)
         slices++
         continue
       }
-      metaKeys.add(dataKeyOf(meta))
+      metaKeys.add(meta.hash)
       this.sliceCount++
       if (meta.pinned) this.pinnedBytes += meta.size
       else this.cachedBytes += meta.size
     }
-    // Bytes no record points at: a crashed write, or parts staged for an upload that never finished.
     for (const key of dataKeys) {
       if (metaKeys.has(key)) continue
       await tx.objectStore('data').delete(key)
@@ -270,8 +252,7 @@ export class IdbSliceStore {
    * even after evicting every cached slice, or would exceed the browser's quota. Call before writing.
    */
   async assertCanStore(bytes: number, pinnedBytes = bytes): Promise<void> {
-    const held = this.pinnedBytes + this.stagedBytes
-    if (held + pinnedBytes > this.budgetBytes || held + bytes > this.budgetBytes) {
+    if (this.pinnedBytes + pinnedBytes > this.budgetBytes || this.pinnedBytes + bytes > this.budgetBytes) {
       throw new StorageQuotaError(
         `Storing ${bytes} bytes would exceed the light node's budget of ${this.budgetBytes} bytes (${this.pinnedBytes} owned)`,
         'Contribute more storage or remove owned files',
@@ -312,7 +293,7 @@ export class IdbSliceStore {
    */
   async put(entry: SliceEntry): Promise<void> {
     this.pending.push(entry)
-    if (!this.isStaged(entry)) this.pendingBytes += byteSize(entry.data)
+    this.pendingBytes += byteSize(entry.data)
     if (this.pendingBytes >= this.batchBytes) {
       await this.startCommit()
       return
@@ -352,15 +333,13 @@ export class IdbSliceStore {
 
   private async commit(entries: readonly SliceEntry[]): Promise<void> {
     if (entries.length === 0) return
-    // Staged bytes were counted against the budget when they were written; only the rest are new.
     let newBytes = 0
     let newPinned = 0
     for (const e of entries) {
-      if (this.isStaged(e)) continue
       newBytes += byteSize(e.data)
       if (e.pinned) newPinned += byteSize(e.data)
     }
-    if (newBytes > 0) await this.assertCanStore(newBytes, newPinned)
+    await this.assertCanStore(newBytes, newPinned)
     const tx = this.database.transaction(['data', 'meta', 'files'], 'readwrite')
     const now = this.now()
     let addPinned = 0
@@ -368,27 +347,15 @@ export class IdbSliceStore {
     let added = 0
     const incoming = new Set(entries.map((e) => e.hash))
     // Evict inside the same transaction, so the store never holds more than the budget.
-    const over = this.pinnedBytes + this.cachedBytes + this.stagedBytes + newBytes - this.budgetBytes
+    const over = this.pinnedBytes + this.cachedBytes + newBytes - this.budgetBytes
     const evicted = over > 0 ? await this.evictIn(tx, over, incoming) : []
     const metaStore = tx.objectStore('meta')
     const dataStore = tx.objectStore('data')
     const writes: Promise<unknown>[] = []
-    // All lookups in one round trip, not one per slice. Staged bytes are adopted only if still there
-    // (a crash recovery of the same database in another tab would have removed them).
-    const [olds, stagedThere] = await Promise.all([
-      Promise.all(entries.map((e) => metaStore.get(e.hash))),
-      Promise.all(
-        entries.map((e) => (this.isStaged(e) ? dataStore.getKey(e.stagedKey as string) : undefined)),
-      ),
-    ])
-    const adopted: string[] = []
+    // All lookups in one round trip, not one per slice.
+    const olds = await Promise.all(entries.map((e) => metaStore.get(e.hash)))
     for (const [i, e] of entries.entries()) {
       const old = olds[i]
-      const stagedKey = stagedThere[i] !== undefined ? e.stagedKey : undefined
-      const dataKey = stagedKey ?? e.hash
-      if (stagedKey) adopted.push(stagedKey)
-      else if (e.stagedKey && this.isStaged(e)) adopted.push(e.stagedKey)
-      if (old && dataKeyOf(old) !== dataKey) writes.push(dataStore.delete(dataKeyOf(old)))
       const pinned: 0 | 1 = e.pinned || old?.pinned ? 1 : 0
       const size = byteSize(e.data)
       if (old) {
@@ -407,15 +374,13 @@ export class IdbSliceStore {
           size,
           pinned,
           lastAccess: now,
-          ...(stagedKey ? { dataKey: stagedKey } : {}),
         }),
       )
-      if (!stagedKey) writes.push(dataStore.put(e.data, e.hash))
+      writes.push(dataStore.put(e.data, e.hash))
     }
     await Promise.all(writes)
     await tx.done
     this.writtenSinceEstimate += newBytes
-    for (const key of adopted) this.unstage(key)
     this.pinnedBytes += addPinned
     this.cachedBytes += addCached
     this.sliceCount += added
@@ -432,52 +397,6 @@ export class IdbSliceStore {
     }
   }
 
-  private isStaged(entry: SliceEntry): boolean {
-    return entry.stagedKey !== undefined && this.staged.has(entry.stagedKey)
-  }
-
-  private unstage(key: string): void {
-    this.stagedBytes -= this.staged.get(key) ?? 0
-    this.staged.delete(key)
-  }
-
-  /**
-   * Writes bytes whose slice hashes are not known yet (a file that is still being hashed for upload), in
-   * one transaction, so that storing those slices later writes only their records (see
-   * {@link SliceEntry.stagedKey}). Returns one key per part. The bytes count against the budget from now
-   * on (cached slices are evicted for them as for any write); parts no slice adopts are removed by
-   * {@link IdbSliceStore.discardStaged}, or at the next open after a crash.
-   */
-  async stageParts(parts: readonly (Uint8Array | Blob)[]): Promise<string[]> {
-    if (parts.length === 0) return []
-    const bytes = parts.reduce((sum, p) => sum + byteSize(p), 0)
-    await this.assertCanStore(bytes)
-    // Unique across tabs sharing the database (getRandomValues works in insecure contexts too).
-    const id = [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16)).join('')
-    const keys = parts.map((_, i) => `${STAGED_PREFIX}${id}/${i}`)
-    const tx = this.database.transaction(['data', 'meta', 'files'], 'readwrite')
-    const over = this.pinnedBytes + this.cachedBytes + this.stagedBytes + bytes - this.budgetBytes
-    const evicted = over > 0 ? await this.evictIn(tx, over, new Set()) : []
-    const dataStore = tx.objectStore('data')
-    await Promise.all(parts.map((p, i) => dataStore.put(p, keys[i] as string)))
-    await tx.done
-    this.writtenSinceEstimate += bytes
-    for (const [i, key] of keys.entries()) this.staged.set(key, byteSize(parts[i] as Uint8Array | Blob))
-    this.stagedBytes += bytes
-    this.removed(evicted)
-    return keys
-  }
-
-  /** Removes staged parts that no slice adopted (an upload that failed or was aborted). */
-  async discardStaged(keys: readonly string[]): Promise<void> {
-    const mine = keys.filter((k) => this.staged.has(k))
-    if (mine.length === 0) return
-    const tx = this.database.transaction('data', 'readwrite')
-    await Promise.all(mine.map((k) => tx.store.delete(k)))
-    await tx.done
-    for (const key of mine) this.unstage(key)
-  }
-
   /** Evicts least recently used cached slices within `tx`; returns their hashes. */
   private async evictIn(tx: WriteTx, bytes: number, keep: Set<string>): Promise<SliceHash[]> {
     const evicted: SliceHash[] = []
@@ -490,7 +409,7 @@ export class IdbSliceStore {
       const meta = cursor.value
       if (!keep.has(meta.hash)) {
         await cursor.delete()
-        await tx.objectStore('data').delete(dataKeyOf(meta))
+        await tx.objectStore('data').delete(meta.hash)
         freed += meta.size
         this.cachedBytes -= meta.size
         this.sliceCount--
@@ -518,12 +437,10 @@ export class IdbSliceStore {
    */
   async get(hash: SliceHash | string, options: { verify?: boolean } = {}): Promise<Uint8Array> {
     const tx = this.database.transaction(['data', 'meta'], 'readonly')
-    // Most slices' bytes are under their hash: ask for both at once; staged ones need a second read.
-    const [meta, direct] = await Promise.all([
+    const [meta, value] = await Promise.all([
       tx.objectStore('meta').get(hash),
       tx.objectStore('data').get(hash),
     ])
-    const value = meta?.dataKey ? await tx.objectStore('data').get(meta.dataKey) : direct
     await tx.done
     if (!meta || !value)
       throw new SliceNotFoundError(`Slice ${hash} is not stored here`, 'Fetch it from a provider')
@@ -587,7 +504,7 @@ export class IdbSliceStore {
     const meta = await tx.objectStore('meta').get(hash)
     if (meta) {
       await tx.objectStore('meta').delete(hash)
-      await tx.objectStore('data').delete(dataKeyOf(meta))
+      await tx.objectStore('data').delete(hash)
     }
     await tx.done
     if (meta) {
@@ -652,7 +569,7 @@ export class IdbSliceStore {
         continue
       }
       await tx.objectStore('meta').delete(meta.hash)
-      await tx.objectStore('data').delete(dataKeyOf(meta))
+      await tx.objectStore('data').delete(meta.hash)
       dropped.push(meta.hash)
       this.sliceCount--
       if (meta.pinned) this.pinnedBytes -= meta.size
