@@ -294,10 +294,23 @@ export class LightNodeService {
         await room
         throw err
       })
-      // Without the slice digests the staged slices cannot be committed yet; they expire on the node.
-      const staged = await stager?.stop().then((s) => (sliceDigests ? s : undefined))
       await room
-      const placement = await this.placement(fileHash, total)
+      // At once: what the home node holds, where the file goes, and the file's record (slices of a file
+      // still `writing` are discarded after a crash).
+      const [staged, placement] = await Promise.all([
+        // Without the slice digests the staged slices cannot be committed; they expire on the node.
+        stager?.stop().then((s) => (sliceDigests ? s : undefined)),
+        this.placement(fileHash, total),
+        store.putFile({
+          fileHash,
+          size: total,
+          sliceSize: sliceSize ?? 0,
+          slices: [],
+          state: 'writing',
+          pinned: 1,
+          updatedAt: Date.now(),
+        }),
+      ])
       // One upload per file: the first node stores each slice and copies it on to the others. With a
       // staged upload the first node is the home node that holds the staged slices.
       const targets = staged
@@ -322,15 +335,6 @@ export class LightNodeService {
           : undefined
       const committing = new Set(staged?.numbers)
       const layout: { number: number; size: number; hash: SliceHash }[] = []
-      await store.putFile({
-        fileHash,
-        size: total,
-        sliceSize: sliceSize ?? 0,
-        slices: [],
-        state: 'writing',
-        pinned: 1,
-        updatedAt: Date.now(),
-      })
       const gen = cutSlices(input, fileHash, {
         signal,
         ...(sliceSize ? { sliceSize } : {}),
@@ -364,6 +368,28 @@ export class LightNodeService {
       }
       await store.flush()
       progress('pushing', stored)
+      // The signed manifest and the file's layout do not depend on the upload: done while it finishes.
+      const encoded = encodeManifest(
+        signManifest(
+          createManifest({
+            sliced,
+            owner: owner.address,
+            ...(options.name ? { name: options.name } : {}),
+            ...(options.mimeType ? { mimeType: options.mimeType } : {}),
+          }),
+          owner.privateKey,
+        ),
+      )
+      const recorded = store.putFile({
+        fileHash,
+        size: total,
+        sliceSize: sliced.sliceSize,
+        slices: layout,
+        state: 'writing',
+        pinned: 1,
+        updatedAt: Date.now(),
+      })
+      recorded.catch(() => {})
       // Staged slices the home node stored count as sent there; the rest are sent again below.
       const committed = await commit
       if (committed && targets[0]) upload.markAcked(targets[0].peerId, committed.stored)
@@ -376,27 +402,9 @@ export class LightNodeService {
           return { hash, fileHash, number, data: await store.get(hash) }
         },
       )
-      // Aborted while the last slices were sent: publish nothing.
+      await recorded
+      // Aborted while the last slices were sent: publish nothing (the file stays `writing`).
       if (signal.aborted) throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
-      const manifest = signManifest(
-        createManifest({
-          sliced,
-          owner: owner.address,
-          ...(options.name ? { name: options.name } : {}),
-          ...(options.mimeType ? { mimeType: options.mimeType } : {}),
-        }),
-        owner.privateKey,
-      )
-      const encoded = encodeManifest(manifest)
-      await store.putFile({
-        fileHash,
-        size: total,
-        sliceSize: sliced.sliceSize,
-        slices: layout,
-        state: 'writing',
-        pinned: 1,
-        updatedAt: Date.now(),
-      })
       await store.completeFile(fileHash, encoded)
       const index = this.index
       if (index) {
