@@ -74,3 +74,12 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
     ) === 0
   )
 }
+
+/** Polls `check` until it holds; throws when it does not within `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}

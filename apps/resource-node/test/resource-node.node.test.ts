@@ -5,15 +5,16 @@ import { formatSdmUri } from '@stratos-edge/core'
 import { createIndexClient, fetchSlice, openSlicePush, pushSlice } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createResourceNode, type ResourceNode } from '../src/index.js'
-import { createClient, makeFile, owner, quietLogger, sameBytes, type TestFile, tempDir } from './helpers.js'
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import {
+  createClient,
+  makeFile,
+  owner,
+  quietLogger,
+  sameBytes,
+  type TestFile,
+  tempDir,
+  until,
+} from './helpers.js'
 
 describe('two resource nodes (meta + storage) and a client over WebSockets', () => {
   let meta: ResourceNode

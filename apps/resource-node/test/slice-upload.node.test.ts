@@ -17,15 +17,7 @@ import {
 } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createResourceNode, openDiskSliceStore, type ResourceNode } from '../src/index.js'
-import { createClient, makeFile, quietLogger, sameBytes, type TestFile, tempDir } from './helpers.js'
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import { createClient, makeFile, quietLogger, sameBytes, type TestFile, tempDir, until } from './helpers.js'
 
 /** The staged slices' temp files a node's store holds. */
 async function stagedFiles(node: ResourceNode): Promise<string[]> {

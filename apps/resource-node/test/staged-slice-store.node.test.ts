@@ -3,15 +3,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createUploadStaging } from '../src/gateway/upload-staging.js'
 import { type DiskSliceStore, openDiskSliceStore } from '../src/index.js'
-import { makeFile, quietLogger, sameBytes, tempDir } from './helpers.js'
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
+import { makeFile, quietLogger, sameBytes, tempDir, until } from './helpers.js'
 
 describe('staged slice files (written ahead, adopted at commit)', () => {
   const cleanups: Array<() => Promise<void>> = []

@@ -8,11 +8,29 @@ export function tempPath(tmpDir: string, suffix: string): string {
 }
 
 /** Writes all of `bytes` at `position` of an open file (positional writes may be short). */
-export async function writeAllAt(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+async function writeAllAt(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
   let done = 0
   while (done < bytes.length) {
     const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done)
     done += bytesWritten
+  }
+}
+
+/**
+ * Opens `path` (`wx`: a new file; `r+`: an existing one), writes each of `writes` at its position, syncs the
+ * data and closes the file.
+ */
+export async function writeSynced(
+  path: string,
+  flags: 'wx' | 'r+',
+  writes: readonly { bytes: Uint8Array; at: number }[],
+): Promise<void> {
+  const fh = await open(path, flags, 0o644)
+  try {
+    for (const w of writes) await writeAllAt(fh, w.bytes, w.at)
+    await fh.datasync()
+  } finally {
+    await fh.close()
   }
 }
 
@@ -27,17 +45,13 @@ export async function writeFileAtomic(
   parts: readonly Uint8Array[],
 ): Promise<void> {
   const tmp = tempPath(tmpDir, '.tmp')
-  const fh = await open(tmp, 'wx', 0o644)
-  try {
-    let position = 0
-    for (const part of parts) {
-      await writeAllAt(fh, part, position)
-      position += part.length
-    }
-    await fh.datasync()
-  } finally {
-    await fh.close()
-  }
+  let at = 0
+  const writes = parts.map((bytes) => {
+    const w = { bytes, at }
+    at += bytes.length
+    return w
+  })
+  await writeSynced(tmp, 'wx', writes)
   await renameDurably(tmp, finalPath)
 }
 

@@ -23,7 +23,7 @@ import {
   StoreFullError,
 } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
-import { renameDurably, tempPath, writeAllAt, writeFileAtomic } from './atomic-file.js'
+import { renameDurably, tempPath, writeFileAtomic, writeSynced } from './atomic-file.js'
 
 const MAGIC = [0x53, 0x45, 0x53, 0x4c] // "SESL"
 const VERSION = 1
@@ -256,19 +256,12 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     const path = tempPath(tmpDir, '.staged')
     const state = { path, done: false }
     const written = track(
-      (async () => {
-        const fh = await open(path, 'wx', 0o644)
-        try {
-          await writeAllAt(fh, data, STAGED_HEADER_BYTES)
-          await fh.datasync()
-        } finally {
-          await fh.close()
-        }
-        return true
-      })().catch((err: unknown) => {
-        logger?.warn('staged slice write failed; its commit will write it in full', { error: err })
-        return false
-      }),
+      writeSynced(path, 'wx', [{ bytes: data, at: STAGED_HEADER_BYTES }])
+        .then(() => true)
+        .catch((err: unknown) => {
+          logger?.warn('staged slice write failed; its commit will write it in full', { error: err })
+          return false
+        }),
     )
     const file: StagedSliceFile = {
       written,
@@ -292,13 +285,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     if (!(await staged.written) || state.done) return false
     state.done = true
     try {
-      const fh = await open(state.path, 'r+')
-      try {
-        await writeAllAt(fh, header, 0)
-        await fh.datasync()
-      } finally {
-        await fh.close()
-      }
+      await writeSynced(state.path, 'r+', [{ bytes: header, at: 0 }])
       await renameDurably(state.path, finalPath)
     } catch (err) {
       await unlink(state.path).catch(() => {})
