@@ -2,7 +2,8 @@
 //  - browser→browser 64 MiB through the full stack vs a raw RTCDataChannel between the same two pages;
 //  - browser→resource-node upload through the full stack vs a raw WebSocket upload;
 //  - the IndexedDB slice store vs raw batched IndexedDB puts (in a worker, like the node);
-//  - page long tasks during a 64 MiB browser→browser transfer;
+//  - page long tasks during a 64 MiB browser→browser transfer (read with a BYOB reader, and with a default
+//    reader for comparison);
 //  - time from createLightNode to ready.
 // Needs root (unshare -n) and the built fixture page (`npm run build -w @stratos-edge/e2e`). Every figure
 // is a median over several repetitions, with the raw baseline measured in the same run and pages.
@@ -93,7 +94,7 @@ type Harness = {
       n: number,
       source?: 'memory' | 'disk',
     ): Promise<{ fileHash: string; uri: string; ms: number; phases: Record<string, number> }>
-    drain(ref: string): Promise<{ size: number; ms: number }>
+    drain(ref: string, mode?: 'byob' | 'default'): Promise<{ size: number; ms: number }>
     download(ref: string): Promise<{ size: number; sha256: string; ms: number }>
     node: { drop(f: string): Promise<void> }
     longTasks: { start: number; duration: number }[]
@@ -206,26 +207,38 @@ async function inside(): Promise<void> {
     await b.evaluate(() => (window as unknown as W).bench.rtcWaitOpen())
     // Warm-up: the first full-stack download also dials A over WebRTC.
     await b.evaluate((u) => (window as unknown as W).harness.download(u), lastUri)
+    // The page reads with a BYOB reader and one reused buffer (what the light-node README recommends for
+    // large files), and, as a comparison, with a default reader, which gets a new 4 MiB buffer per slice:
+    // those buffers are V8 external memory on the page, and it runs major GCs on its main thread for them.
     const p2pFull: number[] = []
+    const p2pDefaultReader: number[] = []
     const p2pRaw: number[] = []
-    const longTasks: number[] = []
-    const longTaskPages: string[] = []
-    for (let i = 0; i < REPS; i++) {
+    const longTasks = {
+      byob: [] as { page: string; ms: number }[],
+      default: [] as { page: string; ms: number }[],
+    }
+    const drainMeasured = async (mode: 'byob' | 'default'): Promise<number> => {
       await b.evaluate((f) => (window as unknown as W).harness.node.drop(f), lastHash)
       const before = await Promise.all(
         [a, b].map((p) => p.evaluate(() => (window as unknown as W).harness.longTasks.length)),
       )
-      const got = await b.evaluate((u) => (window as unknown as W).harness.drain(u), lastUri)
+      const got = await b.evaluate(
+        ([u, m]) => (window as unknown as W).harness.drain(u, m as 'byob' | 'default'),
+        [lastUri, mode] as const,
+      )
       if (got.size !== SIZE) throw new Error(`downloaded ${got.size} bytes`)
-      p2pFull.push(SIZE / 1e6 / (got.ms / 1000))
       for (const [k, p] of [a, b].entries()) {
         const tasks = await p.evaluate(
           (from) => (window as unknown as W).harness.longTasks.slice(from),
           before[k] as number,
         )
-        longTasks.push(...tasks.map((t) => t.duration))
-        longTaskPages.push(...tasks.map(() => (k === 0 ? 'sender' : 'receiver')))
+        longTasks[mode].push(...tasks.map((t) => ({ page: k === 0 ? 'sender' : 'receiver', ms: t.duration })))
       }
+      return SIZE / 1e6 / (got.ms / 1000)
+    }
+    for (let i = 0; i < REPS; i++) {
+      p2pFull.push(await drainMeasured('byob'))
+      p2pDefaultReader.push(await drainMeasured('default'))
       const receiving = b.evaluate((n) => (window as unknown as W).bench.rtcReceive(n), SIZE)
       const t0 = await a.evaluate((n) => (window as unknown as W).bench.rtcSend(n), SIZE)
       const t1 = await receiving
@@ -236,20 +249,29 @@ async function inside(): Promise<void> {
       rawDataChannelMBps: median(p2pRaw),
       ratio: median(p2pFull) / median(p2pRaw),
       target: '>= 0.7',
-      runs: { fullStack: p2pFull, rawDataChannel: p2pRaw },
+      reader: 'BYOB, one reused 4 MiB buffer',
+      defaultReaderMBps: median(p2pDefaultReader),
+      runs: { fullStack: p2pFull, defaultReader: p2pDefaultReader, rawDataChannel: p2pRaw },
     }
+    const summary = (tasks: { page: string; ms: number }[]) => ({
+      count: tasks.length,
+      over50ms: tasks.filter((t) => t.ms >= 50).length,
+      maxMs: Math.max(0, ...tasks.map((t) => t.ms)),
+      tasks,
+    })
     results.longTasksDuringTransfer = {
-      count: longTasks.length,
-      over50ms: longTasks.filter((d) => d >= 50).length,
-      maxMs: longTasks.length ? Math.max(...longTasks) : 0,
-      tasks: longTasks.map((ms, i) => ({ page: longTaskPages[i], ms })),
+      ...summary(longTasks.byob),
+      reader: 'BYOB, one reused 4 MiB buffer',
+      defaultReader: summary(longTasks.default),
       loadAverage: loadavg(),
       target: 'no long task >= 50 ms on either page',
     }
     console.log(
-      `browser→browser: full ${median(p2pFull).toFixed(1)} MB/s, raw ${median(p2pRaw).toFixed(1)} MB/s`,
+      `browser→browser: full ${median(p2pFull).toFixed(1)} MB/s (default reader ${median(p2pDefaultReader).toFixed(1)}), raw ${median(p2pRaw).toFixed(1)} MB/s`,
     )
-    console.log(`long tasks during transfers: ${JSON.stringify(results.longTasksDuringTransfer)}`)
+    console.log(
+      `long tasks during transfers: BYOB ${JSON.stringify(summary(longTasks.byob))}, default reader ${JSON.stringify(summary(longTasks.default))}`,
+    )
 
     // IndexedDB: the store vs raw batched puts, in a worker.
     const idb = await a.evaluate(([n, r]) => (window as unknown as W).bench.idb(n, r), [SIZE, REPS] as const)

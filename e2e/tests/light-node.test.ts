@@ -88,13 +88,21 @@ function stat(page: Page): Promise<NodeStat> {
   ) as Promise<NodeStat>
 }
 
-function download(page: Page, ref: string): Promise<{ size: number; sha256: string }> {
+type DownloadMode = 'byob' | 'default'
+
+function download(
+  page: Page,
+  ref: string,
+  mode: DownloadMode = 'default',
+): Promise<{ size: number; sha256: string }> {
   return page.evaluate(
-    (r) =>
+    ([r, m]) =>
       (
-        window as unknown as { harness: { download(r: string): Promise<{ size: number; sha256: string }> } }
-      ).harness.download(r),
-    ref,
+        window as unknown as {
+          harness: { download(r: string, m: DownloadMode): Promise<{ size: number; sha256: string }> }
+        }
+      ).harness.download(r, m),
+    [ref, mode] as const,
   )
 }
 
@@ -345,10 +353,10 @@ describe('light node in Chromium', () => {
     assert.equal(s.store.pinnedBytes, 0)
   })
 
-  test('with the resource node stopped, B still gets the file from A', async () => {
+  test('with the resource node stopped, B still gets the file from A (read into its own buffer)', async () => {
     await drop(b.page, upload.fileHash)
     await resource.stop()
-    const got = await download(b.page, upload.uri)
+    const got = await download(b.page, upload.uri, 'byob')
     assert.equal(got.size, FILE_SIZE)
     assert.equal(got.sha256, upload.sha256)
   })

@@ -11,6 +11,7 @@ import type {
 import { NodeStartError, NodeStoppedError } from '../errors.js'
 import type { LightNodeService } from '../node/light-node-service.js'
 import { startRtcHost } from '../rtc/rtc-host.js'
+import { openFileStream } from './file-stream.js'
 
 /** The page-side handle of a light node running in its worker. */
 export interface LightNode {
@@ -18,7 +19,11 @@ export interface LightNode {
   readonly peerId: string
   /** Uploads a file: stores its slices (owned), pushes them to resource nodes, publishes the manifest. */
   put(file: Blob | Uint8Array, options?: PutOptions): Promise<PutResult>
-  /** Streams a file by file hash or `sdm://` URI, fetching verified slices from the nearest providers. */
+  /**
+   * Streams a file by file hash or `sdm://` URI, fetching verified slices from the nearest providers.
+   * A byte stream: read it with `getReader({ mode: 'byob' })` and one reused buffer to receive large files
+   * without allocating on the page.
+   */
   get(ref: string, options?: GetOptions): ReadableStream<Uint8Array>
   stat(): Promise<LightNodeStat>
   /** Offers `bytes` of browser storage to the network (asks for persistent storage). */
@@ -115,31 +120,7 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
     },
     get(ref, getOptions = {}) {
       live()
-      const opId = `op-${++opCounter}`
-      const signal = getOptions.signal
-      let opened: Promise<void> | undefined
-      const onAbort = () => void remote.abort(opId)
-      return new ReadableStream<Uint8Array>({
-        start() {
-          signal?.throwIfAborted()
-          signal?.addEventListener('abort', onAbort, { once: true })
-          opened = remote.openRead(ref, opId)
-          return opened
-        },
-        async pull(controller) {
-          const chunk = await remote.readChunk(opId)
-          if (chunk === undefined) {
-            signal?.removeEventListener('abort', onAbort)
-            controller.close()
-          } else {
-            controller.enqueue(chunk)
-          }
-        },
-        async cancel() {
-          signal?.removeEventListener('abort', onAbort)
-          await remote.abort(opId)
-        },
-      })
+      return openFileStream(remote, ref, `op-${++opCounter}`, getOptions.signal)
     },
     async stat() {
       live()

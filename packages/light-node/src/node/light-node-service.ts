@@ -50,6 +50,7 @@ import { createIdbSliceStore, type IdbSliceStore, type IdbSliceStoreInit } from 
 import { createLibp2pNode } from './create-libp2p-node.js'
 import { cutSlices } from './cut-slices.js'
 import { dialWithRetry } from './dial-with-retry.js'
+import { FileReadCursor } from './file-read-cursor.js'
 import type { NetworkIndex, ProviderInfo } from './network-index.js'
 import { createNetworkIndex } from './network-index-client.js'
 import { PlacedUpload } from './placed-upload.js'
@@ -68,6 +69,7 @@ const DEFAULT_REPLICAS = 2
 
 interface ReadOp {
   download: SliceDownload
+  cursor: FileReadCursor
 }
 
 function connectionKind(conn: Connection): ConnectionStat['kind'] {
@@ -533,24 +535,41 @@ export class LightNodeService {
       },
       onComplete: (hashes) => void this.index?.announce(hashes).catch(() => {}),
     })
-    this.reads.set(opId, { download })
+    this.reads.set(opId, { download, cursor: new FileReadCursor(() => download.next()) })
     download.start()
   }
 
-  /** The next chunk of an open download (transferred, not copied), or undefined at the end. */
+  /** The next chunk of an open download (a copy, transferred), or undefined at the end. */
   async readChunk(opId: string): Promise<Uint8Array | undefined> {
     const op = this.reads.get(opId)
     if (!op) return undefined
+    return this.reading(opId, op.cursor.chunk(), (chunk) => chunk === undefined)
+  }
+
+  /**
+   * Fills `length` bytes at `offset` of the page's `buffer` (a BYOB read) with the download's next bytes
+   * and transfers the buffer back; `filled` is 0 at the end.
+   */
+  async readInto(
+    opId: string,
+    buffer: ArrayBuffer,
+    offset: number,
+    length: number,
+  ): Promise<{ buffer: ArrayBuffer; filled: number }> {
+    const op = this.reads.get(opId)
+    if (!op) return transfer({ buffer, filled: 0 }, [buffer])
+    return this.reading(opId, op.cursor.fill(buffer, offset, length), (r) => r.filled === 0)
+  }
+
+  /** Forgets a read once it has ended or failed. */
+  private async reading<T>(opId: string, step: Promise<T>, ended: (got: T) => boolean): Promise<T> {
     try {
-      const chunk = await op.download.next()
-      if (chunk === undefined) {
+      const got = await step
+      if (ended(got)) {
         this.reads.delete(opId)
         this.ops.delete(opId)
-        return undefined
       }
-      // The store's write batch may still hold these bytes: transfer a copy (made here, in the worker).
-      const own = chunk.slice()
-      return transfer(own, [own.buffer])
+      return got
     } catch (err) {
       this.reads.delete(opId)
       this.ops.delete(opId)
