@@ -7,7 +7,7 @@
 //  - time from createLightNode to ready.
 // Needs root (unshare -n) and the built fixture page (`npm run build -w @stratos-edge/e2e`). Every figure
 // is a median over several repetitions, with the raw baseline measured in the same run and pages.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -15,6 +15,7 @@ import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
+import { NETNS_ADDRESS, setUpTestNetwork } from '../../e2e/scripts/test-network.mjs'
 import { launchChromium } from '../../e2e/tests/support/browser.ts'
 import { startResourceNode } from '../../e2e/tests/support/resource-node.ts'
 import { serveStatic } from '../../e2e/tests/support/static-server.ts'
@@ -22,7 +23,7 @@ import { median, writeResults } from '../results.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const fixture = join(here, '..', '..', 'e2e', 'dist')
-const HOST = '10.99.0.1'
+const HOST = NETNS_ADDRESS
 const MiB = 1024 * 1024
 const SIZE = 64 * MiB
 const REPS = Number(process.env.BENCH_REPS ?? 5)
@@ -50,11 +51,6 @@ if (!process.argv.includes('--inside')) {
   })
 } else {
   await inside()
-}
-
-function sh(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { stdio: 'inherit' })
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`)
 }
 
 /** A WebSocket sink: counts raw bytes after the upgrade and answers one text frame when all arrived. */
@@ -114,12 +110,7 @@ type Harness = {
 type W = Window & Harness
 
 async function inside(): Promise<void> {
-  sh('ip', ['link', 'set', 'lo', 'up'])
-  sh('ip', ['link', 'add', 'se0', 'type', 'veth', 'peer', 'name', 'se1'])
-  sh('ip', ['addr', 'add', `${HOST}/24`, 'dev', 'se0'])
-  sh('ip', ['link', 'set', 'se0', 'up'])
-  sh('ip', ['link', 'set', 'se1', 'up'])
-  sh('ip', ['route', 'add', 'default', 'dev', 'se0'])
+  setUpTestNetwork()
 
   const server = await serveStatic(fixture, '127.0.0.1')
   const resource = await startResourceNode(HOST)

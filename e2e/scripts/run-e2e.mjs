@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 // Runs the browser e2e tests inside a network namespace this script creates, so every packet stays
-// inside it: `unshare -n` gives a fresh namespace (root only); inside it a veth pair (10.99.0.1/24, both
-// ends up) with a default route gives Chromium a non-loopback interface to gather ICE candidates from.
+// inside it: `unshare -n` gives a fresh namespace (root only), and test-network.mjs sets up its veth pair.
 // Servers (the fixture page server, the resource node) and Chromium all run inside the namespace.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { NETNS_ADDRESS, setUpTestNetwork } from './test-network.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 const inside = process.argv.includes('--inside')
 const TOTAL_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 9 * 60_000)
-export const NETNS_ADDRESS = '10.99.0.1'
 
 function fail(message) {
   console.error(`e2e: ${message}`)
@@ -21,11 +20,6 @@ function fail(message) {
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
-}
-
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit' })
-  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} failed (${r.status})`)
 }
 
 if (!inside) {
@@ -61,12 +55,11 @@ if (!inside) {
     process.exit(code ?? (signal ? 1 : 0))
   })
 } else {
-  run('ip', ['link', 'set', 'lo', 'up'])
-  run('ip', ['link', 'add', 'se0', 'type', 'veth', 'peer', 'name', 'se1'])
-  run('ip', ['addr', 'add', `${NETNS_ADDRESS}/24`, 'dev', 'se0'])
-  run('ip', ['link', 'set', 'se0', 'up'])
-  run('ip', ['link', 'set', 'se1', 'up'])
-  run('ip', ['route', 'add', 'default', 'dev', 'se0'])
+  try {
+    setUpTestNetwork()
+  } catch (err) {
+    fail(err.message)
+  }
   const files = process.argv.slice(2).filter((a) => a !== '--inside')
   const tests = files.length > 0 ? files : ['tests/**/*.test.ts']
   const child = spawn(
