@@ -513,9 +513,17 @@ export class LightNodeService {
 
   /** Opens a download; chunks are then pulled with {@link LightNodeService.readChunk}. */
   async openRead(ref: string, opId: string): Promise<void> {
-    const manifest = await this.resolveManifest(ref)
+    // Registered first, so an abort that arrives while the manifest is looked up still stops the read.
     const controller = new AbortController()
     this.ops.set(opId, controller)
+    let manifest: Manifest
+    try {
+      manifest = await this.resolveManifest(ref)
+      controller.signal.throwIfAborted()
+    } catch (err) {
+      this.ops.delete(opId)
+      throw err
+    }
     const download = new SliceDownload({
       manifest,
       store: this.slices,
@@ -650,7 +658,7 @@ export class LightNodeService {
   }
 
   async abort(opId: string): Promise<void> {
-    this.ops.get(opId)?.abort(new Error('Aborted by the caller'))
+    this.ops.get(opId)?.abort(new AbortedError('Aborted by the caller'))
     this.ops.delete(opId)
     const read = this.reads.get(opId)
     read?.download.cancel()
