@@ -25,25 +25,46 @@ export function openFileStream(
   opId: string,
   signal?: AbortSignal,
 ): ReadableStream<Uint8Array> {
-  const onAbort = () => void source.abort(opId)
+  let stream: ReadableByteStreamController | undefined
+  // Like a fetch body: an abort errors the stream with the signal's reason at once (a read waiting on the
+  // worker included), and the worker drops the download.
+  const onAbort = () => {
+    try {
+      stream?.error(signal?.reason)
+    } catch {
+      // Already closed or errored.
+    }
+    void source.abort(opId).catch(() => {})
+  }
   const done = () => signal?.removeEventListener('abort', onAbort)
+  const settled = async <T>(step: Promise<T>): Promise<T> => {
+    try {
+      return await step
+    } catch (err) {
+      done()
+      throw err
+    }
+  }
   return new ReadableStream(
     {
       type: 'bytes',
-      start() {
+      start(controller) {
         signal?.throwIfAborted()
+        stream = controller
         signal?.addEventListener('abort', onAbort, { once: true })
-        return source.openRead(ref, opId)
+        return settled(source.openRead(ref, opId))
       },
       async pull(controller) {
         const request = controller.byobRequest
         if (request?.view) {
           const { buffer: lent, byteOffset, byteLength } = request.view
-          const { buffer, filled } = await source.readInto(
-            opId,
-            transfer(lent as ArrayBuffer, [lent as ArrayBuffer]),
-            byteOffset,
-            byteLength,
+          const { buffer, filled } = await settled(
+            source.readInto(
+              opId,
+              transfer(lent as ArrayBuffer, [lent as ArrayBuffer]),
+              byteOffset,
+              byteLength,
+            ),
           )
           if (filled === 0) {
             done()
@@ -53,7 +74,7 @@ export function openFileStream(
           request.respondWithNewView(new Uint8Array(buffer, byteOffset, filled))
           return
         }
-        const chunk = await source.readChunk(opId)
+        const chunk = await settled(source.readChunk(opId))
         if (chunk === undefined) {
           done()
           controller.close()

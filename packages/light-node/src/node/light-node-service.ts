@@ -34,7 +34,6 @@ import {
   isLibp2pAddress,
   registerSliceProtocols,
 } from '@stratos-edge/protocol'
-import { transfer } from 'comlink'
 import type {
   ConnectionStat,
   LightNodeEvent,
@@ -44,13 +43,13 @@ import type {
   PutProgress,
   PutResult,
 } from '../api-types.js'
-import { ManifestNotFoundError, NodeStartError } from '../errors.js'
+import { ManifestNotFoundError, NodeStartError, NodeStoppedError } from '../errors.js'
 import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
 import { createIdbSliceStore, type IdbSliceStore, type IdbSliceStoreInit } from '../store/idb-slice-store.js'
 import { createLibp2pNode } from './create-libp2p-node.js'
 import { cutSlices } from './cut-slices.js'
 import { dialWithRetry } from './dial-with-retry.js'
-import { FileReadCursor } from './file-read-cursor.js'
+import { FileReads } from './file-reads.js'
 import type { NetworkIndex, ProviderInfo } from './network-index.js'
 import { createNetworkIndex } from './network-index-client.js'
 import { PlacedUpload } from './placed-upload.js'
@@ -66,11 +65,6 @@ type StartInit = Omit<LightNodeOptions, 'worker'>
 
 /** Resource nodes that keep each upload (the meta service's default placement). */
 const DEFAULT_REPLICAS = 2
-
-interface ReadOp {
-  download: SliceDownload
-  cursor: FileReadCursor
-}
 
 function connectionKind(conn: Connection): ConnectionStat['kind'] {
   const addr = conn.remoteAddr.toString()
@@ -91,7 +85,7 @@ export class LightNodeService {
   private emit: (event: LightNodeEvent) => void = () => {}
   private owner: KeyPair | undefined
   private readonly ops = new Map<string, AbortController>()
-  private readonly reads = new Map<string, ReadOp>()
+  private readonly reads = new FileReads()
   private readonly served = { slices: 0, bytes: 0, rejectedStreams: 0 }
   private readonly fetched = { slices: 0, bytes: 0, badProviders: 0 }
   private persisted: boolean | undefined
@@ -521,8 +515,9 @@ export class LightNodeService {
       manifest = await this.resolveManifest(ref)
       controller.signal.throwIfAborted()
     } catch (err) {
-      this.ops.delete(opId)
-      throw err
+      throw controller.signal.aborted ? controller.signal.reason : err
+    } finally {
+      this.ops.delete(opId) // from here on the read is aborted through this.reads
     }
     const download = new SliceDownload({
       manifest,
@@ -543,15 +538,13 @@ export class LightNodeService {
       },
       onComplete: (hashes) => void this.index?.announce(hashes).catch(() => {}),
     })
-    this.reads.set(opId, { download, cursor: new FileReadCursor(() => download.next()) })
+    this.reads.add(opId, download)
     download.start()
   }
 
   /** The next chunk of an open download (a copy, transferred), or undefined at the end. */
   async readChunk(opId: string): Promise<Uint8Array | undefined> {
-    const op = this.reads.get(opId)
-    if (!op) return undefined
-    return this.reading(opId, op.cursor.chunk(), (chunk) => chunk === undefined)
+    return this.reads.chunk(opId)
   }
 
   /**
@@ -564,25 +557,7 @@ export class LightNodeService {
     offset: number,
     length: number,
   ): Promise<{ buffer: ArrayBuffer; filled: number }> {
-    const op = this.reads.get(opId)
-    if (!op) return transfer({ buffer, filled: 0 }, [buffer])
-    return this.reading(opId, op.cursor.fill(buffer, offset, length), (r) => r.filled === 0)
-  }
-
-  /** Forgets a read once it has ended or failed. */
-  private async reading<T>(opId: string, step: Promise<T>, ended: (got: T) => boolean): Promise<T> {
-    try {
-      const got = await step
-      if (ended(got)) {
-        this.reads.delete(opId)
-        this.ops.delete(opId)
-      }
-      return got
-    } catch (err) {
-      this.reads.delete(opId)
-      this.ops.delete(opId)
-      throw err
-    }
+    return this.reads.fill(opId, buffer, offset, length)
   }
 
   /** Providers per slice: browsers first, then resource nodes, then whoever is connected. */
@@ -658,11 +633,9 @@ export class LightNodeService {
   }
 
   async abort(opId: string): Promise<void> {
-    this.ops.get(opId)?.abort(new AbortedError('Aborted by the caller'))
+    this.ops.get(opId)?.abort(new AbortedError('Aborted by the caller', 'Start it again'))
     this.ops.delete(opId)
-    const read = this.reads.get(opId)
-    read?.download.cancel()
-    this.reads.delete(opId)
+    this.reads.abort(opId)
   }
 
   async stat(): Promise<LightNodeStat> {
@@ -706,10 +679,10 @@ export class LightNodeService {
   }
 
   async stop(): Promise<void> {
-    for (const c of this.ops.values()) c.abort(new Error('Node stopped'))
+    for (const c of this.ops.values())
+      c.abort(new NodeStoppedError('The light node was stopped', 'Create a new one'))
     this.ops.clear()
-    for (const r of this.reads.values()) r.download.cancel()
-    this.reads.clear()
+    this.reads.stop()
     this.digester.close()
     await Promise.resolve(this.libp2p?.stop()).catch(() => {})
     await this.store?.close().catch(() => {})
