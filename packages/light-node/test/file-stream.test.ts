@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { isErrorNamed } from '@stratos-edge/core'
 import { expose, wrap } from 'comlink'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -196,6 +198,25 @@ describe('file streams between the page and the worker', () => {
     await second.read()
     between.abort(new Error('user left'))
     await expect(second.read()).rejects.toThrow('user left')
+  })
+
+  it('a stream the page drops unread has its download dropped in the worker once it is collected', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const { remote, downloads } = side()
+    await (async () => {
+      const reader = openFileStream(remote, 'f', 'op-1').getReader()
+      await reader.read() // then forgotten, neither read to the end nor cancelled
+    })()
+    for (let i = 0; i < 50 && !downloads[0]?.isCancelled(); i++) {
+      gc()
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    expect(downloads[0]?.isCancelled()).toBe(true)
+
+    // A stream read to its end is unaffected.
+    const done = await new Response(openFileStream(remote, 'f', 'op-2')).arrayBuffer()
+    expect(done.byteLength).toBe(whole.byteLength)
   })
 
   it('a read the worker no longer has fails with a typed error, never as an end of file', async () => {

@@ -14,6 +14,14 @@ export interface FileReadSource {
 }
 
 /**
+ * A stream the page drops without reading it to the end or cancelling it would leave its download in the
+ * worker, holding the slices fetched ahead; once the page collects the stream, the worker drops it too.
+ */
+const abandoned = new FinalizationRegistry<{ source: FileReadSource; opId: string }>(({ source, opId }) => {
+  void source.abort(opId).catch(() => {})
+})
+
+/**
  * A byte stream of a file the worker downloads. A default reader gets a new buffer per chunk (transferred
  * from the worker). A BYOB reader lends its buffer to the worker, which fills it and hands it back, so a
  * page that reuses one buffer receives a whole file without allocating: no external memory grows on the
@@ -26,6 +34,7 @@ export function openFileStream(
   signal?: AbortSignal,
 ): ReadableStream<Uint8Array> {
   let stream: ReadableByteStreamController | undefined
+  let readable: ReadableStream<Uint8Array> | undefined
   // Like a fetch body: an abort errors the stream with the signal's reason at once (a read waiting on the
   // worker included), and the worker drops the download.
   const onAbort = () => {
@@ -34,9 +43,14 @@ export function openFileStream(
     } catch {
       // Already closed or errored.
     }
+    done()
     void source.abort(opId).catch(() => {})
   }
-  const done = () => signal?.removeEventListener('abort', onAbort)
+  // The read has ended (or failed, or was cancelled): nothing left to drop in the worker.
+  const done = () => {
+    signal?.removeEventListener('abort', onAbort)
+    if (readable) abandoned.unregister(readable)
+  }
   const settled = async <T>(step: Promise<T>): Promise<T> => {
     try {
       return await step
@@ -45,7 +59,7 @@ export function openFileStream(
       throw err
     }
   }
-  return new ReadableStream(
+  readable = new ReadableStream(
     {
       type: 'bytes',
       start(controller) {
@@ -91,4 +105,6 @@ export function openFileStream(
     // brings one. The worker's download already fetches slices ahead.
     { highWaterMark: 0 },
   ) as ReadableStream<Uint8Array>
+  abandoned.register(readable, { source, opId }, readable)
+  return readable
 }
