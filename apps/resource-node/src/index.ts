@@ -47,6 +47,7 @@ export {
 } from './node/resource-node.js'
 export { syncDir, writeFileAtomic } from './store/atomic-file.js'
 export {
+  type DiskSlicePutOptions,
   type DiskSliceStore,
   type DiskSliceStoreInit,
   openDiskSliceStore,

@@ -1,3 +1,4 @@
+import { watch } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -36,7 +37,7 @@ describe('staged slice files (written ahead, adopted at commit)', () => {
     const names = await tmpFiles(a.dir)
     expect(names).toHaveLength(4)
     const stagedInodes = await Promise.all(names.map(async (n) => (await stat(join(a.dir, 'tmp', n))).ino))
-    await Promise.all(file.slices.map((s, i) => a.store.adoptStaged(s, staged[i]!, { verified: true })))
+    await Promise.all(file.slices.map((s, i) => a.store.put(s, { verified: true, staged: staged[i]! })))
     for (const s of file.slices) await b.store.put(s)
     expect(await tmpFiles(a.dir)).toEqual([])
     expect(a.store.sliceCount).toBe(4)
@@ -64,7 +65,17 @@ describe('staged slice files (written ahead, adopted at commit)', () => {
   it('an adoption started while the staged write runs waits for it', async () => {
     const { dir, store } = await open()
     const [s] = (await makeFile(4 * 1024 * 1024, 4 * 1024 * 1024)).slices
-    await store.adoptStaged(s!, store.writeStaged(s!.data), { verified: true })
+    // Every name tmp/ sees: a fallback to a full write would show a `.tmp` file there.
+    const seen: string[] = []
+    const watcher = watch(join(dir, 'tmp'), (_event, name) => name && seen.push(name))
+    try {
+      await store.put(s!, { verified: true, staged: store.writeStaged(s!.data) })
+      // The staged file's creation and its rename out of tmp/ both arrive, in order, after anything else.
+      await until(() => seen.filter((n) => n.endsWith('.staged')).length >= 2)
+    } finally {
+      watcher.close()
+    }
+    expect(seen.filter((n) => n.endsWith('.tmp'))).toEqual([])
     expect(await tmpFiles(dir)).toEqual([])
     const got = await store.get(s!.hash)
     expect(got && sameBytes(got.data, s!.data)).toBe(true)
@@ -78,10 +89,10 @@ describe('staged slice files (written ahead, adopted at commit)', () => {
     const failed = store.writeStaged(one!.data)
     expect(await failed.written).toBe(false)
     await mkdir(join(dir, 'tmp'))
-    await store.adoptStaged(one!, failed, { verified: true })
+    await store.put(one!, { verified: true, staged: failed })
     const discarded = store.writeStaged(two!.data)
     await discarded.discard()
-    await store.adoptStaged(two!, discarded, { verified: true })
+    await store.put(two!, { verified: true, staged: discarded })
     expect(await tmpFiles(dir)).toEqual([])
     await store.close()
     const reopened = await openDiskSliceStore({ dir, logger: quietLogger })
@@ -95,9 +106,9 @@ describe('staged slice files (written ahead, adopted at commit)', () => {
   it('checks the budget before the final name: StoreFullError, nothing stored, the temp file removed', async () => {
     const { dir, store } = await open(150_000)
     const [one, two] = (await makeFile(200_000, 100_000)).slices
-    await store.adoptStaged(one!, store.writeStaged(one!.data), { verified: true })
+    await store.put(one!, { verified: true, staged: store.writeStaged(one!.data) })
     await expect(
-      store.adoptStaged(two!, store.writeStaged(two!.data), { verified: true }),
+      store.put(two!, { verified: true, staged: store.writeStaged(two!.data) }),
     ).rejects.toMatchObject({ name: 'StoreFullError' })
     expect(await store.has(two!.hash)).toBe(false)
     expect(await readdir(join(dir, 'slices', two!.hash.slice(-2))).catch(() => [])).not.toContain(
@@ -111,12 +122,12 @@ describe('staged slice files (written ahead, adopted at commit)', () => {
     const [s] = (await makeFile(100_000, 100_000)).slices
     const bad = { ...s!, data: s!.data.slice() }
     bad.data[7] = (bad.data[7] as number) ^ 1
-    await expect(store.adoptStaged(bad, store.writeStaged(bad.data))).rejects.toMatchObject({
+    await expect(store.put(bad, { staged: store.writeStaged(bad.data) })).rejects.toMatchObject({
       name: 'SliceHashMismatchError',
     })
     expect(await store.has(s!.hash)).toBe(false)
-    await store.adoptStaged(s!, store.writeStaged(s!.data))
-    await store.adoptStaged(s!, store.writeStaged(s!.data), { verified: true })
+    await store.put(s!, { staged: store.writeStaged(s!.data) })
+    await store.put(s!, { verified: true, staged: store.writeStaged(s!.data) })
     expect(store.sliceCount).toBe(1)
     await until(async () => (await tmpFiles(dir)).length === 0)
   })

@@ -358,10 +358,9 @@ export async function createResourceNode(
             peerId: libp2p.peerId.toString(),
             has: (hash) => store.has(hash as SliceHash),
             freeBytes: () => Math.max(0, store.maxBytes - store.usedBytes),
-            put: async (slice, forward, { staged, ...options } = {}) => {
+            put: async (slice, forward, options) => {
               const held = await store.has(slice.hash)
-              if (staged) await store.adoptStaged(slice, staged, options)
-              else await store.put(slice, options)
+              await store.put(slice, options)
               if (!held) sliceArrived(slice, forward)
             },
             digest: hashPool.digestMoving,

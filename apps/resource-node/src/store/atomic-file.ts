@@ -17,17 +17,22 @@ async function writeAllAt(fh: FileHandle, bytes: Uint8Array, position: number): 
 }
 
 /**
- * Opens `path` (`wx`: a new file; `r+`: an existing one), writes each of `writes` at its position, syncs the
- * data and closes the file.
+ * Opens `path` (`wx`: a new file; `r+`: an existing one), writes `parts` one after another from position
+ * `at`, syncs the data and closes the file.
  */
 export async function writeSynced(
   path: string,
   flags: 'wx' | 'r+',
-  writes: readonly { bytes: Uint8Array; at: number }[],
+  parts: readonly Uint8Array[],
+  at = 0,
 ): Promise<void> {
   const fh = await open(path, flags, 0o644)
   try {
-    for (const w of writes) await writeAllAt(fh, w.bytes, w.at)
+    let position = at
+    for (const bytes of parts) {
+      await writeAllAt(fh, bytes, position)
+      position += bytes.length
+    }
     await fh.datasync()
   } finally {
     await fh.close()
@@ -45,13 +50,7 @@ export async function writeFileAtomic(
   parts: readonly Uint8Array[],
 ): Promise<void> {
   const tmp = tempPath(tmpDir, '.tmp')
-  let at = 0
-  const writes = parts.map((bytes) => {
-    const w = { bytes, at }
-    at += bytes.length
-    return w
-  })
-  await writeSynced(tmp, 'wx', writes)
+  await writeSynced(tmp, 'wx', parts)
   await renameDurably(tmp, finalPath)
 }
 

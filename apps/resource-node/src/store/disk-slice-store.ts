@@ -44,7 +44,7 @@ export interface DiskSliceStoreInit {
 
 /**
  * A slice's bytes written ahead to a temp file of the store (see {@link DiskSliceStore.writeStaged}), before
- * the slice's hash is known. Pass it to {@link DiskSliceStore.adoptStaged}, or `discard` it.
+ * the slice's hash is known. Pass it to {@link DiskSliceStore.put} (`staged`), or `discard` it.
  */
 export interface StagedSliceFile {
   /** True once the bytes are written and synced; false when the write failed (never rejects). */
@@ -60,8 +60,19 @@ export interface VerifyReport {
   corrupt: SliceHash[]
 }
 
+/** Options of {@link DiskSliceStore.put}. */
+export interface DiskSlicePutOptions extends SlicePutOptions {
+  /**
+   * The slice's bytes, written ahead: when that write succeeded, only the header is written, synced and the
+   * file renamed into place (after the same budget check); otherwise `slice.data` is written in full.
+   * Either way the temp file is gone (adopted or discarded) when `put` settles.
+   */
+  staged?: StagedSliceFile
+}
+
 /** The on-disk {@link SliceStore} and {@link ManifestStore}. */
 export interface DiskSliceStore extends SliceStore, ManifestStore {
+  put(slice: SliceRecord, options?: DiskSlicePutOptions): Promise<void>
   readonly dir: string
   readonly maxBytes: number
   /** Bytes of slice files on disk (plus writes in progress). */
@@ -75,13 +86,6 @@ export interface DiskSliceStore extends SliceStore, ManifestStore {
    * Temp files do not count against `maxBytes`; ones never adopted or discarded are removed at the next open.
    */
   writeStaged(data: Uint8Array): StagedSliceFile
-  /**
-   * `put` of `slice`, whose bytes `staged` holds: when the staged write succeeded and the header fits
-   * its room, only the header is written, synced and the file renamed into place (after the same budget
-   * check); otherwise `slice.data` is written as by `put`. Either way the slice is durable when this
-   * resolves, and the temp file is gone (adopted or discarded) when it settles.
-   */
-  adoptStaged(slice: SliceRecord, staged: StagedSliceFile, options?: SlicePutOptions): Promise<void>
   /** Re-hashes every slice; deletes and reports the ones that do not verify. */
   verifyAll(): Promise<VerifyReport>
   close(): Promise<void>
@@ -106,8 +110,7 @@ function encodeHeader(fileHash: FileHash, number: number, size: number): Uint8Ar
 
 /**
  * Header room left in front of staged bytes: the header's length depends only on the file hash's binary
- * length, the same for every SDS file hash (encrypted or not, either codec). A header of another length
- * is still stored, by a full write.
+ * length, the same for every SDS file hash (encrypted or not, either codec).
  */
 const STAGED_HEADER_BYTES = encodeHeader(fileHashFromDigest(new Uint8Array(32)), 0, 0).length
 
@@ -256,7 +259,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     const path = tempPath(tmpDir, '.staged')
     const state = { path, done: false }
     const written = track(
-      writeSynced(path, 'wx', [{ bytes: data, at: STAGED_HEADER_BYTES }])
+      writeSynced(path, 'wx', [data], STAGED_HEADER_BYTES)
         .then(() => true)
         .catch((err: unknown) => {
           logger?.warn('staged slice write failed; its commit will write it in full', { error: err })
@@ -277,15 +280,15 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
 
   /**
    * Moves staged bytes into place under `finalPath` with `header` written in front; false (nothing done)
-   * when they cannot be used: the write failed, the header does not fit its room, or already taken.
+   * when they cannot be used: the write failed, or they were taken already.
    */
   async function adopt(staged: StagedSliceFile, header: Uint8Array, finalPath: string): Promise<boolean> {
     const state = stagedFiles.get(staged)
-    if (!state || state.done || header.length !== STAGED_HEADER_BYTES) return false
+    if (!state || state.done) return false
     if (!(await staged.written) || state.done) return false
     state.done = true
     try {
-      await writeSynced(state.path, 'r+', [{ bytes: header, at: 0 }])
+      await writeSynced(state.path, 'r+', [header])
       await renameDurably(state.path, finalPath)
     } catch (err) {
       await unlink(state.path).catch(() => {})
@@ -294,11 +297,8 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     return true
   }
 
-  async function write(
-    slice: SliceRecord,
-    options: SlicePutOptions,
-    staged?: StagedSliceFile,
-  ): Promise<void> {
+  async function write(slice: SliceRecord, options: DiskSlicePutOptions): Promise<void> {
+    const { staged } = options
     if (!options.verified && (await hashOf(slice.number, slice.data, slice.fileHash)) !== slice.hash) {
       throw new SliceHashMismatchError(
         `Slice ${slice.number} of ${slice.fileHash} does not match its hash ${slice.hash}`,
@@ -360,27 +360,19 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     },
     get: readVerified,
     async put(slice, options = {}) {
-      if (entries.has(slice.hash)) return
-      const inflight = writing.get(slice.hash)
-      if (inflight) return inflight
-      const p = write(slice, options).finally(() => writing.delete(slice.hash))
-      writing.set(slice.hash, p)
-      return p
-    },
-    writeStaged,
-    async adoptStaged(slice, staged, options = {}) {
       try {
         if (entries.has(slice.hash)) return
         const inflight = writing.get(slice.hash)
         if (inflight) return await inflight
-        const p = write(slice, options, staged).finally(() => writing.delete(slice.hash))
+        const p = write(slice, options).finally(() => writing.delete(slice.hash))
         writing.set(slice.hash, p)
         return await p
       } finally {
         // Not adopted (held already, full, fell back, failed): the temp file goes.
-        void staged.discard()
+        void options.staged?.discard()
       }
     },
+    writeStaged,
     delete: removeEntry,
     async verifyAll() {
       const report: VerifyReport = { ok: 0, corrupt: [] }
