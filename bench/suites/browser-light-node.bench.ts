@@ -201,6 +201,7 @@ async function inside(): Promise<void> {
     // The page reads with a BYOB reader and one reused buffer (what the light-node README recommends for
     // large files), and, as a comparison, with a default reader, which gets a new 4 MiB buffer per slice:
     // those buffers are V8 external memory on the page, and it runs major GCs on its main thread for them.
+    const MEASURED_READER = 'BYOB, one reused 4 MiB buffer'
     const p2pFull: number[] = []
     const p2pDefaultReader: number[] = []
     const p2pRaw: number[] = []
@@ -240,7 +241,7 @@ async function inside(): Promise<void> {
       rawDataChannelMBps: median(p2pRaw),
       ratio: median(p2pFull) / median(p2pRaw),
       target: '>= 0.7',
-      reader: 'BYOB, one reused 4 MiB buffer',
+      reader: MEASURED_READER,
       defaultReaderMBps: median(p2pDefaultReader),
       runs: { fullStack: p2pFull, defaultReader: p2pDefaultReader, rawDataChannel: p2pRaw },
     }
@@ -252,7 +253,7 @@ async function inside(): Promise<void> {
     })
     results.longTasksDuringTransfer = {
       ...summary(longTasks.byob),
-      reader: 'BYOB, one reused 4 MiB buffer',
+      reader: MEASURED_READER,
       defaultReader: summary(longTasks.default),
       loadAverage: loadavg(),
       target: 'no long task >= 50 ms on either page',

@@ -16,6 +16,10 @@ export class NoProviderError extends defineError('NoProviderError') {}
 export class ManifestNotFoundError extends defineError('ManifestNotFoundError') {}
 /** The node was stopped, or the worker died. */
 export class NodeStoppedError extends defineError('NodeStoppedError') {}
+/** The error of any call on a node that was stopped. */
+export function nodeStopped(): NodeStoppedError {
+  return new NodeStoppedError('The light node was stopped', 'Create a new one')
+}
 /** The worker or its libp2p node failed to start. */
 export class NodeStartError extends defineError('NodeStartError') {}
 /** The light node's wire protocol received a malformed message or an oversized frame. */

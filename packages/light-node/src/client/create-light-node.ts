@@ -8,7 +8,7 @@ import type {
   PutOptions,
   PutResult,
 } from '../api-types.js'
-import { NodeStartError, NodeStoppedError } from '../errors.js'
+import { NodeStartError, nodeStopped } from '../errors.js'
 import type { LightNodeService } from '../node/light-node-service.js'
 import { startRtcHost } from '../rtc/rtc-host.js'
 import { openFileStream } from './file-stream.js'
@@ -99,7 +99,7 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
   }
 
   const live = () => {
-    if (stopped) throw new NodeStoppedError('The light node was stopped', 'Create a new one')
+    if (stopped) throw nodeStopped()
   }
 
   return {

@@ -1,6 +1,6 @@
 import { AbortedError } from '@stratos-edge/core'
 import { transfer } from 'comlink'
-import { NodeStoppedError } from '../errors.js'
+import { nodeStopped } from '../errors.js'
 
 /** What a read pulls from: a download's verified slices in order. */
 export interface ReadableDownload {
@@ -70,7 +70,7 @@ export class FileReads {
   add(opId: string, download: ReadableDownload): void {
     if (this.stopped) {
       download.cancel()
-      throw new NodeStoppedError('The light node was stopped', 'Create a new one')
+      throw nodeStopped()
     }
     this.open.set(opId, { download, cursor: new FileReadCursor(() => download.next()) })
   }
@@ -111,7 +111,7 @@ export class FileReads {
   ): Promise<T> {
     const op = this.open.get(opId)
     if (!op) {
-      if (this.stopped) throw new NodeStoppedError('The light node was stopped', 'Create a new one')
+      if (this.stopped) throw nodeStopped()
       throw new AbortedError('The download was aborted', 'Start it again')
     }
     try {

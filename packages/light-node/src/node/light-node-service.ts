@@ -43,7 +43,7 @@ import type {
   PutProgress,
   PutResult,
 } from '../api-types.js'
-import { ManifestNotFoundError, NodeStartError, NodeStoppedError } from '../errors.js'
+import { ManifestNotFoundError, NodeStartError, nodeStopped } from '../errors.js'
 import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
 import { createIdbSliceStore, type IdbSliceStore, type IdbSliceStoreInit } from '../store/idb-slice-store.js'
 import { createLibp2pNode } from './create-libp2p-node.js'
@@ -513,12 +513,12 @@ export class LightNodeService {
     let manifest: Manifest
     try {
       manifest = await this.resolveManifest(ref)
-      controller.signal.throwIfAborted()
     } catch (err) {
       throw controller.signal.aborted ? controller.signal.reason : err
     } finally {
       this.ops.delete(opId) // from here on the read is aborted through this.reads
     }
+    controller.signal.throwIfAborted()
     const download = new SliceDownload({
       manifest,
       store: this.slices,
@@ -679,8 +679,7 @@ export class LightNodeService {
   }
 
   async stop(): Promise<void> {
-    for (const c of this.ops.values())
-      c.abort(new NodeStoppedError('The light node was stopped', 'Create a new one'))
+    for (const c of this.ops.values()) c.abort(nodeStopped())
     this.ops.clear()
     this.reads.stop()
     this.digester.close()
