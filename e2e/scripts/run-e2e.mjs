@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { NETNS_ADDRESS, setUpTestNetwork } from './test-network.mjs'
+import { setUpTestNetwork } from './test-network.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -72,7 +72,7 @@ if (!inside) {
       '--test-reporter=spec',
       ...tests,
     ],
-    { stdio: 'inherit', cwd: root, env: { ...process.env, E2E_NETNS_ADDRESS: NETNS_ADDRESS } },
+    { stdio: 'inherit', cwd: root },
   )
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
 }

@@ -13,12 +13,13 @@ import { decodeManifest, type FileHash, type SliceHash } from '@stratos-edge/cor
 import { createIndexClient, type IndexClient } from '@stratos-edge/protocol'
 import type { SpawnedResourceNode } from '@stratos-edge/resource-node'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
 import { createNodePeer } from './support/node-peer.ts'
 import { spawnMetaNode } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 
-const host = process.env.E2E_NETNS_ADDRESS ?? '10.99.0.1'
+const host = NETNS_ADDRESS
 const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist')
 const FILE_SIZE = 1024 * 1024
 const SLICE_SIZE = 256 * 1024

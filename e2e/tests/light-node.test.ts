@@ -14,12 +14,13 @@ import {
   SLICE_FETCH_PROTOCOL,
 } from '@stratos-edge/protocol'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
 import { createNodePeer, dialRetry } from './support/node-peer.ts'
 import { type ResourceNode, startResourceNode } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 
-const host = process.env.E2E_NETNS_ADDRESS ?? '10.99.0.1'
+const host = NETNS_ADDRESS
 const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist')
 const FILE_SIZE = 16 * 1024 * 1024
 
