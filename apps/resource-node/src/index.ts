@@ -52,6 +52,7 @@ export {
   type DiskSliceStoreInit,
   openDiskSliceStore,
   type StagedSliceFile,
+  StoreClosedError,
   type VerifyReport,
 } from './store/disk-slice-store.js'
 export { createSliceHashPool, type SliceHashPool } from './store/hash-pool.js'

@@ -1,7 +1,8 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { computeSliceHash } from '@stratos-edge/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDiskSliceStore } from '../src/index.js'
+import { createSliceHashPool, openDiskSliceStore } from '../src/index.js'
 import { makeFile, quietLogger, sameBytes, tempDir } from './helpers.js'
 
 describe('disk slice store', () => {
@@ -64,6 +65,77 @@ describe('disk slice store', () => {
     await writeFile(path, raw)
     expect(await store.get(s.hash)).toBeUndefined()
     expect(await store.has(s.hash)).toBe(false)
+  })
+
+  it('a hashing failure on read is an error, not corruption: the slice stays', async () => {
+    const dir = await fresh()
+    let hashFails = false
+    const store = await openDiskSliceStore({
+      dir,
+      logger: quietLogger,
+      hashSlice: async (n, data, fh) => {
+        if (hashFails) throw new Error('hash worker exited (1)')
+        return computeSliceHash(n, data, fh)
+      },
+    })
+    const file = await makeFile(60_000, 60_000)
+    const s = file.slices[0]!
+    await store.put(s)
+    hashFails = true
+    await expect(store.get(s.hash)).rejects.toThrow('hash worker exited')
+    await expect(store.verifyAll()).rejects.toThrow('hash worker exited')
+    expect(await store.has(s.hash)).toBe(true)
+    expect(await readdir(join(dir, 'slices', s.hash.slice(-2)))).toEqual([`${s.hash}.slice`])
+    hashFails = false
+    expect(sameBytes((await store.get(s.hash))!.data, s.data)).toBe(true)
+  })
+
+  it('a closed hash pool fails reads without deleting slices', async () => {
+    const dir = await fresh()
+    const pool = createSliceHashPool({ size: 1 })
+    const store = await openDiskSliceStore({ dir, logger: quietLogger, hashSlice: pool.hashSlice })
+    const file = await makeFile(60_000, 60_000)
+    const s = file.slices[0]!
+    await store.put(s)
+    await pool.close()
+    await expect(store.get(s.hash)).rejects.toThrow()
+    expect(await store.has(s.hash)).toBe(true)
+    const reopened = await openDiskSliceStore({ dir, logger: quietLogger })
+    expect(sameBytes((await reopened.get(s.hash))!.data, s.data)).toBe(true)
+  })
+
+  it('close waits for reads in flight; later reads fail with StoreClosedError and delete nothing', async () => {
+    const dir = await fresh()
+    let release = (): void => {}
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    let gated = false
+    const store = await openDiskSliceStore({
+      dir,
+      logger: quietLogger,
+      hashSlice: async (n, data, fh) => {
+        if (gated) await gate
+        return computeSliceHash(n, data, fh)
+      },
+    })
+    const file = await makeFile(60_000, 60_000)
+    const s = file.slices[0]!
+    await store.put(s)
+    gated = true
+    const read = store.get(s.hash)
+    await new Promise((r) => setTimeout(r, 20)) // the read is hashing
+    let closed = false
+    const closing = store.close().then(() => {
+      closed = true
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(closed).toBe(false) // the hash pool may not be closed yet: a read still needs it
+    await expect(store.get(s.hash)).rejects.toMatchObject({ name: 'StoreClosedError' })
+    release()
+    expect(sameBytes((await read)!.data, s.data)).toBe(true)
+    await closing
+    expect(await store.has(s.hash)).toBe(true)
   })
 
   it('removes temp debris and truncated files at open', async () => {

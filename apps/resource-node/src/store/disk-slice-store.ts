@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import {
   DecodeError,
   decodeManifest,
+  defineErrorClass,
   type FileHash,
   fileHashFromBytes,
   fileHashFromDigest,
@@ -28,6 +29,9 @@ import { renameDurably, tempPath, writeFileAtomic, writeSynced } from './atomic-
 const MAGIC = [0x53, 0x45, 0x53, 0x4c] // "SESL"
 const VERSION = 1
 const MAX_HEADER = 4 + 1 + 1 + 64 + 8 + 4
+
+/** A read or write reached the store after `close()` began. */
+export class StoreClosedError extends defineErrorClass('StoreClosedError') {}
 
 /** Options of {@link openDiskSliceStore}. */
 export interface DiskSliceStoreInit {
@@ -170,6 +174,12 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     p.then(settled, settled)
     return p
   }
+  /** Reads in progress, awaited by `close` so the hash pool is not closed under them. */
+  const reads = new Set<Promise<unknown>>()
+  let closed = false
+  const refuseIfClosed = (): void => {
+    if (closed) throw new StoreClosedError('The slice store is closed', 'Reopen the store (restart the node)')
+  }
   /** Slices hashed (on write or read) since the store opened. */
   const verified = new Set<SliceHash>()
   let used = 0
@@ -219,6 +229,18 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     hash: SliceHash,
     options: SliceGetOptions = {},
   ): Promise<SliceRecord | undefined> {
+    refuseIfClosed()
+    const p = readVerifiedOnce(hash, options)
+    reads.add(p)
+    const settled = () => reads.delete(p)
+    p.then(settled, settled)
+    return p
+  }
+
+  async function readVerifiedOnce(
+    hash: SliceHash,
+    options: SliceGetOptions,
+  ): Promise<SliceRecord | undefined> {
     const entry = entries.get(hash)
     if (!entry) return undefined
     let buf: Uint8Array
@@ -227,21 +249,28 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     } catch {
       return undefined
     }
+    let h: ReturnType<typeof decodeHeader>
+    let data: Uint8Array
     try {
-      const h = decodeHeader(buf)
-      const data = buf.subarray(h.headerBytes, h.headerBytes + h.size)
+      h = decodeHeader(buf)
+      data = buf.subarray(h.headerBytes, h.headerBytes + h.size)
       if (data.length !== h.size) throw new DecodeError('Truncated slice file', 'Removed')
-      const skip = options.reverify === false && verified.has(hash)
-      if (!skip && (await hashOf(h.number, data, h.fileHash)) !== hash) {
-        throw new DecodeError('Slice file does not match its hash', 'Removed')
-      }
-      verified.add(hash)
-      return { hash, fileHash: h.fileHash, number: h.number, data }
     } catch (err) {
-      logger?.error('corrupt slice removed', { hash, error: err })
-      await removeEntry(hash)
-      return undefined
+      return removeCorrupt(hash, err)
     }
+    const skip = options.reverify === false && verified.has(hash)
+    // A hashing failure (worker died, pool closed) says nothing about the bytes: it rejects, the slice stays.
+    if (!skip && (await hashOf(h.number, data, h.fileHash)) !== hash) {
+      return removeCorrupt(hash, new DecodeError('Slice file does not match its hash', 'Removed'))
+    }
+    verified.add(hash)
+    return { hash, fileHash: h.fileHash, number: h.number, data }
+  }
+
+  async function removeCorrupt(hash: SliceHash, err: unknown): Promise<undefined> {
+    logger?.error('corrupt slice removed', { hash, error: err })
+    await removeEntry(hash)
+    return undefined
   }
 
   async function removeEntry(hash: SliceHash): Promise<boolean> {
@@ -361,6 +390,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     get: readVerified,
     async put(slice, options = {}) {
       try {
+        refuseIfClosed()
         if (entries.has(slice.hash)) return
         const inflight = writing.get(slice.hash)
         if (inflight) return await inflight
@@ -403,8 +433,9 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       return m.fileHash
     },
     async close() {
-      while (writing.size > 0 || stagedWork.size > 0)
-        await Promise.allSettled([...writing.values(), ...stagedWork])
+      closed = true
+      while (writing.size > 0 || stagedWork.size > 0 || reads.size > 0)
+        await Promise.allSettled([...writing.values(), ...stagedWork, ...reads])
     },
   }
 }

@@ -94,6 +94,8 @@ export function createSliceHashPool(options: { size?: number } = {}): SliceHashP
     moved: boolean,
   ): Promise<{ digest: Uint8Array; data?: Uint8Array }> => {
     // least busy worker
+    // A message to a terminated worker is dropped: the job would wait forever.
+    if (closed) return Promise.reject(new Error('hash pool closed'))
     const slot = workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
     const id = nextId++
     return new Promise((resolve, reject) => {
