@@ -48,9 +48,11 @@ const FILES_PREFIX = '/v1/files/'
 /** Unversioned alias (`<gateway url>/files/<file hash>`). */
 const FILES_ALIAS = '/files/'
 
-/** Resolves on 'drain' or 'close', removing both listeners. */
+/** Resolves on 'drain' or 'close', removing both listeners; at once when the response is gone already. */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    // 'close' fired already: waiting for it would hold this request (and its slices) forever.
+    if (res.destroyed || res.closed) return resolve()
     const done = (): void => {
       res.off('drain', done)
       res.off('close', done)
@@ -166,6 +168,8 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     let next = load(first)
     for (let i = first; i <= last; i++) {
       const slice = await next
+      // The client went away while the slice loaded: stop here, fetching nothing more.
+      if (abort.signal.aborted || res.destroyed) return
       if (i < last) next = load(i + 1) // read ahead one slice while this one is sent
       if (!slice) {
         logger.warn('gateway: slice unavailable, truncating response', {
