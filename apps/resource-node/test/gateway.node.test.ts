@@ -2,7 +2,7 @@ import { request, type ServerResponse } from 'node:http'
 import type { SliceHash } from '@stratos-edge/core'
 import type { SliceRecord } from '@stratos-edge/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createNodeMetrics, type Gateway, startGateway } from '../src/index.js'
+import { createNodeMetrics, type Gateway, parseRange, startGateway } from '../src/index.js'
 import { makeFile, quietLogger, type TestFile, until } from './helpers.js'
 
 describe('gateway', () => {
@@ -61,5 +61,20 @@ describe('gateway', () => {
     // Without the check, the handler waits for a 'drain' that never comes, holding slices 2 and 3.
     expect(res.listenerCount('drain')).toBe(0)
     expect(loaded).toEqual([1, 2])
+  })
+
+  it('a suffix range of an empty file is 416 with bytes */0; the file itself is 200 and empty', async () => {
+    const file = await makeFile(0, 16 * 1024)
+    const { gw } = await start(file, async (hash) => file.slices.find((x) => x.hash === hash))
+    const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+    const ranged = await fetch(url, { headers: { range: 'bytes=-5' } })
+    expect(ranged.status).toBe(416)
+    expect(ranged.headers.get('content-range')).toBe('bytes */0')
+    expect((await ranged.arrayBuffer()).byteLength).toBe(0)
+    const whole = await fetch(url)
+    expect(whole.status).toBe(200)
+    expect((await whole.arrayBuffer()).byteLength).toBe(0)
+    expect(parseRange('bytes=-5', 0)).toBe('unsatisfiable')
+    expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable')
   })
 })

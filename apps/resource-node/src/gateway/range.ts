@@ -13,7 +13,8 @@ export function parseRange(header: string | undefined, size: number): ParsedRang
   if (a === '' && b === '') return undefined
   if (a === '') {
     const n = Number(b)
-    if (n === 0) return 'unsatisfiable'
+    // An empty file has no last bytes to give (RFC 9110 §14.1.2): not a 206 of "0--1".
+    if (n === 0 || size === 0) return 'unsatisfiable'
     return { start: Math.max(0, size - n), end: size - 1 }
   }
   const start = Number(a)
