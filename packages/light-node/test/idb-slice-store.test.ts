@@ -1,5 +1,5 @@
 import { computeFileHash, computeSliceHash, type FileHash, type SliceHash } from '@stratos-edge/core'
-import { IDBFactory } from 'fake-indexeddb'
+import { IDBObjectStore as FDBObjectStore, IDBFactory } from 'fake-indexeddb'
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { createIdbSliceStore, type SliceEntry } from '../src/store/idb-slice-store.js'
@@ -246,6 +246,114 @@ describe('IdbSliceStore', () => {
       await store.delete(s1.hash)
       expect(await store.has(s1.hash)).toBe(false)
       expect(store.stat().slices).toBe(0)
+    })
+  })
+
+  describe('failed and partial writes', () => {
+    it('keeps working after a batch fails, and reports that failure once from flush()', async () => {
+      const { store } = await open({ budgetBytes: 3000, batchBytes: 500 })
+      await store.putMany([slice(1, 2500, true)])
+      // An owned slice over the budget: its batch fails in the background.
+      await store.put(slice(2, 1000, true))
+      // Later work goes on: the user can free space and write again.
+      await store.dropFile(fileHash, { includePinned: true })
+      const later = slice(3, 600, true)
+      await store.put(later)
+      await expect(store.flush()).rejects.toMatchObject({ name: 'StorageQuotaError' })
+      await store.flush()
+      expect(await store.has(later.hash)).toBe(true)
+      expect(await store.has(slice(2, 1000, true).hash)).toBe(false)
+      expect(store.stat()).toMatchObject({ pinnedBytes: 600, slices: 1 })
+    })
+
+    it("leaves out a cached slice that does not fit, and still stores the batch's owned slices", async () => {
+      const { store } = await open({ budgetBytes: 3000, batchBytes: 1 << 20 })
+      await store.putMany([slice(1, 2500, true)])
+      const owned = slice(2, 400, true)
+      const cached = slice(3, 1000, false)
+      await store.put(owned)
+      await store.put(cached)
+      await store.flush()
+      expect(await store.has(owned.hash)).toBe(true)
+      expect(await store.has(cached.hash)).toBe(false)
+      expect(store.stat()).toMatchObject({ pinnedBytes: 2900, cachedBytes: 0, slices: 2 })
+    })
+
+    it('stores and counts a slice queued twice in one batch once', async () => {
+      const { store } = await open()
+      const s1 = slice(1, 1000, false)
+      await store.put(s1)
+      await store.put({ ...s1, data: s1.data.slice(), pinned: true })
+      await store.flush()
+      expect(await store.listSlices()).toEqual([s1.hash])
+      expect(store.stat()).toMatchObject({ slices: 1, pinnedBytes: 1000, cachedBytes: 0 })
+    })
+
+    it('counts nothing of a transaction the browser aborted (the evictions in it included)', async () => {
+      const { store } = await open({ budgetBytes: 3000 })
+      for (const n of [1, 2, 3]) await store.putMany([slice(n, 1000, false)])
+      const put = FDBObjectStore.prototype.put
+      FDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<typeof put>) {
+        const request = put.apply(this, args)
+        // As Chromium does when a write meets the quota: the transaction is aborted.
+        if (this.name === 'data') queueMicrotask(() => this.transaction.abort())
+        return request
+      }
+      try {
+        await expect(store.putMany([slice(4, 1000, false)])).rejects.toBeDefined()
+      } finally {
+        FDBObjectStore.prototype.put = put
+      }
+      expect(await store.listSlices()).toHaveLength(3)
+      expect(store.stat()).toMatchObject({ slices: 3, cachedBytes: 3000, evictedSlices: 0 })
+    })
+
+    it('turns a QuotaExceededError of the browser into StorageQuotaError, writing nothing', async () => {
+      const { store } = await open()
+      const put = FDBObjectStore.prototype.put
+      FDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<typeof put>) {
+        if (this.name === 'data') throw new DOMException('quota', 'QuotaExceededError')
+        return put.apply(this, args)
+      }
+      try {
+        await expect(store.putMany([slice(1, 1000, true)])).rejects.toMatchObject({
+          name: 'StorageQuotaError',
+        })
+      } finally {
+        FDBObjectStore.prototype.put = put
+      }
+      expect(await store.listSlices()).toEqual([])
+      expect(store.stat()).toMatchObject({ slices: 0, pinnedBytes: 0 })
+    })
+
+    it('evicts cached slices to stay under the browser quota, not only under the budget', async () => {
+      let usage = 0
+      const quota = 8 * 1024 * 1024 + 3000 // 3000 bytes above the store's safety margin
+      const { store } = await open({}, async () => ({ usage, quota }))
+      for (const n of [1, 2]) {
+        await store.putMany([slice(n, 1000, false)])
+        usage += 1000
+      }
+      const owned = slice(3, 2500, true)
+      await store.putMany([owned])
+      expect(await store.has(owned.hash)).toBe(true)
+      expect(store.stat()).toMatchObject({ pinnedBytes: 2500, cachedBytes: 0, evictedSlices: 2 })
+    })
+
+    it('does not mark a file complete when one of its slices was lost to a failed batch', async () => {
+      const { store } = await open({ budgetBytes: 1500, batchBytes: 500 })
+      const s1 = slice(1, 1000, true)
+      const s2 = slice(2, 1000, true)
+      await store.putFile({
+        ...writingFile(2000),
+        slices: [s1, s2].map((s) => ({ number: s.number, size: 1000, hash: s.hash })),
+      })
+      await store.put(s1)
+      await store.put(s2) // over the budget: this batch fails
+      // Another caller's flush() is told of the failure first.
+      await store.flush().catch(() => {})
+      await expect(store.completeFile(fileHash)).rejects.toMatchObject({ name: 'SliceNotFoundError' })
+      expect((await store.getFile(fileHash))?.state).toBe('writing')
     })
   })
 })

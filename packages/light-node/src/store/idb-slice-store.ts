@@ -152,7 +152,10 @@ export class IdbSliceStore {
   private recovered = { files: 0, slices: 0 }
   private pending: SliceEntry[] = []
   private pendingBytes = 0
-  private inflight: Promise<void> | undefined
+  /** Settles once every batch started so far is committed or failed; never rejects. */
+  private committing: Promise<void> = Promise.resolve()
+  /** Failures of batched commits that no flush() has thrown yet. */
+  private unreported: { error: unknown }[] = []
   private readonly touched = new Map<string, number>()
   private idleTimer: ReturnType<typeof setTimeout> | undefined
   private lastEstimate: { usage?: number; quota?: number; at: number } | undefined
@@ -253,20 +256,13 @@ export class IdbSliceStore {
    */
   async assertCanStore(bytes: number, pinnedBytes = bytes): Promise<void> {
     if (this.pinnedBytes + pinnedBytes > this.budgetBytes || this.pinnedBytes + bytes > this.budgetBytes) {
-      throw new StorageQuotaError(
-        `Storing ${bytes} bytes would exceed the light node's budget of ${this.budgetBytes} bytes (${this.pinnedBytes} owned)`,
-        'Contribute more storage or remove owned files',
-      )
+      throw this.budgetError(bytes)
     }
     const estimate = await this.quotaEstimate(bytes)
     if (estimate?.quota !== undefined && estimate.usage !== undefined) {
-      const free = estimate.quota - estimate.usage - QUOTA_MARGIN + this.cachedBytes
-      if (bytes > free) {
-        throw new StorageQuotaError(
-          `Storing ${bytes} bytes would exceed the browser's storage quota (${Math.max(0, free)} bytes free)`,
-          'Free browser storage or lower the upload size',
-        )
-      }
+      // Cached slices count as free: a commit evicts them to stay under the quota.
+      const room = estimate.quota - estimate.usage - QUOTA_MARGIN
+      if (bytes > room + this.cachedBytes) throw quotaError(bytes, room + this.cachedBytes)
     }
   }
 
@@ -289,102 +285,180 @@ export class IdbSliceStore {
 
   /**
    * Queues a slice; it is committed with others in one transaction when the batch is full or on
-   * {@link IdbSliceStore.flush}. Resolves when queued (waiting only when two batches are outstanding).
+   * {@link IdbSliceStore.flush}. Resolves when queued, waiting only when two batches are outstanding. A
+   * cached slice that does not fit when its batch commits is not stored (it is only a cache); owned slices
+   * that do not fit fail their batch with StorageQuotaError, which the next flush() throws.
    */
   async put(entry: SliceEntry): Promise<void> {
     this.pending.push(entry)
     this.pendingBytes += byteSize(entry.data)
     if (this.pendingBytes >= this.batchBytes) {
-      await this.startCommit()
+      await this.queueCommit()
       return
     }
     // A partial batch is committed shortly after the writes pause, so queued slices become readable.
     if (this.idleTimer === undefined) {
       this.idleTimer = setTimeout(() => {
         this.idleTimer = undefined
-        if (this.pending.length > 0) this.startCommit().catch(() => {})
+        if (this.pending.length > 0) void this.queueCommit()
       }, this.idleFlushMs)
     }
   }
 
-  /** Commits everything queued and waits for it. */
+  /** Commits everything queued and waits for it; throws the failure of any batch not reported yet. */
   async flush(): Promise<void> {
-    if (this.pending.length > 0) await this.startCommit()
-    await this.inflight
+    await this.settle()
+    this.reportFailure()
   }
 
-  /** Writes several slices in one transaction now. */
+  /** Writes several slices in one transaction now; throws StorageQuotaError if any does not fit. */
   async putMany(entries: readonly SliceEntry[]): Promise<void> {
-    await this.inflight
-    await this.commit(entries)
+    await this.committing
+    await this.commit(entries, true)
   }
 
-  private async startCommit(): Promise<void> {
+  /** Commits everything queued and waits, without reporting failures (they stay for flush()). */
+  private async settle(): Promise<void> {
+    if (this.pending.length > 0) void this.queueCommit()
+    await this.committing
+  }
+
+  /**
+   * Starts committing the queued slices after the batch before them; resolves when that previous batch
+   * has settled (the backpressure of put()). A failed batch never stops the ones after it.
+   */
+  private queueCommit(): Promise<void> {
     const batch = this.pending
     this.pending = []
     this.pendingBytes = 0
-    const previous = this.inflight
-    if (previous) await previous
-    const current = this.commit(batch)
-    this.inflight = current
-    // A failure surfaces from flush() (or the next full batch) rather than as an unhandled rejection.
-    current.catch(() => {})
+    const previous = this.committing
+    this.committing = previous
+      .then(() => this.commit(batch, false))
+      .catch((error: unknown) => {
+        this.unreported.push({ error })
+      })
+    return previous
   }
 
-  private async commit(entries: readonly SliceEntry[]): Promise<void> {
-    if (entries.length === 0) return
-    let newBytes = 0
-    let newPinned = 0
-    for (const e of entries) {
-      newBytes += byteSize(e.data)
-      if (e.pinned) newPinned += byteSize(e.data)
+  private reportFailure(): void {
+    const first = this.unreported[0]
+    this.unreported = []
+    if (first) throw first.error
+  }
+
+  /**
+   * Writes `batch` in one transaction, evicting least recently used cached slices so that it fits in the
+   * budget and under the browser's quota. Owned slices that cannot fit fail the whole batch before anything
+   * is written; cached ones that cannot fit fail it when `strict`, and are left out otherwise.
+   */
+  private async commit(batch: readonly SliceEntry[], strict: boolean): Promise<void> {
+    // One write per slice: the same slice queued twice (two downloads of one file) is stored once, owned
+    // if either copy is.
+    const unique = new Map<string, SliceEntry>()
+    for (const e of batch) {
+      const seen = unique.get(e.hash)
+      unique.set(e.hash, seen?.pinned && !e.pinned ? seen : e)
     }
-    await this.assertCanStore(newBytes, newPinned)
+    let entries = [...unique.values()]
+    if (entries.length === 0) return
+    const pinnedIn = sumBytes(entries.filter((e) => e.pinned))
+    if (this.pinnedBytes + pinnedIn > this.budgetBytes) throw this.budgetError(pinnedIn)
+    const estimate = await this.quotaEstimate(sumBytes(entries))
+    const quotaRoom =
+      estimate?.quota !== undefined && estimate.usage !== undefined
+        ? estimate.quota - estimate.usage - QUOTA_MARGIN
+        : Number.POSITIVE_INFINITY
+    // What fits once every cached slice is evicted, in the budget and under the quota.
+    let room = Math.min(this.budgetBytes - this.pinnedBytes, quotaRoom + this.cachedBytes) - pinnedIn
+    if (room < 0) throw quotaError(pinnedIn, quotaRoom)
+    const cached = entries.filter((e) => !e.pinned)
+    if (strict && sumBytes(cached) > room) {
+      throw this.pinnedBytes + pinnedIn + sumBytes(cached) > this.budgetBytes
+        ? this.budgetError(sumBytes(entries))
+        : quotaError(sumBytes(entries), quotaRoom)
+    }
+    entries = entries.filter((e) => {
+      if (e.pinned) return true
+      room -= byteSize(e.data)
+      return room >= 0
+    })
+    const newBytes = sumBytes(entries)
     const tx = this.database.transaction(['data', 'meta', 'files'], 'readwrite')
+    const done = tx.done
+    done.catch(() => {}) // the failure is thrown below, from the request or from `done`
     const now = this.now()
     let addPinned = 0
     let addCached = 0
     let added = 0
-    const incoming = new Set(entries.map((e) => e.hash))
-    // Evict inside the same transaction, so the store never holds more than the budget.
-    const over = this.pinnedBytes + this.cachedBytes + newBytes - this.budgetBytes
-    const evicted = over > 0 ? await this.evictIn(tx, over, incoming) : []
-    const metaStore = tx.objectStore('meta')
-    const dataStore = tx.objectStore('data')
-    const writes: Promise<unknown>[] = []
-    // All lookups in one round trip, not one per slice.
-    const olds = await Promise.all(entries.map((e) => metaStore.get(e.hash)))
-    for (const [i, e] of entries.entries()) {
-      const old = olds[i]
-      const pinned: 0 | 1 = e.pinned || old?.pinned ? 1 : 0
-      const size = byteSize(e.data)
-      if (old) {
-        if (old.pinned) addPinned -= old.size
-        else addCached -= old.size
-      } else {
-        added++
-      }
-      if (pinned) addPinned += size
-      else addCached += size
-      writes.push(
-        metaStore.put({
-          hash: e.hash,
-          fileHash: e.fileHash,
-          number: e.number,
-          size,
-          pinned,
-          lastAccess: now,
-        }),
+    let evicted: SliceMeta[] = []
+    try {
+      // Evict inside the same transaction, so the store never holds more than the budget or the quota.
+      const over = Math.max(
+        this.pinnedBytes + this.cachedBytes + newBytes - this.budgetBytes,
+        newBytes - quotaRoom,
       )
-      writes.push(dataStore.put(e.data, e.hash))
+      if (over > 0) evicted = await this.evictIn(tx, over, new Set(entries.map((e) => e.hash)))
+      const metaStore = tx.objectStore('meta')
+      const dataStore = tx.objectStore('data')
+      const writes: Promise<unknown>[] = []
+      // Every request fails when the transaction aborts; only the first failure is thrown.
+      const write = (request: Promise<unknown>) => {
+        request.catch(() => {})
+        writes.push(request)
+      }
+      // All lookups in one round trip, not one per slice.
+      const olds = await Promise.all(entries.map((e) => metaStore.get(e.hash)))
+      for (const [i, e] of entries.entries()) {
+        const old = olds[i]
+        const pinned: 0 | 1 = e.pinned || old?.pinned ? 1 : 0
+        const size = byteSize(e.data)
+        if (old) {
+          if (old.pinned) addPinned -= old.size
+          else addCached -= old.size
+        } else {
+          added++
+        }
+        if (pinned) addPinned += size
+        else addCached += size
+        write(
+          metaStore.put({
+            hash: e.hash,
+            fileHash: e.fileHash,
+            number: e.number,
+            size,
+            pinned,
+            lastAccess: now,
+          }),
+        )
+        write(dataStore.put(e.data, e.hash))
+      }
+      await Promise.all(writes)
+      await done
+    } catch (err) {
+      // The transaction is undone as a whole: nothing of this batch was written, nothing evicted.
+      try {
+        tx.abort()
+      } catch {
+        // already aborted by the browser
+      }
+      throw isQuotaExceeded(err, tx) ? quotaError(newBytes, quotaRoom, err) : err
     }
-    await Promise.all(writes)
-    await tx.done
+    // Only what the committed transaction did is counted.
+    for (const meta of evicted) this.cachedBytes -= meta.size
+    this.sliceCount -= evicted.length
+    this.evicted += evicted.length
     this.writtenSinceEstimate += newBytes
     this.pinnedBytes += addPinned
     this.cachedBytes += addCached
     this.sliceCount += added
-    this.removed(evicted)
+    this.removed(evicted.map((m) => m.hash))
+  }
+
+  private budgetError(bytes: number): StorageQuotaError {
+    return new StorageQuotaError(
+      `Storing ${bytes} bytes would exceed the light node's budget of ${this.budgetBytes} bytes (${this.pinnedBytes} owned)`,
+      'Contribute more storage or remove owned files',
+    )
   }
 
   /** Reports slices removed by a committed transaction to `onSlicesRemoved`. */
@@ -397,9 +471,12 @@ export class IdbSliceStore {
     }
   }
 
-  /** Evicts least recently used cached slices within `tx`; returns their hashes. */
-  private async evictIn(tx: WriteTx, bytes: number, keep: Set<string>): Promise<SliceHash[]> {
-    const evicted: SliceHash[] = []
+  /**
+   * Evicts least recently used cached slices within `tx`; returns their records (the caller counts them
+   * once the transaction has committed).
+   */
+  private async evictIn(tx: WriteTx, bytes: number, keep: Set<string>): Promise<SliceMeta[]> {
+    const evicted: SliceMeta[] = []
     let freed = 0
     let cursor = await tx
       .objectStore('meta')
@@ -411,10 +488,7 @@ export class IdbSliceStore {
         await cursor.delete()
         await tx.objectStore('data').delete(meta.hash)
         freed += meta.size
-        this.cachedBytes -= meta.size
-        this.sliceCount--
-        this.evicted++
-        evicted.push(meta.hash)
+        evicted.push(meta)
       }
       cursor = await cursor.continue()
     }
@@ -525,13 +599,25 @@ export class IdbSliceStore {
   /** Marks a file complete (every slice written), optionally attaching its encoded manifest. */
   async completeFile(fileHash: FileHash | string, manifest?: Uint8Array): Promise<void> {
     await this.flush()
-    const tx = this.database.transaction('files', 'readwrite')
-    const record = await tx.store.get(fileHash)
+    const tx = this.database.transaction(['files', 'meta'], 'readwrite')
+    const record = await tx.objectStore('files').get(fileHash)
     if (record) {
+      // A batch that failed may have been reported to another caller's flush(): a file is complete only
+      // if every slice of its layout is really here.
+      const held = new Set(await tx.objectStore('meta').index('file').getAllKeys(fileHash))
+      const missing = record.slices.filter((s) => !held.has(s.hash)).length
+      if (missing > 0) {
+        tx.abort()
+        await tx.done.catch(() => {})
+        throw new SliceNotFoundError(
+          `${missing} of the ${record.slices.length} slices of file ${fileHash} were not stored`,
+          'Free storage and store the file again',
+        )
+      }
       record.state = 'complete'
       record.updatedAt = this.now()
       if (manifest) record.manifest = manifest
-      await tx.store.put(record)
+      await tx.objectStore('files').put(record)
     }
     await tx.done
   }
@@ -559,10 +645,11 @@ export class IdbSliceStore {
     fileHash: FileHash | string,
     options: { includePinned?: boolean; keepRecord?: boolean } = {},
   ) {
-    await this.flush()
+    // A failed batch must not stop the user from freeing space: its failure stays for flush().
+    await this.settle()
     const tx = this.database.transaction(['data', 'meta', 'files'], 'readwrite')
     let left = 0
-    const dropped: SliceHash[] = []
+    const dropped: SliceMeta[] = []
     for (const meta of await tx.objectStore('meta').index('file').getAll(fileHash)) {
       if (meta.pinned && !options.includePinned) {
         left++
@@ -570,17 +657,21 @@ export class IdbSliceStore {
       }
       await tx.objectStore('meta').delete(meta.hash)
       await tx.objectStore('data').delete(meta.hash)
-      dropped.push(meta.hash)
-      this.sliceCount--
+      dropped.push(meta)
+    }
+    let recordDropped = false
+    if (left === 0 && !options.keepRecord && (await tx.objectStore('files').getKey(fileHash)) !== undefined) {
+      await tx.objectStore('files').delete(fileHash)
+      recordDropped = true
+    }
+    await tx.done
+    for (const meta of dropped) {
       if (meta.pinned) this.pinnedBytes -= meta.size
       else this.cachedBytes -= meta.size
     }
-    if (left === 0 && !options.keepRecord && (await tx.objectStore('files').getKey(fileHash)) !== undefined) {
-      await tx.objectStore('files').delete(fileHash)
-      this.fileCount--
-    }
-    await tx.done
-    this.removed(dropped)
+    this.sliceCount -= dropped.length
+    if (recordDropped) this.fileCount--
+    this.removed(dropped.map((m) => m.hash))
   }
 
   /** Reads a small private setting (the owner key, the libp2p identity). */
@@ -595,7 +686,7 @@ export class IdbSliceStore {
 
   /** Closes the database (pending writes are flushed first). */
   async close(): Promise<void> {
-    await this.flush().catch(() => {})
+    await this.settle()
     await this.flushTouches().catch(() => {})
     this.db?.close()
     this.db = undefined
@@ -604,6 +695,25 @@ export class IdbSliceStore {
 
 function byteSize(data: Uint8Array | Blob): number {
   return data instanceof Uint8Array ? data.byteLength : data.size
+}
+
+function sumBytes(entries: readonly SliceEntry[]): number {
+  let total = 0
+  for (const e of entries) total += byteSize(e.data)
+  return total
+}
+
+function quotaError(bytes: number, room: number, cause?: unknown): StorageQuotaError {
+  return new StorageQuotaError(
+    `Storing ${bytes} bytes would exceed the browser's storage quota (${Math.max(0, room)} bytes free)`,
+    'Free browser storage or lower the upload size',
+    cause === undefined ? undefined : { cause },
+  )
+}
+
+/** The browser refused a write for its quota (the request's error, or the aborted transaction's). */
+function isQuotaExceeded(err: unknown, tx: { error?: DOMException | null }): boolean {
+  return (err as Error | undefined)?.name === 'QuotaExceededError' || tx.error?.name === 'QuotaExceededError'
 }
 
 /** Throws SliceVerificationError unless `data` hashes to `hash` as slice `number` of `fileHash`. */
