@@ -318,6 +318,31 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
       expect(err.name).toBe('StagingFullError')
     })
 
+    it('stages and commits the single empty slice of an empty file; refuses any other empty or far slice', async () => {
+      const emptyFile = await makeFile(0, 1024 * 1024)
+      const [only] = emptyFile.slices as [SliceRecord]
+      const id = newUploadId()
+      await stageSlice(meta.gatewayUrl, { uploadId: id, number: 1, data: only.data })
+      const result = await commitStagedUpload(meta.gatewayUrl, id, {
+        fileHash: emptyFile.manifest.fileHash,
+        slices: [{ number: 1, hash: only.hash }],
+        forward: [],
+      })
+      expect(result.stored).toEqual([1])
+      expect(await meta.store.has(only.hash)).toBe(true)
+      const stagedHeaders = (number: number, length: number) => ({
+        'x-stratos-upload': newUploadId(),
+        'x-stratos-slice-number': String(number),
+        'content-length': String(length),
+      })
+      const emptySecond = await rawUpload(meta.gatewayUrl, stagedHeaders(2, 0), undefined)
+      expect(emptySecond.status).toBe(400)
+      expect(JSON.parse(emptySecond.body).error.name).toBe('DecodeError')
+      const far = await rawUpload(meta.gatewayUrl, stagedHeaders(1e9, 4), new Uint8Array(4))
+      expect(far.status).toBe(400)
+      expect(JSON.parse(far.body).error.name).toBe('DecodeError')
+    })
+
     it('refuses a commit that lists a slice twice, and a slice staged after its commit', async () => {
       const id = newUploadId()
       const [one] = file.slices as [SliceRecord]

@@ -206,7 +206,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
   ): Promise<void> => {
     let releaseRoom: () => void
     try {
-      releaseRoom = init.staging.reserve(request.size)
+      releaseRoom = init.staging.reserve(request.size, request.uploadId, request.number)
     } catch (err) {
       return fail(res, err, false)
     }

@@ -1,4 +1,4 @@
-import { StagingFullError } from '@stratos-edge/protocol'
+import { MAX_HASHES_PER_MESSAGE, StagingFullError } from '@stratos-edge/protocol'
 import type { StagedSliceFile } from '../store/disk-slice-store.js'
 
 /** One staged slice: its bytes and the digest its hash will be finished from. */
@@ -10,10 +10,20 @@ export interface StagedSlice {
   readonly file?: StagedSliceFile
 }
 
+/**
+ * Charged against the budget per staged slice on top of its bytes: its entry, digest, timer and temp file
+ * cost the node something even when the slice is empty.
+ */
+export const STAGED_SLICE_OVERHEAD_BYTES = 4096
+
 /** Options of {@link createUploadStaging}. */
 export interface UploadStagingInit {
   /** Most bytes staged at once across all uploads (default 256 MiB). */
   maxBytes?: number
+  /** Most uploads staged at once (default 1024). */
+  maxUploads?: number
+  /** Most slices staged per upload (default: as many as one commit can name). */
+  maxSlicesPerUpload?: number
   /** An upload not committed this long after its last slice is dropped, ms (default 5 minutes). */
   ttlMs?: number
   /**
@@ -31,11 +41,15 @@ export interface UploadStagingInit {
  * served: a commit stores what verifies, the rest is dropped.
  */
 export interface UploadStaging {
-  /** Reserves room for a body before it is read; throws StagingFullError. Returns the release. */
-  reserve(bytes: number): () => void
+  /**
+   * Reserves room for slice `number` of `uploadId` before its body of `bytes` is read; throws
+   * StagingFullError (no room, too many uploads, or too many slices in this one). Returns the release.
+   */
+  reserve(bytes: number, uploadId: string, number: number): () => void
   /**
    * Holds a received slice (replacing one with the same number) and starts its write-ahead. False, and
-   * nothing held, when the upload was already committed (a slice that arrived after its commit).
+   * nothing held, when the upload was already committed (a slice that arrived after its commit); throws
+   * StagingFullError when the upload or slice count limit was reached meanwhile.
    */
   put(uploadId: string, slice: Omit<StagedSlice, 'file'>): boolean
   /**
@@ -51,6 +65,8 @@ export interface UploadStaging {
 export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging {
   const maxBytes = init.maxBytes ?? 256 * 1024 * 1024
   const ttlMs = init.ttlMs ?? 5 * 60_000
+  const maxUploads = init.maxUploads ?? 1024
+  const maxSlicesPerUpload = init.maxSlicesPerUpload ?? MAX_HASHES_PER_MESSAGE
   const uploads = new Map<
     string,
     { slices: Map<number, StagedSlice>; timer: ReturnType<typeof setTimeout> }
@@ -64,7 +80,7 @@ export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging
     if (!u) return new Map()
     clearTimeout(u.timer)
     uploads.delete(uploadId)
-    for (const s of u.slices.values()) used -= s.data.length
+    for (const s of u.slices.values()) used -= s.data.length + STAGED_SLICE_OVERHEAD_BYTES
     return u.slices
   }
   /** Expired or closed: the upload's slices and their files go. */
@@ -72,23 +88,42 @@ export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging
     for (const s of remove(uploadId).values()) void s.file?.discard()
   }
 
+  /** Throws when holding slice `number` of `uploadId` would make one upload or one slice too many. */
+  const checkCounts = (uploadId: string, number: number): void => {
+    const u = uploads.get(uploadId)
+    let tooMany: string | undefined
+    if (!u && uploads.size >= maxUploads) tooMany = `${maxUploads} uploads staged already`
+    else if (u && !u.slices.has(number) && u.slices.size >= maxSlicesPerUpload)
+      tooMany = `${maxSlicesPerUpload} slices of upload ${uploadId} staged already`
+    if (tooMany) {
+      throw new StagingFullError(
+        `No room to stage slice ${number}: ${tooMany}`,
+        'Upload this slice with its hash once the file hash is known',
+      )
+    }
+  }
+
   return {
-    reserve(bytes) {
-      if (used + bytes > maxBytes) {
+    reserve(bytes, uploadId, number) {
+      const charge = bytes + STAGED_SLICE_OVERHEAD_BYTES
+      if (used + charge > maxBytes) {
         throw new StagingFullError(
           `No room to stage ${bytes} bytes (${used} of ${maxBytes} staged)`,
           'Upload this slice with its hash once the file hash is known',
         )
       }
-      used += bytes
+      checkCounts(uploadId, number)
+      used += charge
       let released = false
       return () => {
-        if (!released) used -= bytes
+        if (!released) used -= charge
         released = true
       }
     },
     put(uploadId, slice) {
       if (committed.has(uploadId)) return false
+      // Checked again: other slices may have been held while this body was read.
+      checkCounts(uploadId, slice.number)
       let u = uploads.get(uploadId)
       if (!u) {
         u = { slices: new Map(), timer: setTimeout(() => drop(uploadId), ttlMs) }
@@ -97,11 +132,11 @@ export function createUploadStaging(init: UploadStagingInit = {}): UploadStaging
       }
       const old = u.slices.get(slice.number)
       if (old) {
-        used -= old.data.length
+        used -= old.data.length + STAGED_SLICE_OVERHEAD_BYTES
         void old.file?.discard()
       }
       u.slices.set(slice.number, init.writeAhead ? { ...slice, file: init.writeAhead(slice.data) } : slice)
-      used += slice.data.length
+      used += slice.data.length + STAGED_SLICE_OVERHEAD_BYTES
       clearTimeout(u.timer)
       u.timer = setTimeout(() => drop(uploadId), ttlMs)
       u.timer.unref?.()

@@ -19,6 +19,7 @@ import {
   InvalidArgumentError,
   isFileHash,
   isSliceHash,
+  MAX_MANIFEST_SLICES,
   MAX_SLICE_SIZE,
   type SliceHash,
 } from '@stratos-edge/core'
@@ -64,8 +65,8 @@ export function parseStageHeaders(header: (name: string) => string | undefined):
   if (uploadId === undefined) return undefined
   if (!UPLOAD_ID.test(uploadId)) throw new DecodeError(`${SliceUploadHeader.UPLOAD} must be 32 hex digits`)
   const number = Number(header(SliceUploadHeader.NUMBER))
-  if (!Number.isSafeInteger(number) || number < 1) {
-    throw new DecodeError(`${SliceUploadHeader.NUMBER} must be an integer from 1`)
+  if (!Number.isSafeInteger(number) || number < 1 || number > MAX_MANIFEST_SLICES) {
+    throw new DecodeError(`${SliceUploadHeader.NUMBER} must be an integer from 1 to ${MAX_MANIFEST_SLICES}`)
   }
   const length = header('content-length')
   if (length === undefined || !/^\d{1,12}$/.test(length)) {
@@ -74,6 +75,10 @@ export function parseStageHeaders(header: (name: string) => string | undefined):
   const size = Number(length)
   if (size > MAX_SLICE_SIZE) {
     throw new InvalidArgumentError(`Slice of ${size} bytes is over the ${MAX_SLICE_SIZE}-byte limit`)
+  }
+  // Only an empty file's single slice is empty; other empty slices would cost the node for nothing.
+  if (size === 0 && number !== 1) {
+    throw new DecodeError(`Staged slice ${number} is empty`, 'Only slice 1 of an empty file may be empty')
   }
   return { uploadId, number, size }
 }
