@@ -78,6 +78,8 @@ export class InvalidArgumentError extends defineErrorClass('InvalidArgumentError
 export class RewardTreeError extends defineErrorClass('RewardTreeError') {}
 /** An operation was cancelled through its AbortSignal. */
 export class AbortedError extends defineErrorClass('AbortedError') {}
+/** A whole file's bytes do not hash to the file hash they were asked for. */
+export class FileVerificationError extends defineErrorClass('FileVerificationError') {}
 
 /** True when `err` is an Error whose `name` equals `name`; works across workers where `instanceof` does not. */
 export function isErrorNamed(err: unknown, name: string): err is Error {

@@ -1,8 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  CODEC_VIDEO,
   computeFileHash,
   computeSliceHash,
+  createFileHashCheck,
   hashFile,
   MIN_SLICE_SIZE,
   type SlicePiece,
@@ -218,5 +220,34 @@ describe('hashSlice (WASM)', () => {
     const hasher = await createSliceHasher(3, fileHash)
     for (let at = 0; at < data.length; at += 9_999) hasher.update(data.subarray(at, at + 9_999))
     expect(hasher.finish()).toBe(computeSliceHash(3, data, fileHash))
+  })
+})
+
+describe('createFileHashCheck', () => {
+  it('accepts the bytes of the file hash, fed in any chunking, for either codec', async () => {
+    const bytes = pseudoRandomBytes(100_003, 7)
+    for (const codec of [undefined, CODEC_VIDEO]) {
+      const check = await createFileHashCheck(computeFileHash(bytes, codec ? { codec } : {}))
+      check.update(bytes.subarray(0, 4097))
+      check.update(bytes.subarray(4097))
+      expect(() => check.check()).not.toThrow()
+    }
+    const empty = await createFileHashCheck(computeFileHash(new Uint8Array()))
+    expect(() => empty.check()).not.toThrow()
+  })
+
+  it('throws FileVerificationError for other bytes, a missing byte, or another codec', async () => {
+    const bytes = pseudoRandomBytes(10_000, 8)
+    const expected = computeFileHash(bytes)
+    const flipped = bytes.slice()
+    flipped[5000] = (flipped[5000] as number) ^ 1
+    for (const fed of [flipped, bytes.subarray(1)]) {
+      const check = await createFileHashCheck(expected)
+      check.update(fed)
+      expect(() => check.check()).toThrow(expect.objectContaining({ name: 'FileVerificationError' }))
+    }
+    const video = await createFileHashCheck(computeFileHash(bytes, { codec: CODEC_VIDEO }))
+    video.update(flipped)
+    expect(() => video.check()).toThrow(expect.objectContaining({ name: 'FileVerificationError' }))
   })
 })
