@@ -1,5 +1,5 @@
 import type { Libp2p } from '@libp2p/interface'
-import type { SliceHash } from '@stratos-edge/core'
+import { addressToBytes, type SliceHash, toChecksumAddress } from '@stratos-edge/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createIndexClient,
@@ -20,6 +20,7 @@ describe('index protocol between real libp2p nodes', () => {
   let holder: Libp2p
   const held = new Map<SliceHash, Set<string>>()
   const manifests = new Map<string, Uint8Array>()
+  const askedOwners: (string | undefined)[] = []
 
   beforeAll(async () => {
     meta = await createTestNode()
@@ -60,7 +61,8 @@ describe('index protocol between real libp2p nodes', () => {
         manifests.set(fileHash, bytes)
         return fileHash
       },
-      getManifest(fileHash) {
+      getManifest(fileHash, _context, owner) {
+        askedOwners.push(owner)
         return manifests.get(fileHash)
       },
     }
@@ -107,6 +109,10 @@ describe('index protocol between real libp2p nodes', () => {
     const bytes = Uint8Array.of(1, 2, 3, 4)
     const fileHash = await index.putManifest(bytes)
     expect([...(await index.getManifest(fileHash))]).toEqual([1, 2, 3, 4])
+    // An sdm:// URI's owner reaches the backend as a checksummed address.
+    const owner = `0x${'ab'.repeat(20)}`
+    await index.getManifest(fileHash, { owner })
+    expect(askedOwners.slice(-2)).toEqual([undefined, toChecksumAddress(addressToBytes(owner))])
     await expect(index.getManifest(makeFile(11, 16384).fileHash)).rejects.toMatchObject({
       name: 'SliceNotFoundError',
     })

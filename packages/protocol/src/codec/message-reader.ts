@@ -39,6 +39,14 @@ export class MessageReader {
     return r.value
   }
 
+  /** Exactly `n` bytes. Returns a view, not a copy. */
+  fixed(field: string, n: number): Uint8Array {
+    if (n > this.remaining) this.fail(`truncated ${field}`)
+    const out = this.buf.subarray(this.offset, this.offset + n)
+    this.offset += n
+    return out
+  }
+
   /** Length-prefixed bytes of at most `max` bytes. Returns a view, not a copy. */
   bytes(field: string, max: number): Uint8Array {
     const n = this.varint(`${field} length`, max)

@@ -1,4 +1,4 @@
-import type { FileHash, SliceHash } from '@stratos-edge/core'
+import { addressToBytes, type FileHash, type SliceHash } from '@stratos-edge/core'
 import { UnexpectedEndOfStreamError } from '../errors.js'
 import { FrameReader } from '../framing/frame-reader.js'
 import { encodeFrame } from '../framing/frame-writer.js'
@@ -37,8 +37,11 @@ export interface IndexClient {
   ): Promise<ProviderRecord[]>
   /** Stores a signed manifest (core `encodeManifest` bytes); returns its file hash. */
   putManifest(bytes: Uint8Array, options?: ClientOptions): Promise<FileHash>
-  /** The manifest bytes; throws SliceNotFoundError when the index has none. */
-  getManifest(fileHash: FileHash, options?: ClientOptions): Promise<Uint8Array>
+  /**
+   * The manifest bytes (the one `owner` signed, when given: an sdm:// URI's owner); throws
+   * SliceNotFoundError when the index has none.
+   */
+  getManifest(fileHash: FileHash, options?: ClientOptions & { owner?: string }): Promise<Uint8Array>
 }
 
 /** Sends one index request on a new stream and returns the decoded response. */
@@ -144,7 +147,13 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
       return res.fileHash
     },
     async getManifest(fileHash, options) {
-      const res = await indexRequest(libp2p, peer, { op: IndexOp.GET_MANIFEST, fileHash }, options)
+      const owner = options?.owner ? addressToBytes(options.owner) : undefined
+      const res = await indexRequest(
+        libp2p,
+        peer,
+        { op: IndexOp.GET_MANIFEST, fileHash, ...(owner ? { owner } : {}) },
+        options,
+      )
       if (res.op !== IndexOp.GET_MANIFEST)
         throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
       return res.manifest

@@ -63,7 +63,8 @@ export type IndexRequest =
   | { op: typeof IndexOp.LOOKUP; hashes: SliceHash[]; limit: number }
   | { op: typeof IndexOp.PLACE; placement: PlacementRequest }
   | { op: typeof IndexOp.PUT_MANIFEST; manifest: Uint8Array }
-  | { op: typeof IndexOp.GET_MANIFEST; fileHash: FileHash }
+  /** With an owner (an sdm:// URI's), the manifest that owner signed; without, any manifest of the file. */
+  | { op: typeof IndexOp.GET_MANIFEST; fileHash: FileHash; owner?: Uint8Array }
 
 /** A decoded index response. */
 export type IndexResponse =
@@ -154,6 +155,8 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
       break
     case IndexOp.GET_MANIFEST:
       w.bytes(fileHashToBytes(req.fileHash))
+      // Optional, at the end: requests without it stay readable by older nodes and the other way round.
+      if (req.owner) w.raw(req.owner)
       break
   }
   return w.finish()
@@ -196,9 +199,11 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
     case IndexOp.PUT_MANIFEST:
       req = { op, manifest: r.bytes('manifest', MAX_INDEX_FRAME_BYTES) }
       break
-    case IndexOp.GET_MANIFEST:
-      req = { op, fileHash: readFileHash(r) }
+    case IndexOp.GET_MANIFEST: {
+      const fileHash = readFileHash(r)
+      req = r.remaining > 0 ? { op, fileHash, owner: r.fixed('owner', 20) } : { op, fileHash }
       break
+    }
     default:
       r.fail(`unknown request type 0x${op.toString(16)}`)
   }

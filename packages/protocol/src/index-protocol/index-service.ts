@@ -1,5 +1,5 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
-import type { FileHash, SliceHash } from '@stratos-edge/core'
+import { type FileHash, type SliceHash, toChecksumAddress } from '@stratos-edge/core'
 import { SliceNotFoundError, UnexpectedEndOfStreamError, UnsupportedOperationError } from '../errors.js'
 import { FrameReader } from '../framing/frame-reader.js'
 import { encodeFrame } from '../framing/frame-writer.js'
@@ -42,9 +42,11 @@ export interface IndexBackend {
   ): Promise<ProviderRecord[]> | ProviderRecord[]
   /** Verifies and stores a manifest; returns its file hash. */
   putManifest?(bytes: Uint8Array, context: IndexRequestContext): Promise<FileHash> | FileHash
+  /** The manifest `owner` (a checksummed address) signed, when given; else any manifest of the file. */
   getManifest?(
     fileHash: FileHash,
     context: IndexRequestContext,
+    owner?: string,
   ): Promise<Uint8Array | undefined> | Uint8Array | undefined
 }
 
@@ -116,7 +118,8 @@ export function createIndexHandler(
           break
         case IndexOp.GET_MANIFEST: {
           if (!b.getManifest) unsupported('manifests')
-          const manifest = await b.getManifest(req.fileHash, context)
+          const owner = req.owner ? toChecksumAddress(req.owner) : undefined
+          const manifest = await b.getManifest(req.fileHash, context, owner)
           if (!manifest) throw new SliceNotFoundError(`No manifest for ${req.fileHash}`, 'Upload it first')
           res = { op: req.op, manifest }
           break
