@@ -76,6 +76,15 @@ function connectionKind(conn: Connection): ConnectionStat['kind'] {
   return 'other'
 }
 
+/** What a put has written so far, to undo if it fails. */
+interface UnfinishedPut {
+  readonly fileHash: FileHash
+  /** The slices of the file's complete record from before this put, if it was stored whole. */
+  readonly kept: readonly { readonly hash: SliceHash }[] | undefined
+  /** Slices this put queued for storing. */
+  readonly added: SliceHash[]
+}
+
 /** The worker-side node; every method is called through comlink. */
 export class LightNodeService {
   private libp2p: Libp2p | undefined
@@ -263,6 +272,8 @@ export class LightNodeService {
     const total = input instanceof Blob ? input.size : input.byteLength
     const progress = (phase: PutProgress['phase'], bytes: number) =>
       onProgress && void Promise.resolve(onProgress({ phase, bytes, totalBytes: total })).catch(() => {})
+    // The file this put writes owned slices of, and the slices it held whole before (if it did).
+    let written: UnfinishedPut | undefined
     try {
       // Quota exhaustion is detected before anything is written (checked while the file is hashed).
       const room = store.assertCanStore(total)
@@ -291,21 +302,27 @@ export class LightNodeService {
         throw err
       })
       await room
+      // A file already stored whole keeps its complete record (and manifest) while it is uploaded again:
+      // a `writing` record would have its owned slices discarded at the next open if this put fails.
+      const previous = await store.getFile(fileHash)
+      written = { fileHash, kept: previous?.state === 'complete' ? previous.slices : undefined, added: [] }
       // At once: what the home node holds, where the file goes, and the file's record (slices of a file
       // still `writing` are discarded after a crash).
       const [staged, placement] = await Promise.all([
         // Without the slice digests the staged slices cannot be committed; they expire on the node.
         stager?.stop().then((s) => (sliceDigests ? s : undefined)),
         this.placement(fileHash, total),
-        store.putFile({
-          fileHash,
-          size: total,
-          sliceSize: sliceSize ?? 0,
-          slices: [],
-          state: 'writing',
-          pinned: 1,
-          updatedAt: Date.now(),
-        }),
+        written.kept
+          ? undefined
+          : store.putFile({
+              fileHash,
+              size: total,
+              sliceSize: sliceSize ?? 0,
+              slices: [],
+              state: 'writing',
+              pinned: 1,
+              updatedAt: Date.now(),
+            }),
       ])
       // One upload per file: the first node stores each slice and copies it on to the others. With a
       // staged upload the first node is the home node that holds the staged slices.
@@ -347,6 +364,7 @@ export class LightNodeService {
         const piece = step.value
         const hash = piece.hash
         layout.push({ number: piece.number, size: piece.size, hash })
+        written.added.push(hash)
         await store.put({ hash, fileHash, number: piece.number, data: piece.data, pinned: true })
         // Backpressure: waits while UPLOADS_IN_FLIGHT slices are unacknowledged (bounded memory).
         if (targets.length > 0 && !committing.has(piece.number))
@@ -376,15 +394,17 @@ export class LightNodeService {
           owner.privateKey,
         ),
       )
-      const recorded = store.putFile({
-        fileHash,
-        size: total,
-        sliceSize: sliced.sliceSize,
-        slices: layout,
-        state: 'writing',
-        pinned: 1,
-        updatedAt: Date.now(),
-      })
+      const recorded = written.kept
+        ? Promise.resolve()
+        : store.putFile({
+            fileHash,
+            size: total,
+            sliceSize: sliced.sliceSize,
+            slices: layout,
+            state: 'writing',
+            pinned: 1,
+            updatedAt: Date.now(),
+          })
       recorded.catch(() => {})
       // Staged slices the home node stored count as sent there; the rest are sent again below.
       const committed = await commit
@@ -425,11 +445,32 @@ export class LightNodeService {
         forwardedTo,
         ...(gatewayBase ? { gatewayUrl: this.gatewayUrlOf(gatewayBase, fileHash) } : {}),
       }
+    } catch (err) {
+      // Owned slices are never evicted: those of an upload that did not finish would fill the budget for
+      // good. Sends still on their way stop first (they read slices back from the store).
+      controller.abort(err)
+      if (written) await this.dropUnfinished(store, written).catch(() => {})
+      throw err
     } finally {
       this.ops.delete(opId)
       // Whatever is still on its way (uploads after a failure, a staged send) stops with the call.
       controller.abort(new Error('put finished'))
     }
+  }
+
+  /**
+   * Removes the owned slices a failed put added: the whole file when it was not stored complete before,
+   * else only slices its complete record does not list (a different slice size).
+   */
+  private async dropUnfinished(store: IdbSliceStore, written: UnfinishedPut): Promise<void> {
+    if (!written.kept) {
+      await store.dropFile(written.fileHash, { includePinned: true })
+      return
+    }
+    // Queued writes land first, or a slice deleted now would be written after.
+    await store.flush().catch(() => {})
+    const kept = new Set(written.kept.map((s) => s.hash))
+    for (const hash of written.added) if (!kept.has(hash)) await store.delete(hash)
   }
 
   /**

@@ -1,0 +1,88 @@
+/**
+ * LightNodeService.put against a real IndexedDB store (fake-indexeddb) with the network edges faked: a
+ * stand-in index and no libp2p (every placed node is reached over HTTP, or none is placed).
+ */
+import type { Libp2p } from '@libp2p/interface'
+import { generateKeyPair, MIN_SLICE_SIZE } from '@stratos-edge/core'
+import { IDBFactory } from 'fake-indexeddb'
+import 'fake-indexeddb/auto'
+import { describe, expect, it } from 'vitest'
+import type { PutProgress } from '../src/api-types.js'
+import { LightNodeService } from '../src/node/light-node-service.js'
+import type { NetworkIndex } from '../src/node/network-index.js'
+import { createIdbSliceStore, type IdbSliceStore } from '../src/store/idb-slice-store.js'
+
+const SIZE = 3 * MIN_SLICE_SIZE + 100
+const bytes = new Uint8Array(SIZE).map((_, i) => (i * 13 + 5) & 0xff)
+
+/** Touching libp2p fails the test: these uploads go over HTTP or nowhere. */
+const noLibp2p = new Proxy(
+  {},
+  {
+    get(_, prop) {
+      throw new Error(`put used libp2p (${String(prop)})`)
+    },
+  },
+) as unknown as Libp2p
+
+async function openStore(indexedDB: IDBFactory, name: string): Promise<IdbSliceStore> {
+  return createIdbSliceStore({ name }, { indexedDB, estimate: async () => undefined })
+}
+
+/** A started service's state without starting libp2p: the store, the index and the owner are handed in. */
+function serviceWith(store: IdbSliceStore, options: { replicas: number; index?: NetworkIndex }) {
+  const service = new LightNodeService()
+  Object.assign(service as unknown as Record<string, unknown>, {
+    store,
+    libp2p: noLibp2p,
+    index: options.index,
+    owner: generateKeyPair(),
+    init: { resourceNodes: [], replicas: options.replicas, sliceSize: MIN_SLICE_SIZE },
+  })
+  return service
+}
+
+/** A put that the caller aborts once its slices are being stored. */
+function abortedPut(service: LightNodeService, opId: string) {
+  return service.put(bytes, {}, opId, (p: PutProgress) => {
+    if (p.phase === 'storing') void service.abort(opId)
+  })
+}
+
+describe('LightNodeService.put', () => {
+  it('keeps an owned file complete, with its manifest, when uploading it again fails', async () => {
+    const indexedDB = new IDBFactory()
+    const store = await openStore(indexedDB, 'reupload')
+    const service = serviceWith(store, { replicas: 0 })
+    const first = await service.put(bytes, {}, 'first')
+    const before = await store.getFile(first.fileHash)
+    expect(before).toMatchObject({ state: 'complete' })
+    await expect(abortedPut(service, 'second')).rejects.toMatchObject({ name: 'AbortedError' })
+    expect(await store.getFile(first.fileHash)).toMatchObject({
+      state: 'complete',
+      manifest: before?.manifest,
+    })
+    // What the store finds at its next open (the tab closed after the failed upload).
+    await store.close()
+    const reopened = await openStore(indexedDB, 'reupload')
+    expect(reopened.stat()).toMatchObject({
+      pinnedBytes: SIZE,
+      slices: 4,
+      recovered: { files: 0, slices: 0 },
+    })
+    expect(await reopened.getFile(first.fileHash)).toMatchObject({
+      state: 'complete',
+      manifest: before?.manifest,
+    })
+    for (const s of before?.slices ?? []) expect((await reopened.get(s.hash)).byteLength).toBe(s.size)
+  })
+
+  it('drops the owned slices of a first upload that is aborted', async () => {
+    const store = await openStore(new IDBFactory(), 'aborted')
+    const service = serviceWith(store, { replicas: 0 })
+    await expect(abortedPut(service, 'op')).rejects.toMatchObject({ name: 'AbortedError' })
+    expect(store.stat()).toMatchObject({ pinnedBytes: 0, cachedBytes: 0, slices: 0 })
+    expect(await store.listSlices()).toEqual([])
+    expect(await store.listFiles()).toEqual([])
+  })
+})
