@@ -20,6 +20,12 @@ export class NodeStoppedError extends defineError('NodeStoppedError') {}
 export function nodeStopped(): NodeStoppedError {
   return new NodeStoppedError('The light node was stopped', 'Create a new one')
 }
+/** No placed resource node stored every slice of an upload; nothing was published. */
+export class UploadFailedError extends defineError('UploadFailedError') {}
+/** The file's size changed while it was being uploaded (a File edited on disk). */
+export class FileChangedError extends defineError('FileChangedError') {}
+/** Slice digests computed beforehand do not match the file's slice count. */
+export class SliceDigestCountError extends defineError('SliceDigestCountError') {}
 /** The worker or its libp2p node failed to start. */
 export class NodeStartError extends defineError('NodeStartError') {}
 /** The light node's wire protocol received a malformed message or an oversized frame. */

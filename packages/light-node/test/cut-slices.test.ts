@@ -53,6 +53,13 @@ describe('cutSlices', () => {
     expect(all[1]).not.toBe(expected.slices[1]?.hash)
   })
 
+  it('refuses digests that do not match the slice count with SliceDigestCountError', async () => {
+    const blob = new Blob([new Uint8Array(3 * MIN_SLICE_SIZE)])
+    const { fileHash } = await hashFile(blob)
+    const gen = cutSlices(blob, fileHash, { sliceSize: MIN_SLICE_SIZE, digests: [new Uint8Array(32)] })
+    await expect(gen.next()).rejects.toMatchObject({ name: 'SliceDigestCountError' })
+  })
+
   const sizes = [0, 1, MIN_SLICE_SIZE - 1, MIN_SLICE_SIZE, 3 * MIN_SLICE_SIZE + 17]
   for (const [kind, size] of sizes.flatMap((n) => [['bytes', n] as const, ['Blob', n] as const])) {
     it(`gives the same slice hashes as core's sliceFile for ${size} bytes as ${kind}`, async () => {

@@ -4,16 +4,33 @@
  */
 import type { Libp2p } from '@libp2p/interface'
 import { generateKeyPair, MIN_SLICE_SIZE } from '@stratos-edge/core'
+import { httpUrlToMultiaddr } from '@stratos-edge/protocol'
 import { IDBFactory } from 'fake-indexeddb'
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import type { PutProgress } from '../src/api-types.js'
 import { LightNodeService } from '../src/node/light-node-service.js'
-import type { NetworkIndex } from '../src/node/network-index.js'
+import type { NetworkIndex, ProviderInfo } from '../src/node/network-index.js'
 import { createIdbSliceStore, type IdbSliceStore } from '../src/store/idb-slice-store.js'
 
 const SIZE = 3 * MIN_SLICE_SIZE + 100
 const bytes = new Uint8Array(SIZE).map((_, i) => (i * 13 + 5) & 0xff)
+
+/** Every call the index received, by method. */
+type IndexCalls = Record<'announce' | 'putManifest', unknown[]>
+
+function fakeIndex(placed: ProviderInfo[]): { index: NetworkIndex; calls: IndexCalls } {
+  const calls: IndexCalls = { announce: [], putManifest: [] }
+  const index: NetworkIndex = {
+    announce: async (hashes) => void calls.announce.push(hashes),
+    withdraw: async () => {},
+    lookup: async () => new Map(),
+    place: async () => placed,
+    putManifest: async (m) => void calls.putManifest.push(m),
+    getManifest: async () => undefined,
+  }
+  return { index, calls }
+}
 
 /** Touching libp2p fails the test: these uploads go over HTTP or nowhere. */
 const noLibp2p = new Proxy(
@@ -84,5 +101,21 @@ describe('LightNodeService.put', () => {
     expect(store.stat()).toMatchObject({ pinnedBytes: 0, cachedBytes: 0, slices: 0 })
     expect(await store.listSlices()).toEqual([])
     expect(await store.listFiles()).toEqual([])
+  })
+
+  it('rejects with UploadFailedError and publishes nothing when no placed node stores the file', async () => {
+    const store = await openStore(new IDBFactory(), 'unplaced')
+    // Nothing listens on port 1: every send is refused.
+    const dead: ProviderInfo = {
+      peerId: 'dead',
+      kind: 'resource',
+      multiaddrs: [httpUrlToMultiaddr('http://127.0.0.1:1')],
+    }
+    const { index, calls } = fakeIndex([dead])
+    const service = serviceWith(store, { replicas: 1, index })
+    await expect(service.put(bytes, {}, 'op')).rejects.toMatchObject({ name: 'UploadFailedError' })
+    expect(calls).toEqual({ announce: [], putManifest: [] })
+    expect(await store.listFiles()).toEqual([])
+    expect(store.stat()).toMatchObject({ pinnedBytes: 0, slices: 0 })
   })
 })

@@ -10,6 +10,7 @@ import {
   sliceNumberPrefix,
   toChunks,
 } from '@stratos-edge/core'
+import { SliceDigestCountError } from '../errors.js'
 
 /** One slice cut from a file whose hash is already known. */
 export interface CutSlice {
@@ -94,7 +95,10 @@ async function* cutBlobSlices(
 ): AsyncGenerator<CutSlice, number, undefined> {
   const count = Math.max(1, Math.ceil(blob.size / sliceSize))
   if (digests && digests.length !== count)
-    throw new Error(`Expected ${count} slice digests, got ${digests.length}`)
+    throw new SliceDigestCountError(
+      `Expected ${count} slice digests, got ${digests.length}`,
+      'Upload the file again without digests',
+    )
   const part = (index: number): Blob =>
     blob.slice(index * sliceSize, Math.min(blob.size, (index + 1) * sliceSize))
   // With digests computed beforehand nothing is read here at all; else each slice is read (core reads

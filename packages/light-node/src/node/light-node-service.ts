@@ -43,7 +43,13 @@ import type {
   PutProgress,
   PutResult,
 } from '../api-types.js'
-import { ManifestNotFoundError, NodeStartError, nodeStopped } from '../errors.js'
+import {
+  FileChangedError,
+  ManifestNotFoundError,
+  NodeStartError,
+  nodeStopped,
+  UploadFailedError,
+} from '../errors.js'
 import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
 import { createIdbSliceStore, type IdbSliceStore, type IdbSliceStoreInit } from '../store/idb-slice-store.js'
 import { createLibp2pNode } from './create-libp2p-node.js'
@@ -372,7 +378,12 @@ export class LightNodeService {
         stored += piece.size
         progress('storing', stored)
       }
-      if (size !== total) throw new Error('The file changed while it was being uploaded')
+      if (size !== total) {
+        throw new FileChangedError(
+          `The file changed while it was being uploaded (${total} bytes, then ${size})`,
+          'Upload it again once it is no longer being written',
+        )
+      }
       const sliced: SlicedFile = {
         fileHash,
         size,
@@ -419,8 +430,20 @@ export class LightNodeService {
         },
       )
       await recorded
-      // Aborted while the last slices were sent: publish nothing (the file stays `writing`).
+      // The outcome first: an aborted or failed upload publishes nothing (and its slices are dropped).
       if (signal.aborted) throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
+      const { replicas, forwardedTo } = uploaded
+      if (targets.length > 0 && replicas.length === 0) {
+        const reason =
+          uploaded.error === undefined
+            ? ''
+            : ` (${String((uploaded.error as Error)?.message ?? uploaded.error)})`
+        throw new UploadFailedError(
+          `No resource node stored the file${reason}`,
+          'Check that a resource node is reachable and upload again',
+          { cause: uploaded.error },
+        )
+      }
       await store.completeFile(fileHash, encoded)
       const index = this.index
       if (index) {
@@ -430,10 +453,6 @@ export class LightNodeService {
         ])
       }
       progress('done', stored)
-      const { replicas, forwardedTo } = uploaded
-      if (targets.length > 0 && replicas.length === 0) {
-        throw uploaded.error ?? new Error('No resource node stored the file')
-      }
       const gatewayBase = placement.find((p) => replicas.includes(p.peerId))
       return {
         fileHash,

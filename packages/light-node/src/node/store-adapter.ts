@@ -1,5 +1,6 @@
 import type { SliceHash } from '@stratos-edge/core'
 import type { SliceInfo, SliceRecord, SliceStore } from '@stratos-edge/protocol'
+import { SliceVerificationError } from '../errors.js'
 import type { IdbSliceStore } from '../store/idb-slice-store.js'
 
 /** Options of {@link createStoreAdapter}. */
@@ -40,7 +41,12 @@ export function createStoreAdapter(store: IdbSliceStore, options: StoreAdapterOp
       if (await store.has(slice.hash)) return
       if (!putOptions?.verified) {
         const actual = await store.hashOf(slice.number, slice.data, slice.fileHash)
-        if (actual !== slice.hash) throw new Error(`Slice hashes to ${actual}, not ${slice.hash}`)
+        if (actual !== slice.hash) {
+          throw new SliceVerificationError(
+            `Slice hashes to ${actual}, not ${slice.hash}`,
+            'Send the slice as it was hashed',
+          )
+        }
       }
       await store.putMany([{ ...slice, pinned: false }])
     },
