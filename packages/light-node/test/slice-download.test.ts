@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import type { Connection, Libp2p } from '@libp2p/interface'
 import { streamPair } from '@libp2p/utils'
 import {
@@ -13,7 +15,7 @@ import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import type { ProviderInfo } from '../src/node/network-index.js'
 import { SliceDownload } from '../src/node/slice-download.js'
-import { createIdbSliceStore } from '../src/store/idb-slice-store.js'
+import { createIdbSliceStore, type IdbSliceStore } from '../src/store/idb-slice-store.js'
 
 const SIZE = 64 * 1024
 const fileHash = computeFileHash(new TextEncoder().encode('slice download test')) as FileHash
@@ -116,5 +118,41 @@ describe('SliceDownload', () => {
 
   it('fails with NoProviderError when no provider delivers', async () => {
     await expect(run({ bad: 'corrupt' })).rejects.toMatchObject({ name: 'NoProviderError' })
+  })
+
+  it('keeps no slice the reader has already taken', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const count = 32
+    const big = {
+      ...manifest,
+      slices: Array.from({ length: count }, (_, i) => ({ number: i + 1, size: SIZE, hash: `h${i}` })),
+    } as unknown as Manifest
+    // Every slice is in the store: each read gives fresh bytes that only the download and the reader hold.
+    const store = {
+      has: async () => true,
+      get: async () => new Uint8Array(SIZE),
+      put: async () => {},
+      flush: async () => {},
+    } as unknown as IdbSliceStore
+    const download = new SliceDownload({
+      manifest: big,
+      store,
+      libp2p: {} as Libp2p,
+      signal: new AbortController().signal,
+      parallelism: 2,
+      providers: async () => new Map(),
+      connect: async () => {
+        throw new Error('no provider needed')
+      },
+    })
+    download.start()
+    const taken: WeakRef<Uint8Array>[] = []
+    for (let i = 0; i < 24; i++) taken.push(new WeakRef((await download.next()) as Uint8Array))
+    // WeakRef targets stay alive until the current job ends.
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    gc()
+    expect(taken.filter((r) => r.deref() !== undefined)).toHaveLength(0)
+    download.cancel()
   })
 })

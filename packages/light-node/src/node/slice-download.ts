@@ -53,7 +53,8 @@ function deferred(): Deferred {
  * is fetched elsewhere. Memory is bounded: at most `2 × parallelism` slices ahead of the reader.
  */
 export class SliceDownload {
-  private readonly slots: Deferred[]
+  /** One per slice; emptied once the reader took it, so its bytes are not kept to the end. */
+  private readonly slots: (Deferred | undefined)[]
   private nextToFetch = 0
   private nextToRead = 0
   private readonly bad = new Set<string>()
@@ -89,9 +90,10 @@ export class SliceDownload {
       }
       return undefined
     }
-    const slot = this.slots[this.nextToRead] as Deferred
-    const data = await slot.promise
-    this.nextToRead++
+    const index = this.nextToRead
+    const data = await (this.slots[index] as Deferred).promise
+    this.slots[index] = undefined
+    this.nextToRead = index + 1
     for (const w of this.wakeups.splice(0)) w()
     return data
   }
@@ -111,7 +113,7 @@ export class SliceDownload {
       } catch (err) {
         slot.reject(err)
         this.controller.abort(err)
-        for (const s of this.slots) s.reject(err)
+        for (const s of this.slots) s?.reject(err)
         return
       }
     }
