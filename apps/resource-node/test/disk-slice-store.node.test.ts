@@ -35,6 +35,14 @@ describe('disk slice store', () => {
     expect(await reopened.has(file.slices[0]!.hash)).toBe(false)
   })
 
+  it('put says whether it stored the slice: true once, false when held or stored by a concurrent put', async () => {
+    const store = await openDiskSliceStore({ dir: await fresh(), logger: quietLogger })
+    const [s] = (await makeFile(50_000, 50_000)).slices
+    const results = await Promise.all([store.put(s!), store.put(s!), store.put(s!)])
+    expect(results.sort()).toEqual([false, false, true])
+    expect(await store.put(s!)).toBe(false)
+  })
+
   it('rejects a slice whose bytes do not match its hash', async () => {
     const store = await openDiskSliceStore({ dir: await fresh(), logger: quietLogger })
     const file = await makeFile(50_000, 50_000)

@@ -82,6 +82,37 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     })
   })
 
+  it('a slice pushed again is acknowledged but neither counted nor copied on again', async () => {
+    const again = await makeFile(50_000, 16_384)
+    const forward = [{ peerId: meta.peerId.toString(), multiaddrs: meta.readyInfo().multiaddrs }]
+    const value = async (
+      c: { get(): Promise<{ values: { value: number; labels: object }[] }> },
+      label?: object,
+    ) =>
+      (await c.get()).values.find(
+        (v) =>
+          !label || Object.entries(label).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x),
+      )?.value ?? 0
+    const before = {
+      stored: await value(storage.metrics.slicesStored),
+      replicated: await value(storage.metrics.replications, { result: 'ok' }),
+    }
+    for (let round = 0; round < 2; round++) {
+      const session = await openSlicePush(
+        client,
+        storage.readyInfo().wsMultiaddrs.map((a) => multiaddr(a)),
+        { window: 4 },
+      )
+      await Promise.all(again.slices.map((s) => session.push(s, { forward })))
+      await session.close()
+      await storage.replicationIdle()
+    }
+    expect((await value(storage.metrics.slicesStored)) - before.stored).toBe(again.slices.length)
+    expect((await value(storage.metrics.replications, { result: 'ok' })) - before.replicated).toBe(
+      again.slices.length,
+    )
+  })
+
   it('fetches a slice from either node, verified', async () => {
     for (const node of [meta, storage]) {
       const s = file.slices[2]!

@@ -15,7 +15,7 @@ import type { NodeMetrics } from './metrics.js'
 /** Options of {@link createReplicator}. */
 export interface ReplicatorInit {
   libp2p: Pick<Libp2p, 'dialProtocol' | 'peerStore' | 'peerId'>
-  store: SliceStore
+  store: Pick<SliceStore, 'get'>
   logger: Logger
   metrics: NodeMetrics
   /** Most replications queued at once; more are dropped and counted (default 10 000). */
@@ -29,6 +29,8 @@ export interface Replicator {
   replicate(hash: SliceHash, targets: PeerAddress[]): void
   /** Resolves when nothing is queued or in flight. */
   idle(): Promise<void>
+  /** Targets remembered: with an open session or pushes under way (tests, diagnostics). */
+  readonly targetCount: number
   stop(): Promise<void>
 }
 
@@ -68,19 +70,27 @@ export function createReplicator(init: ReplicatorInit): Replicator {
     return state.session
   }
 
+  const forget = (id: string, state: TargetState): void => {
+    if (targets.get(id) === state) targets.delete(id)
+  }
+
   const release = (id: string, state: TargetState): void => {
     state.pending--
-    if (state.pending === 0) {
-      clearTimeout(state.idleTimer)
-      state.idleTimer = setTimeout(() => {
-        if (state.pending === 0 && state.session) {
-          const s = state.session
-          state.session = undefined
-          targets.delete(id)
-          s.then((x) => x.close()).catch(() => {})
-        }
-      }, 2000)
+    if (state.pending > 0) return
+    clearTimeout(state.idleTimer)
+    // No session (it failed or never opened): nothing to reuse, and forward lists name any peer ids, so
+    // keeping the entry would let them pile up.
+    if (!state.session) {
+      forget(id, state)
+      return
     }
+    state.idleTimer = setTimeout(() => {
+      if (state.pending > 0) return
+      const s = state.session
+      state.session = undefined
+      forget(id, state)
+      s?.then((x) => x.close()).catch(() => {})
+    }, 2000)
   }
 
   const pushOnce = async (hash: SliceHash, t: PeerAddress, state: TargetState): Promise<void> => {
@@ -143,6 +153,9 @@ export function createReplicator(init: ReplicatorInit): Replicator {
     idle() {
       if (running === 0 && queue.length === 0) return Promise.resolve()
       return new Promise((resolve) => idleWaiters.push(resolve))
+    },
+    get targetCount() {
+      return targets.size
     },
     async stop() {
       stopped = true

@@ -297,7 +297,7 @@ export async function createResourceNode(
     return undefined
   }
 
-  /** A slice arrived (libp2p push or HTTP upload) and is durably stored: count, announce, copy on. */
+  /** A new slice arrived (libp2p push or HTTP upload) and is durably stored: count, announce, copy on. */
   const sliceArrived = (slice: SliceRecord, forward: PeerAddress[]): void => {
     metrics.slicesStored.inc()
     metrics.bytesReceived.inc(slice.data.length)
@@ -359,9 +359,7 @@ export async function createResourceNode(
             has: (hash) => store.has(hash as SliceHash),
             freeBytes: () => Math.max(0, store.maxBytes - store.usedBytes),
             put: async (slice, forward, options) => {
-              const held = await store.has(slice.hash)
-              await store.put(slice, options)
-              if (!held) sliceArrived(slice, forward)
+              if (await store.put(slice, options)) sliceArrived(slice, forward)
             },
             digest: hashPool.digestMoving,
           },
@@ -376,7 +374,10 @@ export async function createResourceNode(
         store,
         hashSlice: hashPool.hashSlice,
         timeout: init.streamTimeoutMs ?? 30_000,
-        onSliceStored: (slice, { forward }) => sliceArrived(slice, forward),
+        // A slice held already was counted and copied on when it first arrived.
+        onSliceStored: (slice, { forward, isNew }) => {
+          if (isNew) sliceArrived(slice, forward)
+        },
         onSliceServed: ({ bytes }) => {
           metrics.slicesServed.inc()
           metrics.bytesServed.inc(bytes)

@@ -75,8 +75,9 @@ export interface DiskSlicePutOptions extends SlicePutOptions {
 }
 
 /** The on-disk {@link SliceStore} and {@link ManifestStore}. */
-export interface DiskSliceStore extends SliceStore, ManifestStore {
-  put(slice: SliceRecord, options?: DiskSlicePutOptions): Promise<void>
+export interface DiskSliceStore extends Omit<SliceStore, 'put'>, ManifestStore {
+  /** As {@link SliceStore.put}; resolves true when this call stored the slice, false when it was held already. */
+  put(slice: SliceRecord, options?: DiskSlicePutOptions): Promise<boolean>
   readonly dir: string
   readonly maxBytes: number
   /** Bytes of slice files on disk (plus writes in progress). */
@@ -391,12 +392,14 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     async put(slice, options = {}) {
       try {
         refuseIfClosed()
-        if (entries.has(slice.hash)) return
+        if (entries.has(slice.hash)) return false
+        // Another call is storing it: that one reports it new.
         const inflight = writing.get(slice.hash)
-        if (inflight) return await inflight
+        if (inflight) return await inflight.then(() => false)
         const p = write(slice, options).finally(() => writing.delete(slice.hash))
         writing.set(slice.hash, p)
-        return await p
+        await p
+        return true
       } finally {
         // Not adopted (held already, full, fell back, failed): the temp file goes.
         void options.staged?.discard()

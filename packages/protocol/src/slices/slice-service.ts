@@ -22,12 +22,15 @@ import {
   type PeerAddress,
   SliceMessageType,
 } from './slice-messages.js'
-import type { SliceRecord, SliceStore } from './slice-store.js'
+import type { SlicePutOptions, SliceRecord, SliceStore } from './slice-store.js'
 
 /** What the slice service tells its owner about a stored, served or rejected slice. */
 export interface SliceServiceEvents {
-  /** A pushed slice verified and is durable; it has been (or is being) acknowledged. */
-  onSliceStored?(slice: SliceRecord, context: { from: PeerId; forward: PeerAddress[] }): void
+  /**
+   * A pushed slice verified and is durable; it has been (or is being) acknowledged. `isNew` is false when
+   * the store held it already (its `put` resolved `false`): nothing new to count or copy on.
+   */
+  onSliceStored?(slice: SliceRecord, context: { from: PeerId; forward: PeerAddress[]; isNew: boolean }): void
   /** A slice (or its tail from an offset) was sent to `peer`. */
   onSliceServed?(info: { hash: string; bytes: number; peer: PeerId }): void
   /** A stream was closed because of `error` (malformed, oversized, wrong hash, store full...). */
@@ -36,8 +39,13 @@ export interface SliceServiceEvents {
 
 /** Options of {@link registerSliceProtocols}. */
 export interface SliceServiceInit extends SliceServiceEvents {
-  /** Where slices are read from and written to. */
-  store: SliceStore
+  /**
+   * Where slices are read from and written to. A `put` may resolve `false` when the slice was held
+   * already (anything else counts as newly stored).
+   */
+  store: Omit<SliceStore, 'put'> & {
+    put(slice: SliceRecord, options?: SlicePutOptions): Promise<unknown>
+  }
   /** Serve slice fetches (default true). */
   serveFetch?: boolean
   /** Accept pushed slices (default true). */
@@ -248,14 +256,14 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
           data,
         }
         // Verify, then store: both may run while the next slice arrives; acks still go out in order.
-        const put = hashed.then((actual) => {
+        const put: Promise<boolean> = hashed.then(async (actual) => {
           if (actual !== header.hash) {
             throw new SliceHashMismatchError(
               `Pushed slice ${header.number} of ${header.fileHash} hashes to ${actual}, not ${header.hash}`,
               'The slice was discarded; re-read it from the file and push again',
             )
           }
-          return init.store.put(record, { verified: true })
+          return (await init.store.put(record, { verified: true })) !== false
         })
         put.catch((err) => {
           failure ??= err
@@ -265,9 +273,9 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
         const link = tail.then(async () => {
           if (failure !== undefined) return
           try {
-            await put
+            const isNew = await put
             await sendWithBackpressure(stream, encodeFrame(encodePushAck(header.hash)))
-            init.onSliceStored?.(record, { from: peer, forward: header.forward })
+            init.onSliceStored?.(record, { from: peer, forward: header.forward, isNew })
           } catch (err) {
             failure ??= err
             failed.abort(err)
