@@ -13,6 +13,7 @@ import { createSliceService, type SliceRecord, type SliceStore } from '@stratos-
 import { IDBFactory } from 'fake-indexeddb'
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
+import { StorageQuotaError } from '../src/errors.js'
 import type { ProviderInfo } from '../src/node/network-index.js'
 import { SliceDownload } from '../src/node/slice-download.js'
 import { createIdbSliceStore, type IdbSliceStore } from '../src/store/idb-slice-store.js'
@@ -62,7 +63,25 @@ function fakeConnection(peerId: string, behaviour: Behaviour): Connection {
   } as unknown as Connection
 }
 
-async function run(providers: Record<string, Behaviour>) {
+/** The store with some of its methods replaced (a failing cache write). */
+function withStore(
+  store: IdbSliceStore,
+  methods: Partial<Pick<IdbSliceStore, 'put' | 'flush'>>,
+): IdbSliceStore {
+  return new Proxy(store, {
+    get(target, key) {
+      const own = methods[key as keyof typeof methods]
+      if (own) return own
+      const v = Reflect.get(target, key, target)
+      return typeof v === 'function' ? v.bind(target) : v
+    },
+  })
+}
+
+async function run(
+  providers: Record<string, Behaviour>,
+  methods: Partial<Pick<IdbSliceStore, 'put' | 'flush'>> = {},
+) {
   const store = await createIdbSliceStore(
     { name: `dl-${Math.random()}` },
     { indexedDB: new IDBFactory(), estimate: async () => undefined },
@@ -75,9 +94,10 @@ async function run(providers: Record<string, Behaviour>) {
   const conns = new Map(Object.entries(providers).map(([id, b]) => [id, fakeConnection(id, b)]))
   const dropped: { peerId: string; reason: string }[] = []
   const fetched: string[] = []
+  const completed: string[] = []
   const download = new SliceDownload({
     manifest,
-    store,
+    store: withStore(store, methods),
     libp2p: {} as Libp2p,
     signal: new AbortController().signal,
     parallelism: 2,
@@ -86,6 +106,7 @@ async function run(providers: Record<string, Behaviour>) {
     connect: async (p) => conns.get(p.peerId) as Connection,
     onDropped: (peerId, reason) => dropped.push({ peerId, reason }),
     onFetched: (_hash, _bytes, peerId) => fetched.push(peerId),
+    onComplete: (hashes) => completed.push(...hashes),
   })
   download.start()
   const parts: Uint8Array[] = []
@@ -94,7 +115,7 @@ async function run(providers: Record<string, Behaviour>) {
     if (!chunk) break
     parts.push(chunk)
   }
-  return { parts, dropped, fetched, store }
+  return { parts, dropped, fetched, completed, store }
 }
 
 describe('SliceDownload', () => {
@@ -118,6 +139,34 @@ describe('SliceDownload', () => {
 
   it('fails with NoProviderError when no provider delivers', async () => {
     await expect(run({ bad: 'corrupt' })).rejects.toMatchObject({ name: 'NoProviderError' })
+  })
+
+  it('delivers every slice and keeps its provider when caching a slice fails', async () => {
+    const full = new StorageQuotaError('Storing would exceed the budget')
+    const { parts, dropped, fetched, completed, store } = await run(
+      { good: 'good' },
+      { put: () => Promise.reject(full) },
+    )
+    expect(parts.map((p) => Buffer.from(p).toString('hex'))).toEqual(
+      slices.map((s) => Buffer.from(s.data).toString('hex')),
+    )
+    expect(dropped).toEqual([])
+    expect(fetched).toEqual(['good', 'good', 'good', 'good'])
+    // Nothing was cached, so nothing is announced.
+    expect(completed).toEqual([])
+    expect(store.stat()).toMatchObject({ slices: 0 })
+  })
+
+  it('ends a download whose bytes were all delivered although the last cache write failed', async () => {
+    const { parts, completed, store } = await run(
+      { good: 'good' },
+      { flush: () => Promise.reject(new StorageQuotaError('A batch did not fit')) },
+    )
+    expect(parts).toHaveLength(4)
+    // Only what the store holds is announced.
+    const held = []
+    for (const s of slices) if (await store.has(s.hash)) held.push(s.hash)
+    expect(completed.sort()).toEqual(held.sort())
   })
 
   it('keeps no slice the reader has already taken', async () => {

@@ -48,7 +48,7 @@ function deferred(): Deferred {
 
 /**
  * Downloads a file's slices in parallel from several providers (browsers over direct WebRTC first,
- * resource nodes after), verifies each, stores it as a cached slice and yields the bytes in order.
+ * resource nodes after), verifies each, caches it in the store (best-effort) and yields the bytes in order.
  * A provider that sends a bad slice or is too slow is dropped for the rest of the download and the slice
  * is fetched elsewhere. Memory is bounded: at most `2 × parallelism` slices ahead of the reader.
  */
@@ -84,10 +84,7 @@ export class SliceDownload {
   /** The next slice's bytes in order, or undefined at the end. */
   async next(): Promise<Uint8Array | undefined> {
     if (this.nextToRead >= this.slots.length) {
-      if (this.fetchedHashes.length > 0) {
-        await this.init.store.flush()
-        this.init.onComplete?.(this.fetchedHashes.splice(0))
-      }
+      if (this.fetchedHashes.length > 0) await this.announceCached(this.fetchedHashes.splice(0))
       return undefined
     }
     const index = this.nextToRead
@@ -137,18 +134,9 @@ export class SliceDownload {
     for (const provider of candidates) {
       if (this.bad.has(provider.peerId)) continue
       this.signal.throwIfAborted()
+      let data: Uint8Array
       try {
-        const data = await this.fetchWithRedial(provider, slice.hash as SliceHash, slice.size)
-        await store.put({
-          hash: slice.hash,
-          fileHash: this.init.manifest.fileHash,
-          number: slice.number,
-          data,
-          pinned: false,
-        })
-        this.fetchedHashes.push(slice.hash)
-        this.init.onFetched?.(slice.hash, data.byteLength, provider.peerId)
-        return data
+        data = await this.fetchWithRedial(provider, slice.hash as SliceHash, slice.size)
       } catch (err) {
         if (this.signal.aborted) throw err
         const name = (err as Error)?.name ?? 'Error'
@@ -157,12 +145,49 @@ export class SliceDownload {
         // A wrong hash, a timeout or a broken connection: drop this provider for the rest of the download.
         this.bad.add(provider.peerId)
         this.init.onDropped?.(provider.peerId, `${name}: ${(err as Error)?.message ?? ''}`)
+        continue
       }
+      // Outside the provider's try: a full store is no fault of the provider.
+      await this.cache(slice, data)
+      this.init.onFetched?.(slice.hash, data.byteLength, provider.peerId)
+      return data
     }
     throw new NoProviderError(
       `No provider delivered slice ${slice.number} (${slice.hash}): ${errors.join('; ') || 'no providers known'}`,
       'Try again later, or check that a resource node holds the file',
     )
+  }
+
+  /** Keeps a fetched slice as a cached one; best-effort: a slice the store refuses is only not cached. */
+  private async cache(slice: { hash: string; number: number }, data: Uint8Array): Promise<void> {
+    try {
+      await this.init.store.put({
+        hash: slice.hash as SliceHash,
+        fileHash: this.init.manifest.fileHash,
+        number: slice.number,
+        data,
+        pinned: false,
+      })
+      this.fetchedHashes.push(slice.hash)
+    } catch {
+      // Quota or budget: the reader still gets the bytes.
+    }
+  }
+
+  /**
+   * Announces the slices cached by this download once written. A failed write does not fail a download
+   * whose bytes were all delivered; only the slices the store then holds are announced.
+   */
+  private async announceCached(hashes: string[]): Promise<void> {
+    const { store } = this.init
+    try {
+      await store.flush()
+    } catch {
+      const held: string[] = []
+      for (const hash of hashes) if (await store.has(hash).catch(() => false)) held.push(hash)
+      hashes = held
+    }
+    if (hashes.length > 0) this.init.onComplete?.(hashes)
   }
 
   /**
