@@ -180,9 +180,19 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
 
   it('reports a full disk budget with 507 StoreFullError before any byte is written', async () => {
     const big = file.slices[0]! // 1 MiB, over the small node's budget with its header
+    const onDisk = async () => {
+      const slices = await readdir(join(small.store.dir, 'slices'), { recursive: true, withFileTypes: true })
+      return [
+        ...slices.filter((e) => e.isFile()).map((e) => e.name),
+        ...(await readdir(join(small.store.dir, 'tmp'))),
+      ]
+    }
+    expect(await onDisk()).toEqual([])
     const err = await caught(uploadSlice(small.gatewayUrl, big))
     expect(err.name).toBe('StoreFullError')
-    expect(small.store.sliceCount).toBe(0)
+    // No slice file, and no temp file from a write begun and abandoned (nor one left behind).
+    expect(await onDisk()).toEqual([])
+    expect(await small.store.has(big.hash)).toBe(false)
     expect(small.store.usedBytes).toBe(0)
   })
 
