@@ -11,7 +11,7 @@ import type {
 import { NodeStartError, nodeStopped } from '../errors.js'
 import type { LightNodeService } from '../node/light-node-service.js'
 import { startRtcHost } from '../rtc/rtc-host.js'
-import { openFileStream } from './file-stream.js'
+import { type FileReadSource, openFileStream } from './file-stream.js'
 
 /** The page-side handle of a light node running in its worker. */
 export interface LightNode {
@@ -98,8 +98,33 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
     throw err
   }
 
+  // comlink never settles a call whose port closed: when the node ends (stop, or the worker failed),
+  // every call still waiting rejects with NodeStoppedError, and so does every read of an open download.
+  let ended: Error | undefined
+  const waiting = new Set<(err: Error) => void>()
+  const end = () => {
+    ended ??= nodeStopped()
+    for (const reject of waiting) reject(ended)
+    waiting.clear()
+  }
+  worker.addEventListener('error', end)
+  const call = <T>(pending: Promise<T>): Promise<T> => {
+    if (ended) return Promise.reject(ended)
+    return new Promise<T>((resolve, reject) => {
+      waiting.add(reject)
+      pending.then(resolve, reject).finally(() => waiting.delete(reject))
+    })
+  }
+  const reads: FileReadSource = {
+    openRead: (ref, opId) => call(remote.openRead(ref, opId)),
+    readChunk: (opId) => call(remote.readChunk(opId)),
+    readInto: (opId, buffer, offset, length) => call(remote.readInto(opId, buffer, offset, length)),
+    // Cancelling a download of a node that ended has nothing left to stop.
+    abort: (opId) => call(remote.abort(opId)).catch(() => {}),
+  }
+
   const live = () => {
-    if (stopped) throw nodeStopped()
+    if (stopped || ended) throw nodeStopped()
   }
 
   return {
@@ -109,30 +134,30 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
       const { onProgress, signal, ...rest } = putOptions
       signal?.throwIfAborted()
       const opId = `op-${++opCounter}`
-      const onAbort = () => void remote.abort(opId)
+      const onAbort = () => void reads.abort(opId)
       signal?.addEventListener('abort', onAbort, { once: true })
       try {
         const input = file instanceof Uint8Array ? transfer(file, [file.buffer]) : file
-        return await remote.put(input, rest, opId, onProgress ? proxy(onProgress) : undefined)
+        return await call(remote.put(input, rest, opId, onProgress ? proxy(onProgress) : undefined))
       } finally {
         signal?.removeEventListener('abort', onAbort)
       }
     },
     get(ref, getOptions = {}) {
       live()
-      return openFileStream(remote, ref, `op-${++opCounter}`, getOptions.signal)
+      return openFileStream(reads, ref, `op-${++opCounter}`, getOptions.signal)
     },
     async stat() {
       live()
-      return remote.stat()
+      return call(remote.stat())
     },
     async contribute(c) {
       live()
-      return remote.contribute(c)
+      return call(remote.contribute(c))
     },
     async drop(fileHash, dropOptions = {}) {
       live()
-      await remote.drop(fileHash, dropOptions)
+      await call(remote.drop(fileHash, dropOptions))
     },
     addEventListener(type, listener) {
       events.addEventListener(type, listener as EventListener)
@@ -144,11 +169,13 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
       if (stopped) return
       stopped = true
       try {
-        await Promise.race([remote.stop(), new Promise((r) => setTimeout(r, 5000))])
+        // A worker that already failed is not waited for.
+        await Promise.race([call(remote.stop()).catch(() => {}), new Promise((r) => setTimeout(r, 5000))])
       } finally {
         host.close()
         channel.port1.close()
         worker.terminate()
+        end()
       }
     },
   }
