@@ -82,6 +82,17 @@ function connectionKind(conn: Connection): ConnectionStat['kind'] {
   return 'other'
 }
 
+/** `pending`, or the signal's reason once it is aborted first. */
+function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  let onAbort: () => void = () => {}
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  return Promise.race([pending, aborted]).finally(() => signal.removeEventListener('abort', onAbort))
+}
+
 /** What a put has written so far, to undo if it fails. */
 interface UnfinishedPut {
   readonly fileHash: FileHash
@@ -584,7 +595,7 @@ export class LightNodeService {
       store: this.slices,
       signal: controller.signal,
       parallelism: this.init.parallelism ?? 4,
-      providers: (hashes) => this.providersFor(hashes),
+      providers: (hashes, signal) => this.providersFor(hashes, signal),
       connect: (p, signal, fresh) => this.connectionTo(p, signal, fresh),
       libp2p: this.node,
       onFetched: (hash, bytes, peerId) => {
@@ -621,11 +632,16 @@ export class LightNodeService {
   }
 
   /** Providers per slice: browsers first, then resource nodes, then whoever is connected. */
-  private async providersFor(hashes: readonly string[]): Promise<Map<string, ProviderInfo[]>> {
+  private async providersFor(
+    hashes: readonly string[],
+    signal: AbortSignal,
+  ): Promise<Map<string, ProviderInfo[]>> {
     let found = new Map<string, ProviderInfo[]>()
     try {
-      if (this.index) found = await this.index.lookup(hashes)
+      // The lookup takes no signal and may wait 10 s per resource node: a cancelled download stops waiting.
+      if (this.index) found = await untilAborted(this.index.lookup(hashes), signal)
     } catch {
+      signal.throwIfAborted()
       // The meta service is unreachable: fall back to connected peers below.
     }
     const self = this.node.peerId.toString()

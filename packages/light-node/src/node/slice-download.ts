@@ -13,7 +13,8 @@ export interface SliceDownloadInit {
   signal: AbortSignal
   /** Slices fetched at once. */
   parallelism: number
-  providers(hashes: readonly string[]): Promise<Map<string, ProviderInfo[]>>
+  /** Providers per slice hash; rejects with the signal's reason once it is aborted. */
+  providers(hashes: readonly string[], signal: AbortSignal): Promise<Map<string, ProviderInfo[]>>
   /** A connection for slice traffic; `fresh` closes existing ones first (they failed to open a stream). */
   connect(provider: ProviderInfo, signal: AbortSignal, fresh?: boolean): Promise<Connection>
   onFetched?(hash: string, bytes: number, peerId: string): void
@@ -127,7 +128,10 @@ export class SliceDownload {
         // Corrupt locally: deleted by the store; fetch it below.
       }
     }
-    this.providerMap ??= this.init.providers(this.init.manifest.slices.map((s) => s.hash))
+    this.providerMap ??= this.init.providers(
+      this.init.manifest.slices.map((s) => s.hash),
+      this.signal,
+    )
     const providers = (await this.providerMap).get(slice.hash) ?? []
     const candidates = this.order(providers)
     const errors: string[] = []

@@ -1,5 +1,5 @@
 /**
- * LightNodeService.put against a real IndexedDB store (fake-indexeddb) with the network edges faked: a
+ * LightNodeService's uploads and downloads against a real IndexedDB store (fake-indexeddb) with the network edges faked: a
  * stand-in index and no libp2p (every placed node is reached over HTTP, or none is placed).
  */
 import type { Libp2p } from '@libp2p/interface'
@@ -19,12 +19,15 @@ const bytes = new Uint8Array(SIZE).map((_, i) => (i * 13 + 5) & 0xff)
 /** Every call the index received, by method. */
 type IndexCalls = Record<'announce' | 'putManifest', unknown[]>
 
-function fakeIndex(placed: ProviderInfo[]): { index: NetworkIndex; calls: IndexCalls } {
+function fakeIndex(
+  placed: ProviderInfo[],
+  lookup: NetworkIndex['lookup'] = async () => new Map(),
+): { index: NetworkIndex; calls: IndexCalls } {
   const calls: IndexCalls = { announce: [], putManifest: [] }
   const index: NetworkIndex = {
     announce: async (hashes) => void calls.announce.push(hashes),
     withdraw: async () => {},
-    lookup: async () => new Map(),
+    lookup,
     place: async () => placed,
     putManifest: async (m) => void calls.putManifest.push(m),
     getManifest: async () => undefined,
@@ -117,5 +120,31 @@ describe('LightNodeService.put', () => {
     expect(calls).toEqual({ announce: [], putManifest: [] })
     expect(await store.listFiles()).toEqual([])
     expect(store.stat()).toMatchObject({ pinnedBytes: 0, slices: 0 })
+  })
+})
+
+describe('LightNodeService reads', () => {
+  it('ends a download aborted while its providers are looked up, without waiting for the lookup', async () => {
+    const store = await openStore(new IDBFactory(), 'lookup')
+    // The meta service never answers (an unreachable resource node is given up on only after 10 s).
+    const { index } = fakeIndex([], () => new Promise(() => {}))
+    const service = serviceWith(store, { replicas: 0, index })
+    const { fileHash } = await service.put(bytes, {}, 'put')
+    // The first slice is gone locally: the download asks the index for providers.
+    const first = (await store.getFile(fileHash))?.slices[0]
+    await store.delete(first?.hash as string)
+    await service.openRead(fileHash, 'read')
+    const chunk = service.readChunk('read')
+    chunk.catch(() => {})
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await service.abort('read')
+    const outcome = await Promise.race([
+      chunk.then(
+        () => 'resolved',
+        (err: Error) => err.name,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('pending'), 500)),
+    ])
+    expect(outcome).toBe('AbortedError')
   })
 })
