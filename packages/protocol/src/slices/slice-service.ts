@@ -58,6 +58,13 @@ export interface SliceServiceInit extends SliceServiceEvents {
    * (its remote is backpressured), so declared sizes cannot exhaust memory.
    */
   maxBufferedBytes?: number
+  /** Bytes of `maxBufferedBytes` one peer may hold reserved at once; its further pushes wait (default ¼). */
+  maxBufferedBytesPerPeer?: number
+  /**
+   * Slowest accepted push, bytes/s: each pushed slice must arrive within 5 s plus its size at this rate
+   * (default 64 KiB/s), however often its frames come, or the stream fails with ProtocolTimeoutError.
+   */
+  minPushRate?: number
   /** Inactivity timeout of a stream, ms (default 30 000). */
   timeout?: number
   /** Concurrent inbound streams per connection and protocol (default 64). */
@@ -122,7 +129,10 @@ export async function registerSliceProtocols(
 export function createSliceService(init: SliceServiceInit): Omit<SliceService, 'unregister'> {
   const timeout = init.timeout ?? 30_000
   const depth = Math.max(1, init.pipelineDepth ?? 4)
-  const budget = createByteBudget(init.maxBufferedBytes ?? 256 * 1024 * 1024)
+  const maxBuffered = init.maxBufferedBytes ?? 256 * 1024 * 1024
+  const budget = createByteBudget(maxBuffered)
+  const peerBudgets = createPeerBudgets(init.maxBufferedBytesPerPeer ?? Math.floor(maxBuffered / 4))
+  const minPushRate = init.minPushRate ?? 64 * 1024
 
   const fail = async (stream: Stream, protocol: string, peer: PeerId, err: unknown): Promise<void> => {
     const e = err instanceof Error ? err : new Error(String(err))
@@ -211,18 +221,29 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
         if (headBody[0] === MSG_ERROR)
           throw new DecodeError('Client sent an error frame', 'Closing the stream')
         const header = decodePushHeader(headBody)
-        await budget.reserve(header.size, readSignal())
+        // The peer's own share first: one peer waiting on it holds nothing of the shared budget.
+        const releasePeer = await peerBudgets.reserve(peer.toString(), header.size, readSignal())
+        try {
+          await budget.reserve(header.size, readSignal())
+        } catch (err) {
+          releasePeer()
+          throw err
+        }
         let reserved = header.size
         const releaseReserved = (): void => {
           budget.release(reserved)
           reserved = 0
+          releasePeer()
         }
         releases.push(releaseReserved)
+        // The per-frame timeout alone lets a peer drip a byte now and then and keep its reservation for
+        // ever: the whole slice has a deadline too.
+        const deadline = AbortSignal.timeout(5_000 + Math.ceil((header.size / minPushRate) * 1000))
         const data = new Uint8Array(header.size)
         const hasher = init.hashSlice ? undefined : await createSliceHasher(header.number, header.fileHash)
         let received = 0
         while (received < header.size) {
-          const frame = await reader.nextList({ signal: readSignal() })
+          const frame = await reader.nextList({ signal: AbortSignal.any([readSignal(), deadline]) })
           if (frame === null) throw new DecodeError('Stream ended inside a slice', 'Send the whole slice')
           if (frame.get(0) !== SliceMessageType.DATA)
             throw new DecodeError('Expected a DATA frame', 'Send the whole slice')
@@ -298,6 +319,40 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
   }
 
   return { handleFetch, handlePush }
+}
+
+/** A {@link createByteBudget} per peer, forgotten while the peer holds and awaits nothing. */
+function createPeerBudgets(max: number): {
+  reserve(peer: string, bytes: number, signal: AbortSignal): Promise<() => void>
+} {
+  const budgets = new Map<string, { budget: ReturnType<typeof createByteBudget>; users: number }>()
+  return {
+    async reserve(peer, bytes, signal) {
+      let entry = budgets.get(peer)
+      if (!entry) {
+        entry = { budget: createByteBudget(max), users: 0 }
+        budgets.set(peer, entry)
+      }
+      const e = entry
+      e.users++
+      const leave = (): void => {
+        if (--e.users === 0 && budgets.get(peer) === e) budgets.delete(peer)
+      }
+      try {
+        await e.budget.reserve(bytes, signal)
+      } catch (err) {
+        leave()
+        throw err
+      }
+      let released = false
+      return () => {
+        if (released) return
+        released = true
+        e.budget.release(bytes)
+        leave()
+      }
+    },
+  }
 }
 
 /** A counting budget of bytes shared by all push streams of one service. */
