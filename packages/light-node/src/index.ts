@@ -18,6 +18,7 @@
  * ```
  */
 
+export { FileVerificationError } from '@stratos-edge/core'
 export type {
   ConnectionStat,
   GetOptions,
@@ -32,14 +33,17 @@ export type {
 export { createLightNode, type LightNode } from './client/create-light-node.js'
 export {
   errorFromPlain,
+  FileChangedError,
   ManifestNotFoundError,
   NodeStartError,
   NodeStoppedError,
   NoProviderError,
   ProtocolViolationError,
+  SliceDigestCountError,
   SliceNotFoundError,
   SliceVerificationError,
   StorageQuotaError,
+  UploadFailedError,
 } from './errors.js'
 export { bridgeDataChannel, PortDataChannel } from './rtc/port-data-channel.js'
 export { type RtcHost, type RtcHostOptions, type RtcHostPort, startRtcHost } from './rtc/rtc-host.js'

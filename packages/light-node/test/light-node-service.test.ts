@@ -3,7 +3,19 @@
  * stand-in index and no libp2p (every placed node is reached over HTTP, or none is placed).
  */
 import type { Libp2p } from '@libp2p/interface'
-import { generateKeyPair, MIN_SLICE_SIZE } from '@stratos-edge/core'
+import {
+  CODEC_SDS,
+  computeFileHash,
+  computeSliceHash,
+  createManifest,
+  encodeManifest,
+  type FileHash,
+  formatSdmUri,
+  generateKeyPair,
+  MIN_SLICE_SIZE,
+  type SliceHash,
+  signManifest,
+} from '@stratos-edge/core'
 import { httpUrlToMultiaddr } from '@stratos-edge/protocol'
 import { IDBFactory } from 'fake-indexeddb'
 import 'fake-indexeddb/auto'
@@ -146,5 +158,88 @@ describe('LightNodeService reads', () => {
       new Promise((resolve) => setTimeout(() => resolve('pending'), 500)),
     ])
     expect(outcome).toBe('AbortedError')
+  })
+})
+
+describe('LightNodeService manifests nobody vouches for', () => {
+  /**
+   * Another account's manifest that names the victim's file hash but lists its own bytes (every slice
+   * of it verifies: slice hashes bind the file hash, not the file's content), with those slices stored
+   * here, and an index that answers with it.
+   */
+  async function forgedManifestOf(victim: Uint8Array) {
+    const fileHash = computeFileHash(victim) as FileHash
+    const forged = victim.map((b) => b ^ 0x5a)
+    const attacker = generateKeyPair()
+    const slices = [0, 1, 2, 3].map((i) => {
+      const data = forged.subarray(i * MIN_SLICE_SIZE, Math.min(forged.length, (i + 1) * MIN_SLICE_SIZE))
+      const number = i + 1
+      return { number, data, hash: computeSliceHash(number, data, fileHash) as SliceHash }
+    })
+    const manifest = signManifest(
+      createManifest({
+        sliced: {
+          fileHash,
+          size: forged.length,
+          sliceSize: MIN_SLICE_SIZE,
+          codec: CODEC_SDS,
+          slices: slices.map((s) => ({
+            number: s.number,
+            size: s.data.length,
+            hash: s.hash,
+            offset: (s.number - 1) * MIN_SLICE_SIZE,
+          })),
+        },
+        owner: attacker.address,
+      }),
+      attacker.privateKey,
+    )
+    const store = await openStore(new IDBFactory(), `forged-${Math.random()}`)
+    await store.putMany(slices.map((s) => ({ ...s, fileHash, pinned: false })))
+    const asked: (string | undefined)[] = []
+    const { index } = fakeIndex([])
+    index.getManifest = async (_hash, owner) => {
+      asked.push(owner)
+      return encodeManifest(manifest)
+    }
+    const service = serviceWith(store, { replicas: 0, index })
+    return { service, fileHash, attacker, asked }
+  }
+
+  async function readAll(service: LightNodeService, opId: string): Promise<number> {
+    let read = 0
+    for (let c = await service.readChunk(opId); c !== undefined; c = await service.readChunk(opId))
+      read += c.length
+    return read
+  }
+
+  it('fails a read by bare file hash with FileVerificationError before its last bytes', async () => {
+    const { service, fileHash } = await forgedManifestOf(bytes)
+    await service.openRead(fileHash, 'bare')
+    let read = 0
+    const outcome = await (async () => {
+      for (;;) {
+        const chunk = await service.readChunk('bare')
+        if (chunk === undefined) return 'ended'
+        read += chunk.length
+      }
+    })().catch((err: Error) => err.name)
+    expect(outcome).toBe('FileVerificationError')
+    expect(read).toBeLessThan(SIZE)
+  })
+
+  it("refuses another account's manifest for an owner's sdm:// URI, and asks the index for the owner's", async () => {
+    const { service, fileHash, asked } = await forgedManifestOf(bytes)
+    const owner = generateKeyPair().address
+    await expect(service.openRead(formatSdmUri(owner, fileHash), 'uri')).rejects.toMatchObject({
+      name: 'ManifestNotFoundError',
+    })
+    expect(asked).toEqual([owner])
+  })
+
+  it("reads the file an owner's sdm:// URI names as that owner signed it", async () => {
+    const { service, fileHash, attacker } = await forgedManifestOf(bytes)
+    await service.openRead(formatSdmUri(attacker.address, fileHash), 'own')
+    expect(await readAll(service, 'own')).toBe(SIZE)
   })
 })

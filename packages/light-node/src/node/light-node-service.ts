@@ -6,7 +6,9 @@ import type { Connection, Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   AbortedError,
+  addressToBytes,
   asFileHash,
+  bytesEqual,
   CODEC_SDS,
   createManifest,
   DEFAULT_SLICE_SIZE,
@@ -65,6 +67,7 @@ import { SliceDownload } from './slice-download.js'
 import { SliceStager } from './slice-stager.js'
 import { forwardList } from './slice-uploader.js'
 import { createStoreAdapter } from './store-adapter.js'
+import { verifyWholeFile } from './verified-download.js'
 import { createWithdrawBatcher } from './withdraw-batcher.js'
 
 type StartInit = Omit<LightNodeOptions, 'worker'>
@@ -547,33 +550,50 @@ export class LightNodeService {
     })
   }
 
-  /** Resolves a file hash or `sdm://` URI and its manifest (local first, then the index). */
-  private async resolveManifest(ref: string): Promise<Manifest> {
-    const fileHash: FileHash = ref.startsWith('sdm://') ? parseSdmUri(ref).fileHash : asFileHash(ref)
+  /**
+   * Resolves a file hash or `sdm://` URI and its manifest (local first, then the index). A URI takes only
+   * the manifest its owner signed (`ownerSigned`); a bare file hash takes any, which vouches for nothing:
+   * its reader checks the whole file against the hash.
+   */
+  private async resolveManifest(ref: string): Promise<{ manifest: Manifest; ownerSigned: boolean }> {
+    const uri = ref.startsWith('sdm://') ? parseSdmUri(ref) : undefined
+    const fileHash: FileHash = uri ? uri.fileHash : asFileHash(ref)
+    const wanted = (m: Manifest) => !uri || sameAddress(m.owner, uri.owner)
+    const ownerSigned = uri !== undefined
     const local = await this.slices.getFile(fileHash)
-    if (local?.manifest) return decodeManifest(local.manifest)
-    const bytes = await this.index?.getManifest(fileHash).catch(() => undefined)
+    if (local?.manifest) {
+      const manifest = decodeManifest(local.manifest)
+      if (wanted(manifest)) return { manifest, ownerSigned }
+    }
+    const bytes = await this.index?.getManifest(fileHash, uri?.owner).catch(() => undefined)
     if (!bytes) {
       throw new ManifestNotFoundError(
-        `No manifest for ${fileHash}`,
+        `No manifest for ${ref}`,
         'Check the file hash, or that the meta service is reachable',
       )
     }
     const manifest = decodeManifest(bytes)
     verifyManifest(manifest)
-    if (manifest.fileHash !== fileHash)
-      throw new ManifestNotFoundError(`Manifest is for ${manifest.fileHash}`, 'Ask another index')
-    await this.slices.putFile({
-      fileHash,
-      size: manifest.size,
-      sliceSize: manifest.sliceSize,
-      slices: manifest.slices.map((s) => ({ number: s.number, size: s.size, hash: s.hash })),
-      state: 'complete',
-      pinned: 0,
-      manifest: bytes,
-      updatedAt: Date.now(),
-    })
-    return manifest
+    if (manifest.fileHash !== fileHash || !wanted(manifest)) {
+      throw new ManifestNotFoundError(
+        `The index answered with a manifest of ${manifest.fileHash} by ${manifest.owner}`,
+        'Ask another index',
+      )
+    }
+    // The layout is kept for reading the file again; a record this node has (its own upload) stays.
+    if (!local) {
+      await this.slices.putFile({
+        fileHash,
+        size: manifest.size,
+        sliceSize: manifest.sliceSize,
+        slices: manifest.slices.map((s) => ({ number: s.number, size: s.size, hash: s.hash })),
+        state: 'complete',
+        pinned: 0,
+        manifest: bytes,
+        updatedAt: Date.now(),
+      })
+    }
+    return { manifest, ownerSigned }
   }
 
   /** Opens a download; chunks are then pulled with {@link LightNodeService.readChunk}. */
@@ -582,8 +602,9 @@ export class LightNodeService {
     const controller = new AbortController()
     this.ops.set(opId, controller)
     let manifest: Manifest
+    let ownerSigned: boolean
     try {
-      manifest = await this.resolveManifest(ref)
+      ;({ manifest, ownerSigned } = await this.resolveManifest(ref))
     } catch (err) {
       throw controller.signal.aborted ? controller.signal.reason : err
     } finally {
@@ -609,7 +630,11 @@ export class LightNodeService {
       },
       onComplete: (hashes) => void this.index?.announce(hashes).catch(() => {}),
     })
-    this.reads.add(opId, download)
+    // Encrypted files are checked slice by slice only: their file hash is not of the bytes served.
+    this.reads.add(
+      opId,
+      ownerSigned || manifest.encryption ? download : await verifyWholeFile(download, manifest.fileHash),
+    )
     download.start()
   }
 
@@ -770,3 +795,8 @@ export function createLightNodeService(): LightNodeService {
 }
 
 export { isErrorNamed }
+
+/** True when two addresses (0x or st1) are the same account. */
+function sameAddress(a: string, b: string): boolean {
+  return bytesEqual(addressToBytes(a), addressToBytes(b))
+}

@@ -75,9 +75,11 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
     async putManifest(bytes) {
       await first((c) => c.putManifest(bytes, { timeout }))
     },
-    async getManifest(fileHash) {
+    async getManifest(fileHash, owner) {
       try {
-        return await first((c) => c.getManifest(asFileHash(fileHash), { timeout }))
+        return await first((c) =>
+          c.getManifest(asFileHash(fileHash), { timeout, ...(owner ? { owner } : {}) }),
+        )
       } catch (err) {
         if ((err as Error)?.name === 'SliceNotFoundError') return undefined
         throw err

@@ -25,5 +25,6 @@ export interface NetworkIndex {
   /** Resource nodes to push a new file's slices to. */
   place(fileHash: string, size: number, replicas: number): Promise<ProviderInfo[]>
   putManifest(bytes: Uint8Array): Promise<void>
-  getManifest(fileHash: string): Promise<Uint8Array | undefined>
+  /** A manifest of the file: the one `owner` signed, when given (an sdm:// URI's owner). */
+  getManifest(fileHash: string, owner?: string): Promise<Uint8Array | undefined>
 }
