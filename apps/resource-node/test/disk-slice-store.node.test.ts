@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { computeSliceHash } from '@stratos-edge/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSliceHashPool, openDiskSliceStore } from '../src/index.js'
-import { makeFile, quietLogger, sameBytes, tempDir } from './helpers.js'
+import { forgeManifestOf, makeFile, owner, quietLogger, sameBytes, stranger, tempDir } from './helpers.js'
 
 describe('disk slice store', () => {
   const cleanups: Array<() => Promise<void>> = []
@@ -171,5 +171,23 @@ describe('disk slice store', () => {
     const tampered = file.manifestBytes.slice()
     tampered[tampered.length - 5] = (tampered[tampered.length - 5] as number) ^ 1
     await expect(store.putManifest(tampered)).rejects.toThrow()
+  })
+
+  it("keeps each owner's manifest of a file: a stranger's, stored first, does not hide the owner's", async () => {
+    const dir = await fresh()
+    const store = await openDiskSliceStore({ dir, logger: quietLogger })
+    const file = await makeFile(40_000, 16_384)
+    const forged = forgeManifestOf(file)
+    const fileHash = file.manifest.fileHash
+    await store.putManifest(forged.manifestBytes)
+    await store.putManifest(file.manifestBytes)
+    const reopened = await openDiskSliceStore({ dir, logger: quietLogger })
+    for (const s of [store, reopened]) {
+      expect(sameBytes((await s.getManifest(fileHash, owner.address))!, file.manifestBytes)).toBe(true)
+      expect(sameBytes((await s.getManifest(fileHash, stranger.address))!, forged.manifestBytes)).toBe(true)
+      // By bare file hash: the first one (its readers check the whole file against the hash).
+      expect(sameBytes((await s.getManifest(fileHash))!, forged.manifestBytes)).toBe(true)
+      expect(await s.getManifest(fileHash, `0x${'00'.repeat(20)}`)).toBeUndefined()
+    }
   })
 })

@@ -1,9 +1,9 @@
 import { request, type ServerResponse } from 'node:http'
-import type { SliceHash } from '@stratos-edge/core'
+import type { Manifest, SliceHash } from '@stratos-edge/core'
 import type { SliceRecord } from '@stratos-edge/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNodeMetrics, type Gateway, parseRange, startGateway } from '../src/index.js'
-import { makeFile, quietLogger, type TestFile, until } from './helpers.js'
+import { forgeManifestOf, makeFile, owner, quietLogger, type TestFile, until } from './helpers.js'
 
 describe('gateway', () => {
   let gw: Gateway | undefined
@@ -15,6 +15,8 @@ describe('gateway', () => {
   const start = async (
     file: TestFile,
     getSlice: (hash: SliceHash) => Promise<SliceRecord | undefined>,
+    getManifest: (fileHash: string, owner?: string) => Promise<Manifest | undefined> = async () =>
+      file.manifest,
   ): Promise<{ gw: Gateway; responses: ServerResponse[] }> => {
     const metrics = createNodeMetrics({
       storeUsedBytes: () => 0,
@@ -28,7 +30,7 @@ describe('gateway', () => {
       metrics,
       logger: quietLogger,
       health: () => ({}),
-      getManifest: async () => file.manifest,
+      getManifest: async (fileHash, owner) => getManifest(fileHash, owner),
       getSlice,
     })
     const responses: ServerResponse[] = []
@@ -76,5 +78,55 @@ describe('gateway', () => {
     expect((await whole.arrayBuffer()).byteLength).toBe(0)
     expect(parseRange('bytes=-5', 0)).toBe('unsatisfiable')
     expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable')
+  })
+
+  it("a bare file hash never serves a stranger's manifest's bytes as the file; the owner's URI serves the owner's", async () => {
+    const file = await makeFile(3 * 16_384 + 100, 16_384)
+    const forged = forgeManifestOf(file)
+    const all = [...file.slices, ...forged.slices]
+    const { gw } = await start(
+      file,
+      async (hash) => all.find((s) => s.hash === hash),
+      // The index's first manifest of the file is the stranger's.
+      async (_hash, asked) => (asked ? file.manifest : forged.manifest),
+    )
+    const bare = `${gw.url}/v1/files/${file.manifest.fileHash}`
+    // Cut off before its last bytes (short of its Content-Length): no client takes it for a complete file.
+    const outcome = await fetch(bare)
+      .then((r) => r.arrayBuffer())
+      .then(
+        () => 'complete',
+        () => 'failed',
+      )
+    expect(outcome).toBe('failed')
+    expect((await fetch(bare, { headers: { range: 'bytes=0-99' } })).status).toBe(502)
+    const uri = `${gw.url}/v1/files/sdm://${owner.address}/${file.manifest.fileHash}`
+    const ownerFile = await fetch(uri)
+    expect(ownerFile.status).toBe(200)
+    expect(Buffer.from(await ownerFile.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+  })
+
+  it('checks a file by bare hash once, then serves it whole and in ranges, never to be sniffed or run', async () => {
+    const file = await makeFile(3 * 16_384 + 100, 16_384)
+    let loads = 0
+    const { gw } = await start(file, async (hash) => {
+      loads++
+      return file.slices.find((s) => s.hash === hash)
+    })
+    const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+    const part = await fetch(url, { headers: { range: 'bytes=16000-16999' } })
+    expect(part.status).toBe(206)
+    expect(Buffer.from(await part.arrayBuffer()).equals(Buffer.from(file.bytes.subarray(16000, 17000)))).toBe(
+      true,
+    )
+    expect(loads).toBe(4 + 2) // the whole file checked once, then the two slices of the range
+    const again = await fetch(url, { headers: { range: 'bytes=0-9' } })
+    expect(again.status).toBe(206)
+    await again.arrayBuffer()
+    expect(loads).toBe(4 + 2 + 1)
+    const whole = await fetch(url)
+    expect(whole.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(whole.headers.get('content-security-policy')).toBe('sandbox')
+    expect(Buffer.from(await whole.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
   })
 })

@@ -7,6 +7,7 @@ import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import {
+  computeSliceHash,
   createManifest,
   encodeManifest,
   keyPairFromPrivateKey,
@@ -63,6 +64,43 @@ export async function makeFile(size: number, sliceSize: number, mimeType = 'vide
     number: s.number,
     data: bytes.slice(s.offset, s.offset + s.size),
   }))
+  return { bytes, manifest, manifestBytes: encodeManifest(manifest), slices }
+}
+
+/** Another account, which signs manifests naming files that are not its own. */
+export const stranger = keyPairFromPrivateKey(new Uint8Array(32).fill(2))
+
+/**
+ * A stranger's manifest that names `file`'s file hash but lists other bytes: each of its slices verifies
+ * (a slice hash binds the file hash, not the file's content), only the whole file does not.
+ */
+export function forgeManifestOf(file: TestFile, mimeType = 'text/html'): TestFile {
+  const fileHash = file.manifest.fileHash
+  const bytes = file.bytes.map((b) => b ^ 0x5a)
+  const slices = file.slices.map((s, i) => {
+    const offset = i * file.manifest.sliceSize
+    const data = bytes.slice(offset, offset + s.data.length)
+    return { hash: computeSliceHash(s.number, data, fileHash), fileHash, number: s.number, data }
+  })
+  const manifest = signManifest(
+    createManifest({
+      sliced: {
+        fileHash,
+        size: bytes.length,
+        sliceSize: file.manifest.sliceSize,
+        codec: 0x66,
+        slices: slices.map((s, i) => ({
+          number: s.number,
+          size: s.data.length,
+          hash: s.hash,
+          offset: i * file.manifest.sliceSize,
+        })),
+      },
+      owner: stranger.address,
+      mimeType,
+    }),
+    stranger.privateKey,
+  )
   return { bytes, manifest, manifestBytes: encodeManifest(manifest), slices }
 }
 

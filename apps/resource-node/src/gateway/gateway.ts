@@ -2,7 +2,9 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
+  createFileHashCheck,
   type FileHash,
+  type FileHashCheck,
   isErrorNamed,
   isFileHash,
   type Manifest,
@@ -27,8 +29,11 @@ export interface GatewayInit {
   port: number
   metrics: NodeMetrics
   logger: Logger
-  /** The signed manifest of a file (local, or from the meta service), or undefined. */
-  getManifest(fileHash: FileHash): Promise<Manifest | undefined>
+  /**
+   * The signed manifest of a file (local, or from the meta service), or undefined; with `owner` (an
+   * sdm:// URI's), the one that owner signed.
+   */
+  getManifest(fileHash: FileHash, owner?: string): Promise<Manifest | undefined>
   /** A verified slice (local, or fetched from a provider), or undefined. */
   getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined>
   /** Body of `/healthz`. */
@@ -45,6 +50,8 @@ export interface Gateway {
 }
 
 const FILES_PREFIX = '/v1/files/'
+/** Files (by manifest) whose bytes were checked against their file hash, most recent last. */
+const VERIFIED_FILES_KEPT = 4096
 /** Unversioned alias (`<gateway url>/files/<file hash>`). */
 const FILES_ALIAS = '/files/'
 
@@ -113,9 +120,18 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   async function serveFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const t = target(path)
     if (!t) return finish(res, 400, 'Expected /v1/files/<file hash> or /v1/files/sdm://<owner>/<file hash>\n')
-    const manifest = await init.getManifest(t.fileHash)
+    const manifest = await init.getManifest(t.fileHash, t.owner)
     if (!manifest || (t.owner !== undefined && !sameAddress(t.owner, manifest.owner))) {
       return finish(res, 404, `File ${t.fileHash} is not known here\n`)
+    }
+    // A manifest asked for by bare file hash vouches for nothing (anyone can sign one naming any file
+    // hash; its slices verify against it alone): its bytes are checked against the file hash before a
+    // client may take them for the file. An sdm:// URI's owner vouches for theirs. Encrypted files are
+    // checked slice by slice only: their file hash is not of the bytes served.
+    const vouched = t.owner !== undefined || manifest.encryption !== undefined || isVerified(manifest)
+    const wantsPart = req.headers.range !== undefined && manifest.size > 0
+    if (!vouched && wantsPart && !(await verifyWholeFile(manifest))) {
+      return finish(res, 502, `The manifest held for ${t.fileHash} does not describe that file\n`)
     }
     const size = manifest.size
     const range = parseRange(req.headers.range, size)
@@ -125,6 +141,9 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       etag: `"${manifest.fileHash}"`,
       'cache-control': 'public, max-age=31536000, immutable',
       'access-control-allow-origin': '*',
+      // Anyone's upload is served from this origin: never sniffed into another type, never run as a page.
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': 'sandbox',
       'access-control-expose-headers': 'content-length, content-range, accept-ranges, etag',
     }
     if (manifest.name)
@@ -165,6 +184,8 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       p.catch(() => {})
       return p
     }
+    // A whole file is checked as it streams; its last bytes wait for the verdict.
+    const check = !vouched && !wantsPart ? await createFileHashCheck(manifest.fileHash) : undefined
     let next = load(first)
     for (let i = first; i <= last; i++) {
       const slice = await next
@@ -183,13 +204,55 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       const from = Math.max(start, sliceStart) - sliceStart
       const to = Math.min(end + 1, sliceStart + slice.data.length) - sliceStart
       const chunk = slice.data.subarray(from, to)
+      if (check) {
+        check.update(chunk)
+        if (i === last && !passes(check, manifest)) {
+          res.destroy() // short of its Content-Length: the client sees an incomplete response
+          return
+        }
+      }
       metrics.gatewayBytes.inc(chunk.length)
       if (!res.write(chunk)) {
         await drained(res)
         if (abort.signal.aborted) return
       }
     }
+    if (check) remember(manifest)
     res.end()
+  }
+
+  const verified = new Set<string>()
+  const verifiedKey = (m: Manifest): string => `${m.fileHash} ${m.owner} ${m.createdAt}`
+  const isVerified = (m: Manifest): boolean => verified.has(verifiedKey(m))
+  const remember = (m: Manifest): void => {
+    verified.add(verifiedKey(m))
+    if (verified.size > VERIFIED_FILES_KEPT) verified.delete(verified.values().next().value as string)
+  }
+  const passes = (check: FileHashCheck, manifest: Manifest): boolean => {
+    try {
+      check.check()
+      return true
+    } catch (error) {
+      logger.warn('gateway: a manifest does not describe its file', {
+        fileHash: manifest.fileHash,
+        owner: manifest.owner,
+        error,
+      })
+      return false
+    }
+  }
+  /** Reads the whole file once and checks it against its file hash (for a range of a file not checked yet). */
+  async function verifyWholeFile(manifest: Manifest): Promise<boolean> {
+    const check = await createFileHashCheck(manifest.fileHash)
+    const signal = AbortSignal.timeout(10 * 60_000)
+    for (const entry of manifest.slices) {
+      const slice = await init.getSlice(entry.hash, signal)
+      if (!slice) return false
+      check.update(slice.data)
+    }
+    if (!passes(check, manifest)) return false
+    remember(manifest)
+    return true
   }
 
   const server = createServer((req, res) => {

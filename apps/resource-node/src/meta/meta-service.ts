@@ -196,8 +196,8 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     async putManifest(bytes: Uint8Array) {
       return init.manifests.putManifest(bytes)
     },
-    async getManifest(fileHash: FileHash) {
-      return init.manifests.getManifest(fileHash)
+    async getManifest(fileHash: FileHash, _context: IndexRequestContext, owner?: string) {
+      return init.manifests.getManifest(fileHash, owner)
     },
   }
 }

@@ -249,14 +249,17 @@ export async function createResourceNode(
       for (const h of hashes) out.set(h, (await store.has(h)) ? [self] : [])
       return out
     },
-    getManifest: (fileHash) => store.getManifest(fileHash),
+    getManifest: (fileHash, _context, owner) => store.getManifest(fileHash, owner),
   }
 
-  async function getManifest(fileHash: FileHash): Promise<Manifest | undefined> {
-    let bytes = await store.getManifest(fileHash)
+  async function getManifest(fileHash: FileHash, owner?: string): Promise<Manifest | undefined> {
+    let bytes = await store.getManifest(fileHash, owner)
     if (!bytes && metaAddr) {
       try {
-        bytes = await createIndexClient(libp2p, metaAddr).getManifest(fileHash, { timeout: 10_000 })
+        bytes = await createIndexClient(libp2p, metaAddr).getManifest(fileHash, {
+          timeout: 10_000,
+          ...(owner ? { owner } : {}),
+        })
         await store.putManifest(bytes)
       } catch (err) {
         logger.debug('manifest not found at meta service', { fileHash, error: err })

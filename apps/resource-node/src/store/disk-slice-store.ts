@@ -1,6 +1,8 @@
 import { mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
+  addressToBytes,
+  bytesEqual,
   DecodeError,
   decodeManifest,
   defineErrorClass,
@@ -11,7 +13,9 @@ import {
   hashSlice,
   isFileHash,
   isSliceHash,
+  type Manifest,
   type SliceHash,
+  toHex,
 } from '@stratos-edge/core'
 import {
   type ManifestStore,
@@ -362,7 +366,22 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     }
   }
 
-  const manifestPath = (fileHash: FileHash): string => join(manifestsDir, `${fileHash}.manifest`)
+  /** The first manifest stored for a file, or (with `owner`) the one that owner signed. */
+  const manifestPath = (fileHash: FileHash, owner?: string): string =>
+    join(
+      manifestsDir,
+      owner ? `${fileHash}.${toHex(addressToBytes(owner))}.manifest` : `${fileHash}.manifest`,
+    )
+  const readManifest = async (
+    path: string,
+  ): Promise<{ bytes: Uint8Array; manifest: Manifest } | undefined> => {
+    try {
+      const bytes = new Uint8Array(await readFile(path))
+      return { bytes, manifest: decodeManifest(bytes) }
+    } catch {
+      return undefined
+    }
+  }
 
   return {
     dir,
@@ -415,24 +434,33 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       }
       return report
     },
-    async getManifest(fileHash) {
+    async getManifest(fileHash, owner) {
       if (!isFileHash(fileHash)) return undefined
+      const first = () => readManifest(manifestPath(fileHash))
+      if (owner === undefined) return (await first())?.bytes
+      let wanted: Uint8Array
       try {
-        const bytes = new Uint8Array(await readFile(manifestPath(fileHash)))
-        decodeManifest(bytes)
-        return bytes
+        wanted = addressToBytes(owner)
       } catch {
         return undefined
       }
+      const own = await readManifest(manifestPath(fileHash, owner))
+      if (own) return own.bytes
+      // Stores written before manifests were kept per owner hold only the first one: it may be this owner's.
+      const found = await first()
+      return found && bytesEqual(addressToBytes(found.manifest.owner), wanted) ? found.bytes : undefined
     },
     async putManifest(bytes) {
       const m = decodeManifest(bytes)
-      const path = manifestPath(m.fileHash)
-      const exists = await stat(path).then(
-        () => true,
-        () => false,
-      )
-      if (!exists) await writeFileAtomic(tmpDir, path, [bytes])
+      // Each owner's manifest of a file is kept, so an owner's sdm:// URI finds that owner's whoever came
+      // first; the first one also answers requests by bare file hash, whose readers check the whole file.
+      for (const path of [manifestPath(m.fileHash, m.owner), manifestPath(m.fileHash)]) {
+        const exists = await stat(path).then(
+          () => true,
+          () => false,
+        )
+        if (!exists) await writeFileAtomic(tmpDir, path, [bytes])
+      }
       return m.fileHash
     },
     async close() {

@@ -61,7 +61,11 @@ export interface SliceStore {
 
 /** Where a node keeps signed manifests (encoded with core's `encodeManifest`). */
 export interface ManifestStore {
-  getManifest(fileHash: FileHash): Promise<Uint8Array | undefined>
+  /**
+   * A manifest of the file: the one `owner` signed, when given (a store that keeps one manifest per file
+   * may answer with that one: callers check the owner).
+   */
+  getManifest(fileHash: FileHash, owner?: string): Promise<Uint8Array | undefined>
   /** Decodes and verifies the manifest, stores it, returns its file hash. */
   putManifest(bytes: Uint8Array): Promise<FileHash>
 }
