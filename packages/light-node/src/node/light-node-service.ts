@@ -6,9 +6,7 @@ import type { Connection, Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   AbortedError,
-  addressToBytes,
   asFileHash,
-  bytesEqual,
   CODEC_SDS,
   createManifest,
   DEFAULT_SLICE_SIZE,
@@ -25,6 +23,7 @@ import {
   parseSdmUri,
   type SlicedFile,
   type SliceHash,
+  sameAddress,
   signManifest,
   sliceHashFromInnerDigest,
   verifyManifest,
@@ -795,8 +794,3 @@ export function createLightNodeService(): LightNodeService {
 }
 
 export { isErrorNamed }
-
-/** True when two addresses (0x or st1) are the same account. */
-function sameAddress(a: string, b: string): boolean {
-  return bytesEqual(addressToBytes(a), addressToBytes(b))
-}
