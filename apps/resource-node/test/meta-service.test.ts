@@ -120,6 +120,38 @@ describe('meta service limits', () => {
     meta.announce(ann({ hashes: [h2], replace: true }), ctx)
     expect(meta.stats().slices).toBe(1)
   })
+
+  it('forgets resource nodes long silent, with their slices', () => {
+    let t = 0
+    const meta = createMetaService({ manifests: noManifests, now: () => t, forgetAfterMs: 1000 })
+    const gone = { peer: peer('gone'), remoteAddr: '/ip4/10.0.0.3/tcp/1' }
+    const alive = { peer: peer('alive'), remoteAddr: '/ip4/10.0.0.4/tcp/1' }
+    meta.announce(ann({ kind: 'resource', hashes: [h1] }), gone)
+    meta.announce(ann({ kind: 'resource', hashes: [h2] }), alive)
+    t = 900
+    meta.announce(ann({ kind: 'resource', hashes: [h2], replace: true }), alive)
+    t = 1500
+    meta.announce(ann({ kind: 'resource', hashes: [h2], replace: true }), alive)
+    expect(meta.stats()).toEqual({ light: 0, resource: 1, slices: 1 })
+    expect(meta.lookup([h1], 8, alive).get(h1)).toEqual([])
+  })
+
+  it('caps the slices indexed over all peers, whatever the number of peer ids', () => {
+    const meta = createMetaService({ manifests: noManifests, maxIndexedSlices: 3 })
+    const hashes = [1, 2, 3, 4].map((n) => computeSliceHash(n, Uint8Array.of(n), fileHash))
+    const at = (id: string) => ({ peer: peer(id), remoteAddr: '/ip4/10.0.0.5/tcp/1' })
+    meta.announce(ann({ hashes: hashes.slice(0, 2) }), at('a'))
+    meta.announce(ann({ hashes: hashes.slice(2, 3) }), at('b'))
+    expect(() => meta.announce(ann({ hashes: hashes.slice(3) }), at('c'))).toThrow(
+      expect.objectContaining({ name: 'InvalidArgumentError' }),
+    )
+    // Room comes back as peers withdraw or leave.
+    meta.withdraw([hashes[0] as (typeof hashes)[number]], at('a'))
+    meta.announce(ann({ hashes: hashes.slice(3) }), at('c'))
+    meta.peerDisconnected('b')
+    meta.announce(ann({ hashes: hashes.slice(2, 3) }), at('d'))
+    expect(meta.stats().slices).toBe(3)
+  })
 })
 
 describe('helpers', () => {

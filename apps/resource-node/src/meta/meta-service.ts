@@ -31,6 +31,13 @@ export interface MetaServiceInit {
   maxSlicesPerPeer?: number
   /** Resource nodes not heard from for this long are not placed on (default 5 minutes). */
   staleAfterMs?: number
+  /**
+   * Resource nodes not heard from for this long are forgotten with their slices (default 30 minutes; a
+   * live one re-announces everything it holds every 30 s).
+   */
+  forgetAfterMs?: number
+  /** Most slices indexed over all peers (peer ids cost nothing); default 16 777 216. */
+  maxIndexedSlices?: number
   now?: () => number
 }
 
@@ -66,9 +73,44 @@ export function createMetaService(init: MetaServiceInit): MetaService {
   const now = init.now ?? Date.now
   const staleAfter = init.staleAfterMs ?? 5 * 60_000
   const maxPerPeer = init.maxSlicesPerPeer ?? 4 * 1024 * 1024
+  const forgetAfter = init.forgetAfterMs ?? 30 * 60_000
+  const maxIndexed = init.maxIndexedSlices ?? 16 * 1024 * 1024
+  /** Index entries over all peers. */
+  let indexed = 0
+  let lastSweep = now()
+
+  /** Forgets resource nodes long silent (light nodes are forgotten when they disconnect). */
+  function sweep(): void {
+    const t = now()
+    if (t - lastSweep < Math.min(60_000, forgetAfter)) return
+    lastSweep = t
+    for (const e of [...peers.values()]) {
+      if (e.kind === 'resource' && t - e.lastSeen > forgetAfter) {
+        forget(e.peerId)
+        init.logger?.debug('silent resource node forgotten', { peer: e.peerId })
+      }
+    }
+  }
+
+  function unindex(e: PeerEntry, h: SliceHash): void {
+    if (!e.slices.delete(h)) return
+    indexed--
+    const set = holders.get(h)
+    set?.delete(e.peerId)
+    if (set?.size === 0) holders.delete(h)
+  }
 
   function upsert(peerId: string, a: Announcement, observedAddr: string): PeerEntry {
-    let e = peers.get(peerId)
+    sweep()
+    const known = peers.get(peerId)
+    const kept = a.replace ? 0 : (known?.slices.size ?? 0)
+    if (indexed - (known?.slices.size ?? 0) + kept + a.hashes.length > maxIndexed) {
+      throw new InvalidArgumentError(
+        `The index holds ${indexed} slices, near its limit of ${maxIndexed}`,
+        'Announce later, or to another meta service',
+      )
+    }
+    let e = known
     if (!e) {
       e = { peerId, kind: a.kind, multiaddrs: [], freeBytes: 0, observedAddr, lastSeen: 0, slices: new Set() }
       peers.set(peerId, e)
@@ -85,16 +127,11 @@ export function createMetaService(init: MetaServiceInit): MetaService {
         'Announce fewer slices',
       )
     }
-    if (a.replace) {
-      for (const h of e.slices) {
-        const set = holders.get(h)
-        set?.delete(peerId)
-        if (set?.size === 0) holders.delete(h)
-      }
-      e.slices.clear()
-    }
+    if (a.replace) for (const h of [...e.slices]) unindex(e, h)
     for (const h of a.hashes) {
+      if (e.slices.has(h)) continue
       e.slices.add(h)
+      indexed++
       let set = holders.get(h)
       if (!set) {
         set = new Set()
@@ -108,11 +145,7 @@ export function createMetaService(init: MetaServiceInit): MetaService {
   function forget(peerId: string): void {
     const e = peers.get(peerId)
     if (!e) return
-    for (const h of e.slices) {
-      const set = holders.get(h)
-      set?.delete(peerId)
-      if (set?.size === 0) holders.delete(h)
-    }
+    for (const h of [...e.slices]) unindex(e, h)
     peers.delete(peerId)
   }
 
@@ -150,12 +183,7 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       const id = ctx.peer.toString()
       const e = peers.get(id)
       if (!e) return
-      for (const h of hashes) {
-        e.slices.delete(h)
-        const set = holders.get(h)
-        set?.delete(id)
-        if (set?.size === 0) holders.delete(h)
-      }
+      for (const h of hashes) unindex(e, h)
     },
     lookup(hashes: SliceHash[], limit: number, ctx: IndexRequestContext) {
       const out = new Map<SliceHash, ProviderRecord[]>()
