@@ -190,4 +190,22 @@ describe('disk slice store', () => {
       expect(await s.getManifest(fileHash, `0x${'00'.repeat(20)}`)).toBeUndefined()
     }
   })
+
+  it('counts manifests against the disk budget, also after reopening', async () => {
+    const dir = await fresh()
+    const file = await makeFile(40_000, 16_384)
+    const forged = forgeManifestOf(file)
+    const maxBytes = 2 * file.manifestBytes.length + forged.manifestBytes.length
+    const store = await openDiskSliceStore({ dir, logger: quietLogger, maxBytes })
+    await store.putManifest(file.manifestBytes) // kept twice: the owner's, and the file's first
+    expect(store.usedBytes).toBe(2 * file.manifestBytes.length)
+    const reopened = await openDiskSliceStore({ dir, logger: quietLogger, maxBytes })
+    expect(reopened.usedBytes).toBe(2 * file.manifestBytes.length)
+    await reopened.putManifest(forged.manifestBytes) // only the stranger's own copy is new
+    await expect(reopened.put(file.slices[0]!)).rejects.toMatchObject({ name: 'StoreFullError' })
+    const another = forgeManifestOf(await makeFile(40_000, 16_384))
+    await expect(reopened.putManifest(another.manifestBytes)).rejects.toMatchObject({
+      name: 'StoreFullError',
+    })
+  })
 })

@@ -228,6 +228,13 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       }
     }
   }
+  // Manifests come from anyone: they count against the same disk budget as slices.
+  for (const name of await readdir(manifestsDir)) {
+    used += await stat(join(manifestsDir, name)).then(
+      (s) => s.size,
+      () => 0,
+    )
+  }
   logger?.info('slice store opened', { dir, slices: entries.size, usedBytes: used, maxBytes })
 
   async function readVerified(
@@ -459,7 +466,20 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
           () => true,
           () => false,
         )
-        if (!exists) await writeFileAtomic(tmpDir, path, [bytes])
+        if (exists) continue
+        if (used + reserved + bytes.length > maxBytes) {
+          throw new StoreFullError(
+            `Slice store full: ${used + reserved} of ${maxBytes} bytes used, ${bytes.length} more needed for a manifest`,
+            'Raise --max-bytes or free space',
+          )
+        }
+        reserved += bytes.length
+        try {
+          await writeFileAtomic(tmpDir, path, [bytes])
+          used += bytes.length
+        } finally {
+          reserved -= bytes.length
+        }
       }
       return m.fileHash
     },
