@@ -340,6 +340,46 @@ describe('IdbSliceStore', () => {
       expect(store.stat()).toMatchObject({ pinnedBytes: 2500, cachedBytes: 0, evictedSlices: 2 })
     })
 
+    it('runs putMany in line with queued batches, so together they never exceed the budget', async () => {
+      const { store } = await open({ budgetBytes: 3000, batchBytes: 500 })
+      await store.putMany([slice(1, 1000, false), slice(2, 1000, false)])
+      const many = store.putMany([slice(3, 1000, false)])
+      await store.put(slice(4, 1000, false)) // a full batch: committed at once
+      await many
+      await store.flush()
+      const held = await store.listSlices()
+      expect(held).toHaveLength(3)
+      expect(store.stat()).toMatchObject({ slices: 3, cachedBytes: 3000 })
+    })
+
+    it('lets slices already held be stored again without room for them (a re-upload, a second download)', async () => {
+      const { store } = await open({ budgetBytes: 2000 })
+      const owned = [slice(1, 1000, true), slice(2, 1000, true)]
+      await store.putMany(owned)
+      await store.putMany(owned)
+      const cached = slice(3, 500, false)
+      await store.dropFile(fileHash, { includePinned: true })
+      await store.putMany([cached, slice(4, 1500, false)])
+      await store.putMany([cached]) // evicts nothing to make room for itself
+      expect(store.stat()).toMatchObject({ slices: 2, cachedBytes: 2000, evictedSlices: 0 })
+    })
+
+    it('does not mark a file complete that was dropped meanwhile, or whose owned slices are only cached', async () => {
+      const { store } = await open()
+      const s1 = slice(1, 1000, true)
+      const record = { ...writingFile(1000), slices: [{ number: 1, size: 1000, hash: s1.hash }] }
+      await store.putFile(record)
+      await store.put(s1)
+      await store.dropFile(fileHash, { includePinned: true })
+      await expect(store.completeFile(fileHash)).rejects.toMatchObject({ name: 'SliceNotFoundError' })
+      await store.putFile(record)
+      await store.putMany([{ ...s1, pinned: false }])
+      await expect(store.completeFile(fileHash)).rejects.toMatchObject({ name: 'SliceNotFoundError' })
+      await store.putMany([s1])
+      await store.completeFile(fileHash)
+      expect((await store.getFile(fileHash))?.state).toBe('complete')
+    })
+
     it('does not mark a file complete when one of its slices was lost to a failed batch', async () => {
       const { store } = await open({ budgetBytes: 1500, batchBytes: 500 })
       const s1 = slice(1, 1000, true)

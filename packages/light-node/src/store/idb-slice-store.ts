@@ -313,8 +313,10 @@ export class IdbSliceStore {
 
   /** Writes several slices in one transaction now; throws StorageQuotaError if any does not fit. */
   async putMany(entries: readonly SliceEntry[]): Promise<void> {
-    await this.committing
-    await this.commit(entries, true)
+    // In line with the batches: two commits at once would both plan against the same counters.
+    const run = this.committing.then(() => this.commit(entries, true))
+    this.committing = run.catch(() => {}) // its failure is this caller's, not flush()'s
+    await run
   }
 
   /** Commits everything queued and waits, without reporting failures (they stay for flush()). */
@@ -361,9 +363,14 @@ export class IdbSliceStore {
     }
     let entries = [...unique.values()]
     if (entries.length === 0) return
-    const pinnedIn = sumBytes(entries.filter((e) => e.pinned))
+    // Only bytes not held yet take room: a slice stored again (a re-upload, a second download) is
+    // rewritten in place, and one held as cached that becomes owned moves from one count to the other.
+    const held = await Promise.all(entries.map((e) => this.database.get('meta', e.hash)))
+    const heldOf = new Map(entries.map((e, i) => [e.hash as string, held[i]]))
+    const newBytesOf = (e: SliceEntry): number => (heldOf.get(e.hash) ? 0 : byteSize(e.data))
+    const pinnedIn = sumOf(entries, (e) => (e.pinned && !heldOf.get(e.hash)?.pinned ? byteSize(e.data) : 0))
     if (this.pinnedBytes + pinnedIn > this.budgetBytes) throw this.budgetError(pinnedIn)
-    const estimate = await this.quotaEstimate(sumBytes(entries))
+    const estimate = await this.quotaEstimate(sumOf(entries, newBytesOf))
     const quotaRoom =
       estimate?.quota !== undefined && estimate.usage !== undefined
         ? estimate.quota - estimate.usage - QUOTA_MARGIN
@@ -371,18 +378,21 @@ export class IdbSliceStore {
     // What fits once every cached slice is evicted, in the budget and under the quota.
     let room = Math.min(this.budgetBytes - this.pinnedBytes, quotaRoom + this.cachedBytes) - pinnedIn
     if (room < 0) throw quotaError(pinnedIn, quotaRoom)
-    const cached = entries.filter((e) => !e.pinned)
-    if (strict && sumBytes(cached) > room) {
-      throw this.pinnedBytes + pinnedIn + sumBytes(cached) > this.budgetBytes
-        ? this.budgetError(sumBytes(entries))
-        : quotaError(sumBytes(entries), quotaRoom)
+    const cachedIn = sumOf(
+      entries.filter((e) => !e.pinned),
+      newBytesOf,
+    )
+    if (strict && cachedIn > room) {
+      throw this.pinnedBytes + pinnedIn + cachedIn > this.budgetBytes
+        ? this.budgetError(pinnedIn + cachedIn)
+        : quotaError(pinnedIn + cachedIn, quotaRoom)
     }
     entries = entries.filter((e) => {
       if (e.pinned) return true
-      room -= byteSize(e.data)
+      room -= newBytesOf(e)
       return room >= 0
     })
-    const newBytes = sumBytes(entries)
+    const newBytes = sumOf(entries, newBytesOf)
     const tx = this.database.transaction(['data', 'meta', 'files'], 'readwrite')
     const done = tx.done
     done.catch(() => {}) // the failure is thrown below, from the request or from `done`
@@ -601,24 +611,29 @@ export class IdbSliceStore {
     await this.flush()
     const tx = this.database.transaction(['files', 'meta'], 'readwrite')
     const record = await tx.objectStore('files').get(fileHash)
-    if (record) {
-      // A batch that failed may have been reported to another caller's flush(): a file is complete only
-      // if every slice of its layout is really here.
-      const held = new Set(await tx.objectStore('meta').index('file').getAllKeys(fileHash))
-      const missing = record.slices.filter((s) => !held.has(s.hash)).length
-      if (missing > 0) {
-        tx.abort()
-        await tx.done.catch(() => {})
-        throw new SliceNotFoundError(
-          `${missing} of the ${record.slices.length} slices of file ${fileHash} were not stored`,
-          'Free storage and store the file again',
-        )
-      }
-      record.state = 'complete'
-      record.updatedAt = this.now()
-      if (manifest) record.manifest = manifest
-      await tx.objectStore('files').put(record)
+    // A batch that failed may have been reported to another caller's flush(), and a concurrent drop may
+    // have removed the file: it is complete only if its record and every slice of its layout (owned, for
+    // an owned file) are really here.
+    const held = new Set(
+      (await tx.objectStore('meta').index('file').getAll(fileHash))
+        .filter((m) => m.pinned || !record?.pinned)
+        .map((m) => m.hash),
+    )
+    const missing = record ? record.slices.filter((s) => !held.has(s.hash)).length : 0
+    if (!record || missing > 0) {
+      tx.abort()
+      await tx.done.catch(() => {})
+      throw new SliceNotFoundError(
+        record
+          ? `${missing} of the ${record.slices.length} slices of file ${fileHash} were not stored`
+          : `File ${fileHash} is not recorded here (dropped while it was stored?)`,
+        'Free storage and store the file again',
+      )
     }
+    record.state = 'complete'
+    record.updatedAt = this.now()
+    if (manifest) record.manifest = manifest
+    await tx.objectStore('files').put(record)
     await tx.done
   }
 
@@ -697,9 +712,9 @@ function byteSize(data: Uint8Array | Blob): number {
   return data instanceof Uint8Array ? data.byteLength : data.size
 }
 
-function sumBytes(entries: readonly SliceEntry[]): number {
+function sumOf(entries: readonly SliceEntry[], bytes: (e: SliceEntry) => number): number {
   let total = 0
-  for (const e of entries) total += byteSize(e.data)
+  for (const e of entries) total += bytes(e)
   return total
 }
 
