@@ -98,8 +98,9 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
     throw err
   }
 
-  // comlink never settles a call whose port closed: when the node ends (stop, or the worker failed),
-  // every call still waiting rejects with NodeStoppedError, and so does every read of an open download.
+  // comlink never settles a call whose port closed: when the node is stopped, every call still waiting
+  // rejects with NodeStoppedError, and so does every read of an open download. (A worker's 'error' event
+  // after start is an uncaught exception in it, not its end: the worker runs on.)
   let ended: Error | undefined
   const waiting = new Set<(err: Error) => void>()
   const end = () => {
@@ -107,7 +108,6 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
     for (const reject of waiting) reject(ended)
     waiting.clear()
   }
-  worker.addEventListener('error', end)
   const call = <T>(pending: Promise<T>): Promise<T> => {
     if (ended) return Promise.reject(ended)
     return new Promise<T>((resolve, reject) => {
@@ -169,7 +169,7 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
       if (stopped) return
       stopped = true
       try {
-        // A worker that already failed is not waited for.
+        // A worker that does not answer is not waited for long.
         await Promise.race([call(remote.stop()).catch(() => {}), new Promise((r) => setTimeout(r, 5000))])
       } finally {
         host.close()
