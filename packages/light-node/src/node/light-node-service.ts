@@ -324,7 +324,9 @@ export class LightNodeService {
       // A file already stored whole keeps its complete record (and manifest) while it is uploaded again:
       // a `writing` record would have its owned slices discarded at the next open if this put fails.
       const previous = await store.getFile(fileHash)
-      written = { fileHash, kept: previous?.state === 'complete' ? previous.slices : undefined, added: [] }
+      // (Only this node's own file: a complete record of a file it downloaded is a cache, and is replaced.)
+      const own = previous?.state === 'complete' && previous.pinned === 1
+      written = { fileHash, kept: own ? previous.slices : undefined, added: [] }
       // At once: what the home node holds, where the file goes, and the file's record (slices of a file
       // still `writing` are discarded after a crash).
       const [staged, placement] = await Promise.all([

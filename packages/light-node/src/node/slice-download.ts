@@ -184,14 +184,11 @@ export class SliceDownload {
    */
   private async announceCached(hashes: string[]): Promise<void> {
     const { store } = this.init
-    try {
-      await store.flush()
-    } catch {
-      const held: string[] = []
-      for (const hash of hashes) if (await store.has(hash).catch(() => false)) held.push(hash)
-      hashes = held
-    }
-    if (hashes.length > 0) this.init.onComplete?.(hashes)
+    await store.flush().catch(() => {})
+    // A cached slice that did not fit was left out, and a later one may have evicted an earlier one.
+    const held: string[] = []
+    for (const hash of hashes) if (await store.has(hash).catch(() => false)) held.push(hash)
+    if (held.length > 0) this.init.onComplete?.(held)
   }
 
   /**
