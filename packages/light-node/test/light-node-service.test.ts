@@ -167,7 +167,7 @@ describe('LightNodeService manifests nobody vouches for', () => {
    * of it verifies: slice hashes bind the file hash, not the file's content), with those slices stored
    * here, and an index that answers with it.
    */
-  async function forgedManifestOf(victim: Uint8Array) {
+  async function forgedManifestOf(victim: Uint8Array, options: { encrypted?: boolean } = {}) {
     const fileHash = computeFileHash(victim) as FileHash
     const forged = victim.map((b) => b ^ 0x5a)
     const attacker = generateKeyPair()
@@ -191,6 +191,9 @@ describe('LightNodeService manifests nobody vouches for', () => {
           })),
         },
         owner: attacker.address,
+        ...(options.encrypted
+          ? { encryption: { scheme: 'aes-256-gcm', tag: Uint8Array.of(1), params: new Uint8Array() } }
+          : {}),
       }),
       attacker.privateKey,
     )
@@ -226,6 +229,11 @@ describe('LightNodeService manifests nobody vouches for', () => {
     })().catch((err: Error) => err.name)
     expect(outcome).toBe('FileVerificationError')
     expect(read).toBeLessThan(SIZE)
+  })
+
+  it('refuses a manifest marked encrypted for a bare file hash: nothing could check it', async () => {
+    const { service, fileHash } = await forgedManifestOf(bytes, { encrypted: true })
+    await expect(service.openRead(fileHash, 'enc')).rejects.toMatchObject({ name: 'ManifestNotFoundError' })
   })
 
   it("refuses another account's manifest for an owner's sdm:// URI, and asks the index for the owner's", async () => {

@@ -469,15 +469,16 @@ export class LightNodeService {
       }
       progress('done', stored)
       const gatewayBase = placement.find((p) => replicas.includes(p.peerId))
+      const uri = formatSdmUri(owner.address, fileHash)
       return {
         fileHash,
-        uri: formatSdmUri(owner.address, fileHash),
+        uri,
         owner: owner.address,
         size: total,
         slices: layout.length,
         replicas,
         forwardedTo,
-        ...(gatewayBase ? { gatewayUrl: this.gatewayUrlOf(gatewayBase, fileHash) } : {}),
+        ...(gatewayBase ? { gatewayUrl: this.gatewayUrlOf(gatewayBase, uri) } : {}),
       }
     } catch (err) {
       // Owned slices are never evicted: those of an upload that did not finish would fill the budget for
@@ -527,9 +528,11 @@ export class LightNodeService {
   }
 
   /** The file's URL on a replica's own gateway (announced with its addresses), else the configured one. */
-  private gatewayUrlOf(provider: ProviderInfo, fileHash: string): string | undefined {
+  private gatewayUrlOf(provider: ProviderInfo, uri: string): string | undefined {
+    // By URI, not by bare file hash: the owner vouches for the file, so the gateway need not read all of
+    // it to check it before serving a range (a video player's first request).
     const base = findHttpUrl(provider.multiaddrs) ?? this.init.gatewayUrl
-    return base ? `${base.replace(/\/$/, '')}/files/${fileHash}` : undefined
+    return base ? `${base.replace(/\/$/, '')}/files/${uri}` : undefined
   }
 
   private async placement(fileHash: string, size: number): Promise<ProviderInfo[]> {
@@ -561,10 +564,20 @@ export class LightNodeService {
     const fileHash: FileHash = uri ? uri.fileHash : asFileHash(ref)
     const wanted = (m: Manifest) => !uri || sameAddress(m.owner, uri.owner)
     const ownerSigned = uri !== undefined
+    // An encrypted file's hash is not of the bytes served, so by bare hash it could not be checked.
+    const checkable = (m: Manifest): Manifest => {
+      if (!ownerSigned && m.encryption) {
+        throw new ManifestNotFoundError(
+          `${fileHash} is an encrypted file`,
+          "Read it by its owner's sdm:// URI: only the owner vouches for an encrypted file",
+        )
+      }
+      return m
+    }
     const local = await this.slices.getFile(fileHash)
     if (local?.manifest) {
       const manifest = decodeManifest(local.manifest)
-      if (wanted(manifest)) return { manifest, ownerSigned }
+      if (wanted(manifest)) return { manifest: checkable(manifest), ownerSigned }
     }
     const bytes = await this.index?.getManifest(fileHash, uri?.owner).catch(() => undefined)
     if (!bytes) {
@@ -575,6 +588,7 @@ export class LightNodeService {
     }
     const manifest = decodeManifest(bytes)
     verifyManifest(manifest)
+    checkable(manifest)
     if (manifest.fileHash !== fileHash || !wanted(manifest)) {
       throw new ManifestNotFoundError(
         `The index answered with a manifest of ${manifest.fileHash} by ${manifest.owner}`,
@@ -631,11 +645,7 @@ export class LightNodeService {
       },
       onComplete: (hashes) => void this.index?.announce(hashes).catch(() => {}),
     })
-    // Encrypted files are checked slice by slice only: their file hash is not of the bytes served.
-    this.reads.add(
-      opId,
-      ownerSigned || manifest.encryption ? download : await verifyWholeFile(download, manifest.fileHash),
-    )
+    this.reads.add(opId, ownerSigned ? download : await verifyWholeFile(download, manifest.fileHash))
     download.start()
   }
 
