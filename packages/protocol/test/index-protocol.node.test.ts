@@ -1,5 +1,5 @@
 import type { Libp2p } from '@libp2p/interface'
-import { addressToBytes, type SliceHash, toChecksumAddress } from '@stratos-edge/core'
+import { addressToBytes, DecodeError, type SliceHash, toChecksumAddress } from '@stratos-edge/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createIndexClient,
@@ -116,6 +116,30 @@ describe('index protocol between real libp2p nodes', () => {
     await expect(index.getManifest(makeFile(11, 16384).fileHash)).rejects.toMatchObject({
       name: 'SliceNotFoundError',
     })
+  })
+
+  it('asks a node from before the owner field again without it, when it refuses the field', async () => {
+    const old = await createTestNode()
+    try {
+      const bytes = Uint8Array.of(9, 9)
+      const { fileHash } = makeFile(12, 16384)
+      await old.handle(
+        INDEX_PROTOCOL,
+        createIndexHandler({
+          backend: {
+            // What such a node answers: the 20 owner bytes are trailing bytes to its decoder.
+            getManifest: (_hash, _context, owner) => {
+              if (owner) throw new DecodeError('index request: 20 trailing bytes', 'Send a valid message')
+              return bytes
+            },
+          },
+        }),
+      )
+      const index = createIndexClient(holder, old.getMultiaddrs())
+      expect([...(await index.getManifest(fileHash, { owner: `0x${'cd'.repeat(20)}` }))]).toEqual([9, 9])
+    } finally {
+      await old.stop()
+    }
   })
 
   it('a light node answers lookups and refuses placement with UnsupportedOperationError', async () => {

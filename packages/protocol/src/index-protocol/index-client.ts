@@ -1,4 +1,4 @@
-import { addressToBytes, type FileHash, type SliceHash } from '@stratos-edge/core'
+import { addressToBytes, type FileHash, isErrorNamed, type SliceHash } from '@stratos-edge/core'
 import { UnexpectedEndOfStreamError } from '../errors.js'
 import { FrameReader } from '../framing/frame-reader.js'
 import { encodeFrame } from '../framing/frame-writer.js'
@@ -148,12 +148,19 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
     },
     async getManifest(fileHash, options) {
       const owner = options?.owner ? addressToBytes(options.owner) : undefined
-      const res = await indexRequest(
-        libp2p,
-        peer,
-        { op: IndexOp.GET_MANIFEST, fileHash, ...(owner ? { owner } : {}) },
-        options,
-      )
+      const ask = (withOwner: boolean) =>
+        indexRequest(
+          libp2p,
+          peer,
+          { op: IndexOp.GET_MANIFEST, fileHash, ...(owner && withOwner ? { owner } : {}) },
+          options,
+        )
+      // A node from before the owner field refuses it as trailing bytes: ask it for any manifest (the
+      // caller checks the owner of what comes back).
+      const res = await ask(true).catch((err: unknown) => {
+        if (owner && isErrorNamed(err, 'DecodeError')) return ask(false)
+        throw err
+      })
       if (res.op !== IndexOp.GET_MANIFEST)
         throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
       return res.manifest
