@@ -129,4 +129,64 @@ describe('gateway', () => {
     expect(whole.headers.get('content-security-policy')).toBe('sandbox')
     expect(Buffer.from(await whole.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
   })
+
+  it('by bare file hash: a forged empty or encrypted manifest is refused, a known mismatch at once', async () => {
+    const file = await makeFile(2 * 16_384, 16_384)
+    for (const [forged, status] of [
+      [forgeManifestOf(file, { empty: true }), 502],
+      [forgeManifestOf(file, { encrypted: true }), 404],
+    ] as const) {
+      const { gw } = await start(
+        file,
+        async (hash) => forged.slices.find((s) => s.hash === hash),
+        async () => forged.manifest,
+      )
+      const res = await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`)
+      expect(res.status).toBe(status)
+      await res.arrayBuffer()
+      await gw.close()
+    }
+    const forged = forgeManifestOf(file)
+    let loads = 0
+    const { gw } = await start(
+      file,
+      async (hash) => {
+        loads++
+        return forged.slices.find((s) => s.hash === hash)
+      },
+      async () => forged.manifest,
+    )
+    const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+    await fetch(url)
+      .then((r) => r.arrayBuffer())
+      .catch(() => {})
+    expect(loads).toBe(2)
+    expect((await fetch(url)).status).toBe(502) // known not to match: not read again
+    expect(loads).toBe(2)
+  })
+
+  it('answers a range past the end without reading the file, and checks a file once for ranges asked at once', async () => {
+    const file = await makeFile(4 * 16_384, 16_384)
+    let loads = 0
+    const { gw } = await start(file, async (hash) => {
+      loads++
+      await new Promise((r) => setTimeout(r, 20))
+      return file.slices.find((s) => s.hash === hash)
+    })
+    const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+    const past = await fetch(url, { headers: { range: 'bytes=999999-' } })
+    expect(past.status).toBe(416)
+    expect(loads).toBe(0)
+    const parts = await Promise.all(
+      ['bytes=0-0', 'bytes=20000-20000', 'bytes=40000-40000'].map((range) =>
+        fetch(url, { headers: { range } }).then(async (r) => [r.status, (await r.arrayBuffer()).byteLength]),
+      ),
+    )
+    expect(parts).toEqual([
+      [206, 1],
+      [206, 1],
+      [206, 1],
+    ])
+    expect(loads).toBe(4 + 3) // one check of the 4 slices, then one slice per range
+  })
 })

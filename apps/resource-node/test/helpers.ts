@@ -74,12 +74,15 @@ export const stranger = keyPairFromPrivateKey(new Uint8Array(32).fill(2))
  * A stranger's manifest that names `file`'s file hash but lists other bytes: each of its slices verifies
  * (a slice hash binds the file hash, not the file's content), only the whole file does not.
  */
-export function forgeManifestOf(file: TestFile, mimeType = 'text/html'): TestFile {
+export function forgeManifestOf(
+  file: TestFile,
+  options: { mimeType?: string; empty?: boolean; encrypted?: boolean } = {},
+): TestFile {
   const fileHash = file.manifest.fileHash
-  const bytes = file.bytes.map((b) => b ^ 0x5a)
-  const slices = file.slices.map((s, i) => {
+  const bytes = options.empty ? new Uint8Array() : file.bytes.map((b) => b ^ 0x5a)
+  const slices = (options.empty ? file.slices.slice(0, 1) : file.slices).map((s, i) => {
     const offset = i * file.manifest.sliceSize
-    const data = bytes.slice(offset, offset + s.data.length)
+    const data = bytes.slice(offset, offset + (options.empty ? 0 : s.data.length))
     return { hash: computeSliceHash(s.number, data, fileHash), fileHash, number: s.number, data }
   })
   const manifest = signManifest(
@@ -97,7 +100,10 @@ export function forgeManifestOf(file: TestFile, mimeType = 'text/html'): TestFil
         })),
       },
       owner: stranger.address,
-      mimeType,
+      mimeType: options.mimeType ?? 'text/html',
+      ...(options.encrypted
+        ? { encryption: { scheme: 'sds-aes-256-gcm', tag: Uint8Array.of(1), params: new Uint8Array() } }
+        : {}),
     }),
     stranger.privateKey,
   )

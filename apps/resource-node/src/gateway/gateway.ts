@@ -126,13 +126,13 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     }
     // A manifest asked for by bare file hash vouches for nothing (anyone can sign one naming any file
     // hash; its slices verify against it alone): its bytes are checked against the file hash before a
-    // client may take them for the file. An sdm:// URI's owner vouches for theirs. Encrypted files are
-    // checked slice by slice only: their file hash is not of the bytes served.
-    const vouched = t.owner !== undefined || manifest.encryption !== undefined || isVerified(manifest)
-    const wantsPart = req.headers.range !== undefined && manifest.size > 0
-    if (!vouched && wantsPart && !(await verifyWholeFile(manifest))) {
-      return finish(res, 502, `The manifest held for ${t.fileHash} does not describe that file\n`)
+    // client may take them for the file. An sdm:// URI's owner vouches for theirs.
+    const vouched = t.owner !== undefined || verified.has(checkKey(manifest))
+    if (!vouched && manifest.encryption !== undefined) {
+      // Its file hash is not of the bytes served, so nothing could check them.
+      return finish(res, 404, `${t.fileHash} is an encrypted file: ask for it by its owner's sdm:// URI\n`)
     }
+    if (!vouched && mismatched.has(checkKey(manifest))) return notTheFile(res, t.fileHash)
     const size = manifest.size
     const range = parseRange(req.headers.range, size)
     const headers: Record<string, string | number> = {
@@ -160,6 +160,13 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       res.end()
       return
     }
+    // A range (or an empty file) goes out only from a file checked as a whole before; a whole file is
+    // checked as it streams.
+    if (!vouched && req.method !== 'HEAD' && (range || size === 0)) {
+      const whole = await checkedWhole(manifest)
+      if (whole === undefined) return finish(res, 503, `Slices of ${t.fileHash} are unavailable right now\n`)
+      if (!whole) return notTheFile(res, t.fileHash)
+    }
     const start = range?.start ?? 0
     const end = range?.end ?? size - 1
     const length = size === 0 ? 0 : end - start + 1
@@ -185,7 +192,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       return p
     }
     // A whole file is checked as it streams; its last bytes wait for the verdict.
-    const check = !vouched && !wantsPart ? await createFileHashCheck(manifest.fileHash) : undefined
+    const check = !vouched && !range ? await createFileHashCheck(manifest.fileHash) : undefined
     let next = load(first)
     for (let i = first; i <= last; i++) {
       const slice = await next
@@ -221,18 +228,25 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     res.end()
   }
 
+  /** Manifests (of bare file hashes) whose files were checked against the hash: passed, or not. */
   const verified = new Set<string>()
-  const verifiedKey = (m: Manifest): string => `${m.fileHash} ${m.owner} ${m.createdAt}`
-  const isVerified = (m: Manifest): boolean => verified.has(verifiedKey(m))
-  const remember = (m: Manifest): void => {
-    verified.add(verifiedKey(m))
-    if (verified.size > VERIFIED_FILES_KEPT) verified.delete(verified.values().next().value as string)
+  const mismatched = new Set<string>()
+  /** Whole-file checks under way, one per manifest however many requests wait for it. */
+  const checking = new Map<string, Promise<boolean | undefined>>()
+  const checkKey = (m: Manifest): string => `${m.fileHash} ${m.owner} ${m.createdAt}`
+  const keep = (set: Set<string>, key: string): void => {
+    set.add(key)
+    if (set.size > VERIFIED_FILES_KEPT) set.delete(set.values().next().value as string)
   }
+  const remember = (m: Manifest): void => keep(verified, checkKey(m))
+  const notTheFile = (res: ServerResponse, fileHash: string): void =>
+    finish(res, 502, `The manifest held for ${fileHash} does not describe that file\n`)
   const passes = (check: FileHashCheck, manifest: Manifest): boolean => {
     try {
       check.check()
       return true
     } catch (error) {
+      keep(mismatched, checkKey(manifest))
       logger.warn('gateway: a manifest does not describe its file', {
         fileHash: manifest.fileHash,
         owner: manifest.owner,
@@ -241,13 +255,26 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       return false
     }
   }
-  /** Reads the whole file once and checks it against its file hash (for a range of a file not checked yet). */
-  async function verifyWholeFile(manifest: Manifest): Promise<boolean> {
+  /** Whether the whole file matches its hash (read once, shared); undefined when slices are unavailable. */
+  function checkedWhole(manifest: Manifest): Promise<boolean | undefined> {
+    const key = checkKey(manifest)
+    if (verified.has(key)) return Promise.resolve(true)
+    if (mismatched.has(key)) return Promise.resolve(false)
+    let running = checking.get(key)
+    if (!running) {
+      running = readAndCheck(manifest)
+        .catch(() => undefined)
+        .finally(() => checking.delete(key))
+      checking.set(key, running)
+    }
+    return running
+  }
+  async function readAndCheck(manifest: Manifest): Promise<boolean | undefined> {
     const check = await createFileHashCheck(manifest.fileHash)
     const signal = AbortSignal.timeout(10 * 60_000)
     for (const entry of manifest.slices) {
       const slice = await init.getSlice(entry.hash, signal)
-      if (!slice) return false
+      if (!slice) return undefined
       check.update(slice.data)
     }
     if (!passes(check, manifest)) return false

@@ -260,7 +260,10 @@ export async function createResourceNode(
           timeout: 10_000,
           ...(owner ? { owner } : {}),
         })
-        await store.putManifest(bytes)
+        // Kept for next time if there is room; served either way.
+        await store
+          .putManifest(bytes)
+          .catch((error: unknown) => logger.warn('manifest not kept', { fileHash, error }))
       } catch (err) {
         logger.debug('manifest not found at meta service', { fileHash, error: err })
         return undefined
