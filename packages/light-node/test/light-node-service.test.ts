@@ -15,6 +15,7 @@ import {
   MIN_SLICE_SIZE,
   type SliceHash,
   signManifest,
+  sliceFile,
 } from '@stratos-edge/core'
 import { httpUrlToMultiaddr } from '@stratos-edge/protocol'
 import { IDBFactory } from 'fake-indexeddb'
@@ -116,6 +117,33 @@ describe('LightNodeService.put', () => {
     expect(store.stat()).toMatchObject({ pinnedBytes: 0, cachedBytes: 0, slices: 0 })
     expect(await store.listSlices()).toEqual([])
     expect(await store.listFiles()).toEqual([])
+  })
+
+  it('leaves nothing owned when an upload of a file it had only downloaded is aborted', async () => {
+    const store = await openStore(new IDBFactory(), 'downloaded')
+    const sliced = await sliceFile(bytes, { sliceSize: MIN_SLICE_SIZE })
+    // The record and cached slices a download leaves.
+    await store.putFile({
+      fileHash: sliced.fileHash,
+      size: SIZE,
+      sliceSize: MIN_SLICE_SIZE,
+      slices: sliced.slices.map((s) => ({ number: s.number, size: s.size, hash: s.hash })),
+      state: 'complete',
+      pinned: 0,
+      updatedAt: 0,
+    })
+    await store.putMany(
+      sliced.slices.map((s) => ({
+        hash: s.hash,
+        fileHash: sliced.fileHash,
+        number: s.number,
+        data: bytes.slice(s.offset, s.offset + s.size),
+        pinned: false,
+      })),
+    )
+    const service = serviceWith(store, { replicas: 0 })
+    await expect(abortedPut(service, 'op')).rejects.toMatchObject({ name: 'AbortedError' })
+    expect(store.stat().pinnedBytes).toBe(0)
   })
 
   it('rejects with UploadFailedError and publishes nothing when no placed node stores the file', async () => {

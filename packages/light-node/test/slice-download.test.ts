@@ -81,9 +81,10 @@ function withStore(
 async function run(
   providers: Record<string, Behaviour>,
   methods: Partial<Pick<IdbSliceStore, 'put' | 'flush'>> = {},
+  budgetBytes?: number,
 ) {
   const store = await createIdbSliceStore(
-    { name: `dl-${Math.random()}` },
+    { name: `dl-${Math.random()}`, ...(budgetBytes ? { budgetBytes } : {}) },
     { indexedDB: new IDBFactory(), estimate: async () => undefined },
   )
   const infos: ProviderInfo[] = Object.keys(providers).map((peerId) => ({
@@ -166,6 +167,15 @@ describe('SliceDownload', () => {
     // Only what the store holds is announced.
     const held = []
     for (const s of slices) if (await store.has(s.hash)) held.push(s.hash)
+    expect(completed.sort()).toEqual(held.sort())
+  })
+
+  it('announces only the slices the store kept when the cache could not take them all', async () => {
+    const { parts, completed, store } = await run({ good: 'good' }, {}, 2 * SIZE)
+    expect(parts).toHaveLength(4)
+    const held = []
+    for (const s of slices) if (await store.has(s.hash)) held.push(s.hash)
+    expect(held.length).toBeLessThan(4)
     expect(completed.sort()).toEqual(held.sort())
   })
 
