@@ -55,4 +55,4 @@ export {
   StoreClosedError,
   type VerifyReport,
 } from './store/disk-slice-store.js'
-export { createSliceHashPool, type SliceHashPool } from './store/hash-pool.js'
+export { createSliceHashPool, HashPoolError, type SliceHashPool } from './store/hash-pool.js'

@@ -106,7 +106,7 @@ describe('disk slice store', () => {
     const s = file.slices[0]!
     await store.put(s)
     await pool.close()
-    await expect(store.get(s.hash)).rejects.toThrow()
+    await expect(store.get(s.hash)).rejects.toMatchObject({ name: 'HashPoolError' })
     expect(await store.has(s.hash)).toBe(true)
     const reopened = await openDiskSliceStore({ dir, logger: quietLogger })
     expect(sameBytes((await reopened.get(s.hash))!.data, s.data)).toBe(true)

@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { type FileHash, type SliceHash, sliceHashFromInnerDigest } from '@stratos-edge/core'
+import { defineErrorClass, type FileHash, type SliceHash, sliceHashFromInnerDigest } from '@stratos-edge/core'
+
+/** The hash pool could not hash (its worker failed or exited, or the pool is closed): not a verdict on the data. */
+export class HashPoolError extends defineErrorClass('HashPoolError') {}
 
 /** Worker source (CommonJS, evaluated): Keccak-256 of (uint64 BE slice number ‖ slice bytes). */
 const WORKER_SOURCE = `
@@ -74,11 +77,11 @@ export function createSliceHashPool(options: { size?: number } = {}): SliceHashP
       s.jobs.delete(msg.id)
       if (!job) return
       if (msg.digest) job.resolve({ digest: msg.digest, ...(msg.data ? { data: msg.data } : {}) })
-      else job.reject(new Error(`hash worker: ${msg.error}`))
+      else job.reject(new HashPoolError(`hash worker: ${msg.error}`, 'Retry; the pool restarts its worker'))
     })
     // A worker that dies fails its jobs and is replaced, so later jobs never wait on a dead thread.
     w.once('exit', (code) => {
-      const err = new Error(`hash worker exited (${code})`)
+      const err = new HashPoolError(`hash worker exited (${code})`, 'Retry; the pool restarts its worker')
       for (const j of s.jobs.values()) j.reject(err)
       s.jobs.clear()
       if (!closed) spawnWorker(s)
@@ -95,7 +98,7 @@ export function createSliceHashPool(options: { size?: number } = {}): SliceHashP
   ): Promise<{ digest: Uint8Array; data?: Uint8Array }> => {
     // least busy worker
     // A message to a terminated worker is dropped: the job would wait forever.
-    if (closed) return Promise.reject(new Error('hash pool closed'))
+    if (closed) return Promise.reject(new HashPoolError('hash pool closed', 'The node is stopping'))
     const slot = workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
     const id = nextId++
     return new Promise((resolve, reject) => {
