@@ -365,7 +365,10 @@ export class IdbSliceStore {
     if (entries.length === 0) return
     // Only bytes not held yet take room: a slice stored again (a re-upload, a second download) is
     // rewritten in place, and one held as cached that becomes owned moves from one count to the other.
-    const held = await Promise.all(entries.map((e) => this.database.get('meta', e.hash)))
+    // (A plan, read in one transaction before the quota is asked: the write transaction reads the records
+    // again, since a delete may land in between.)
+    const planning = this.database.transaction('meta').store
+    const held = await Promise.all(entries.map((e) => planning.get(e.hash)))
     const heldOf = new Map(entries.map((e, i) => [e.hash as string, held[i]]))
     const newBytesOf = (e: SliceEntry): number => (heldOf.get(e.hash) ? 0 : byteSize(e.data))
     const pinnedIn = sumOf(entries, (e) => (e.pinned && !heldOf.get(e.hash)?.pinned ? byteSize(e.data) : 0))
