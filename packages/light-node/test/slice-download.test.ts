@@ -38,7 +38,7 @@ function provider(behaviour: Behaviour): SliceStore {
   return {
     has: async () => true,
     info: async () => undefined,
-    put: async () => {},
+    put: async () => false,
     delete: async () => false,
     async get(hash): Promise<SliceRecord | undefined> {
       const s = slices.find((x) => x.hash === hash)

@@ -233,7 +233,7 @@ describe('slice protocols between two real libp2p nodes (TCP, noise, yamux)', ()
       ...mem,
       put: async (slice, options) => {
         await new Promise((r) => setTimeout(r, 800))
-        await mem.put(slice, options)
+        return mem.put(slice, options)
       },
     }
     await registerSliceProtocols(slow, { store: slowStore, timeout: 300 })

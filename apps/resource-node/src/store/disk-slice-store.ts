@@ -80,7 +80,7 @@ export interface DiskSlicePutOptions extends SlicePutOptions {
 
 /** The on-disk {@link SliceStore} and {@link ManifestStore}. */
 export interface DiskSliceStore extends Omit<SliceStore, 'put'>, ManifestStore {
-  /** As {@link SliceStore.put}; resolves true when this call stored the slice, false when it was held already. */
+  /** As {@link SliceStore.put}, also adopting a staged file. */
   put(slice: SliceRecord, options?: DiskSlicePutOptions): Promise<boolean>
   readonly dir: string
   readonly maxBytes: number

@@ -38,7 +38,7 @@ export function createStoreAdapter(store: IdbSliceStore, options: StoreAdapterOp
       return { hash, fileHash: meta.fileHash, number: meta.number, data }
     },
     async put(slice, putOptions) {
-      if (await store.has(slice.hash)) return
+      if (await store.has(slice.hash)) return false
       if (!putOptions?.verified) {
         const actual = await store.hashOf(slice.number, slice.data, slice.fileHash)
         if (actual !== slice.hash) {
@@ -49,6 +49,7 @@ export function createStoreAdapter(store: IdbSliceStore, options: StoreAdapterOp
         }
       }
       await store.putMany([{ ...slice, pinned: false }])
+      return true
     },
     async delete(hash) {
       const had = await store.has(hash)

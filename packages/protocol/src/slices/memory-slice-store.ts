@@ -41,13 +41,14 @@ export function createMemorySliceStore(
       return s && { hash: s.hash, fileHash: s.fileHash, number: s.number, size: s.data.length }
     },
     async put(slice, options: SlicePutOptions = {}) {
-      if (slices.has(slice.hash)) return
+      if (slices.has(slice.hash)) return false
       if (!options.verified) await verifySlice(slice)
       if (init.maxBytes !== undefined && used + slice.data.length > init.maxBytes) {
         throw new StoreFullError(`No room for ${slice.data.length} bytes`, 'Free space or use another node')
       }
       slices.set(slice.hash, { ...slice, data: slice.data.slice() })
       used += slice.data.length
+      return true
     },
     async delete(hash) {
       const s = slices.get(hash)

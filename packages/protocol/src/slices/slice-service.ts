@@ -22,7 +22,7 @@ import {
   type PeerAddress,
   SliceMessageType,
 } from './slice-messages.js'
-import type { SlicePutOptions, SliceRecord, SliceStore } from './slice-store.js'
+import type { SliceRecord, SliceStore } from './slice-store.js'
 
 /** What the slice service tells its owner about a stored, served or rejected slice. */
 export interface SliceServiceEvents {
@@ -39,13 +39,8 @@ export interface SliceServiceEvents {
 
 /** Options of {@link registerSliceProtocols}. */
 export interface SliceServiceInit extends SliceServiceEvents {
-  /**
-   * Where slices are read from and written to. A `put` may resolve `false` when the slice was held
-   * already (anything else counts as newly stored).
-   */
-  store: Omit<SliceStore, 'put'> & {
-    put(slice: SliceRecord, options?: SlicePutOptions): Promise<unknown>
-  }
+  /** Where slices are read from and written to. */
+  store: SliceStore
   /** Serve slice fetches (default true). */
   serveFetch?: boolean
   /** Accept pushed slices (default true). */
@@ -284,7 +279,7 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
               'The slice was discarded; re-read it from the file and push again',
             )
           }
-          return (await init.store.put(record, { verified: true })) !== false
+          return init.store.put(record, { verified: true })
         })
         put.catch((err) => {
           failure ??= err

@@ -54,7 +54,8 @@ export interface SliceStore {
   get(hash: SliceHash, options?: SliceGetOptions): Promise<SliceRecord | undefined>
   /** Metadata without the bytes, or `undefined`. */
   info(hash: SliceHash): Promise<SliceInfo | undefined>
-  put(slice: SliceRecord, options?: SlicePutOptions): Promise<void>
+  /** Resolves true when this call stored the slice, false when it was held already. */
+  put(slice: SliceRecord, options?: SlicePutOptions): Promise<boolean>
   /** Returns true when something was deleted. */
   delete(hash: SliceHash): Promise<boolean>
 }
