@@ -110,6 +110,26 @@ describe('LightNodeService.put', () => {
     for (const s of before?.slices ?? []) expect((await reopened.get(s.hash)).byteLength).toBe(s.size)
   })
 
+  it('uploads an owned file again with no room for a second copy, and refuses a new file that size', async () => {
+    const store = await createIdbSliceStore(
+      { name: 'full', budgetBytes: SIZE + 100 },
+      { indexedDB: new IDBFactory(), estimate: async () => undefined },
+    )
+    const service = serviceWith(store, { replicas: 0 })
+    const first = await service.put(bytes, {}, 'first')
+    const again = await service.put(bytes, {}, 'again')
+    expect(again.fileHash).toBe(first.fileHash)
+    expect(store.stat()).toMatchObject({ pinnedBytes: SIZE, slices: 4 })
+    // Same size, other bytes: hashed, then refused before anything is written.
+    const other = bytes.map((b) => b ^ 1)
+    await expect(service.put(other, {}, 'other')).rejects.toMatchObject({ name: 'StorageQuotaError' })
+    await expect(service.put(bytes.subarray(1), {}, 'smaller')).rejects.toMatchObject({
+      name: 'StorageQuotaError',
+    })
+    expect(store.stat()).toMatchObject({ pinnedBytes: SIZE, slices: 4 })
+    expect((await store.listFiles()).map((f) => f.fileHash)).toEqual([first.fileHash])
+  })
+
   it('drops the owned slices of a first upload that is aborted', async () => {
     const store = await openStore(new IDBFactory(), 'aborted')
     const service = serviceWith(store, { replicas: 0 })

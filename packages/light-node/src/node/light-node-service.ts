@@ -278,6 +278,12 @@ export class LightNodeService {
       .filter((a) => a.includes('/p2p-circuit') && a.includes('/webrtc'))
   }
 
+  /** Whether this node owns, whole, a file of exactly `size` bytes (the only ones a re-upload can be). */
+  private async ownsWholeFileOfSize(size: number): Promise<boolean> {
+    const files = await this.slices.listFiles().catch(() => [])
+    return files.some((f) => f.size === size && f.state === 'complete' && f.pinned === 1)
+  }
+
   async put(
     input: Blob | Uint8Array,
     options: Omit<PutOptions, 'onProgress' | 'signal'>,
@@ -294,9 +300,16 @@ export class LightNodeService {
     // The file this put writes owned slices of, and the slices it held whole before (if it did).
     let written: UnfinishedPut | undefined
     try {
-      // Quota exhaustion is detected before anything is written (checked while the file is hashed).
-      const room = store.assertCanStore(total)
-      room.catch(() => controller.abort())
+      // Quota exhaustion is detected before anything is written (checked while the file is hashed). A
+      // re-upload of a file this node owns whole needs no new room, which only its hash can tell: a file
+      // that size is hashed before the error counts; any other stops at once. Resolves the error, if any.
+      const roomError = store.assertCanStore(total).then(
+        () => undefined,
+        async (err: unknown) => {
+          if (!(await this.ownsWholeFileOfSize(total))) controller.abort()
+          return err
+        },
+      )
       const owner = options.owner ? keyPairFromPrivateKey(options.owner) : this.owner
       if (!owner) throw new NodeStartError('No owner key', 'Start the node first')
       const sliceSize = this.init.sliceSize
@@ -317,15 +330,18 @@ export class LightNodeService {
           : hashFile(input, { signal }).then(({ fileHash }) => ({ fileHash, digests: undefined }))
       const { fileHash, digests: sliceDigests } = await hashing.catch(async (err: unknown) => {
         await stager?.stop()
-        await room
-        throw err
+        throw (await roomError) ?? err
       })
-      await room
       // A file already stored whole keeps its complete record (and manifest) while it is uploaded again:
       // a `writing` record would have its owned slices discarded at the next open if this put fails.
       const previous = await store.getFile(fileHash)
       // (Only this node's own file: a complete record of a file it downloaded is a cache, and is replaced.)
       const own = previous?.state === 'complete' && previous.pinned === 1
+      const noRoom = await roomError
+      if (noRoom && !own) {
+        await stager?.stop()
+        throw noRoom
+      }
       written = { fileHash, kept: own ? previous.slices : undefined, added: [] }
       // At once: what the home node holds, where the file goes, and the file's record (slices of a file
       // still `writing` are discarded after a crash).
