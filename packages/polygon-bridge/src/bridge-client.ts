@@ -14,7 +14,6 @@ import { buildExitPayload, encodeExitPayload, type RpcSender } from './checkpoin
 import { type ChainConnection, type ResolvedChain, resolveChain } from './connection.js'
 import { encodeDepositData } from './deploy.js'
 import {
-  ContractRevertedError,
   decodeContractError,
   NotCheckpointedError,
   NotDeployedError,
@@ -22,6 +21,7 @@ import {
 } from './errors.js'
 import { artifacts } from './generated/artifacts.js'
 import type { EpochRootValue } from './reward-signatures.js'
+import { waitForMined } from './wait-for-receipt.js'
 
 /** How STOS crosses: our FxPortal-style tunnel (works today: STOS is not mapped) or Polygon PoS mapping. */
 export type BridgeRoute = 'tunnel' | 'pos'
@@ -31,6 +31,11 @@ export interface BridgeClientInit {
   ethereum: ChainConnection
   polygon: ChainConnection
   addresses: BridgeAddresses
+  /**
+   * How long to wait for a sent transaction to be mined before failing with a `TransactionTimeoutError`;
+   * default 5 minutes.
+   */
+  txTimeoutMs?: number
 }
 
 /** A sent and mined transaction. */
@@ -177,7 +182,7 @@ export function createBridgeClient(init: BridgeClientInit): BridgeClient {
     return { contract: new Contract(address, abi(name), signer), signer, from: await signer.getAddress() }
   }
 
-  /** Sends, waits one block, and turns reverts into typed errors (telling token pauses from contract pauses). */
+  /** Sends, waits (bounded) until mined, and turns reverts into typed errors (token vs contract pauses). */
   async function send(
     contract: Contract,
     method: string,
@@ -186,10 +191,7 @@ export function createBridgeClient(init: BridgeClientInit): BridgeClient {
   ): Promise<TransactionReceipt> {
     try {
       const tx = await contract.getFunction(method).send(...args)
-      const receipt = await tx.wait()
-      if (!receipt)
-        throw new ContractRevertedError('dropped', [], undefined, 'The transaction was dropped; resend')
-      return receipt
+      return await waitForMined(tx, init.txTimeoutMs === undefined ? {} : { timeoutMs: init.txTimeoutMs })
     } catch (err) {
       let tokenPaused = pause.token
       if (!tokenPaused && pause.pausable) {

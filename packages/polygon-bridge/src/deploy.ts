@@ -1,6 +1,7 @@
 import { AbiCoder, ContractFactory, type InterfaceAbi, keccak256, type Signer, toUtf8Bytes } from 'ethers'
 import type { BridgeAddresses } from './address-book.js'
 import { artifacts, type ContractName } from './generated/artifacts.js'
+import { waitForMined } from './wait-for-receipt.js'
 
 /** Bytecode replacements by contract name (used by the mutation script to deploy altered contracts). */
 export type BytecodeOverrides = Partial<Record<ContractName, string>>
@@ -51,7 +52,7 @@ async function deploy(
     signer,
   )
   const contract = await factory.deploy(...args)
-  await contract.waitForDeployment()
+  await waitForMined(contract.deploymentTransaction()!)
   return contract.getAddress()
 }
 
@@ -66,7 +67,7 @@ async function send(
   const factory = new ContractFactory(artifact.abi as unknown as InterfaceAbi, artifact.bytecode, signer)
   const data = factory.interface.encodeFunctionData(method, args)
   const tx = await signer.sendTransaction({ to: address, data })
-  await tx.wait()
+  await waitForMined(tx)
 }
 
 /**

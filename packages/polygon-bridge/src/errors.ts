@@ -136,6 +136,10 @@ export class WrongChainError extends defineErrorClass('WrongChainError') {}
 export class NoSignerError extends defineErrorClass('NoSignerError') {}
 /** A reorg went deeper than the watcher's confirmation depth: a credited payment may have vanished. */
 export class DeepReorgError extends defineErrorClass('DeepReorgError') {}
+/** A sent transaction was not mined (no receipt) within the time allowed; it may still be pending. */
+export class TransactionTimeoutError extends defineErrorClass('TransactionTimeoutError') {}
+/** A sent transaction's nonce was used by another transaction (sped up or cancelled in the wallet). */
+export class TransactionReplacedError extends defineErrorClass('TransactionReplacedError') {}
 
 const REVERT_CLASSES: Record<string, typeof ContractRevertedError> = {
   EnforcedPause: ContractPausedError,

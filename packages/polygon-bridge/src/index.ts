@@ -90,6 +90,8 @@ export {
   RefundTooEarlyError,
   StaleEpochError,
   TokenPausedError,
+  TransactionReplacedError,
+  TransactionTimeoutError,
   UnauthorizedError,
   UnknownEpochError,
   WithdrawalNotFoundError,

@@ -5,9 +5,13 @@ import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBridgeClient } from '../src/bridge-client.js'
-import { STOS, startTestChains, type TestChains } from './helpers.js'
+import { STOS, startTestChains, type TestChains, withDeadline } from './helpers.js'
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** Each step takes about a second; a step that needs longer has stopped answering (well under vitest's 120 s). */
+const STEP_MS = 45_000
+/** Each teardown step gets this long, so afterAll always reaches the end (and kills anvil). */
+const TEARDOWN_STEP_MS = 20_000
 
 // Needs Debian's Chromium (CI's .ci/run installs it). Skipped on a developer machine without it, never
 // in CI, where a missing browser must fail the run rather than hide the test.
@@ -42,6 +46,7 @@ describe.skipIf(noBrowser)('the client in Chromium with an EIP-1193 wallet', () 
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     browser = await chromium.launch({
+      timeout: STEP_MS,
       executablePath: chromiumPath,
       args: [
         '--no-sandbox',
@@ -53,13 +58,32 @@ describe.skipIf(noBrowser)('the client in Chromium with an EIP-1193 wallet', () 
     })
   })
   afterAll(async () => {
-    await browser?.close()
-    await new Promise((resolve) => server?.close(resolve))
-    await chains?.stop()
+    // Independent steps, each bounded: one that fails or hangs must not keep the others (anvil) from running.
+    const closeServer = async (): Promise<void> => {
+      if (!server) return
+      // close() waits for Chromium's keep-alive connections; drop them so it resolves now.
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((err) => (err ? reject(err) : resolve())),
+      )
+      server.closeAllConnections()
+      await closed
+    }
+    const results = await Promise.allSettled([
+      withDeadline(Promise.resolve(browser?.close()), TEARDOWN_STEP_MS, 'closing Chromium'),
+      withDeadline(closeServer(), TEARDOWN_STEP_MS, 'closing the fixture HTTP server'),
+      withDeadline(Promise.resolve(chains?.stop()), TEARDOWN_STEP_MS, 'stopping the anvil chains'),
+    ])
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []))
+    if (failures.length > 0) {
+      throw new AggregateError(failures, `teardown: ${failures.map((e) => e.message).join('; ')}`)
+    }
   })
 
   it('deposits on "Ethereum", prepays on "Polygon" and decodes a revert, switching the wallet between chains', async () => {
     const page = await browser.newPage()
+    // Playwright's own waits (goto, waitForFunction) fail after STEP_MS; page.evaluate has no timeout of its
+    // own, so those calls are bounded below.
+    page.setDefaultTimeout(STEP_MS)
     await page.goto(origin)
     await page.waitForFunction(() => 'bridgeTest' in globalThis)
     const account = chains.accounts[4]!.address
@@ -72,32 +96,40 @@ describe.skipIf(noBrowser)('the client in Chromium with an EIP-1193 wallet', () 
       account,
       amount: String(5n * STOS),
     }
-    const deposited = await page.evaluate(
-      (i) =>
-        (
-          globalThis as unknown as { bridgeTest: { run(x: unknown): Promise<{ switches: number[] }> } }
-        ).bridgeTest.run(i),
-      init,
+    const deposited = await withDeadline(
+      page.evaluate(
+        (i) =>
+          (
+            globalThis as unknown as { bridgeTest: { run(x: unknown): Promise<{ switches: number[] }> } }
+          ).bridgeTest.run(i),
+        init,
+      ),
+      STEP_MS,
+      'the deposit on "Ethereum" in the page (bridgeTest.run)',
     )
     expect(deposited.switches).toEqual([chains.ethereum.chainId])
-    await chains.relayer.syncState()
-    const paid = await page.evaluate(
-      (i) =>
-        (
-          globalThis as unknown as {
-            bridgeTest: {
-              pay(x: unknown): Promise<{
-                paymentId: string
-                balance: string
-                prepayments: string[]
-                rejected?: { name: string; reason: string }
-                switches: number[]
-                userAgent: string
-              }>
+    await withDeadline(chains.relayer.syncState(), STEP_MS, 'the relayer delivering the deposit (syncState)')
+    const paid = await withDeadline(
+      page.evaluate(
+        (i) =>
+          (
+            globalThis as unknown as {
+              bridgeTest: {
+                pay(x: unknown): Promise<{
+                  paymentId: string
+                  balance: string
+                  prepayments: string[]
+                  rejected?: { name: string; reason: string }
+                  switches: number[]
+                  userAgent: string
+                }>
+              }
             }
-          }
-        ).bridgeTest.pay(i),
-      { ...init, amount: String(2n * STOS) },
+          ).bridgeTest.pay(i),
+        { ...init, amount: String(2n * STOS) },
+      ),
+      STEP_MS,
+      'the prepayment on "Polygon" in the page (bridgeTest.pay)',
     )
     expect(paid.userAgent).toContain('Chrome')
     expect(paid.switches).toEqual([chains.polygon.chainId])
@@ -111,7 +143,8 @@ describe.skipIf(noBrowser)('the client in Chromium with an EIP-1193 wallet', () 
       polygon: chains.pol,
       addresses: chains.addresses,
     })
-    expect((await reader.prepaymentsOf(account)).map((p) => p.payer)).toEqual([account])
+    const prepayments = await withDeadline(reader.prepaymentsOf(account), STEP_MS, 'reading the prepayments')
+    expect(prepayments.map((p) => p.payer)).toEqual([account])
     await page.close()
   })
 })

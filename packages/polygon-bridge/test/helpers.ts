@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import {
   Contract,
   ContractFactory,
+  FetchRequest,
   type InterfaceAbi,
   JsonRpcProvider,
   type Signer,
@@ -26,15 +27,34 @@ export interface TestChains extends LocalChains {
   polWallet(i: number): Wallet
 }
 
+/** A request to a local anvil fails after 30 s (ethers' default is 5 min, longer than any test). */
+function rpcRequest(url: string): FetchRequest {
+  const request = new FetchRequest(url)
+  request.timeout = 30_000
+  return request
+}
+
+/**
+ * Settles like `promise`, or rejects after `ms` with an error that says which step (`what`) stopped
+ * answering, so a stuck step fails the test quickly instead of running into the runner's timeout.
+ */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
+}
+
 export async function startTestChains(): Promise<TestChains> {
   const overrides = bytecodeOverrides()
   const chains = await startLocalChains({ autoRelay: false, ...(overrides ? { bytecode: overrides } : {}) })
-  const eth = new JsonRpcProvider(chains.ethereum.rpcUrl, chains.ethereum.chainId, {
+  const eth = new JsonRpcProvider(rpcRequest(chains.ethereum.rpcUrl), chains.ethereum.chainId, {
     staticNetwork: true,
     pollingInterval: 50,
     cacheTimeout: -1,
   })
-  const pol = new JsonRpcProvider(chains.polygon.rpcUrl, chains.polygon.chainId, {
+  const pol = new JsonRpcProvider(rpcRequest(chains.polygon.rpcUrl), chains.polygon.chainId, {
     staticNetwork: true,
     pollingInterval: 50,
     cacheTimeout: -1,

@@ -98,14 +98,20 @@ export async function startAnvil(init: AnvilInit): Promise<AnvilChain> {
       reject(err)
     })
   })
-  // Keep draining output so the pipe never fills.
+  // Keep draining output so the pipe never fills (and stop collecting it).
   child.stdout?.removeAllListeners('data')
+  child.stderr?.removeAllListeners('data')
   child.stdout?.resume()
   child.stderr?.resume()
+  // If this process exits without stop() (a test runner giving up on a hook), anvil must not outlive it.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL')
+  }
+  process.once('exit', killOnExit)
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null) resolve()
     else child.once('exit', () => resolve())
-  })
+  }).finally(() => process.removeListener('exit', killOnExit))
   let stopping: Promise<void> | undefined
   return {
     rpcUrl: `http://127.0.0.1:${port}`,

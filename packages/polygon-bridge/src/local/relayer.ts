@@ -1,8 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import { AbortedError } from '@stratos-edge/core'
 import { Contract, Interface, type InterfaceAbi, type JsonRpcProvider, type Signer, toBeHex } from 'ethers'
 import { buildCheckpointTree, fetchCheckpointHeaders } from '../checkpoint-proof.js'
 import type { LocalDeployment } from '../deploy.js'
 import { artifacts } from '../generated/artifacts.js'
+import { waitForMined, waitForReceipt } from '../wait-for-receipt.js'
 
 /** The system address Polygon's state syncer calls child contracts from. */
 export const STATE_SYNCER = '0x0000000000000000000000000000000000001001'
@@ -17,6 +19,10 @@ export interface LocalRelayerInit {
   checkpointer: Signer
   /** Persist the relay cursor here (JSON), so a restarted chain pair is not relayed twice. */
   statePath?: string
+  /** How long one delivery or checkpoint transaction may take to be mined; default 30 s. */
+  txTimeoutMs?: number
+  /** How long `stop()` waits for a running step to end after cancelling it; default 5 s. */
+  stopTimeoutMs?: number
 }
 
 /** Plays Polygon's validators on two local chains: state sync down, checkpoints up. */
@@ -27,6 +33,10 @@ export interface LocalRelayer {
   checkpoint(): Promise<bigint | undefined>
   /** Runs both on a timer until `stop()`. */
   start(options?: { syncIntervalMs?: number; checkpointIntervalMs?: number }): void
+  /**
+   * Stops the timers and cancels the running step (its promise rejects with an `AbortedError`); resolves when
+   * that step has ended, or after `stopTimeoutMs` if a node does not answer. The relayer can be used again.
+   */
   stop(): Promise<void>
 }
 
@@ -48,6 +58,8 @@ export function createLocalRelayer(init: LocalRelayerInit): LocalRelayer {
   let state: RelayState | undefined
   let impersonating = false
   let queue: Promise<unknown> = Promise.resolve()
+  let controller = new AbortController()
+  const txTimeoutMs = init.txTimeoutMs ?? 30_000
   const timers: ReturnType<typeof setInterval>[] = []
 
   async function loadState(): Promise<RelayState> {
@@ -72,6 +84,7 @@ export function createLocalRelayer(init: LocalRelayerInit): LocalRelayer {
   }
 
   async function syncState(): Promise<bigint[]> {
+    const { signal } = controller
     const s = await loadState()
     const head = await init.ethereum.getBlockNumber()
     if (head < s.nextEthBlock) return []
@@ -83,6 +96,7 @@ export function createLocalRelayer(init: LocalRelayerInit): LocalRelayer {
     })
     const delivered: bigint[] = []
     for (const log of logs) {
+      if (signal.aborted) throw signal.reason
       const parsed = senderIface.parseLog(log)!
       const stateId = parsed.args[0] as bigint
       if (stateId <= BigInt(s.lastStateId)) continue
@@ -95,7 +109,7 @@ export function createLocalRelayer(init: LocalRelayerInit): LocalRelayer {
       const hash = (await init.polygon.send('eth_sendTransaction', [
         { from: STATE_SYNCER, to: parsed.args[1], data, gas: toBeHex(1_000_000) },
       ])) as string
-      await init.polygon.waitForTransaction(hash)
+      await waitForReceipt(init.polygon, hash, { timeoutMs: txTimeoutMs, signal })
       s.lastStateId = stateId.toString()
       delivered.push(stateId)
     }
@@ -105,6 +119,7 @@ export function createLocalRelayer(init: LocalRelayerInit): LocalRelayer {
   }
 
   async function checkpoint(): Promise<bigint | undefined> {
+    const { signal } = controller
     const current = (await checkpointManager.getFunction('currentHeaderBlock').staticCall()) as bigint
     const start =
       current === 0n
@@ -113,8 +128,9 @@ export function createLocalRelayer(init: LocalRelayerInit): LocalRelayer {
     const end = await init.polygon.getBlockNumber()
     if (end < start) return undefined
     const tree = buildCheckpointTree(await fetchCheckpointHeaders(init.polygon, start, end))
+    if (signal.aborted) throw signal.reason
     const tx = await checkpointManager.getFunction('submitCheckpoint').send(tree.root, start, end)
-    await tx.wait()
+    await waitForMined(tx, { timeoutMs: txTimeoutMs, signal })
     return (await checkpointManager.getFunction('currentHeaderBlock').staticCall()) as bigint
   }
 
@@ -131,7 +147,16 @@ export function createLocalRelayer(init: LocalRelayerInit): LocalRelayer {
     async stop() {
       for (const t of timers) clearInterval(t)
       timers.length = 0
-      await queue
+      controller.abort(new AbortedError('The local relayer was stopped'))
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        queue,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, init.stopTimeoutMs ?? 5000)
+        }),
+      ])
+      clearTimeout(timer)
+      controller = new AbortController()
     },
   }
 }

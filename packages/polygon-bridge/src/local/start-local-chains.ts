@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from 'ethers'
+import { FetchRequest, HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from 'ethers'
 import { ADDRESS_BOOK, LOCAL_ETHEREUM_CHAIN_ID, LOCAL_POLYGON_CHAIN_ID } from '../address-book.js'
 import { type BytecodeOverrides, deployLocal, type LocalDeployment } from '../deploy.js'
 import { type AnvilChain, startAnvil } from './anvil.js'
@@ -48,6 +48,16 @@ export interface LocalChains {
   stop(): Promise<void>
 }
 
+/** A local node answers in milliseconds: a request that takes this long means it stopped answering. */
+const RPC_TIMEOUT_MS = 30_000
+
+/** A JSON-RPC connection to a local anvil that fails a request after {@link RPC_TIMEOUT_MS} (ethers: 5 min). */
+function rpcRequest(url: string): FetchRequest {
+  const request = new FetchRequest(url)
+  request.timeout = RPC_TIMEOUT_MS
+  return request
+}
+
 /** The ten anvil dev accounts. */
 export function devAccounts(): DevAccount[] {
   const mnemonic = Mnemonic.fromPhrase(DEV_MNEMONIC)
@@ -86,12 +96,12 @@ export async function startLocalChains(init: StartLocalChainsInit = {}): Promise
       ...(init.dataDir ? { statePath: join(init.dataDir, 'polygon-state.json') } : {}),
     })
     started.push(polygon)
-    const ethProvider = new JsonRpcProvider(ethereum.rpcUrl, ethereum.chainId, {
+    const ethProvider = new JsonRpcProvider(rpcRequest(ethereum.rpcUrl), ethereum.chainId, {
       staticNetwork: true,
       pollingInterval: 100,
       cacheTimeout: -1,
     })
-    const polProvider = new JsonRpcProvider(polygon.rpcUrl, polygon.chainId, {
+    const polProvider = new JsonRpcProvider(rpcRequest(polygon.rpcUrl), polygon.chainId, {
       staticNetwork: true,
       pollingInterval: 100,
       cacheTimeout: -1,
