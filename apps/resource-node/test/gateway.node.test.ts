@@ -1,12 +1,23 @@
 import { request, type ServerResponse } from 'node:http'
 import type { Manifest, SliceHash } from '@stratos-edge/core'
 import type { SliceRecord } from '@stratos-edge/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createNodeMetrics, type Gateway, parseRange, startGateway } from '../src/index.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createNodeMetrics,
+  createSliceHashPool,
+  type Gateway,
+  parseRange,
+  type SliceHashPool,
+  startGateway,
+} from '../src/index.js'
 import { forgeManifestOf, makeFile, owner, quietLogger, type TestFile, until } from './helpers.js'
 
 describe('gateway', () => {
   let gw: Gateway | undefined
+  /** Where the gateway hashes whole files (bare-hash checks): this thread when undefined. */
+  let pool: SliceHashPool | undefined
+  /** Whole-file digests the gateway started on the pool. */
+  let poolStreams = 0
   afterEach(async () => {
     await gw?.close()
     gw = undefined
@@ -32,6 +43,14 @@ describe('gateway', () => {
       health: () => ({}),
       getManifest: async (fileHash, owner) => getManifest(fileHash, owner),
       getSlice,
+      ...(pool
+        ? {
+            fileDigest: () => {
+              poolStreams++
+              return (pool as SliceHashPool).fileDigest()
+            },
+          }
+        : {}),
     })
     const responses: ServerResponse[] = []
     gw.server.on('request', (_req, res: ServerResponse) => responses.push(res))
@@ -80,113 +99,160 @@ describe('gateway', () => {
     expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable')
   })
 
-  it("a bare file hash never serves a stranger's manifest's bytes as the file; the owner's URI serves the owner's", async () => {
-    const file = await makeFile(3 * 16_384 + 100, 16_384)
-    const forged = forgeManifestOf(file)
-    const all = [...file.slices, ...forged.slices]
-    const { gw } = await start(
-      file,
-      async (hash) => all.find((s) => s.hash === hash),
-      // The index's first manifest of the file is the stranger's.
-      async (_hash, asked) => (asked ? file.manifest : forged.manifest),
-    )
-    const bare = `${gw.url}/v1/files/${file.manifest.fileHash}`
-    // Cut off before its last bytes (short of its Content-Length): no client takes it for a complete file.
-    const outcome = await fetch(bare)
-      .then((r) => r.arrayBuffer())
-      .then(
-        () => 'complete',
-        () => 'failed',
-      )
-    expect(outcome).toBe('failed')
-    expect((await fetch(bare, { headers: { range: 'bytes=0-99' } })).status).toBe(502)
-    const uri = `${gw.url}/v1/files/sdm://${owner.address}/${file.manifest.fileHash}`
-    const ownerFile = await fetch(uri)
-    expect(ownerFile.status).toBe(200)
-    expect(Buffer.from(await ownerFile.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
-  })
-
-  it('checks a file by bare hash once, then serves it whole and in ranges, never to be sniffed or run', async () => {
-    const file = await makeFile(3 * 16_384 + 100, 16_384)
-    let loads = 0
-    const { gw } = await start(file, async (hash) => {
-      loads++
-      return file.slices.find((s) => s.hash === hash)
+  describe.each(['on this thread', 'on the hash pool'])('bare file hashes, hashed %s', (where) => {
+    beforeAll(() => {
+      if (where === 'on the hash pool') pool = createSliceHashPool({ size: 1 })
     })
-    const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
-    const part = await fetch(url, { headers: { range: 'bytes=16000-16999' } })
-    expect(part.status).toBe(206)
-    expect(Buffer.from(await part.arrayBuffer()).equals(Buffer.from(file.bytes.subarray(16000, 17000)))).toBe(
-      true,
-    )
-    expect(loads).toBe(4 + 2) // the whole file checked once, then the two slices of the range
-    const again = await fetch(url, { headers: { range: 'bytes=0-9' } })
-    expect(again.status).toBe(206)
-    await again.arrayBuffer()
-    expect(loads).toBe(4 + 2 + 1)
-    const whole = await fetch(url)
-    expect(whole.headers.get('x-content-type-options')).toBe('nosniff')
-    expect(whole.headers.get('content-security-policy')).toBe('sandbox')
-    expect(Buffer.from(await whole.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
-  })
+    afterAll(async () => {
+      await pool?.close()
+      pool = undefined
+    })
 
-  it('by bare file hash: a forged empty or encrypted manifest is refused, a known mismatch at once', async () => {
-    const file = await makeFile(2 * 16_384, 16_384)
-    for (const [forged, status] of [
-      [forgeManifestOf(file, { empty: true }), 502],
-      [forgeManifestOf(file, { encrypted: true }), 404],
-    ] as const) {
+    it("a bare file hash never serves a stranger's manifest's bytes as the file; the owner's URI serves the owner's", async () => {
+      const file = await makeFile(3 * 16_384 + 100, 16_384)
+      const forged = forgeManifestOf(file)
+      const all = [...file.slices, ...forged.slices]
       const { gw } = await start(
         file,
-        async (hash) => forged.slices.find((s) => s.hash === hash),
+        async (hash) => all.find((s) => s.hash === hash),
+        // The index's first manifest of the file is the stranger's.
+        async (_hash, asked) => (asked ? file.manifest : forged.manifest),
+      )
+      const bare = `${gw.url}/v1/files/${file.manifest.fileHash}`
+      // Cut off before its last bytes (short of its Content-Length): no client takes it for a complete file.
+      const outcome = await fetch(bare)
+        .then((r) => r.arrayBuffer())
+        .then(
+          () => 'complete',
+          () => 'failed',
+        )
+      expect(outcome).toBe('failed')
+      expect((await fetch(bare, { headers: { range: 'bytes=0-99' } })).status).toBe(502)
+      const uri = `${gw.url}/v1/files/sdm://${owner.address}/${file.manifest.fileHash}`
+      const ownerFile = await fetch(uri)
+      expect(ownerFile.status).toBe(200)
+      expect(Buffer.from(await ownerFile.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+    })
+
+    it('checks a file by bare hash once, then serves it whole and in ranges, never to be sniffed or run', async () => {
+      const file = await makeFile(3 * 16_384 + 100, 16_384)
+      poolStreams = 0
+      let loads = 0
+      const { gw } = await start(file, async (hash) => {
+        loads++
+        return file.slices.find((s) => s.hash === hash)
+      })
+      const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+      const part = await fetch(url, { headers: { range: 'bytes=16000-16999' } })
+      expect(part.status).toBe(206)
+      expect(
+        Buffer.from(await part.arrayBuffer()).equals(Buffer.from(file.bytes.subarray(16000, 17000))),
+      ).toBe(true)
+      expect(loads).toBe(4 + 2) // the whole file checked once, then the two slices of the range
+      const again = await fetch(url, { headers: { range: 'bytes=0-9' } })
+      expect(again.status).toBe(206)
+      await again.arrayBuffer()
+      expect(loads).toBe(4 + 2 + 1)
+      const whole = await fetch(url)
+      expect(whole.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(whole.headers.get('content-security-policy')).toBe('sandbox')
+      expect(Buffer.from(await whole.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+      // Given a hash pool, the gateway hashes there: once for the ranges' check; a checked file not again.
+      expect(poolStreams).toBe(where === 'on the hash pool' ? 1 : 0)
+    })
+
+    it('by bare file hash: a forged empty or encrypted manifest is refused, a known mismatch at once', async () => {
+      const file = await makeFile(2 * 16_384, 16_384)
+      for (const [forged, status] of [
+        [forgeManifestOf(file, { empty: true }), 502],
+        [forgeManifestOf(file, { encrypted: true }), 404],
+      ] as const) {
+        const { gw } = await start(
+          file,
+          async (hash) => forged.slices.find((s) => s.hash === hash),
+          async () => forged.manifest,
+        )
+        const res = await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`)
+        expect(res.status).toBe(status)
+        await res.arrayBuffer()
+        await gw.close()
+      }
+      const forged = forgeManifestOf(file)
+      let loads = 0
+      const { gw } = await start(
+        file,
+        async (hash) => {
+          loads++
+          return forged.slices.find((s) => s.hash === hash)
+        },
         async () => forged.manifest,
       )
-      const res = await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`)
-      expect(res.status).toBe(status)
-      await res.arrayBuffer()
-      await gw.close()
-    }
-    const forged = forgeManifestOf(file)
-    let loads = 0
-    const { gw } = await start(
-      file,
-      async (hash) => {
+      const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+      await fetch(url)
+        .then((r) => r.arrayBuffer())
+        .catch(() => {})
+      expect(loads).toBe(2)
+      expect((await fetch(url)).status).toBe(502) // known not to match: not read again
+      expect(loads).toBe(2)
+    })
+
+    it('answers a range past the end without reading the file, and checks a file once for ranges asked at once', async () => {
+      const file = await makeFile(4 * 16_384, 16_384)
+      let loads = 0
+      const { gw } = await start(file, async (hash) => {
         loads++
-        return forged.slices.find((s) => s.hash === hash)
-      },
-      async () => forged.manifest,
-    )
-    const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
-    await fetch(url)
-      .then((r) => r.arrayBuffer())
-      .catch(() => {})
-    expect(loads).toBe(2)
-    expect((await fetch(url)).status).toBe(502) // known not to match: not read again
-    expect(loads).toBe(2)
+        await new Promise((r) => setTimeout(r, 20))
+        return file.slices.find((s) => s.hash === hash)
+      })
+      const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+      const past = await fetch(url, { headers: { range: 'bytes=999999-' } })
+      expect(past.status).toBe(416)
+      expect(loads).toBe(0)
+      const parts = await Promise.all(
+        ['bytes=0-0', 'bytes=20000-20000', 'bytes=40000-40000'].map((range) =>
+          fetch(url, { headers: { range } }).then(async (r) => [
+            r.status,
+            (await r.arrayBuffer()).byteLength,
+          ]),
+        ),
+      )
+      expect(parts).toEqual([
+        [206, 1],
+        [206, 1],
+        [206, 1],
+      ])
+      expect(loads).toBe(4 + 3) // one check of the 4 slices, then one slice per range
+    })
   })
 
-  it('answers a range past the end without reading the file, and checks a file once for ranges asked at once', async () => {
-    const file = await makeFile(4 * 16_384, 16_384)
-    let loads = 0
-    const { gw } = await start(file, async (hash) => {
-      loads++
-      await new Promise((r) => setTimeout(r, 20))
-      return file.slices.find((s) => s.hash === hash)
-    })
-    const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
-    const past = await fetch(url, { headers: { range: 'bytes=999999-' } })
-    expect(past.status).toBe(416)
-    expect(loads).toBe(0)
-    const parts = await Promise.all(
-      ['bytes=0-0', 'bytes=20000-20000', 'bytes=40000-40000'].map((range) =>
-        fetch(url, { headers: { range } }).then(async (r) => [r.status, (await r.arrayBuffer()).byteLength]),
-      ),
-    )
-    expect(parts).toEqual([
-      [206, 1],
-      [206, 1],
-      [206, 1],
-    ])
-    expect(loads).toBe(4 + 3) // one check of the 4 slices, then one slice per range
+  it('a hash worker that dies while a bare-hash file streams cuts that response, and is no verdict on the file', async () => {
+    pool = createSliceHashPool({ size: 1 })
+    try {
+      const file = await makeFile(3 * 16_384 + 100, 16_384)
+      let crash = true
+      const { gw } = await start(file, async (hash) => {
+        const slice = file.slices.find((s) => s.hash === hash)
+        if (slice?.number === 3 && crash) {
+          crash = false
+          await pool?.crashForTest()
+        }
+        return slice
+      })
+      const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+      const first = await fetch(url)
+        .then((r) => r.arrayBuffer())
+        .then(
+          () => 'complete',
+          () => 'failed',
+        )
+      expect(first).toBe('failed')
+      // Not remembered as a mismatch: the next request (a new worker) checks and serves the file.
+      await until(async () => (await fetch(url, { headers: { range: 'bytes=0-0' } })).status === 206)
+      const whole = await fetch(url)
+      expect(Buffer.from(await whole.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+    } finally {
+      await pool.close()
+      pool = undefined
+    }
   })
 })

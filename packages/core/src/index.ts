@@ -142,7 +142,7 @@ export {
   type TypedDataTypes,
   toEip1193TypedData,
 } from './signatures/typed-data.js'
-export { createFileHashCheck, type FileHashCheck } from './slicing/file-hash-check.js'
+export { assertFileDigest, createFileHashCheck, type FileHashCheck } from './slicing/file-hash-check.js'
 export { type SliceInput, toChunks } from './slicing/input.js'
 export {
   assertSliceSize,

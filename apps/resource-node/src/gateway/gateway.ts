@@ -2,9 +2,9 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
-  createFileHashCheck,
+  assertFileDigest,
+  createKeccakStream,
   type FileHash,
-  type FileHashCheck,
   isErrorNamed,
   isFileHash,
   type Manifest,
@@ -20,6 +20,7 @@ import {
 } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
+import type { FileDigestStream } from '../store/hash-pool.js'
 import { parseRange } from './range.js'
 import type { SliceUploadRoute } from './slice-upload-route.js'
 
@@ -40,6 +41,21 @@ export interface GatewayInit {
   health(): Record<string, unknown>
   /** Handler of `POST /v1/slices` (uploads); without it the gateway is read-only. */
   sliceUpload?: SliceUploadRoute
+  /**
+   * Starts a whole-file Keccak-256 for the checks of files asked for by bare hash; default on this
+   * thread. The resource node hands in its hash pool's, so those checks do not block requests.
+   */
+  fileDigest?: () => FileDigestStream
+}
+
+/** A whole-file Keccak-256 on this thread (used when no hash pool is given). */
+function fileDigestHere(): FileDigestStream {
+  const keccak = createKeccakStream()
+  return {
+    update: async (bytes) => (await keccak).update(bytes),
+    digest: async () => (await keccak).digest(),
+    cancel() {},
+  }
 }
 
 /** A running gateway. */
@@ -105,6 +121,7 @@ function target(rawPath: string): { fileHash: FileHash; owner?: string } | undef
  */
 export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const { metrics, logger } = init
+  const fileDigest = init.fileDigest ?? fileDigestHere
 
   const finish = (
     res: ServerResponse,
@@ -191,41 +208,55 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       p.catch(() => {})
       return p
     }
-    // A whole file is checked as it streams; its last bytes wait for the verdict.
-    const check = !vouched && !range ? await createFileHashCheck(manifest.fileHash) : undefined
-    let next = load(first)
-    for (let i = first; i <= last; i++) {
-      const slice = await next
-      // The client went away while the slice loaded: stop here, fetching nothing more.
-      if (abort.signal.aborted || res.destroyed) return
-      if (i < last) next = load(i + 1) // read ahead one slice while this one is sent
-      if (!slice) {
-        logger.warn('gateway: slice unavailable, truncating response', {
-          fileHash: manifest.fileHash,
-          slice: i + 1,
-        })
-        res.destroy()
-        return
-      }
-      const sliceStart = i * sliceSize
-      const from = Math.max(start, sliceStart) - sliceStart
-      const to = Math.min(end + 1, sliceStart + slice.data.length) - sliceStart
-      const chunk = slice.data.subarray(from, to)
-      if (check) {
-        check.update(chunk)
-        if (i === last && !passes(check, manifest)) {
-          res.destroy() // short of its Content-Length: the client sees an incomplete response
+    // A whole file is checked as it streams (hashed while each slice is sent); its last bytes wait for
+    // the verdict.
+    const digester = !vouched && !range ? fileDigest() : undefined
+    let hashed: Promise<void> = Promise.resolve()
+    try {
+      let next = load(first)
+      for (let i = first; i <= last; i++) {
+        const slice = await next
+        // The client went away while the slice loaded: stop here, fetching nothing more.
+        if (abort.signal.aborted || res.destroyed) return
+        if (i < last) next = load(i + 1) // read ahead one slice while this one is sent
+        if (!slice) {
+          logger.warn('gateway: slice unavailable, truncating response', {
+            fileHash: manifest.fileHash,
+            slice: i + 1,
+          })
+          res.destroy()
           return
         }
+        const sliceStart = i * sliceSize
+        const from = Math.max(start, sliceStart) - sliceStart
+        const to = Math.min(end + 1, sliceStart + slice.data.length) - sliceStart
+        const chunk = slice.data.subarray(from, to)
+        if (digester) {
+          await hashed // at most one slice waits to be hashed
+          hashed = digester.update(chunk)
+          hashed.catch(() => {}) // seen by the verdict
+          if (
+            i === last &&
+            !(await verdict(
+              hashed.then(() => digester.digest()),
+              manifest,
+            ))
+          ) {
+            res.destroy() // short of its Content-Length: the client sees an incomplete response
+            return
+          }
+        }
+        metrics.gatewayBytes.inc(chunk.length)
+        if (!res.write(chunk)) {
+          await drained(res)
+          if (abort.signal.aborted) return
+        }
       }
-      metrics.gatewayBytes.inc(chunk.length)
-      if (!res.write(chunk)) {
-        await drained(res)
-        if (abort.signal.aborted) return
-      }
+      if (digester) remember(manifest)
+      res.end()
+    } finally {
+      digester?.cancel()
     }
-    if (check) remember(manifest)
-    res.end()
   }
 
   /** Manifests (of bare file hashes) whose files were checked against the hash: passed, or not. */
@@ -241,9 +272,20 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const remember = (m: Manifest): void => keep(verified, checkKey(m))
   const notTheFile = (res: ServerResponse, fileHash: string): void =>
     finish(res, 502, `The manifest held for ${fileHash} does not describe that file\n`)
-  const passes = (check: FileHashCheck, manifest: Manifest): boolean => {
+  /**
+   * Whether a file's digest gives its file hash; undefined when it could not be hashed (a hash worker
+   * failed): no verdict on the file, so nothing is remembered.
+   */
+  const verdict = async (digest: Promise<Uint8Array>, manifest: Manifest): Promise<boolean | undefined> => {
+    let fileDigest: Uint8Array
     try {
-      check.check()
+      fileDigest = await digest
+    } catch (error) {
+      logger.warn('gateway: could not hash a file to check it', { fileHash: manifest.fileHash, error })
+      return undefined
+    }
+    try {
+      assertFileDigest(manifest.fileHash, fileDigest)
       return true
     } catch (error) {
       keep(mismatched, checkKey(manifest))
@@ -270,16 +312,28 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     return running
   }
   async function readAndCheck(manifest: Manifest): Promise<boolean | undefined> {
-    const check = await createFileHashCheck(manifest.fileHash)
+    const digester = fileDigest()
     const signal = AbortSignal.timeout(10 * 60_000)
-    for (const entry of manifest.slices) {
-      const slice = await init.getSlice(entry.hash, signal)
-      if (!slice) return undefined
-      check.update(slice.data)
+    const load = (i: number) => {
+      const entry = manifest.slices[i]
+      const p = entry ? init.getSlice(entry.hash, signal) : Promise.resolve(undefined)
+      p.catch(() => {})
+      return p
     }
-    if (!passes(check, manifest)) return false
-    remember(manifest)
-    return true
+    try {
+      let next = load(0)
+      for (let i = 0; i < manifest.slices.length; i++) {
+        const slice = await next
+        if (!slice) return undefined
+        if (i + 1 < manifest.slices.length) next = load(i + 1) // read the next slice while this one hashes
+        await digester.update(slice.data)
+      }
+      const ok = await verdict(digester.digest(), manifest)
+      if (ok) remember(manifest)
+      return ok
+    } finally {
+      digester.cancel()
+    }
   }
 
   const server = createServer((req, res) => {

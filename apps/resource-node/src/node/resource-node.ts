@@ -350,6 +350,7 @@ export async function createResourceNode(
         logger,
         getManifest,
         getSlice,
+        fileDigest: hashPool.fileDigest,
         health: () => ({
           status: 'ok',
           peerId: libp2p.peerId.toString(),

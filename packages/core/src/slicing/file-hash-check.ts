@@ -25,18 +25,27 @@ export async function createFileHashCheck(
   expected: FileHash,
   options: { encryptionTag?: string | Uint8Array } = {},
 ): Promise<FileHashCheck> {
-  const { codec } = parseFileHash(expected)
   const keccak = await createKeccakStream()
   return {
     update: (bytes) => keccak.update(bytes),
-    check() {
-      const actual = fileHashFromDigest(keccak.digest(), { codec, ...options })
-      if (actual !== expected) {
-        throw new FileVerificationError(
-          `The file's bytes hash to ${actual}, not to ${expected}`,
-          "Its manifest does not describe this file: use the owner's sdm:// URI, or ask another index",
-        )
-      }
-    },
+    check: () => assertFileDigest(expected, keccak.digest(), options),
+  }
+}
+
+/**
+ * Throws FileVerificationError unless `fileDigest` (the Keccak-256 of a file's bytes, computed elsewhere:
+ * on a worker, say) gives the file hash `expected`.
+ */
+export function assertFileDigest(
+  expected: FileHash,
+  fileDigest: Uint8Array,
+  options: { encryptionTag?: string | Uint8Array } = {},
+): void {
+  const actual = fileHashFromDigest(fileDigest, { codec: parseFileHash(expected).codec, ...options })
+  if (actual !== expected) {
+    throw new FileVerificationError(
+      `The file's bytes hash to ${actual}, not to ${expected}`,
+      "Its manifest does not describe this file: use the owner's sdm:// URI, or ask another index",
+    )
   }
 }
