@@ -14,6 +14,8 @@ export interface WaitForReceiptOptions {
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000
 const MAX_POLL_MS = 1000
+/** How long a receipt may lag behind the sender's nonce before the transaction counts as replaced. */
+const REPLACED_GRACE_MS = 3000
 
 /** Sleeps `ms`, or rejects with an `AbortedError` when `signal` fires first. */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -118,8 +120,10 @@ export async function waitForMined(
   options: WaitForReceiptOptions = {},
 ): Promise<TransactionReceipt> {
   const receipt = await poll(tx.provider, tx.hash, options, async () => {
-    const next = await tx.provider.getTransactionCount(tx.from, 'latest')
-    return next > tx.nonce
+    if ((await tx.provider.getTransactionCount(tx.from, 'latest')) <= tx.nonce) return false
+    // Its nonce is used; by this transaction itself when the node knows it as mined (receipt still to come).
+    const known = await tx.provider.getTransaction(tx.hash)
+    return known?.blockNumber == null
   })
   if (receipt.status === 0) {
     // The error ethers' tx.wait() throws for a mined revert, so callers decode it the same way.
@@ -140,7 +144,7 @@ async function poll(
   provider: Pick<Provider, 'getTransactionReceipt'>,
   hash: string,
   options: WaitForReceiptOptions,
-  nonceTaken: () => Promise<boolean>,
+  replaced: () => Promise<boolean>,
 ): Promise<TransactionReceipt> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const pollMs = pollInterval(provider, options)
@@ -150,6 +154,7 @@ async function poll(
       `Transaction ${hash} was not mined within ${timeoutMs} ms`,
       'It may still be pending: look it up on the chain before sending it again',
     )
+  let replacedSince: number | undefined
   for (;;) {
     const receipt = await within(
       provider.getTransactionReceipt(hash),
@@ -158,19 +163,18 @@ async function poll(
       timedOut,
     )
     if (receipt) return receipt
-    if (await within(nonceTaken(), deadline - Date.now(), options.signal, timedOut)) {
-      // The nonce moved on: either this transaction was mined just now, or another one took its place.
-      const late = await within(
-        provider.getTransactionReceipt(hash),
-        deadline - Date.now(),
-        options.signal,
-        timedOut,
-      )
-      if (late) return late
-      throw new TransactionReplacedError(
-        `Transaction ${hash} was replaced: another transaction used its nonce`,
-        'It was sped up or cancelled in the wallet; check the replacement before sending again',
-      )
+    if (await within(replaced(), deadline - Date.now(), options.signal, timedOut)) {
+      // The receipt just read may be stale (ethers providers cache identical requests, 250 ms by default, so a
+      // receipt asked for again at once comes from that cache): only a replacement that persists counts.
+      replacedSince ??= Date.now()
+      if (Date.now() - replacedSince >= Math.max(REPLACED_GRACE_MS, 3 * pollMs)) {
+        throw new TransactionReplacedError(
+          `Transaction ${hash} was replaced: another transaction used its nonce`,
+          'It was sped up or cancelled in the wallet; check the replacement before sending again',
+        )
+      }
+    } else {
+      replacedSince = undefined
     }
     const left = deadline - Date.now()
     if (left <= 0) throw timedOut()

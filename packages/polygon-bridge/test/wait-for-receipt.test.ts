@@ -1,6 +1,6 @@
-import type { TransactionReceipt } from 'ethers'
+import type { TransactionReceipt, TransactionResponse } from 'ethers'
 import { describe, expect, it } from 'vitest'
-import { waitForReceipt } from '../src/wait-for-receipt.js'
+import { waitForMined, waitForReceipt } from '../src/wait-for-receipt.js'
 import { expectErrorNamed } from './helpers.js'
 
 const HASH = `0x${'ab'.repeat(32)}`
@@ -56,5 +56,34 @@ describe('waitForReceipt', () => {
         }),
       'AbortedError',
     )
+  })
+})
+
+/** A sent transaction (nonce 3) on a node that already counts nonce 4; `mined` says whether it knows it as mined. */
+function sentTx(receiptAfter: number, mined: boolean): TransactionResponse {
+  let calls = 0
+  const provider = {
+    pollingInterval: 10,
+    async getTransactionReceipt() {
+      calls++
+      return calls > receiptAfter ? RECEIPT : null
+    },
+    getTransactionCount: async () => 4,
+    getTransaction: async () => (mined ? { blockNumber: 7 } : null),
+  }
+  return { hash: HASH, from: '0x0000000000000000000000000000000000000001', nonce: 3, provider } as never
+}
+
+describe('waitForMined', () => {
+  it('waits for a receipt that lags behind the nonce instead of calling the transaction replaced', async () => {
+    await expect(waitForMined(sentTx(3, true), { timeoutMs: 2000 })).resolves.toBe(RECEIPT)
+  })
+
+  it('reports a transaction whose nonce another one took as replaced', async () => {
+    const err = await expectErrorNamed(
+      () => waitForMined(sentTx(Number.POSITIVE_INFINITY, false), { timeoutMs: 10_000 }),
+      'TransactionReplacedError',
+    )
+    expect(err.message).toContain(HASH)
   })
 })
