@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { computeSliceHash } from '@stratos-edge/core'
+import { addressToBytes, computeSliceHash, toHex } from '@stratos-edge/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSliceHashPool, openDiskSliceStore } from '../src/index.js'
 import { forgeManifestOf, makeFile, owner, quietLogger, sameBytes, stranger, tempDir } from './helpers.js'
@@ -188,7 +188,16 @@ describe('disk slice store', () => {
       // By bare file hash: the first one (its readers check the whole file against the hash).
       expect(sameBytes((await s.getManifest(fileHash))!, forged.manifestBytes)).toBe(true)
       expect(await s.getManifest(fileHash, `0x${'00'.repeat(20)}`)).toBeUndefined()
+      // Who signed one: what a bare file hash falls back to when the first does not describe the file.
+      expect(
+        s
+          .manifestOwners(fileHash)
+          .map((o) => o.toLowerCase())
+          .sort(),
+      ).toEqual([owner, stranger].map((k) => toHex(addressToBytes(k.address))).sort())
     }
+    await store.putManifest(file.manifestBytes) // stored already: not listed twice
+    expect(store.manifestOwners(fileHash)).toHaveLength(2)
   })
 
   it('counts manifests against the disk budget, also after reopening', async () => {

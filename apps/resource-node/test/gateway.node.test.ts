@@ -10,7 +10,7 @@ import {
   type SliceHashPool,
   startGateway,
 } from '../src/index.js'
-import { forgeManifestOf, makeFile, owner, quietLogger, type TestFile, until } from './helpers.js'
+import { forgeManifestOf, makeFile, owner, quietLogger, stranger, type TestFile, until } from './helpers.js'
 
 describe('gateway', () => {
   let gw: Gateway | undefined
@@ -28,6 +28,7 @@ describe('gateway', () => {
     getSlice: (hash: SliceHash) => Promise<SliceRecord | undefined>,
     getManifest: (fileHash: string, owner?: string) => Promise<Manifest | undefined> = async () =>
       file.manifest,
+    manifestOwners?: (fileHash: string) => string[],
   ): Promise<{ gw: Gateway; responses: ServerResponse[] }> => {
     const metrics = createNodeMetrics({
       storeUsedBytes: () => 0,
@@ -42,6 +43,7 @@ describe('gateway', () => {
       logger: quietLogger,
       health: () => ({}),
       getManifest: async (fileHash, owner) => getManifest(fileHash, owner),
+      ...(manifestOwners ? { manifestOwners } : {}),
       getSlice,
       ...(pool
         ? {
@@ -132,6 +134,53 @@ describe('gateway', () => {
       const ownerFile = await fetch(uri)
       expect(ownerFile.status).toBe(200)
       expect(Buffer.from(await ownerFile.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+    })
+
+    it("falls back to another owner's manifest once the first one held is known not to describe the file", async () => {
+      const file = await makeFile(3 * 16_384 + 100, 16_384)
+      const forged = forgeManifestOf(file)
+      const all = [...file.slices, ...forged.slices]
+      const byOwner = (asked?: string) =>
+        asked === undefined || asked === stranger.address ? forged.manifest : file.manifest
+      const { gw } = await start(
+        file,
+        async (hash) => all.find((s) => s.hash === hash),
+        async (_hash, asked) => byOwner(asked),
+        () => [stranger.address, owner.address],
+      )
+      const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+      // A range: the stranger's manifest fails its check, the owner's passes, in the same request.
+      const part = await fetch(url, { headers: { range: 'bytes=100-199' } })
+      expect(part.status).toBe(206)
+      expect(Buffer.from(await part.arrayBuffer()).equals(Buffer.from(file.bytes.subarray(100, 200)))).toBe(
+        true,
+      )
+      const whole = await fetch(url)
+      expect(whole.headers.get('content-type')).toBe(file.manifest.mimeType || 'application/octet-stream')
+      expect(Buffer.from(await whole.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+    })
+
+    it("serves the whole file by another owner's manifest after one response of the first was cut off", async () => {
+      const file = await makeFile(2 * 16_384 + 7, 16_384)
+      const forged = forgeManifestOf(file)
+      const all = [...file.slices, ...forged.slices]
+      const { gw } = await start(
+        file,
+        async (hash) => all.find((s) => s.hash === hash),
+        async (_hash, asked) =>
+          asked === undefined || asked === stranger.address ? forged.manifest : file.manifest,
+        () => [owner.address],
+      )
+      const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+      const first = await fetch(url)
+        .then((r) => r.arrayBuffer())
+        .then(
+          () => 'complete',
+          () => 'failed',
+        )
+      expect(first).toBe('failed')
+      const again = await fetch(url)
+      expect(Buffer.from(await again.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
     })
 
     it('checks a file by bare hash once, then serves it whole and in ranges, never to be sniffed or run', async () => {

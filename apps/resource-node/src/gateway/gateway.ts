@@ -35,6 +35,11 @@ export interface GatewayInit {
    * sdm:// URI's), the one that owner signed.
    */
   getManifest(fileHash: FileHash, owner?: string): Promise<Manifest | undefined>
+  /**
+   * Owners whose manifest of the file this node holds besides the first: a bare file hash whose first
+   * manifest is known not to describe the file (or is encrypted) is served by one of theirs.
+   */
+  manifestOwners?(fileHash: FileHash): string[]
   /** A verified slice (local, or fetched from a provider), or undefined. */
   getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined>
   /** Body of `/healthz`. */
@@ -68,6 +73,8 @@ export interface Gateway {
 const FILES_PREFIX = '/v1/files/'
 /** Files (by manifest) whose bytes were checked against their file hash, most recent last. */
 const VERIFIED_FILES_KEPT = 4096
+/** Other owners' manifests a bare file hash may fall back to (each is read, and may need a whole check). */
+const BARE_HASH_CANDIDATES = 8
 /** Unversioned alias (`<gateway url>/files/<file hash>`). */
 const FILES_ALIAS = '/files/'
 
@@ -134,10 +141,37 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     res.end(body)
   }
 
-  async function serveFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  /**
+   * The manifest to serve a bare file hash by: one checked against the hash already if any; else the
+   * first one held, unless nothing could check it (encrypted) or it is known not to match, in which case
+   * another owner's. So a stranger's manifest stored first costs at most one failed read of the file.
+   */
+  async function bareHashManifest(fileHash: FileHash): Promise<Manifest | undefined> {
+    const first = await init.getManifest(fileHash)
+    if (!first || verified.has(checkKey(first))) return first
+    const usable = (m: Manifest): boolean => m.encryption === undefined && !mismatched.has(checkKey(m))
+    let fallback: Manifest | undefined
+    const others = (init.manifestOwners?.(fileHash) ?? []).filter((o) => !sameAddress(o, first.owner))
+    for (const owner of others.slice(0, BARE_HASH_CANDIDATES)) {
+      const m = await init.getManifest(fileHash, owner)
+      if (!m || !sameAddress(owner, m.owner)) continue
+      if (verified.has(checkKey(m))) return m
+      if (!fallback && usable(m)) fallback = m
+    }
+    return usable(first) ? first : (fallback ?? first)
+  }
+
+  async function serveFile(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    attempt = 0,
+  ): Promise<void> {
     const t = target(path)
     if (!t) return finish(res, 400, 'Expected /v1/files/<file hash> or /v1/files/sdm://<owner>/<file hash>\n')
-    const manifest = await init.getManifest(t.fileHash, t.owner)
+    const manifest = t.owner
+      ? await init.getManifest(t.fileHash, t.owner)
+      : await bareHashManifest(t.fileHash)
     if (!manifest || (t.owner !== undefined && !sameAddress(t.owner, manifest.owner))) {
       return finish(res, 404, `File ${t.fileHash} is not known here\n`)
     }
@@ -182,6 +216,8 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     if (!vouched && req.method !== 'HEAD' && (range || size === 0)) {
       const whole = await checkedWhole(manifest)
       if (whole === undefined) return finish(res, 503, `Slices of ${t.fileHash} are unavailable right now\n`)
+      // Known not to match now: another owner's manifest may describe the file.
+      if (!whole && attempt < BARE_HASH_CANDIDATES) return serveFile(req, res, path, attempt + 1)
       if (!whole) return notTheFile(res, t.fileHash)
     }
     const start = range?.start ?? 0

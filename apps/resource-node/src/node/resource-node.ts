@@ -349,6 +349,7 @@ export async function createResourceNode(
         metrics,
         logger,
         getManifest,
+        manifestOwners: (fileHash) => store.manifestOwners(fileHash),
         getSlice,
         fileDigest: hashPool.fileDigest,
         health: () => ({

@@ -97,6 +97,8 @@ export interface DiskSliceStore extends Omit<SliceStore, 'put'>, ManifestStore {
   writeStaged(data: Uint8Array): StagedSliceFile
   /** Re-hashes every slice; deletes and reports the ones that do not verify. */
   verifyAll(): Promise<VerifyReport>
+  /** The owners (0x addresses) whose manifest of the file is stored. */
+  manifestOwners(fileHash: FileHash): string[]
   close(): Promise<void>
 }
 
@@ -228,8 +230,17 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       }
     }
   }
-  // Manifests come from anyone: they count against the same disk budget as slices.
+  // Manifests come from anyone: they count against the same disk budget as slices (which also bounds
+  // this list of who signed one for which file).
+  const ownersByFile = new Map<string, string[]>()
+  const addOwner = (fileHash: string, owner: string): void => {
+    const owners = ownersByFile.get(fileHash)
+    if (owners) owners.push(owner)
+    else ownersByFile.set(fileHash, [owner])
+  }
   for (const name of await readdir(manifestsDir)) {
+    const perOwner = /^(.+)\.(0x[0-9a-f]{40})\.manifest$/.exec(name)
+    if (perOwner) addOwner(perOwner[1] as string, perOwner[2] as string)
     used += await stat(join(manifestsDir, name)).then(
       (s) => s.size,
       () => 0,
@@ -481,8 +492,12 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
         } finally {
           reserved -= bytes.length
         }
+        if (path !== manifestPath(m.fileHash)) addOwner(m.fileHash, toHex(addressToBytes(m.owner)))
       }
       return m.fileHash
+    },
+    manifestOwners(fileHash) {
+      return [...(ownersByFile.get(fileHash) ?? [])]
     },
     async close() {
       closed = true
