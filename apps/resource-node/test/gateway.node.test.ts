@@ -101,6 +101,30 @@ describe('gateway', () => {
     expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable')
   })
 
+  /**
+   * A gateway whose first manifest of `file` (the one a bare file hash finds) is a stranger's forgery;
+   * the owner's is found by its sdm:// URI, and by bare hash through `owners` when given.
+   */
+  const startForged = (file: TestFile, owners?: string[]) => {
+    const forged = forgeManifestOf(file)
+    const all = [...file.slices, ...forged.slices]
+    return start(
+      file,
+      async (hash) => all.find((s) => s.hash === hash),
+      async (_hash, asked) =>
+        asked === undefined || asked === stranger.address ? forged.manifest : file.manifest,
+      owners && (() => owners),
+    )
+  }
+  /** Whether a whole response arrived, or was cut off short of its Content-Length. */
+  const readOutcome = (url: string): Promise<string> =>
+    fetch(url)
+      .then((r) => r.arrayBuffer())
+      .then(
+        () => 'complete',
+        () => 'failed',
+      )
+
   describe.each(['on this thread', 'on the hash pool'])('bare file hashes, hashed %s', (where) => {
     beforeAll(() => {
       if (where === 'on the hash pool') pool = createSliceHashPool({ size: 1 })
@@ -112,22 +136,10 @@ describe('gateway', () => {
 
     it("a bare file hash never serves a stranger's manifest's bytes as the file; the owner's URI serves the owner's", async () => {
       const file = await makeFile(3 * 16_384 + 100, 16_384)
-      const forged = forgeManifestOf(file)
-      const all = [...file.slices, ...forged.slices]
-      const { gw } = await start(
-        file,
-        async (hash) => all.find((s) => s.hash === hash),
-        // The index's first manifest of the file is the stranger's.
-        async (_hash, asked) => (asked ? file.manifest : forged.manifest),
-      )
+      const { gw } = await startForged(file)
       const bare = `${gw.url}/v1/files/${file.manifest.fileHash}`
       // Cut off before its last bytes (short of its Content-Length): no client takes it for a complete file.
-      const outcome = await fetch(bare)
-        .then((r) => r.arrayBuffer())
-        .then(
-          () => 'complete',
-          () => 'failed',
-        )
+      const outcome = await readOutcome(bare)
       expect(outcome).toBe('failed')
       expect((await fetch(bare, { headers: { range: 'bytes=0-99' } })).status).toBe(502)
       const uri = `${gw.url}/v1/files/sdm://${owner.address}/${file.manifest.fileHash}`
@@ -138,16 +150,7 @@ describe('gateway', () => {
 
     it("falls back to another owner's manifest once the first one held is known not to describe the file", async () => {
       const file = await makeFile(3 * 16_384 + 100, 16_384)
-      const forged = forgeManifestOf(file)
-      const all = [...file.slices, ...forged.slices]
-      const byOwner = (asked?: string) =>
-        asked === undefined || asked === stranger.address ? forged.manifest : file.manifest
-      const { gw } = await start(
-        file,
-        async (hash) => all.find((s) => s.hash === hash),
-        async (_hash, asked) => byOwner(asked),
-        () => [stranger.address, owner.address],
-      )
+      const { gw } = await startForged(file, [stranger.address, owner.address])
       const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
       // A range: the stranger's manifest fails its check, the owner's passes, in the same request.
       const part = await fetch(url, { headers: { range: 'bytes=100-199' } })
@@ -162,22 +165,9 @@ describe('gateway', () => {
 
     it("serves the whole file by another owner's manifest after one response of the first was cut off", async () => {
       const file = await makeFile(2 * 16_384 + 7, 16_384)
-      const forged = forgeManifestOf(file)
-      const all = [...file.slices, ...forged.slices]
-      const { gw } = await start(
-        file,
-        async (hash) => all.find((s) => s.hash === hash),
-        async (_hash, asked) =>
-          asked === undefined || asked === stranger.address ? forged.manifest : file.manifest,
-        () => [owner.address],
-      )
+      const { gw } = await startForged(file, [owner.address])
       const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
-      const first = await fetch(url)
-        .then((r) => r.arrayBuffer())
-        .then(
-          () => 'complete',
-          () => 'failed',
-        )
+      const first = await readOutcome(url)
       expect(first).toBe('failed')
       const again = await fetch(url)
       expect(Buffer.from(await again.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
@@ -288,12 +278,7 @@ describe('gateway', () => {
         return slice
       })
       const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
-      const first = await fetch(url)
-        .then((r) => r.arrayBuffer())
-        .then(
-          () => 'complete',
-          () => 'failed',
-        )
+      const first = await readOutcome(url)
       expect(first).toBe('failed')
       // Not remembered as a mismatch: the next request (a new worker) checks and serves the file.
       await until(async () => (await fetch(url, { headers: { range: 'bytes=0-0' } })).status === 206)
