@@ -19,6 +19,7 @@ import { NETNS_ADDRESS, setUpTestNetwork } from '../../e2e/scripts/test-network.
 import { launchChromium } from '../../e2e/tests/support/browser.ts'
 import { startResourceNode } from '../../e2e/tests/support/resource-node.ts'
 import { serveStatic } from '../../e2e/tests/support/static-server.ts'
+import { cpuPerMB, processCpu } from '../process-cpu.js'
 import { median, writeResults } from '../results.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -86,10 +87,8 @@ async function startWsSink(host: string): Promise<{ url(total: number): string; 
 type Harness = {
   harness: {
     start(o: unknown): Promise<{ peerId: string; readyMs: number }>
-    uploadRandom(
-      n: number,
-      source?: 'memory' | 'disk',
-    ): Promise<{ fileHash: string; uri: string; ms: number; phases: Record<string, number> }>
+    prepareRandom(n: number, source?: 'memory' | 'disk'): Promise<void>
+    uploadPrepared(): Promise<{ fileHash: string; uri: string; ms: number; phases: Record<string, number> }>
     drain(ref: string, mode?: 'byob' | 'default'): Promise<{ size: number; ms: number }>
     download(ref: string): Promise<{ size: number; sha256: string; ms: number }>
     node: { drop(f: string): Promise<void> }
@@ -108,6 +107,21 @@ type Harness = {
   }
 }
 type W = Window & Harness
+
+/** Per kind of process, the median over repetitions of CPU ms per MB (a kind missing from a run counts 0). */
+function medianCpu(runs: Record<string, number>[]): Record<string, number> {
+  const kinds = [...new Set(runs.flatMap((r) => Object.keys(r)))]
+  return Object.fromEntries(kinds.map((k) => [k, Math.round(median(runs.map((r) => r[k] ?? 0)) * 10) / 10]))
+}
+
+/**
+ * Where the CPU of a transfer went: ms per MB by process kind, and how many cores were busy on average
+ * (total CPU over wall time; this machine has os.cpus().length of them).
+ */
+function cpuSummary(runs: Record<string, number>[], mbps: readonly number[]) {
+  const perMB = medianCpu(runs)
+  return { msPerMB: perMB, busyCores: Math.round(((perMB.total ?? 0) * median(mbps)) / 10) / 100 }
+}
 
 async function inside(): Promise<void> {
   setUpTestNetwork()
@@ -163,18 +177,28 @@ async function inside(): Promise<void> {
     const uploadPhases: Record<string, number>[] = []
     let lastUri = ''
     let lastHash = ''
+    const uploadCpu = {
+      fullStack: [] as Record<string, number>[],
+      rawWebSocket: [] as Record<string, number>[],
+    }
     for (let i = 0; i < REPS; i++) {
-      const up = await a.evaluate((n) => (window as unknown as W).harness.uploadRandom(n, 'disk'), SIZE)
+      // The file is made first: only the upload is timed, and only its CPU counted.
+      await a.evaluate((n) => (window as unknown as W).harness.prepareRandom(n, 'disk'), SIZE)
+      let cpu = processCpu()
+      const up = await a.evaluate(() => (window as unknown as W).harness.uploadPrepared())
+      uploadCpu.fullStack.push(cpuPerMB(cpu, processCpu(), SIZE))
       uploadFull.push(SIZE / 1e6 / (up.ms / 1000))
       uploadPhases.push(up.phases)
       lastUri = up.uri
       lastHash = up.fileHash
+      cpu = processCpu()
       uploadRaw.push(
         await a.evaluate(([u, n]) => (window as unknown as W).bench.wsUpload(u as string, n as number), [
           sink.url(SIZE),
           SIZE,
         ] as const),
       )
+      uploadCpu.rawWebSocket.push(cpuPerMB(cpu, processCpu(), SIZE))
     }
     results.loadAverageBefore = loadavg()
     results.upload = {
@@ -184,10 +208,17 @@ async function inside(): Promise<void> {
       target: '>= 0.6',
       file: 'on disk (origin private file system), like a File a user picks',
       runs: { fullStack: uploadFull, rawWebSocket: uploadRaw },
+      cpu: {
+        fullStack: cpuSummary(uploadCpu.fullStack, uploadFull),
+        rawWebSocket: cpuSummary(uploadCpu.rawWebSocket, uploadRaw),
+      },
       phaseStartMs: uploadPhases,
     }
     console.log(
       `upload: full ${median(uploadFull).toFixed(1)} MB/s, raw WS ${median(uploadRaw).toFixed(1)} MB/s`,
+    )
+    console.log(
+      `upload CPU ms/MB: full ${JSON.stringify(medianCpu(uploadCpu.fullStack))}, raw ${JSON.stringify(medianCpu(uploadCpu.rawWebSocket))}`,
     )
 
     // Browser→browser: B downloads A's last file over direct WebRTC (dropping its cache each time) vs a raw
@@ -209,15 +240,21 @@ async function inside(): Promise<void> {
       byob: [] as { page: string; ms: number }[],
       default: [] as { page: string; ms: number }[],
     }
+    const p2pCpu = {
+      fullStack: [] as Record<string, number>[],
+      rawDataChannel: [] as Record<string, number>[],
+    }
     const drainMeasured = async (mode: 'byob' | 'default'): Promise<number> => {
       await b.evaluate((f) => (window as unknown as W).harness.node.drop(f), lastHash)
       const before = await Promise.all(
         [a, b].map((p) => p.evaluate(() => (window as unknown as W).harness.longTasks.length)),
       )
+      const cpu = processCpu()
       const got = await b.evaluate(
         ([u, m]) => (window as unknown as W).harness.drain(u, m as 'byob' | 'default'),
         [lastUri, mode] as const,
       )
+      if (mode === 'byob') p2pCpu.fullStack.push(cpuPerMB(cpu, processCpu(), SIZE))
       if (got.size !== SIZE) throw new Error(`downloaded ${got.size} bytes`)
       for (const [k, p] of [a, b].entries()) {
         const tasks = await p.evaluate(
@@ -231,9 +268,11 @@ async function inside(): Promise<void> {
     for (let i = 0; i < REPS; i++) {
       p2pFull.push(await drainMeasured('byob'))
       p2pDefaultReader.push(await drainMeasured('default'))
+      const cpu = processCpu()
       const receiving = b.evaluate((n) => (window as unknown as W).bench.rtcReceive(n), SIZE)
       const t0 = await a.evaluate((n) => (window as unknown as W).bench.rtcSend(n), SIZE)
       const t1 = await receiving
+      p2pCpu.rawDataChannel.push(cpuPerMB(cpu, processCpu(), SIZE))
       p2pRaw.push(SIZE / 1e6 / ((t1 - t0) / 1000))
     }
     results.browserToBrowser = {
@@ -244,6 +283,10 @@ async function inside(): Promise<void> {
       reader: MEASURED_READER,
       defaultReaderMBps: median(p2pDefaultReader),
       runs: { fullStack: p2pFull, defaultReader: p2pDefaultReader, rawDataChannel: p2pRaw },
+      cpu: {
+        fullStack: cpuSummary(p2pCpu.fullStack, p2pFull),
+        rawDataChannel: cpuSummary(p2pCpu.rawDataChannel, p2pRaw),
+      },
     }
     const summary = (tasks: { page: string; ms: number }[]) => ({
       count: tasks.length,
@@ -260,6 +303,9 @@ async function inside(): Promise<void> {
     }
     console.log(
       `browser→browser: full ${median(p2pFull).toFixed(1)} MB/s (default reader ${median(p2pDefaultReader).toFixed(1)}), raw ${median(p2pRaw).toFixed(1)} MB/s`,
+    )
+    console.log(
+      `browser→browser CPU ms/MB: full ${JSON.stringify(medianCpu(p2pCpu.fullStack))}, raw ${JSON.stringify(medianCpu(p2pCpu.rawDataChannel))}`,
     )
     console.log(
       `long tasks during transfers: BYOB ${JSON.stringify(summary(longTasks.byob))}, default reader ${JSON.stringify(summary(longTasks.default))}`,
