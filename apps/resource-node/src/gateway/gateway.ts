@@ -141,6 +141,19 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     res.end(body)
   }
 
+  /** Starts loading slice `i` (0-based) of a file; undefined past its end. Safe to read ahead and drop. */
+  const loadSlice = (
+    manifest: Manifest,
+    i: number,
+    signal: AbortSignal,
+  ): Promise<SliceRecord | undefined> => {
+    const entry = manifest.slices[i]
+    if (!entry) return Promise.resolve(undefined)
+    const p = init.getSlice(entry.hash, signal)
+    p.catch(() => {}) // a slice read ahead and never awaited must not fail unhandled
+    return p
+  }
+
   /**
    * The manifest to serve a bare file hash by: one checked against the hash already if any; else the
    * first one held, unless nothing could check it (encrypted) or it is known not to match, in which case
@@ -237,13 +250,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     const sliceSize = manifest.sliceSize
     const first = Math.floor(start / sliceSize)
     const last = Math.floor(end / sliceSize)
-    const load = (i: number): Promise<SliceRecord | undefined> => {
-      const entry = manifest.slices[i]
-      if (!entry) return Promise.resolve(undefined)
-      const p = init.getSlice(entry.hash, abort.signal)
-      p.catch(() => {})
-      return p
-    }
+    const load = (i: number) => loadSlice(manifest, i, abort.signal)
     // A whole file is checked as it streams (hashed while each slice is sent); its last bytes wait for
     // the verdict.
     const digester = !vouched && !range ? fileDigest() : undefined
@@ -350,12 +357,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   async function readAndCheck(manifest: Manifest): Promise<boolean | undefined> {
     const digester = fileDigest()
     const signal = AbortSignal.timeout(10 * 60_000)
-    const load = (i: number) => {
-      const entry = manifest.slices[i]
-      const p = entry ? init.getSlice(entry.hash, signal) : Promise.resolve(undefined)
-      p.catch(() => {})
-      return p
-    }
+    const load = (i: number) => loadSlice(manifest, i, signal)
     try {
       let next = load(0)
       for (let i = 0; i < manifest.slices.length; i++) {

@@ -135,35 +135,30 @@ export function createSliceHashPool(options: { size?: number } = {}): SliceHashP
   }
   const workers = Array.from({ length: size }, () => spawnWorker())
   let nextId = 0
-  const run = (
-    sliceNumber: number,
-    data: Uint8Array,
-    moved: boolean,
+  const leastBusy = (): Slot => workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
+  /** Posts a job to `slot`'s worker; settles with its answer. */
+  const call = (
+    slot: Slot,
+    message: Record<string, unknown>,
+    transfer: ArrayBuffer[] = [],
   ): Promise<{ digest: Uint8Array; data?: Uint8Array }> => {
-    // least busy worker
     // A message to a terminated worker is dropped: the job would wait forever.
     if (closed) return Promise.reject(new HashPoolError('hash pool closed', 'The node is stopping'))
-    const slot = workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
     const id = nextId++
     return new Promise((resolve, reject) => {
-      slot.jobs.set(id, { resolve, reject })
-      if (moved) slot.w.postMessage({ id, number: sliceNumber, data, moved }, [data.buffer as ArrayBuffer])
-      else slot.w.postMessage({ id, number: sliceNumber, data })
-    })
-  }
-  let nextStream = 0
-  const streamCall = (slot: Slot, message: Record<string, unknown>, transfer: ArrayBuffer[] = []) => {
-    if (closed) return Promise.reject(new HashPoolError('hash pool closed', 'The node is stopping'))
-    const id = nextId++
-    return new Promise<{ digest: Uint8Array }>((resolve, reject) => {
       slot.jobs.set(id, { resolve, reject })
       slot.w.postMessage({ ...message, id }, transfer)
     })
   }
+  const run = (sliceNumber: number, data: Uint8Array, moved: boolean) =>
+    moved
+      ? call(leastBusy(), { number: sliceNumber, data, moved }, [data.buffer as ArrayBuffer])
+      : call(leastBusy(), { number: sliceNumber, data })
+  let nextStream = 0
   return {
     fileDigest() {
       // One worker for the whole stream (its state lives there); a stream waits with that worker's jobs.
-      const slot = workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
+      const slot = leastBusy()
       const worker = slot.w
       const stream = nextStream++
       let done = false
@@ -177,13 +172,13 @@ export function createSliceHashPool(options: { size?: number } = {}): SliceHashP
           if (done) throw ended()
           if (!sameWorker()) throw new HashPoolError('hash worker restarted mid-file', 'Retry the file')
           const copy = new Uint8Array(bytes)
-          await streamCall(slot, { stream, op: 'update', data: copy }, [copy.buffer])
+          await call(slot, { stream, op: 'update', data: copy }, [copy.buffer])
         },
         async digest() {
           if (done) throw ended()
           done = true
           if (!sameWorker()) throw new HashPoolError('hash worker restarted mid-file', 'Retry the file')
-          return (await streamCall(slot, { stream, op: 'end' })).digest
+          return (await call(slot, { stream, op: 'end' })).digest
         },
         cancel() {
           if (done) return
