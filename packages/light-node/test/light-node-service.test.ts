@@ -248,13 +248,13 @@ describe('LightNodeService manifests nobody vouches for', () => {
     const store = await openStore(new IDBFactory(), `forged-${Math.random()}`)
     await store.putMany(slices.map((s) => ({ ...s, fileHash, pinned: false })))
     const asked: (string | undefined)[] = []
-    const { index } = fakeIndex([])
+    const { index, calls } = fakeIndex([])
     index.getManifest = async (_hash, owner) => {
       asked.push(owner)
       return encodeManifest(manifest)
     }
     const service = serviceWith(store, { replicas: 0, index })
-    return { service, fileHash, attacker, asked }
+    return { service, store, fileHash, attacker, asked, calls }
   }
 
   async function readAll(service: LightNodeService, opId: string): Promise<number> {
@@ -264,8 +264,8 @@ describe('LightNodeService manifests nobody vouches for', () => {
     return read
   }
 
-  it('fails a read by bare file hash with FileVerificationError before its last bytes', async () => {
-    const { service, fileHash } = await forgedManifestOf(bytes)
+  it('fails a read by bare file hash with FileVerificationError before its last bytes, keeping nothing of it', async () => {
+    const { service, store, fileHash, asked, calls } = await forgedManifestOf(bytes)
     await service.openRead(fileHash, 'bare')
     let read = 0
     const outcome = await (async () => {
@@ -277,6 +277,12 @@ describe('LightNodeService manifests nobody vouches for', () => {
     })().catch((err: Error) => err.name)
     expect(outcome).toBe('FileVerificationError')
     expect(read).toBeLessThan(SIZE)
+    // Neither the manifest nor its slices stay: the next read asks the index again, none is announced.
+    expect(await store.getFile(fileHash)).toBeUndefined()
+    expect(store.stat()).toMatchObject({ slices: 0, cachedBytes: 0 })
+    await service.openRead(fileHash, 'again')
+    expect(asked).toHaveLength(2)
+    expect(calls.announce).toEqual([])
   })
 
   it('refuses a manifest marked encrypted for a bare file hash: nothing could check it', async () => {

@@ -572,17 +572,19 @@ export class LightNodeService {
 
   /**
    * Resolves a file hash or `sdm://` URI and its manifest (local first, then the index). A URI takes only
-   * the manifest its owner signed (`ownerSigned`); a bare file hash takes any, which vouches for nothing:
-   * its reader checks the whole file against the hash.
+   * the manifest its owner signed, and this node's own upload vouches for itself (`vouched`); a bare file
+   * hash takes any other manifest, which vouches for nothing: its reader checks the whole file.
    */
-  private async resolveManifest(ref: string): Promise<{ manifest: Manifest; ownerSigned: boolean }> {
+  private async resolveManifest(ref: string): Promise<{ manifest: Manifest; vouched: boolean }> {
     const uri = ref.startsWith('sdm://') ? parseSdmUri(ref) : undefined
     const fileHash: FileHash = uri ? uri.fileHash : asFileHash(ref)
     const wanted = (m: Manifest) => !uri || sameAddress(m.owner, uri.owner)
-    const ownerSigned = uri !== undefined
+    const local = await this.slices.getFile(fileHash)
+    // A pinned record comes only from this node's put, which hashed the bytes itself.
+    const vouched = uri !== undefined || local?.pinned === 1
     // An encrypted file's hash is not of the bytes served, so by bare hash it could not be checked.
     const checkable = (m: Manifest): Manifest => {
-      if (!ownerSigned && m.encryption) {
+      if (!vouched && m.encryption) {
         throw new ManifestNotFoundError(
           `${fileHash} is an encrypted file`,
           "Read it by its owner's sdm:// URI: only the owner vouches for an encrypted file",
@@ -590,10 +592,9 @@ export class LightNodeService {
       }
       return m
     }
-    const local = await this.slices.getFile(fileHash)
     if (local?.manifest) {
       const manifest = decodeManifest(local.manifest)
-      if (wanted(manifest)) return { manifest: checkable(manifest), ownerSigned }
+      if (wanted(manifest)) return { manifest: checkable(manifest), vouched }
     }
     const bytes = await this.index?.getManifest(fileHash, uri?.owner).catch(() => undefined)
     if (!bytes) {
@@ -624,7 +625,7 @@ export class LightNodeService {
         updatedAt: Date.now(),
       })
     }
-    return { manifest, ownerSigned }
+    return { manifest, vouched }
   }
 
   /** Opens a download; chunks are then pulled with {@link LightNodeService.readChunk}. */
@@ -633,15 +634,17 @@ export class LightNodeService {
     const controller = new AbortController()
     this.ops.set(opId, controller)
     let manifest: Manifest
-    let ownerSigned: boolean
+    let vouched: boolean
     try {
-      ;({ manifest, ownerSigned } = await this.resolveManifest(ref))
+      ;({ manifest, vouched } = await this.resolveManifest(ref))
     } catch (err) {
       throw controller.signal.aborted ? controller.signal.reason : err
     } finally {
       this.ops.delete(opId) // from here on the read is aborted through this.reads
     }
     controller.signal.throwIfAborted()
+    let cached: string[] | undefined
+    const announce = (hashes: string[]) => void this.index?.announce(hashes).catch(() => {})
     const download = new SliceDownload({
       manifest,
       store: this.slices,
@@ -659,9 +662,20 @@ export class LightNodeService {
         this.fetched.badProviders++
         this.emit({ type: 'provider:dropped', detail: { peerId, reason } })
       },
-      onComplete: (hashes) => void this.index?.announce(hashes).catch(() => {}),
+      // Slices of a file nobody vouches for are announced only once the whole file checked out.
+      onComplete: (hashes) => {
+        if (vouched) announce(hashes)
+        else cached = hashes
+      },
     })
-    this.reads.add(opId, ownerSigned ? download : await verifyWholeFile(download, manifest.fileHash))
+    const read = vouched
+      ? download
+      : await verifyWholeFile(download, manifest.fileHash, {
+          onVerified: () => cached && announce(cached),
+          // The manifest and what it cached are not the file: dropped, so a later read asks the index again.
+          onMismatch: () => void this.slices.dropFile(manifest.fileHash).catch(() => {}),
+        })
+    this.reads.add(opId, read)
     download.start()
   }
 

@@ -10,6 +10,7 @@ import type { ReadableDownload } from './file-reads.js'
 export async function verifyWholeFile(
   download: ReadableDownload,
   fileHash: FileHash,
+  on: { onVerified?(): void; onMismatch?(): void } = {},
 ): Promise<ReadableDownload> {
   const check = await createFileHashCheck(fileHash)
   let held: Uint8Array | undefined
@@ -28,8 +29,10 @@ export async function verifyWholeFile(
           } catch (err) {
             failure = err
             held = undefined
+            on.onMismatch?.()
             throw err
           }
+          on.onVerified?.()
           const last = held
           held = undefined
           return last
