@@ -21,14 +21,11 @@ export interface FileHashCheck {
  * check.check()
  * ```
  */
-export async function createFileHashCheck(
-  expected: FileHash,
-  options: { encryptionTag?: string | Uint8Array } = {},
-): Promise<FileHashCheck> {
+export async function createFileHashCheck(expected: FileHash): Promise<FileHashCheck> {
   const keccak = await createKeccakStream()
   return {
     update: (bytes) => keccak.update(bytes),
-    check: () => assertFileDigest(expected, keccak.digest(), options),
+    check: () => assertFileDigest(expected, keccak.digest()),
   }
 }
 
@@ -36,12 +33,8 @@ export async function createFileHashCheck(
  * Throws FileVerificationError unless `fileDigest` (the Keccak-256 of a file's bytes, computed elsewhere:
  * on a worker, say) gives the file hash `expected`.
  */
-export function assertFileDigest(
-  expected: FileHash,
-  fileDigest: Uint8Array,
-  options: { encryptionTag?: string | Uint8Array } = {},
-): void {
-  const actual = fileHashFromDigest(fileDigest, { codec: parseFileHash(expected).codec, ...options })
+export function assertFileDigest(expected: FileHash, fileDigest: Uint8Array): void {
+  const actual = fileHashFromDigest(fileDigest, { codec: parseFileHash(expected).codec })
   if (actual !== expected) {
     throw new FileVerificationError(
       `The file's bytes hash to ${actual}, not to ${expected}`,

@@ -124,7 +124,7 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
   }
 
   const live = () => {
-    if (stopped || ended) throw nodeStopped()
+    if (stopped) throw nodeStopped()
   }
 
   return {
