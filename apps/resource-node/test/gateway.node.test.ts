@@ -117,8 +117,8 @@ describe('gateway', () => {
     )
   }
   /** Whether a whole response arrived, or was cut off short of its Content-Length. */
-  const readOutcome = (url: string): Promise<string> =>
-    fetch(url)
+  const readOutcome = (url: string, headers: Record<string, string> = {}): Promise<string> =>
+    fetch(url, { headers })
       .then((r) => r.arrayBuffer())
       .then(
         () => 'complete',
@@ -171,6 +171,23 @@ describe('gateway', () => {
       expect(first).toBe('failed')
       const again = await fetch(url)
       expect(Buffer.from(await again.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+    })
+
+    it('streams a bare-hash file asked for as bytes=0- (what a video player asks first) while checking it, reading it once', async () => {
+      const file = await makeFile(3 * 16_384 + 100, 16_384)
+      let loads = 0
+      const { gw } = await start(file, async (hash) => {
+        loads++
+        return file.slices.find((s) => s.hash === hash)
+      })
+      const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+      const res = await fetch(url, { headers: { range: 'bytes=0-' } })
+      expect(res.status).toBe(206)
+      expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+      expect(loads).toBe(4) // not a whole check first, then the file again
+      const { gw: forgedGw } = await startForged(file)
+      const forgedUrl = `${forgedGw.url}/v1/files/${file.manifest.fileHash}`
+      expect(await readOutcome(forgedUrl, { range: 'bytes=0-' })).toBe('failed')
     })
 
     it('checks a file by bare hash once, then serves it whole and in ranges, never to be sniffed or run', async () => {

@@ -155,14 +155,14 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   }
 
   /**
-   * The manifest to serve a bare file hash by: one checked against the hash already if any; else the
-   * first one held, unless nothing could check it (encrypted) or it is known not to match, in which case
-   * another owner's. So a stranger's manifest stored first costs at most one failed read of the file.
+   * The manifest to serve a bare file hash by: the first one held, unless nothing could check it
+   * (encrypted) or it is known not to match; then another owner's, one checked already first. So a
+   * stranger's manifest stored first costs at most one failed read of the file.
    */
   async function bareHashManifest(fileHash: FileHash): Promise<Manifest | undefined> {
-    const first = await init.getManifest(fileHash)
-    if (!first || verified.has(checkKey(first))) return first
     const usable = (m: Manifest): boolean => m.encryption === undefined && !mismatched.has(checkKey(m))
+    const first = await init.getManifest(fileHash)
+    if (!first || usable(first)) return first
     let fallback: Manifest | undefined
     const others = (init.manifestOwners?.(fileHash) ?? []).filter((o) => !sameAddress(o, first.owner))
     for (const owner of others.slice(0, BARE_HASH_CANDIDATES)) {
@@ -171,7 +171,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       if (verified.has(checkKey(m))) return m
       if (!fallback && usable(m)) fallback = m
     }
-    return usable(first) ? first : (fallback ?? first)
+    return fallback ?? first
   }
 
   async function serveFile(
@@ -224,9 +224,11 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       res.end()
       return
     }
-    // A range (or an empty file) goes out only from a file checked as a whole before; a whole file is
-    // checked as it streams.
-    if (!vouched && req.method !== 'HEAD' && (range || size === 0)) {
+    // A part of a file (or an empty file) goes out only from a file checked as a whole before; the whole
+    // file, asked for with or without a range (a video player's first request is \`bytes=0-\`), is checked
+    // as it streams.
+    const wholeFile = size > 0 && (!range || (range.start === 0 && range.end === size - 1))
+    if (!vouched && req.method !== 'HEAD' && !wholeFile) {
       const whole = await checkedWhole(manifest)
       if (whole === undefined) return finish(res, 503, `Slices of ${t.fileHash} are unavailable right now\n`)
       // Known not to match now: another owner's manifest may describe the file.
@@ -253,7 +255,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     const load = (i: number) => loadSlice(manifest, i, abort.signal)
     // A whole file is checked as it streams (hashed while each slice is sent); its last bytes wait for
     // the verdict.
-    const digester = !vouched && !range ? fileDigest() : undefined
+    const digester = !vouched && wholeFile ? fileDigest() : undefined
     let hashed: Promise<void> = Promise.resolve()
     try {
       let next = load(first)

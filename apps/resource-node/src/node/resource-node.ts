@@ -253,23 +253,25 @@ export async function createResourceNode(
   }
 
   async function getManifest(fileHash: FileHash, owner?: string): Promise<Manifest | undefined> {
-    let bytes = await store.getManifest(fileHash, owner)
-    if (!bytes && metaAddr) {
-      try {
-        bytes = await createIndexClient(libp2p, metaAddr).getManifest(fileHash, {
-          timeout: 10_000,
-          ...(owner ? { owner } : {}),
-        })
-        // Kept for next time if there is room; served either way.
-        await store
-          .putManifest(bytes)
-          .catch((error: unknown) => logger.warn('manifest not kept', { fileHash, error }))
-      } catch (err) {
-        logger.debug('manifest not found at meta service', { fileHash, error: err })
-        return undefined
-      }
+    const stored = await store.getManifest(fileHash, owner)
+    // Its signature was checked when it was stored.
+    if (stored) return decodeManifest(stored, { verify: false })
+    if (!metaAddr) return undefined
+    try {
+      const bytes = await createIndexClient(libp2p, metaAddr).getManifest(fileHash, {
+        timeout: 10_000,
+        ...(owner ? { owner } : {}),
+      })
+      const manifest = decodeManifest(bytes) // checks the signature: served even when not kept
+      // Kept for next time if there is room.
+      await store
+        .putManifest(bytes)
+        .catch((error: unknown) => logger.warn('manifest not kept', { fileHash, error }))
+      return manifest
+    } catch (err) {
+      logger.debug('manifest not found at meta service', { fileHash, error: err })
+      return undefined
     }
-    return bytes ? decodeManifest(bytes) : undefined
   }
 
   async function providersOf(hash: SliceHash): Promise<ProviderRecord[]> {
