@@ -53,6 +53,22 @@ export function findAnvilBinary(): string {
   return binary
 }
 
+const SETPRIV = '/usr/bin/setpriv'
+
+/**
+ * Spawns `binary` so that it dies with this process even when this process is SIGKILLed (a test runner's
+ * worker killed on a timeout), where no exit handler runs: on Linux through util-linux `setpriv
+ * --pdeathsig`, which sets the parent-death signal and then execs the binary. Elsewhere, or without
+ * setpriv, a plain spawn (the exit handler below still covers a normal exit).
+ */
+function spawnTiedToThisProcess(binary: string, args: string[]): ChildProcess {
+  const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe']
+  if (process.platform === 'linux' && existsSync(SETPRIV)) {
+    return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio })
+  }
+  return spawn(binary, args, { stdio })
+}
+
 /**
  * Starts anvil on 127.0.0.1 and resolves once it listens.
  *
@@ -68,7 +84,7 @@ export async function startAnvil(init: AnvilInit): Promise<AnvilChain> {
   args.push('--hardfork', 'cancun')
   if (init.statePath) args.push('--state', init.statePath)
   if (init.blockTime) args.push('--block-time', String(init.blockTime))
-  const child: ChildProcess = spawn(findAnvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawnTiedToThisProcess(findAnvilBinary(), args)
   let output = ''
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
