@@ -7,7 +7,11 @@
 export const SLICE_FETCH_PROTOCOL = '/stratos-edge/slice-fetch/1.0.0'
 /** Push slices, pipelined on one stream, each acknowledged once durably stored. */
 export const SLICE_PUSH_PROTOCOL = '/stratos-edge/slice-push/1.0.0'
-/** The index: announce, withdraw, lookup, placement, manifests. */
+/**
+ * The index: announce, withdraw, lookup, placement, manifests, manifest owners. A new request type leaves
+ * the layouts of the others as they were, so it keeps the id: a node that does not know it refuses it as
+ * malformed (an unknown request type), which its client tells apart.
+ */
 export const INDEX_PROTOCOL = '/stratos-edge/index/1.0.0'
 
 /** Largest data piece in a DATA frame (256 KiB). */
@@ -22,5 +26,7 @@ export const MAX_SLICE_FRAME_BYTES = MAX_PIECE_BYTES + 16
 export const MAX_HASHES_PER_MESSAGE = 4096
 /** Most multiaddrs per peer in one message. */
 export const MAX_MULTIADDRS = 32
+/** Most owners in one manifest-owners answer (the owners who signed manifests of one file). */
+export const MAX_MANIFEST_OWNERS = 16
 /** Most forwarding targets in one push header. */
 export const MAX_FORWARD_TARGETS = 8

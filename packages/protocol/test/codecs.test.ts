@@ -1,4 +1,4 @@
-import { computeFileHash, computeSliceHash, DecodeError } from '@stratos-edge/core'
+import { computeFileHash, computeSliceHash, DecodeError, fileHashToBytes } from '@stratos-edge/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -13,7 +13,9 @@ import {
   encodeVarint,
   IndexOp,
   type IndexRequest,
+  MAX_MANIFEST_OWNERS,
   MessageReader,
+  MessageWriter,
   readVarint,
 } from '../src/index.js'
 
@@ -106,6 +108,7 @@ describe('codecs', () => {
             { op: IndexOp.PLACE, placement: { fileHash, size: freeBytes, replicas: 2, exclude: ['a', 'b'] } },
             { op: IndexOp.PUT_MANIFEST, manifest },
             { op: IndexOp.GET_MANIFEST, fileHash },
+            { op: IndexOp.MANIFEST_OWNERS, fileHash },
           ]
           for (const req of reqs) expect(decodeIndexRequest(encodeIndexRequest(req))).toEqual(req)
           const results = new Map(hs.map((h) => [h, providers]))
@@ -117,5 +120,66 @@ describe('codecs', () => {
       ),
       { numRuns: 200 },
     )
+  })
+
+  describe('manifest owners', () => {
+    const owner = (n: number) => new Uint8Array(20).fill(n)
+    const body = (count: number, ownerBytes: number) => {
+      const w = new MessageWriter().u8(IndexOp.MANIFEST_OWNERS | 0x80).varint(count)
+      for (let i = 0; i < count; i++) w.raw(new Uint8Array(ownerBytes).fill(i))
+      return w.finish()
+    }
+
+    it('round-trip: the request is the file hash, the answer up to 16 owners of 20 bytes', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.uint8Array({ minLength: 20, maxLength: 20 }), { maxLength: MAX_MANIFEST_OWNERS }),
+          (owners) => {
+            const res = { op: IndexOp.MANIFEST_OWNERS, owners } as const
+            const again = decodeIndexResponse(encodeIndexResponse(res), IndexOp.MANIFEST_OWNERS)
+            expect(again).toEqual(res)
+          },
+        ),
+        { numRuns: 100 },
+      )
+      const req = encodeIndexRequest({ op: IndexOp.MANIFEST_OWNERS, fileHash })
+      expect([...req]).toEqual([0x27, fileHashToBytes(fileHash).length, ...fileHashToBytes(fileHash)])
+      expect([...encodeIndexResponse({ op: IndexOp.MANIFEST_OWNERS, owners: [] })]).toEqual([0xa7, 0])
+    })
+
+    it('sends at most 16 owners and refuses more, or owners not 20 bytes, on either side', () => {
+      const many = Array.from({ length: MAX_MANIFEST_OWNERS + 4 }, (_, i) => owner(i))
+      const sent = decodeIndexResponse(
+        encodeIndexResponse({ op: IndexOp.MANIFEST_OWNERS, owners: many }),
+        IndexOp.MANIFEST_OWNERS,
+      )
+      expect(sent).toEqual({ op: IndexOp.MANIFEST_OWNERS, owners: many.slice(0, MAX_MANIFEST_OWNERS) })
+      expect(() =>
+        encodeIndexResponse({ op: IndexOp.MANIFEST_OWNERS, owners: [owner(1), new Uint8Array(19)] }),
+      ).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+      expect(decodeIndexResponse(body(MAX_MANIFEST_OWNERS, 20), IndexOp.MANIFEST_OWNERS)).toMatchObject({
+        owners: { length: MAX_MANIFEST_OWNERS },
+      })
+      // A count over the limit is refused from the count alone, whatever follows.
+      expect(() => decodeIndexResponse(body(MAX_MANIFEST_OWNERS + 1, 20), IndexOp.MANIFEST_OWNERS)).toThrow(
+        /owner count 17 is over the limit 16/,
+      )
+      expect(() => decodeIndexResponse(body(2, 20).subarray(0, 2 + 39), IndexOp.MANIFEST_OWNERS)).toThrow(
+        DecodeError,
+      )
+      expect(() => decodeIndexResponse(new Uint8Array([...body(2, 20), 0]), IndexOp.MANIFEST_OWNERS)).toThrow(
+        DecodeError,
+      )
+      // The answer to another request is not taken for this one.
+      expect(() => decodeIndexResponse(body(1, 20), IndexOp.GET_MANIFEST)).toThrow(DecodeError)
+    })
+
+    it('a malformed request is a DecodeError: truncated or trailing bytes, not a file hash', () => {
+      const req = encodeIndexRequest({ op: IndexOp.MANIFEST_OWNERS, fileHash })
+      for (let n = 1; n < req.length; n++)
+        expect(() => decodeIndexRequest(req.subarray(0, n))).toThrow(DecodeError)
+      expect(() => decodeIndexRequest(new Uint8Array([...req, 0]))).toThrow(DecodeError)
+      expect(() => decodeIndexRequest(Uint8Array.of(0x27, 3, 1, 2, 3))).toThrow(/invalid file hash/)
+    })
   })
 })

@@ -2,6 +2,7 @@ import type { Libp2p } from '@libp2p/interface'
 import { addressToBytes, DecodeError, type SliceHash, toChecksumAddress } from '@stratos-edge/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  closeWithError,
   createIndexClient,
   createIndexHandler,
   decodeErrorMessage,
@@ -9,6 +10,9 @@ import {
   FrameReader,
   INDEX_PROTOCOL,
   type IndexBackend,
+  IndexOp,
+  MAX_INDEX_FRAME_BYTES,
+  MAX_MANIFEST_OWNERS,
   type ProviderRecord,
   registerIndexProtocol,
 } from '../src/index.js'
@@ -21,6 +25,8 @@ describe('index protocol between real libp2p nodes', () => {
   const held = new Map<SliceHash, Set<string>>()
   const manifests = new Map<string, Uint8Array>()
   const askedOwners: (string | undefined)[] = []
+  /** Owners per file hash, as a store lists them (lower case). */
+  const owners = new Map<string, string[]>()
 
   beforeAll(async () => {
     meta = await createTestNode()
@@ -65,6 +71,7 @@ describe('index protocol between real libp2p nodes', () => {
         askedOwners.push(owner)
         return manifests.get(fileHash)
       },
+      manifestOwners: (fileHash) => owners.get(fileHash) ?? [],
     }
     await registerIndexProtocol(meta, { backend })
     // a light node answers lookups only, for what it holds
@@ -139,6 +146,68 @@ describe('index protocol between real libp2p nodes', () => {
       expect([...(await index.getManifest(fileHash, { owner: `0x${'cd'.repeat(20)}` }))]).toEqual([9, 9])
     } finally {
       await old.stop()
+    }
+  })
+
+  it('lists the owners who signed manifests of a file, checksummed, at most 16', async () => {
+    const index = createIndexClient(holder, meta.getMultiaddrs())
+    const { fileHash } = makeFile(13, 16384)
+    expect(await index.manifestOwners(fileHash)).toEqual([])
+    const listed = Array.from(
+      { length: MAX_MANIFEST_OWNERS + 3 },
+      (_, i) => `0x${(i + 1).toString(16).padStart(40, 'a')}`,
+    )
+    owners.set(fileHash, listed)
+    const got = await index.manifestOwners(fileHash)
+    expect(got).toEqual(listed.slice(0, MAX_MANIFEST_OWNERS).map((o) => toChecksumAddress(addressToBytes(o))))
+  })
+
+  it('a node from before the owners request, or one without manifests, answers UnsupportedOperationError', async () => {
+    const old = await createTestNode()
+    try {
+      // What such a node answers: its decoder does not know the request type.
+      await old.handle(INDEX_PROTOCOL, async (stream) => {
+        const reader = new FrameReader(stream, { maxFrameBytes: MAX_INDEX_FRAME_BYTES })
+        const body = await reader.next()
+        reader.release()
+        const type = body?.[0]?.toString(16)
+        await closeWithError(
+          stream,
+          new DecodeError(`Malformed index request: unknown request type 0x${type}`, 'Send a valid message'),
+        )
+      })
+      const { fileHash } = makeFile(14, 16384)
+      const fromOld = createIndexClient(holder, old.getMultiaddrs()).manifestOwners(fileHash)
+      await expect(fromOld).rejects.toMatchObject({ name: 'UnsupportedOperationError' })
+      await expect(fromOld).rejects.toMatchObject({ cause: { name: 'DecodeError' } })
+      // A light node knows the request but keeps no manifests.
+      const fromLight = createIndexClient(holder, light.getMultiaddrs()).manifestOwners(fileHash)
+      await expect(fromLight).rejects.toMatchObject({ name: 'UnsupportedOperationError' })
+    } finally {
+      await old.stop()
+    }
+  })
+
+  it('an oversized owner list from the peer is a DecodeError here, not taken for an older node', async () => {
+    const liar = await createTestNode()
+    try {
+      await liar.handle(INDEX_PROTOCOL, async (stream) => {
+        const reader = new FrameReader(stream, { maxFrameBytes: MAX_INDEX_FRAME_BYTES })
+        await reader.next()
+        reader.release()
+        // 17 owners declared, 17 × 20 bytes sent.
+        const body = new Uint8Array(2 + 17 * 20)
+        body[0] = IndexOp.MANIFEST_OWNERS | 0x80
+        body[1] = MAX_MANIFEST_OWNERS + 1
+        stream.send(encodeFrame(body))
+        await stream.close()
+      })
+      const { fileHash } = makeFile(15, 16384)
+      await expect(
+        createIndexClient(holder, liar.getMultiaddrs()).manifestOwners(fileHash),
+      ).rejects.toMatchObject({ name: 'DecodeError', message: expect.stringMatching(/owner count 17/) })
+    } finally {
+      await liar.stop()
     }
   })
 

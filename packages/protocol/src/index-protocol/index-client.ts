@@ -1,5 +1,12 @@
-import { addressToBytes, type FileHash, isErrorNamed, type SliceHash } from '@stratos-edge/core'
-import { UnexpectedEndOfStreamError } from '../errors.js'
+import {
+  addressToBytes,
+  type EvmAddress,
+  type FileHash,
+  isErrorNamed,
+  type SliceHash,
+  toChecksumAddress,
+} from '@stratos-edge/core'
+import { UnexpectedEndOfStreamError, UnsupportedOperationError } from '../errors.js'
 import { FrameReader } from '../framing/frame-reader.js'
 import { encodeFrame } from '../framing/frame-writer.js'
 import { INDEX_PROTOCOL, MAX_HASHES_PER_MESSAGE, MAX_INDEX_FRAME_BYTES } from '../protocol-ids.js'
@@ -42,7 +49,17 @@ export interface IndexClient {
    * SliceNotFoundError when the index has none.
    */
   getManifest(fileHash: FileHash, options?: ClientOptions & { owner?: string }): Promise<Uint8Array>
+  /**
+   * The owners (checksummed addresses) who signed the manifests of the file the index holds, at most
+   * `MAX_MANIFEST_OWNERS` (16); empty when it holds none. Ask {@link IndexClient.getManifest} with an
+   * owner for each one's manifest. Throws UnsupportedOperationError when the peer cannot list them (it
+   * does not run the meta service, or it is a node from before the request).
+   */
+  manifestOwners(fileHash: FileHash, options?: ClientOptions): Promise<EvmAddress[]>
 }
+
+/** ERROR frames the index peer sent, as opposed to errors raised here (a malformed answer, a timeout). */
+const remoteErrors = new WeakSet<Error>()
 
 /** Sends one index request on a new stream and returns the decoded response. */
 export async function indexRequest(
@@ -61,7 +78,11 @@ export async function indexRequest(
     stream.send(encodeFrame(encodeIndexRequest(req)))
     const body = await reader.next({ signal })
     if (body === null) throw new UnexpectedEndOfStreamError('Index peer closed without a reply', 'Retry')
-    if (body[0] === MSG_ERROR) throw decodeErrorMessage(body, 'Index peer')
+    if (body[0] === MSG_ERROR) {
+      const remote = decodeErrorMessage(body, 'Index peer')
+      remoteErrors.add(remote)
+      throw remote
+    }
     const res = decodeIndexResponse(body, req.op)
     reader.release()
     void closeGracefully(stream, 2000)
@@ -164,6 +185,24 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
       if (res.op !== IndexOp.GET_MANIFEST)
         throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
       return res.manifest
+    },
+    async manifestOwners(fileHash, options) {
+      const res = await indexRequest(libp2p, peer, { op: IndexOp.MANIFEST_OWNERS, fileHash }, options).catch(
+        (err: unknown) => {
+          // A node from before the request refuses its type as malformed: it cannot list owners.
+          if (isErrorNamed(err, 'DecodeError') && remoteErrors.has(err)) {
+            throw new UnsupportedOperationError(
+              'The index peer does not know the manifest-owners request (a node from before it)',
+              'Go without the list: read the manifest the index answers with, or ask a newer node',
+              { cause: err },
+            )
+          }
+          throw err
+        },
+      )
+      if (res.op !== IndexOp.MANIFEST_OWNERS)
+        throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
+      return res.owners.map((o) => toChecksumAddress(o))
     },
   }
 }

@@ -2,13 +2,14 @@ import {
   type FileHash,
   fileHashFromBytes,
   fileHashToBytes,
+  InvalidArgumentError,
   type SliceHash,
   sliceHashFromBytes,
   sliceHashToBytes,
 } from '@stratos-edge/core'
 import { MessageReader } from '../codec/message-reader.js'
 import { MessageWriter } from '../codec/message-writer.js'
-import { MAX_HASHES_PER_MESSAGE, MAX_INDEX_FRAME_BYTES } from '../protocol-ids.js'
+import { MAX_HASHES_PER_MESSAGE, MAX_INDEX_FRAME_BYTES, MAX_MANIFEST_OWNERS } from '../protocol-ids.js'
 import { decodePeerAddress, encodePeerAddress, type PeerAddress } from '../slices/slice-messages.js'
 
 /** Request types of the index protocol; a response has the request's type with the high bit set. */
@@ -19,6 +20,8 @@ export const IndexOp = {
   PLACE: 0x24,
   PUT_MANIFEST: 0x25,
   GET_MANIFEST: 0x26,
+  /** The owners who signed manifests of a file (newer than the others: older nodes refuse it). */
+  MANIFEST_OWNERS: 0x27,
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
@@ -65,6 +68,8 @@ export type IndexRequest =
   | { op: typeof IndexOp.PUT_MANIFEST; manifest: Uint8Array }
   /** With an owner (an sdm:// URI's), the manifest that owner signed; without, any manifest of the file. */
   | { op: typeof IndexOp.GET_MANIFEST; fileHash: FileHash; owner?: Uint8Array }
+  /** The owners who signed the manifests of the file the index holds. */
+  | { op: typeof IndexOp.MANIFEST_OWNERS; fileHash: FileHash }
 
 /** A decoded index response. */
 export type IndexResponse =
@@ -74,9 +79,13 @@ export type IndexResponse =
   | { op: typeof IndexOp.PLACE; targets: ProviderRecord[] }
   | { op: typeof IndexOp.PUT_MANIFEST; fileHash: FileHash }
   | { op: typeof IndexOp.GET_MANIFEST; manifest: Uint8Array }
+  /** The 20-byte addresses of the owners, at most {@link MAX_MANIFEST_OWNERS} (more are not sent). */
+  | { op: typeof IndexOp.MANIFEST_OWNERS; owners: Uint8Array[] }
 
 const MAX_PROVIDERS = 64
 const MAX_ID = 64
+/** An owner travels as its 20 address bytes. */
+const OWNER_BYTES = 20
 
 function writeHashes(w: MessageWriter, hashes: readonly SliceHash[]): void {
   w.varint(hashes.length)
@@ -158,6 +167,9 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
       // Optional, at the end: requests without it stay readable by older nodes and the other way round.
       if (req.owner) w.raw(req.owner)
       break
+    case IndexOp.MANIFEST_OWNERS:
+      w.bytes(fileHashToBytes(req.fileHash))
+      break
   }
   return w.finish()
 }
@@ -201,9 +213,12 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
       break
     case IndexOp.GET_MANIFEST: {
       const fileHash = readFileHash(r)
-      req = r.remaining > 0 ? { op, fileHash, owner: r.fixed('owner', 20) } : { op, fileHash }
+      req = r.remaining > 0 ? { op, fileHash, owner: r.fixed('owner', OWNER_BYTES) } : { op, fileHash }
       break
     }
+    case IndexOp.MANIFEST_OWNERS:
+      req = { op, fileHash: readFileHash(r) }
+      break
     default:
       r.fail(`unknown request type 0x${op.toString(16)}`)
   }
@@ -232,6 +247,21 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
     case IndexOp.GET_MANIFEST:
       w.bytes(res.manifest)
       break
+    case IndexOp.MANIFEST_OWNERS: {
+      // Fixed-size entries: a count, then 20 bytes per owner.
+      const owners = res.owners.slice(0, MAX_MANIFEST_OWNERS)
+      for (const o of owners) {
+        if (o.length !== OWNER_BYTES) {
+          throw new InvalidArgumentError(
+            `An owner address is ${o.length} bytes, not ${OWNER_BYTES}`,
+            'Pass 20-byte addresses (core addressToBytes)',
+          )
+        }
+      }
+      w.varint(owners.length)
+      for (const o of owners) w.raw(o)
+      break
+    }
     default:
       break
   }
@@ -274,6 +304,13 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
     case IndexOp.GET_MANIFEST:
       res = { op, manifest: r.bytes('manifest', MAX_INDEX_FRAME_BYTES) }
       break
+    case IndexOp.MANIFEST_OWNERS: {
+      const n = r.varint('owner count', MAX_MANIFEST_OWNERS)
+      const owners: Uint8Array[] = []
+      for (let i = 0; i < n; i++) owners.push(r.fixed('owner', OWNER_BYTES))
+      res = { op, owners }
+      break
+    }
     default:
       r.fail('unknown op')
   }

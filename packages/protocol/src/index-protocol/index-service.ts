@@ -1,9 +1,9 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { type FileHash, type SliceHash, toChecksumAddress } from '@stratos-edge/core'
+import { addressToBytes, type FileHash, type SliceHash, toChecksumAddress } from '@stratos-edge/core'
 import { SliceNotFoundError, UnexpectedEndOfStreamError, UnsupportedOperationError } from '../errors.js'
 import { FrameReader } from '../framing/frame-reader.js'
 import { encodeFrame } from '../framing/frame-writer.js'
-import { INDEX_PROTOCOL, MAX_INDEX_FRAME_BYTES } from '../protocol-ids.js'
+import { INDEX_PROTOCOL, MAX_INDEX_FRAME_BYTES, MAX_MANIFEST_OWNERS } from '../protocol-ids.js'
 import { closeGracefully, closeWithError } from '../stream-utils.js'
 import {
   type Announcement,
@@ -48,6 +48,14 @@ export interface IndexBackend {
     context: IndexRequestContext,
     owner?: string,
   ): Promise<Uint8Array | undefined> | Uint8Array | undefined
+  /**
+   * The owners (`0x…` or `st1…` addresses) who signed the manifests of the file held, first stored first;
+   * only the first `MAX_MANIFEST_OWNERS` (16) are answered.
+   */
+  manifestOwners?(
+    fileHash: FileHash,
+    context: IndexRequestContext,
+  ): Promise<readonly string[]> | readonly string[]
 }
 
 /** Options of {@link registerIndexProtocol}. */
@@ -122,6 +130,12 @@ export function createIndexHandler(
           const manifest = await b.getManifest(req.fileHash, context, owner)
           if (!manifest) throw new SliceNotFoundError(`No manifest for ${req.fileHash}`, 'Upload it first')
           res = { op: req.op, manifest }
+          break
+        }
+        case IndexOp.MANIFEST_OWNERS: {
+          if (!b.manifestOwners) unsupported('manifest owners')
+          const owners = await b.manifestOwners(req.fileHash, context)
+          res = { op: req.op, owners: owners.slice(0, MAX_MANIFEST_OWNERS).map((o) => addressToBytes(o)) }
           break
         }
       }

@@ -69,4 +69,9 @@ export interface ManifestStore {
   getManifest(fileHash: FileHash, owner?: string): Promise<Uint8Array | undefined>
   /** Decodes and verifies the manifest, stores it, returns its file hash. */
   putManifest(bytes: Uint8Array): Promise<FileHash>
+  /**
+   * The owners (`0x…` addresses) whose manifest of the file is stored, first stored first. Optional: a
+   * store that keeps one manifest per file has no such list.
+   */
+  manifestOwners?(fileHash: FileHash): readonly string[] | Promise<readonly string[]>
 }
