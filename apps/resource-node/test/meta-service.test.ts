@@ -174,4 +174,15 @@ describe('helpers', () => {
     expect(parseRange('bytes=0-1,5-6', 100)).toBeUndefined()
     expect(parseRange('items=0-1', 100)).toBeUndefined()
   })
+
+  it("answers which owners signed a file's manifests from its store, and none from a store that cannot list them", async () => {
+    const ctx = { peer: peer('asker'), remoteAddr: '/ip4/10.0.0.4/tcp/1' }
+    const listed = [`0x${'ab'.repeat(20)}`, `0x${'cd'.repeat(20)}`]
+    const meta = createMetaService({
+      manifests: { ...noManifests, manifestOwners: (h) => (h === fileHash ? listed : []) },
+    })
+    expect(await meta.manifestOwners(fileHash, ctx)).toEqual(listed)
+    expect(await meta.manifestOwners(computeFileHash(Uint8Array.of(7)), ctx)).toEqual([])
+    expect(await createMetaService({ manifests: noManifests }).manifestOwners(fileHash, ctx)).toEqual([])
+  })
 })

@@ -1,16 +1,18 @@
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { formatSdmUri } from '@stratos-edge/core'
+import { formatSdmUri, toEvmAddress } from '@stratos-edge/core'
 import { createIndexClient, fetchSlice, openSlicePush, pushSlice } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createResourceNode, type ResourceNode } from '../src/index.js'
 import {
   createClient,
+  forgeManifestOf,
   makeFile,
   owner,
   quietLogger,
   sameBytes,
+  stranger,
   type TestFile,
   tempDir,
   until,
@@ -214,6 +216,26 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     expect(await holders()).toEqual([storage.peerId.toString()])
     await storage.store.delete(s.hash)
     await until(async () => (await holders()).length === 0)
+  })
+
+  it("answers which owners signed manifests of a file over the index protocol, and each one's manifest", async () => {
+    const small = await makeFile(40_000, 16_384)
+    const fileHash = small.manifest.fileHash
+    const forged = forgeManifestOf(small)
+    const index = createIndexClient(client, metaWs())
+    expect(await index.manifestOwners(fileHash)).toEqual([])
+    await index.putManifest(small.manifestBytes)
+    await index.putManifest(forged.manifestBytes)
+    // Checksummed, first stored first.
+    expect(await index.manifestOwners(fileHash)).toEqual([
+      toEvmAddress(owner.address),
+      toEvmAddress(stranger.address),
+    ])
+    const strangers = await index.getManifest(fileHash, { owner: toEvmAddress(stranger.address) })
+    expect(sameBytes(strangers, forged.manifestBytes)).toBe(true)
+    // A node without the meta service answers from the manifests it keeps itself (none of this file).
+    const storageWs = multiaddr(storage.readyInfo().wsMultiaddrs[0]!)
+    expect(await createIndexClient(client, storageWs).manifestOwners(fileHash)).toEqual([])
   })
 
   it('the peer id persists across restarts of the same data dir', async () => {

@@ -24,7 +24,10 @@ interface PeerEntry {
 
 /** Options of {@link createMetaService}. */
 export interface MetaServiceInit {
-  /** Where manifests are kept (the node's disk store). */
+  /**
+   * Where manifests are kept (the node's disk store). Its `manifestOwners` answers which owners signed
+   * manifests of a file; a store without it lists none.
+   */
   manifests: ManifestStore
   logger?: Logger
   /** Most slices indexed per peer; announcements beyond it are refused (default 4 194 304). */
@@ -59,7 +62,7 @@ export interface MetaService extends Required<IndexBackend> {
  * Creates the meta service: which peers hold which slices (light and resource nodes announce and
  * withdraw), placement of uploads on `replicas` distinct resource nodes with room, provider lookup
  * ordered nearest to the requester first (then light nodes before resource nodes, then most recently
- * seen), and signed manifests by file hash.
+ * seen), and signed manifests by file hash and owner, with the owners who signed a file's.
  *
  * @example
  * ```ts
@@ -226,6 +229,9 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     },
     async getManifest(fileHash: FileHash, _context: IndexRequestContext, owner?: string) {
       return init.manifests.getManifest(fileHash, owner)
+    },
+    async manifestOwners(fileHash: FileHash) {
+      return (await init.manifests.manifestOwners?.(fileHash)) ?? []
     },
   }
 }

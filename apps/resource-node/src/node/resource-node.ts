@@ -237,7 +237,10 @@ export async function createResourceNode(
     )
   let selfTimer: ReturnType<typeof setInterval> | undefined
 
-  /** Index answers when this node does not run the meta service: lookups of what it holds itself. */
+  /**
+   * Index answers when this node does not run the meta service: lookups of what it holds itself, and the
+   * manifests it keeps.
+   */
   const localIndex: IndexBackend = {
     lookup: async (hashes) => {
       const self: ProviderRecord = {
@@ -250,6 +253,7 @@ export async function createResourceNode(
       return out
     },
     getManifest: (fileHash, _context, owner) => store.getManifest(fileHash, owner),
+    manifestOwners: (fileHash) => store.manifestOwners(fileHash),
   }
 
   async function getManifest(fileHash: FileHash, owner?: string): Promise<Manifest | undefined> {
