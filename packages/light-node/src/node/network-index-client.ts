@@ -85,5 +85,8 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
         throw err
       }
     },
+    async manifestOwners(fileHash) {
+      return first((c) => c.manifestOwners(asFileHash(fileHash), { timeout }))
+    },
   }
 }
