@@ -8,16 +8,19 @@ import {
   computeFileHash,
   computeSliceHash,
   createManifest,
+  decodeManifest,
   encodeManifest,
   type FileHash,
   formatSdmUri,
   generateKeyPair,
+  type Manifest,
   MIN_SLICE_SIZE,
   type SliceHash,
   signManifest,
   sliceFile,
+  toEvmAddress,
 } from '@stratos-edge/core'
-import { httpUrlToMultiaddr } from '@stratos-edge/protocol'
+import { httpUrlToMultiaddr, UnsupportedOperationError } from '@stratos-edge/protocol'
 import { IDBFactory } from 'fake-indexeddb'
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
@@ -44,6 +47,7 @@ function fakeIndex(
     place: async () => placed,
     putManifest: async (m) => void calls.putManifest.push(m),
     getManifest: async () => undefined,
+    manifestOwners: async () => [],
   }
   return { index, calls }
 }
@@ -246,7 +250,8 @@ describe('LightNodeService manifests nobody vouches for', () => {
       attacker.privateKey,
     )
     const store = await openStore(new IDBFactory(), `forged-${Math.random()}`)
-    await store.putMany(slices.map((s) => ({ ...s, fileHash, pinned: false })))
+    const forgedSlices = slices.map((s) => ({ ...s, fileHash, pinned: false }))
+    await store.putMany(forgedSlices)
     const asked: (string | undefined)[] = []
     const { index, calls } = fakeIndex([])
     index.getManifest = async (_hash, owner) => {
@@ -254,7 +259,55 @@ describe('LightNodeService manifests nobody vouches for', () => {
       return encodeManifest(manifest)
     }
     const service = serviceWith(store, { replicas: 0, index })
-    return { service, store, fileHash, attacker, asked, calls }
+    return { service, store, fileHash, attacker, asked, calls, index, manifest, forgedSlices }
+  }
+
+  /** The victim's own manifest of the file (signed by a third account), with its slices as a store takes them. */
+  async function genuineManifestOf(victim: Uint8Array) {
+    const sliced = await sliceFile(victim, { sliceSize: MIN_SLICE_SIZE })
+    const signer = generateKeyPair()
+    const manifest = signManifest(createManifest({ sliced, owner: signer.address }), signer.privateKey)
+    const slices = sliced.slices.map((s) => ({
+      hash: s.hash,
+      fileHash: sliced.fileHash,
+      number: s.number,
+      data: victim.slice(s.offset, s.offset + s.size),
+      pinned: false,
+    }))
+    return { manifest, owner: toEvmAddress(signer.address), slices }
+  }
+
+  /**
+   * Makes the index hold each of `manifests` under its owner, the first answering by bare file hash, and
+   * list their owners (checksummed, as the protocol client returns them). Returns the owner listings asked.
+   */
+  function holdManifests(index: NetworkIndex, asked: (string | undefined)[], manifests: Manifest[]) {
+    const listed: string[] = []
+    index.getManifest = async (hash, owner) => {
+      asked.push(owner)
+      const found = owner
+        ? manifests.find((m) => toEvmAddress(m.owner) === toEvmAddress(owner))
+        : manifests[0]
+      return found && found.fileHash === hash ? encodeManifest(found) : undefined
+    }
+    index.manifestOwners = async (hash) => {
+      listed.push(hash)
+      return manifests.filter((m) => m.fileHash === hash).map((m) => toEvmAddress(m.owner))
+    }
+    return listed
+  }
+
+  async function readBytes(service: LightNodeService, opId: string): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = []
+    for (let c = await service.readChunk(opId); c !== undefined; c = await service.readChunk(opId))
+      chunks.push(c)
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+    let o = 0
+    for (const c of chunks) {
+      out.set(c, o)
+      o += c.length
+    }
+    return out
   }
 
   async function readAll(service: LightNodeService, opId: string): Promise<number> {
@@ -304,4 +357,75 @@ describe('LightNodeService manifests nobody vouches for', () => {
     await service.openRead(formatSdmUri(attacker.address, fileHash), 'own')
     expect(await readAll(service, 'own')).toBe(SIZE)
   })
+
+  it("takes another owner's manifest when the index's first for a bare file hash is an encrypted stranger's", async () => {
+    const { service, store, fileHash, asked, index, manifest } = await forgedManifestOf(bytes, {
+      encrypted: true,
+    })
+    const genuine = await genuineManifestOf(bytes)
+    await store.putMany(genuine.slices)
+    const listed = holdManifests(index, asked, [manifest, genuine.manifest])
+    await service.openRead(fileHash, 'bare')
+    expect(await readBytes(service, 'bare')).toEqual(bytes)
+    // The first manifest, the owners, then the genuine owner's manifest: one read.
+    expect(asked).toEqual([undefined, genuine.owner])
+    expect(listed).toEqual([fileHash])
+    // Kept for the next read.
+    expect(decodeManifestOwner((await store.getFile(fileHash))?.manifest)).toBe(genuine.owner)
+  })
+
+  it("after a stranger's manifest fails the whole-file check, the next bare-hash read takes another owner's", async () => {
+    const { service, store, fileHash, attacker, asked, index, manifest, forgedSlices } =
+      await forgedManifestOf(bytes)
+    const genuine = await genuineManifestOf(bytes)
+    await store.putMany(genuine.slices)
+    const listed = holdManifests(index, asked, [manifest, genuine.manifest])
+    // Nothing is known against the first manifest yet: it is read, and fails at the end.
+    await service.openRead(fileHash, 'first')
+    await expect(readBytes(service, 'first')).rejects.toMatchObject({ name: 'FileVerificationError' })
+    expect(listed).toEqual([])
+    // The failed read dropped every slice of the file it held; peers would serve the genuine ones again.
+    await store.putMany(genuine.slices)
+    await service.openRead(fileHash, 'second')
+    expect(await readBytes(service, 'second')).toEqual(bytes)
+    expect(asked).toEqual([undefined, undefined, genuine.owner])
+    expect(listed).toEqual([fileHash])
+    // A URI still takes only its owner's manifest, unchecked (the owner vouches for it), listing nobody.
+    await store.putMany(forgedSlices)
+    await service.openRead(formatSdmUri(attacker.address, fileHash), 'uri')
+    expect(await readBytes(service, 'uri')).toEqual(bytes.map((b) => b ^ 0x5a))
+    expect(asked.at(-1)).toBe(attacker.address)
+    expect(listed).toEqual([fileHash])
+  })
+
+  it('goes without other owners when the index cannot list them (a node from before the request)', async () => {
+    const genuine = await genuineManifestOf(bytes)
+    const old = (index: NetworkIndex) => {
+      index.manifestOwners = async () => {
+        throw new UnsupportedOperationError('Index peer replied: unknown request type 0x27', 'Go without')
+      }
+    }
+    // An encrypted first manifest is refused by bare hash, as before.
+    const encrypted = await forgedManifestOf(bytes, { encrypted: true })
+    holdManifests(encrypted.index, encrypted.asked, [encrypted.manifest, genuine.manifest])
+    old(encrypted.index)
+    await encrypted.store.putMany(genuine.slices)
+    await expect(encrypted.service.openRead(encrypted.fileHash, 'enc')).rejects.toMatchObject({
+      name: 'ManifestNotFoundError',
+    })
+    // One that fails the whole-file check is read, and fails, again.
+    const { service, store, fileHash, asked, index, manifest, forgedSlices } = await forgedManifestOf(bytes)
+    holdManifests(index, asked, [manifest, genuine.manifest])
+    old(index)
+    for (const opId of ['first', 'again']) {
+      await store.putMany([...forgedSlices, ...genuine.slices])
+      await service.openRead(fileHash, opId)
+      await expect(readBytes(service, opId)).rejects.toMatchObject({ name: 'FileVerificationError' })
+    }
+    expect(asked).toEqual([undefined, undefined])
+  })
 })
+
+function decodeManifestOwner(bytes: Uint8Array | undefined): string | undefined {
+  return bytes ? toEvmAddress(decodeManifest(bytes).owner) : undefined
+}

@@ -57,6 +57,7 @@ import { createLibp2pNode } from './create-libp2p-node.js'
 import { cutSlices } from './cut-slices.js'
 import { dialWithRetry } from './dial-with-retry.js'
 import { FileReads } from './file-reads.js'
+import { MismatchedManifests } from './mismatched-manifests.js'
 import type { NetworkIndex, ProviderInfo } from './network-index.js'
 import { createNetworkIndex } from './network-index-client.js'
 import { PlacedUpload } from './placed-upload.js'
@@ -73,6 +74,8 @@ type StartInit = Omit<LightNodeOptions, 'worker'>
 
 /** Resource nodes that keep each upload (the meta service's default placement). */
 const DEFAULT_REPLICAS = 2
+/** Most other owners' manifests a read by bare file hash asks for when the index's first is unusable. */
+const BARE_HASH_CANDIDATES = 8
 
 function connectionKind(conn: Connection): ConnectionStat['kind'] {
   const addr = conn.remoteAddr.toString()
@@ -119,6 +122,10 @@ export class LightNodeService {
   private persisted: boolean | undefined
   private readonly directConns = new Map<string, Promise<Connection>>()
   private readonly digester = createSliceDigester()
+  /** Manifests (file hash, owner) whose files failed the whole-file check: bare-hash reads skip them. */
+  private readonly mismatched = new MismatchedManifests()
+  /** Drops under way of files that failed the whole-file check; a read of the file waits for its drop. */
+  private readonly dropping = new Map<string, Promise<void>>()
 
   /** Starts libp2p and the store; resolves once a resource node is connected and the relay reserved. */
   async start(init: StartInit, onEvent?: (event: LightNodeEvent) => void): Promise<{ peerId: string }> {
@@ -573,12 +580,19 @@ export class LightNodeService {
   /**
    * Resolves a file hash or `sdm://` URI and its manifest (local first, then the index). A URI takes only
    * the manifest its owner signed, and this node's own upload vouches for itself (`vouched`); a bare file
-   * hash takes any other manifest, which vouches for nothing: its reader checks the whole file.
+   * hash takes any other manifest, which vouches for nothing: its reader checks the whole file. When the
+   * manifest the index answers a bare file hash with is unusable (encrypted, or failed the whole-file
+   * check here before), another owner's is taken, if the index lists one that is not.
    */
-  private async resolveManifest(ref: string): Promise<{ manifest: Manifest; vouched: boolean }> {
+  private async resolveManifest(
+    ref: string,
+    signal: AbortSignal,
+  ): Promise<{ manifest: Manifest; vouched: boolean }> {
     const uri = ref.startsWith('sdm://') ? parseSdmUri(ref) : undefined
     const fileHash: FileHash = uri ? uri.fileHash : asFileHash(ref)
     const wanted = (m: Manifest) => !uri || sameAddress(m.owner, uri.owner)
+    // A record that failed the whole-file check is being dropped: not read again.
+    await this.dropping.get(fileHash)
     const local = await this.slices.getFile(fileHash)
     // A pinned record comes only from this node's put, which hashed the bytes itself.
     const vouched = uri !== undefined || local?.pinned === 1
@@ -596,22 +610,28 @@ export class LightNodeService {
       const manifest = decodeManifest(local.manifest)
       if (wanted(manifest)) return { manifest: checkable(manifest), vouched }
     }
-    const bytes = await this.index?.getManifest(fileHash, uri?.owner).catch(() => undefined)
+    let bytes = await this.index?.getManifest(fileHash, uri?.owner).catch(() => undefined)
     if (!bytes) {
       throw new ManifestNotFoundError(
         `No manifest for ${ref}`,
         'Check the file hash, or that the meta service is reachable',
       )
     }
-    const manifest = decodeManifest(bytes)
+    let manifest = decodeManifest(bytes)
     verifyManifest(manifest)
-    checkable(manifest)
     if (manifest.fileHash !== fileHash || !wanted(manifest)) {
       throw new ManifestNotFoundError(
         `The index answered with a manifest of ${manifest.fileHash} by ${manifest.owner}`,
         'Ask another index',
       )
     }
+    if (!vouched && !this.usableByBareHash(manifest)) {
+      const other = await this.otherOwnersManifest(fileHash, manifest.owner, signal)
+      if (other) ({ manifest, bytes } = other)
+    }
+    // Still the first: without another, an encrypted one is refused; one that failed is read (and
+    // checked) again, as before there was a list of owners.
+    checkable(manifest)
     // The layout is kept for reading the file again; a record this node has (its own upload) stays.
     if (!local) {
       await this.slices.putFile({
@@ -628,6 +648,46 @@ export class LightNodeService {
     return { manifest, vouched }
   }
 
+  /** Whether a read by bare file hash may take the manifest: something can check it, and it did not fail. */
+  private usableByBareHash(m: Manifest): boolean {
+    return m.encryption === undefined && !this.mismatched.has(m.fileHash, m.owner)
+  }
+
+  /**
+   * A usable manifest of the file by another owner than `firstOwner`, for a read by bare file hash: the
+   * index lists the owners, and those not known to have failed here are asked in turn, at most
+   * {@link BARE_HASH_CANDIDATES}. Undefined when none is usable, or the index cannot list owners (a node
+   * from before the request): the read goes on without.
+   */
+  private async otherOwnersManifest(
+    fileHash: FileHash,
+    firstOwner: string,
+    signal: AbortSignal,
+  ): Promise<{ manifest: Manifest; bytes: Uint8Array } | undefined> {
+    const index = this.index
+    if (!index) return undefined
+    const owners = await index.manifestOwners(fileHash).catch(() => [])
+    const candidates = owners
+      .filter((o) => !sameAddress(o, firstOwner) && !this.mismatched.has(fileHash, o))
+      .slice(0, BARE_HASH_CANDIDATES)
+    for (const owner of candidates) {
+      signal.throwIfAborted()
+      const bytes = await index.getManifest(fileHash, owner).catch(() => undefined)
+      if (!bytes) continue
+      let manifest: Manifest
+      try {
+        manifest = decodeManifest(bytes)
+        verifyManifest(manifest)
+      } catch {
+        continue
+      }
+      // An index that does not know the owner field answers with its first manifest, whoever signed it.
+      if (manifest.fileHash !== fileHash || !sameAddress(manifest.owner, owner)) continue
+      if (this.usableByBareHash(manifest)) return { manifest, bytes }
+    }
+    return undefined
+  }
+
   /** Opens a download; chunks are then pulled with {@link LightNodeService.readChunk}. */
   async openRead(ref: string, opId: string): Promise<void> {
     // Registered first, so an abort that arrives while the manifest is looked up still stops the read.
@@ -636,7 +696,7 @@ export class LightNodeService {
     let manifest: Manifest
     let vouched: boolean
     try {
-      ;({ manifest, vouched } = await this.resolveManifest(ref))
+      ;({ manifest, vouched } = await this.resolveManifest(ref, controller.signal))
     } catch (err) {
       throw controller.signal.aborted ? controller.signal.reason : err
     } finally {
@@ -672,11 +732,25 @@ export class LightNodeService {
       ? download
       : await verifyWholeFile(download, manifest.fileHash, {
           onVerified: () => cached && announce(cached),
-          // The manifest and what it cached are not the file: dropped, so a later read asks the index again.
-          onMismatch: () => void this.slices.dropFile(manifest.fileHash).catch(() => {}),
+          // The manifest and what it cached are not the file: dropped, so a later read asks the index again,
+          // and remembered, so that read takes another owner's manifest if the index lists one.
+          onMismatch: () => this.mismatchFound(manifest),
         })
     this.reads.add(opId, read)
     download.start()
+  }
+
+  /** A manifest whose file failed the whole-file check: remembered, and its record and cached slices dropped. */
+  private mismatchFound(manifest: Manifest): void {
+    const { fileHash, owner } = manifest
+    this.mismatched.add(fileHash, owner)
+    const drop = this.slices
+      .dropFile(fileHash)
+      .catch(() => {})
+      .finally(() => {
+        if (this.dropping.get(fileHash) === drop) this.dropping.delete(fileHash)
+      })
+    this.dropping.set(fileHash, drop)
   }
 
   /** The next chunk of an open download (a copy, transferred), or undefined at the end. */
