@@ -374,6 +374,28 @@ describe('LightNodeService manifests nobody vouches for', () => {
     expect(decodeManifestOwner((await store.getFile(fileHash))?.manifest)).toBe(genuine.owner)
   })
 
+  it("takes another owner's manifest by bare file hash when the kept one is encrypted (read before by its URI)", async () => {
+    const { service, store, fileHash, attacker, asked, index, manifest } = await forgedManifestOf(bytes, {
+      encrypted: true,
+    })
+    const genuine = await genuineManifestOf(bytes)
+    holdManifests(index, asked, [manifest, genuine.manifest])
+    // The owner's URI vouches for its encrypted file: its manifest is kept.
+    await service.openRead(formatSdmUri(attacker.address, fileHash), 'uri')
+    expect(await readAll(service, 'uri')).toBe(SIZE)
+    expect(decodeManifestOwner((await store.getFile(fileHash))?.manifest)).toBe(
+      toEvmAddress(attacker.address),
+    )
+    await store.putMany(genuine.slices)
+    await service.openRead(fileHash, 'bare')
+    expect(await readBytes(service, 'bare')).toEqual(bytes)
+    expect(asked).toEqual([attacker.address, undefined, genuine.owner])
+    // The URI's record stays for the URI's next read.
+    expect(decodeManifestOwner((await store.getFile(fileHash))?.manifest)).toBe(
+      toEvmAddress(attacker.address),
+    )
+  })
+
   it("after a stranger's manifest fails the whole-file check, the next bare-hash read takes another owner's", async () => {
     const { service, store, fileHash, attacker, asked, index, manifest, forgedSlices } =
       await forgedManifestOf(bytes)

@@ -606,12 +606,17 @@ export class LightNodeService {
       }
       return m
     }
+    // A kept manifest a bare-hash read cannot use (an encrypted file read before by its URI) sends it to
+    // the index for another owner's; refused as encrypted only if the index has none either.
+    let unusableLocal: Manifest | undefined
     if (local?.manifest) {
       const manifest = decodeManifest(local.manifest)
-      if (wanted(manifest)) return { manifest: checkable(manifest), vouched }
+      if (wanted(manifest) && (vouched || this.usableByBareHash(manifest))) return { manifest, vouched }
+      if (wanted(manifest)) unusableLocal = manifest
     }
     let bytes = await this.index?.getManifest(fileHash, uri?.owner).catch(() => undefined)
     if (!bytes) {
+      if (unusableLocal) checkable(unusableLocal)
       throw new ManifestNotFoundError(
         `No manifest for ${ref}`,
         'Check the file hash, or that the meta service is reachable',
