@@ -56,15 +56,17 @@ export function findAnvilBinary(): string {
 const SETPRIV = '/usr/bin/setpriv'
 
 /**
- * Spawns `binary` so that it dies with this process even when this process is SIGKILLed (a test runner's
+ * Spawns `binary` so that it ends with this process even when this process is SIGKILLed (a test runner's
  * worker killed on a timeout), where no exit handler runs: on Linux through util-linux `setpriv
- * --pdeathsig`, which sets the parent-death signal and then execs the binary. Elsewhere, or without
- * setpriv, a plain spawn (the exit handler below still covers a normal exit).
+ * --pdeathsig`, which sets the parent-death signal and then execs the binary. The signal is TERM, on which
+ * anvil writes its `--state` file before it exits. Linux sends it when the *thread* that spawned the child
+ * ends: start chains from a thread that lives as long as they should. Elsewhere, or without setpriv, a
+ * plain spawn (the exit handler below still covers a normal exit).
  */
 function spawnTiedToThisProcess(binary: string, args: string[]): ChildProcess {
   const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe']
   if (process.platform === 'linux' && existsSync(SETPRIV)) {
-    return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio })
+    return spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args], { stdio })
   }
   return spawn(binary, args, { stdio })
 }
