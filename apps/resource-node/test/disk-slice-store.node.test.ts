@@ -1,9 +1,28 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { addressToBytes, computeSliceHash, toHex } from '@stratos-edge/core'
+import {
+  addressToBytes,
+  computeSliceHash,
+  createManifest,
+  encodeManifest,
+  type KeyPair,
+  keyPairFromPrivateKey,
+  signManifest,
+  sliceFile,
+  toHex,
+} from '@stratos-edge/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSliceHashPool, openDiskSliceStore } from '../src/index.js'
-import { forgeManifestOf, makeFile, owner, quietLogger, sameBytes, stranger, tempDir } from './helpers.js'
+import {
+  forgeManifestOf,
+  makeFile,
+  owner,
+  quietLogger,
+  randomBytes,
+  sameBytes,
+  stranger,
+  tempDir,
+} from './helpers.js'
 
 describe('disk slice store', () => {
   const cleanups: Array<() => Promise<void>> = []
@@ -198,6 +217,33 @@ describe('disk slice store', () => {
     }
     await store.putManifest(file.manifestBytes) // stored already: not listed twice
     expect(store.manifestOwners(fileHash)).toHaveLength(2)
+  })
+
+  it('lists who signed manifests of a file first stored first, also after reopening, and each once', async () => {
+    const dir = await fresh()
+    const store = await openDiskSliceStore({ dir, logger: quietLogger })
+    const sliced = await sliceFile(randomBytes(20_000), { sliceSize: 16_384 })
+    const manifestBy = (k: KeyPair) =>
+      encodeManifest(signManifest(createManifest({ sliced, owner: k.address }), k.privateKey))
+    const listed = (k: KeyPair) => toHex(addressToBytes(k.address))
+    // Stored in descending address order: neither the names' order nor a directory's hash order.
+    const signers = Array.from({ length: 6 }, (_, i) =>
+      keyPairFromPrivateKey(new Uint8Array(32).fill(10 + i)),
+    )
+    signers.sort((a, b) => (listed(a) < listed(b) ? 1 : -1))
+    for (const k of signers) {
+      await store.putManifest(manifestBy(k))
+      await new Promise((r) => setTimeout(r, 20)) // distinct file times
+    }
+    const reopened = await openDiskSliceStore({ dir, logger: quietLogger })
+    for (const s of [store, reopened]) expect(s.manifestOwners(sliced.fileHash)).toEqual(signers.map(listed))
+    // The same manifest stored twice at once: written, counted and listed once.
+    const late = keyPairFromPrivateKey(new Uint8Array(32).fill(99))
+    const bytes = manifestBy(late)
+    const used = reopened.usedBytes
+    await Promise.all([reopened.putManifest(bytes), reopened.putManifest(bytes)])
+    expect(reopened.manifestOwners(sliced.fileHash)).toEqual([...signers, late].map(listed))
+    expect(reopened.usedBytes).toBe(used + bytes.length)
   })
 
   it('counts manifests against the disk budget, also after reopening', async () => {

@@ -233,19 +233,25 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
   // Manifests come from anyone: they count against the same disk budget as slices (which also bounds
   // this list of who signed one for which file).
   const ownersByFile = new Map<string, string[]>()
+  /** Manifest files being written, by path. */
+  const manifestWrites = new Map<string, Promise<void>>()
   const addOwner = (fileHash: string, owner: string): void => {
     const owners = ownersByFile.get(fileHash)
-    if (owners) owners.push(owner)
-    else ownersByFile.set(fileHash, [owner])
+    if (!owners) ownersByFile.set(fileHash, [owner])
+    else if (!owners.includes(owner)) owners.push(owner)
   }
+  // Owners are listed first stored first, also after a restart (readdir's order is the names'): by the
+  // time each owner's manifest file was written.
+  const storedOwners: { fileHash: string; owner: string; at: number }[] = []
   for (const name of await readdir(manifestsDir)) {
+    const s = await stat(join(manifestsDir, name)).catch(() => undefined)
+    used += s?.size ?? 0
     const perOwner = /^(.+)\.(0x[0-9a-f]{40})\.manifest$/.exec(name)
-    if (perOwner) addOwner(perOwner[1] as string, perOwner[2] as string)
-    used += await stat(join(manifestsDir, name)).then(
-      (s) => s.size,
-      () => 0,
-    )
+    if (perOwner && s)
+      storedOwners.push({ fileHash: perOwner[1] as string, owner: perOwner[2] as string, at: s.mtimeMs })
   }
+  storedOwners.sort((a, b) => a.at - b.at)
+  for (const o of storedOwners) addOwner(o.fileHash, o.owner)
   logger?.info('slice store opened', { dir, slices: entries.size, usedBytes: used, maxBytes })
 
   async function readVerified(
@@ -474,23 +480,33 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       // Each owner's manifest of a file is kept, so an owner's sdm:// URI finds that owner's whoever came
       // first; the first one also answers requests by bare file hash, whose readers check the whole file.
       for (const path of [manifestPath(m.fileHash, m.owner), manifestPath(m.fileHash)]) {
-        const exists = await stat(path).then(
-          () => true,
-          () => false,
-        )
-        if (exists) continue
-        if (used + reserved + bytes.length > maxBytes) {
-          throw new StoreFullError(
-            `Slice store full: ${used + reserved} of ${maxBytes} bytes used, ${bytes.length} more needed for a manifest`,
-            'Raise --max-bytes or free space',
-          )
-        }
-        reserved += bytes.length
+        // One write per path at a time: the same manifest stored twice at once is written (and counted)
+        // once, and its owner listed once.
+        while (manifestWrites.has(path)) await manifestWrites.get(path)
+        let settle = (): void => {}
+        manifestWrites.set(path, new Promise<void>((r) => (settle = r)))
         try {
-          await writeFileAtomic(tmpDir, path, [bytes])
-          used += bytes.length
+          const exists = await stat(path).then(
+            () => true,
+            () => false,
+          )
+          if (exists) continue
+          if (used + reserved + bytes.length > maxBytes) {
+            throw new StoreFullError(
+              `Slice store full: ${used + reserved} of ${maxBytes} bytes used, ${bytes.length} more needed for a manifest`,
+              'Raise --max-bytes or free space',
+            )
+          }
+          reserved += bytes.length
+          try {
+            await writeFileAtomic(tmpDir, path, [bytes])
+            used += bytes.length
+          } finally {
+            reserved -= bytes.length
+          }
         } finally {
-          reserved -= bytes.length
+          manifestWrites.delete(path)
+          settle()
         }
         if (path !== manifestPath(m.fileHash)) addOwner(m.fileHash, toHex(addressToBytes(m.owner)))
       }
