@@ -219,9 +219,9 @@ describe('LightNodeService manifests nobody vouches for', () => {
    * of it verifies: slice hashes bind the file hash, not the file's content), with those slices stored
    * here, and an index that answers with it.
    */
-  async function forgedManifestOf(victim: Uint8Array, options: { encrypted?: boolean } = {}) {
+  async function forgedManifestOf(victim: Uint8Array, options: { encrypted?: boolean; xor?: number } = {}) {
     const fileHash = computeFileHash(victim) as FileHash
-    const forged = victim.map((b) => b ^ 0x5a)
+    const forged = victim.map((b) => b ^ (options.xor ?? 0x5a))
     const attacker = generateKeyPair()
     const slices = [0, 1, 2, 3].map((i) => {
       const data = forged.subarray(i * MIN_SLICE_SIZE, Math.min(forged.length, (i + 1) * MIN_SLICE_SIZE))
@@ -394,6 +394,55 @@ describe('LightNodeService manifests nobody vouches for', () => {
     expect(decodeManifestOwner((await store.getFile(fileHash))?.manifest)).toBe(
       toEvmAddress(attacker.address),
     )
+  })
+
+  it("keeps a URI read's record and its slices when another owner's manifest, taken by bare hash, fails", async () => {
+    const { service, store, fileHash, attacker, asked, index, manifest, forgedSlices } =
+      await forgedManifestOf(bytes, { encrypted: true })
+    // A second stranger whose manifest lists other bytes again: it fails the whole-file check.
+    const other = await forgedManifestOf(bytes, { xor: 0x33 })
+    holdManifests(index, asked, [manifest, other.manifest])
+    await service.openRead(formatSdmUri(attacker.address, fileHash), 'uri')
+    expect(await readAll(service, 'uri')).toBe(SIZE)
+    await store.putMany(other.forgedSlices)
+    await service.openRead(fileHash, 'bare')
+    await expect(readBytes(service, 'bare')).rejects.toMatchObject({ name: 'FileVerificationError' })
+    await service.openRead(formatSdmUri(attacker.address, fileHash), 'uri-again') // waits for the drop
+    expect(decodeManifestOwner((await store.getFile(fileHash))?.manifest)).toBe(
+      toEvmAddress(attacker.address),
+    )
+    for (const s of forgedSlices) expect(await store.has(s.hash)).toBe(true)
+    for (const s of other.forgedSlices) expect(await store.has(s.hash)).toBe(false)
+    expect(await readAll(service, 'uri-again')).toBe(SIZE)
+  })
+
+  it("tries every owner the index lists: many strangers' encrypted manifests do not hide the owner's", async () => {
+    const { service, store, fileHash, asked, index, manifest } = await forgedManifestOf(bytes, {
+      encrypted: true,
+    })
+    const decoys = await Promise.all(
+      Array.from({ length: 12 }, async () => (await forgedManifestOf(bytes, { encrypted: true })).manifest),
+    )
+    const genuine = await genuineManifestOf(bytes)
+    await store.putMany(genuine.slices)
+    holdManifests(index, asked, [manifest, ...decoys, genuine.manifest])
+    await service.openRead(fileHash, 'bare')
+    expect(await readBytes(service, 'bare')).toEqual(bytes)
+    expect(asked.at(-1)).toBe(genuine.owner)
+  })
+
+  it('stops waiting on the index for a manifest when the read is aborted', async () => {
+    const { service, fileHash, index } = await forgedManifestOf(bytes)
+    let signalled: AbortSignal | undefined
+    index.getManifest = (_hash, _owner, signal) => {
+      signalled = signal
+      return new Promise(() => {}) // an index that never answers
+    }
+    const opening = service.openRead(fileHash, 'stuck')
+    await new Promise((r) => setTimeout(r, 20))
+    await service.abort('stuck')
+    await expect(opening).rejects.toMatchObject({ name: 'AbortedError' })
+    expect(signalled?.aborted).toBe(true)
   })
 
   it("after a stranger's manifest fails the whole-file check, the next bare-hash read takes another owner's", async () => {

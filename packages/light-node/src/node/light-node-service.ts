@@ -74,8 +74,6 @@ type StartInit = Omit<LightNodeOptions, 'worker'>
 
 /** Resource nodes that keep each upload (the meta service's default placement). */
 const DEFAULT_REPLICAS = 2
-/** Most other owners' manifests a read by bare file hash asks for when the index's first is unusable. */
-const BARE_HASH_CANDIDATES = 8
 
 function connectionKind(conn: Connection): ConnectionStat['kind'] {
   const addr = conn.remoteAddr.toString()
@@ -587,7 +585,7 @@ export class LightNodeService {
   private async resolveManifest(
     ref: string,
     signal: AbortSignal,
-  ): Promise<{ manifest: Manifest; vouched: boolean }> {
+  ): Promise<{ manifest: Manifest; vouched: boolean; kept: boolean }> {
     const uri = ref.startsWith('sdm://') ? parseSdmUri(ref) : undefined
     const fileHash: FileHash = uri ? uri.fileHash : asFileHash(ref)
     const wanted = (m: Manifest) => !uri || sameAddress(m.owner, uri.owner)
@@ -611,10 +609,18 @@ export class LightNodeService {
     let unusableLocal: Manifest | undefined
     if (local?.manifest) {
       const manifest = decodeManifest(local.manifest)
-      if (wanted(manifest) && (vouched || this.usableByBareHash(manifest))) return { manifest, vouched }
+      if (wanted(manifest) && (vouched || this.usableByBareHash(manifest)))
+        return { manifest, vouched, kept: true }
       if (wanted(manifest)) unusableLocal = manifest
     }
-    let bytes = await this.index?.getManifest(fileHash, uri?.owner).catch(() => undefined)
+    // The signal goes to the index, and the wait stops on it even if an index ignores it.
+    const index = this.index
+    let bytes = index
+      ? await untilAborted(index.getManifest(fileHash, uri?.owner, signal), signal).catch(() => {
+          signal.throwIfAborted()
+          return undefined
+        })
+      : undefined
     if (!bytes) {
       if (unusableLocal) checkable(unusableLocal)
       throw new ManifestNotFoundError(
@@ -637,7 +643,8 @@ export class LightNodeService {
     // Still the first: without another, an encrypted one is refused; one that failed is read (and
     // checked) again, as before there was a list of owners.
     checkable(manifest)
-    // The layout is kept for reading the file again; a record this node has (its own upload) stays.
+    // The layout is kept for reading the file again; a record this node has (its own upload, or another
+    // owner's read by its URI) stays.
     if (!local) {
       await this.slices.putFile({
         fileHash,
@@ -650,7 +657,7 @@ export class LightNodeService {
         updatedAt: Date.now(),
       })
     }
-    return { manifest, vouched }
+    return { manifest, vouched, kept: !local }
   }
 
   /** Whether a read by bare file hash may take the manifest: something can check it, and it did not fail. */
@@ -660,9 +667,9 @@ export class LightNodeService {
 
   /**
    * A usable manifest of the file by another owner than `firstOwner`, for a read by bare file hash: the
-   * index lists the owners, and those not known to have failed here are asked in turn, at most
-   * {@link BARE_HASH_CANDIDATES}. Undefined when none is usable, or the index cannot list owners (a node
-   * from before the request): the read goes on without.
+   * index lists the owners (at most 16), and each not known to have failed here is asked in turn.
+   * Undefined when none is usable, or the index cannot list owners (a node from before the request): the
+   * read goes on without.
    */
   private async otherOwnersManifest(
     fileHash: FileHash,
@@ -671,13 +678,13 @@ export class LightNodeService {
   ): Promise<{ manifest: Manifest; bytes: Uint8Array } | undefined> {
     const index = this.index
     if (!index) return undefined
-    const owners = await index.manifestOwners(fileHash).catch(() => [])
-    const candidates = owners
-      .filter((o) => !sameAddress(o, firstOwner) && !this.mismatched.has(fileHash, o))
-      .slice(0, BARE_HASH_CANDIDATES)
+    const owners = await untilAborted(index.manifestOwners(fileHash, signal), signal).catch(() => [])
+    const candidates = owners.filter((o) => !sameAddress(o, firstOwner) && !this.mismatched.has(fileHash, o))
     for (const owner of candidates) {
       signal.throwIfAborted()
-      const bytes = await index.getManifest(fileHash, owner).catch(() => undefined)
+      const bytes = await untilAborted(index.getManifest(fileHash, owner, signal), signal).catch(
+        () => undefined,
+      )
       if (!bytes) continue
       let manifest: Manifest
       try {
@@ -700,8 +707,9 @@ export class LightNodeService {
     this.ops.set(opId, controller)
     let manifest: Manifest
     let vouched: boolean
+    let kept: boolean
     try {
-      ;({ manifest, vouched } = await this.resolveManifest(ref, controller.signal))
+      ;({ manifest, vouched, kept } = await this.resolveManifest(ref, controller.signal))
     } catch (err) {
       throw controller.signal.aborted ? controller.signal.reason : err
     } finally {
@@ -739,23 +747,37 @@ export class LightNodeService {
           onVerified: () => cached && announce(cached),
           // The manifest and what it cached are not the file: dropped, so a later read asks the index again,
           // and remembered, so that read takes another owner's manifest if the index lists one.
-          onMismatch: () => this.mismatchFound(manifest),
+          onMismatch: () => this.mismatchFound(manifest, kept),
         })
     this.reads.add(opId, read)
     download.start()
   }
 
-  /** A manifest whose file failed the whole-file check: remembered, and its record and cached slices dropped. */
-  private mismatchFound(manifest: Manifest): void {
+  /**
+   * A manifest whose file failed the whole-file check: remembered, and what it cached dropped; with its
+   * record when that is the manifest (`kept`), else (the record is another owner's, read by its URI)
+   * only its slices the record does not list.
+   */
+  private mismatchFound(manifest: Manifest, kept: boolean): void {
     const { fileHash, owner } = manifest
     this.mismatched.add(fileHash, owner)
-    const drop = this.slices
-      .dropFile(fileHash)
+    const drop = (kept ? this.slices.dropFile(fileHash) : this.dropUnkeptSlices(manifest))
       .catch(() => {})
       .finally(() => {
         if (this.dropping.get(fileHash) === drop) this.dropping.delete(fileHash)
       })
     this.dropping.set(fileHash, drop)
+  }
+
+  /** Drops the cached slices of `manifest` that the file's record (another owner's manifest) does not list. */
+  private async dropUnkeptSlices(manifest: Manifest): Promise<void> {
+    const record = await this.slices.getFile(manifest.fileHash)
+    const listed = new Set(record?.slices.map((s) => s.hash))
+    for (const { hash } of manifest.slices) {
+      if (listed.has(hash)) continue
+      const meta = await this.slices.meta(hash)
+      if (meta && !meta.pinned) await this.slices.delete(hash)
+    }
   }
 
   /** The next chunk of an open download (a copy, transferred), or undefined at the end. */

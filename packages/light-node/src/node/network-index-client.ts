@@ -20,9 +20,10 @@ export interface NetworkIndexInit {
 export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): NetworkIndex {
   const clients: IndexClient[] = init.resourceNodes.map((a) => createIndexClient(libp2p, multiaddr(a)))
   const timeout = init.timeoutMs ?? 10_000
-  const first = async <T>(fn: (c: IndexClient) => Promise<T>): Promise<T> => {
+  const first = async <T>(fn: (c: IndexClient) => Promise<T>, signal?: AbortSignal): Promise<T> => {
     let last: unknown = new Error('No resource node configured')
     for (const c of clients) {
+      signal?.throwIfAborted()
       try {
         return await fn(c)
       } catch (err) {
@@ -30,6 +31,7 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
         if ((err as Error)?.name === 'SliceNotFoundError') throw err
       }
     }
+    signal?.throwIfAborted()
     throw last
   }
   return {
@@ -75,18 +77,27 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
     async putManifest(bytes) {
       await first((c) => c.putManifest(bytes, { timeout }))
     },
-    async getManifest(fileHash, owner) {
+    async getManifest(fileHash, owner, signal) {
       try {
-        return await first((c) =>
-          c.getManifest(asFileHash(fileHash), { timeout, ...(owner ? { owner } : {}) }),
+        return await first(
+          (c) =>
+            c.getManifest(asFileHash(fileHash), {
+              timeout,
+              ...(owner ? { owner } : {}),
+              ...(signal ? { signal } : {}),
+            }),
+          signal,
         )
       } catch (err) {
         if ((err as Error)?.name === 'SliceNotFoundError') return undefined
         throw err
       }
     },
-    async manifestOwners(fileHash) {
-      return first((c) => c.manifestOwners(asFileHash(fileHash), { timeout }))
+    async manifestOwners(fileHash, signal) {
+      return first(
+        (c) => c.manifestOwners(asFileHash(fileHash), { timeout, ...(signal ? { signal } : {}) }),
+        signal,
+      )
     },
   }
 }

@@ -26,10 +26,10 @@ export interface NetworkIndex {
   place(fileHash: string, size: number, replicas: number): Promise<ProviderInfo[]>
   putManifest(bytes: Uint8Array): Promise<void>
   /** A manifest of the file: the one `owner` signed, when given (an sdm:// URI's owner). */
-  getManifest(fileHash: string, owner?: string): Promise<Uint8Array | undefined>
+  getManifest(fileHash: string, owner?: string, signal?: AbortSignal): Promise<Uint8Array | undefined>
   /**
    * The owners (checksummed `0x…` addresses) who signed manifests of the file the index holds, at most 16.
    * Rejects (UnsupportedOperationError) when the index cannot list them: a node from before the request.
    */
-  manifestOwners(fileHash: string): Promise<string[]>
+  manifestOwners(fileHash: string, signal?: AbortSignal): Promise<string[]>
 }
