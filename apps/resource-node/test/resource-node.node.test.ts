@@ -233,7 +233,8 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     ])
     const strangers = await index.getManifest(fileHash, { owner: toEvmAddress(stranger.address) })
     expect(sameBytes(strangers, forged.manifestBytes)).toBe(true)
-    // A node without the meta service answers from the manifests it keeps itself (none of this file).
+    // A node without the meta service serves the request too, from the manifests it keeps itself: none of
+    // this file (the meta service kept them), so it lists nobody.
     const storageWs = multiaddr(storage.readyInfo().wsMultiaddrs[0]!)
     expect(await createIndexClient(client, storageWs).manifestOwners(fileHash)).toEqual([])
   })

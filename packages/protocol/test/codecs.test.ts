@@ -147,7 +147,7 @@ describe('codecs', () => {
       expect([...encodeIndexResponse({ op: IndexOp.MANIFEST_OWNERS, owners: [] })]).toEqual([0xa7, 0])
     })
 
-    it('sends at most 16 owners and refuses more, or owners not 20 bytes, on either side', () => {
+    it('writes at most 16 owners (the rest dropped), reads at most 16, and refuses owners not 20 bytes', () => {
       const many = Array.from({ length: MAX_MANIFEST_OWNERS + 4 }, (_, i) => owner(i))
       const sent = decodeIndexResponse(
         encodeIndexResponse({ op: IndexOp.MANIFEST_OWNERS, owners: many }),
