@@ -416,6 +416,26 @@ describe('LightNodeService manifests nobody vouches for', () => {
     expect(await readAll(service, 'uri-again')).toBe(SIZE)
   })
 
+  it("takes another owner's manifest when nobody holds the slices the first lists (a stranger's, by bare hash)", async () => {
+    const { service, store, fileHash, asked, index, manifest, forgedSlices } = await forgedManifestOf(bytes)
+    for (const s of forgedSlices) await store.delete(s.hash) // listed by the stranger, held by nobody
+    const genuine = await genuineManifestOf(bytes)
+    await store.putMany(genuine.slices)
+    const looked: string[][] = []
+    index.lookup = async (hashes) => {
+      looked.push([...hashes])
+      return new Map()
+    }
+    const listed = holdManifests(index, asked, [manifest, genuine.manifest])
+    await service.openRead(fileHash, 'bare')
+    expect(await readBytes(service, 'bare')).toEqual(bytes)
+    expect(asked).toEqual([undefined, genuine.owner])
+    expect(listed).toEqual([fileHash])
+    expect(looked).toEqual([manifest.slices.map((s) => s.hash), genuine.manifest.slices.map((s) => s.hash)])
+    // The record kept is the manifest that worked: the next read takes it without asking the index.
+    expect(decodeManifestOwner((await store.getFile(fileHash))?.manifest)).toBe(genuine.owner)
+  })
+
   it("tries every owner the index lists: many strangers' encrypted manifests do not hide the owner's", async () => {
     const { service, store, fileHash, asked, index, manifest } = await forgedManifestOf(bytes, {
       encrypted: true,

@@ -579,13 +579,15 @@ export class LightNodeService {
    * Resolves a file hash or `sdm://` URI and its manifest (local first, then the index). A URI takes only
    * the manifest its owner signed, and this node's own upload vouches for itself (`vouched`); a bare file
    * hash takes any other manifest, which vouches for nothing: its reader checks the whole file. When the
-   * manifest the index answers a bare file hash with is unusable (encrypted, or failed the whole-file
-   * check here before), another owner's is taken, if the index lists one that is not.
+   * manifest the index answers a bare file hash with is unusable (encrypted, failed the whole-file check
+   * here before, or lists a slice that is neither here nor held by anyone the index knows), another
+   * owner's is taken, if the index lists one that is not; `listed` is then the index's providers of its
+   * slices, for the download.
    */
   private async resolveManifest(
     ref: string,
     signal: AbortSignal,
-  ): Promise<{ manifest: Manifest; vouched: boolean; kept: boolean }> {
+  ): Promise<{ manifest: Manifest; vouched: boolean; kept: boolean; listed?: Map<string, ProviderInfo[]> }> {
     const uri = ref.startsWith('sdm://') ? parseSdmUri(ref) : undefined
     const fileHash: FileHash = uri ? uri.fileHash : asFileHash(ref)
     const wanted = (m: Manifest) => !uri || sameAddress(m.owner, uri.owner)
@@ -636,9 +638,16 @@ export class LightNodeService {
         'Ask another index',
       )
     }
-    if (!vouched && !this.usableByBareHash(manifest)) {
-      const other = await this.otherOwnersManifest(fileHash, manifest.owner, signal)
-      if (other) ({ manifest, bytes } = other)
+    let listed: Map<string, ProviderInfo[]> | undefined
+    if (!vouched) {
+      // By bare hash, a manifest whose slices nobody holds (a stranger's, listing slices it never
+      // uploaded) is as useless as one that fails the check: another owner's is taken if one is usable.
+      let usable = this.usableByBareHash(manifest)
+      if (usable) ({ listed, complete: usable } = await this.sliceProviders(manifest, signal))
+      if (!usable) {
+        const other = await this.otherOwnersManifest(fileHash, manifest.owner, signal)
+        if (other) ({ manifest, bytes, listed } = other)
+      }
     }
     // Still the first: without another, an encrypted one is refused; one that failed is read (and
     // checked) again, as before there was a list of owners.
@@ -657,7 +666,31 @@ export class LightNodeService {
         updatedAt: Date.now(),
       })
     }
-    return { manifest, vouched, kept: !local }
+    return { manifest, vouched, kept: !local, ...(listed ? { listed } : {}) }
+  }
+
+  /**
+   * The index's providers of each slice of `manifest`, and whether every slice is here or listed there
+   * (`complete`; also when the index cannot be asked: nothing better is known then).
+   */
+  private async sliceProviders(
+    manifest: Manifest,
+    signal: AbortSignal,
+  ): Promise<{ listed?: Map<string, ProviderInfo[]>; complete: boolean }> {
+    if (!this.index) return { complete: true }
+    const hashes = manifest.slices.map((s) => s.hash)
+    let listed: Map<string, ProviderInfo[]>
+    try {
+      listed = await untilAborted(this.index.lookup(hashes), signal)
+    } catch {
+      signal.throwIfAborted()
+      return { complete: true }
+    }
+    for (const hash of hashes) {
+      const others = (listed.get(hash) ?? []).filter((p) => p.peerId !== this.node.peerId.toString())
+      if (others.length === 0 && !(await this.slices.has(hash))) return { listed, complete: false }
+    }
+    return { listed, complete: true }
   }
 
   /** Whether a read by bare file hash may take the manifest: something can check it, and it did not fail. */
@@ -675,11 +708,14 @@ export class LightNodeService {
     fileHash: FileHash,
     firstOwner: string,
     signal: AbortSignal,
-  ): Promise<{ manifest: Manifest; bytes: Uint8Array } | undefined> {
+  ): Promise<{ manifest: Manifest; bytes: Uint8Array; listed?: Map<string, ProviderInfo[]> } | undefined> {
     const index = this.index
     if (!index) return undefined
     const owners = await untilAborted(index.manifestOwners(fileHash, signal), signal).catch(() => [])
     const candidates = owners.filter((o) => !sameAddress(o, firstOwner) && !this.mismatched.has(fileHash, o))
+    let incomplete:
+      | { manifest: Manifest; bytes: Uint8Array; listed?: Map<string, ProviderInfo[]> }
+      | undefined
     for (const owner of candidates) {
       signal.throwIfAborted()
       const bytes = await untilAborted(index.getManifest(fileHash, owner, signal), signal).catch(
@@ -695,9 +731,14 @@ export class LightNodeService {
       }
       // An index that does not know the owner field answers with its first manifest, whoever signed it.
       if (manifest.fileHash !== fileHash || !sameAddress(manifest.owner, owner)) continue
-      if (this.usableByBareHash(manifest)) return { manifest, bytes }
+      if (!this.usableByBareHash(manifest)) continue
+      const { listed, complete } = await this.sliceProviders(manifest, signal)
+      const found = { manifest, bytes, ...(listed ? { listed } : {}) }
+      if (complete) return found
+      // Usable but with slices nobody lists: taken only if no other is complete.
+      incomplete ??= found
     }
-    return undefined
+    return incomplete
   }
 
   /** Opens a download; chunks are then pulled with {@link LightNodeService.readChunk}. */
@@ -708,8 +749,9 @@ export class LightNodeService {
     let manifest: Manifest
     let vouched: boolean
     let kept: boolean
+    let listed: Map<string, ProviderInfo[]> | undefined
     try {
-      ;({ manifest, vouched, kept } = await this.resolveManifest(ref, controller.signal))
+      ;({ manifest, vouched, kept, listed } = await this.resolveManifest(ref, controller.signal))
     } catch (err) {
       throw controller.signal.aborted ? controller.signal.reason : err
     } finally {
@@ -723,7 +765,12 @@ export class LightNodeService {
       store: this.slices,
       signal: controller.signal,
       parallelism: this.init.parallelism ?? 4,
-      providers: (hashes, signal) => this.providersFor(hashes, signal),
+      providers: (hashes, signal) => {
+        // The lookup made while the manifest was chosen is used once, not asked again.
+        const known = listed
+        listed = undefined
+        return this.providersFor(hashes, signal, known)
+      },
       connect: (p, signal, fresh) => this.connectionTo(p, signal, fresh),
       libp2p: this.node,
       onFetched: (hash, bytes, peerId) => {
@@ -802,11 +849,12 @@ export class LightNodeService {
   private async providersFor(
     hashes: readonly string[],
     signal: AbortSignal,
+    listed?: Map<string, ProviderInfo[]>,
   ): Promise<Map<string, ProviderInfo[]>> {
-    let found = new Map<string, ProviderInfo[]>()
+    let found = listed ?? new Map<string, ProviderInfo[]>()
     try {
       // The lookup takes no signal and may wait 10 s per resource node: a cancelled download stops waiting.
-      if (this.index) found = await untilAborted(this.index.lookup(hashes), signal)
+      if (this.index && !listed) found = await untilAborted(this.index.lookup(hashes), signal)
     } catch {
       signal.throwIfAborted()
       // The meta service is unreachable: fall back to connected peers below.
