@@ -163,6 +163,27 @@ describe('gateway', () => {
       expect(Buffer.from(await whole.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
     })
 
+    it("looks past any number of encrypted decoys by other owners to the owner's manifest", async () => {
+      const file = await makeFile(2 * 16_384 + 7, 16_384)
+      const encrypted = forgeManifestOf(file, { encrypted: true }).manifest
+      // Each another account's encrypted manifest naming the file (stored, so not checked again here).
+      const decoys = Array.from({ length: 12 }, (_, i) => ({
+        ...encrypted,
+        owner: `0x${(i + 1).toString(16).padStart(40, '0')}`,
+      }))
+      const held = [encrypted, ...decoys, file.manifest]
+      const { gw } = await start(
+        file,
+        async (hash) => file.slices.find((s) => s.hash === hash),
+        async (_hash, asked) =>
+          asked ? held.find((m) => m.owner.toLowerCase() === asked.toLowerCase()) : encrypted,
+        () => held.map((m) => m.owner),
+      )
+      const got = await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`)
+      expect(got.status).toBe(200)
+      expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+    })
+
     it("serves the whole file by another owner's manifest after one response of the first was cut off", async () => {
       const file = await makeFile(2 * 16_384 + 7, 16_384)
       const { gw } = await startForged(file, [owner.address])

@@ -73,7 +73,11 @@ export interface Gateway {
 const FILES_PREFIX = '/v1/files/'
 /** Files (by manifest) whose bytes were checked against their file hash, most recent last. */
 const VERIFIED_FILES_KEPT = 4096
-/** Other owners' manifests a bare file hash may fall back to (each is read, and may need a whole check). */
+/**
+ * Usable other owners' manifests a bare file hash may fall back to (each may need a whole check); ones
+ * nothing could use (encrypted, known not to match) are skipped without counting, so decoys cannot use
+ * up the tries.
+ */
 const BARE_HASH_CANDIDATES = 8
 /** Unversioned alias (`<gateway url>/files/<file hash>`). */
 const FILES_ALIAS = '/files/'
@@ -156,8 +160,9 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
 
   /**
    * The manifest to serve a bare file hash by: the first one held, unless nothing could check it
-   * (encrypted) or it is known not to match; then another owner's, one checked already first. So a
-   * stranger's manifest stored first costs at most one failed read of the file.
+   * (encrypted) or it is known not to match; then another owner's, one checked already first. So each
+   * stranger's manifest that lists the wrong bytes costs at most one failed read of the file, and
+   * encrypted ones cost none.
    */
   async function bareHashManifest(fileHash: FileHash): Promise<Manifest | undefined> {
     const usable = (m: Manifest): boolean => m.encryption === undefined && !mismatched.has(checkKey(m))
@@ -165,11 +170,15 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     if (!first || usable(first)) return first
     let fallback: Manifest | undefined
     const others = (init.manifestOwners?.(fileHash) ?? []).filter((o) => !sameAddress(o, first.owner))
-    for (const owner of others.slice(0, BARE_HASH_CANDIDATES)) {
+    let tried = 0
+    for (const owner of others) {
+      if (tried >= BARE_HASH_CANDIDATES) break
       const m = await init.getManifest(fileHash, owner)
       if (!m || !sameAddress(owner, m.owner)) continue
       if (verified.has(checkKey(m))) return m
-      if (!fallback && usable(m)) fallback = m
+      if (!usable(m)) continue
+      tried++
+      fallback ??= m
     }
     return fallback ?? first
   }
