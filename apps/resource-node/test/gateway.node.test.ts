@@ -167,10 +167,13 @@ describe('gateway', () => {
       const file = await makeFile(2 * 16_384 + 7, 16_384)
       const encrypted = forgeManifestOf(file, { encrypted: true }).manifest
       // Each another account's encrypted manifest naming the file (stored, so not checked again here).
-      const decoys = Array.from({ length: 12 }, (_, i) => ({
-        ...encrypted,
-        owner: `0x${(i + 1).toString(16).padStart(40, '0')}`,
-      }))
+      const decoys = Array.from(
+        { length: 12 },
+        (_, i): Manifest => ({
+          ...encrypted,
+          owner: `0x${(i + 1).toString(16).padStart(40, '0')}`,
+        }),
+      )
       const held = [encrypted, ...decoys, file.manifest]
       const { gw } = await start(
         file,
