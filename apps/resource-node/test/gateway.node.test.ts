@@ -29,6 +29,7 @@ describe('gateway', () => {
     getManifest: (fileHash: string, owner?: string) => Promise<Manifest | undefined> = async () =>
       file.manifest,
     manifestOwners?: (fileHash: string) => string[],
+    slicesAvailable?: (hashes: readonly SliceHash[]) => Promise<boolean>,
   ): Promise<{ gw: Gateway; responses: ServerResponse[] }> => {
     const metrics = createNodeMetrics({
       storeUsedBytes: () => 0,
@@ -44,6 +45,7 @@ describe('gateway', () => {
       health: () => ({}),
       getManifest: async (fileHash, owner) => getManifest(fileHash, owner),
       ...(manifestOwners ? { manifestOwners } : {}),
+      ...(slicesAvailable ? { slicesAvailable } : {}),
       getSlice,
       ...(pool
         ? {
@@ -185,6 +187,37 @@ describe('gateway', () => {
       const got = await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`)
       expect(got.status).toBe(200)
       expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+    })
+
+    it("serves a bare file hash by another owner's manifest when nobody holds the slices the first lists", async () => {
+      const file = await makeFile(2 * 16_384 + 7, 16_384)
+      const forged = forgeManifestOf(file)
+      const held = new Set(file.slices.map((s) => s.hash)) // the stranger never uploaded its slices
+      const asked: (readonly SliceHash[])[] = []
+      const { gw } = await start(
+        file,
+        async (hash) => file.slices.find((s) => s.hash === hash),
+        async (_hash, owner) =>
+          owner === undefined || owner === stranger.address ? forged.manifest : file.manifest,
+        () => [stranger.address, owner.address],
+        async (hashes) => {
+          asked.push(hashes)
+          return hashes.every((h) => held.has(h))
+        },
+      )
+      const got = await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`)
+      expect(got.status).toBe(200)
+      expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+      expect(asked).toEqual([
+        forged.manifest.slices.map((s) => s.hash),
+        file.manifest.slices.map((s) => s.hash),
+      ])
+      // Checked as a whole now: served without asking again.
+      expect(
+        (await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`, { headers: { range: 'bytes=1-2' } }))
+          .status,
+      ).toBe(206)
+      expect(asked).toHaveLength(3) // the first manifest is asked after again; the owner's is known good
     })
 
     it("serves the whole file by another owner's manifest after one response of the first was cut off", async () => {

@@ -179,6 +179,19 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     expect(await storage.store.has(s.hash)).toBe(true)
   })
 
+  it("a bare file hash whose first manifest names slices nobody holds is served by the owner's", async () => {
+    const f = await makeFile(50_000, 16_384)
+    const index = createIndexClient(client, metaWs())
+    await index.putManifest(forgeManifestOf(f).manifestBytes) // stored first: its slices were never uploaded
+    const session = await openSlicePush(client, metaWs(), { window: 4 })
+    await Promise.all(f.slices.map((s) => session.push(s)))
+    await session.close()
+    await index.putManifest(f.manifestBytes)
+    const res = await fetch(`${meta.gatewayUrl}/v1/files/${f.manifest.fileHash}`)
+    expect(res.status).toBe(200)
+    expect(sameBytes(new Uint8Array(await res.arrayBuffer()), f.bytes)).toBe(true)
+  })
+
   it('healthz and Prometheus metrics', async () => {
     const health = await (await fetch(`${meta.gatewayUrl}/healthz`)).json()
     expect(health).toMatchObject({ status: 'ok', peerId: meta.peerId.toString(), meta: true })

@@ -42,6 +42,12 @@ export interface GatewayInit {
   manifestOwners?(fileHash: FileHash): string[]
   /** A verified slice (local, or fetched from a provider), or undefined. */
   getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined>
+  /**
+   * Whether every slice is here or can be fetched (a provider is known): a bare file hash whose first
+   * manifest lists slices nobody holds (a stranger's, naming slices it never uploaded) is served by
+   * another owner's whose slices are held. Without it, or when it throws, every manifest counts as held.
+   */
+  slicesAvailable?(hashes: readonly SliceHash[]): Promise<boolean>
   /** Body of `/healthz`. */
   health(): Record<string, unknown>
   /** Handler of `POST /v1/slices` (uploads); without it the gateway is read-only. */
@@ -160,15 +166,22 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
 
   /**
    * The manifest to serve a bare file hash by: the first one held, unless nothing could check it
-   * (encrypted) or it is known not to match; then another owner's, one checked already first. So each
-   * stranger's manifest that lists the wrong bytes costs at most one failed read of the file, and
-   * encrypted ones cost none.
+   * (encrypted), it is known not to match, or its slices are not all held anywhere; then another owner's,
+   * one checked already first, then one whose slices are held. So each stranger's manifest that lists
+   * the wrong bytes costs at most one failed read of the file, and encrypted ones or ones naming slices
+   * nobody holds cost none.
    */
   async function bareHashManifest(fileHash: FileHash): Promise<Manifest | undefined> {
     const usable = (m: Manifest): boolean => m.encryption === undefined && !mismatched.has(checkKey(m))
+    // A file checked as a whole had its slices; otherwise ask (a lookup only for slices not held here).
+    const held = async (m: Manifest): Promise<boolean> =>
+      verified.has(checkKey(m)) ||
+      !init.slicesAvailable ||
+      (await init.slicesAvailable(m.slices.map((s) => s.hash)).catch(() => true))
     const first = await init.getManifest(fileHash)
-    if (!first || usable(first)) return first
+    if (!first || (usable(first) && (await held(first)))) return first
     let fallback: Manifest | undefined
+    let heldFallback: Manifest | undefined
     const others = (init.manifestOwners?.(fileHash) ?? []).filter((o) => !sameAddress(o, first.owner))
     let tried = 0
     for (const owner of others) {
@@ -179,8 +192,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       if (!usable(m)) continue
       tried++
       fallback ??= m
+      if (!heldFallback && (await held(m))) heldFallback = m
     }
-    return fallback ?? first
+    // None held everywhere: the first if anything could use it, as before slices were asked after.
+    return heldFallback ?? (usable(first) ? first : (fallback ?? first))
   }
 
   async function serveFile(

@@ -18,6 +18,7 @@ import {
   INDEX_PROTOCOL,
   type IndexBackend,
   isLibp2pAddress,
+  MAX_HASHES_PER_MESSAGE,
   type PeerAddress,
   type ProviderRecord,
   registerSliceProtocols,
@@ -278,14 +279,37 @@ export async function createResourceNode(
     }
   }
 
-  async function providersOf(hash: SliceHash): Promise<ProviderRecord[]> {
+  /** Providers per slice from the meta service (in this process, or the configured one); undefined without one. */
+  async function lookup(hashes: SliceHash[]): Promise<Map<SliceHash, ProviderRecord[]> | undefined> {
     if (metaService) {
       const ctx = { peer: libp2p.peerId, remoteAddr: selfObservedAddr }
-      return (await metaService.lookup([hash], 8, ctx)).get(hash) ?? []
+      return metaService.lookup(hashes, 8, ctx)
     }
-    if (metaAddr)
-      return (await createIndexClient(libp2p, metaAddr).lookup([hash], { limit: 8 })).get(hash) ?? []
-    return []
+    if (metaAddr) return createIndexClient(libp2p, metaAddr).lookup(hashes, { limit: 8 })
+    return undefined
+  }
+
+  async function providersOf(hash: SliceHash): Promise<ProviderRecord[]> {
+    return (await lookup([hash]))?.get(hash) ?? []
+  }
+
+  /**
+   * Whether every slice is here or on another resource node the index knows (the gateway fetches only
+   * from those); true when there is no index to ask.
+   */
+  async function slicesAvailable(hashes: readonly SliceHash[]): Promise<boolean> {
+    const missing: SliceHash[] = []
+    for (const h of hashes) if (!(await store.has(h))) missing.push(h)
+    const self = libp2p.peerId.toString()
+    for (let i = 0; i < missing.length; i += MAX_HASHES_PER_MESSAGE) {
+      const part = missing.slice(i, i + MAX_HASHES_PER_MESSAGE)
+      const found = await lookup(part)
+      if (!found) return true
+      const elsewhere = (h: SliceHash) =>
+        (found.get(h) ?? []).some((p) => p.kind === 'resource' && p.peerId !== self)
+      if (!part.every(elsewhere)) return false
+    }
+    return true
   }
 
   async function getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined> {
@@ -357,6 +381,7 @@ export async function createResourceNode(
         getManifest,
         manifestOwners: (fileHash) => store.manifestOwners(fileHash),
         getSlice,
+        slicesAvailable,
         fileDigest: hashPool.fileDigest,
         health: () => ({
           status: 'ok',
