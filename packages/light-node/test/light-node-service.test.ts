@@ -436,6 +436,55 @@ describe('LightNodeService manifests nobody vouches for', () => {
     expect(decodeManifestOwner((await store.getFile(fileHash))?.manifest)).toBe(genuine.owner)
   })
 
+  it("keeps no record of a manifest whose slices nobody holds, so a later read can take the owner's", async () => {
+    const { service, store, fileHash, asked, index, manifest, forgedSlices } = await forgedManifestOf(bytes)
+    for (const s of forgedSlices) await store.delete(s.hash)
+    // The owner has not published yet: the stranger's is the only manifest, and it is read (and fails).
+    holdManifests(index, asked, [manifest])
+    await service.openRead(fileHash, 'early')
+    await expect(readBytes(service, 'early')).rejects.toThrow()
+    expect(await store.getFile(fileHash)).toBeUndefined()
+    // Once the owner's is there, the next read by bare hash takes it.
+    const genuine = await genuineManifestOf(bytes)
+    await store.putMany(genuine.slices)
+    holdManifests(index, asked, [manifest, genuine.manifest])
+    await service.openRead(fileHash, 'later')
+    expect(await readBytes(service, 'later')).toEqual(bytes)
+  })
+
+  it('the download uses the lookup made while choosing the manifest, not a second one', async () => {
+    const genuine = await genuineManifestOf(bytes)
+    const { service, fileHash, asked, index } = await forgedManifestOf(bytes)
+    const looked: string[][] = []
+    index.lookup = async (hashes) => {
+      looked.push([...hashes])
+      return new Map(hashes.map((h) => [h, [{ peerId: 'peer-x', multiaddrs: [], kind: 'light' as const }]]))
+    }
+    holdManifests(index, asked, [genuine.manifest]) // slices held by peer-x only, not here
+    // A libp2p that knows itself and has no connections; a dial (of peer-x) fails.
+    let dialed = false
+    const selfOnly = new Proxy(
+      { peerId: { toString: () => 'self' }, getConnections: () => [] },
+      {
+        get(target, prop) {
+          if (prop in target) return target[prop as keyof typeof target]
+          dialed = true
+          throw new Error(`no libp2p here (${String(prop)})`)
+        },
+      },
+    )
+    Object.assign(service as unknown as Record<string, unknown>, { libp2p: selfOnly })
+    await service.openRead(fileHash, 'bare')
+    const reading = readBytes(service, 'bare')
+    reading.catch(() => {})
+    // By the first dial the download has its providers; its dial retries are not waited for.
+    for (let i = 0; i < 500 && !dialed; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(dialed).toBe(true)
+    await service.abort('bare')
+    await expect(reading).rejects.toThrow()
+    expect(looked).toEqual([genuine.manifest.slices.map((s) => s.hash)])
+  })
+
   it("tries every owner the index lists: many strangers' encrypted manifests do not hide the owner's", async () => {
     const { service, store, fileHash, asked, index, manifest } = await forgedManifestOf(bytes, {
       encrypted: true,

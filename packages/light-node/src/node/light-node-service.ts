@@ -72,6 +72,18 @@ import { createWithdrawBatcher } from './withdraw-batcher.js'
 
 type StartInit = Omit<LightNodeOptions, 'worker'>
 
+/** Slice hashes per index lookup while choosing a manifest (the index protocol's limit per message). */
+const LOOKUP_BATCH = 4096
+
+/** Another owner's manifest a bare-hash read may take, with the index's providers of its slices. */
+interface Candidate {
+  manifest: Manifest
+  bytes: Uint8Array
+  listed?: Map<string, ProviderInfo[]>
+  /** Every slice is here or held by a peer the index knows. */
+  complete: boolean
+}
+
 /** Resource nodes that keep each upload (the meta service's default placement). */
 const DEFAULT_REPLICAS = 2
 
@@ -639,22 +651,30 @@ export class LightNodeService {
       )
     }
     let listed: Map<string, ProviderInfo[]> | undefined
+    let keep = true
     if (!vouched) {
       // By bare hash, a manifest whose slices nobody holds (a stranger's, listing slices it never
       // uploaded) is as useless as one that fails the check: another owner's is taken if one is usable.
       let usable = this.usableByBareHash(manifest)
-      if (usable) ({ listed, complete: usable } = await this.sliceProviders(manifest, signal))
-      if (!usable) {
+      let complete = false
+      if (usable) ({ listed, complete } = await this.sliceProviders(manifest, signal))
+      if (!usable || !complete) {
         const other = await this.otherOwnersManifest(fileHash, manifest.owner, signal)
-        if (other) ({ manifest, bytes, listed } = other)
+        if (other) {
+          ;({ manifest, bytes, listed, complete } = other)
+          usable = true
+        }
       }
+      // One not known to work is not kept as the file's record: the next read chooses again.
+      keep = usable && complete
     }
     // Still the first: without another, an encrypted one is refused; one that failed is read (and
     // checked) again, as before there was a list of owners.
     checkable(manifest)
+    signal.throwIfAborted()
     // The layout is kept for reading the file again; a record this node has (its own upload, or another
     // owner's read by its URI) stays.
-    if (!local) {
+    if (!local && keep) {
       await this.slices.putFile({
         fileHash,
         size: manifest.size,
@@ -666,7 +686,7 @@ export class LightNodeService {
         updatedAt: Date.now(),
       })
     }
-    return { manifest, vouched, kept: !local, ...(listed ? { listed } : {}) }
+    return { manifest, vouched, kept: !local && keep, ...(listed ? { listed } : {}) }
   }
 
   /**
@@ -677,18 +697,30 @@ export class LightNodeService {
     manifest: Manifest,
     signal: AbortSignal,
   ): Promise<{ listed?: Map<string, ProviderInfo[]>; complete: boolean }> {
-    if (!this.index) return { complete: true }
+    const index = this.index
+    if (!index) return { complete: true }
     const hashes = manifest.slices.map((s) => s.hash)
-    let listed: Map<string, ProviderInfo[]>
-    try {
-      listed = await untilAborted(this.index.lookup(hashes), signal)
-    } catch {
-      signal.throwIfAborted()
-      return { complete: true }
-    }
-    for (const hash of hashes) {
-      const others = (listed.get(hash) ?? []).filter((p) => p.peerId !== this.node.peerId.toString())
-      if (others.length === 0 && !(await this.slices.has(hash))) return { listed, complete: false }
+    const listed = new Map<string, ProviderInfo[]>()
+    let self: string | undefined
+    // A batch at a time (the index's message limit), stopping at the first slice nobody holds: a
+    // decoy listing a huge number of slices costs one request.
+    for (let i = 0; i < hashes.length; i += LOOKUP_BATCH) {
+      const batch = hashes.slice(i, i + LOOKUP_BATCH)
+      let found: Map<string, ProviderInfo[]>
+      try {
+        found = await untilAborted(index.lookup(batch), signal)
+      } catch {
+        signal.throwIfAborted()
+        // Unknown, not missing; the download then goes to connected peers without asking again.
+        return { listed, complete: true }
+      }
+      for (const hash of batch) {
+        const providers = found.get(hash) ?? []
+        listed.set(hash, providers)
+        if (providers.length > 0) self ??= this.node.peerId.toString()
+        const elsewhere = providers.some((p) => p.peerId !== self)
+        if (!elsewhere && !(await this.slices.has(hash))) return { listed, complete: false }
+      }
     }
     return { listed, complete: true }
   }
@@ -708,19 +740,21 @@ export class LightNodeService {
     fileHash: FileHash,
     firstOwner: string,
     signal: AbortSignal,
-  ): Promise<{ manifest: Manifest; bytes: Uint8Array; listed?: Map<string, ProviderInfo[]> } | undefined> {
+  ): Promise<Candidate | undefined> {
     const index = this.index
     if (!index) return undefined
-    const owners = await untilAborted(index.manifestOwners(fileHash, signal), signal).catch(() => [])
+    const owners = await untilAborted(index.manifestOwners(fileHash, signal), signal).catch(() => {
+      signal.throwIfAborted()
+      return []
+    })
     const candidates = owners.filter((o) => !sameAddress(o, firstOwner) && !this.mismatched.has(fileHash, o))
-    let incomplete:
-      | { manifest: Manifest; bytes: Uint8Array; listed?: Map<string, ProviderInfo[]> }
-      | undefined
+    let incomplete: Candidate | undefined
     for (const owner of candidates) {
       signal.throwIfAborted()
-      const bytes = await untilAborted(index.getManifest(fileHash, owner, signal), signal).catch(
-        () => undefined,
-      )
+      const bytes = await untilAborted(index.getManifest(fileHash, owner, signal), signal).catch(() => {
+        signal.throwIfAborted()
+        return undefined
+      })
       if (!bytes) continue
       let manifest: Manifest
       try {
@@ -733,7 +767,7 @@ export class LightNodeService {
       if (manifest.fileHash !== fileHash || !sameAddress(manifest.owner, owner)) continue
       if (!this.usableByBareHash(manifest)) continue
       const { listed, complete } = await this.sliceProviders(manifest, signal)
-      const found = { manifest, bytes, ...(listed ? { listed } : {}) }
+      const found: Candidate = { manifest, bytes, complete, ...(listed ? { listed } : {}) }
       if (complete) return found
       // Usable but with slices nobody lists: taken only if no other is complete.
       incomplete ??= found
