@@ -217,7 +217,42 @@ describe('gateway', () => {
         (await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`, { headers: { range: 'bytes=1-2' } }))
           .status,
       ).toBe(206)
-      expect(asked).toHaveLength(3) // the first manifest is asked after again; the owner's is known good
+      expect(asked).toHaveLength(2) // the owner's, checked as a whole, is served without asking again
+    })
+
+    it('asks nothing about the slices of the only manifest of a file, and reads at most 16 other owners', async () => {
+      const file = await makeFile(2 * 16_384 + 7, 16_384)
+      const asked: (readonly SliceHash[])[] = []
+      const reads: (string | undefined)[] = []
+      let owners = [owner.address as string]
+      const { gw } = await start(
+        file,
+        async (hash) => file.slices.find((s) => s.hash === hash),
+        async (_hash, o) => {
+          reads.push(o)
+          return o === undefined || o === owner.address ? file.manifest : undefined
+        },
+        () => owners,
+        async (hashes) => {
+          asked.push(hashes)
+          return held
+        },
+      )
+      let held = true
+      const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+      expect((await fetch(url, { method: 'HEAD' })).status).toBe(200)
+      expect(asked).toEqual([])
+      expect(reads).toEqual([undefined])
+      // Anyone can store manifests: a file with many owners costs at most 16 reads of others' per request.
+      owners = [
+        owner.address,
+        ...Array.from({ length: 40 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`),
+      ]
+      // Its slices held nowhere, the first sends the gateway through the others (none of them there).
+      held = false
+      reads.length = 0
+      await fetch(url, { method: 'HEAD' })
+      expect(reads).toHaveLength(1 + 16)
     })
 
     it("serves the whole file by another owner's manifest after one response of the first was cut off", async () => {

@@ -14,6 +14,7 @@ import {
 } from '@stratos-edge/core'
 import {
   commitPathUploadId,
+  MAX_MANIFEST_OWNERS,
   SLICE_UPLOAD_CORS_HEADERS,
   SLICE_UPLOAD_PATH,
   type SliceRecord,
@@ -179,10 +180,22 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       !init.slicesAvailable ||
       (await init.slicesAvailable(m.slices.map((s) => s.hash)).catch(() => true))
     const first = await init.getManifest(fileHash)
-    if (!first || (usable(first) && (await held(first)))) return first
+    if (!first || verified.has(checkKey(first))) return first
+    // Read at most as many owners as the index protocol lists: anyone can store a manifest.
+    const others = (init.manifestOwners?.(fileHash) ?? [])
+      .filter((o) => !sameAddress(o, first.owner))
+      .slice(0, MAX_MANIFEST_OWNERS)
+    // Alone, it is served whatever it is (and checked as a whole): nothing to ask about.
+    if (others.length === 0) return first
+    // Another owner's checked as a whole before is served without asking about the first.
+    const checkedOwner = verifiedOwners.get(fileHash)
+    if (checkedOwner !== undefined) {
+      const m = await init.getManifest(fileHash, checkedOwner)
+      if (m && sameAddress(checkedOwner, m.owner) && verified.has(checkKey(m))) return m
+    }
+    if (usable(first) && (await held(first))) return first
     let fallback: Manifest | undefined
     let heldFallback: Manifest | undefined
-    const others = (init.manifestOwners?.(fileHash) ?? []).filter((o) => !sameAddress(o, first.owner))
     let tried = 0
     for (const owner of others) {
       if (tried >= BARE_HASH_CANDIDATES) break
@@ -338,7 +351,15 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     set.add(key)
     if (set.size > VERIFIED_FILES_KEPT) set.delete(set.values().next().value as string)
   }
-  const remember = (m: Manifest): void => keep(verified, checkKey(m))
+  /** The owner of a bare file hash's manifest checked as a whole last, by file hash (as many kept). */
+  const verifiedOwners = new Map<string, string>()
+  const remember = (m: Manifest): void => {
+    keep(verified, checkKey(m))
+    verifiedOwners.delete(m.fileHash)
+    verifiedOwners.set(m.fileHash, m.owner)
+    if (verifiedOwners.size > VERIFIED_FILES_KEPT)
+      verifiedOwners.delete(verifiedOwners.keys().next().value as string)
+  }
   const notTheFile = (res: ServerResponse, fileHash: string): void =>
     finish(res, 502, `The manifest held for ${fileHash} does not describe that file\n`)
   /**

@@ -240,6 +240,11 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     if (!owners) ownersByFile.set(fileHash, [owner])
     else if (!owners.includes(owner)) owners.push(owner)
   }
+  const removeOwner = (fileHash: string, owner: string): void => {
+    const left = (ownersByFile.get(fileHash) ?? []).filter((o) => o !== owner)
+    if (left.length > 0) ownersByFile.set(fileHash, left)
+    else ownersByFile.delete(fileHash)
+  }
   // Owners are listed first stored first, also after a restart (readdir's order is the names'): by the
   // time each owner's manifest file was written.
   const storedOwners: { fileHash: string; owner: string; at: number }[] = []
@@ -476,6 +481,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       return found && bytesEqual(addressToBytes(found.manifest.owner), wanted) ? found.bytes : undefined
     },
     async putManifest(bytes) {
+      refuseIfClosed()
       const m = decodeManifest(bytes)
       // Each owner's manifest of a file is kept, so an owner's sdm:// URI finds that owner's whoever came
       // first; the first one also answers requests by bare file hash, whose readers check the whole file.
@@ -498,9 +504,15 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
             )
           }
           reserved += bytes.length
+          // Listed from the start of its write: the order a restart finds again by the files' times.
+          const owner = path === manifestPath(m.fileHash) ? undefined : toHex(addressToBytes(m.owner))
+          if (owner) addOwner(m.fileHash, owner)
           try {
             await writeFileAtomic(tmpDir, path, [bytes])
             used += bytes.length
+          } catch (err) {
+            if (owner) removeOwner(m.fileHash, owner)
+            throw err
           } finally {
             reserved -= bytes.length
           }
@@ -508,7 +520,6 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
           manifestWrites.delete(path)
           settle()
         }
-        if (path !== manifestPath(m.fileHash)) addOwner(m.fileHash, toHex(addressToBytes(m.owner)))
       }
       return m.fileHash
     },
@@ -517,8 +528,8 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     },
     async close() {
       closed = true
-      while (writing.size > 0 || stagedWork.size > 0 || reads.size > 0)
-        await Promise.allSettled([...writing.values(), ...stagedWork, ...reads])
+      while (writing.size > 0 || stagedWork.size > 0 || reads.size > 0 || manifestWrites.size > 0)
+        await Promise.allSettled([...writing.values(), ...stagedWork, ...reads, ...manifestWrites.values()])
     },
   }
 }
