@@ -452,6 +452,33 @@ describe('LightNodeService manifests nobody vouches for', () => {
     expect(await readBytes(service, 'later')).toEqual(bytes)
   })
 
+  it("a manifest taken with a slice nobody lists still gives the download every other slice's providers", async () => {
+    const genuine = await genuineManifestOf(bytes)
+    const { service, fileHash, asked, index } = await forgedManifestOf(bytes)
+    const hashes = genuine.manifest.slices.map((s) => s.hash)
+    index.lookup = async (batch) =>
+      new Map(
+        batch.map((h) => [
+          h,
+          h === hashes[0] ? [] : [{ peerId: 'peer-x', multiaddrs: [], kind: 'light' as const }],
+        ]),
+      )
+    holdManifests(index, asked, [genuine.manifest]) // the only owner: taken, though its first slice is unlisted
+    // What the download is handed: a lookup covering every slice, or none (it then looks up itself).
+    const handed: (Map<string, ProviderInfo[]> | undefined)[] = []
+    const internals = service as unknown as {
+      providersFor(h: readonly string[], s: AbortSignal, l?: Map<string, ProviderInfo[]>): Promise<unknown>
+    }
+    internals.providersFor = async (_h, _s, listed) => {
+      handed.push(listed)
+      throw new Error('stop here')
+    }
+    await service.openRead(fileHash, 'bare')
+    await expect(readBytes(service, 'bare')).rejects.toThrow()
+    expect(handed).toHaveLength(1)
+    if (handed[0]) expect([...handed[0].keys()].sort()).toEqual([...hashes].sort())
+  })
+
   it('the download uses the lookup made while choosing the manifest, not a second one', async () => {
     const genuine = await genuineManifestOf(bytes)
     const { service, fileHash, asked, index } = await forgedManifestOf(bytes)

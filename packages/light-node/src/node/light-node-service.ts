@@ -691,7 +691,8 @@ export class LightNodeService {
 
   /**
    * The index's providers of each slice of `manifest`, and whether every slice is here or listed there
-   * (`complete`; also when the index cannot be asked: nothing better is known then).
+   * (`complete`; also when the index cannot be asked: nothing better is known then). `listed` only when
+   * it covers every slice; otherwise the download looks the providers up itself.
    */
   private async sliceProviders(
     manifest: Manifest,
@@ -702,7 +703,7 @@ export class LightNodeService {
     const hashes = manifest.slices.map((s) => s.hash)
     const listed = new Map<string, ProviderInfo[]>()
     let self: string | undefined
-    // A batch at a time (the index's message limit), stopping at the first slice nobody holds: a
+    // A batch at a time (the index's message limit), stopping after one with a slice nobody holds: a
     // decoy listing a huge number of slices costs one request.
     for (let i = 0; i < hashes.length; i += LOOKUP_BATCH) {
       const batch = hashes.slice(i, i + LOOKUP_BATCH)
@@ -711,16 +712,19 @@ export class LightNodeService {
         found = await untilAborted(index.lookup(batch), signal)
       } catch {
         signal.throwIfAborted()
-        // Unknown, not missing; the download then goes to connected peers without asking again.
-        return { listed, complete: true }
+        // Unknown, not missing: the download asks again.
+        return { complete: true }
       }
+      let missing = false
       for (const hash of batch) {
         const providers = found.get(hash) ?? []
         listed.set(hash, providers)
+        if (missing) continue
         if (providers.length > 0) self ??= this.node.peerId.toString()
         const elsewhere = providers.some((p) => p.peerId !== self)
-        if (!elsewhere && !(await this.slices.has(hash))) return { listed, complete: false }
+        missing = !elsewhere && !(await this.slices.has(hash))
       }
+      if (missing) return listed.size === hashes.length ? { listed, complete: false } : { complete: false }
     }
     return { listed, complete: true }
   }
