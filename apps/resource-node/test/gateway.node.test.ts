@@ -165,7 +165,7 @@ describe('gateway', () => {
       expect(Buffer.from(await whole.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
     })
 
-    it("looks past any number of encrypted decoys by other owners to the owner's manifest", async () => {
+    it("looks past encrypted decoys by other owners (12 of the 16 read) to the owner's manifest", async () => {
       const file = await makeFile(2 * 16_384 + 7, 16_384)
       const encrypted = forgeManifestOf(file, { encrypted: true }).manifest
       // Each another account's encrypted manifest naming the file (stored, so not checked again here).

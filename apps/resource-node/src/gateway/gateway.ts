@@ -82,8 +82,8 @@ const FILES_PREFIX = '/v1/files/'
 const VERIFIED_FILES_KEPT = 4096
 /**
  * Usable other owners' manifests a bare file hash may fall back to (each may need a whole check); ones
- * nothing could use (encrypted, known not to match) are skipped without counting, so decoys cannot use
- * up the tries.
+ * nothing could use (encrypted, known not to match) are skipped without counting, among the first
+ * MAX_MANIFEST_OWNERS (16) other owners read, as many as the index protocol lists.
  */
 const BARE_HASH_CANDIDATES = 8
 /** Unversioned alias (`<gateway url>/files/<file hash>`). */
@@ -189,9 +189,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     if (others.length === 0) return first
     // Another owner's checked as a whole before is served without asking about the first.
     const checkedOwner = verifiedOwners.get(fileHash)
-    if (checkedOwner !== undefined) {
+    if (checkedOwner !== undefined && !sameAddress(checkedOwner, first.owner)) {
       const m = await init.getManifest(fileHash, checkedOwner)
       if (m && sameAddress(checkedOwner, m.owner) && verified.has(checkKey(m))) return m
+      verifiedOwners.delete(fileHash) // forgotten since, or replaced
     }
     if (usable(first) && (await held(first))) return first
     let fallback: Manifest | undefined
