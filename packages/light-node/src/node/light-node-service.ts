@@ -33,6 +33,7 @@ import {
   findHttpUrl,
   httpUrlToMultiaddr,
   isLibp2pAddress,
+  MAX_HASHES_PER_MESSAGE,
   registerSliceProtocols,
 } from '@stratos-edge/protocol'
 import type {
@@ -72,9 +73,6 @@ import { createWithdrawBatcher } from './withdraw-batcher.js'
 
 type StartInit = Omit<LightNodeOptions, 'worker'>
 
-/** Slice hashes per index lookup while choosing a manifest (the index protocol's limit per message). */
-const LOOKUP_BATCH = 4096
-
 /** Another owner's manifest a bare-hash read may take, with the index's providers of its slices. */
 interface Candidate {
   manifest: Manifest
@@ -106,6 +104,17 @@ function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true })
   })
   return Promise.race([pending, aborted]).finally(() => signal.removeEventListener('abort', onAbort))
+}
+
+/**
+ * `pending`, or `fallback` when it fails (an index that is unreachable or says no); the signal's reason
+ * once it is aborted, also when `pending` ignores the signal.
+ */
+function orElse<T, F>(pending: Promise<T>, signal: AbortSignal, fallback: F): Promise<T | F> {
+  return untilAborted(pending, signal).catch(() => {
+    signal.throwIfAborted()
+    return fallback
+  })
 }
 
 /** What a put has written so far, to undo if it fails. */
@@ -628,12 +637,8 @@ export class LightNodeService {
       if (wanted(manifest)) unusableLocal = manifest
     }
     // The signal goes to the index, and the wait stops on it even if an index ignores it.
-    const index = this.index
-    let bytes = index
-      ? await untilAborted(index.getManifest(fileHash, uri?.owner, signal), signal).catch(() => {
-          signal.throwIfAborted()
-          return undefined
-        })
+    let bytes = this.index
+      ? await orElse(this.index.getManifest(fileHash, uri?.owner, signal), signal, undefined)
       : undefined
     if (!bytes) {
       if (unusableLocal) checkable(unusableLocal)
@@ -705,16 +710,11 @@ export class LightNodeService {
     let self: string | undefined
     // A batch at a time (the index's message limit), stopping after one with a slice nobody holds: a
     // decoy listing a huge number of slices costs one request.
-    for (let i = 0; i < hashes.length; i += LOOKUP_BATCH) {
-      const batch = hashes.slice(i, i + LOOKUP_BATCH)
-      let found: Map<string, ProviderInfo[]>
-      try {
-        found = await untilAborted(index.lookup(batch), signal)
-      } catch {
-        signal.throwIfAborted()
-        // Unknown, not missing: the download asks again.
-        return { complete: true }
-      }
+    for (let i = 0; i < hashes.length; i += MAX_HASHES_PER_MESSAGE) {
+      const batch = hashes.slice(i, i + MAX_HASHES_PER_MESSAGE)
+      const found = await orElse(index.lookup(batch), signal, undefined)
+      // Unknown, not missing: the download asks again.
+      if (!found) return { complete: true }
       let missing = false
       for (const hash of batch) {
         const providers = found.get(hash) ?? []
@@ -747,18 +747,12 @@ export class LightNodeService {
   ): Promise<Candidate | undefined> {
     const index = this.index
     if (!index) return undefined
-    const owners = await untilAborted(index.manifestOwners(fileHash, signal), signal).catch(() => {
-      signal.throwIfAborted()
-      return []
-    })
+    const owners = await orElse(index.manifestOwners(fileHash, signal), signal, [])
     const candidates = owners.filter((o) => !sameAddress(o, firstOwner) && !this.mismatched.has(fileHash, o))
     let incomplete: Candidate | undefined
     for (const owner of candidates) {
       signal.throwIfAborted()
-      const bytes = await untilAborted(index.getManifest(fileHash, owner, signal), signal).catch(() => {
-        signal.throwIfAborted()
-        return undefined
-      })
+      const bytes = await orElse(index.getManifest(fileHash, owner, signal), signal, undefined)
       if (!bytes) continue
       let manifest: Manifest
       try {
@@ -889,14 +883,11 @@ export class LightNodeService {
     signal: AbortSignal,
     listed?: Map<string, ProviderInfo[]>,
   ): Promise<Map<string, ProviderInfo[]>> {
-    let found = listed ?? new Map<string, ProviderInfo[]>()
-    try {
-      // The lookup takes no signal and may wait 10 s per resource node: a cancelled download stops waiting.
-      if (this.index && !listed) found = await untilAborted(this.index.lookup(hashes), signal)
-    } catch {
-      signal.throwIfAborted()
-      // The meta service is unreachable: fall back to connected peers below.
-    }
+    let found = listed
+    // The lookup takes no signal and may wait 10 s per resource node: a cancelled download stops waiting.
+    if (!found && this.index) found = await orElse(this.index.lookup(hashes), signal, undefined)
+    // Without an answer (the meta service is unreachable): connected peers below.
+    found ??= new Map<string, ProviderInfo[]>()
     const self = this.node.peerId.toString()
     const connected: ProviderInfo[] = []
     const seen = new Set<string>()
