@@ -5,8 +5,16 @@
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 
-/** Seconds of CPU (user + system) used so far, by process kind. */
+/**
+ * Seconds of CPU (user + system) used so far, by process kind and thread: keys are `<kind> / <thread>`,
+ * where the thread is `main` or its Linux name with digits folded (Chromium's `DedicatedWorker thread`,
+ * `WebRTC_W_and_N`, `Chrome_ChildIOThread`; a Node process names its worker threads `node`), truncated
+ * by Linux to 15 characters.
+ */
 export type CpuTimes = Record<string, number>
+
+/** The separator between a key's process kind and its thread. */
+const KIND_THREAD = ' / '
 
 const ticksPerSecond = ((): number => {
   try {
@@ -29,7 +37,19 @@ function kindOf(cmdline: string[]): string | undefined {
   return undefined
 }
 
-/** CPU seconds of Chromium's processes (by type) and of the resource node, summed per kind. */
+/** CPU seconds of one thread (or process) from its `stat` file. */
+function cpuSecondsOf(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8')
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
+}
+
+/**
+ * CPU seconds of Chromium's processes (by type) and of the resource node, per thread and summed per
+ * kind and thread name: threads of the same name in several processes of a kind add up (both pages'
+ * light-node workers are `renderer / DedicatedWorker thread`).
+ */
 export function processCpu(): CpuTimes {
   const times: CpuTimes = {}
   for (const pid of readdirSync('/proc')) {
@@ -37,11 +57,18 @@ export function processCpu(): CpuTimes {
     try {
       const kind = kindOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'))
       if (!kind) continue
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      const ticks = Number(fields[11]) + Number(fields[12])
-      times[kind] = (times[kind] ?? 0) + ticks / ticksPerSecond
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        try {
+          const name =
+            tid === pid
+              ? 'main'
+              : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/\d+/g, '#')
+          const key = `${kind}${KIND_THREAD}${name}`
+          times[key] = (times[key] ?? 0) + cpuSecondsOf(`/proc/${pid}/task/${tid}/stat`)
+        } catch {
+          // The thread ended between listing and reading.
+        }
+      }
     } catch {
       // The process ended between listing and reading.
     }
@@ -49,7 +76,17 @@ export function processCpu(): CpuTimes {
   return times
 }
 
-/** CPU milliseconds per MB moved, by kind, between two samples (and their total). */
+/** Per-thread figures (as from {@link cpuPerMB}) summed per process kind; `total` stays. */
+export function byKind(perThread: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [key, value] of Object.entries(perThread)) {
+    const kind = key === 'total' ? key : (key.split(KIND_THREAD)[0] ?? key)
+    out[kind] = (out[kind] ?? 0) + value
+  }
+  return out
+}
+
+/** CPU milliseconds per MB moved, by key, between two samples (and their total). */
 export function cpuPerMB(before: CpuTimes, after: CpuTimes, bytes: number): Record<string, number> {
   const out: Record<string, number> = {}
   let total = 0

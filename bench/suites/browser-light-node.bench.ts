@@ -19,7 +19,7 @@ import { NETNS_ADDRESS, setUpTestNetwork } from '../../e2e/scripts/test-network.
 import { launchChromium } from '../../e2e/tests/support/browser.ts'
 import { startResourceNode } from '../../e2e/tests/support/resource-node.ts'
 import { serveStatic } from '../../e2e/tests/support/static-server.ts'
-import { cpuPerMB, processCpu } from '../process-cpu.js'
+import { byKind, cpuPerMB, processCpu } from '../process-cpu.js'
 import { median, writeResults } from '../results.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -115,12 +115,19 @@ function medianCpu(runs: Record<string, number>[]): Record<string, number> {
 }
 
 /**
- * Where the CPU of a transfer went: ms per MB by process kind, and how many cores were busy on average
- * (total CPU over wall time; this machine has os.cpus().length of them).
+ * Where the CPU of a transfer went: ms per MB by process kind and by thread (those with at least 0.1), and
+ * how many cores were busy on average (total CPU over wall time; this machine has os.cpus().length).
  */
 function cpuSummary(runs: Record<string, number>[], mbps: readonly number[]) {
-  const perMB = medianCpu(runs)
-  return { msPerMB: perMB, busyCores: Math.round(((perMB.total ?? 0) * median(mbps)) / 10) / 100 }
+  const perMB = medianCpu(runs.map(byKind))
+  const threads = Object.fromEntries(
+    Object.entries(medianCpu(runs)).filter(([key, ms]) => key !== 'total' && ms > 0),
+  )
+  return {
+    msPerMB: perMB,
+    busyCores: Math.round(((perMB.total ?? 0) * median(mbps)) / 10) / 100,
+    threadsMsPerMB: threads,
+  }
 }
 
 async function inside(): Promise<void> {
@@ -218,7 +225,7 @@ async function inside(): Promise<void> {
       `upload: full ${median(uploadFull).toFixed(1)} MB/s, raw WS ${median(uploadRaw).toFixed(1)} MB/s`,
     )
     console.log(
-      `upload CPU ms/MB: full ${JSON.stringify(medianCpu(uploadCpu.fullStack))}, raw ${JSON.stringify(medianCpu(uploadCpu.rawWebSocket))}`,
+      `upload CPU ms/MB: full ${JSON.stringify(medianCpu(uploadCpu.fullStack.map(byKind)))}, raw ${JSON.stringify(medianCpu(uploadCpu.rawWebSocket.map(byKind)))}`,
     )
 
     // Browser→browser: B downloads A's last file over direct WebRTC (dropping its cache each time) vs a raw
@@ -305,7 +312,7 @@ async function inside(): Promise<void> {
       `browser→browser: full ${median(p2pFull).toFixed(1)} MB/s (default reader ${median(p2pDefaultReader).toFixed(1)}), raw ${median(p2pRaw).toFixed(1)} MB/s`,
     )
     console.log(
-      `browser→browser CPU ms/MB: full ${JSON.stringify(medianCpu(p2pCpu.fullStack))}, raw ${JSON.stringify(medianCpu(p2pCpu.rawDataChannel))}`,
+      `browser→browser CPU ms/MB: full ${JSON.stringify(medianCpu(p2pCpu.fullStack.map(byKind)))}, raw ${JSON.stringify(medianCpu(p2pCpu.rawDataChannel.map(byKind)))}`,
     )
     console.log(
       `long tasks during transfers: BYOB ${JSON.stringify(summary(longTasks.byob))}, default reader ${JSON.stringify(summary(longTasks.default))}`,
