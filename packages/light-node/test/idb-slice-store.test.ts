@@ -76,6 +76,48 @@ describe('IdbSliceStore', () => {
     expect(await store.get(good.hash)).toEqual(good.data)
   })
 
+  it('hashes a slice again for a reader that verifies it anyway (reverify: false) only until a read has verified it since the store opened', async () => {
+    const indexedDB = new IDBFactory()
+    const options = { indexedDB, estimate: async () => undefined }
+    const store = await createIdbSliceStore({ name: 'reverify' }, options)
+    const countHashes = (s: typeof store) => {
+      const counted = { n: 0 }
+      const hashOf = s.hashOf.bind(s)
+      s.hashOf = (...args) => {
+        counted.n++
+        return hashOf(...args)
+      }
+      return counted
+    }
+    const hashed = countHashes(store)
+    const good = slice(1, 800, false)
+    await store.putMany([good])
+    // Written is not verified: the first such read hashes, the next does not.
+    expect(await store.get(good.hash, { reverify: false })).toEqual(good.data)
+    expect(await store.get(good.hash, { reverify: false })).toEqual(good.data)
+    expect(hashed.n).toBe(1)
+    // A reader that does not verify (the page's own read) always gets verified bytes.
+    await store.get(good.hash)
+    expect(hashed.n).toBe(2)
+    // Bytes written again under the hash lose the mark: corrupt ones are caught, not served.
+    const flipped = good.data.slice()
+    flipped[5] = (flipped[5] as number) ^ 1
+    await store.putMany([{ ...good, data: flipped }])
+    await expect(store.get(good.hash, { reverify: false })).rejects.toMatchObject({
+      name: 'SliceVerificationError',
+    })
+    expect(await store.has(good.hash)).toBe(false)
+    // A store opened again has verified nothing yet.
+    const other = slice(2, 800, false)
+    await store.putMany([other])
+    await store.get(other.hash, { reverify: false })
+    await store.close()
+    const reopened = await createIdbSliceStore({ name: 'reverify' }, options)
+    const rehashed = countHashes(reopened)
+    expect(await reopened.get(other.hash, { reverify: false })).toEqual(other.data)
+    expect(rehashed.n).toBe(1)
+  })
+
   it('evicts least recently used cached slices past the budget and never owned ones', async () => {
     let now = 1
     const indexedDB = new IDBFactory()

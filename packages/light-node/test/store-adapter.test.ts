@@ -24,4 +24,27 @@ describe('createStoreAdapter', () => {
     await adapter.put({ hash, fileHash, number: 1, data })
     expect(await store.get(hash)).toEqual(data)
   })
+
+  it('serves a slice to a fetcher that verifies it (reverify: false) hashing it only the first time', async () => {
+    const store = await createIdbSliceStore(
+      { name: 'adapter-reverify' },
+      { indexedDB: new IDBFactory(), estimate: async () => undefined },
+    )
+    let hashed = 0
+    const hashOf = store.hashOf.bind(store)
+    store.hashOf = (...args) => {
+      hashed++
+      return hashOf(...args)
+    }
+    const adapter = createStoreAdapter(store)
+    const data = new Uint8Array(1000).map((_, i) => (i * 7) & 0xff)
+    const hash = computeSliceHash(1, data, fileHash) as SliceHash
+    await store.putMany([{ hash, fileHash, number: 1, data, pinned: false }])
+    for (let i = 0; i < 3; i++) expect((await adapter.get(hash, { reverify: false }))?.data).toEqual(data)
+    expect(hashed).toBe(1)
+    // Without the option every read is verified.
+    await adapter.get(hash)
+    await adapter.get(hash)
+    expect(hashed).toBe(3)
+  })
 })

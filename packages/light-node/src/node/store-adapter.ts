@@ -1,5 +1,5 @@
 import type { SliceHash } from '@stratos-edge/core'
-import type { SliceInfo, SliceRecord, SliceStore } from '@stratos-edge/protocol'
+import type { SliceGetOptions, SliceInfo, SliceRecord, SliceStore } from '@stratos-edge/protocol'
 import { SliceVerificationError } from '../errors.js'
 import type { IdbSliceStore } from '../store/idb-slice-store.js'
 
@@ -22,12 +22,13 @@ export function createStoreAdapter(store: IdbSliceStore, options: StoreAdapterOp
         ? { hash: meta.hash, fileHash: meta.fileHash, number: meta.number, size: meta.size }
         : undefined
     },
-    async get(hash: SliceHash): Promise<SliceRecord | undefined> {
+    async get(hash: SliceHash, getOptions?: SliceGetOptions): Promise<SliceRecord | undefined> {
       const meta = await store.meta(hash)
       if (!meta) return undefined
       let data: Uint8Array
       try {
-        data = await store.get(hash)
+        // A peer fetching the slice verifies it: it is hashed here only once since the store opened.
+        data = await store.get(hash, getOptions?.reverify === false ? { reverify: false } : {})
       } catch {
         return undefined
       }

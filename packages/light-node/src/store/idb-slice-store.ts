@@ -140,6 +140,18 @@ export class IdbSliceStore {
   budgetBytes: number
   private readonly batchBytes: number
   private readonly verifyOnRead: boolean
+  /**
+   * Slices whose stored bytes a read has hashed right since this store opened. A reader that verifies
+   * what it gets anyway (a peer fetching the slice) need not make the store hash them again; see get().
+   * Writes do not count (the store does not check what it is given), and a slice written again or removed
+   * loses its mark.
+   */
+  private readonly verifiedSinceOpen = new Set<string>()
+  /**
+   * Counts rewrites and removals of stored slices: a read whose slice may have been replaced or removed
+   * while it was being hashed (the count moved) does not mark it verified.
+   */
+  private replacedOrRemoved = 0
   private readonly factory: IDBFactory | undefined
   private readonly estimate: () => Promise<{ usage?: number; quota?: number } | undefined>
   private readonly now: () => number
@@ -404,6 +416,7 @@ export class IdbSliceStore {
     let addCached = 0
     let added = 0
     let evicted: SliceMeta[] = []
+    const rewritten: string[] = []
     try {
       // Evict inside the same transaction, so the store never holds more than the budget or the quota.
       const over = Math.max(
@@ -428,6 +441,7 @@ export class IdbSliceStore {
         if (old) {
           if (old.pinned) addPinned -= old.size
           else addCached -= old.size
+          rewritten.push(e.hash)
         } else {
           added++
         }
@@ -464,6 +478,10 @@ export class IdbSliceStore {
     this.pinnedBytes += addPinned
     this.cachedBytes += addCached
     this.sliceCount += added
+    if (rewritten.length > 0) {
+      this.replacedOrRemoved++
+      for (const hash of rewritten) this.verifiedSinceOpen.delete(hash)
+    }
     this.removed(evicted.map((m) => m.hash))
   }
 
@@ -476,6 +494,8 @@ export class IdbSliceStore {
 
   /** Reports slices removed by a committed transaction to `onSlicesRemoved`. */
   private removed(hashes: SliceHash[]): void {
+    if (hashes.length > 0) this.replacedOrRemoved++
+    for (const hash of hashes) this.verifiedSinceOpen.delete(hash)
     if (hashes.length === 0 || !this.onSlicesRemoved) return
     try {
       this.onSlicesRemoved(hashes)
@@ -520,9 +540,15 @@ export class IdbSliceStore {
 
   /**
    * Reads a slice, verifying its hash (unless disabled). A slice that fails verification is deleted and
-   * SliceVerificationError thrown; a missing one gives SliceNotFoundError.
+   * SliceVerificationError thrown; a missing one gives SliceNotFoundError. With `reverify: false` (for a
+   * reader that verifies the bytes itself, like a peer fetching them) a slice already verified by a read
+   * since the store opened is not hashed again, as the resource node's store does.
    */
-  async get(hash: SliceHash | string, options: { verify?: boolean } = {}): Promise<Uint8Array> {
+  async get(
+    hash: SliceHash | string,
+    options: { verify?: boolean; reverify?: boolean } = {},
+  ): Promise<Uint8Array> {
+    const changesBefore = this.replacedOrRemoved
     const tx = this.database.transaction(['data', 'meta'], 'readonly')
     const [meta, value] = await Promise.all([
       tx.objectStore('meta').get(hash),
@@ -545,7 +571,10 @@ export class IdbSliceStore {
         },
       )
     }
-    if (options.verify ?? this.verifyOnRead) {
+    const verify =
+      options.verify ??
+      (this.verifyOnRead && !(options.reverify === false && this.verifiedSinceOpen.has(hash)))
+    if (verify) {
       const actual = await this.hashOf(meta.number, data, meta.fileHash)
       if (actual !== hash || data.byteLength !== meta.size) {
         await this.delete(hash)
@@ -554,6 +583,7 @@ export class IdbSliceStore {
           'It was deleted; fetch it again from a provider',
         )
       }
+      if (this.replacedOrRemoved === changesBefore) this.verifiedSinceOpen.add(hash)
     }
     this.touch(hash)
     return data
