@@ -478,10 +478,7 @@ export class IdbSliceStore {
     this.pinnedBytes += addPinned
     this.cachedBytes += addCached
     this.sliceCount += added
-    if (rewritten.length > 0) {
-      this.replacedOrRemoved++
-      for (const hash of rewritten) this.verifiedSinceOpen.delete(hash)
-    }
+    this.forgetVerified(rewritten)
     this.removed(evicted.map((m) => m.hash))
   }
 
@@ -492,10 +489,16 @@ export class IdbSliceStore {
     )
   }
 
+  /** Slices whose stored bytes were replaced or removed lose their mark (see `verifiedSinceOpen`). */
+  private forgetVerified(hashes: readonly string[]): void {
+    if (hashes.length === 0) return
+    this.replacedOrRemoved++
+    for (const hash of hashes) this.verifiedSinceOpen.delete(hash)
+  }
+
   /** Reports slices removed by a committed transaction to `onSlicesRemoved`. */
   private removed(hashes: SliceHash[]): void {
-    if (hashes.length > 0) this.replacedOrRemoved++
-    for (const hash of hashes) this.verifiedSinceOpen.delete(hash)
+    this.forgetVerified(hashes)
     if (hashes.length === 0 || !this.onSlicesRemoved) return
     try {
       this.onSlicesRemoved(hashes)
