@@ -53,6 +53,35 @@ describe('meta service', () => {
     ).not.toContain('near')
   })
 
+  it('keeps room for resource nodes when browsers would fill the answer', () => {
+    const meta = createMetaService({ manifests: noManifests })
+    // Ten browsers next to the requester, two resource nodes further away, all holding h1.
+    for (let i = 0; i < 10; i++) {
+      meta.announce(ann({ kind: 'light', hashes: [h1] }), {
+        peer: peer(`light-${i}`),
+        remoteAddr: `/ip4/10.0.0.${20 + i}/tcp/1`,
+      })
+    }
+    for (const id of ['resource-a', 'resource-b']) {
+      meta.announce(ann({ kind: 'resource', hashes: [h1] }), {
+        peer: peer(id),
+        remoteAddr: `/ip4/192.168.7.${id === 'resource-a' ? 1 : 2}/tcp/1`,
+      })
+    }
+    const me = { peer: peer('me'), remoteAddr: '/ip4/10.0.0.9/tcp/5' }
+    const ids = (limit: number) =>
+      meta
+        .lookup([h1], limit, me)
+        .get(h1)
+        ?.map((p) => p.peerId)
+    // Nearest first still: the browsers, then the two resource nodes in the places kept for them.
+    expect(ids(8)).toEqual([...Array.from({ length: 6 }, (_, i) => `light-${i}`), 'resource-a', 'resource-b'])
+    expect(ids(2)).toEqual(['light-0', 'resource-a'])
+    // One place goes to the nearest; room for all: nothing is left out.
+    expect(ids(1)).toEqual(['light-0'])
+    expect(ids(16)).toHaveLength(12)
+  })
+
   it('withdraw, replace and light nodes leaving', () => {
     const meta = createMetaService({ manifests: noManifests })
     const ctx = { peer: peer('L'), remoteAddr: '/ip4/10.0.0.2/tcp/1' }

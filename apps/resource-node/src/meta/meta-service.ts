@@ -58,11 +58,15 @@ export interface MetaService extends Required<IndexBackend> {
   stats(): { light: number; resource: number; slices: number }
 }
 
+/** Places in a lookup answer kept for resource nodes (the default replica count) that browsers would fill. */
+const RESOURCE_SLOTS = 2
+
 /**
  * Creates the meta service: which peers hold which slices (light and resource nodes announce and
  * withdraw), placement of uploads on `replicas` distinct resource nodes with room, provider lookup
  * ordered nearest to the requester first (then light nodes before resource nodes, then most recently
- * seen), and signed manifests by file hash and owner, with the owners who signed a file's.
+ * seen) with room kept for resource nodes, and signed manifests by file hash and owner, with the owners
+ * who signed a file's.
  *
  * @example
  * ```ts
@@ -163,6 +167,18 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     (a.kind === b.kind ? 0 : a.kind === 'light' ? -1 : 1) ||
     b.lastSeen - a.lastSeen
 
+  /**
+   * The first `limit` of `sorted`, keeping up to {@link RESOURCE_SLOTS} places for resource nodes: a slice
+   * many browsers hold would otherwise be answered with browsers only, leaving a downloader whose browser
+   * providers fail no fallback and a gateway (which fetches only from resource nodes) no source.
+   */
+  function withResourceRoom(sorted: PeerEntry[], limit: number): PeerEntry[] {
+    const resources = sorted.filter((e) => e.kind === 'resource').length
+    const lightRoom = limit - Math.min(resources, RESOURCE_SLOTS, Math.max(0, limit - 1))
+    let light = 0
+    return sorted.filter((e) => e.kind === 'resource' || light++ < lightRoom).slice(0, limit)
+  }
+
   return {
     registerLocal(peerId, announcement, observedAddr) {
       upsert(peerId, announcement, observedAddr)
@@ -201,9 +217,7 @@ export function createMetaService(init: MetaServiceInit): MetaService {
             (e): e is PeerEntry => e !== undefined && (e.kind === 'light' || t - e.lastSeen <= staleAfter),
           )
           .sort(order(ctx.remoteAddr))
-          .slice(0, limit)
-          .map(record)
-        out.set(h, list)
+        out.set(h, withResourceRoom(list, limit).map(record))
       }
       return out
     },
