@@ -179,7 +179,8 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     expect(await storage.store.has(s.hash)).toBe(true)
   })
 
-  it("a bare file hash whose first manifest names slices nobody holds is served by the owner's", async () => {
+  /** A file on the meta node, whose first manifest is a stranger's naming slices nobody holds. */
+  const uploadAfterForgedManifest = async (): Promise<TestFile> => {
     const f = await makeFile(50_000, 16_384)
     const index = createIndexClient(client, metaWs())
     await index.putManifest(forgeManifestOf(f).manifestBytes) // stored first: its slices were never uploaded
@@ -187,7 +188,21 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     await Promise.all(f.slices.map((s) => session.push(s)))
     await session.close()
     await index.putManifest(f.manifestBytes)
+    return f
+  }
+
+  it("a bare file hash whose first manifest names slices nobody holds is served by the owner's", async () => {
+    const f = await uploadAfterForgedManifest()
     const res = await fetch(`${meta.gatewayUrl}/v1/files/${f.manifest.fileHash}`)
+    expect(res.status).toBe(200)
+    expect(sameBytes(new Uint8Array(await res.arrayBuffer()), f.bytes)).toBe(true)
+  })
+
+  it("a node without the meta service falls back on an owner's manifest only the meta service keeps", async () => {
+    const f = await uploadAfterForgedManifest()
+    // The storage node keeps neither manifest: the owners it can fall back on come from the meta service.
+    expect(storage.store.manifestOwners(f.manifest.fileHash)).toEqual([])
+    const res = await fetch(`${storage.gatewayUrl}/v1/files/${f.manifest.fileHash}`)
     expect(res.status).toBe(200)
     expect(sameBytes(new Uint8Array(await res.arrayBuffer()), f.bytes)).toBe(true)
   })

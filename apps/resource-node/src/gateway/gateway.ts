@@ -37,10 +37,11 @@ export interface GatewayInit {
    */
   getManifest(fileHash: FileHash, owner?: string): Promise<Manifest | undefined>
   /**
-   * Owners whose manifest of the file this node holds besides the first: a bare file hash whose first
-   * manifest is known not to describe the file (or is encrypted) is served by one of theirs.
+   * Owners who signed a manifest of the file (here, or known to the meta service), in the order they were
+   * stored: a bare file hash whose first manifest is known not to describe the file (or is encrypted, or
+   * names slices nobody holds) is served by one of theirs.
    */
-  manifestOwners?(fileHash: FileHash): string[]
+  manifestOwners?(fileHash: FileHash): readonly string[] | Promise<readonly string[]>
   /** A verified slice (local, or fetched from a provider), or undefined. */
   getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined>
   /**
@@ -182,7 +183,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     const first = await init.getManifest(fileHash)
     if (!first || verified.has(checkKey(first))) return first
     // Read at most as many owners as the index protocol lists: anyone can store a manifest.
-    const others = (init.manifestOwners?.(fileHash) ?? [])
+    const others = ((await init.manifestOwners?.(fileHash)) ?? [])
       .filter((o) => !sameAddress(o, first.owner))
       .slice(0, MAX_MANIFEST_OWNERS)
     // Alone, it is served whatever it is (and checked as a whole): nothing to ask about.

@@ -9,7 +9,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { decodeManifest, type FileHash, type Manifest, type SliceHash } from '@stratos-edge/core'
+import { decodeManifest, type FileHash, type Manifest, type SliceHash, sameAddress } from '@stratos-edge/core'
 import {
   createIndexClient,
   createIndexHandler,
@@ -279,6 +279,23 @@ export async function createResourceNode(
     }
   }
 
+  /**
+   * Who signed manifests of a file: the manifests kept here, then (without the meta service in this
+   * process) the ones the meta service lists, so the gateway can fall back on an owner whose manifest
+   * it has not fetched yet. Without an answer from the meta service, the ones kept here.
+   */
+  async function manifestOwners(fileHash: FileHash): Promise<string[]> {
+    const here = store.manifestOwners(fileHash)
+    if (!metaAddr) return here
+    const listed = await createIndexClient(libp2p, metaAddr)
+      .manifestOwners(fileHash, { timeout: 10_000 })
+      .catch((error: unknown) => {
+        logger.debug('manifest owners not listed by the meta service', { fileHash, error })
+        return []
+      })
+    return [...here, ...listed.filter((o) => !here.some((h) => sameAddress(h, o)))]
+  }
+
   /** Providers per slice from the meta service (in this process, or the configured one); undefined without one. */
   async function lookup(hashes: SliceHash[]): Promise<Map<SliceHash, ProviderRecord[]> | undefined> {
     if (metaService) {
@@ -379,7 +396,7 @@ export async function createResourceNode(
         metrics,
         logger,
         getManifest,
-        manifestOwners: (fileHash) => store.manifestOwners(fileHash),
+        manifestOwners,
         getSlice,
         slicesAvailable,
         fileDigest: hashPool.fileDigest,
