@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   addressToBytes,
@@ -217,6 +217,29 @@ describe('disk slice store', () => {
     }
     await store.putManifest(file.manifestBytes) // stored already: not listed twice
     expect(store.manifestOwners(fileHash)).toHaveLength(2)
+  })
+
+  it('lists the owner of a first manifest kept alone (a store from before per-owner manifests)', async () => {
+    const dir = await fresh()
+    const store = await openDiskSliceStore({ dir, logger: quietLogger })
+    const file = await makeFile(40_000, 16_384)
+    const forged = forgeManifestOf(file)
+    const fileHash = file.manifest.fileHash
+    await store.putManifest(forged.manifestBytes)
+    await new Promise((r) => setTimeout(r, 20)) // distinct file times: listed first stored first
+    await store.putManifest(file.manifestBytes)
+    await store.close()
+    // Such a store kept only `<file hash>.manifest`, here the stranger's.
+    const strangerCopy = `${fileHash}.${toHex(addressToBytes(stranger.address))}.manifest`
+    await unlink(join(dir, 'manifests', strangerCopy))
+    const reopened = await openDiskSliceStore({ dir, logger: quietLogger })
+    expect(reopened.manifestOwners(fileHash)).toEqual(
+      [stranger, owner].map((k) => toHex(addressToBytes(k.address))),
+    )
+    expect(sameBytes((await reopened.getManifest(fileHash, stranger.address))!, forged.manifestBytes)).toBe(
+      true,
+    )
+    expect(reopened.usedBytes).toBe(forged.manifestBytes.length + file.manifestBytes.length)
   })
 
   it('lists who signed manifests of a file first stored first, also after reopening, and each once', async () => {

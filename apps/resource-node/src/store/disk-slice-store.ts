@@ -230,6 +230,24 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       }
     }
   }
+  /** The first manifest stored for a file, or (with `owner`) the one that owner signed. */
+  const manifestPath = (fileHash: FileHash, owner?: string): string =>
+    join(
+      manifestsDir,
+      owner ? `${fileHash}.${toHex(addressToBytes(owner))}.manifest` : `${fileHash}.manifest`,
+    )
+  const readManifest = async (
+    path: string,
+  ): Promise<{ bytes: Uint8Array; manifest: Manifest } | undefined> => {
+    try {
+      const bytes = new Uint8Array(await readFile(path))
+      // Its signature was checked when it was stored; whoever reads it decodes it again anyway.
+      return { bytes, manifest: decodeManifest(bytes, { verify: false }) }
+    } catch {
+      return undefined
+    }
+  }
+
   // Manifests come from anyone: they count against the same disk budget as slices (which also bounds
   // this list of who signed one for which file).
   const ownersByFile = new Map<string, string[]>()
@@ -248,12 +266,33 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
   // Owners are listed first stored first, also after a restart (readdir's order is the names'): by the
   // time each owner's manifest file was written.
   const storedOwners: { fileHash: string; owner: string; at: number }[] = []
+  /** Sizes of the per-owner manifest files of each file. */
+  const ownedSizes = new Map<string, number[]>()
+  const firstManifests: { fileHash: string; path: string; at: number; bytes: number }[] = []
   for (const name of await readdir(manifestsDir)) {
-    const s = await stat(join(manifestsDir, name)).catch(() => undefined)
-    used += s?.size ?? 0
+    const path = join(manifestsDir, name)
+    const s = await stat(path).catch(() => undefined)
+    if (!s) continue
+    used += s.size
     const perOwner = /^(.+)\.(0x[0-9a-f]{40})\.manifest$/.exec(name)
-    if (perOwner && s)
-      storedOwners.push({ fileHash: perOwner[1] as string, owner: perOwner[2] as string, at: s.mtimeMs })
+    const first = /^([^.]+)\.manifest$/.exec(name)
+    if (perOwner) {
+      const fileHash = perOwner[1] as string
+      const owner = perOwner[2] as string
+      storedOwners.push({ fileHash, owner, at: s.mtimeMs })
+      ownedSizes.set(fileHash, [...(ownedSizes.get(fileHash) ?? []), s.size])
+    } else if (first) {
+      firstManifests.push({ fileHash: first[1] as string, path, at: s.mtimeMs, bytes: s.size })
+    }
+  }
+  // A store from before manifests were kept per owner holds a file's first manifest alone: its owner is
+  // listed from it (getManifest finds it by owner there too). A first manifest stored since has a
+  // per-owner copy of the same size, so only the others are read.
+  for (const f of firstManifests) {
+    if (ownedSizes.get(f.fileHash)?.includes(f.bytes)) continue
+    const found = await readManifest(f.path)
+    if (!found || found.manifest.fileHash !== f.fileHash) continue
+    storedOwners.push({ fileHash: f.fileHash, owner: toHex(addressToBytes(found.manifest.owner)), at: f.at })
   }
   storedOwners.sort((a, b) => a.at - b.at)
   for (const o of storedOwners) addOwner(o.fileHash, o.owner)
@@ -392,24 +431,6 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       used += fileBytes
     } finally {
       reserved -= fileBytes
-    }
-  }
-
-  /** The first manifest stored for a file, or (with `owner`) the one that owner signed. */
-  const manifestPath = (fileHash: FileHash, owner?: string): string =>
-    join(
-      manifestsDir,
-      owner ? `${fileHash}.${toHex(addressToBytes(owner))}.manifest` : `${fileHash}.manifest`,
-    )
-  const readManifest = async (
-    path: string,
-  ): Promise<{ bytes: Uint8Array; manifest: Manifest } | undefined> => {
-    try {
-      const bytes = new Uint8Array(await readFile(path))
-      // Its signature was checked when it was stored; whoever reads it decodes it again anyway.
-      return { bytes, manifest: decodeManifest(bytes, { verify: false }) }
-    } catch {
-      return undefined
     }
   }
 
