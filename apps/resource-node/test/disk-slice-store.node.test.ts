@@ -222,24 +222,27 @@ describe('disk slice store', () => {
   it('lists the owner of a first manifest kept alone (a store from before per-owner manifests)', async () => {
     const dir = await fresh()
     const store = await openDiskSliceStore({ dir, logger: quietLogger })
-    const file = await makeFile(40_000, 16_384)
-    const forged = forgeManifestOf(file)
-    const fileHash = file.manifest.fileHash
-    await store.putManifest(forged.manifestBytes)
-    await new Promise((r) => setTimeout(r, 20)) // distinct file times: listed first stored first
-    await store.putManifest(file.manifestBytes)
+    const sliced = await sliceFile(randomBytes(20_000), { sliceSize: 16_384 })
+    const [early, late] = [11, 12].map((n) => keyPairFromPrivateKey(new Uint8Array(32).fill(n))) as [
+      KeyPair,
+      KeyPair,
+    ]
+    const manifestBy = (k: KeyPair) =>
+      encodeManifest(signManifest(createManifest({ sliced, owner: k.address }), k.privateKey))
+    const listed = (k: KeyPair) => toHex(addressToBytes(k.address))
+    const [earlyBytes, lateBytes] = [manifestBy(early), manifestBy(late)]
+    // Such a store kept only `<file hash>.manifest`: the early owner's.
+    await store.putManifest(earlyBytes)
+    await unlink(join(dir, 'manifests', `${sliced.fileHash}.${listed(early)}.manifest`))
+    await new Promise((r) => setTimeout(r, 20)) // distinct file times
+    // Stored after the upgrade: its own copy only, of the same size as the early one.
+    await store.putManifest(lateBytes)
+    expect(lateBytes.length).toBe(earlyBytes.length)
     await store.close()
-    // Such a store kept only `<file hash>.manifest`, here the stranger's.
-    const strangerCopy = `${fileHash}.${toHex(addressToBytes(stranger.address))}.manifest`
-    await unlink(join(dir, 'manifests', strangerCopy))
     const reopened = await openDiskSliceStore({ dir, logger: quietLogger })
-    expect(reopened.manifestOwners(fileHash)).toEqual(
-      [stranger, owner].map((k) => toHex(addressToBytes(k.address))),
-    )
-    expect(sameBytes((await reopened.getManifest(fileHash, stranger.address))!, forged.manifestBytes)).toBe(
-      true,
-    )
-    expect(reopened.usedBytes).toBe(forged.manifestBytes.length + file.manifestBytes.length)
+    expect(reopened.manifestOwners(sliced.fileHash)).toEqual([early, late].map(listed))
+    expect(sameBytes((await reopened.getManifest(sliced.fileHash, early.address))!, earlyBytes)).toBe(true)
+    expect(reopened.usedBytes).toBe(2 * earlyBytes.length)
   })
 
   it('lists who signed manifests of a file first stored first, also after reopening, and each once', async () => {

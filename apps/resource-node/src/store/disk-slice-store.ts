@@ -266,8 +266,8 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
   // Owners are listed first stored first, also after a restart (readdir's order is the names'): by the
   // time each owner's manifest file was written.
   const storedOwners: { fileHash: string; owner: string; at: number }[] = []
-  /** Sizes of the per-owner manifest files of each file. */
-  const ownedSizes = new Map<string, number[]>()
+  /** Size and time of each per-owner manifest file, by file. */
+  const ownerFiles = new Map<string, { bytes: number; at: number }[]>()
   const firstManifests: { fileHash: string; path: string; at: number; bytes: number }[] = []
   for (const name of await readdir(manifestsDir)) {
     const path = join(manifestsDir, name)
@@ -280,16 +280,17 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       const fileHash = perOwner[1] as string
       const owner = perOwner[2] as string
       storedOwners.push({ fileHash, owner, at: s.mtimeMs })
-      ownedSizes.set(fileHash, [...(ownedSizes.get(fileHash) ?? []), s.size])
+      ownerFiles.set(fileHash, [...(ownerFiles.get(fileHash) ?? []), { bytes: s.size, at: s.mtimeMs }])
     } else if (first) {
       firstManifests.push({ fileHash: first[1] as string, path, at: s.mtimeMs, bytes: s.size })
     }
   }
   // A store from before manifests were kept per owner holds a file's first manifest alone: its owner is
-  // listed from it (getManifest finds it by owner there too). A first manifest stored since has a
-  // per-owner copy of the same size, so only the others are read.
+  // listed from it (getManifest finds it by owner there too). A first manifest stored since has its
+  // owner's copy, of the same size and written just before it, so only the others are read; other owners'
+  // copies of an old first manifest came after it.
   for (const f of firstManifests) {
-    if (ownedSizes.get(f.fileHash)?.includes(f.bytes)) continue
+    if (ownerFiles.get(f.fileHash)?.some((o) => o.bytes === f.bytes && o.at <= f.at)) continue
     const found = await readManifest(f.path)
     if (!found || found.manifest.fileHash !== f.fileHash) continue
     storedOwners.push({ fileHash: f.fileHash, owner: toHex(addressToBytes(found.manifest.owner)), at: f.at })
