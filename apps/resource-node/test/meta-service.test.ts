@@ -54,7 +54,8 @@ describe('meta service', () => {
   })
 
   it('keeps room for resource nodes when browsers would fill the answer', () => {
-    const meta = createMetaService({ manifests: noManifests })
+    // One clock reading: the browsers, equally near, keep the order they announced in.
+    const meta = createMetaService({ manifests: noManifests, now: () => 1000 })
     // Ten browsers next to the requester, two resource nodes further away, all holding h1.
     for (let i = 0; i < 10; i++) {
       meta.announce(ann({ kind: 'light', hashes: [h1] }), {
