@@ -43,6 +43,9 @@ export const DEFAULT_TCP_PORT = 7401
 export const DEFAULT_WS_PORT = 7402
 export const DEFAULT_HTTP_PORT = 7480
 
+/** How long a gateway read waits for the meta service's list of a file's owners before going without. */
+const OWNERS_TIMEOUT_MS = 2000
+
 /** Options of {@link createResourceNode}. */
 export interface ResourceNodeInit {
   /** Directory for the peer key, slices and manifests (created if missing). */
@@ -282,13 +285,14 @@ export async function createResourceNode(
   /**
    * Who signed manifests of a file: the manifests kept here, then (without the meta service in this
    * process) the ones the meta service lists, so the gateway can fall back on an owner whose manifest
-   * it has not fetched yet. Without an answer from the meta service, the ones kept here.
+   * it has not fetched yet. Without an answer from the meta service within 2 s (it asks on every read of
+   * a file not yet checked as a whole), the ones kept here.
    */
   async function manifestOwners(fileHash: FileHash): Promise<string[]> {
     const here = store.manifestOwners(fileHash)
     if (!metaAddr) return here
     const listed = await createIndexClient(libp2p, metaAddr)
-      .manifestOwners(fileHash, { timeout: 10_000 })
+      .manifestOwners(fileHash, { timeout: OWNERS_TIMEOUT_MS })
       .catch((error: unknown) => {
         logger.debug('manifest owners not listed by the meta service', { fileHash, error })
         return []
