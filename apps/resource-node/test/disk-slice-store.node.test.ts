@@ -1,4 +1,4 @@
-import { readdir, readFile, unlink, writeFile } from 'node:fs/promises'
+import { readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   addressToBytes,
@@ -242,7 +242,17 @@ describe('disk slice store', () => {
     const reopened = await openDiskSliceStore({ dir, logger: quietLogger })
     expect(reopened.manifestOwners(sliced.fileHash)).toEqual([early, late].map(listed))
     expect(sameBytes((await reopened.getManifest(sliced.fileHash, early.address))!, earlyBytes)).toBe(true)
-    expect(reopened.usedBytes).toBe(2 * earlyBytes.length)
+    // The early owner got its copy, dated as the first manifest: listed in its place from then on.
+    const manifests = join(dir, 'manifests')
+    const copy = await stat(join(manifests, `${sliced.fileHash}.${listed(early)}.manifest`))
+    const first = (await stat(join(manifests, `${sliced.fileHash}.manifest`))).mtimeMs
+    expect(copy.mtimeMs).toBeLessThanOrEqual(first) // to the millisecond
+    expect(copy.mtimeMs).toBeGreaterThan(first - 1)
+    expect(reopened.usedBytes).toBe(3 * earlyBytes.length)
+    await reopened.close()
+    const again = await openDiskSliceStore({ dir, logger: quietLogger })
+    expect(again.manifestOwners(sliced.fileHash)).toEqual([early, late].map(listed))
+    expect(again.usedBytes).toBe(3 * earlyBytes.length)
   })
 
   it('lists who signed manifests of a file first stored first, also after reopening, and each once', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rm, stat, unlink, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   addressToBytes,
@@ -250,24 +250,25 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
 
   // Manifests come from anyone: they count against the same disk budget as slices (which also bounds
   // this list of who signed one for which file).
-  const ownersByFile = new Map<string, string[]>()
+  // Sets keep insertion order: owners are listed first stored first.
+  const ownersByFile = new Map<string, Set<string>>()
   /** Manifest files being written, by path. */
   const manifestWrites = new Map<string, Promise<void>>()
   const addOwner = (fileHash: string, owner: string): void => {
     const owners = ownersByFile.get(fileHash)
-    if (!owners) ownersByFile.set(fileHash, [owner])
-    else if (!owners.includes(owner)) owners.push(owner)
+    if (owners) owners.add(owner)
+    else ownersByFile.set(fileHash, new Set([owner]))
   }
   const removeOwner = (fileHash: string, owner: string): void => {
-    const left = (ownersByFile.get(fileHash) ?? []).filter((o) => o !== owner)
-    if (left.length > 0) ownersByFile.set(fileHash, left)
-    else ownersByFile.delete(fileHash)
+    const owners = ownersByFile.get(fileHash)
+    owners?.delete(owner)
+    if (owners?.size === 0) ownersByFile.delete(fileHash)
   }
   // Owners are listed first stored first, also after a restart (readdir's order is the names'): by the
   // time each owner's manifest file was written.
   const storedOwners: { fileHash: string; owner: string; at: number }[] = []
-  /** Size and time of each per-owner manifest file, by file. */
-  const ownerFiles = new Map<string, { bytes: number; at: number }[]>()
+  /** Owner, size and time of each per-owner manifest file, by file. */
+  const ownerFiles = new Map<string, { owner: string; bytes: number; at: number }[]>()
   const firstManifests: { fileHash: string; path: string; at: number; bytes: number }[] = []
   for (const name of await readdir(manifestsDir)) {
     const path = join(manifestsDir, name)
@@ -280,20 +281,37 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       const fileHash = perOwner[1] as string
       const owner = perOwner[2] as string
       storedOwners.push({ fileHash, owner, at: s.mtimeMs })
-      ownerFiles.set(fileHash, [...(ownerFiles.get(fileHash) ?? []), { bytes: s.size, at: s.mtimeMs }])
+      const files = ownerFiles.get(fileHash)
+      const file = { owner, bytes: s.size, at: s.mtimeMs }
+      if (files) files.push(file)
+      else ownerFiles.set(fileHash, [file])
     } else if (first) {
       firstManifests.push({ fileHash: first[1] as string, path, at: s.mtimeMs, bytes: s.size })
     }
   }
-  // A store from before manifests were kept per owner holds a file's first manifest alone: its owner is
-  // listed from it (getManifest finds it by owner there too). A first manifest stored since has its
-  // owner's copy, of the same size and written just before it, so only the others are read; other owners'
-  // copies of an old first manifest came after it.
+  // A store from before manifests were kept per owner holds a file's first manifest alone: its owner gets
+  // the copy now, dated as the first manifest, so it is listed in its place. A first manifest stored since
+  // has its owner's copy, of the same size and written just before it, so only the others are read; other
+  // owners' copies of an old first manifest came after it.
   for (const f of firstManifests) {
-    if (ownerFiles.get(f.fileHash)?.some((o) => o.bytes === f.bytes && o.at <= f.at)) continue
+    const copies = ownerFiles.get(f.fileHash) ?? []
+    if (copies.some((o) => o.bytes === f.bytes && o.at <= f.at)) continue
     const found = await readManifest(f.path)
     if (!found || found.manifest.fileHash !== f.fileHash) continue
-    storedOwners.push({ fileHash: f.fileHash, owner: toHex(addressToBytes(found.manifest.owner)), at: f.at })
+    const owner = toHex(addressToBytes(found.manifest.owner))
+    storedOwners.push({ fileHash: f.fileHash, owner, at: f.at })
+    // A copy there already (written later, or its time lost in a restore) is left as it is; without room
+    // for one, the owner is listed all the same (getManifest finds the owner's in the first manifest).
+    if (copies.some((o) => o.owner === owner) || used + f.bytes > maxBytes) continue
+    const copy = manifestPath(found.manifest.fileHash, found.manifest.owner)
+    try {
+      await writeFileAtomic(tmpDir, copy, [found.bytes])
+      used += f.bytes
+      const at = new Date(f.at)
+      await utimes(copy, at, at)
+    } catch (err) {
+      logger?.warn('first manifest not copied for its owner', { fileHash: f.fileHash, error: err })
+    }
   }
   storedOwners.sort((a, b) => a.at - b.at)
   for (const o of storedOwners) addOwner(o.fileHash, o.owner)
