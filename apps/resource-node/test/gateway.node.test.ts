@@ -107,7 +107,7 @@ describe('gateway', () => {
    * A gateway whose first manifest of `file` (the one a bare file hash finds) is a stranger's forgery;
    * the owner's is found by its sdm:// URI, and by bare hash through `owners` when given.
    */
-  const startForged = (file: TestFile, owners?: string[]) => {
+  const startForged = (file: TestFile, owners?: string[], onListed?: () => void) => {
     const forged = forgeManifestOf(file)
     const all = [...file.slices, ...forged.slices]
     return start(
@@ -115,7 +115,11 @@ describe('gateway', () => {
       async (hash) => all.find((s) => s.hash === hash),
       async (_hash, asked) =>
         asked === undefined || asked === stranger.address ? forged.manifest : file.manifest,
-      owners && (() => owners),
+      owners &&
+        (() => {
+          onListed?.()
+          return owners
+        }),
     )
   }
   /** Whether a whole response arrived, or was cut off short of its Content-Length. */
@@ -152,7 +156,8 @@ describe('gateway', () => {
 
     it("falls back to another owner's manifest once the first one held is known not to describe the file", async () => {
       const file = await makeFile(3 * 16_384 + 100, 16_384)
-      const { gw } = await startForged(file, [stranger.address, owner.address])
+      let listings = 0
+      const { gw } = await startForged(file, [stranger.address, owner.address], () => listings++)
       const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
       // A range: the stranger's manifest fails its check, the owner's passes, in the same request.
       const part = await fetch(url, { headers: { range: 'bytes=100-199' } })
@@ -160,9 +165,14 @@ describe('gateway', () => {
       expect(Buffer.from(await part.arrayBuffer()).equals(Buffer.from(file.bytes.subarray(100, 200)))).toBe(
         true,
       )
+      const listedBefore = listings
       const whole = await fetch(url)
       expect(whole.headers.get('content-type')).toBe(file.manifest.mimeType || 'application/octet-stream')
       expect(Buffer.from(await whole.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+      // The owner's, checked already, is served without listing the owners again (a remote call for a
+      // node without the meta service).
+      expect(listedBefore).toBeGreaterThan(0)
+      expect(listings).toBe(listedBefore)
     })
 
     it("looks past encrypted decoys by other owners (12 of the 16 read) to the owner's manifest", async () => {

@@ -37,9 +37,9 @@ export interface GatewayInit {
    */
   getManifest(fileHash: FileHash, owner?: string): Promise<Manifest | undefined>
   /**
-   * Owners who signed a manifest of the file (here, or known to the meta service), in the order they were
-   * stored: a bare file hash whose first manifest is known not to describe the file (or is encrypted, or
-   * names slices nobody holds) is served by one of theirs.
+   * Owners who signed a manifest of the file (those held here, then others the meta service knows): a bare
+   * file hash whose first manifest is known not to describe the file (or is encrypted, or names slices
+   * nobody holds) is served by one of theirs.
    */
   manifestOwners?(fileHash: FileHash): readonly string[] | Promise<readonly string[]>
   /** A verified slice (local, or fetched from a provider), or undefined. */
@@ -182,19 +182,19 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       (await init.slicesAvailable(m.slices.map((s) => s.hash)).catch(() => true))
     const first = await init.getManifest(fileHash)
     if (!first || verified.has(checkKey(first))) return first
-    // Read at most as many owners as the index protocol lists: anyone can store a manifest.
-    const others = ((await init.manifestOwners?.(fileHash)) ?? [])
-      .filter((o) => !sameAddress(o, first.owner))
-      .slice(0, MAX_MANIFEST_OWNERS)
-    // Alone, it is served whatever it is (and checked as a whole): nothing to ask about.
-    if (others.length === 0) return first
-    // Another owner's checked as a whole before is served without asking about the first.
+    // Another owner's checked as a whole before is served without asking about the first (or for owners).
     const checkedOwner = verifiedOwners.get(fileHash)
     if (checkedOwner !== undefined && !sameAddress(checkedOwner, first.owner)) {
       const m = await init.getManifest(fileHash, checkedOwner)
       if (m && sameAddress(checkedOwner, m.owner) && verified.has(checkKey(m))) return m
       verifiedOwners.delete(fileHash) // forgotten since, or replaced
     }
+    // Read at most as many owners as the index protocol lists: anyone can store a manifest.
+    const others = ((await init.manifestOwners?.(fileHash)) ?? [])
+      .filter((o) => !sameAddress(o, first.owner))
+      .slice(0, MAX_MANIFEST_OWNERS)
+    // Alone, it is served whatever it is (and checked as a whole): nothing to ask about.
+    if (others.length === 0) return first
     if (usable(first) && (await held(first))) return first
     let fallback: Manifest | undefined
     let heldFallback: Manifest | undefined

@@ -45,6 +45,10 @@ export const DEFAULT_HTTP_PORT = 7480
 
 /** How long a gateway read waits for the meta service's list of a file's owners before going without. */
 const OWNERS_TIMEOUT_MS = 2000
+/** How long the meta service's list of a file's owners (or its failure to answer) is used again. */
+const OWNERS_KEPT_MS = 30_000
+/** Files whose owners list from the meta service is kept at once. */
+const OWNERS_KEPT_FILES = 1024
 
 /** Options of {@link createResourceNode}. */
 export interface ResourceNodeInit {
@@ -285,18 +289,28 @@ export async function createResourceNode(
   /**
    * Who signed manifests of a file: the manifests kept here, then (without the meta service in this
    * process) the ones the meta service lists, so the gateway can fall back on an owner whose manifest
-   * it has not fetched yet. Without an answer from the meta service within 2 s (it asks on every read of
-   * a file not yet checked as a whole), the ones kept here.
+   * it has not fetched yet. The gateway asks on reads of files not yet checked as a whole: the meta
+   * service's answer (or its silence for 2 s: then only the ones kept here) is used again for 30 s.
    */
+  const listedOwners = new Map<FileHash, { at: number; owners: Promise<string[]> }>()
   async function manifestOwners(fileHash: FileHash): Promise<string[]> {
     const here = store.manifestOwners(fileHash)
     if (!metaAddr) return here
-    const listed = await createIndexClient(libp2p, metaAddr)
-      .manifestOwners(fileHash, { timeout: OWNERS_TIMEOUT_MS })
-      .catch((error: unknown) => {
-        logger.debug('manifest owners not listed by the meta service', { fileHash, error })
-        return []
-      })
+    let kept = listedOwners.get(fileHash)
+    if (!kept || Date.now() - kept.at > OWNERS_KEPT_MS) {
+      const owners = createIndexClient(libp2p, metaAddr)
+        .manifestOwners(fileHash, { timeout: OWNERS_TIMEOUT_MS })
+        .catch((error: unknown) => {
+          logger.debug('manifest owners not listed by the meta service', { fileHash, error })
+          return []
+        })
+      kept = { at: Date.now(), owners }
+      listedOwners.delete(fileHash) // re-inserted last: the oldest entry is the first to go
+      listedOwners.set(fileHash, kept)
+      if (listedOwners.size > OWNERS_KEPT_FILES)
+        listedOwners.delete(listedOwners.keys().next().value as FileHash)
+    }
+    const listed = await kept.owners
     return [...here, ...listed.filter((o) => !here.some((h) => sameAddress(h, o)))]
   }
 
