@@ -94,6 +94,7 @@ export {
   IndexOp,
   type IndexRequest,
   type IndexResponse,
+  indexOpName,
   type NodeKind,
   type PlacementRequest,
   type ProviderRecord,

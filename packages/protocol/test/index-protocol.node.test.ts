@@ -11,6 +11,7 @@ import {
   INDEX_PROTOCOL,
   type IndexBackend,
   IndexOp,
+  indexOpName,
   MAX_INDEX_FRAME_BYTES,
   MAX_MANIFEST_OWNERS,
   type ProviderRecord,
@@ -27,6 +28,8 @@ describe('index protocol between real libp2p nodes', () => {
   const askedOwners: (string | undefined)[] = []
   /** Owners per file hash, as a store lists them (lower case). */
   const owners = new Map<string, string[]>()
+  /** The request types the light node's handler reported, by name. */
+  const lightRequests: string[] = []
 
   beforeAll(async () => {
     meta = await createTestNode()
@@ -87,6 +90,7 @@ describe('index protocol between real libp2p nodes', () => {
               ]),
             ),
         },
+        onRequest: (op) => lightRequests.push(indexOpName(op)),
       }),
     )
   })
@@ -106,6 +110,15 @@ describe('index protocol between real libp2p nodes', () => {
     const after = await index.lookup(hashes)
     expect(after.get(hashes[0]!)).toEqual([])
     expect(after.get(hashes[1]!)?.length).toBe(1)
+  })
+
+  it("reports each well-formed request's type, also one the node does not serve", async () => {
+    const index = createIndexClient(holder, light.getMultiaddrs())
+    const from = lightRequests.length
+    const { slices } = makeFile(100, 16384)
+    expect((await index.lookup([slices[0]!.hash])).get(slices[0]!.hash)).toHaveLength(1)
+    await expect(index.manifestOwners(makeFile(14, 16384).fileHash)).rejects.toThrow()
+    expect(lightRequests.slice(from)).toEqual(['lookup', 'manifest_owners'])
   })
 
   it('placement and manifests', async () => {

@@ -11,6 +11,7 @@ export interface NodeMetrics {
   replications: Counter<'result'>
   gatewayRequests: Counter<'status'>
   gatewayBytes: Counter
+  indexRequests: Counter<'op'>
 }
 
 /** Gauges read on each scrape. */
@@ -132,6 +133,12 @@ export function createNodeMetrics(sources: MetricsSources): NodeMetrics {
     gatewayBytes: new Counter({
       name: 'stratos_edge_gateway_bytes_total',
       help: 'File bytes sent by the gateway',
+      ...reg,
+    }),
+    indexRequests: new Counter({
+      name: 'stratos_edge_index_requests_total',
+      help: 'Index protocol requests received, by type (lookup, announce, manifest_owners...)',
+      labelNames: ['op'] as const,
       ...reg,
     }),
   }

@@ -17,6 +17,7 @@ import {
   httpUrlToMultiaddr,
   INDEX_PROTOCOL,
   type IndexBackend,
+  indexOpName,
   isLibp2pAddress,
   MAX_HASHES_PER_MESSAGE,
   type PeerAddress,
@@ -467,6 +468,7 @@ export async function createResourceNode(
           backend: metaService ?? localIndex,
           timeout: Math.min(init.streamTimeoutMs ?? 15_000, 15_000),
           onStreamError: (error) => metrics.streamErrors.inc({ protocol: INDEX_PROTOCOL, error: error.name }),
+          onRequest: (op) => metrics.indexRequests.inc({ op: indexOpName(op) }),
         }),
         { maxInboundStreams: 1024, runOnLimitedConnection: true },
       )

@@ -25,6 +25,12 @@ export const IndexOp = {
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
+/** The lower-case name of a request type (`lookup`, `manifest_owners`…), for metrics and logs. */
+export function indexOpName(op: IndexOp): string {
+  const entry = Object.entries(IndexOp).find(([, code]) => code === op)
+  return entry ? entry[0].toLowerCase() : `0x${op.toString(16)}`
+}
+
 /** The response type of a request type. */
 export const RESPONSE_BIT = 0x80
 

@@ -67,6 +67,8 @@ export interface IndexServiceInit {
   /** Answer over relayed connections too (default true: index requests are small). */
   runOnLimitedConnection?: boolean
   onStreamError?(error: Error, context: { peer: PeerId }): void
+  /** Called with each well-formed request's type, before it is answered (for metrics). */
+  onRequest?(op: IndexOp, context: { peer: PeerId }): void
 }
 
 function unsupported(what: string): never {
@@ -100,6 +102,7 @@ export function createIndexHandler(
       const body = await reader.next({ signal: AbortSignal.timeout(timeout) })
       if (body === null) throw new UnexpectedEndOfStreamError('No request', 'Send one request per stream')
       const req = decodeIndexRequest(body)
+      init.onRequest?.(req.op, { peer: connection.remotePeer })
       let res: IndexResponse
       switch (req.op) {
         case IndexOp.ANNOUNCE:
