@@ -266,9 +266,13 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
   }
   // Owners are listed first stored first, also after a restart (readdir's order is the names'): by the
   // time each owner's manifest file was written.
-  const storedOwners: { fileHash: string; owner: string; at: number }[] = []
   /** Owner, size and time of each per-owner manifest file, by file. */
   const ownerFiles = new Map<string, { owner: string; bytes: number; at: number }[]>()
+  const addOwnerFile = (fileHash: string, file: { owner: string; bytes: number; at: number }): void => {
+    const files = ownerFiles.get(fileHash)
+    if (files) files.push(file)
+    else ownerFiles.set(fileHash, [file])
+  }
   const firstManifests: { fileHash: string; path: string; at: number; bytes: number }[] = []
   for (const name of await readdir(manifestsDir)) {
     const path = join(manifestsDir, name)
@@ -278,13 +282,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     const perOwner = /^(.+)\.(0x[0-9a-f]{40})\.manifest$/.exec(name)
     const first = /^([^.]+)\.manifest$/.exec(name)
     if (perOwner) {
-      const fileHash = perOwner[1] as string
-      const owner = perOwner[2] as string
-      storedOwners.push({ fileHash, owner, at: s.mtimeMs })
-      const files = ownerFiles.get(fileHash)
-      const file = { owner, bytes: s.size, at: s.mtimeMs }
-      if (files) files.push(file)
-      else ownerFiles.set(fileHash, [file])
+      addOwnerFile(perOwner[1] as string, { owner: perOwner[2] as string, bytes: s.size, at: s.mtimeMs })
     } else if (first) {
       firstManifests.push({ fileHash: first[1] as string, path, at: s.mtimeMs, bytes: s.size })
     }
@@ -299,10 +297,11 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     const found = await readManifest(f.path)
     if (!found || found.manifest.fileHash !== f.fileHash) continue
     const owner = toHex(addressToBytes(found.manifest.owner))
-    storedOwners.push({ fileHash: f.fileHash, owner, at: f.at })
     // A copy there already (written later, or its time lost in a restore) is left as it is; without room
     // for one, the owner is listed all the same (getManifest finds the owner's in the first manifest).
-    if (copies.some((o) => o.owner === owner) || used + f.bytes > maxBytes) continue
+    const copied = copies.some((o) => o.owner === owner)
+    addOwnerFile(f.fileHash, { owner, bytes: f.bytes, at: f.at })
+    if (copied || used + f.bytes > maxBytes) continue
     const copy = manifestPath(found.manifest.fileHash, found.manifest.owner)
     try {
       await writeFileAtomic(tmpDir, copy, [found.bytes])
@@ -313,8 +312,9 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       logger?.warn('first manifest not copied for its owner', { fileHash: f.fileHash, error: err })
     }
   }
-  storedOwners.sort((a, b) => a.at - b.at)
-  for (const o of storedOwners) addOwner(o.fileHash, o.owner)
+  const byTime = [...ownerFiles].flatMap(([fileHash, files]) => files.map((f) => ({ fileHash, ...f })))
+  byTime.sort((a, b) => a.at - b.at)
+  for (const o of byTime) addOwner(o.fileHash, o.owner)
   logger?.info('slice store opened', { dir, slices: entries.size, usedBytes: used, maxBytes })
 
   async function readVerified(
