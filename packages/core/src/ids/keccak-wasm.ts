@@ -5,9 +5,9 @@
  * Why our own: the state lives in 25 WebAssembly locals for a whole call, and theta, rho, pi and chi run
  * as one pass per round (rho and pi only rename lanes). The general-purpose WASM build we used before
  * (hash-wasm) keeps the state in linear memory and runs each step as its own pass; on these machines
- * this one hashes about 1.3 times as fast in Node 22 and Chromium (`npm run bench -- core-hash`). One
- * round per loop iteration is faster than unrolling all 24: the unrolled body is too large for V8's
- * optimizing compiler to keep the lanes in registers.
+ * this one hashes about 1.3 times as fast in Node 22 (`npm run bench -- core-hash`) and 1.15 times in a
+ * Chromium worker. One round per loop iteration: unrolling all 24 measured slower in both, and unrolling
+ * 2–4 rounds was slower in Node and only ~5% faster in Chromium.
  *
  * Memory layout of the module (one 64 KiB page):
  * - {@link ROUND_CONSTANTS_AT}: the 24 iota constants (a data segment);
