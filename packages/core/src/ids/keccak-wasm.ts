@@ -1,5 +1,5 @@
 /**
- * Keccak-256 absorption in WebAssembly, written out as module bytes when first used (a few KiB, no
+ * Keccak-256 absorption in WebAssembly, written out as module bytes when first used (about 1.6 KiB, no
  * binary in the repository, no fetch).
  *
  * Why our own: the state lives in 25 WebAssembly locals for a whole call, and theta, rho, pi and chi run
