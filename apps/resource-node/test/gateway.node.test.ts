@@ -265,6 +265,31 @@ describe('gateway', () => {
       expect(reads).toHaveLength(1 + 16)
     })
 
+    it("reads the other owners' manifests at once, so a slow index costs one wait, not one per owner", async () => {
+      const file = await makeFile(2 * 16_384 + 7, 16_384)
+      const others = Array.from({ length: 16 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`)
+      let inFlight = 0
+      let mostInFlight = 0
+      const { gw } = await start(
+        file,
+        async (hash) => file.slices.find((s) => s.hash === hash),
+        async (_hash, o) => {
+          if (o === undefined || o === owner.address) return file.manifest
+          inFlight++
+          mostInFlight = Math.max(mostInFlight, inFlight)
+          await new Promise((r) => setTimeout(r, 20)) // e.g. a meta service that answers slowly
+          inFlight--
+          return undefined
+        },
+        () => [owner.address, ...others],
+        async () => false, // the first's slices held nowhere: the others are read
+      )
+      expect((await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`, { method: 'HEAD' })).status).toBe(
+        200,
+      )
+      expect(mostInFlight).toBe(16)
+    })
+
     it("serves the whole file by another owner's manifest after one response of the first was cut off", async () => {
       const file = await makeFile(2 * 16_384 + 7, 16_384)
       const { gw } = await startForged(file, [owner.address])

@@ -527,6 +527,32 @@ describe('LightNodeService manifests nobody vouches for', () => {
     expect(asked.at(-1)).toBe(genuine.owner)
   })
 
+  it("asks for the listed owners' manifests at once, so a slow index costs one wait, not one per owner", async () => {
+    const { service, store, fileHash, asked, index, manifest } = await forgedManifestOf(bytes, {
+      encrypted: true,
+    })
+    const decoys = await Promise.all(
+      Array.from({ length: 6 }, async () => (await forgedManifestOf(bytes, { encrypted: true })).manifest),
+    )
+    const genuine = await genuineManifestOf(bytes)
+    await store.putMany(genuine.slices)
+    holdManifests(index, asked, [manifest, ...decoys, genuine.manifest])
+    const held = index.getManifest
+    let inFlight = 0
+    let mostInFlight = 0
+    index.getManifest = async (hash, owner, signal) => {
+      if (owner === undefined) return held(hash, owner, signal)
+      inFlight++
+      mostInFlight = Math.max(mostInFlight, inFlight)
+      await new Promise((r) => setTimeout(r, 20)) // an index that answers slowly
+      inFlight--
+      return held(hash, owner, signal)
+    }
+    await service.openRead(fileHash, 'bare')
+    expect(await readBytes(service, 'bare')).toEqual(bytes)
+    expect(mostInFlight).toBe(7) // the six decoys' and the owner's
+  })
+
   it('stops waiting on the index for a manifest when the read is aborted', async () => {
     const { service, fileHash, index } = await forgedManifestOf(bytes)
     let signalled: AbortSignal | undefined

@@ -196,12 +196,19 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     // Alone, it is served whatever it is (and checked as a whole): nothing to ask about.
     if (others.length === 0) return first
     if (usable(first) && (await held(first))) return first
+    // Read all at once: on a node without --meta each is a meta-service call with its own timeout, and
+    // one after another a stalled meta service would hold this request for 16 of them.
+    const reads = others.map((owner) => {
+      const read = init.getManifest(fileHash, owner)
+      read.catch(() => {}) // one not awaited (an earlier one chosen) must not fail unhandled
+      return read
+    })
     let fallback: Manifest | undefined
     let heldFallback: Manifest | undefined
     let tried = 0
-    for (const owner of others) {
+    for (const [i, owner] of others.entries()) {
       if (tried >= BARE_HASH_CANDIDATES) break
-      const m = await init.getManifest(fileHash, owner)
+      const m = await reads[i]
       if (!m || !sameAddress(owner, m.owner)) continue
       if (verified.has(checkKey(m))) return m
       if (!usable(m)) continue

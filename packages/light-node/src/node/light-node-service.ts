@@ -736,7 +736,8 @@ export class LightNodeService {
 
   /**
    * A usable manifest of the file by another owner than `firstOwner`, for a read by bare file hash: the
-   * index lists the owners (at most 16), and each not known to have failed here is asked in turn.
+   * index lists the owners (at most 16); the manifests of those not known to have failed here are asked
+   * for at once and taken in the index's order.
    * Undefined when none is usable, or the index cannot list owners (a node from before the request): the
    * read goes on without.
    */
@@ -749,10 +750,16 @@ export class LightNodeService {
     if (!index) return undefined
     const owners = await orElse(index.manifestOwners(fileHash, signal), signal, [])
     const candidates = owners.filter((o) => !sameAddress(o, firstOwner) && !this.mismatched.has(fileHash, o))
+    // Asked all at once: one after another, an index that answers slowly would cost a wait per owner.
+    const reads = candidates.map((owner) => {
+      const read = orElse(index.getManifest(fileHash, owner, signal), signal, undefined)
+      read.catch(() => {}) // one not awaited (an earlier one taken, or the read aborted) must not fail unhandled
+      return read
+    })
     let incomplete: Candidate | undefined
-    for (const owner of candidates) {
+    for (const [i, owner] of candidates.entries()) {
       signal.throwIfAborted()
-      const bytes = await orElse(index.getManifest(fileHash, owner, signal), signal, undefined)
+      const bytes = await reads[i]
       if (!bytes) continue
       let manifest: Manifest
       try {
