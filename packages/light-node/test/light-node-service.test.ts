@@ -512,31 +512,33 @@ describe('LightNodeService manifests nobody vouches for', () => {
     expect(looked).toEqual([genuine.manifest.slices.map((s) => s.hash)])
   })
 
-  it("tries every owner the index lists: many strangers' encrypted manifests do not hide the owner's", async () => {
-    const { service, store, fileHash, asked, index, manifest } = await forgedManifestOf(bytes, {
-      encrypted: true,
-    })
-    const decoys = await Promise.all(
-      Array.from({ length: 12 }, async () => (await forgedManifestOf(bytes, { encrypted: true })).manifest),
+  /**
+   * A stranger's encrypted manifest first, `decoys` more strangers' encrypted ones, then the owner's,
+   * whose slices this store holds: all kept by the index, which lists their owners.
+   */
+  async function ownerBehindEncryptedDecoys(decoys: number) {
+    const first = await forgedManifestOf(bytes, { encrypted: true })
+    const others = await Promise.all(
+      Array.from(
+        { length: decoys },
+        async () => (await forgedManifestOf(bytes, { encrypted: true })).manifest,
+      ),
     )
     const genuine = await genuineManifestOf(bytes)
-    await store.putMany(genuine.slices)
-    holdManifests(index, asked, [manifest, ...decoys, genuine.manifest])
+    await first.store.putMany(genuine.slices)
+    holdManifests(first.index, first.asked, [first.manifest, ...others, genuine.manifest])
+    return { ...first, genuine }
+  }
+
+  it("tries every owner the index lists: many strangers' encrypted manifests do not hide the owner's", async () => {
+    const { service, fileHash, asked, genuine } = await ownerBehindEncryptedDecoys(12)
     await service.openRead(fileHash, 'bare')
     expect(await readBytes(service, 'bare')).toEqual(bytes)
     expect(asked.at(-1)).toBe(genuine.owner)
   })
 
   it("asks for the listed owners' manifests at once, so a slow index costs one wait, not one per owner", async () => {
-    const { service, store, fileHash, asked, index, manifest } = await forgedManifestOf(bytes, {
-      encrypted: true,
-    })
-    const decoys = await Promise.all(
-      Array.from({ length: 6 }, async () => (await forgedManifestOf(bytes, { encrypted: true })).manifest),
-    )
-    const genuine = await genuineManifestOf(bytes)
-    await store.putMany(genuine.slices)
-    holdManifests(index, asked, [manifest, ...decoys, genuine.manifest])
+    const { service, fileHash, index } = await ownerBehindEncryptedDecoys(6)
     const held = index.getManifest
     let inFlight = 0
     let mostInFlight = 0
