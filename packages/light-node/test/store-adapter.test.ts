@@ -47,4 +47,30 @@ describe('createStoreAdapter', () => {
     await adapter.get(hash)
     expect(hashed).toBe(3)
   })
+
+  it("serves a slice's record with one read of the store; a missing or corrupt slice is undefined", async () => {
+    const store = await createIdbSliceStore(
+      { name: 'adapter-one-read' },
+      { indexedDB: new IDBFactory(), estimate: async () => undefined },
+    )
+    let metaReads = 0
+    const meta = store.meta.bind(store)
+    store.meta = (hash) => {
+      metaReads++
+      return meta(hash)
+    }
+    const adapter = createStoreAdapter(store)
+    const data = new Uint8Array(1000).map((_, i) => (i * 11) & 0xff)
+    const hash = computeSliceHash(2, data, fileHash) as SliceHash
+    const corrupt = computeSliceHash(3, data, fileHash) as SliceHash
+    await store.putMany([
+      { hash, fileHash, number: 2, data, pinned: false },
+      { hash: corrupt, fileHash, number: 3, data: data.map((b) => b ^ 1), pinned: false },
+    ])
+    expect(await adapter.get(hash)).toEqual({ hash, fileHash, number: 2, data })
+    expect(metaReads).toBe(0) // the record comes with the bytes, in the same transaction
+    expect(await adapter.get(computeSliceHash(9, data, fileHash) as SliceHash)).toBeUndefined()
+    expect(await adapter.get(corrupt)).toBeUndefined()
+    expect(await store.has(corrupt)).toBe(false) // deleted as corrupt
+  })
 })

@@ -1,7 +1,7 @@
 import type { SliceHash } from '@stratos-edge/core'
 import type { SliceGetOptions, SliceInfo, SliceRecord, SliceStore } from '@stratos-edge/protocol'
 import { SliceVerificationError } from '../errors.js'
-import type { IdbSliceStore } from '../store/idb-slice-store.js'
+import type { IdbSliceStore, SliceMeta } from '../store/idb-slice-store.js'
 
 /** Options of {@link createStoreAdapter}. */
 export interface StoreAdapterOptions {
@@ -23,14 +23,13 @@ export function createStoreAdapter(store: IdbSliceStore, options: StoreAdapterOp
         : undefined
     },
     async get(hash: SliceHash, getOptions?: SliceGetOptions): Promise<SliceRecord | undefined> {
-      const meta = await store.meta(hash)
-      if (!meta) return undefined
+      let meta: SliceMeta
       let data: Uint8Array
       try {
         // A peer fetching the slice verifies it: it is hashed here only once since the store opened.
-        data = await store.get(hash, getOptions?.reverify === false ? { reverify: false } : {})
+        ;({ meta, data } = await store.read(hash, getOptions?.reverify === false ? { reverify: false } : {}))
       } catch {
-        return undefined
+        return undefined // not stored, or corrupt (and deleted)
       }
       if (options.corruptServedSlices && data.length > 0) {
         data = data.slice()

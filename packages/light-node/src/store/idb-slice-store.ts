@@ -551,6 +551,14 @@ export class IdbSliceStore {
     hash: SliceHash | string,
     options: { verify?: boolean; reverify?: boolean } = {},
   ): Promise<Uint8Array> {
+    return (await this.read(hash, options)).data
+  }
+
+  /** {@link IdbSliceStore.get}, with the slice's bookkeeping record read in the same transaction. */
+  async read(
+    hash: SliceHash | string,
+    options: { verify?: boolean; reverify?: boolean } = {},
+  ): Promise<{ meta: SliceMeta; data: Uint8Array }> {
     const changesBefore = this.replacedOrRemoved
     const tx = this.database.transaction(['data', 'meta'], 'readonly')
     const [meta, value] = await Promise.all([
@@ -589,7 +597,7 @@ export class IdbSliceStore {
       if (this.replacedOrRemoved === changesBefore) this.verifiedSinceOpen.add(hash)
     }
     this.touch(hash)
-    return data
+    return { meta, data }
   }
 
   /** Computes a slice hash with core's WASM slice hasher. */
