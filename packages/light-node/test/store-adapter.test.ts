@@ -7,12 +7,13 @@ import { createIdbSliceStore } from '../src/store/idb-slice-store.js'
 
 const fileHash = computeFileHash(new TextEncoder().encode('store adapter test')) as FileHash
 
+/** A store in its own fake IndexedDB, with no quota to ask. */
+const openStore = (name: string) =>
+  createIdbSliceStore({ name }, { indexedDB: new IDBFactory(), estimate: async () => undefined })
+
 describe('createStoreAdapter', () => {
   it('refuses a pushed slice that does not match its hash with SliceVerificationError, and keeps a good one', async () => {
-    const store = await createIdbSliceStore(
-      { name: 'adapter' },
-      { indexedDB: new IDBFactory(), estimate: async () => undefined },
-    )
+    const store = await openStore('adapter')
     const adapter = createStoreAdapter(store)
     const data = new Uint8Array(1000).map((_, i) => i & 0xff)
     const hash = computeSliceHash(1, data, fileHash) as SliceHash
@@ -26,10 +27,7 @@ describe('createStoreAdapter', () => {
   })
 
   it('serves a slice to a fetcher that verifies it (reverify: false) hashing it only the first time', async () => {
-    const store = await createIdbSliceStore(
-      { name: 'adapter-reverify' },
-      { indexedDB: new IDBFactory(), estimate: async () => undefined },
-    )
+    const store = await openStore('adapter-reverify')
     let hashed = 0
     const hashOf = store.hashOf.bind(store)
     store.hashOf = (...args) => {
@@ -49,10 +47,7 @@ describe('createStoreAdapter', () => {
   })
 
   it("serves a slice's record with one read of the store; a missing or corrupt slice is undefined", async () => {
-    const store = await createIdbSliceStore(
-      { name: 'adapter-one-read' },
-      { indexedDB: new IDBFactory(), estimate: async () => undefined },
-    )
+    const store = await openStore('adapter-one-read')
     let metaReads = 0
     const meta = store.meta.bind(store)
     store.meta = (hash) => {
