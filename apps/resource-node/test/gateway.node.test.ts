@@ -26,8 +26,11 @@ describe('gateway', () => {
   const start = async (
     file: TestFile,
     getSlice: (hash: SliceHash) => Promise<SliceRecord | undefined>,
-    getManifest: (fileHash: string, owner?: string) => Promise<Manifest | undefined> = async () =>
-      file.manifest,
+    getManifest: (
+      fileHash: string,
+      owner?: string,
+      signal?: AbortSignal,
+    ) => Promise<Manifest | undefined> = async () => file.manifest,
     manifestOwners?: (fileHash: string) => string[],
     slicesAvailable?: (hashes: readonly SliceHash[]) => Promise<boolean>,
   ): Promise<{ gw: Gateway; responses: ServerResponse[] }> => {
@@ -43,7 +46,7 @@ describe('gateway', () => {
       metrics,
       logger: quietLogger,
       health: () => ({}),
-      getManifest: async (fileHash, owner) => getManifest(fileHash, owner),
+      getManifest: async (fileHash, owner, signal) => getManifest(fileHash, owner, signal),
       ...(manifestOwners ? { manifestOwners } : {}),
       ...(slicesAvailable ? { slicesAvailable } : {}),
       getSlice,
@@ -265,29 +268,36 @@ describe('gateway', () => {
       expect(reads).toHaveLength(1 + 16)
     })
 
-    it("reads the other owners' manifests at once, so a slow index costs one wait, not one per owner", async () => {
+    it("reads other owners' manifests four ahead, so a slow index costs a wait per four, and stops the rest once one is chosen", async () => {
       const file = await makeFile(2 * 16_384 + 7, 16_384)
+      const forged = forgeManifestOf(file) // the first: a stranger's, naming slices nobody holds
+      const held = new Set(file.slices.map((s) => s.hash))
       const others = Array.from({ length: 16 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`)
+      others[5] = owner.address // the owner's is the sixth listed
+      const signals: (AbortSignal | undefined)[] = []
       let inFlight = 0
       let mostInFlight = 0
       const { gw } = await start(
         file,
         async (hash) => file.slices.find((s) => s.hash === hash),
-        async (_hash, o) => {
-          if (o === undefined || o === owner.address) return file.manifest
+        async (_hash, o, signal) => {
+          if (o === undefined || o === stranger.address) return forged.manifest
+          signals.push(signal)
           inFlight++
           mostInFlight = Math.max(mostInFlight, inFlight)
           await new Promise((r) => setTimeout(r, 20)) // e.g. a meta service that answers slowly
           inFlight--
-          return undefined
+          return o === owner.address ? file.manifest : undefined
         },
-        () => [owner.address, ...others],
-        async () => false, // the first's slices held nowhere: the others are read
+        () => [stranger.address, ...others],
+        async (hashes) => hashes.every((h) => held.has(h)),
       )
-      expect((await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`, { method: 'HEAD' })).status).toBe(
-        200,
-      )
-      expect(mostInFlight).toBe(16)
+      const got = await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`)
+      expect(got.status).toBe(200)
+      expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true)
+      expect(mostInFlight).toBe(4)
+      expect(signals).toHaveLength(9) // up to the sixth, and three read ahead of it
+      expect(signals.every((s) => s?.aborted)).toBe(true) // those still under way were stopped
     })
 
     it("serves the whole file by another owner's manifest after one response of the first was cut off", async () => {

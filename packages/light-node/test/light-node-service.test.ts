@@ -537,13 +537,18 @@ describe('LightNodeService manifests nobody vouches for', () => {
     expect(asked.at(-1)).toBe(genuine.owner)
   })
 
-  it("asks for the listed owners' manifests at once, so a slow index costs one wait, not one per owner", async () => {
+  it("asks for the listed owners' manifests four ahead, and stops the rest once one is taken", async () => {
     const { service, fileHash, index } = await ownerBehindEncryptedDecoys(6)
+    const listOwners = index.manifestOwners
+    const unknown = Array.from({ length: 5 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`)
+    index.manifestOwners = async (hash, signal) => [...(await listOwners(hash, signal)), ...unknown]
     const held = index.getManifest
+    const signals: (AbortSignal | undefined)[] = []
     let inFlight = 0
     let mostInFlight = 0
     index.getManifest = async (hash, owner, signal) => {
       if (owner === undefined) return held(hash, owner, signal)
+      signals.push(signal)
       inFlight++
       mostInFlight = Math.max(mostInFlight, inFlight)
       await new Promise((r) => setTimeout(r, 20)) // an index that answers slowly
@@ -552,7 +557,10 @@ describe('LightNodeService manifests nobody vouches for', () => {
     }
     await service.openRead(fileHash, 'bare')
     expect(await readBytes(service, 'bare')).toEqual(bytes)
-    expect(mostInFlight).toBe(7) // the six decoys' and the owner's
+    expect(mostInFlight).toBe(4)
+    // The six decoys', the owner's (taken), and three asked ahead of it: stopped.
+    expect(signals).toHaveLength(10)
+    expect(signals.slice(7).every((s) => s?.aborted)).toBe(true)
   })
 
   it('stops waiting on the index for a manifest when the read is aborted', async () => {

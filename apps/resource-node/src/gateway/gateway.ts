@@ -33,9 +33,9 @@ export interface GatewayInit {
   logger: Logger
   /**
    * The signed manifest of a file (local, or from the meta service), or undefined; with `owner` (an
-   * sdm:// URI's), the one that owner signed.
+   * sdm:// URI's), the one that owner signed. `signal` stops a read no longer needed.
    */
-  getManifest(fileHash: FileHash, owner?: string): Promise<Manifest | undefined>
+  getManifest(fileHash: FileHash, owner?: string, signal?: AbortSignal): Promise<Manifest | undefined>
   /**
    * Owners who signed a manifest of the file (those held here, then others the meta service knows): a bare
    * file hash whose first manifest is known not to describe the file (or is encrypted, or names slices
@@ -87,6 +87,8 @@ const VERIFIED_FILES_KEPT = 4096
  * MAX_MANIFEST_OWNERS (16) other owners read, as many as the index protocol lists.
  */
 const BARE_HASH_CANDIDATES = 8
+/** Other owners' manifests read at once for a bare file hash. */
+const OWNER_READS_AHEAD = 4
 /** Unversioned alias (`<gateway url>/files/<file hash>`). */
 const FILES_ALIAS = '/files/'
 
@@ -196,28 +198,41 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     // Alone, it is served whatever it is (and checked as a whole): nothing to ask about.
     if (others.length === 0) return first
     if (usable(first) && (await held(first))) return first
-    // Read all at once: on a node without --meta each is a meta-service call with its own timeout, and
-    // one after another a stalled meta service would hold this request for 16 of them.
-    const reads = others.map((owner) => {
-      const read = init.getManifest(fileHash, owner)
-      read.catch(() => {}) // one not awaited (an earlier one chosen) must not fail unhandled
-      return read
-    })
-    let fallback: Manifest | undefined
-    let heldFallback: Manifest | undefined
-    let tried = 0
-    for (const [i, owner] of others.entries()) {
-      if (tried >= BARE_HASH_CANDIDATES) break
-      const m = await reads[i]
-      if (!m || !sameAddress(owner, m.owner)) continue
-      if (verified.has(checkKey(m))) return m
-      if (!usable(m)) continue
-      tried++
-      fallback ??= m
-      if (!heldFallback && (await held(m))) heldFallback = m
+    // A few read ahead, taken in the index's order: one after another, a meta service that answers slowly
+    // would cost a wait per owner (on a node without --meta each read is a call with its own timeout);
+    // all at once, busy requests would use up the index streams. Reads left when one is chosen stop.
+    const stop = new AbortController()
+    const reads: Promise<Manifest | undefined>[] = []
+    const readAhead = (upTo: number) => {
+      for (let k = reads.length; k < Math.min(others.length, upTo); k++) {
+        const read = init.getManifest(fileHash, others[k] as string, stop.signal)
+        read.catch(() => {}) // one not awaited (an earlier one chosen) must not fail unhandled
+        reads.push(read)
+      }
     }
-    // None held everywhere: the first if anything could use it, as before slices were asked after.
-    return heldFallback ?? (usable(first) ? first : (fallback ?? first))
+    try {
+      let fallback: Manifest | undefined
+      let heldFallback: Manifest | undefined
+      let tried = 0
+      for (const [i, owner] of others.entries()) {
+        if (tried >= BARE_HASH_CANDIDATES) break
+        readAhead(i + OWNER_READS_AHEAD)
+        const m = await reads[i]
+        if (!m || !sameAddress(owner, m.owner)) continue
+        if (verified.has(checkKey(m))) return m
+        if (!usable(m)) continue
+        tried++
+        fallback ??= m
+        if (await held(m)) {
+          heldFallback = m // the first usable one whose slices are held: no need to read further
+          break
+        }
+      }
+      // None held everywhere: the first if anything could use it, as before slices were asked after.
+      return heldFallback ?? (usable(first) ? first : (fallback ?? first))
+    } finally {
+      stop.abort()
+    }
   }
 
   async function serveFile(

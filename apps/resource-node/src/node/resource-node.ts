@@ -265,7 +265,11 @@ export async function createResourceNode(
     manifestOwners: (fileHash) => store.manifestOwners(fileHash),
   }
 
-  async function getManifest(fileHash: FileHash, owner?: string): Promise<Manifest | undefined> {
+  async function getManifest(
+    fileHash: FileHash,
+    owner?: string,
+    signal?: AbortSignal,
+  ): Promise<Manifest | undefined> {
     const stored = await store.getManifest(fileHash, owner)
     // Its signature was checked when it was stored.
     if (stored) return decodeManifest(stored, { verify: false })
@@ -274,6 +278,7 @@ export async function createResourceNode(
       const bytes = await createIndexClient(libp2p, metaAddr).getManifest(fileHash, {
         timeout: 10_000,
         ...(owner ? { owner } : {}),
+        ...(signal ? { signal } : {}),
       })
       const manifest = decodeManifest(bytes) // checks the signature: served even when not kept
       // Kept for next time if there is room.
@@ -470,7 +475,8 @@ export async function createResourceNode(
           onStreamError: (error) => metrics.streamErrors.inc({ protocol: INDEX_PROTOCOL, error: error.name }),
           onRequest: (op) => metrics.indexRequests.inc({ op: indexOpName(op) }),
         }),
-        { maxInboundStreams: 1024, runOnLimitedConnection: true },
+        // Outbound too: a node without --meta asks the meta service over this protocol for every request.
+        { maxInboundStreams: 1024, maxOutboundStreams: 1024, runOnLimitedConnection: true },
       )
       if (metaService) {
         registerSelf()

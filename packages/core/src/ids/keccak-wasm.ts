@@ -198,7 +198,7 @@ function absorbBody(): number[] {
   set(a(0))
   get(ROUND)
   i32(8)
-  code.push(op.i32Add, op.localTee, ROUND)
+  code.push(op.i32Add, op.localTee, ...unsignedLeb(ROUND))
   i32(ROUND_CONSTANTS_AT + 8 * ROUND_CONSTANTS.length)
   code.push(op.i32LtU, op.brIf, 0, op.end)
   // next block
@@ -208,7 +208,7 @@ function absorbBody(): number[] {
   set(INPUT)
   get(BLOCKS)
   i32(1)
-  code.push(op.i32Sub, op.localTee, BLOCKS, op.brIf, 0, op.end, op.end)
+  code.push(op.i32Sub, op.localTee, ...unsignedLeb(BLOCKS), op.brIf, 0, op.end, op.end)
   for (let i = 0; i < 25; i++) {
     i32(0)
     get(a(i))

@@ -106,6 +106,9 @@ function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
   return Promise.race([pending, aborted]).finally(() => signal.removeEventListener('abort', onAbort))
 }
 
+/** Other owners' manifests asked for at once by a read by bare file hash. */
+const OWNER_READS_AHEAD = 4
+
 /**
  * `pending`, or `fallback` when it fails (an index that is unreachable or says no); the signal's reason
  * once it is aborted, also when `pending` ignores the signal.
@@ -737,7 +740,7 @@ export class LightNodeService {
   /**
    * A usable manifest of the file by another owner than `firstOwner`, for a read by bare file hash: the
    * index lists the owners (at most 16); the manifests of those not known to have failed here are asked
-   * for at once and taken in the index's order.
+   * for a few ahead ({@link OWNER_READS_AHEAD}) and taken in the index's order.
    * Undefined when none is usable, or the index cannot list owners (a node from before the request): the
    * read goes on without.
    */
@@ -750,34 +753,46 @@ export class LightNodeService {
     if (!index) return undefined
     const owners = await orElse(index.manifestOwners(fileHash, signal), signal, [])
     const candidates = owners.filter((o) => !sameAddress(o, firstOwner) && !this.mismatched.has(fileHash, o))
-    // Asked all at once: one after another, an index that answers slowly would cost a wait per owner.
-    const reads = candidates.map((owner) => {
-      const read = orElse(index.getManifest(fileHash, owner, signal), signal, undefined)
-      read.catch(() => {}) // one not awaited (an earlier one taken, or the read aborted) must not fail unhandled
-      return read
-    })
-    let incomplete: Candidate | undefined
-    for (const [i, owner] of candidates.entries()) {
-      signal.throwIfAborted()
-      const bytes = await reads[i]
-      if (!bytes) continue
-      let manifest: Manifest
-      try {
-        manifest = decodeManifest(bytes)
-        verifyManifest(manifest)
-      } catch {
-        continue
+    // A few asked ahead, taken in the index's order: one after another, an index that answers slowly
+    // would cost a wait per owner; all at once would hold many index streams. The rest stop once one is
+    // taken.
+    const stop = new AbortController()
+    const asking = AbortSignal.any([signal, stop.signal])
+    const reads: Promise<Uint8Array | undefined>[] = []
+    const readAhead = (upTo: number) => {
+      for (let k = reads.length; k < Math.min(candidates.length, upTo); k++) {
+        const read = orElse(index.getManifest(fileHash, candidates[k] as string, asking), signal, undefined)
+        read.catch(() => {}) // one not awaited (an earlier one taken, or the read aborted) must not fail unhandled
+        reads.push(read)
       }
-      // An index that does not know the owner field answers with its first manifest, whoever signed it.
-      if (manifest.fileHash !== fileHash || !sameAddress(manifest.owner, owner)) continue
-      if (!this.usableByBareHash(manifest)) continue
-      const { listed, complete } = await this.sliceProviders(manifest, signal)
-      const found: Candidate = { manifest, bytes, complete, ...(listed ? { listed } : {}) }
-      if (complete) return found
-      // Usable but with slices nobody lists: taken only if no other is complete.
-      incomplete ??= found
     }
-    return incomplete
+    try {
+      let incomplete: Candidate | undefined
+      for (const [i, owner] of candidates.entries()) {
+        signal.throwIfAborted()
+        readAhead(i + OWNER_READS_AHEAD)
+        const bytes = await reads[i]
+        if (!bytes) continue
+        let manifest: Manifest
+        try {
+          manifest = decodeManifest(bytes)
+          verifyManifest(manifest)
+        } catch {
+          continue
+        }
+        // An index that does not know the owner field answers with its first manifest, whoever signed it.
+        if (manifest.fileHash !== fileHash || !sameAddress(manifest.owner, owner)) continue
+        if (!this.usableByBareHash(manifest)) continue
+        const { listed, complete } = await this.sliceProviders(manifest, signal)
+        const found: Candidate = { manifest, bytes, complete, ...(listed ? { listed } : {}) }
+        if (complete) return found
+        // Usable but with slices nobody lists: taken only if no other is complete.
+        incomplete ??= found
+      }
+      return incomplete
+    } finally {
+      stop.abort()
+    }
   }
 
   /** Opens a download; chunks are then pulled with {@link LightNodeService.readChunk}. */
