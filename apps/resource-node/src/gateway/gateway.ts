@@ -212,7 +212,6 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     }
     try {
       let fallback: Manifest | undefined
-      let heldFallback: Manifest | undefined
       let tried = 0
       for (const [i, owner] of others.entries()) {
         if (tried >= BARE_HASH_CANDIDATES) break
@@ -223,13 +222,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         if (!usable(m)) continue
         tried++
         fallback ??= m
-        if (await held(m)) {
-          heldFallback = m // the first usable one whose slices are held: no need to read further
-          break
-        }
+        if (await held(m)) return m // the first usable one whose slices are held
       }
       // None held everywhere: the first if anything could use it, as before slices were asked after.
-      return heldFallback ?? (usable(first) ? first : (fallback ?? first))
+      return usable(first) ? first : (fallback ?? first)
     } finally {
       stop.abort()
     }

@@ -19,7 +19,7 @@
 
 /** Keccak-256's rate: 1088 bits (capacity 512). */
 export const KECCAK256_RATE = 136
-export const ROUND_CONSTANTS_AT = 0
+const ROUND_CONSTANTS_AT = 0
 export const STATE_AT = 192
 export const INPUT_AT = 512
 /** Whole blocks that fit in the module's memory after {@link INPUT_AT}. */

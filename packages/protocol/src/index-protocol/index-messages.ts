@@ -25,10 +25,13 @@ export const IndexOp = {
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
+const INDEX_OP_NAMES = new Map<number, string>(
+  Object.entries(IndexOp).map(([name, code]) => [code, name.toLowerCase()]),
+)
+
 /** The lower-case name of a request type (`lookup`, `manifest_owners`…), for metrics and logs. */
 export function indexOpName(op: IndexOp): string {
-  const entry = Object.entries(IndexOp).find(([, code]) => code === op)
-  return entry ? entry[0].toLowerCase() : `0x${op.toString(16)}`
+  return INDEX_OP_NAMES.get(op) ?? `0x${op.toString(16)}`
 }
 
 /** The response type of a request type. */
