@@ -18,7 +18,7 @@ export function keccak256(data: Uint8Array): Uint8Array {
 /** An incremental Keccak-256 over many chunks. */
 export interface KeccakStream {
   update(chunk: Uint8Array): void
-  /** Returns the 32-byte digest; the stream can then be reused after {@link KeccakStream.reset}. */
+  /** Returns the 32-byte digest and starts the stream over. */
   digest(): Uint8Array
   reset(): void
 }
@@ -42,7 +42,7 @@ export async function createKeccakStream(): Promise<KeccakStream> {
   /** Bytes of a part block waiting at INPUT_AT. */
   let pending = 0
   const reset = () => {
-    bytes.fill(0, STATE_AT, STATE_AT + 200)
+    bytes.fill(0, STATE_AT, STATE_AT + 25 * 8) // the 25 lanes
     pending = 0
   }
   reset()
