@@ -1,7 +1,12 @@
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
 import { decodeBase32Hex, encodeBase32Hex } from '../encoding/base32hex.js'
-import { concatBytes } from '../encoding/bytes.js'
-import { decodeVarint, encodeVarint } from '../encoding/varint.js'
 import { isSdsMultihash } from './multihash.js'
+
+// Ids are not on a hot path: one is formatted per slice (4 MiB by default, ~13 ms of hashing) and parsed
+// per request. Measured with multiformats (200k calls, Node 22, 2 shared cores, load ~7): parseFileHash
+// 2.2–4.7 µs vs 0.9–1.0 µs hand-written, fileHashToBytes 3.3–4.9 µs vs 0.9–1.1 µs; base32hex encode the
+// same (~0.3 µs). Well under 0.1% of a slice's hashing, so the library is used.
 
 /** Multicodec of SDS file content. */
 export const CODEC_SDS = 0x66
@@ -19,9 +24,9 @@ export interface SdsCid {
   readonly multihash: Uint8Array
 }
 
-/** Binary CIDv1: `0x01 ‖ varint(codec) ‖ multihash`. */
+/** Binary CIDv1: `0x01 ‖ varint(codec) ‖ multihash`, built by `multiformats`' CID. */
 export function encodeCidBytes(cid: SdsCid): Uint8Array {
-  return concatBytes(Uint8Array.of(1), encodeVarint(cid.codec), cid.multihash)
+  return CID.createV1(cid.codec, Digest.decode(cid.multihash)).bytes
 }
 
 /** Text form: multibase `v` (base32hex) of the binary CID. */
@@ -31,12 +36,17 @@ export function formatCid(cid: SdsCid): string {
 
 /** Decodes binary CIDv1 bytes; undefined when they are not an SDS CID. */
 export function decodeCidBytes(bytes: Uint8Array): SdsCid | undefined {
+  // CID.decode would read a 34-byte sha2-256 multihash as CIDv0: only version 1 is an SDS id.
   if (bytes[0] !== 1) return undefined
-  const codec = decodeVarint(bytes, 1)
-  if (!codec) return undefined
-  const multihash = bytes.subarray(1 + codec[1])
+  let cid: CID
+  try {
+    cid = CID.decode(bytes)
+  } catch {
+    return undefined
+  }
+  const multihash = cid.multihash.bytes
   if (!isSdsMultihash(multihash)) return undefined
-  return { codec: codec[0], multihash: multihash.slice() }
+  return { codec: cid.code, multihash: multihash.slice() }
 }
 
 /** Parses the text form; undefined when it is not a base32hex SDS CID. */

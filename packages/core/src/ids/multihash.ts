@@ -1,3 +1,4 @@
+import * as Digest from 'multiformats/hashes/digest'
 import { bytesEqual } from '../encoding/bytes.js'
 import { keccak256 } from './keccak.js'
 
@@ -10,11 +11,12 @@ export const SDS_MULTIHASH_LENGTH = 2 + SDS_DIGEST_LENGTH
 
 /** Wraps the first 20 bytes of a Keccak-256 digest as an SDS multihash (`0x1b 0x14 ‖ digest[0:20]`). */
 export function sdsMultihashFromDigest(digest: Uint8Array): Uint8Array {
-  const out = new Uint8Array(SDS_MULTIHASH_LENGTH)
-  out[0] = KECCAK_256_CODE
-  out[1] = SDS_DIGEST_LENGTH
-  out.set(digest.subarray(0, SDS_DIGEST_LENGTH), 2)
-  return out
+  return sdsDigest(digest).bytes
+}
+
+/** The same as a `multiformats` multihash digest, the form `CID.create` takes. */
+export function sdsDigest(digest: Uint8Array): Digest.Digest<typeof KECCAK_256_CODE, number> {
+  return Digest.create(KECCAK_256_CODE, digest.subarray(0, SDS_DIGEST_LENGTH))
 }
 
 /**
