@@ -1,6 +1,7 @@
+import { type DestinationStream, type Logger as PinoLogger, pino } from 'pino'
+
 /** Log levels in increasing severity. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 
 /** A structured logger: one JSON object per line. */
 export interface Logger {
@@ -19,14 +20,38 @@ export interface LoggerInit {
   fields?: Record<string, unknown>
 }
 
+/** Errors log as `{ name, message }` and bigints as decimal strings, as the node's logs always have. */
 function plain(v: unknown): unknown {
   if (v instanceof Error) return { name: v.name, message: v.message }
   if (typeof v === 'bigint') return v.toString()
   return v
 }
 
+function plainFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(fields)) out[k] = plain(v)
+  return out
+}
+
+function wrap(p: PinoLogger<never, boolean>): Logger {
+  // pino takes (fields, message); this interface takes (message, fields).
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      if (fields) p[level](plainFields(fields), msg)
+      else p[level](msg)
+    }
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (fields) => wrap(p.child(plainFields(fields))),
+  }
+}
+
 /**
- * A JSON-lines logger (`{"time":…,"level":"info","msg":…,…}`) on stderr.
+ * A JSON-lines logger (`{"level":"info","time":…,"msg":…,…}`) on stderr, written by pino.
  *
  * @example
  * ```ts
@@ -35,20 +60,19 @@ function plain(v: unknown): unknown {
  * ```
  */
 export function createLogger(init: LoggerInit = {}): Logger {
-  const min = LEVELS[init.level ?? 'info']
-  const write = init.write ?? ((line: string) => process.stderr.write(line))
-  const base = init.fields ?? {}
-  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (LEVELS[level] < min) return
-    const rec: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...base }
-    if (fields) for (const [k, v] of Object.entries(fields)) rec[k] = plain(v)
-    write(`${JSON.stringify(rec)}\n`)
-  }
-  return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ ...init, fields: { ...base, ...fields } }),
-  }
+  const write = init.write
+  // Synchronous writes to fd 2 by default: a crash (or kill -9) must not lose the lines before it.
+  const destination: DestinationStream = write
+    ? { write: (line: string) => write(line) }
+    : pino.destination({ dest: 2, sync: true })
+  const p = pino(
+    {
+      level: init.level ?? 'info',
+      base: init.fields ? plainFields(init.fields) : null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  )
+  return wrap(p)
 }
