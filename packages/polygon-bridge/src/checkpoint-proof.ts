@@ -151,7 +151,7 @@ export async function buildExitPayload(init: {
   )) as RpcReceipt[]
   receipts.sort((a, b) => Number(BigInt(a.transactionIndex) - BigInt(b.transactionIndex)))
   const encoded = receipts.map(encodeReceipt)
-  const trie = buildReceiptTrie(encoded)
+  const trie = await buildReceiptTrie(encoded)
   if (trie.root !== block.receiptsRoot) {
     throw new RangeError(
       `rebuilt receipts root ${trie.root} differs from block ${blockNumber}'s ${block.receiptsRoot}`,
@@ -173,7 +173,7 @@ export async function buildExitPayload(init: {
     txRoot: block.transactionsRoot,
     receiptRoot: block.receiptsRoot,
     receipt: encoded[txIndex]!,
-    receiptProof: trie.proof(txIndex),
+    receiptProof: await trie.proof(txIndex),
     branchMask: concat(['0x00', receiptTrieKey(txIndex)]),
     receiptLogIndex: BigInt(receiptLogIndex),
   }

@@ -1,10 +1,11 @@
-import { AbiCoder, type Contract, type JsonRpcProvider, toBeHex } from 'ethers'
+import { verifyMerkleProof } from '@ethereumjs/mpt'
+import { AbiCoder, type Contract, getBytes, hexlify, type JsonRpcProvider, keccak256, toBeHex } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BridgeClient, createBridgeClient } from '../src/bridge-client.js'
 import { buildExitPayload, type ExitPayloadInit, encodeExitPayload } from '../src/checkpoint-proof.js'
 import type { Eip1193Provider } from '../src/connection.js'
 import { decodeContractError } from '../src/errors.js'
-import { buildReceiptTrie, encodeReceipt } from '../src/receipt-trie.js'
+import { buildReceiptTrie, encodeReceipt, receiptTrieKey } from '../src/receipt-trie.js'
 import {
   contractAt,
   deployArtifact,
@@ -158,13 +159,17 @@ describe('tunnel and PoS exits: rejections', () => {
     await chains.pol.send('evm_setAutomine', [false])
     const senders = [1, 2, 3].map((i) => chains.polWallet(i))
     const hashes: string[] = []
+    // 18 transactions: keys rlp(0)=0x80, 0x01…0x11, so the trie has a branch under a branch.
     for (const w of senders) {
-      const tx = await w.sendTransaction({ to: chains.accounts[9]!.address, value: 1n })
-      hashes.push(tx.hash)
+      const nonce = await chains.pol.getTransactionCount(await w.getAddress())
+      for (let k = 0; k < 6; k++) {
+        const tx = await w.sendTransaction({ to: chains.accounts[9]!.address, value: 1n, nonce: nonce + k })
+        hashes.push(tx.hash)
+      }
     }
     await chains.pol.send('evm_mine', [])
     await chains.pol.send('evm_setAutomine', [true])
-    const receipt = await chains.pol.getTransactionReceipt(hashes[2]!)
+    const receipt = await chains.pol.getTransactionReceipt(hashes[17]!)
     const block = (await chains.pol.send('eth_getBlockByNumber', [
       `0x${receipt!.blockNumber.toString(16)}`,
       false,
@@ -172,13 +177,23 @@ describe('tunnel and PoS exits: rejections', () => {
       receiptsRoot: string
       transactions: string[]
     }
-    expect(block.transactions).toHaveLength(3)
+    expect(block.transactions).toHaveLength(18)
     const encoded: string[] = []
     for (const hash of block.transactions)
       encoded.push(encodeReceipt(await chains.pol.send('eth_getTransactionReceipt', [hash])))
-    const trie = buildReceiptTrie(encoded)
+    const trie = await buildReceiptTrie(encoded)
     expect(trie.root).toBe(block.receiptsRoot)
-    expect(trie.proof(2).length).toBeGreaterThan(0)
+    for (const [i, receipt] of encoded.entries()) {
+      // Each proof starts at the block's receipts root and leads to that receipt.
+      const proof = await trie.proof(i)
+      expect(keccak256(proof[0]!)).toBe(block.receiptsRoot)
+      const found = await verifyMerkleProof(
+        getBytes(receiptTrieKey(i)),
+        proof.map((n) => getBytes(n)),
+      )
+      expect(found && hexlify(found)).toBe(receipt)
+    }
+    await expect(trie.proof(18)).rejects.toThrow(/no receipt 18/)
   })
 
   it('while STOS is paused on Ethereum a deposit fails with TokenPausedError and locks nothing', async () => {
