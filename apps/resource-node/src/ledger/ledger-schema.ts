@@ -1,0 +1,81 @@
+import type { DatabaseSync } from 'node:sqlite'
+import { defineErrorClass } from '@stratos-edge/core'
+
+/**
+ * The ledger's schema, one migration per version. Each runs once, in its own transaction, and sets
+ * `PRAGMA user_version` to its number; append new ones, never edit a shipped one. Amounts are decimal
+ * TEXT: STOS wei and ozone exceed SQLite's 64-bit integers.
+ */
+export const LEDGER_MIGRATIONS: readonly string[] = [
+  // 1: payments credited, refunds taken, balances, the ozone market, the payment watcher's state.
+  `CREATE TABLE payments (
+     key TEXT PRIMARY KEY,
+     chain_id INTEGER NOT NULL,
+     tx_hash TEXT NOT NULL,
+     log_index INTEGER NOT NULL,
+     block_number INTEGER NOT NULL,
+     payment_id TEXT NOT NULL,
+     payer TEXT NOT NULL,
+     beneficiary TEXT NOT NULL,
+     amount TEXT NOT NULL,
+     ozone TEXT NOT NULL,
+     seq INTEGER NOT NULL UNIQUE
+   );
+   CREATE UNIQUE INDEX payments_by_id ON payments (chain_id, payment_id);
+   CREATE TABLE refunds (
+     key TEXT PRIMARY KEY,
+     chain_id INTEGER NOT NULL,
+     payment_id TEXT NOT NULL,
+     amount TEXT NOT NULL,
+     ozone TEXT NOT NULL
+   );
+   CREATE TABLE balances (
+     owner TEXT PRIMARY KEY,
+     ozone TEXT NOT NULL
+   );
+   CREATE TABLE market (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     total_deposit TEXT NOT NULL,
+     unissued_prepay TEXT NOT NULL,
+     remaining_ozone_limit TEXT NOT NULL
+   );
+   CREATE TABLE watcher_state (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     state TEXT NOT NULL
+   );`,
+]
+
+/** The schema version a database has (0 when new). */
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number }
+  return row.user_version
+}
+
+/**
+ * Brings `db` up to the newest schema, each pending migration in its own transaction. Refuses a database
+ * from a newer build (its version is past the last migration known here).
+ */
+export function migrateLedger(db: DatabaseSync, migrations: readonly string[] = LEDGER_MIGRATIONS): number {
+  const from = schemaVersion(db)
+  if (from > migrations.length) {
+    throw new LedgerSchemaError(
+      `The ledger database has schema version ${from}, newer than this build knows (${migrations.length})`,
+      'Run a newer build of the node, or point it at another data directory',
+    )
+  }
+  for (let version = from + 1; version <= migrations.length; version++) {
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      db.exec(migrations[version - 1] as string)
+      db.exec(`PRAGMA user_version = ${version}`)
+      db.exec('COMMIT')
+    } catch (err) {
+      db.exec('ROLLBACK')
+      throw err
+    }
+  }
+  return migrations.length
+}
+
+/** The ledger database was written by a newer build. */
+export class LedgerSchemaError extends defineErrorClass('LedgerSchemaError') {}

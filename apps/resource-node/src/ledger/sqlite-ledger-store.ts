@@ -1,0 +1,246 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { defineErrorClass, type OzoneMarket } from '@stratos-edge/core'
+import type { PaymentWatcherState } from '@stratos-edge/polygon-bridge'
+import { migrateLedger } from './ledger-schema.js'
+import type { CreditedPayment, OzoneLedgerStore } from './ozone-ledger-store.js'
+
+/** File name of the ledger database inside the node's data directory. */
+export const LEDGER_FILE = 'ozone-ledger.sqlite'
+
+/** Options of {@link openSqliteLedgerStore}. */
+export interface SqliteLedgerStoreInit {
+  /** The node's data directory; the database is `<dataDir>/ozone-ledger.sqlite`. */
+  dataDir: string
+  /** The market a new ledger starts from (S and Lt from the network; Pt grows with every prepay). */
+  initialMarket: OzoneMarket
+}
+
+/** The ledger store was used after `close()`. */
+export class LedgerClosedError extends defineErrorClass('LedgerClosedError') {}
+
+interface PaymentRow {
+  key: string
+  chain_id: number
+  tx_hash: string
+  log_index: number
+  block_number: number
+  payment_id: string
+  payer: string
+  beneficiary: string
+  amount: string
+  ozone: string
+}
+
+interface MarketRow {
+  total_deposit: string
+  unissued_prepay: string
+  remaining_ozone_limit: string
+}
+
+function toPayment(r: PaymentRow): CreditedPayment {
+  return {
+    key: r.key,
+    chainId: r.chain_id,
+    txHash: r.tx_hash,
+    logIndex: r.log_index,
+    blockNumber: r.block_number,
+    paymentId: BigInt(r.payment_id),
+    payer: r.payer,
+    beneficiary: r.beneficiary,
+    amount: BigInt(r.amount),
+    ozone: BigInt(r.ozone),
+  }
+}
+
+/** The watcher's state holds no bigints: plain JSON. */
+function encodeState(state: PaymentWatcherState): string {
+  return JSON.stringify(state)
+}
+
+/**
+ * Opens (creating and migrating as needed) the ozone ledger in `node:sqlite`, in WAL mode with full
+ * syncs, so a credit that returned survives a crash or power loss. One process at a time: the meta
+ * service that owns the data directory.
+ *
+ * @example
+ * ```ts
+ * const store = openSqliteLedgerStore({ dataDir: './data', initialMarket })
+ * await store.balance('0x…') // 0n
+ * ```
+ */
+export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerStore {
+  mkdirSync(init.dataDir, { recursive: true })
+  const db = new DatabaseSync(join(init.dataDir, LEDGER_FILE))
+  db.exec('PRAGMA journal_mode = WAL')
+  db.exec('PRAGMA synchronous = FULL')
+  db.exec('PRAGMA busy_timeout = 5000')
+  migrateLedger(db)
+  db.prepare(
+    `INSERT OR IGNORE INTO market (id, total_deposit, unissued_prepay, remaining_ozone_limit)
+     VALUES (1, ?, ?, ?)`,
+  ).run(
+    init.initialMarket.totalDeposit.toString(),
+    init.initialMarket.unissuedPrepay.toString(),
+    init.initialMarket.remainingOzoneLimit.toString(),
+  )
+
+  const q = {
+    loadState: db.prepare('SELECT state FROM watcher_state WHERE id = 1'),
+    saveState: db.prepare(
+      'INSERT INTO watcher_state (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state',
+    ),
+    market: db.prepare(
+      'SELECT total_deposit, unissued_prepay, remaining_ozone_limit FROM market WHERE id = 1',
+    ),
+    setMarket: db.prepare(
+      'UPDATE market SET total_deposit = ?, unissued_prepay = ?, remaining_ozone_limit = ? WHERE id = 1',
+    ),
+    payment: db.prepare('SELECT * FROM payments WHERE key = ?'),
+    paymentById: db.prepare('SELECT * FROM payments WHERE chain_id = ? AND payment_id = ?'),
+    payments: db.prepare('SELECT * FROM payments ORDER BY seq'),
+    nextSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM payments'),
+    insertPayment: db.prepare(
+      `INSERT INTO payments (key, chain_id, tx_hash, log_index, block_number, payment_id, payer, beneficiary,
+         amount, ozone, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    refund: db.prepare('SELECT key FROM refunds WHERE key = ?'),
+    insertRefund: db.prepare(
+      'INSERT INTO refunds (key, chain_id, payment_id, amount, ozone) VALUES (?, ?, ?, ?, ?)',
+    ),
+    balance: db.prepare('SELECT ozone FROM balances WHERE owner = ?'),
+    setBalance: db.prepare(
+      'INSERT INTO balances (owner, ozone) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET ozone = excluded.ozone',
+    ),
+  }
+  let open = true
+
+  function check(): void {
+    if (!open) throw new LedgerClosedError('The ozone ledger is closed')
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction: it sees and changes the state alone. */
+  function transaction<T>(fn: () => T): T {
+    check()
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      const result = fn()
+      db.exec('COMMIT')
+      return result
+    } catch (err) {
+      db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  function readMarket(): OzoneMarket {
+    const r = q.market.get() as unknown as MarketRow
+    return {
+      totalDeposit: BigInt(r.total_deposit),
+      unissuedPrepay: BigInt(r.unissued_prepay),
+      remainingOzoneLimit: BigInt(r.remaining_ozone_limit),
+    }
+  }
+
+  function writeMarket(m: OzoneMarket): void {
+    q.setMarket.run(m.totalDeposit.toString(), m.unissuedPrepay.toString(), m.remainingOzoneLimit.toString())
+  }
+
+  function readBalance(owner: string): bigint {
+    const r = q.balance.get(owner.toLowerCase()) as { ozone: string } | undefined
+    return r ? BigInt(r.ozone) : 0n
+  }
+
+  return {
+    async load() {
+      check()
+      const r = q.loadState.get() as { state: string } | undefined
+      return r ? (JSON.parse(r.state) as PaymentWatcherState) : undefined
+    },
+    async save(state) {
+      check()
+      q.saveState.run(encodeState(state))
+    },
+    async creditPayment(credit, price) {
+      return transaction(() => {
+        if (q.payment.get(credit.key)) return undefined
+        const { ozone, market } = price(readMarket())
+        const payment: CreditedPayment = {
+          key: credit.key,
+          chainId: credit.chainId,
+          txHash: credit.txHash.toLowerCase(),
+          logIndex: credit.logIndex,
+          blockNumber: credit.blockNumber,
+          paymentId: credit.paymentId,
+          payer: credit.payer.toLowerCase(),
+          beneficiary: credit.beneficiary.toLowerCase(),
+          amount: credit.amount,
+          ozone,
+        }
+        const { seq } = q.nextSeq.get() as { seq: number }
+        q.insertPayment.run(
+          payment.key,
+          payment.chainId,
+          payment.txHash,
+          payment.logIndex,
+          payment.blockNumber,
+          payment.paymentId.toString(),
+          payment.payer,
+          payment.beneficiary,
+          payment.amount.toString(),
+          ozone.toString(),
+          seq,
+        )
+        q.setBalance.run(payment.beneficiary, (readBalance(payment.beneficiary) + ozone).toString())
+        writeMarket(market)
+        return payment
+      })
+    },
+    async refundPayment(debit, take) {
+      return transaction(() => {
+        if (q.refund.get(debit.key)) return undefined
+        const row = q.paymentById.get(debit.chainId, debit.paymentId.toString()) as PaymentRow | undefined
+        let taken = 0n
+        if (row) {
+          const payment = toPayment(row)
+          const balance = readBalance(payment.beneficiary)
+          const effect = take(payment, readMarket(), balance)
+          taken = effect.ozone
+          q.setBalance.run(payment.beneficiary, (balance - taken).toString())
+          writeMarket(effect.market)
+        }
+        q.insertRefund.run(
+          debit.key,
+          debit.chainId,
+          debit.paymentId.toString(),
+          debit.amount.toString(),
+          taken.toString(),
+        )
+        return taken
+      })
+    },
+    async balance(owner) {
+      check()
+      return readBalance(owner)
+    },
+    async payment(key) {
+      check()
+      const r = q.payment.get(key) as PaymentRow | undefined
+      return r ? toPayment(r) : undefined
+    },
+    async payments() {
+      check()
+      return (q.payments.all() as unknown as PaymentRow[]).map(toPayment)
+    },
+    async market() {
+      check()
+      return readMarket()
+    },
+    async close() {
+      if (!open) return
+      open = false
+      db.close()
+    },
+  }
+}

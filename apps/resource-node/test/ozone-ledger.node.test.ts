@@ -1,0 +1,172 @@
+// The ozone ledger against a real anvil: StoragePayments prepayments are credited to the beneficiary's
+// ozone once, after N confirmations, across a crash and restart, and never when a reorg drops them first.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { applyPrepay, type OzoneMarket } from '@stratos-edge/core'
+import { type BridgeClient, createBridgeClient } from '@stratos-edge/polygon-bridge'
+import { type LocalChains, startLocalChains } from '@stratos-edge/polygon-bridge/local'
+import { FetchRequest, JsonRpcProvider, toBeHex, Wallet } from 'ethers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createOzoneLedger, type OzoneLedgerStore, openSqliteLedgerStore } from '../src/ledger/index.js'
+import { createLogger } from '../src/logger.js'
+
+const STOS = 10n ** 18n
+const CONFIRMATIONS = 4
+const logger = createLogger({ level: (process.env.LOG_LEVEL as 'debug' | undefined) ?? 'error' })
+const market: OzoneMarket = {
+  totalDeposit: 1000n * STOS,
+  unissuedPrepay: 0n,
+  remainingOzoneLimit: 10n ** 24n,
+}
+
+function provider(url: string, chainId: number): JsonRpcProvider {
+  const request = new FetchRequest(url)
+  request.timeout = 30_000
+  return new JsonRpcProvider(request, chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
+}
+
+describe('ozone ledger on anvil', () => {
+  let chains: LocalChains
+  let pol: JsonRpcProvider
+  let eth: JsonRpcProvider
+  let payer: BridgeClient
+  const dirs: string[] = []
+
+  beforeAll(async () => {
+    chains = await startLocalChains({ autoRelay: false })
+    eth = provider(chains.ethereum.rpcUrl, chains.ethereum.chainId)
+    pol = provider(chains.polygon.rpcUrl, chains.polygon.chainId)
+    payer = createBridgeClient({
+      ethereum: new Wallet(chains.accounts[1]!.privateKey, eth),
+      polygon: new Wallet(chains.accounts[1]!.privateKey, pol),
+      addresses: chains.addresses,
+    })
+    await payer.deposit({ amount: 100n * STOS })
+    await chains.relayer.syncState()
+  })
+  afterAll(async () => {
+    eth?.destroy()
+    pol?.destroy()
+    await chains?.stop()
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+  })
+
+  async function dataDir(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'stratos-ozone-'))
+    dirs.push(dir)
+    return dir
+  }
+
+  const mine = (blocks: number) => pol.send('anvil_mine', [toBeHex(blocks)])
+
+  function ledgerOn(store: OzoneLedgerStore, fromBlock: number) {
+    return createOzoneLedger(
+      {
+        storagePayments: chains.addresses.polygon.storagePayments,
+        chainId: chains.polygon.chainId,
+        confirmations: CONFIRMATIONS,
+        fromBlock,
+        maxBlockRange: 3,
+      },
+      { provider: pol, store, logger },
+    )
+  }
+
+  it('credits a prepayment once, only after N confirmations, with core ozone math', async () => {
+    const beneficiary = chains.accounts[2]!.address
+    const fromBlock = await pol.getBlockNumber()
+    const store = openSqliteLedgerStore({ dataDir: await dataDir(), initialMarket: market })
+    const ledger = ledgerOn(store, fromBlock)
+    await payer.prepay({ beneficiary, amount: 3n * STOS })
+    await mine(CONFIRMATIONS - 2) // the payment's block has N - 1 confirmations
+    expect(await ledger.poll()).toEqual([])
+    expect(await ledger.balance(beneficiary)).toBe(0n)
+    await mine(1)
+    const credited = await ledger.poll()
+    const expected = applyPrepay(3n * STOS, market)
+    expect(credited.map((p) => [p.beneficiary, p.amount, p.ozone])).toEqual([
+      [beneficiary.toLowerCase(), 3n * STOS, expected.ozone],
+    ])
+    expect(expected.ozone).toBeGreaterThan(0n)
+    expect(await ledger.balance(beneficiary)).toBe(expected.ozone)
+    expect(await ledger.market()).toEqual(expected.market)
+    // Later polls credit nothing more.
+    await mine(3)
+    expect(await ledger.poll()).toEqual([])
+    expect(await ledger.balance(beneficiary)).toBe(expected.ozone)
+    await ledger.stop()
+    await store.close()
+  })
+
+  it('a crash after a credit and before the cursor is saved: the restart credits nothing twice', async () => {
+    const beneficiary = chains.accounts[3]!.address
+    const dir = await dataDir()
+    const fromBlock = await pol.getBlockNumber()
+    await payer.prepay({ beneficiary, amount: 1n * STOS })
+    await payer.prepay({ beneficiary, amount: 2n * STOS })
+    await mine(CONFIRMATIONS)
+
+    // First run: the process "dies" at the first watcher save after a credit, so the credit is in the
+    // database but the watcher's state is not (the window a restart must survive).
+    const store = openSqliteLedgerStore({ dataDir: dir, initialMarket: market })
+    let credits = 0
+    const crashing: OzoneLedgerStore = {
+      ...store,
+      async creditPayment(credit, price) {
+        const done = await store.creditPayment(credit, price)
+        credits++
+        return done
+      },
+      async save(state) {
+        if (credits > 0) throw new Error('killed')
+        return store.save(state)
+      },
+    }
+    await expect(ledgerOn(crashing, fromBlock).poll()).rejects.toThrow('killed')
+    await store.close()
+    const first = applyPrepay(1n * STOS, market)
+
+    // Restart on the same data directory: the watcher sees the first payment again, the ledger
+    // ignores it, and the second is credited once.
+    const reopened = openSqliteLedgerStore({ dataDir: dir, initialMarket: market })
+    expect(await reopened.balance(beneficiary)).toBe(first.ozone)
+    const ledger = ledgerOn(reopened, fromBlock)
+    const credited = await ledger.poll()
+    const second = applyPrepay(2n * STOS, first.market)
+    expect(credited.map((p) => p.amount)).toEqual([2n * STOS])
+    expect(await ledger.balance(beneficiary)).toBe(first.ozone + second.ozone)
+    expect((await reopened.payments()).map((p) => p.amount)).toEqual([1n * STOS, 2n * STOS])
+    // And once more, from scratch: a third instance with a lost cursor credits nothing.
+    await reopened.save({ cursor: undefined, credited: {} })
+    expect(await ledgerOn(reopened, fromBlock).poll()).toEqual([])
+    expect(await reopened.balance(beneficiary)).toBe(first.ozone + second.ozone)
+    await reopened.close()
+  })
+
+  it('a reorg that drops a payment before N confirmations credits nothing', async () => {
+    const beneficiary = chains.accounts[4]!.address
+    const fromBlock = await pol.getBlockNumber()
+    const store = openSqliteLedgerStore({ dataDir: await dataDir(), initialMarket: market })
+    const ledger = ledgerOn(store, fromBlock)
+    await mine(CONFIRMATIONS)
+    expect(await ledger.poll()).toEqual([])
+    const snapshot = (await pol.send('evm_snapshot', [])) as string
+    const doomed = await payer.prepay({ beneficiary, amount: 9n * STOS })
+    await mine(1)
+    expect(await ledger.poll()).toEqual([]) // 2 of 4 confirmations
+    // The fork: the block with the payment disappears and the chain grows past N without it.
+    expect(await pol.send('evm_revert', [snapshot])).toBe(true)
+    await mine(2 * CONFIRMATIONS)
+    expect(await pol.getTransactionReceipt(doomed.hash)).toBeNull()
+    expect(await ledger.poll()).toEqual([])
+    expect(await ledger.balance(beneficiary)).toBe(0n)
+    expect(await store.payments()).toEqual([])
+    // A payment on the new branch is credited normally, priced on an untouched market.
+    await payer.prepay({ beneficiary, amount: 1n * STOS })
+    await mine(CONFIRMATIONS - 1)
+    expect((await ledger.poll()).map((p) => p.amount)).toEqual([1n * STOS])
+    expect(await ledger.balance(beneficiary)).toBe(applyPrepay(1n * STOS, market).ozone)
+    await store.close()
+  })
+})
