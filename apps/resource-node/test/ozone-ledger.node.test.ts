@@ -1,8 +1,10 @@
 // The ozone ledger against a real anvil: StoragePayments prepayments are credited to the beneficiary's
 // ozone once, after N confirmations, across a crash and restart, and never when a reorg drops them first.
+import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { applyPrepay, type OzoneMarket } from '@stratos-edge/core'
 import { type BridgeClient, createBridgeClient } from '@stratos-edge/polygon-bridge'
 import { type LocalChains, startLocalChains } from '@stratos-edge/polygon-bridge/local'
@@ -11,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOzoneLedger, type OzoneLedgerStore, openSqliteLedgerStore } from '../src/ledger/index.js'
 import { createLogger } from '../src/logger.js'
 
+const CHILD = fileURLToPath(new URL('./fixtures/ozone-ledger-child.mjs', import.meta.url))
 const STOS = 10n ** 18n
 const CONFIRMATIONS = 4
 const logger = createLogger({ level: (process.env.LOG_LEVEL as 'debug' | undefined) ?? 'error' })
@@ -167,6 +170,101 @@ describe('ozone ledger on anvil', () => {
     await mine(CONFIRMATIONS - 1)
     expect((await ledger.poll()).map((p) => p.amount)).toEqual([1n * STOS])
     expect(await ledger.balance(beneficiary)).toBe(applyPrepay(1n * STOS, market).ozone)
+    await store.close()
+  })
+
+  it('kill -9 while it credits: after the restart each payment is credited exactly once', async () => {
+    const beneficiary = chains.accounts[5]!.address
+    const dir = await dataDir()
+    const fromBlock = await pol.getBlockNumber()
+    const amounts = Array.from({ length: 8 }, (_, i) => BigInt(i + 1) * STOS)
+    for (const amount of amounts) await payer.prepay({ beneficiary, amount })
+    await mine(CONFIRMATIONS)
+
+    // The built ledger in a child process, killed with SIGKILL after its third credit.
+    const child = spawn(
+      process.execPath,
+      [
+        CHILD,
+        JSON.stringify({
+          rpcUrl: chains.polygon.rpcUrl,
+          chainId: chains.polygon.chainId,
+          storagePayments: chains.addresses.polygon.storagePayments,
+          confirmations: CONFIRMATIONS,
+          fromBlock,
+          dataDir: dir,
+          delayMs: 100,
+          market: {
+            totalDeposit: market.totalDeposit.toString(),
+            unissuedPrepay: market.unissuedPrepay.toString(),
+            remainingOzoneLimit: market.remainingOzoneLimit.toString(),
+          },
+        }),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+    })
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_, signal) => resolve(signal)),
+    )
+    let creditsSeen = 0
+    let log = ''
+    child.stderr.on('data', (d: Buffer) => {
+      log += d.toString()
+      creditsSeen = log.split('\n').filter((l) => l.includes('"ozone credited"')).length
+      if (creditsSeen >= 3) child.kill('SIGKILL')
+    })
+    expect(await exited).toBe('SIGKILL')
+    expect(stdout).not.toContain('done')
+    expect(creditsSeen).toBeGreaterThanOrEqual(3)
+    expect(creditsSeen).toBeLessThan(amounts.length)
+
+    // Restart on the same data directory and finish.
+    const store = openSqliteLedgerStore({ dataDir: dir, initialMarket: market })
+    await ledgerOn(store, fromBlock).poll()
+    const payments = await store.payments()
+    expect(payments.map((p) => p.amount)).toEqual(amounts)
+    expect(new Set(payments.map((p) => p.key)).size).toBe(amounts.length)
+    let m = market
+    let total = 0n
+    for (const amount of amounts) {
+      const step = applyPrepay(amount, m)
+      total += step.ozone
+      m = step.market
+    }
+    expect(await store.balance(beneficiary)).toBe(total)
+    expect(await store.market()).toEqual(m)
+    await store.close()
+  })
+
+  it('a refund takes back the refunded share of the ozone, once', async () => {
+    const beneficiary = chains.accounts[7]!.address
+    const fromBlock = await pol.getBlockNumber()
+    const store = openSqliteLedgerStore({ dataDir: await dataDir(), initialMarket: market })
+    const ledger = ledgerOn(store, fromBlock)
+    const paid = await payer.prepay({ beneficiary, amount: 4n * STOS })
+    // The settler (dev account 6) records 1 STOS spent; the payer takes back the other 3 after the delay.
+    const settler = createBridgeClient({
+      ethereum: new Wallet(chains.accounts[6]!.privateKey, eth),
+      polygon: new Wallet(chains.accounts[6]!.privateKey, pol),
+      addresses: chains.addresses,
+    })
+    await settler.settlePrepayment(paid.paymentId, 1n * STOS)
+    await pol.send('evm_increaseTime', [toBeHex(31 * 24 * 3600)])
+    await payer.refundPrepayment(paid.paymentId)
+    await mine(CONFIRMATIONS)
+    await ledger.poll()
+    const bought = applyPrepay(4n * STOS, market).ozone
+    const taken = (bought * 3n * STOS + 4n * STOS - 1n) / (4n * STOS) // 3/4 of it, rounded up
+    expect(await ledger.balance(beneficiary)).toBe(bought - taken)
+    expect((await ledger.market()).unissuedPrepay).toBe(1n * STOS)
+    // A restart with a lost cursor sees the refund again and takes nothing more.
+    await store.save({ cursor: undefined, credited: {} })
+    await ledgerOn(store, fromBlock).poll()
+    expect(await ledger.balance(beneficiary)).toBe(bought - taken)
     await store.close()
   })
 })
