@@ -1,3 +1,16 @@
+/**
+ * @packageDocumentation
+ * The meta service's ozone ledger: Polygon `StoragePayments` prepayments credited to their
+ * beneficiaries' ozone exactly once, after N confirmations, in `node:sqlite` in the data directory.
+ *
+ * @example
+ * ```ts
+ * const store = openSqliteLedgerStore({ dataDir, initialMarket })
+ * const ledger = createOzoneLedger({ storagePayments, chainId, confirmations: 64, fromBlock }, { provider, store, logger })
+ * ledger.start()
+ * const ozone = await ledger.balance(owner)
+ * ```
+ */
 export { LEDGER_MIGRATIONS, LedgerSchemaError, migrateLedger, schemaVersion } from './ledger-schema.js'
 export {
   createOzoneLedger,
