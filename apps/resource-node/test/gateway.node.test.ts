@@ -18,6 +18,8 @@ describe('gateway', () => {
   let pool: SliceHashPool | undefined
   /** Whole-file digests the gateway started on the pool. */
   let poolStreams = 0
+  /** The write timeout of the next gateway started (its default when undefined). */
+  let writeTimeoutMs: number | undefined
   afterEach(async () => {
     await gw?.close()
     gw = undefined
@@ -50,6 +52,7 @@ describe('gateway', () => {
       ...(manifestOwners ? { manifestOwners } : {}),
       ...(slicesAvailable ? { slicesAvailable } : {}),
       getSlice,
+      ...(writeTimeoutMs !== undefined ? { writeTimeoutMs } : {}),
       ...(pool
         ? {
             fileDigest: () => {
@@ -89,6 +92,68 @@ describe('gateway', () => {
     // Without the check, the handler waits for a 'drain' that never comes, holding slices 2 and 3.
     expect(res.listenerCount('drain')).toBe(0)
     expect(loaded).toEqual([1, 2])
+  })
+
+  it('drops a reader that stops reading once the write timeout passes', async () => {
+    const sliceSize = 1024 * 1024
+    const file = await makeFile(16 * sliceSize, sliceSize) // far more than the socket buffers hold
+    writeTimeoutMs = 300
+    try {
+      const { gw, responses } = await start(file, async (hash) => file.slices.find((x) => x.hash === hash))
+      const req = request(`${gw.url}/v1/files/${file.manifest.fileHash}`)
+      let received = 0
+      req.on('response', (res) => {
+        res.once('data', (d: Buffer) => {
+          received += d.length
+          res.pause() // and never reads again
+        })
+        res.on('error', () => {})
+      })
+      req.on('error', () => {})
+      req.end()
+      // Without a write timeout the gateway waits for a 'drain' that never comes, holding the socket.
+      await until(() => responses[0]?.destroyed === true, 10_000)
+      expect(received).toBeLessThan(file.bytes.length)
+      req.destroy()
+    } finally {
+      writeTimeoutMs = undefined
+    }
+  })
+
+  it('errors carry CORS headers; weak or listed If-None-Match is 304; If-Range with another ETag is 200', async () => {
+    const file = await makeFile(3 * 16 * 1024, 16 * 1024)
+    const { gw } = await start(
+      file,
+      async (hash) => file.slices.find((x) => x.hash === hash),
+      async (fileHash) => (fileHash === file.manifest.fileHash ? file.manifest : undefined),
+    )
+    const url = `${gw.url}/v1/files/${file.manifest.fileHash}`
+    for (const [path, method, status] of [
+      ['/v1/files/not-a-hash', 'GET', 400],
+      [`/v1/files/${file.manifest.fileHash.replace(/.$/, (c) => (c === '0' ? '1' : '0'))}`, 'GET', 404],
+      ['/nothing', 'GET', 404],
+      ['/v1/files/x', 'DELETE', 405],
+    ] as const) {
+      const res = await fetch(`${gw.url}${path}`, { method })
+      expect(res.status).toBe(status)
+      expect(res.headers.get('access-control-allow-origin')).toBe('*')
+      await res.arrayBuffer()
+    }
+    const etag = `"${file.manifest.fileHash}"`
+    for (const tag of [etag, `W/${etag}`, `"other", ${etag}`, `"a",W/${etag}`, '*']) {
+      const res = await fetch(url, { headers: { 'if-none-match': tag } })
+      expect(res.status, tag).toBe(304)
+    }
+    const other = await fetch(url, { headers: { 'if-none-match': '"other"' } })
+    expect(other.status).toBe(200)
+    await other.arrayBuffer()
+
+    const stale = await fetch(url, { headers: { range: 'bytes=10-19', 'if-range': '"another"' } })
+    expect(stale.status).toBe(200)
+    expect((await stale.arrayBuffer()).byteLength).toBe(file.bytes.length)
+    const fresh = await fetch(url, { headers: { range: 'bytes=10-19', 'if-range': etag } })
+    expect(fresh.status).toBe(206)
+    expect((await fresh.arrayBuffer()).byteLength).toBe(10)
   })
 
   it('a suffix range of an empty file is 416 with bytes */0; the file itself is 200 and empty', async () => {

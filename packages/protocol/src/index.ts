@@ -84,6 +84,7 @@ export {
   type StageRequest,
   stageSlice,
 } from './http-upload/staged-upload.js'
+export { uploadBodyLength } from './http-upload/upload-body-length.js'
 export { createIndexClient, type IndexClient, indexRequest } from './index-protocol/index-client.js'
 export {
   type Announcement,

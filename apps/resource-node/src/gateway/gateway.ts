@@ -59,6 +59,8 @@ export interface GatewayInit {
    * thread. The resource node hands in its hash pool's, so those checks do not block requests.
    */
   fileDigest?: () => FileDigestStream
+  /** A reader that takes no bytes for this long is dropped, ms (default 30 000). */
+  writeTimeoutMs?: number
 }
 
 /** A whole-file Keccak-256 on this thread (used when no hash pool is given). */
@@ -92,19 +94,36 @@ const OWNER_READS_AHEAD = 4
 /** Unversioned alias (`<gateway url>/files/<file hash>`). */
 const FILES_ALIAS = '/files/'
 
-/** Resolves on 'drain' or 'close', removing both listeners; at once when the response is gone already. */
-function drained(res: ServerResponse): Promise<void> {
+/**
+ * Resolves true on 'drain', false on 'close' or when `timeoutMs` passed first (the reader stalled),
+ * removing its listeners; false at once when the response is gone already.
+ */
+function drained(res: ServerResponse, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     // 'close' fired already: waiting for it would hold this request (and its slices) forever.
-    if (res.destroyed || res.closed) return resolve()
-    const done = (): void => {
-      res.off('drain', done)
-      res.off('close', done)
-      resolve()
+    if (res.destroyed || res.closed) return resolve(false)
+    const done = (ok: boolean) => (): void => {
+      clearTimeout(timer)
+      res.off('drain', onDrain)
+      res.off('close', onClose)
+      resolve(ok)
     }
-    res.on('drain', done)
-    res.on('close', done)
+    const onDrain = done(true)
+    const onClose = done(false)
+    const timer = setTimeout(done(false), timeoutMs)
+    res.on('drain', onDrain)
+    res.on('close', onClose)
   })
+}
+
+/**
+ * Whether an If-None-Match header names this file's ETag: `*`, a list, and weak validators (`W/"…"`)
+ * all count, compared weakly as RFC 9110 §13.1.2 asks.
+ */
+export function etagMatches(header: string | undefined, fileHash: string): boolean {
+  if (header === undefined) return false
+  if (header.trim() === '*') return true
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === `"${fileHash}"`)
 }
 
 function target(rawPath: string): { fileHash: FileHash; owner?: string } | undefined {
@@ -143,6 +162,7 @@ function target(rawPath: string): { fileHash: FileHash; owner?: string } | undef
 export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const { metrics, logger } = init
   const fileDigest = init.fileDigest ?? fileDigestHere
+  const writeTimeoutMs = init.writeTimeoutMs ?? 30_000
 
   const finish = (
     res: ServerResponse,
@@ -151,7 +171,12 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     type = 'text/plain; charset=utf-8',
   ): void => {
     metrics.gatewayRequests.inc({ status: String(status) })
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) })
+    // Errors carry CORS too: a page's fetch() then sees the 404 instead of "Failed to fetch".
+    res.writeHead(status, {
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+      'access-control-allow-origin': '*',
+    })
     res.end(body)
   }
 
@@ -255,7 +280,11 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     }
     if (!vouched && mismatched.has(checkKey(manifest))) return notTheFile(res, t.fileHash)
     const size = manifest.size
-    const range = parseRange(req.headers.range, size)
+    // If-Range with another validator (or a date: ours is not one) asks for the whole file, not a part.
+    const ifRange = req.headers['if-range']
+    const rangeHeader =
+      ifRange === undefined || ifRange === `"${manifest.fileHash}"` ? req.headers.range : undefined
+    const range = parseRange(rangeHeader, size)
     const headers: Record<string, string | number> = {
       'content-type': manifest.mimeType || 'application/octet-stream',
       'accept-ranges': 'bytes',
@@ -269,7 +298,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     }
     if (manifest.name)
       headers['content-disposition'] = `inline; filename*=UTF-8''${encodeURIComponent(manifest.name)}`
-    if (req.headers['if-none-match'] === headers.etag) {
+    if (etagMatches(req.headers['if-none-match'], manifest.fileHash)) {
       metrics.gatewayRequests.inc({ status: '304' })
       res.writeHead(304, headers)
       res.end()
@@ -349,9 +378,14 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
           }
         }
         metrics.gatewayBytes.inc(chunk.length)
-        if (!res.write(chunk)) {
-          await drained(res)
-          if (abort.signal.aborted) return
+        if (!res.write(chunk) && !(await drained(res, writeTimeoutMs))) {
+          // A reader that takes nothing for the write timeout holds a socket and its buffers: dropped.
+          if (!res.destroyed) {
+            metrics.gatewayStalledReaders.inc()
+            logger.debug('gateway: dropping a reader that stalled', { fileHash: manifest.fileHash })
+            res.destroy()
+          }
+          return
         }
       }
       if (digester) remember(manifest)

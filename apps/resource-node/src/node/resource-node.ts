@@ -87,6 +87,8 @@ export interface ResourceNodeInit {
   maxStagedBytes?: number
   /** Memory for upload bodies being received at once, bytes (default 256 MiB); more uploads wait. */
   maxUploadBufferBytes?: number
+  /** A gateway reader that takes no bytes for this long is dropped, ms (default 30 000). */
+  writeTimeoutMs?: number
 }
 
 /** Injectable edges of a resource node. */
@@ -424,6 +426,7 @@ export async function createResourceNode(
         getSlice,
         slicesAvailable,
         fileDigest: hashPool.fileDigest,
+        ...(init.writeTimeoutMs !== undefined ? { writeTimeoutMs: init.writeTimeoutMs } : {}),
         health: () => ({
           status: 'ok',
           peerId: libp2p.peerId.toString(),
