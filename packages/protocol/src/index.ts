@@ -47,6 +47,7 @@ export {
   StoreFullError,
   UnexpectedEndOfStreamError,
   UnsupportedOperationError,
+  UploadBusyError,
 } from './errors.js'
 export { FrameReader, type FrameReaderOptions, type ReadFrameOptions } from './framing/frame-reader.js'
 export { encodeFrame, framePrefix, framesToList, sendWithBackpressure } from './framing/frame-writer.js'

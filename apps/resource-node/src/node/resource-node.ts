@@ -87,6 +87,10 @@ export interface ResourceNodeInit {
   maxStagedBytes?: number
   /** Memory for upload bodies being received at once, bytes (default 256 MiB); more uploads wait. */
   maxUploadBufferBytes?: number
+  /** Upload memory one client (remote address) holds at once, bytes (default a quarter of the buffer). */
+  maxUploadBufferBytesPerClient?: number
+  /** Slowest average upload body rate accepted, bytes/s, after a stream-timeout grace (default 64 KiB/s). */
+  minUploadBytesPerSecond?: number
   /** A gateway reader that takes no bytes for this long is dropped, ms (default 30 000). */
   writeTimeoutMs?: number
 }
@@ -450,6 +454,12 @@ export async function createResourceNode(
           metrics,
           logger,
           ...(init.maxUploadBufferBytes !== undefined ? { maxBufferedBytes: init.maxUploadBufferBytes } : {}),
+          ...(init.maxUploadBufferBytesPerClient !== undefined
+            ? { maxBufferedBytesPerClient: init.maxUploadBufferBytesPerClient }
+            : {}),
+          ...(init.minUploadBytesPerSecond !== undefined
+            ? { minBytesPerSecond: init.minUploadBytesPerSecond }
+            : {}),
           idleTimeoutMs: init.streamTimeoutMs ?? 30_000,
         }),
       })

@@ -25,6 +25,7 @@ import {
   SliceNotFoundError,
   StagingFullError,
   StoreFullError,
+  UploadBusyError,
 } from '../errors.js'
 import { MAX_FORWARD_TARGETS, MAX_MULTIADDRS } from '../protocol-ids.js'
 import type { PeerAddress } from '../slices/slice-messages.js'
@@ -168,6 +169,7 @@ export function sliceUploadStatusOf(err: unknown): number {
   if (isErrorNamed(err, 'StoreFullError')) return 507
   if (isErrorNamed(err, 'ProtocolTimeoutError')) return 408
   if (isErrorNamed(err, 'StagingFullError')) return 503
+  if (isErrorNamed(err, 'UploadBusyError')) return 503
   return 500
 }
 
@@ -185,6 +187,7 @@ export function sliceUploadErrorBody(err: unknown): SliceUploadErrorBody {
 
 const ERROR_CLASSES = {
   StagingFullError,
+  UploadBusyError,
   SliceHashMismatchError,
   StoreFullError,
   SliceNotFoundError,
