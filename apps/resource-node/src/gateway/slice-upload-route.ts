@@ -239,18 +239,18 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
   ): Promise<void> => {
     let releaseRoom: () => void
     try {
-      releaseRoom = init.staging.reserve(request.size, request.uploadId, request.number)
+      releaseRoom = init.staging.reserve(request.size, request.uploadId, request.number, clientOf(req))
     } catch (err) {
       return fail(res, err, false)
     }
     try {
       await receive(req, res, request.size, async (data) => {
         const digested = await target.digest(request.number, data)
-        const held = init.staging.put(request.uploadId, {
-          number: request.number,
-          data: digested.data,
-          innerDigest: digested.digest,
-        })
+        const held = init.staging.put(
+          request.uploadId,
+          { number: request.number, data: digested.data, innerDigest: digested.digest },
+          clientOf(req),
+        )
         if (!held) {
           throw new DecodeError(
             `Upload ${request.uploadId} is already committed`,

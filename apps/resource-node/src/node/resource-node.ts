@@ -162,9 +162,13 @@ export async function createResourceNode(
     hashSlice: hashPool.hashSlice,
     ...(init.maxBytes !== undefined ? { maxBytes: init.maxBytes } : {}),
   })
+  const maxStagedBytes = init.maxStagedBytes ?? 256 * 1024 * 1024
   const staging = createUploadStaging({
     writeAhead: (data) => store.writeStaged(data),
-    ...(init.maxStagedBytes !== undefined ? { maxBytes: init.maxStagedBytes } : {}),
+    maxBytes: maxStagedBytes,
+    // One client stages at most a quarter: a stranger renewing uploads cannot hold all of it.
+    maxBytesPerClient: Math.floor(maxStagedBytes / 4),
+    diskRoom: () => Math.max(0, store.maxBytes - store.usedBytes),
   })
   const metaService = init.meta ? createMetaService({ manifests: store, logger }) : undefined
   const ip = host.includes(':') ? 'ip6' : 'ip4'

@@ -84,7 +84,7 @@ export interface DiskSliceStore extends Omit<SliceStore, 'put'>, ManifestStore {
   put(slice: SliceRecord, options?: DiskSlicePutOptions): Promise<boolean>
   readonly dir: string
   readonly maxBytes: number
-  /** Bytes of slice files on disk (plus writes in progress). */
+  /** Bytes of slice and manifest files on disk, plus writes in progress and staged temp files. */
   readonly usedBytes: number
   readonly sliceCount: number
   /** Every stored slice's metadata. */
@@ -92,7 +92,8 @@ export interface DiskSliceStore extends Omit<SliceStore, 'put'>, ManifestStore {
   /**
    * Starts writing `data` in the background to a temp file, leaving room in front for the slice file
    * header, and syncs it: the slow part of a store, done before the slice's hash is known (staged uploads).
-   * Temp files do not count against `maxBytes`; ones never adopted or discarded are removed at the next open.
+   * Temp files count against `maxBytes` until adopted or discarded (past it, nothing is written ahead and
+   * `written` is false); ones never adopted or discarded are removed at the next open.
    */
   writeStaged(data: Uint8Array): StagedSliceFile
   /** Re-hashes every slice; deletes and reports the ones that do not verify. */
@@ -104,6 +105,13 @@ export interface DiskSliceStore extends Omit<SliceStore, 'put'>, ManifestStore {
 
 interface Entry extends SliceInfo {
   fileBytes: number
+}
+
+interface StagedState {
+  path: string
+  done: boolean
+  /** Bytes still counted in the store's budget for this file. */
+  bytes: number
 }
 
 function encodeHeader(fileHash: FileHash, number: number, size: number): Uint8Array {
@@ -171,8 +179,18 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
 
   const entries = new Map<SliceHash, Entry>()
   const writing = new Map<SliceHash, Promise<void>>()
-  /** Temp files of staged bytes; `done` once adopted or discarded. */
-  const stagedFiles = new WeakMap<StagedSliceFile, { path: string; done: boolean }>()
+  /**
+   * Temp files of staged bytes; `done` once adopted or discarded. `bytes` count against the budget (in
+   * `staged`) until then.
+   */
+  const stagedFiles = new WeakMap<StagedSliceFile, StagedState>()
+  /** Bytes of staged temp files not adopted or discarded yet. */
+  let staged = 0
+  /** Stops counting a staged file's bytes (once): adopted, discarded, or its write failed. */
+  const uncount = (state: StagedState): void => {
+    staged -= state.bytes
+    state.bytes = 0
+  }
   /** Staged writes and removals in progress, awaited by `close`. */
   const stagedWork = new Set<Promise<unknown>>()
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -378,21 +396,38 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
 
   function writeStaged(data: Uint8Array): StagedSliceFile {
     const path = tempPath(tmpDir, '.staged')
-    const state = { path, done: false }
-    const written = track(
-      writeSynced(path, 'wx', [data], STAGED_HEADER_BYTES)
-        .then(() => true)
-        .catch((err: unknown) => {
-          logger?.warn('staged slice write failed; its commit will write it in full', { error: err })
-          return false
-        }),
-    )
+    const bytes = STAGED_HEADER_BYTES + data.length
+    // Staged files take disk like slices: past the budget the bytes are not written ahead (a commit
+    // then writes them in full, within the budget, or is refused).
+    const room = used + reserved + staged + bytes <= maxBytes
+    const state: StagedState = { path, done: !room, bytes: room ? bytes : 0 }
+    staged += state.bytes
+    const written = room
+      ? track(
+          writeSynced(path, 'wx', [data], STAGED_HEADER_BYTES)
+            .then(() => true)
+            .catch((err: unknown) => {
+              logger?.warn('staged slice write failed; its commit will write it in full', { error: err })
+              if (!state.done) {
+                state.done = true
+                uncount(state)
+                void unlink(path).catch(() => {})
+              }
+              return false
+            }),
+        )
+      : Promise.resolve(false)
     const file: StagedSliceFile = {
       written,
       discard() {
         if (state.done) return Promise.resolve()
         state.done = true
-        return track(written.then(() => unlink(path)).catch(() => {}))
+        return track(
+          written
+            .then(() => unlink(path))
+            .catch(() => {})
+            .finally(() => uncount(state)),
+        )
       },
     }
     stagedFiles.set(file, state)
@@ -414,12 +449,14 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     } catch (err) {
       await unlink(state.path).catch(() => {})
       throw err
+    } finally {
+      uncount(state) // counted from now on as the slice file (reserved, then used)
     }
     return true
   }
 
   async function write(slice: SliceRecord, options: DiskSlicePutOptions): Promise<void> {
-    const { staged } = options
+    const stagedFile = options.staged
     if (!options.verified && (await hashOf(slice.number, slice.data, slice.fileHash)) !== slice.hash) {
       throw new SliceHashMismatchError(
         `Slice ${slice.number} of ${slice.fileHash} does not match its hash ${slice.hash}`,
@@ -428,16 +465,21 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     }
     const header = encodeHeader(slice.fileHash, slice.number, slice.data.length)
     const fileBytes = header.length + slice.data.length
-    if (used + reserved + fileBytes > maxBytes) {
+    // Bytes staged for this very slice are counted already: they become the slice file.
+    const ownStaged = (stagedFile && stagedFiles.get(stagedFile)?.bytes) || 0
+    if (used + reserved + staged - ownStaged + fileBytes > maxBytes) {
       throw new StoreFullError(
-        `Slice store full: ${used + reserved} of ${maxBytes} bytes used, ${fileBytes} more needed`,
+        `Slice store full: ${used + reserved + staged - ownStaged} of ${maxBytes} bytes used, ${fileBytes} more needed`,
         'Raise --max-bytes, free space, or push to another node',
       )
     }
     reserved += fileBytes
+    // From here the staged bytes are counted as this slice's file (reserved): not twice.
+    const stagedState = stagedFile && stagedFiles.get(stagedFile)
+    if (stagedState) uncount(stagedState)
     try {
       await mkdir(join(slicesDir, slice.hash.slice(-2)), { recursive: true })
-      if (!(staged && (await adopt(staged, header, pathOf(slice.hash)))))
+      if (!(stagedFile && (await adopt(stagedFile, header, pathOf(slice.hash)))))
         await writeFileAtomic(tmpDir, pathOf(slice.hash), [header, slice.data])
       entries.set(slice.hash, {
         hash: slice.hash,
@@ -457,7 +499,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     dir,
     maxBytes,
     get usedBytes() {
-      return used + reserved
+      return used + reserved + staged
     },
     get sliceCount() {
       return entries.size
@@ -537,9 +579,9 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
             () => false,
           )
           if (exists) continue
-          if (used + reserved + bytes.length > maxBytes) {
+          if (used + reserved + staged + bytes.length > maxBytes) {
             throw new StoreFullError(
-              `Slice store full: ${used + reserved} of ${maxBytes} bytes used, ${bytes.length} more needed for a manifest`,
+              `Slice store full: ${used + reserved + staged} of ${maxBytes} bytes used, ${bytes.length} more needed for a manifest`,
               'Raise --max-bytes or free space',
             )
           }
