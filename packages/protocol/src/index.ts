@@ -97,6 +97,7 @@ export {
   type IndexRequest,
   type IndexResponse,
   indexOpName,
+  MAX_RESOURCE_NODE_QUERY,
   type NodeKind,
   type PlacementRequest,
   type ProviderRecord,

@@ -25,6 +25,8 @@ Options:
   --bootstrap <multiaddr> peer to dial at start (repeatable); without --meta the first is the meta service
   --max-bytes <n>         disk budget for slices in bytes (default 10 GiB; suffixes k, m, g)
   --announce <multiaddr>  extra address to advertise (repeatable)
+  --resource-peer <id>    with --meta: a peer id the registry lists as a resource node (repeatable);
+                          only listed nodes are placed on and forwarded to (default: any that announces)
   --public-url <url>      the gateway's public base URL, announced for browser uploads
                           (default: the address it listens on)
   --max-relay-reservations <n>  circuit-relay reservations for browsers (default 1024)
@@ -70,6 +72,7 @@ export async function runCli(argv: string[]): Promise<number> {
       bootstrap: { type: 'string', multiple: true },
       'max-bytes': { type: 'string' },
       announce: { type: 'string', multiple: true },
+      'resource-peer': { type: 'string', multiple: true },
       'public-url': { type: 'string' },
       'max-relay-reservations': { type: 'string' },
       'stream-timeout': { type: 'string' },
@@ -108,6 +111,7 @@ export async function runCli(argv: string[]): Promise<number> {
       meta: values.meta ?? false,
       bootstrap: values.bootstrap ?? [],
       announce: values.announce ?? [],
+      ...(values['resource-peer'] ? { resourcePeers: values['resource-peer'] } : {}),
       ...(values['public-url'] ? { publicGatewayUrl: values['public-url'] } : {}),
       ...(maxBytes !== undefined ? { maxBytes } : {}),
       ...(values['max-relay-reservations']

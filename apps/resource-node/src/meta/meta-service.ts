@@ -41,6 +41,13 @@ export interface MetaServiceInit {
   forgetAfterMs?: number
   /** Most slices indexed over all peers (peer ids cost nothing); default 16 777 216. */
   maxIndexedSlices?: number
+  /**
+   * The registry: peer ids of the resource nodes this service vouches for (besides the node it runs in,
+   * registered through `registerLocal`). Only these are placed on and forwarded to, whatever other peers
+   * announce. Without it the registry is open: every peer announcing itself a resource node is listed
+   * (development setups; say so in production).
+   */
+  resourcePeers?: readonly string[]
   now?: () => number
 }
 
@@ -56,6 +63,8 @@ export interface MetaService extends Required<IndexBackend> {
   peerDisconnected(peerId: string): void
   /** Number of known peers by kind. */
   stats(): { light: number; resource: number; slices: number }
+  /** The peers among `peerIds` the registry lists as resource nodes, with the addresses they announced. */
+  resourceNodes(peerIds: readonly string[]): ProviderRecord[]
 }
 
 /** Places in a lookup answer kept for resource nodes (the default replica count) that browsers would fill. */
@@ -85,6 +94,10 @@ export function createMetaService(init: MetaServiceInit): MetaService {
   /** Index entries over all peers. */
   let indexed = 0
   let lastSweep = now()
+  /** Registered resource nodes: named in the init, or running this service (registerLocal). */
+  const registry = init.resourcePeers ? new Set(init.resourcePeers) : undefined
+  const registered = (e: PeerEntry): boolean =>
+    e.kind === 'resource' && (registry === undefined || registry.has(e.peerId))
 
   /** Forgets resource nodes long silent (light nodes are forgotten when they disconnect). */
   function sweep(): void {
@@ -181,7 +194,15 @@ export function createMetaService(init: MetaServiceInit): MetaService {
 
   return {
     registerLocal(peerId, announcement, observedAddr) {
+      if (announcement.kind === 'resource') registry?.add(peerId)
       upsert(peerId, announcement, observedAddr)
+    },
+    resourceNodes(peerIds) {
+      const t = now()
+      return peerIds
+        .map((id) => peers.get(id))
+        .filter((e): e is PeerEntry => e !== undefined && registered(e) && t - e.lastSeen <= staleAfter)
+        .map(record)
     },
     peerDisconnected(peerId) {
       if (peers.get(peerId)?.kind === 'light') {
@@ -225,7 +246,7 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       const exclude = new Set(req.exclude)
       const t = now()
       const candidates = [...peers.values()]
-        .filter((e) => e.kind === 'resource' && !exclude.has(e.peerId) && t - e.lastSeen <= staleAfter)
+        .filter((e) => registered(e) && !exclude.has(e.peerId) && t - e.lastSeen <= staleAfter)
         .filter((e) => e.freeBytes >= req.size)
         .sort((a, b) => order(ctx.remoteAddr)(a, b) || b.freeBytes - a.freeBytes)
       const chosen = candidates.slice(0, Math.max(1, req.replicas))

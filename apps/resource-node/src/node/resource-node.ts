@@ -50,6 +50,10 @@ const OWNERS_TIMEOUT_MS = 2000
 const OWNERS_KEPT_MS = 30_000
 /** Files whose owners list from the meta service is kept at once. */
 const OWNERS_KEPT_FILES = 1024
+/** How long the meta service's word on whether a peer is a registered resource node is used again. */
+const REGISTRY_KEPT_MS = 30_000
+/** Peers whose registry entry (or absence) is kept at once. */
+const REGISTRY_KEPT_PEERS = 1024
 
 /** Options of {@link createResourceNode}. */
 export interface ResourceNodeInit {
@@ -93,6 +97,12 @@ export interface ResourceNodeInit {
   minUploadBytesPerSecond?: number
   /** A gateway reader that takes no bytes for this long is dropped, ms (default 30 000). */
   writeTimeoutMs?: number
+  /**
+   * With `meta`: the peer ids of the resource nodes the meta service's registry lists (besides this
+   * node); only they are placed on and forwarded to. Without it, any peer announcing itself a resource
+   * node is listed (development).
+   */
+  resourcePeers?: string[]
 }
 
 /** Injectable edges of a resource node. */
@@ -170,7 +180,13 @@ export async function createResourceNode(
     maxBytesPerClient: Math.floor(maxStagedBytes / 4),
     diskRoom: () => Math.max(0, store.maxBytes - store.usedBytes),
   })
-  const metaService = init.meta ? createMetaService({ manifests: store, logger }) : undefined
+  const metaService = init.meta
+    ? createMetaService({
+        manifests: store,
+        logger,
+        ...(init.resourcePeers ? { resourcePeers: init.resourcePeers } : {}),
+      })
+    : undefined
   const ip = host.includes(':') ? 'ip6' : 'ip4'
 
   const libp2p = await createLibp2p({
@@ -384,12 +400,64 @@ export async function createResourceNode(
     return undefined
   }
 
+  /** Registered resource nodes by peer id as the remote meta service listed them (or not), by time. */
+  const listedNodes = new Map<string, { at: number; node: ProviderRecord | undefined }>()
+  /**
+   * The forward targets an uploader named that the meta service's registry lists as resource nodes,
+   * with the addresses the registry knows: an uploader names peer ids, never where this node dials.
+   * Without a meta service to ask, nobody.
+   */
+  async function forwardTargets(forward: readonly PeerAddress[]): Promise<PeerAddress[]> {
+    const self = libp2p.peerId.toString()
+    const ids = [...new Set(forward.map((f) => f.peerId))].filter((id) => id !== self)
+    if (ids.length === 0) return []
+    if (metaService) return metaService.resourceNodes(ids)
+    if (!metaAddr) return []
+    const fresh = (id: string) => {
+      const kept = listedNodes.get(id)
+      return kept !== undefined && Date.now() - kept.at < REGISTRY_KEPT_MS
+    }
+    const ask = ids.filter((id) => !fresh(id))
+    if (ask.length > 0) {
+      const nodes = await createIndexClient(libp2p, metaAddr)
+        .resourceNodes(ask, { timeout: 5000 })
+        .catch((error: unknown) => {
+          logger.warn('the meta service did not list forward targets; not forwarding', { error })
+          return undefined
+        })
+      if (nodes) {
+        for (const id of ask) {
+          listedNodes.delete(id) // re-inserted last: the oldest entry is the first to go
+          listedNodes.set(id, { at: Date.now(), node: nodes.find((n) => n.peerId === id) })
+          if (listedNodes.size > REGISTRY_KEPT_PEERS)
+            listedNodes.delete(listedNodes.keys().next().value as string)
+        }
+      }
+    }
+    return ids.flatMap((id) => {
+      const node = listedNodes.get(id)?.node
+      return node ? [node] : []
+    })
+  }
+  /** Forward lists being checked against the registry (replicationIdle waits for them). */
+  const resolving = new Set<Promise<void>>()
+
   /** A new slice arrived (libp2p push or HTTP upload) and is durably stored: count, announce, copy on. */
   const sliceArrived = (slice: SliceRecord, forward: PeerAddress[]): void => {
     metrics.slicesStored.inc()
     metrics.bytesReceived.inc(slice.data.length)
     onStored(slice.hash)
-    if (forward.length > 0) replicator.replicate(slice.hash, forward)
+    if (forward.length === 0) return
+    const p = forwardTargets(forward)
+      .then((targets) => {
+        const refused = forward.length - targets.length
+        if (refused > 0)
+          logger.debug('forward targets not registered, skipped', { hash: slice.hash, refused })
+        if (targets.length > 0) replicator.replicate(slice.hash, targets)
+      })
+      .catch((error: unknown) => logger.warn('forwarding failed', { hash: slice.hash, error }))
+      .finally(() => resolving.delete(p))
+    resolving.add(p)
   }
 
   const onPeerDisconnect = (evt: CustomEvent<PeerId>): void =>
@@ -409,7 +477,10 @@ export async function createResourceNode(
     store,
     metrics,
     metaService,
-    replicationIdle: () => replicator.idle(),
+    async replicationIdle() {
+      while (resolving.size > 0) await Promise.all([...resolving])
+      await replicator.idle()
+    },
     readyInfo() {
       const multiaddrs = libp2p.getMultiaddrs().map(String)
       return {
