@@ -9,7 +9,13 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { decodeManifest, type FileHash, type Manifest, type SliceHash, sameAddress } from '@stratos-edge/core'
+import {
+  decodeManifest,
+  type FileHash,
+  isErrorNamed,
+  type Manifest,
+  type SliceHash,
+} from '@stratos-edge/core'
 import {
   createIndexClient,
   createIndexHandler,
@@ -19,10 +25,10 @@ import {
   type IndexBackend,
   indexOpName,
   isLibp2pAddress,
-  MAX_HASHES_PER_MESSAGE,
   type PeerAddress,
   type ProviderRecord,
   registerSliceProtocols,
+  SliceNotFoundError,
   type SliceRecord,
   type SliceService,
 } from '@stratos-edge/protocol'
@@ -34,22 +40,22 @@ import { createLogger, type Logger } from '../logger.js'
 import { createMetaService, type MetaService } from '../meta/meta-service.js'
 import { type DiskSliceStore, openDiskSliceStore } from '../store/disk-slice-store.js'
 import { createSliceHashPool } from '../store/hash-pool.js'
+import { createSliceReadCache } from '../store/slice-read-cache.js'
 import { type Announcer, createAnnouncer } from './announcer.js'
 import { createNodeMetrics, type NodeMetrics } from './metrics.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
 import { createReplicator, type Replicator } from './replicator.js'
+
+/** How long the meta service's answer to a bare file hash is used again by a node without it, ms. */
+const RESOLVED_KEPT_MS = 30_000
+/** Bare file hashes whose answer from the meta service is kept at once. */
+const RESOLVED_KEPT_FILES = 1024
 
 /** Default ports (127.0.0.1). */
 export const DEFAULT_TCP_PORT = 7401
 export const DEFAULT_WS_PORT = 7402
 export const DEFAULT_HTTP_PORT = 7480
 
-/** How long a gateway read waits for the meta service's list of a file's owners before going without. */
-const OWNERS_TIMEOUT_MS = 2000
-/** How long the meta service's list of a file's owners (or its failure to answer) is used again. */
-const OWNERS_KEPT_MS = 30_000
-/** Files whose owners list from the meta service is kept at once. */
-const OWNERS_KEPT_FILES = 1024
 /** How long the meta service's word on whether a peer is a registered resource node is used again. */
 const REGISTRY_KEPT_MS = 30_000
 /** Peers whose registry entry (or absence) is kept at once. */
@@ -97,6 +103,8 @@ export interface ResourceNodeInit {
   minUploadBytesPerSecond?: number
   /** A gateway reader that takes no bytes for this long is dropped, ms (default 30 000). */
   writeTimeoutMs?: number
+  /** Memory for slice data the gateway's readers share, bytes (default 64 MiB). */
+  readCacheBytes?: number
   /**
    * With `meta`: the peer ids of the resource nodes the meta service's registry lists (besides this
    * node); only they are placed on and forwarded to. Without it, any peer announcing itself a resource
@@ -170,8 +178,13 @@ export async function createResourceNode(
     logger,
     onRemoved: (hash) => onRemoved(hash),
     hashSlice: hashPool.hashSlice,
+    sliceDigest: hashPool.fileDigest,
     ...(init.maxBytes !== undefined ? { maxBytes: init.maxBytes } : {}),
   })
+  const readCache = createSliceReadCache(
+    init.readCacheBytes !== undefined ? { maxBytes: init.readCacheBytes } : {},
+    { store },
+  )
   const maxStagedBytes = init.maxStagedBytes ?? 256 * 1024 * 1024
   const staging = createUploadStaging({
     writeAhead: (data) => store.writeStaged(data),
@@ -291,14 +304,30 @@ export async function createResourceNode(
     manifestOwners: (fileHash) => store.manifestOwners(fileHash),
   }
 
+  /** Answers of the meta service to bare file hashes (a node without it), most recent last. */
+  const resolvedRemotely = new Map<FileHash, { at: number; manifest: Manifest }>()
+
+  /**
+   * The manifest of a file: with `owner`, that owner's (kept here, or from the meta service); without,
+   * the one the meta service resolves the bare file hash to (in this process, or asked over the index
+   * protocol and kept 30 s). Only when that meta service cannot be reached is a manifest kept here used.
+   */
   async function getManifest(
     fileHash: FileHash,
     owner?: string,
     signal?: AbortSignal,
   ): Promise<Manifest | undefined> {
-    const stored = await store.getManifest(fileHash, owner)
-    // Its signature was checked when it was stored.
-    if (stored) return decodeManifest(stored, { verify: false })
+    if (owner === undefined && metaService) {
+      const bytes = await metaService.resolveManifest(fileHash)
+      return bytes && decodeManifest(bytes, { verify: false }) // its signature was checked when stored
+    }
+    if (owner !== undefined) {
+      const stored = await store.getManifest(fileHash, owner)
+      if (stored) return decodeManifest(stored, { verify: false })
+    } else {
+      const kept = resolvedRemotely.get(fileHash)
+      if (kept && Date.now() - kept.at < RESOLVED_KEPT_MS) return kept.manifest
+    }
     if (!metaAddr) return undefined
     try {
       const bytes = await createIndexClient(libp2p, metaAddr).getManifest(fileHash, {
@@ -307,43 +336,23 @@ export async function createResourceNode(
         ...(signal ? { signal } : {}),
       })
       const manifest = decodeManifest(bytes) // checks the signature: served even when not kept
-      // Kept for next time if there is room.
       await store
         .putManifest(bytes)
         .catch((error: unknown) => logger.warn('manifest not kept', { fileHash, error }))
+      if (owner === undefined) {
+        resolvedRemotely.delete(fileHash) // re-inserted last: the oldest entry is the first to go
+        resolvedRemotely.set(fileHash, { at: Date.now(), manifest })
+        if (resolvedRemotely.size > RESOLVED_KEPT_FILES)
+          resolvedRemotely.delete(resolvedRemotely.keys().next().value as FileHash)
+      }
       return manifest
     } catch (err) {
       logger.debug('manifest not found at meta service', { fileHash, error: err })
-      return undefined
+      if (owner !== undefined || isErrorNamed(err, 'SliceNotFoundError')) return undefined
+      // The meta service cannot be asked: a manifest kept here is better than none.
+      const stored = await store.getManifest(fileHash)
+      return stored && decodeManifest(stored, { verify: false })
     }
-  }
-
-  /**
-   * Who signed manifests of a file: the manifests kept here, then (without the meta service in this
-   * process) the ones the meta service lists, so the gateway can fall back on an owner whose manifest
-   * it has not fetched yet. The gateway asks on reads of files not yet checked as a whole: the meta
-   * service's answer (or its silence for 2 s: then only the ones kept here) is used again for 30 s.
-   */
-  const listedOwners = new Map<FileHash, { at: number; owners: Promise<string[]> }>()
-  async function manifestOwners(fileHash: FileHash): Promise<string[]> {
-    const here = store.manifestOwners(fileHash)
-    if (!metaAddr) return here
-    let kept = listedOwners.get(fileHash)
-    if (!kept || Date.now() - kept.at > OWNERS_KEPT_MS) {
-      const owners = createIndexClient(libp2p, metaAddr)
-        .manifestOwners(fileHash, { timeout: OWNERS_TIMEOUT_MS })
-        .catch((error: unknown) => {
-          logger.debug('manifest owners not listed by the meta service', { fileHash, error })
-          return []
-        })
-      kept = { at: Date.now(), owners }
-      listedOwners.delete(fileHash) // re-inserted last: the oldest entry is the first to go
-      listedOwners.set(fileHash, kept)
-      if (listedOwners.size > OWNERS_KEPT_FILES)
-        listedOwners.delete(listedOwners.keys().next().value as FileHash)
-    }
-    const listed = await kept.owners
-    return [...here, ...listed.filter((o) => !here.some((h) => sameAddress(h, o)))]
   }
 
   /** Providers per slice from the meta service (in this process, or the configured one); undefined without one. */
@@ -358,25 +367,6 @@ export async function createResourceNode(
 
   async function providersOf(hash: SliceHash): Promise<ProviderRecord[]> {
     return (await lookup([hash]))?.get(hash) ?? []
-  }
-
-  /**
-   * Whether every slice is here or on another resource node the index knows (the gateway fetches only
-   * from those); true when there is no index to ask.
-   */
-  async function slicesAvailable(hashes: readonly SliceHash[]): Promise<boolean> {
-    const missing: SliceHash[] = []
-    for (const h of hashes) if (!(await store.has(h))) missing.push(h)
-    const self = libp2p.peerId.toString()
-    for (let i = 0; i < missing.length; i += MAX_HASHES_PER_MESSAGE) {
-      const part = missing.slice(i, i + MAX_HASHES_PER_MESSAGE)
-      const found = await lookup(part)
-      if (!found) return true
-      const elsewhere = (h: SliceHash) =>
-        (found.get(h) ?? []).some((p) => p.kind === 'resource' && p.peerId !== self)
-      if (!part.every(elsewhere)) return false
-    }
-    return true
   }
 
   async function getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined> {
@@ -398,6 +388,28 @@ export async function createResourceNode(
       }
     }
     return undefined
+  }
+
+  /**
+   * Bytes [from, to) of a slice for the gateway, in bounded chunks through the shared read cache; one
+   * not held here is fetched from a resource node first (and kept).
+   */
+  async function* readSlice(
+    hash: SliceHash,
+    from: number,
+    to: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<Uint8Array> {
+    if (!(await store.has(hash))) {
+      const slice = await getSlice(hash, signal)
+      if (!slice) throw new SliceNotFoundError(`Slice ${hash} is not available`, 'Try again later')
+      // Not kept (no room): served from the copy fetched.
+      if (!(await store.has(hash))) {
+        yield slice.data.subarray(from, to)
+        return
+      }
+    }
+    yield* readCache.read(hash, from, to, signal)
   }
 
   /** Registered resource nodes by peer id as the remote meta service listed them (or not), by time. */
@@ -501,10 +513,7 @@ export async function createResourceNode(
         metrics,
         logger,
         getManifest,
-        manifestOwners,
-        getSlice,
-        slicesAvailable,
-        fileDigest: hashPool.fileDigest,
+        readSlice,
         ...(init.writeTimeoutMs !== undefined ? { writeTimeoutMs: init.writeTimeoutMs } : {}),
         health: () => ({
           status: 'ok',
