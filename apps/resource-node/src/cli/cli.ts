@@ -30,7 +30,10 @@ Options:
   --public-url <url>      the gateway's public base URL, announced for browser uploads
                           (default: the address it listens on)
   --max-relay-reservations <n>  circuit-relay reservations for browsers (default 1024)
-  --stream-timeout <ms>   close protocol streams idle this long (default 30000)
+  --stream-timeout <ms>   close protocol streams idle this long (default 30000); also how long an upload
+                          body may stall, or wait for upload memory
+  --write-timeout <ms>    drop a gateway reader that takes no bytes this long (default 30000)
+  --read-cache <n>        memory for slice data shared by gateway readers (default 64m; suffixes k, m, g)
   --log-level <level>     debug | info | warn | error (default info)
 `
 
@@ -76,6 +79,8 @@ export async function runCli(argv: string[]): Promise<number> {
       'public-url': { type: 'string' },
       'max-relay-reservations': { type: 'string' },
       'stream-timeout': { type: 'string' },
+      'write-timeout': { type: 'string' },
+      'read-cache': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -120,6 +125,10 @@ export async function runCli(argv: string[]): Promise<number> {
       ...(values['stream-timeout']
         ? { streamTimeoutMs: positiveInt(values['stream-timeout'], 'stream timeout') }
         : {}),
+      ...(values['write-timeout']
+        ? { writeTimeoutMs: positiveInt(values['write-timeout'], 'write timeout') }
+        : {}),
+      ...(values['read-cache'] ? { readCacheBytes: parseBytes(values['read-cache']) } : {}),
     },
     { logger },
   )

@@ -52,22 +52,22 @@ const FILES_PREFIX = '/v1/files/'
 const FILES_ALIAS = '/files/'
 
 /**
- * Resolves true on 'drain', false on 'close' or when `timeoutMs` passed first (the reader stalled),
- * removing its listeners; false at once when the response is gone already.
+ * Resolves `drained` on 'drain', `closed` on 'close' (at once when the response is gone already), or
+ * `stalled` when `timeoutMs` passed first, removing its listeners.
  */
-function drained(res: ServerResponse, timeoutMs: number): Promise<boolean> {
+function drained(res: ServerResponse, timeoutMs: number): Promise<'drained' | 'closed' | 'stalled'> {
   return new Promise((resolve) => {
     // 'close' fired already: waiting for it would hold this request (and its slices) forever.
-    if (res.destroyed || res.closed) return resolve(false)
-    const done = (ok: boolean) => (): void => {
+    if (res.destroyed || res.closed) return resolve('closed')
+    const done = (how: 'drained' | 'closed' | 'stalled') => (): void => {
       clearTimeout(timer)
       res.off('drain', onDrain)
       res.off('close', onClose)
-      resolve(ok)
+      resolve(how)
     }
-    const onDrain = done(true)
-    const onClose = done(false)
-    const timer = setTimeout(done(false), timeoutMs)
+    const onDrain = done('drained')
+    const onClose = done('closed')
+    const timer = setTimeout(done('stalled'), timeoutMs)
     res.on('drain', onDrain)
     res.on('close', onClose)
   })
@@ -211,13 +211,13 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
           if (abort.signal.aborted || res.destroyed) return
           sent += chunk.length
           metrics.gatewayBytes.inc(chunk.length)
-          if (!res.write(chunk) && !(await drained(res, writeTimeoutMs))) {
+          const waited = res.write(chunk) ? 'drained' : await drained(res, writeTimeoutMs)
+          if (waited === 'closed') return
+          if (waited === 'stalled') {
             // A reader that takes nothing for the write timeout holds a socket and its buffers: dropped.
-            if (!res.destroyed) {
-              metrics.gatewayStalledReaders.inc()
-              logger.debug('gateway: dropping a reader that stalled', { fileHash: manifest.fileHash })
-              res.destroy()
-            }
+            metrics.gatewayStalledReaders.inc()
+            logger.debug('gateway: dropping a reader that stalled', { fileHash: manifest.fileHash })
+            res.destroy()
             return
           }
         }
