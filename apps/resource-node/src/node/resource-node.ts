@@ -4,31 +4,20 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import type { SliceHash } from '@stratos-edge/core'
 import {
-  decodeManifest,
-  type FileHash,
-  isErrorNamed,
-  type Manifest,
-  type SliceHash,
-} from '@stratos-edge/core'
-import {
-  createIndexClient,
   createIndexHandler,
-  fetchSlice,
   httpUrlToMultiaddr,
   INDEX_PROTOCOL,
   type IndexBackend,
   indexOpName,
-  isLibp2pAddress,
   type PeerAddress,
   type ProviderRecord,
   registerSliceProtocols,
-  SliceNotFoundError,
   type SliceRecord,
   type SliceService,
 } from '@stratos-edge/protocol'
@@ -42,24 +31,16 @@ import { type DiskSliceStore, openDiskSliceStore } from '../store/disk-slice-sto
 import { createSliceHashPool } from '../store/hash-pool.js'
 import { createSliceReadCache } from '../store/slice-read-cache.js'
 import { type Announcer, createAnnouncer } from './announcer.js'
+import { createGatewaySlices } from './gateway-slices.js'
+import { createMetaAccess } from './meta-access.js'
 import { createNodeMetrics, type NodeMetrics } from './metrics.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
 import { createReplicator, type Replicator } from './replicator.js'
-
-/** How long the meta service's answer to a bare file hash is used again by a node without it, ms. */
-const RESOLVED_KEPT_MS = 30_000
-/** Bare file hashes whose answer from the meta service is kept at once. */
-const RESOLVED_KEPT_FILES = 1024
 
 /** Default ports (127.0.0.1). */
 export const DEFAULT_TCP_PORT = 7401
 export const DEFAULT_WS_PORT = 7402
 export const DEFAULT_HTTP_PORT = 7480
-
-/** How long the meta service's word on whether a peer is a registered resource node is used again. */
-const REGISTRY_KEPT_MS = 30_000
-/** Peers whose registry entry (or absence) is kept at once. */
-const REGISTRY_KEPT_PEERS = 1024
 
 /** Options of {@link createResourceNode}. */
 export interface ResourceNodeInit {
@@ -304,153 +285,9 @@ export async function createResourceNode(
     manifestOwners: (fileHash) => store.manifestOwners(fileHash),
   }
 
-  /** Answers of the meta service to bare file hashes (a node without it), most recent last. */
-  const resolvedRemotely = new Map<FileHash, { at: number; manifest: Manifest }>()
+  const meta = createMetaAccess({ libp2p, store, logger, metaService, metaAddr, selfObservedAddr })
+  const slices = createGatewaySlices({ libp2p, store, readCache, meta, logger })
 
-  /**
-   * The manifest of a file: with `owner`, that owner's (kept here, or from the meta service); without,
-   * the one the meta service resolves the bare file hash to (in this process, or asked over the index
-   * protocol and kept 30 s). Only when that meta service cannot be reached is a manifest kept here used.
-   */
-  async function getManifest(
-    fileHash: FileHash,
-    owner?: string,
-    signal?: AbortSignal,
-  ): Promise<Manifest | undefined> {
-    if (owner === undefined && metaService) {
-      const bytes = await metaService.resolveManifest(fileHash)
-      return bytes && decodeManifest(bytes, { verify: false }) // its signature was checked when stored
-    }
-    if (owner !== undefined) {
-      const stored = await store.getManifest(fileHash, owner)
-      if (stored) return decodeManifest(stored, { verify: false })
-    } else {
-      const kept = resolvedRemotely.get(fileHash)
-      if (kept && Date.now() - kept.at < RESOLVED_KEPT_MS) return kept.manifest
-    }
-    if (!metaAddr) return undefined
-    try {
-      const bytes = await createIndexClient(libp2p, metaAddr).getManifest(fileHash, {
-        timeout: 10_000,
-        ...(owner ? { owner } : {}),
-        ...(signal ? { signal } : {}),
-      })
-      const manifest = decodeManifest(bytes) // checks the signature: served even when not kept
-      await store
-        .putManifest(bytes)
-        .catch((error: unknown) => logger.warn('manifest not kept', { fileHash, error }))
-      if (owner === undefined) {
-        resolvedRemotely.delete(fileHash) // re-inserted last: the oldest entry is the first to go
-        resolvedRemotely.set(fileHash, { at: Date.now(), manifest })
-        if (resolvedRemotely.size > RESOLVED_KEPT_FILES)
-          resolvedRemotely.delete(resolvedRemotely.keys().next().value as FileHash)
-      }
-      return manifest
-    } catch (err) {
-      logger.debug('manifest not found at meta service', { fileHash, error: err })
-      if (owner !== undefined || isErrorNamed(err, 'SliceNotFoundError')) return undefined
-      // The meta service cannot be asked: a manifest kept here is better than none.
-      const stored = await store.getManifest(fileHash)
-      return stored && decodeManifest(stored, { verify: false })
-    }
-  }
-
-  /** Providers per slice from the meta service (in this process, or the configured one); undefined without one. */
-  async function lookup(hashes: SliceHash[]): Promise<Map<SliceHash, ProviderRecord[]> | undefined> {
-    if (metaService) {
-      const ctx = { peer: libp2p.peerId, remoteAddr: selfObservedAddr }
-      return metaService.lookup(hashes, 8, ctx)
-    }
-    if (metaAddr) return createIndexClient(libp2p, metaAddr).lookup(hashes, { limit: 8 })
-    return undefined
-  }
-
-  async function providersOf(hash: SliceHash): Promise<ProviderRecord[]> {
-    return (await lookup([hash]))?.get(hash) ?? []
-  }
-
-  async function getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined> {
-    const local = await store.get(hash)
-    if (local) return local
-    // Not here: fetch it from a resource node that holds it (Node cannot dial browsers over WebRTC).
-    for (const p of (await providersOf(hash)).filter((x) => x.kind === 'resource')) {
-      if (p.peerId === libp2p.peerId.toString()) continue
-      try {
-        const peer = peerIdFromString(p.peerId)
-        const dialable = p.multiaddrs.filter(isLibp2pAddress)
-        if (dialable.length > 0)
-          await libp2p.peerStore.merge(peer, { multiaddrs: dialable.map((a) => multiaddr(a)) })
-        const slice = await fetchSlice(libp2p, peer, hash, { signal, timeout: 30_000 })
-        await store.put(slice, { verified: true }).catch(() => {})
-        return slice
-      } catch (err) {
-        logger.warn('gateway fetch from provider failed', { hash, provider: p.peerId, error: err })
-      }
-    }
-    return undefined
-  }
-
-  /**
-   * Bytes [from, to) of a slice for the gateway, in bounded chunks through the shared read cache; one
-   * not held here is fetched from a resource node first (and kept).
-   */
-  async function* readSlice(
-    hash: SliceHash,
-    from: number,
-    to: number,
-    signal: AbortSignal,
-  ): AsyncGenerator<Uint8Array> {
-    if (!(await store.has(hash))) {
-      const slice = await getSlice(hash, signal)
-      if (!slice) throw new SliceNotFoundError(`Slice ${hash} is not available`, 'Try again later')
-      // Not kept (no room): served from the copy fetched.
-      if (!(await store.has(hash))) {
-        yield slice.data.subarray(from, to)
-        return
-      }
-    }
-    yield* readCache.read(hash, from, to, signal)
-  }
-
-  /** Registered resource nodes by peer id as the remote meta service listed them (or not), by time. */
-  const listedNodes = new Map<string, { at: number; node: ProviderRecord | undefined }>()
-  /**
-   * The forward targets an uploader named that the meta service's registry lists as resource nodes,
-   * with the addresses the registry knows: an uploader names peer ids, never where this node dials.
-   * Without a meta service to ask, nobody.
-   */
-  async function forwardTargets(forward: readonly PeerAddress[]): Promise<PeerAddress[]> {
-    const self = libp2p.peerId.toString()
-    const ids = [...new Set(forward.map((f) => f.peerId))].filter((id) => id !== self)
-    if (ids.length === 0) return []
-    if (metaService) return metaService.resourceNodes(ids)
-    if (!metaAddr) return []
-    const fresh = (id: string) => {
-      const kept = listedNodes.get(id)
-      return kept !== undefined && Date.now() - kept.at < REGISTRY_KEPT_MS
-    }
-    const ask = ids.filter((id) => !fresh(id))
-    if (ask.length > 0) {
-      const nodes = await createIndexClient(libp2p, metaAddr)
-        .resourceNodes(ask, { timeout: 5000 })
-        .catch((error: unknown) => {
-          logger.warn('the meta service did not list forward targets; not forwarding', { error })
-          return undefined
-        })
-      if (nodes) {
-        for (const id of ask) {
-          listedNodes.delete(id) // re-inserted last: the oldest entry is the first to go
-          listedNodes.set(id, { at: Date.now(), node: nodes.find((n) => n.peerId === id) })
-          if (listedNodes.size > REGISTRY_KEPT_PEERS)
-            listedNodes.delete(listedNodes.keys().next().value as string)
-        }
-      }
-    }
-    return ids.flatMap((id) => {
-      const node = listedNodes.get(id)?.node
-      return node ? [node] : []
-    })
-  }
   /** Forward lists being checked against the registry (replicationIdle waits for them). */
   const resolving = new Set<Promise<void>>()
 
@@ -460,7 +297,8 @@ export async function createResourceNode(
     metrics.bytesReceived.inc(slice.data.length)
     onStored(slice.hash)
     if (forward.length === 0) return
-    const p = forwardTargets(forward)
+    const p = meta
+      .forwardTargets(forward)
       .then((targets) => {
         const refused = forward.length - targets.length
         if (refused > 0)
@@ -512,8 +350,8 @@ export async function createResourceNode(
         port: init.httpPort ?? DEFAULT_HTTP_PORT,
         metrics,
         logger,
-        getManifest,
-        readSlice,
+        getManifest: meta.getManifest,
+        readSlice: slices.readSlice,
         ...(init.writeTimeoutMs !== undefined ? { writeTimeoutMs: init.writeTimeoutMs } : {}),
         health: () => ({
           status: 'ok',
