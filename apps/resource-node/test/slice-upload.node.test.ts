@@ -176,6 +176,14 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
       new Uint8Array(4),
     )
     expect(r3.status).toBe(400)
+
+    // A length too long to have 12 digits is still too large, not missing: 413, for staged slices too.
+    const r4 = await rawUpload(meta.gatewayUrl, { ...headers, 'content-length': '9'.repeat(13) }, undefined)
+    expect(r4.status).toBe(413)
+    expect(JSON.parse(r4.body).error.name).toBe('InvalidArgumentError')
+    const staged = { 'x-stratos-upload': 'ab'.repeat(16), 'x-stratos-slice-number': '1' }
+    const r5 = await rawUpload(meta.gatewayUrl, { ...staged, 'content-length': '1'.repeat(20) }, undefined)
+    expect(r5.status).toBe(413)
   })
 
   it('reports a full disk budget with 507 StoreFullError before any byte is written', async () => {

@@ -1,6 +1,7 @@
 import { watch } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { SliceRecord } from '@stratos-edge/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createUploadStaging } from '../src/gateway/upload-staging.js'
 import { type DiskSliceStore, openDiskSliceStore } from '../src/index.js'
@@ -26,6 +27,27 @@ describe('staged slice files (written ahead, adopted at commit)', () => {
   }
   const tmpFiles = (dir: string) => readdir(join(dir, 'tmp'))
   const sliceFile = (dir: string, hash: string) => join(dir, 'slices', hash.slice(-2), `${hash}.slice`)
+
+  it('staged temp files count against the disk budget until adopted or discarded', async () => {
+    const file = await makeFile(3 * 256 * 1024, 256 * 1024)
+    const [one, two, three] = file.slices as [SliceRecord, SliceRecord, SliceRecord]
+    const a = await open(600 * 1024)
+    const first = a.store.writeStaged(one.data)
+    const second = a.store.writeStaged(two.data)
+    expect(await Promise.all([first.written, second.written])).toEqual([true, true])
+    expect(a.store.usedBytes).toBeGreaterThan(512 * 1024)
+    // A third slice does not fit beside the two staged ones: not written ahead, and a put is refused.
+    expect(await a.store.writeStaged(three.data).written).toBe(false)
+    await expect(a.store.put(three)).rejects.toMatchObject({ name: 'StoreFullError' })
+    // Adopting a staged file counts it once, as the slice file.
+    await a.store.put(one, { verified: true, staged: first })
+    const afterAdopt = a.store.usedBytes
+    expect(afterAdopt).toBeLessThan(600 * 1024)
+    await second.discard()
+    expect(a.store.usedBytes).toBeLessThan(afterAdopt - 256 * 1024)
+    expect(await a.store.put(three)).toBe(true)
+    expect(await tmpFiles(a.dir)).toEqual([])
+  })
 
   it('an adopted staged file is the same slice file a put writes; it verifies and survives a reopen', async () => {
     const a = await open()

@@ -37,4 +37,38 @@ describe('upload staging limits', () => {
     staging.put(id(2), empty(1))
     staging.close()
   })
+
+  it("one client's staged bytes stay within its share; other clients can still stage", () => {
+    const slot = 1024 + STAGED_SLICE_OVERHEAD_BYTES
+    const staging = createUploadStaging({ maxBytes: 8 * slot, maxBytesPerClient: 2 * slot })
+    for (let n = 1; n <= 2; n++) {
+      staging.reserve(1024, id(0), n, 'hog')()
+      staging.put(id(0), { ...empty(n), data: new Uint8Array(1024) }, 'hog')
+    }
+    // Another upload id does not help: the share is the client's.
+    expect(() => staging.reserve(1024, id(1), 1, 'hog')).toThrow(expect.objectContaining(full))
+    staging.reserve(1024, id(2), 1, 'other')()
+    expect(staging.put(id(2), { ...empty(1), data: new Uint8Array(1024) }, 'other')).toBe(true)
+    staging.close()
+  })
+
+  it('refuses to stage a slice the store has no disk room for', () => {
+    const staging = createUploadStaging({ diskRoom: () => 1000 })
+    expect(() => staging.reserve(1001, id(0), 1)).toThrow(expect.objectContaining(full))
+    staging.reserve(1000, id(0), 1)()
+    staging.close()
+  })
+
+  it('an upload is dropped at the end of its lifetime however often a slice is sent again', async () => {
+    const staging = createUploadStaging({ ttlMs: 300, maxLifetimeMs: 600 })
+    const started = Date.now()
+    // Sent again every 100 ms, for well past its lifetime (bounded: 12 rounds).
+    for (let i = 0; i < 12 && Date.now() - started < 1200; i++) {
+      if (i === 0 || staging.stagedBytes > 0) staging.put(id(0), empty(1))
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(staging.take(id(0)).size).toBe(0)
+    expect(staging.stagedBytes).toBe(0)
+    staging.close()
+  })
 })

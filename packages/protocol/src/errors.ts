@@ -18,6 +18,11 @@ export class ProtocolTimeoutError extends defineErrorClass('ProtocolTimeoutError
 export class StoreFullError extends defineErrorClass('StoreFullError') {}
 /** A node has no room left to stage slices whose hashes are not known yet; send them once they are. */
 export class StagingFullError extends defineErrorClass('StagingFullError') {}
+/**
+ * A node's upload memory stayed taken (by other clients' uploads) for as long as an upload may wait its
+ * turn; nothing was read. Try again later or upload to another node.
+ */
+export class UploadBusyError extends defineErrorClass('UploadBusyError') {}
 /** The remote does not implement the requested operation (e.g. a light node asked for placement). */
 export class UnsupportedOperationError extends defineErrorClass('UnsupportedOperationError') {}
 /** The remote reported an error this code has no more specific class for. `code` is the wire code. */

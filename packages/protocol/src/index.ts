@@ -47,6 +47,7 @@ export {
   StoreFullError,
   UnexpectedEndOfStreamError,
   UnsupportedOperationError,
+  UploadBusyError,
 } from './errors.js'
 export { FrameReader, type FrameReaderOptions, type ReadFrameOptions } from './framing/frame-reader.js'
 export { encodeFrame, framePrefix, framesToList, sendWithBackpressure } from './framing/frame-writer.js'
@@ -84,6 +85,7 @@ export {
   type StageRequest,
   stageSlice,
 } from './http-upload/staged-upload.js'
+export { uploadBodyLength } from './http-upload/upload-body-length.js'
 export { createIndexClient, type IndexClient, indexRequest } from './index-protocol/index-client.js'
 export {
   type Announcement,
@@ -95,6 +97,7 @@ export {
   type IndexRequest,
   type IndexResponse,
   indexOpName,
+  MAX_RESOURCE_NODE_QUERY,
   type NodeKind,
   type PlacementRequest,
   type ProviderRecord,

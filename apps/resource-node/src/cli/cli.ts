@@ -25,10 +25,15 @@ Options:
   --bootstrap <multiaddr> peer to dial at start (repeatable); without --meta the first is the meta service
   --max-bytes <n>         disk budget for slices in bytes (default 10 GiB; suffixes k, m, g)
   --announce <multiaddr>  extra address to advertise (repeatable)
+  --resource-peer <id>    with --meta: a peer id the registry lists as a resource node (repeatable);
+                          only listed nodes are placed on and forwarded to (default: any that announces)
   --public-url <url>      the gateway's public base URL, announced for browser uploads
                           (default: the address it listens on)
   --max-relay-reservations <n>  circuit-relay reservations for browsers (default 1024)
-  --stream-timeout <ms>   close protocol streams idle this long (default 30000)
+  --stream-timeout <ms>   close protocol streams idle this long (default 30000); also how long an upload
+                          body may stall, or wait for upload memory
+  --write-timeout <ms>    drop a gateway reader that takes no bytes this long (default 30000)
+  --read-cache <n>        memory for slice data shared by gateway readers (default 64m; suffixes k, m, g)
   --log-level <level>     debug | info | warn | error (default info)
 `
 
@@ -70,9 +75,12 @@ export async function runCli(argv: string[]): Promise<number> {
       bootstrap: { type: 'string', multiple: true },
       'max-bytes': { type: 'string' },
       announce: { type: 'string', multiple: true },
+      'resource-peer': { type: 'string', multiple: true },
       'public-url': { type: 'string' },
       'max-relay-reservations': { type: 'string' },
       'stream-timeout': { type: 'string' },
+      'write-timeout': { type: 'string' },
+      'read-cache': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -108,6 +116,7 @@ export async function runCli(argv: string[]): Promise<number> {
       meta: values.meta ?? false,
       bootstrap: values.bootstrap ?? [],
       announce: values.announce ?? [],
+      ...(values['resource-peer'] ? { resourcePeers: values['resource-peer'] } : {}),
       ...(values['public-url'] ? { publicGatewayUrl: values['public-url'] } : {}),
       ...(maxBytes !== undefined ? { maxBytes } : {}),
       ...(values['max-relay-reservations']
@@ -116,6 +125,10 @@ export async function runCli(argv: string[]): Promise<number> {
       ...(values['stream-timeout']
         ? { streamTimeoutMs: positiveInt(values['stream-timeout'], 'stream timeout') }
         : {}),
+      ...(values['write-timeout']
+        ? { writeTimeoutMs: positiveInt(values['write-timeout'], 'write timeout') }
+        : {}),
+      ...(values['read-cache'] ? { readCacheBytes: parseBytes(values['read-cache']) } : {}),
     },
     { logger },
   )

@@ -18,6 +18,7 @@ import {
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import type { StagedSliceFile } from '../store/disk-slice-store.js'
+import { createUploadBudget } from './upload-budget.js'
 import type { UploadStaging } from './upload-staging.js'
 
 /** What the upload route needs of the node. */
@@ -52,8 +53,18 @@ export interface SliceUploadRouteInit {
   logger: Logger
   /** Most upload bytes held in memory at once; more uploads wait (TCP backpressure). Default 256 MiB. */
   maxBufferedBytes?: number
-  /** An upload whose body stalls this long is dropped, ms (default 30 000). */
+  /** Most upload bytes one client (remote address) holds at once; default a quarter of the budget. */
+  maxBufferedBytesPerClient?: number
+  /**
+   * An upload whose body stalls this long is dropped, and one waiting this long for upload memory is
+   * refused with UploadBusyError (503), ms (default 30 000).
+   */
   idleTimeoutMs?: number
+  /**
+   * Slowest average body rate accepted, bytes per second, after an `idleTimeoutMs` grace (default 64 KiB/s):
+   * a 1 MiB slice gets 16 s more, a 32 MiB one about 8.5 minutes.
+   */
+  minBytesPerSecond?: number
   /** Where staged slices wait for their commit. */
   staging: UploadStaging
 }
@@ -64,38 +75,17 @@ export interface SliceUploadRoute {
   commit(req: IncomingMessage, res: ServerResponse, uploadId: string): Promise<void>
 }
 
-/** Admits uploads while their bodies fit in the memory budget; the rest wait their turn in order. */
-function createByteBudget(max: number) {
-  let used = 0
-  const waiting: Array<{ bytes: number; go: () => void }> = []
-  const admit = () => {
-    while (waiting.length > 0) {
-      const next = waiting[0] as { bytes: number; go: () => void }
-      if (used > 0 && used + next.bytes > max) return
-      waiting.shift()
-      used += next.bytes
-      next.go()
-    }
-  }
-  return {
-    acquire(bytes: number): Promise<() => void> {
-      return new Promise((resolve) => {
-        let released = false
-        const release = () => {
-          if (released) return
-          released = true
-          used -= bytes
-          admit()
-        }
-        waiting.push({ bytes, go: () => resolve(release) })
-        admit()
-      })
-    },
-  }
-}
-
-/** Reads exactly `size` bytes of body into one buffer; rejects on a short, long or stalled body. */
-function readBody(req: IncomingMessage, size: number, idleTimeoutMs: number): Promise<Buffer> {
+/**
+ * Reads exactly `size` bytes of body into one buffer; rejects on a short or long body, one that stalls
+ * for `idleTimeoutMs`, or one slower than `minBytesPerSecond` on average (after an `idleTimeoutMs` grace):
+ * a client trickling a byte now and then would otherwise hold its share of the upload memory forever.
+ */
+function readBody(
+  req: IncomingMessage,
+  size: number,
+  idleTimeoutMs: number,
+  minBytesPerSecond = Number.POSITIVE_INFINITY,
+): Promise<Buffer> {
   // A client that gave up while this upload waited for the budget: its 'close' has already fired.
   if (req.destroyed || req.readableAborted) return Promise.reject(new Error('Client closed the upload'))
   return new Promise((resolve, reject) => {
@@ -118,7 +108,21 @@ function readBody(req: IncomingMessage, size: number, idleTimeoutMs: number): Pr
     const onAborted = () => fail(new Error('Client closed the upload'))
     const onTimeout = () =>
       fail(new ProtocolTimeoutError(`Upload body stalled for ${idleTimeoutMs} ms`, 'Upload it again'))
+    const deadlineMs = idleTimeoutMs + (size * 1000) / minBytesPerSecond
+    const deadline = Number.isFinite(deadlineMs)
+      ? setTimeout(
+          () =>
+            fail(
+              new ProtocolTimeoutError(
+                `Upload body too slow: ${at} of ${size} bytes in ${Math.round(deadlineMs)} ms`,
+                'Upload it again over a faster link, or in smaller slices',
+              ),
+            ),
+          deadlineMs,
+        )
+      : undefined
     const cleanup = () => {
+      clearTimeout(deadline)
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('close', onAborted)
@@ -131,6 +135,11 @@ function readBody(req: IncomingMessage, size: number, idleTimeoutMs: number): Pr
   })
 }
 
+/** Who sent a request, for fair shares: its remote address (behind a proxy, every client is the proxy). */
+export function clientOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? ''
+}
+
 /**
  * Creates the upload handlers (see `@stratos-edge/protocol`'s `uploadSlice` and staged uploads). With
  * hashes: headers are checked and the disk budget consulted before any body byte is read; the body is
@@ -141,8 +150,15 @@ function readBody(req: IncomingMessage, size: number, idleTimeoutMs: number): Pr
  */
 export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadRoute {
   const { target, metrics, logger } = init
-  const budget = createByteBudget(init.maxBufferedBytes ?? 256 * 1024 * 1024)
   const idleTimeoutMs = init.idleTimeoutMs ?? 30_000
+  const minBytesPerSecond = init.minBytesPerSecond ?? 64 * 1024
+  const budget = createUploadBudget({
+    maxBytes: init.maxBufferedBytes ?? 256 * 1024 * 1024,
+    ...(init.maxBufferedBytesPerClient !== undefined
+      ? { perClientBytes: init.maxBufferedBytesPerClient }
+      : {}),
+    waitTimeoutMs: idleTimeoutMs,
+  })
 
   const reply = (res: ServerResponse, status: number, body: unknown, close = false): void => {
     metrics.gatewayRequests.inc({ status: String(status) })
@@ -182,14 +198,31 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     size: number,
     handle: (data: Buffer) => Promise<void>,
   ): Promise<void> => {
-    const release = await budget.acquire(size)
+    // The client is gone when its response closes before it was answered: its place in line goes.
+    const gone = new AbortController()
+    const onClose = (): void => gone.abort(new Error('Client closed the upload'))
+    res.once('close', onClose)
+    let release: () => void
+    try {
+      release = await budget.acquire(size, clientOf(req), gone.signal)
+    } catch (err) {
+      res.off('close', onClose)
+      if (isErrorNamed(err, 'UploadBusyError')) {
+        metrics.uploadsDropped.inc({ reason: 'wait' })
+        fail(res, err, false)
+      } else req.destroy()
+      return
+    }
+    res.off('close', onClose)
     try {
       let data: Buffer
       try {
-        data = await readBody(req, size, idleTimeoutMs)
+        data = await readBody(req, size, idleTimeoutMs, minBytesPerSecond)
       } catch (err) {
-        if (isErrorNamed(err, 'ProtocolTimeoutError')) fail(res, err, false)
-        else req.destroy()
+        if (isErrorNamed(err, 'ProtocolTimeoutError')) {
+          metrics.uploadsDropped.inc({ reason: 'slow' })
+          fail(res, err, false)
+        } else req.destroy()
         return
       }
       await handle(data).catch((err: unknown) => fail(res, err, true))
@@ -206,18 +239,18 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
   ): Promise<void> => {
     let releaseRoom: () => void
     try {
-      releaseRoom = init.staging.reserve(request.size, request.uploadId, request.number)
+      releaseRoom = init.staging.reserve(request.size, request.uploadId, request.number, clientOf(req))
     } catch (err) {
       return fail(res, err, false)
     }
     try {
       await receive(req, res, request.size, async (data) => {
         const digested = await target.digest(request.number, data)
-        const held = init.staging.put(request.uploadId, {
-          number: request.number,
-          data: digested.data,
-          innerDigest: digested.digest,
-        })
+        const held = init.staging.put(
+          request.uploadId,
+          { number: request.number, data: digested.data, innerDigest: digested.digest },
+          clientOf(req),
+        )
         if (!held) {
           throw new DecodeError(
             `Upload ${request.uploadId} is already committed`,

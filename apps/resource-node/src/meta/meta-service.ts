@@ -1,4 +1,4 @@
-import { type FileHash, InvalidArgumentError, type SliceHash } from '@stratos-edge/core'
+import { decodeManifest, type FileHash, InvalidArgumentError, type SliceHash } from '@stratos-edge/core'
 import type {
   Announcement,
   IndexBackend,
@@ -41,6 +41,13 @@ export interface MetaServiceInit {
   forgetAfterMs?: number
   /** Most slices indexed over all peers (peer ids cost nothing); default 16 777 216. */
   maxIndexedSlices?: number
+  /**
+   * The registry: peer ids of the resource nodes this service vouches for (besides the node it runs in,
+   * registered through `registerLocal`). Only these are placed on and forwarded to, whatever other peers
+   * announce. Without it the registry is open: every peer announcing itself a resource node is listed
+   * (development setups; say so in production).
+   */
+  resourcePeers?: readonly string[]
   now?: () => number
 }
 
@@ -56,10 +63,25 @@ export interface MetaService extends Required<IndexBackend> {
   peerDisconnected(peerId: string): void
   /** Number of known peers by kind. */
   stats(): { light: number; resource: number; slices: number }
+  /** The peers among `peerIds` the registry lists as resource nodes, with the addresses they announced. */
+  resourceNodes(peerIds: readonly string[]): ProviderRecord[]
+  /**
+   * The manifest a bare file hash means (see {@link resolveBareHash}): what `getManifest` without an
+   * owner answers, here and over the index protocol. Undefined when no manifest of the file is stored.
+   */
+  resolveManifest(fileHash: FileHash): Promise<Uint8Array | undefined>
 }
 
 /** Places in a lookup answer kept for resource nodes (the default replica count) that browsers would fill. */
 const RESOURCE_SLOTS = 2
+/** Owners' manifests a bare file hash is resolved among, first stored first (anyone can store one). */
+const RESOLVE_CANDIDATES = 16
+/** How long a bare file hash's answer is used again: one whose slices registered nodes hold, ms. */
+const RESOLVED_HELD_KEPT_MS = 30_000
+/** …and one whose slices they do not all hold (they may be uploaded meanwhile), ms. */
+const RESOLVED_UNHELD_KEPT_MS = 5_000
+/** Bare file hashes whose answer is kept at once. */
+const RESOLVED_KEPT_FILES = 4096
 
 /**
  * Creates the meta service: which peers hold which slices (light and resource nodes announce and
@@ -85,6 +107,71 @@ export function createMetaService(init: MetaServiceInit): MetaService {
   /** Index entries over all peers. */
   let indexed = 0
   let lastSweep = now()
+  /** Registered resource nodes: named in the init, or running this service (registerLocal). */
+  const registry = init.resourcePeers ? new Set(init.resourcePeers) : undefined
+  const registered = (e: PeerEntry): boolean =>
+    e.kind === 'resource' && (registry === undefined || registry.has(e.peerId))
+  /** Whether a registered resource node heard from lately holds the slice. */
+  const heldByResourceNode = (h: SliceHash, t: number): boolean => {
+    for (const id of holders.get(h) ?? []) {
+      const e = peers.get(id)
+      if (e && registered(e) && t - e.lastSeen <= staleAfter) return true
+    }
+    return false
+  }
+  /** Answers to bare file hashes, most recently resolved last; and resolutions under way. */
+  const resolved = new Map<string, { at: number; bytes: Uint8Array; held: boolean }>()
+  const resolving = new Map<string, Promise<Uint8Array | undefined>>()
+
+  /**
+   * Resolves a bare file hash to one manifest, once, on the server: among the first
+   * {@link RESOLVE_CANDIDATES} owners who stored one, the first whose slices registered resource nodes all
+   * hold; failing that, the first stored. (Once payments exist, whose owner paid comes next.) The answer
+   * is kept for a while; storing another manifest of the file forgets it.
+   */
+  async function resolveBareHash(fileHash: FileHash): Promise<Uint8Array | undefined> {
+    const owners = ((await init.manifests.manifestOwners?.(fileHash)) ?? []).slice(0, RESOLVE_CANDIDATES)
+    if (owners.length === 0) {
+      // A store that lists no owners answers for itself.
+      const bytes = await init.manifests.getManifest(fileHash)
+      return bytes && keep(fileHash, bytes, false)
+    }
+    let first: Uint8Array | undefined
+    for (const owner of owners) {
+      const bytes = await init.manifests.getManifest(fileHash, owner)
+      if (!bytes) continue
+      let slices: SliceHash[]
+      try {
+        // Its signature was checked when it was stored.
+        const m = decodeManifest(bytes, { verify: false })
+        if (m.fileHash !== fileHash) continue
+        slices = m.slices.map((x) => x.hash)
+      } catch {
+        continue
+      }
+      const t = now()
+      if (slices.every((h) => heldByResourceNode(h, t))) return keep(fileHash, bytes, true)
+      first ??= bytes
+    }
+    return first && keep(fileHash, first, false)
+  }
+  function keep(fileHash: string, bytes: Uint8Array, held: boolean): Uint8Array {
+    resolved.delete(fileHash) // re-inserted last: the oldest entry is the first to go
+    resolved.set(fileHash, { at: now(), bytes, held })
+    if (resolved.size > RESOLVED_KEPT_FILES) resolved.delete(resolved.keys().next().value as string)
+    return bytes
+  }
+  function resolveManifest(fileHash: FileHash): Promise<Uint8Array | undefined> {
+    const kept = resolved.get(fileHash)
+    if (kept && now() - kept.at < (kept.held ? RESOLVED_HELD_KEPT_MS : RESOLVED_UNHELD_KEPT_MS))
+      return Promise.resolve(kept.bytes)
+    let running = resolving.get(fileHash)
+    if (!running) {
+      running = resolveBareHash(fileHash).finally(() => resolving.delete(fileHash))
+      resolving.set(fileHash, running)
+    }
+    return running
+  }
 
   /** Forgets resource nodes long silent (light nodes are forgotten when they disconnect). */
   function sweep(): void {
@@ -181,7 +268,15 @@ export function createMetaService(init: MetaServiceInit): MetaService {
 
   return {
     registerLocal(peerId, announcement, observedAddr) {
+      if (announcement.kind === 'resource') registry?.add(peerId)
       upsert(peerId, announcement, observedAddr)
+    },
+    resourceNodes(peerIds) {
+      const t = now()
+      return peerIds
+        .map((id) => peers.get(id))
+        .filter((e): e is PeerEntry => e !== undefined && registered(e) && t - e.lastSeen <= staleAfter)
+        .map(record)
     },
     peerDisconnected(peerId) {
       if (peers.get(peerId)?.kind === 'light') {
@@ -225,7 +320,7 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       const exclude = new Set(req.exclude)
       const t = now()
       const candidates = [...peers.values()]
-        .filter((e) => e.kind === 'resource' && !exclude.has(e.peerId) && t - e.lastSeen <= staleAfter)
+        .filter((e) => registered(e) && !exclude.has(e.peerId) && t - e.lastSeen <= staleAfter)
         .filter((e) => e.freeBytes >= req.size)
         .sort((a, b) => order(ctx.remoteAddr)(a, b) || b.freeBytes - a.freeBytes)
       const chosen = candidates.slice(0, Math.max(1, req.replicas))
@@ -239,11 +334,14 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       return chosen.map(record)
     },
     async putManifest(bytes: Uint8Array) {
-      return init.manifests.putManifest(bytes)
+      const fileHash = await init.manifests.putManifest(bytes)
+      resolved.delete(fileHash) // another owner's may be the one to answer now
+      return fileHash
     },
     async getManifest(fileHash: FileHash, _context: IndexRequestContext, owner?: string) {
-      return init.manifests.getManifest(fileHash, owner)
+      return owner === undefined ? resolveManifest(fileHash) : init.manifests.getManifest(fileHash, owner)
     },
+    resolveManifest,
     async manifestOwners(fileHash: FileHash) {
       return (await init.manifests.manifestOwners?.(fileHash)) ?? []
     },

@@ -11,6 +11,10 @@ export interface NodeMetrics {
   replications: Counter<'result'>
   gatewayRequests: Counter<'status'>
   gatewayBytes: Counter
+  /** Gateway readers dropped because they stopped reading for the write timeout. */
+  gatewayStalledReaders: Counter
+  /** Uploads refused or dropped by the upload budget: `wait` (waited too long), `slow` (body too slow). */
+  uploadsDropped: Counter<'reason'>
   indexRequests: Counter<'op'>
 }
 
@@ -133,6 +137,17 @@ export function createNodeMetrics(sources: MetricsSources): NodeMetrics {
     gatewayBytes: new Counter({
       name: 'stratos_edge_gateway_bytes_total',
       help: 'File bytes sent by the gateway',
+      ...reg,
+    }),
+    gatewayStalledReaders: new Counter({
+      name: 'stratos_edge_gateway_stalled_readers_total',
+      help: 'Gateway readers dropped because they read nothing for the write timeout',
+      ...reg,
+    }),
+    uploadsDropped: new Counter({
+      name: 'stratos_edge_uploads_dropped_total',
+      help: 'Uploads refused or dropped by the upload budget (wait: waited too long; slow: body too slow)',
+      labelNames: ['reason'] as const,
       ...reg,
     }),
     indexRequests: new Counter({

@@ -4,22 +4,17 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { decodeManifest, type FileHash, type Manifest, type SliceHash, sameAddress } from '@stratos-edge/core'
+import type { SliceHash } from '@stratos-edge/core'
 import {
-  createIndexClient,
   createIndexHandler,
-  fetchSlice,
   httpUrlToMultiaddr,
   INDEX_PROTOCOL,
   type IndexBackend,
   indexOpName,
-  isLibp2pAddress,
-  MAX_HASHES_PER_MESSAGE,
   type PeerAddress,
   type ProviderRecord,
   registerSliceProtocols,
@@ -34,7 +29,10 @@ import { createLogger, type Logger } from '../logger.js'
 import { createMetaService, type MetaService } from '../meta/meta-service.js'
 import { type DiskSliceStore, openDiskSliceStore } from '../store/disk-slice-store.js'
 import { createSliceHashPool } from '../store/hash-pool.js'
+import { createSliceReadCache } from '../store/slice-read-cache.js'
 import { type Announcer, createAnnouncer } from './announcer.js'
+import { createGatewaySlices } from './gateway-slices.js'
+import { createMetaAccess } from './meta-access.js'
 import { createNodeMetrics, type NodeMetrics } from './metrics.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
 import { createReplicator, type Replicator } from './replicator.js'
@@ -43,13 +41,6 @@ import { createReplicator, type Replicator } from './replicator.js'
 export const DEFAULT_TCP_PORT = 7401
 export const DEFAULT_WS_PORT = 7402
 export const DEFAULT_HTTP_PORT = 7480
-
-/** How long a gateway read waits for the meta service's list of a file's owners before going without. */
-const OWNERS_TIMEOUT_MS = 2000
-/** How long the meta service's list of a file's owners (or its failure to answer) is used again. */
-const OWNERS_KEPT_MS = 30_000
-/** Files whose owners list from the meta service is kept at once. */
-const OWNERS_KEPT_FILES = 1024
 
 /** Options of {@link createResourceNode}. */
 export interface ResourceNodeInit {
@@ -87,6 +78,20 @@ export interface ResourceNodeInit {
   maxStagedBytes?: number
   /** Memory for upload bodies being received at once, bytes (default 256 MiB); more uploads wait. */
   maxUploadBufferBytes?: number
+  /** Upload memory one client (remote address) holds at once, bytes (default a quarter of the buffer). */
+  maxUploadBufferBytesPerClient?: number
+  /** Slowest average upload body rate accepted, bytes/s, after a stream-timeout grace (default 64 KiB/s). */
+  minUploadBytesPerSecond?: number
+  /** A gateway reader that takes no bytes for this long is dropped, ms (default 30 000). */
+  writeTimeoutMs?: number
+  /** Memory for slice data the gateway's readers share, bytes (default 64 MiB). */
+  readCacheBytes?: number
+  /**
+   * With `meta`: the peer ids of the resource nodes the meta service's registry lists (besides this
+   * node); only they are placed on and forwarded to. Without it, any peer announcing itself a resource
+   * node is listed (development).
+   */
+  resourcePeers?: string[]
 }
 
 /** Injectable edges of a resource node. */
@@ -154,13 +159,28 @@ export async function createResourceNode(
     logger,
     onRemoved: (hash) => onRemoved(hash),
     hashSlice: hashPool.hashSlice,
+    sliceDigest: hashPool.fileDigest,
     ...(init.maxBytes !== undefined ? { maxBytes: init.maxBytes } : {}),
   })
+  const readCache = createSliceReadCache(
+    init.readCacheBytes !== undefined ? { maxBytes: init.readCacheBytes } : {},
+    { store },
+  )
+  const maxStagedBytes = init.maxStagedBytes ?? 256 * 1024 * 1024
   const staging = createUploadStaging({
     writeAhead: (data) => store.writeStaged(data),
-    ...(init.maxStagedBytes !== undefined ? { maxBytes: init.maxStagedBytes } : {}),
+    maxBytes: maxStagedBytes,
+    // One client stages at most a quarter: a stranger renewing uploads cannot hold all of it.
+    maxBytesPerClient: Math.floor(maxStagedBytes / 4),
+    diskRoom: () => Math.max(0, store.maxBytes - store.usedBytes),
   })
-  const metaService = init.meta ? createMetaService({ manifests: store, logger }) : undefined
+  const metaService = init.meta
+    ? createMetaService({
+        manifests: store,
+        logger,
+        ...(init.resourcePeers ? { resourcePeers: init.resourcePeers } : {}),
+      })
+    : undefined
   const ip = host.includes(':') ? 'ip6' : 'ip4'
 
   const libp2p = await createLibp2p({
@@ -265,121 +285,29 @@ export async function createResourceNode(
     manifestOwners: (fileHash) => store.manifestOwners(fileHash),
   }
 
-  async function getManifest(
-    fileHash: FileHash,
-    owner?: string,
-    signal?: AbortSignal,
-  ): Promise<Manifest | undefined> {
-    const stored = await store.getManifest(fileHash, owner)
-    // Its signature was checked when it was stored.
-    if (stored) return decodeManifest(stored, { verify: false })
-    if (!metaAddr) return undefined
-    try {
-      const bytes = await createIndexClient(libp2p, metaAddr).getManifest(fileHash, {
-        timeout: 10_000,
-        ...(owner ? { owner } : {}),
-        ...(signal ? { signal } : {}),
-      })
-      const manifest = decodeManifest(bytes) // checks the signature: served even when not kept
-      // Kept for next time if there is room.
-      await store
-        .putManifest(bytes)
-        .catch((error: unknown) => logger.warn('manifest not kept', { fileHash, error }))
-      return manifest
-    } catch (err) {
-      logger.debug('manifest not found at meta service', { fileHash, error: err })
-      return undefined
-    }
-  }
+  const meta = createMetaAccess({ libp2p, store, logger, metaService, metaAddr, selfObservedAddr })
+  const slices = createGatewaySlices({ libp2p, store, readCache, meta, logger })
 
-  /**
-   * Who signed manifests of a file: the manifests kept here, then (without the meta service in this
-   * process) the ones the meta service lists, so the gateway can fall back on an owner whose manifest
-   * it has not fetched yet. The gateway asks on reads of files not yet checked as a whole: the meta
-   * service's answer (or its silence for 2 s: then only the ones kept here) is used again for 30 s.
-   */
-  const listedOwners = new Map<FileHash, { at: number; owners: Promise<string[]> }>()
-  async function manifestOwners(fileHash: FileHash): Promise<string[]> {
-    const here = store.manifestOwners(fileHash)
-    if (!metaAddr) return here
-    let kept = listedOwners.get(fileHash)
-    if (!kept || Date.now() - kept.at > OWNERS_KEPT_MS) {
-      const owners = createIndexClient(libp2p, metaAddr)
-        .manifestOwners(fileHash, { timeout: OWNERS_TIMEOUT_MS })
-        .catch((error: unknown) => {
-          logger.debug('manifest owners not listed by the meta service', { fileHash, error })
-          return []
-        })
-      kept = { at: Date.now(), owners }
-      listedOwners.delete(fileHash) // re-inserted last: the oldest entry is the first to go
-      listedOwners.set(fileHash, kept)
-      if (listedOwners.size > OWNERS_KEPT_FILES)
-        listedOwners.delete(listedOwners.keys().next().value as FileHash)
-    }
-    const listed = await kept.owners
-    return [...here, ...listed.filter((o) => !here.some((h) => sameAddress(h, o)))]
-  }
-
-  /** Providers per slice from the meta service (in this process, or the configured one); undefined without one. */
-  async function lookup(hashes: SliceHash[]): Promise<Map<SliceHash, ProviderRecord[]> | undefined> {
-    if (metaService) {
-      const ctx = { peer: libp2p.peerId, remoteAddr: selfObservedAddr }
-      return metaService.lookup(hashes, 8, ctx)
-    }
-    if (metaAddr) return createIndexClient(libp2p, metaAddr).lookup(hashes, { limit: 8 })
-    return undefined
-  }
-
-  async function providersOf(hash: SliceHash): Promise<ProviderRecord[]> {
-    return (await lookup([hash]))?.get(hash) ?? []
-  }
-
-  /**
-   * Whether every slice is here or on another resource node the index knows (the gateway fetches only
-   * from those); true when there is no index to ask.
-   */
-  async function slicesAvailable(hashes: readonly SliceHash[]): Promise<boolean> {
-    const missing: SliceHash[] = []
-    for (const h of hashes) if (!(await store.has(h))) missing.push(h)
-    const self = libp2p.peerId.toString()
-    for (let i = 0; i < missing.length; i += MAX_HASHES_PER_MESSAGE) {
-      const part = missing.slice(i, i + MAX_HASHES_PER_MESSAGE)
-      const found = await lookup(part)
-      if (!found) return true
-      const elsewhere = (h: SliceHash) =>
-        (found.get(h) ?? []).some((p) => p.kind === 'resource' && p.peerId !== self)
-      if (!part.every(elsewhere)) return false
-    }
-    return true
-  }
-
-  async function getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined> {
-    const local = await store.get(hash)
-    if (local) return local
-    // Not here: fetch it from a resource node that holds it (Node cannot dial browsers over WebRTC).
-    for (const p of (await providersOf(hash)).filter((x) => x.kind === 'resource')) {
-      if (p.peerId === libp2p.peerId.toString()) continue
-      try {
-        const peer = peerIdFromString(p.peerId)
-        const dialable = p.multiaddrs.filter(isLibp2pAddress)
-        if (dialable.length > 0)
-          await libp2p.peerStore.merge(peer, { multiaddrs: dialable.map((a) => multiaddr(a)) })
-        const slice = await fetchSlice(libp2p, peer, hash, { signal, timeout: 30_000 })
-        await store.put(slice, { verified: true }).catch(() => {})
-        return slice
-      } catch (err) {
-        logger.warn('gateway fetch from provider failed', { hash, provider: p.peerId, error: err })
-      }
-    }
-    return undefined
-  }
+  /** Forward lists being checked against the registry (replicationIdle waits for them). */
+  const resolving = new Set<Promise<void>>()
 
   /** A new slice arrived (libp2p push or HTTP upload) and is durably stored: count, announce, copy on. */
   const sliceArrived = (slice: SliceRecord, forward: PeerAddress[]): void => {
     metrics.slicesStored.inc()
     metrics.bytesReceived.inc(slice.data.length)
     onStored(slice.hash)
-    if (forward.length > 0) replicator.replicate(slice.hash, forward)
+    if (forward.length === 0) return
+    const p = meta
+      .forwardTargets(forward)
+      .then((targets) => {
+        const refused = forward.length - targets.length
+        if (refused > 0)
+          logger.debug('forward targets not registered, skipped', { hash: slice.hash, refused })
+        if (targets.length > 0) replicator.replicate(slice.hash, targets)
+      })
+      .catch((error: unknown) => logger.warn('forwarding failed', { hash: slice.hash, error }))
+      .finally(() => resolving.delete(p))
+    resolving.add(p)
   }
 
   const onPeerDisconnect = (evt: CustomEvent<PeerId>): void =>
@@ -399,7 +327,10 @@ export async function createResourceNode(
     store,
     metrics,
     metaService,
-    replicationIdle: () => replicator.idle(),
+    async replicationIdle() {
+      while (resolving.size > 0) await Promise.all([...resolving])
+      await replicator.idle()
+    },
     readyInfo() {
       const multiaddrs = libp2p.getMultiaddrs().map(String)
       return {
@@ -419,11 +350,9 @@ export async function createResourceNode(
         port: init.httpPort ?? DEFAULT_HTTP_PORT,
         metrics,
         logger,
-        getManifest,
-        manifestOwners,
-        getSlice,
-        slicesAvailable,
-        fileDigest: hashPool.fileDigest,
+        getManifest: meta.getManifest,
+        readSlice: slices.readSlice,
+        ...(init.writeTimeoutMs !== undefined ? { writeTimeoutMs: init.writeTimeoutMs } : {}),
         health: () => ({
           status: 'ok',
           peerId: libp2p.peerId.toString(),
@@ -447,6 +376,12 @@ export async function createResourceNode(
           metrics,
           logger,
           ...(init.maxUploadBufferBytes !== undefined ? { maxBufferedBytes: init.maxUploadBufferBytes } : {}),
+          ...(init.maxUploadBufferBytesPerClient !== undefined
+            ? { maxBufferedBytesPerClient: init.maxUploadBufferBytesPerClient }
+            : {}),
+          ...(init.minUploadBytesPerSecond !== undefined
+            ? { minBytesPerSecond: init.minUploadBytesPerSecond }
+            : {}),
           idleTimeoutMs: init.streamTimeoutMs ?? 30_000,
         }),
       })

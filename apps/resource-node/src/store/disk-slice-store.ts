@@ -1,21 +1,14 @@
-import { mkdir, open, readdir, readFile, rm, stat, unlink, utimes } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
-  addressToBytes,
-  bytesEqual,
+  createKeccakStream,
   DecodeError,
-  decodeManifest,
   defineErrorClass,
   type FileHash,
-  fileHashFromBytes,
-  fileHashFromDigest,
-  fileHashToBytes,
   hashSlice,
-  isFileHash,
+  isErrorNamed,
   isSliceHash,
-  type Manifest,
   type SliceHash,
-  toHex,
 } from '@stratos-edge/core'
 import {
   type ManifestStore,
@@ -29,10 +22,16 @@ import {
 } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import { renameDurably, tempPath, writeFileAtomic, writeSynced } from './atomic-file.js'
-
-const MAGIC = [0x53, 0x45, 0x53, 0x4c] // "SESL"
-const VERSION = 1
-const MAX_HEADER = 4 + 1 + 1 + 64 + 8 + 4
+import { openDiskManifestStore } from './disk-manifest-store.js'
+import {
+  type DigestStream,
+  decodeHeader,
+  encodeHeader,
+  MAX_HEADER,
+  readSliceFileData,
+  STAGED_HEADER_BYTES,
+  sliceFileMatches,
+} from './slice-file-format.js'
 
 /** A read or write reached the store after `close()` began. */
 export class StoreClosedError extends defineErrorClass('StoreClosedError') {}
@@ -48,6 +47,11 @@ export interface DiskSliceStoreInit {
   onRemoved?: (hash: SliceHash) => void
   /** Hashes slices (e.g. a worker pool); default: WebAssembly Keccak on this thread. */
   hashSlice?: (sliceNumber: number, data: Uint8Array, fileHash: FileHash) => Promise<SliceHash>
+  /**
+   * Starts a streaming Keccak-256 (the hash pool's `fileDigest`), for {@link DiskSliceStore.verifyOnce};
+   * default on this thread.
+   */
+  sliceDigest?: () => DigestStream
 }
 
 /**
@@ -84,7 +88,7 @@ export interface DiskSliceStore extends Omit<SliceStore, 'put'>, ManifestStore {
   put(slice: SliceRecord, options?: DiskSlicePutOptions): Promise<boolean>
   readonly dir: string
   readonly maxBytes: number
-  /** Bytes of slice files on disk (plus writes in progress). */
+  /** Bytes of slice and manifest files on disk, plus writes in progress and staged temp files. */
   readonly usedBytes: number
   readonly sliceCount: number
   /** Every stored slice's metadata. */
@@ -92,9 +96,21 @@ export interface DiskSliceStore extends Omit<SliceStore, 'put'>, ManifestStore {
   /**
    * Starts writing `data` in the background to a temp file, leaving room in front for the slice file
    * header, and syncs it: the slow part of a store, done before the slice's hash is known (staged uploads).
-   * Temp files do not count against `maxBytes`; ones never adopted or discarded are removed at the next open.
+   * Temp files count against `maxBytes` until adopted or discarded (past it, nothing is written ahead and
+   * `written` is false); ones never adopted or discarded are removed at the next open.
    */
   writeStaged(data: Uint8Array): StagedSliceFile
+  /**
+   * Verifies a slice once since the store opened (a put verified it already): its file is streamed through
+   * the hash in chunks of at most 1 MiB; a corrupt one is removed. True when it verified, now or before;
+   * false when it is not held (or was corrupt). Concurrent calls share one check.
+   */
+  verifyOnce(hash: SliceHash): Promise<boolean>
+  /**
+   * `length` bytes at `offset` of a held slice's data, read from disk as they are (call
+   * {@link DiskSliceStore.verifyOnce} first); short at the slice's end, undefined when it is not held.
+   */
+  readData(hash: SliceHash, offset: number, length: number): Promise<Uint8Array | undefined>
   /** Re-hashes every slice; deletes and reports the ones that do not verify. */
   verifyAll(): Promise<VerifyReport>
   /** The owners (0x addresses) whose manifest of the file is stored. */
@@ -106,42 +122,21 @@ interface Entry extends SliceInfo {
   fileBytes: number
 }
 
-function encodeHeader(fileHash: FileHash, number: number, size: number): Uint8Array {
-  const fh = fileHashToBytes(fileHash)
-  const out = new Uint8Array(4 + 1 + 1 + fh.length + 8 + 4)
-  const dv = new DataView(out.buffer)
-  out.set(MAGIC, 0)
-  out[4] = VERSION
-  out[5] = fh.length
-  out.set(fh, 6)
-  dv.setBigUint64(6 + fh.length, BigInt(number))
-  dv.setUint32(14 + fh.length, size)
-  return out
+interface StagedState {
+  path: string
+  done: boolean
+  /** Bytes still counted in the store's budget for this file. */
+  bytes: number
 }
 
-/**
- * Header room left in front of staged bytes: the header's length depends only on the file hash's binary
- * length, the same for every SDS file hash (encrypted or not, either codec).
- */
-const STAGED_HEADER_BYTES = encodeHeader(fileHashFromDigest(new Uint8Array(32)), 0, 0).length
-
-function decodeHeader(buf: Uint8Array): {
-  fileHash: FileHash
-  number: number
-  size: number
-  headerBytes: number
-} {
-  if (buf.length < 6 || !MAGIC.every((b, i) => buf[i] === b))
-    throw new DecodeError('Not a slice file', 'Delete it')
-  if (buf[4] !== VERSION) throw new DecodeError(`Slice file version ${buf[4]}`, 'Upgrade the node')
-  const fhLen = buf[5] as number
-  const headerBytes = 6 + fhLen + 12
-  if (buf.length < headerBytes) throw new DecodeError('Truncated slice file header', 'Delete it')
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  const fileHash = fileHashFromBytes(buf.subarray(6, 6 + fhLen))
-  const number = Number(dv.getBigUint64(6 + fhLen))
-  const size = dv.getUint32(14 + fhLen)
-  return { fileHash, number, size, headerBytes }
+/** A Keccak-256 stream on this thread. */
+function digestHere(): DigestStream {
+  const keccak = createKeccakStream()
+  return {
+    update: async (bytes) => (await keccak).update(bytes),
+    digest: async () => (await keccak).digest(),
+    cancel() {},
+  }
 }
 
 /**
@@ -171,8 +166,18 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
 
   const entries = new Map<SliceHash, Entry>()
   const writing = new Map<SliceHash, Promise<void>>()
-  /** Temp files of staged bytes; `done` once adopted or discarded. */
-  const stagedFiles = new WeakMap<StagedSliceFile, { path: string; done: boolean }>()
+  /**
+   * Temp files of staged bytes; `done` once adopted or discarded. `bytes` count against the budget (in
+   * `staged`) until then.
+   */
+  const stagedFiles = new WeakMap<StagedSliceFile, StagedState>()
+  /** Bytes of staged temp files not adopted or discarded yet. */
+  let staged = 0
+  /** Stops counting a staged file's bytes (once): adopted, discarded, or its write failed. */
+  const uncount = (state: StagedState): void => {
+    staged -= state.bytes
+    state.bytes = 0
+  }
   /** Staged writes and removals in progress, awaited by `close`. */
   const stagedWork = new Set<Promise<unknown>>()
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -230,91 +235,29 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       }
     }
   }
-  /** The first manifest stored for a file, or (with `owner`) the one that owner signed. */
-  const manifestPath = (fileHash: FileHash, owner?: string): string =>
-    join(
-      manifestsDir,
-      owner ? `${fileHash}.${toHex(addressToBytes(owner))}.manifest` : `${fileHash}.manifest`,
-    )
-  const readManifest = async (
-    path: string,
-  ): Promise<{ bytes: Uint8Array; manifest: Manifest } | undefined> => {
-    try {
-      const bytes = new Uint8Array(await readFile(path))
-      // Its signature was checked when it was stored; whoever reads it decodes it again anyway.
-      return { bytes, manifest: decodeManifest(bytes, { verify: false }) }
-    } catch {
-      return undefined
-    }
-  }
-
-  // Manifests come from anyone: they count against the same disk budget as slices (which also bounds
-  // this list of who signed one for which file).
-  // Sets keep insertion order: owners are listed first stored first.
-  const ownersByFile = new Map<string, Set<string>>()
-  /** Manifest files being written, by path. */
-  const manifestWrites = new Map<string, Promise<void>>()
-  const addOwner = (fileHash: string, owner: string): void => {
-    const owners = ownersByFile.get(fileHash)
-    if (owners) owners.add(owner)
-    else ownersByFile.set(fileHash, new Set([owner]))
-  }
-  const removeOwner = (fileHash: string, owner: string): void => {
-    const owners = ownersByFile.get(fileHash)
-    owners?.delete(owner)
-    if (owners?.size === 0) ownersByFile.delete(fileHash)
-  }
-  // Owners are listed first stored first, also after a restart (readdir's order is the names'): by the
-  // time each owner's manifest file was written.
-  /** Owner, size and time of each per-owner manifest file, by file. */
-  const ownerFiles = new Map<string, { owner: string; bytes: number; at: number }[]>()
-  const addOwnerFile = (fileHash: string, file: { owner: string; bytes: number; at: number }): void => {
-    const files = ownerFiles.get(fileHash)
-    if (files) files.push(file)
-    else ownerFiles.set(fileHash, [file])
-  }
-  const firstManifests: { fileHash: string; path: string; at: number; bytes: number }[] = []
-  for (const name of await readdir(manifestsDir)) {
-    const path = join(manifestsDir, name)
-    const s = await stat(path).catch(() => undefined)
-    if (!s) continue
-    used += s.size
-    const perOwner = /^(.+)\.(0x[0-9a-f]{40})\.manifest$/.exec(name)
-    const first = /^([^.]+)\.manifest$/.exec(name)
-    if (perOwner) {
-      addOwnerFile(perOwner[1] as string, { owner: perOwner[2] as string, bytes: s.size, at: s.mtimeMs })
-    } else if (first) {
-      firstManifests.push({ fileHash: first[1] as string, path, at: s.mtimeMs, bytes: s.size })
-    }
-  }
-  // A store from before manifests were kept per owner holds a file's first manifest alone: its owner gets
-  // the copy now, dated as the first manifest, so it is listed in its place. A first manifest stored since
-  // has its owner's copy, of the same size and written just before it, so only the others are read; other
-  // owners' copies of an old first manifest came after it.
-  for (const f of firstManifests) {
-    const copies = ownerFiles.get(f.fileHash) ?? []
-    if (copies.some((o) => o.bytes === f.bytes && o.at <= f.at)) continue
-    const found = await readManifest(f.path)
-    if (!found || found.manifest.fileHash !== f.fileHash) continue
-    const owner = toHex(addressToBytes(found.manifest.owner))
-    // A copy there already (written later, or its time lost in a restore) is left as it is; without room
-    // for one, the owner is listed all the same (getManifest finds the owner's in the first manifest).
-    const copied = copies.some((o) => o.owner === owner)
-    addOwnerFile(f.fileHash, { owner, bytes: f.bytes, at: f.at })
-    if (copied || used + f.bytes > maxBytes) continue
-    const copy = manifestPath(found.manifest.fileHash, found.manifest.owner)
-    try {
-      await writeFileAtomic(tmpDir, copy, [found.bytes])
-      used += f.bytes
-      const at = new Date(f.at)
-      await utimes(copy, at, at)
-    } catch (err) {
-      logger?.warn('first manifest not copied for its owner', { fileHash: f.fileHash, error: err })
-    }
-  }
-  const byTime = [...ownerFiles].flatMap(([fileHash, files]) => files.map((f) => ({ fileHash, ...f })))
-  byTime.sort((a, b) => a.at - b.at)
-  for (const o of byTime) addOwner(o.fileHash, o.owner)
+  const manifests = await openDiskManifestStore(
+    { dir: manifestsDir, tmpDir, ...(logger ? { logger } : {}) },
+    {
+      budget: {
+        count(bytes) {
+          used += bytes
+        },
+        reserve(bytes, what) {
+          if (used + reserved + staged + bytes > maxBytes) {
+            throw new StoreFullError(
+              `Slice store full: ${used + reserved + staged} of ${maxBytes} bytes used, ${bytes} more needed for ${what}`,
+              'Raise --max-bytes or free space',
+            )
+          }
+          reserved += bytes
+          return (kept) => {
+            reserved -= bytes
+            if (kept) used += bytes
+          }
+        },
+      },
+    },
+  )
   logger?.info('slice store opened', { dir, slices: entries.size, usedBytes: used, maxBytes })
 
   async function readVerified(
@@ -378,21 +321,38 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
 
   function writeStaged(data: Uint8Array): StagedSliceFile {
     const path = tempPath(tmpDir, '.staged')
-    const state = { path, done: false }
-    const written = track(
-      writeSynced(path, 'wx', [data], STAGED_HEADER_BYTES)
-        .then(() => true)
-        .catch((err: unknown) => {
-          logger?.warn('staged slice write failed; its commit will write it in full', { error: err })
-          return false
-        }),
-    )
+    const bytes = STAGED_HEADER_BYTES + data.length
+    // Staged files take disk like slices: past the budget the bytes are not written ahead (a commit
+    // then writes them in full, within the budget, or is refused).
+    const room = used + reserved + staged + bytes <= maxBytes
+    const state: StagedState = { path, done: !room, bytes: room ? bytes : 0 }
+    staged += state.bytes
+    const written = room
+      ? track(
+          writeSynced(path, 'wx', [data], STAGED_HEADER_BYTES)
+            .then(() => true)
+            .catch((err: unknown) => {
+              logger?.warn('staged slice write failed; its commit will write it in full', { error: err })
+              if (!state.done) {
+                state.done = true
+                uncount(state)
+                void unlink(path).catch(() => {})
+              }
+              return false
+            }),
+        )
+      : Promise.resolve(false)
     const file: StagedSliceFile = {
       written,
       discard() {
         if (state.done) return Promise.resolve()
         state.done = true
-        return track(written.then(() => unlink(path)).catch(() => {}))
+        return track(
+          written
+            .then(() => unlink(path))
+            .catch(() => {})
+            .finally(() => uncount(state)),
+        )
       },
     }
     stagedFiles.set(file, state)
@@ -414,12 +374,14 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     } catch (err) {
       await unlink(state.path).catch(() => {})
       throw err
+    } finally {
+      uncount(state) // counted from now on as the slice file (reserved, then used)
     }
     return true
   }
 
   async function write(slice: SliceRecord, options: DiskSlicePutOptions): Promise<void> {
-    const { staged } = options
+    const stagedFile = options.staged
     if (!options.verified && (await hashOf(slice.number, slice.data, slice.fileHash)) !== slice.hash) {
       throw new SliceHashMismatchError(
         `Slice ${slice.number} of ${slice.fileHash} does not match its hash ${slice.hash}`,
@@ -428,16 +390,21 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     }
     const header = encodeHeader(slice.fileHash, slice.number, slice.data.length)
     const fileBytes = header.length + slice.data.length
-    if (used + reserved + fileBytes > maxBytes) {
+    // Bytes staged for this very slice are counted already: they become the slice file.
+    const ownStaged = (stagedFile && stagedFiles.get(stagedFile)?.bytes) || 0
+    if (used + reserved + staged - ownStaged + fileBytes > maxBytes) {
       throw new StoreFullError(
-        `Slice store full: ${used + reserved} of ${maxBytes} bytes used, ${fileBytes} more needed`,
+        `Slice store full: ${used + reserved + staged - ownStaged} of ${maxBytes} bytes used, ${fileBytes} more needed`,
         'Raise --max-bytes, free space, or push to another node',
       )
     }
     reserved += fileBytes
+    // From here the staged bytes are counted as this slice's file (reserved): not twice.
+    const stagedState = stagedFile && stagedFiles.get(stagedFile)
+    if (stagedState) uncount(stagedState)
     try {
       await mkdir(join(slicesDir, slice.hash.slice(-2)), { recursive: true })
-      if (!(staged && (await adopt(staged, header, pathOf(slice.hash)))))
+      if (!(stagedFile && (await adopt(stagedFile, header, pathOf(slice.hash)))))
         await writeFileAtomic(tmpDir, pathOf(slice.hash), [header, slice.data])
       entries.set(slice.hash, {
         hash: slice.hash,
@@ -453,11 +420,55 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     }
   }
 
+  const sliceDigest = init.sliceDigest ?? digestHere
+  /** Checks under way, one per slice however many readers wait for it. */
+  const verifying = new Map<SliceHash, Promise<boolean>>()
+
+  function verifyOnce(hash: SliceHash): Promise<boolean> {
+    refuseIfClosed()
+    if (verified.has(hash)) return Promise.resolve(true)
+    if (!entries.has(hash)) return Promise.resolve(false)
+    let running = verifying.get(hash)
+    if (!running) {
+      running = (async () => {
+        let ok: boolean
+        try {
+          ok = await sliceFileMatches(pathOf(hash), hash, sliceDigest())
+        } catch (err) {
+          // A hashing failure says nothing about the bytes: it rejects, the slice stays.
+          if (!isErrorNamed(err, 'DecodeError') && (err as { code?: string }).code !== 'ENOENT') throw err
+          ok = false
+        }
+        if (ok && entries.has(hash)) verified.add(hash)
+        else await removeCorrupt(hash, new DecodeError('Slice file does not match its hash', 'Removed'))
+        return ok
+      })().finally(() => verifying.delete(hash))
+      verifying.set(hash, running)
+      reads.add(running)
+      const settled = () => reads.delete(running as Promise<boolean>)
+      running.then(settled, settled)
+    }
+    return running
+  }
+
+  async function readData(hash: SliceHash, offset: number, length: number): Promise<Uint8Array | undefined> {
+    refuseIfClosed()
+    const entry = entries.get(hash)
+    if (!entry) return undefined
+    const p = readSliceFileData(pathOf(hash), entry.fileBytes - entry.size, offset, length).catch(
+      () => undefined,
+    )
+    reads.add(p)
+    const settled = () => reads.delete(p)
+    p.then(settled, settled)
+    return p
+  }
+
   return {
     dir,
     maxBytes,
     get usedBytes() {
-      return used + reserved
+      return used + reserved + staged
     },
     get sliceCount() {
       return entries.size
@@ -495,6 +506,8 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       }
     },
     writeStaged,
+    verifyOnce,
+    readData,
     delete: removeEntry,
     async verifyAll() {
       const report: VerifyReport = { ok: 0, corrupt: [] }
@@ -504,72 +517,17 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       }
       return report
     },
-    async getManifest(fileHash, owner) {
-      if (!isFileHash(fileHash)) return undefined
-      const first = () => readManifest(manifestPath(fileHash))
-      if (owner === undefined) return (await first())?.bytes
-      let wanted: Uint8Array
-      try {
-        wanted = addressToBytes(owner)
-      } catch {
-        return undefined
-      }
-      const own = await readManifest(manifestPath(fileHash, owner))
-      if (own) return own.bytes
-      // Stores written before manifests were kept per owner hold only the first one: it may be this owner's.
-      const found = await first()
-      return found && bytesEqual(addressToBytes(found.manifest.owner), wanted) ? found.bytes : undefined
-    },
+    getManifest: (fileHash, owner) => manifests.getManifest(fileHash, owner),
     async putManifest(bytes) {
       refuseIfClosed()
-      const m = decodeManifest(bytes)
-      // Each owner's manifest of a file is kept, so an owner's sdm:// URI finds that owner's whoever came
-      // first; the first one also answers requests by bare file hash, whose readers check the whole file.
-      for (const path of [manifestPath(m.fileHash, m.owner), manifestPath(m.fileHash)]) {
-        // One write per path at a time: the same manifest stored twice at once is written (and counted)
-        // once, and its owner listed once.
-        while (manifestWrites.has(path)) await manifestWrites.get(path)
-        let settle = (): void => {}
-        manifestWrites.set(path, new Promise<void>((r) => (settle = r)))
-        try {
-          const exists = await stat(path).then(
-            () => true,
-            () => false,
-          )
-          if (exists) continue
-          if (used + reserved + bytes.length > maxBytes) {
-            throw new StoreFullError(
-              `Slice store full: ${used + reserved} of ${maxBytes} bytes used, ${bytes.length} more needed for a manifest`,
-              'Raise --max-bytes or free space',
-            )
-          }
-          reserved += bytes.length
-          // Listed from the start of its write: the order a restart finds again by the files' times.
-          const owner = path === manifestPath(m.fileHash) ? undefined : toHex(addressToBytes(m.owner))
-          if (owner) addOwner(m.fileHash, owner)
-          try {
-            await writeFileAtomic(tmpDir, path, [bytes])
-            used += bytes.length
-          } catch (err) {
-            if (owner) removeOwner(m.fileHash, owner)
-            throw err
-          } finally {
-            reserved -= bytes.length
-          }
-        } finally {
-          manifestWrites.delete(path)
-          settle()
-        }
-      }
-      return m.fileHash
+      return manifests.putManifest(bytes)
     },
-    manifestOwners(fileHash) {
-      return [...(ownersByFile.get(fileHash) ?? [])]
-    },
+    manifestOwners: (fileHash) => manifests.manifestOwners(fileHash),
     async close() {
       closed = true
-      while (writing.size > 0 || stagedWork.size > 0 || reads.size > 0 || manifestWrites.size > 0)
-        await Promise.allSettled([...writing.values(), ...stagedWork, ...reads, ...manifestWrites.values()])
+      while (writing.size > 0 || stagedWork.size > 0 || reads.size > 0)
+        await Promise.allSettled([...writing.values(), ...stagedWork, ...reads])
+      await manifests.idle()
     },
   }
 }

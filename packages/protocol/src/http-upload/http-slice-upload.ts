@@ -16,7 +16,6 @@ import {
   isErrorNamed,
   isFileHash,
   isSliceHash,
-  MAX_SLICE_SIZE,
   type SliceHash,
 } from '@stratos-edge/core'
 import {
@@ -26,9 +25,11 @@ import {
   SliceNotFoundError,
   StagingFullError,
   StoreFullError,
+  UploadBusyError,
 } from '../errors.js'
 import { MAX_FORWARD_TARGETS, MAX_MULTIADDRS } from '../protocol-ids.js'
 import type { PeerAddress } from '../slices/slice-messages.js'
+import { uploadBodyLength } from './upload-body-length.js'
 
 /** The upload endpoint's path. */
 export const SLICE_UPLOAD_PATH = '/v1/slices'
@@ -156,16 +157,7 @@ export function parseSliceUploadHeaders(header: (name: string) => string | undef
   if (!Number.isSafeInteger(number) || number < 1) {
     throw new DecodeError(`${SliceUploadHeader.NUMBER} must be an integer from 1`)
   }
-  if (length === undefined || !/^\d{1,12}$/.test(length)) {
-    throw new DecodeError('Content-Length is required', 'Send the slice as one body of known length')
-  }
-  const size = Number(length)
-  if (size > MAX_SLICE_SIZE) {
-    throw new InvalidArgumentError(
-      `Slice of ${size} bytes is over the ${MAX_SLICE_SIZE}-byte limit`,
-      'Cut the file into smaller slices',
-    )
-  }
+  const size = uploadBodyLength(length)
   return { hash, fileHash, number, size, forward: parseForward(header(SliceUploadHeader.FORWARD)) }
 }
 
@@ -177,6 +169,7 @@ export function sliceUploadStatusOf(err: unknown): number {
   if (isErrorNamed(err, 'StoreFullError')) return 507
   if (isErrorNamed(err, 'ProtocolTimeoutError')) return 408
   if (isErrorNamed(err, 'StagingFullError')) return 503
+  if (isErrorNamed(err, 'UploadBusyError')) return 503
   return 500
 }
 
@@ -194,6 +187,7 @@ export function sliceUploadErrorBody(err: unknown): SliceUploadErrorBody {
 
 const ERROR_CLASSES = {
   StagingFullError,
+  UploadBusyError,
   SliceHashMismatchError,
   StoreFullError,
   SliceNotFoundError,

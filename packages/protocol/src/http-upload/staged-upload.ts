@@ -16,11 +16,9 @@
 import {
   DecodeError,
   type FileHash,
-  InvalidArgumentError,
   isFileHash,
   isSliceHash,
   MAX_MANIFEST_SLICES,
-  MAX_SLICE_SIZE,
   type SliceHash,
 } from '@stratos-edge/core'
 import { HttpUploadError } from '../errors.js'
@@ -34,6 +32,7 @@ import {
   type UploadSliceOptions,
   uploadBody,
 } from './http-slice-upload.js'
+import { uploadBodyLength } from './upload-body-length.js'
 
 /** Where commits go: `${STAGED_UPLOAD_PATH}/<upload id>/commit`. */
 export const STAGED_UPLOAD_PATH = '/v1/uploads'
@@ -69,13 +68,7 @@ export function parseStageHeaders(header: (name: string) => string | undefined):
     throw new DecodeError(`${SliceUploadHeader.NUMBER} must be an integer from 1 to ${MAX_MANIFEST_SLICES}`)
   }
   const length = header('content-length')
-  if (length === undefined || !/^\d{1,12}$/.test(length)) {
-    throw new DecodeError('Content-Length is required', 'Send the slice as one body of known length')
-  }
-  const size = Number(length)
-  if (size > MAX_SLICE_SIZE) {
-    throw new InvalidArgumentError(`Slice of ${size} bytes is over the ${MAX_SLICE_SIZE}-byte limit`)
-  }
+  const size = uploadBodyLength(length)
   // Only an empty file's single slice is empty; other empty slices would cost the node for nothing.
   if (size === 0 && number !== 1) {
     throw new DecodeError(`Staged slice ${number} is empty`, 'Only slice 1 of an empty file may be empty')

@@ -56,6 +56,12 @@ export interface IndexClient {
    * does not run the meta service, or it is a node from before the request).
    */
   manifestOwners(fileHash: FileHash, options?: ClientOptions): Promise<EvmAddress[]>
+  /**
+   * The peers among `peerIds` that the meta service's registry lists as resource nodes, with the addresses
+   * it knows for them (not any the caller was given). Throws UnsupportedOperationError when the peer
+   * keeps no registry.
+   */
+  resourceNodes(peerIds: readonly string[], options?: ClientOptions): Promise<ProviderRecord[]>
 }
 
 /** ERROR frames the index peer sent, as opposed to errors raised here (a malformed answer, a timeout). */
@@ -203,6 +209,26 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
       if (res.op !== IndexOp.MANIFEST_OWNERS)
         throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
       return res.owners.map((o) => toChecksumAddress(o))
+    },
+    async resourceNodes(peerIds, options) {
+      const res = await indexRequest(
+        libp2p,
+        peer,
+        { op: IndexOp.RESOURCE_NODES, peerIds: [...peerIds] },
+        options,
+      ).catch((err: unknown) => {
+        if (isErrorNamed(err, 'DecodeError') && remoteErrors.has(err)) {
+          throw new UnsupportedOperationError(
+            'The index peer does not know the resource-nodes request (a node from before it)',
+            'Forward to nobody, or ask a newer meta service',
+            { cause: err },
+          )
+        }
+        throw err
+      })
+      if (res.op !== IndexOp.RESOURCE_NODES)
+        throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
+      return res.nodes
     },
   }
 }

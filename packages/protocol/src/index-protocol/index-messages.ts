@@ -22,6 +22,11 @@ export const IndexOp = {
   GET_MANIFEST: 0x26,
   /** The owners who signed manifests of a file (newer than the others: older nodes refuse it). */
   MANIFEST_OWNERS: 0x27,
+  /**
+   * Which of the named peers the meta service's registry lists as resource nodes, with the addresses it
+   * knows for them (newer than the others: older nodes refuse it). A node forwards only to these.
+   */
+  RESOURCE_NODES: 0x28,
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
@@ -79,6 +84,8 @@ export type IndexRequest =
   | { op: typeof IndexOp.GET_MANIFEST; fileHash: FileHash; owner?: Uint8Array }
   /** The owners who signed the manifests of the file the index holds. */
   | { op: typeof IndexOp.MANIFEST_OWNERS; fileHash: FileHash }
+  /** Peer ids, at most {@link MAX_RESOURCE_NODE_QUERY}. */
+  | { op: typeof IndexOp.RESOURCE_NODES; peerIds: string[] }
 
 /** A decoded index response. */
 export type IndexResponse =
@@ -90,8 +97,12 @@ export type IndexResponse =
   | { op: typeof IndexOp.GET_MANIFEST; manifest: Uint8Array }
   /** The 20-byte addresses of the owners, at most {@link MAX_MANIFEST_OWNERS} (more are not sent). */
   | { op: typeof IndexOp.MANIFEST_OWNERS; owners: Uint8Array[] }
+  /** The registered resource nodes among those asked about (the others are left out). */
+  | { op: typeof IndexOp.RESOURCE_NODES; nodes: ProviderRecord[] }
 
 const MAX_PROVIDERS = 64
+/** Peer ids asked about in one RESOURCE_NODES request (a forward list holds at most 8). */
+export const MAX_RESOURCE_NODE_QUERY = 64
 const MAX_ID = 64
 /** An owner travels as its 20 address bytes. */
 const OWNER_BYTES = 20
@@ -179,6 +190,10 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
     case IndexOp.MANIFEST_OWNERS:
       w.bytes(fileHashToBytes(req.fileHash))
       break
+    case IndexOp.RESOURCE_NODES:
+      w.varint(Math.min(req.peerIds.length, MAX_RESOURCE_NODE_QUERY))
+      for (const id of req.peerIds.slice(0, MAX_RESOURCE_NODE_QUERY)) w.string(id)
+      break
   }
   return w.finish()
 }
@@ -228,6 +243,13 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
     case IndexOp.MANIFEST_OWNERS:
       req = { op, fileHash: readFileHash(r) }
       break
+    case IndexOp.RESOURCE_NODES: {
+      const n = r.varint('peer id count', MAX_RESOURCE_NODE_QUERY)
+      const peerIds: string[] = []
+      for (let i = 0; i < n; i++) peerIds.push(r.string('peer id', 128))
+      req = { op, peerIds }
+      break
+    }
     default:
       r.fail(`unknown request type 0x${op.toString(16)}`)
   }
@@ -269,6 +291,12 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
       }
       w.varint(owners.length)
       for (const o of owners) w.raw(o)
+      break
+    }
+    case IndexOp.RESOURCE_NODES: {
+      const nodes = res.nodes.slice(0, MAX_RESOURCE_NODE_QUERY)
+      w.varint(nodes.length)
+      for (const p of nodes) writeProvider(w, p)
       break
     }
     default:
@@ -318,6 +346,13 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
       const owners: Uint8Array[] = []
       for (let i = 0; i < n; i++) owners.push(r.fixed('owner', OWNER_BYTES))
       res = { op, owners }
+      break
+    }
+    case IndexOp.RESOURCE_NODES: {
+      const n = r.varint('node count', MAX_RESOURCE_NODE_QUERY)
+      const nodes: ProviderRecord[] = []
+      for (let i = 0; i < n; i++) nodes.push(readProvider(r))
+      res = { op, nodes }
       break
     }
     default:

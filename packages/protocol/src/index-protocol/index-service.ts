@@ -56,6 +56,11 @@ export interface IndexBackend {
     fileHash: FileHash,
     context: IndexRequestContext,
   ): Promise<readonly string[]> | readonly string[]
+  /** The peers among `peerIds` the registry lists as resource nodes, with the addresses it knows. */
+  resourceNodes?(
+    peerIds: readonly string[],
+    context: IndexRequestContext,
+  ): Promise<ProviderRecord[]> | ProviderRecord[]
 }
 
 /** Options of {@link registerIndexProtocol}. */
@@ -141,6 +146,10 @@ export function createIndexHandler(
           res = { op: req.op, owners: owners.slice(0, MAX_MANIFEST_OWNERS).map((o) => addressToBytes(o)) }
           break
         }
+        case IndexOp.RESOURCE_NODES:
+          if (!b.resourceNodes) unsupported('the resource node registry')
+          res = { op: req.op, nodes: await b.resourceNodes(req.peerIds, context) }
+          break
       }
       stream.send(encodeFrame(encodeIndexResponse(res)))
       reader.release()
