@@ -18,7 +18,6 @@
  * ```
  */
 
-export { FileVerificationError } from '@stratos-edge/core'
 export type {
   ConnectionStat,
   GetOptions,

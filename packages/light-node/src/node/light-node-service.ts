@@ -33,7 +33,6 @@ import {
   findHttpUrl,
   httpUrlToMultiaddr,
   isLibp2pAddress,
-  MAX_HASHES_PER_MESSAGE,
   registerSliceProtocols,
 } from '@stratos-edge/protocol'
 import type {
@@ -58,7 +57,6 @@ import { createLibp2pNode } from './create-libp2p-node.js'
 import { cutSlices } from './cut-slices.js'
 import { dialWithRetry } from './dial-with-retry.js'
 import { FileReads } from './file-reads.js'
-import { MismatchedManifests } from './mismatched-manifests.js'
 import type { NetworkIndex, ProviderInfo } from './network-index.js'
 import { createNetworkIndex } from './network-index-client.js'
 import { PlacedUpload } from './placed-upload.js'
@@ -68,19 +66,9 @@ import { SliceDownload } from './slice-download.js'
 import { SliceStager } from './slice-stager.js'
 import { forwardList } from './slice-uploader.js'
 import { createStoreAdapter } from './store-adapter.js'
-import { verifyWholeFile } from './verified-download.js'
 import { createWithdrawBatcher } from './withdraw-batcher.js'
 
 type StartInit = Omit<LightNodeOptions, 'worker'>
-
-/** Another owner's manifest a bare-hash read may take, with the index's providers of its slices. */
-interface Candidate {
-  manifest: Manifest
-  bytes: Uint8Array
-  listed?: Map<string, ProviderInfo[]>
-  /** Every slice is here or held by a peer the index knows. */
-  complete: boolean
-}
 
 /** Resource nodes that keep each upload (the meta service's default placement). */
 const DEFAULT_REPLICAS = 2
@@ -105,9 +93,6 @@ function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
   })
   return Promise.race([pending, aborted]).finally(() => signal.removeEventListener('abort', onAbort))
 }
-
-/** Other owners' manifests asked for at once by a read by bare file hash. */
-const OWNER_READS_AHEAD = 4
 
 /**
  * `pending`, or `fallback` when it fails (an index that is unreachable or says no); the signal's reason
@@ -144,10 +129,6 @@ export class LightNodeService {
   private persisted: boolean | undefined
   private readonly directConns = new Map<string, Promise<Connection>>()
   private readonly digester = createSliceDigester()
-  /** Manifests (file hash, owner) whose files failed the whole-file check: bare-hash reads skip them. */
-  private readonly mismatched = new MismatchedManifests()
-  /** Drops under way of files that failed the whole-file check; a read of the file waits for its drop. */
-  private readonly dropping = new Map<string, Promise<void>>()
 
   /** Starts libp2p and the store; resolves once a resource node is connected and the relay reserved. */
   async start(init: StartInit, onEvent?: (event: LightNodeEvent) => void): Promise<{ peerId: string }> {
@@ -600,57 +581,30 @@ export class LightNodeService {
   }
 
   /**
-   * Resolves a file hash or `sdm://` URI and its manifest (local first, then the index). A URI takes only
-   * the manifest its owner signed, and this node's own upload vouches for itself (`vouched`); a bare file
-   * hash takes any other manifest, which vouches for nothing: its reader checks the whole file. When the
-   * manifest the index answers a bare file hash with is unusable (encrypted, failed the whole-file check
-   * here before, or lists a slice that is neither here nor held by anyone the index knows), another
-   * owner's is taken, if the index lists one that is not; `listed` is then the index's providers of its
-   * slices, for the download.
+   * Resolves a file hash or `sdm://` URI to its manifest: the file's record here first, then the index.
+   * A URI takes only the manifest its owner signed; a bare file hash takes the manifest the meta service
+   * chose for it (resolved once, on the server). Every slice is still checked against its hash before use.
    */
-  private async resolveManifest(
-    ref: string,
-    signal: AbortSignal,
-  ): Promise<{ manifest: Manifest; vouched: boolean; kept: boolean; listed?: Map<string, ProviderInfo[]> }> {
+  private async resolveManifest(ref: string, signal: AbortSignal): Promise<Manifest> {
     const uri = ref.startsWith('sdm://') ? parseSdmUri(ref) : undefined
     const fileHash: FileHash = uri ? uri.fileHash : asFileHash(ref)
     const wanted = (m: Manifest) => !uri || sameAddress(m.owner, uri.owner)
-    // A record that failed the whole-file check is being dropped: not read again.
-    await this.dropping.get(fileHash)
     const local = await this.slices.getFile(fileHash)
-    // A pinned record comes only from this node's put, which hashed the bytes itself.
-    const vouched = uri !== undefined || local?.pinned === 1
-    // An encrypted file's hash is not of the bytes served, so by bare hash it could not be checked.
-    const checkable = (m: Manifest): Manifest => {
-      if (!vouched && m.encryption) {
-        throw new ManifestNotFoundError(
-          `${fileHash} is an encrypted file`,
-          "Read it by its owner's sdm:// URI: only the owner vouches for an encrypted file",
-        )
-      }
-      return m
-    }
-    // A kept manifest a bare-hash read cannot use (an encrypted file read before by its URI) sends it to
-    // the index for another owner's; refused as encrypted only if the index has none either.
-    let unusableLocal: Manifest | undefined
     if (local?.manifest) {
       const manifest = decodeManifest(local.manifest)
-      if (wanted(manifest) && (vouched || this.usableByBareHash(manifest)))
-        return { manifest, vouched, kept: true }
-      if (wanted(manifest)) unusableLocal = manifest
+      if (wanted(manifest)) return manifest
     }
     // The signal goes to the index, and the wait stops on it even if an index ignores it.
-    let bytes = this.index
+    const bytes = this.index
       ? await orElse(this.index.getManifest(fileHash, uri?.owner, signal), signal, undefined)
       : undefined
     if (!bytes) {
-      if (unusableLocal) checkable(unusableLocal)
       throw new ManifestNotFoundError(
         `No manifest for ${ref}`,
         'Check the file hash, or that the meta service is reachable',
       )
     }
-    let manifest = decodeManifest(bytes)
+    const manifest = decodeManifest(bytes)
     verifyManifest(manifest)
     if (manifest.fileHash !== fileHash || !wanted(manifest)) {
       throw new ManifestNotFoundError(
@@ -658,31 +612,10 @@ export class LightNodeService {
         'Ask another index',
       )
     }
-    let listed: Map<string, ProviderInfo[]> | undefined
-    let keep = true
-    if (!vouched) {
-      // By bare hash, a manifest whose slices nobody holds (a stranger's, listing slices it never
-      // uploaded) is as useless as one that fails the check: another owner's is taken if one is usable.
-      let usable = this.usableByBareHash(manifest)
-      let complete = false
-      if (usable) ({ listed, complete } = await this.sliceProviders(manifest, signal))
-      if (!usable || !complete) {
-        const other = await this.otherOwnersManifest(fileHash, manifest.owner, signal)
-        if (other) {
-          ;({ manifest, bytes, listed, complete } = other)
-          usable = true
-        }
-      }
-      // One not known to work is not kept as the file's record: the next read chooses again.
-      keep = usable && complete
-    }
-    // Still the first: without another, an encrypted one is refused; one that failed is read (and
-    // checked) again, as before there was a list of owners.
-    checkable(manifest)
     signal.throwIfAborted()
     // The layout is kept for reading the file again; a record this node has (its own upload, or another
     // owner's read by its URI) stays.
-    if (!local && keep) {
+    if (!local) {
       await this.slices.putFile({
         fileHash,
         size: manifest.size,
@@ -694,105 +627,7 @@ export class LightNodeService {
         updatedAt: Date.now(),
       })
     }
-    return { manifest, vouched, kept: !local && keep, ...(listed ? { listed } : {}) }
-  }
-
-  /**
-   * The index's providers of each slice of `manifest`, and whether every slice is here or listed there
-   * (`complete`; also when the index cannot be asked: nothing better is known then). `listed` only when
-   * it covers every slice; otherwise the download looks the providers up itself.
-   */
-  private async sliceProviders(
-    manifest: Manifest,
-    signal: AbortSignal,
-  ): Promise<{ listed?: Map<string, ProviderInfo[]>; complete: boolean }> {
-    const index = this.index
-    if (!index) return { complete: true }
-    const hashes = manifest.slices.map((s) => s.hash)
-    const listed = new Map<string, ProviderInfo[]>()
-    let self: string | undefined
-    // A batch at a time (the index's message limit), stopping after one with a slice nobody holds: a
-    // decoy listing a huge number of slices costs one request.
-    for (let i = 0; i < hashes.length; i += MAX_HASHES_PER_MESSAGE) {
-      const batch = hashes.slice(i, i + MAX_HASHES_PER_MESSAGE)
-      const found = await orElse(index.lookup(batch), signal, undefined)
-      // Unknown, not missing: the download asks again.
-      if (!found) return { complete: true }
-      let missing = false
-      for (const hash of batch) {
-        const providers = found.get(hash) ?? []
-        listed.set(hash, providers)
-        if (missing) continue
-        if (providers.length > 0) self ??= this.node.peerId.toString()
-        const elsewhere = providers.some((p) => p.peerId !== self)
-        missing = !elsewhere && !(await this.slices.has(hash))
-      }
-      if (missing) return listed.size === hashes.length ? { listed, complete: false } : { complete: false }
-    }
-    return { listed, complete: true }
-  }
-
-  /** Whether a read by bare file hash may take the manifest: something can check it, and it did not fail. */
-  private usableByBareHash(m: Manifest): boolean {
-    return m.encryption === undefined && !this.mismatched.has(m.fileHash, m.owner)
-  }
-
-  /**
-   * A usable manifest of the file by another owner than `firstOwner`, for a read by bare file hash: the
-   * index lists the owners (at most 16); the manifests of those not known to have failed here are asked
-   * for a few ahead ({@link OWNER_READS_AHEAD}) and taken in the index's order.
-   * Undefined when none is usable, or the index cannot list owners (a node from before the request): the
-   * read goes on without.
-   */
-  private async otherOwnersManifest(
-    fileHash: FileHash,
-    firstOwner: string,
-    signal: AbortSignal,
-  ): Promise<Candidate | undefined> {
-    const index = this.index
-    if (!index) return undefined
-    const owners = await orElse(index.manifestOwners(fileHash, signal), signal, [])
-    const candidates = owners.filter((o) => !sameAddress(o, firstOwner) && !this.mismatched.has(fileHash, o))
-    // A few asked ahead, taken in the index's order: one after another, an index that answers slowly
-    // would cost a wait per owner; all at once would hold many index streams. The rest stop once one is
-    // taken.
-    const stop = new AbortController()
-    const asking = AbortSignal.any([signal, stop.signal])
-    const reads: Promise<Uint8Array | undefined>[] = []
-    const readAhead = (upTo: number) => {
-      for (let k = reads.length; k < Math.min(candidates.length, upTo); k++) {
-        const read = orElse(index.getManifest(fileHash, candidates[k] as string, asking), signal, undefined)
-        read.catch(() => {}) // one not awaited (an earlier one taken, or the read aborted) must not fail unhandled
-        reads.push(read)
-      }
-    }
-    try {
-      let incomplete: Candidate | undefined
-      for (const [i, owner] of candidates.entries()) {
-        signal.throwIfAborted()
-        readAhead(i + OWNER_READS_AHEAD)
-        const bytes = await reads[i]
-        if (!bytes) continue
-        let manifest: Manifest
-        try {
-          manifest = decodeManifest(bytes)
-          verifyManifest(manifest)
-        } catch {
-          continue
-        }
-        // An index that does not know the owner field answers with its first manifest, whoever signed it.
-        if (manifest.fileHash !== fileHash || !sameAddress(manifest.owner, owner)) continue
-        if (!this.usableByBareHash(manifest)) continue
-        const { listed, complete } = await this.sliceProviders(manifest, signal)
-        const found: Candidate = { manifest, bytes, complete, ...(listed ? { listed } : {}) }
-        if (complete) return found
-        // Usable but with slices nobody lists: taken only if no other is complete.
-        incomplete ??= found
-      }
-      return incomplete
-    } finally {
-      stop.abort()
-    }
+    return manifest
   }
 
   /** Opens a download; chunks are then pulled with {@link LightNodeService.readChunk}. */
@@ -801,30 +636,20 @@ export class LightNodeService {
     const controller = new AbortController()
     this.ops.set(opId, controller)
     let manifest: Manifest
-    let vouched: boolean
-    let kept: boolean
-    let listed: Map<string, ProviderInfo[]> | undefined
     try {
-      ;({ manifest, vouched, kept, listed } = await this.resolveManifest(ref, controller.signal))
+      manifest = await this.resolveManifest(ref, controller.signal)
     } catch (err) {
       throw controller.signal.aborted ? controller.signal.reason : err
     } finally {
       this.ops.delete(opId) // from here on the read is aborted through this.reads
     }
     controller.signal.throwIfAborted()
-    let cached: string[] | undefined
-    const announce = (hashes: string[]) => void this.index?.announce(hashes).catch(() => {})
     const download = new SliceDownload({
       manifest,
       store: this.slices,
       signal: controller.signal,
       parallelism: this.init.parallelism ?? 4,
-      providers: (hashes, signal) => {
-        // The lookup made while the manifest was chosen is used once, not asked again.
-        const known = listed
-        listed = undefined
-        return this.providersFor(hashes, signal, known)
-      },
+      providers: (hashes, signal) => this.providersFor(hashes, signal),
       connect: (p, signal, fresh) => this.connectionTo(p, signal, fresh),
       libp2p: this.node,
       onFetched: (hash, bytes, peerId) => {
@@ -836,49 +661,10 @@ export class LightNodeService {
         this.fetched.badProviders++
         this.emit({ type: 'provider:dropped', detail: { peerId, reason } })
       },
-      // Slices of a file nobody vouches for are announced only once the whole file checked out.
-      onComplete: (hashes) => {
-        if (vouched) announce(hashes)
-        else cached = hashes
-      },
+      onComplete: (hashes) => void this.index?.announce(hashes).catch(() => {}),
     })
-    const read = vouched
-      ? download
-      : await verifyWholeFile(download, manifest.fileHash, {
-          onVerified: () => cached && announce(cached),
-          // The manifest and what it cached are not the file: dropped, so a later read asks the index again,
-          // and remembered, so that read takes another owner's manifest if the index lists one.
-          onMismatch: () => this.mismatchFound(manifest, kept),
-        })
-    this.reads.add(opId, read)
+    this.reads.add(opId, download)
     download.start()
-  }
-
-  /**
-   * A manifest whose file failed the whole-file check: remembered, and what it cached dropped; with its
-   * record when that is the manifest (`kept`), else (the record is another owner's, read by its URI)
-   * only its slices the record does not list.
-   */
-  private mismatchFound(manifest: Manifest, kept: boolean): void {
-    const { fileHash, owner } = manifest
-    this.mismatched.add(fileHash, owner)
-    const drop = (kept ? this.slices.dropFile(fileHash) : this.dropUnkeptSlices(manifest))
-      .catch(() => {})
-      .finally(() => {
-        if (this.dropping.get(fileHash) === drop) this.dropping.delete(fileHash)
-      })
-    this.dropping.set(fileHash, drop)
-  }
-
-  /** Drops the cached slices of `manifest` that the file's record (another owner's manifest) does not list. */
-  private async dropUnkeptSlices(manifest: Manifest): Promise<void> {
-    const record = await this.slices.getFile(manifest.fileHash)
-    const listed = new Set(record?.slices.map((s) => s.hash))
-    for (const { hash } of manifest.slices) {
-      if (listed.has(hash)) continue
-      const meta = await this.slices.meta(hash)
-      if (meta && !meta.pinned) await this.slices.delete(hash)
-    }
   }
 
   /** The next chunk of an open download (a copy, transferred), or undefined at the end. */
@@ -903,11 +689,9 @@ export class LightNodeService {
   private async providersFor(
     hashes: readonly string[],
     signal: AbortSignal,
-    listed?: Map<string, ProviderInfo[]>,
   ): Promise<Map<string, ProviderInfo[]>> {
-    let found = listed
     // The lookup takes no signal and may wait 10 s per resource node: a cancelled download stops waiting.
-    if (!found && this.index) found = await orElse(this.index.lookup(hashes), signal, undefined)
+    let found = this.index ? await orElse(this.index.lookup(hashes), signal, undefined) : undefined
     // Without an answer (the meta service is unreachable): connected peers below.
     found ??= new Map<string, ProviderInfo[]>()
     const self = this.node.peerId.toString()
