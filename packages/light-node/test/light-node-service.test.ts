@@ -26,6 +26,7 @@ import { describe, expect, it } from 'vitest'
 import type { PutProgress } from '../src/api-types.js'
 import { LightNodeService } from '../src/node/light-node-service.js'
 import type { NetworkIndex, ProviderInfo } from '../src/node/network-index.js'
+import type { Runtime } from '../src/node/runtime.js'
 import { createIdbSliceStore, type IdbSliceStore } from '../src/store/idb-slice-store.js'
 
 const SIZE = 3 * MIN_SLICE_SIZE + 100
@@ -64,16 +65,23 @@ async function openStore(indexedDB: IDBFactory, name: string): Promise<IdbSliceS
   return createIdbSliceStore({ name }, { indexedDB, estimate: async () => undefined })
 }
 
-/** A started service's state without starting libp2p: the store, the index and the owner are handed in. */
-function serviceWith(store: IdbSliceStore, options: { replicas: number; index?: NetworkIndex }) {
-  const service = new LightNodeService()
-  Object.assign(service as unknown as Record<string, unknown>, {
-    store,
+/**
+ * A service started on a runtime built of the store, a fake index and a libp2p that fails the test when
+ * touched: no network is started.
+ */
+async function serviceWith(store: IdbSliceStore, options: { replicas: number; index?: NetworkIndex }) {
+  const runtime: Runtime = {
+    peerId: 'self',
     libp2p: noLibp2p,
+    store,
     index: options.index,
     owner: generateKeyPair(),
-    init: { resourceNodes: [], replicas: options.replicas, sliceSize: MIN_SLICE_SIZE },
-  })
+    served: { slices: 0, bytes: 0, rejectedStreams: 0 },
+    reachableAddresses: () => [],
+    stop: async () => {},
+  }
+  const service = new LightNodeService({ startRuntime: async () => runtime })
+  await service.start({ resourceNodes: [], replicas: options.replicas, sliceSize: MIN_SLICE_SIZE })
   return service
 }
 
@@ -88,7 +96,7 @@ describe('LightNodeService.put', () => {
   it('keeps an owned file complete, with its manifest, when uploading it again fails', async () => {
     const indexedDB = new IDBFactory()
     const store = await openStore(indexedDB, 'reupload')
-    const service = serviceWith(store, { replicas: 0 })
+    const service = await serviceWith(store, { replicas: 0 })
     const first = await service.put(bytes, {}, 'first')
     const before = await store.getFile(first.fileHash)
     expect(before).toMatchObject({ state: 'complete' })
@@ -117,7 +125,7 @@ describe('LightNodeService.put', () => {
       { name: 'full', budgetBytes: SIZE + 100 },
       { indexedDB: new IDBFactory(), estimate: async () => undefined },
     )
-    const service = serviceWith(store, { replicas: 0 })
+    const service = await serviceWith(store, { replicas: 0 })
     const first = await service.put(bytes, {}, 'first')
     const again = await service.put(bytes, {}, 'again')
     expect(again.fileHash).toBe(first.fileHash)
@@ -134,7 +142,7 @@ describe('LightNodeService.put', () => {
 
   it('drops the owned slices of a first upload that is aborted', async () => {
     const store = await openStore(new IDBFactory(), 'aborted')
-    const service = serviceWith(store, { replicas: 0 })
+    const service = await serviceWith(store, { replicas: 0 })
     await expect(abortedPut(service, 'op')).rejects.toMatchObject({ name: 'AbortedError' })
     expect(store.stat()).toMatchObject({ pinnedBytes: 0, cachedBytes: 0, slices: 0 })
     expect(await store.listSlices()).toEqual([])
@@ -163,7 +171,7 @@ describe('LightNodeService.put', () => {
         pinned: false,
       })),
     )
-    const service = serviceWith(store, { replicas: 0 })
+    const service = await serviceWith(store, { replicas: 0 })
     await expect(abortedPut(service, 'op')).rejects.toMatchObject({ name: 'AbortedError' })
     expect(store.stat().pinnedBytes).toBe(0)
   })
@@ -177,7 +185,7 @@ describe('LightNodeService.put', () => {
       multiaddrs: [httpUrlToMultiaddr('http://127.0.0.1:1')],
     }
     const { index, calls } = fakeIndex([dead])
-    const service = serviceWith(store, { replicas: 1, index })
+    const service = await serviceWith(store, { replicas: 1, index })
     await expect(service.put(bytes, {}, 'op')).rejects.toMatchObject({ name: 'UploadFailedError' })
     expect(calls).toEqual({ announce: [], putManifest: [] })
     expect(await store.listFiles()).toEqual([])
@@ -190,7 +198,7 @@ describe('LightNodeService reads', () => {
     const store = await openStore(new IDBFactory(), 'lookup')
     // The meta service never answers (an unreachable resource node is given up on only after 10 s).
     const { index } = fakeIndex([], () => new Promise(() => {}))
-    const service = serviceWith(store, { replicas: 0, index })
+    const service = await serviceWith(store, { replicas: 0, index })
     const { fileHash } = await service.put(bytes, {}, 'put')
     // The first slice is gone locally: the download asks the index for providers.
     const first = (await store.getFile(fileHash))?.slices[0]
@@ -256,7 +264,7 @@ describe('LightNodeService manifests', () => {
       asked.push(owner)
       return encodeManifest(manifest)
     }
-    const service = serviceWith(store, { replicas: 0, index })
+    const service = await serviceWith(store, { replicas: 0, index })
     return { service, store, fileHash, attacker, asked, calls, index, manifest, forgedSlices }
   }
 
