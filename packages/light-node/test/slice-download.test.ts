@@ -178,7 +178,7 @@ describe('SliceDownload', () => {
     expect(completed.sort()).toEqual(held.sort())
   })
 
-  it('races a browser that cannot connect against a resource node, and stops trying it', async () => {
+  it('races a browser that cannot connect against a resource node, and leaves it out while it dials', async () => {
     const store = await createIdbSliceStore(
       { name: `dl-${Math.random()}` },
       { indexedDB: new IDBFactory(), estimate: async () => undefined },
@@ -187,7 +187,6 @@ describe('SliceDownload', () => {
     const node: ProviderInfo = { peerId: 'node', multiaddrs: [], kind: 'resource' }
     const good = fakeConnection('node', 'good')
     const dials: string[] = []
-    const unreachable: string[] = []
     const fetched: string[] = []
     const download = new SliceDownload({
       manifest,
@@ -203,7 +202,6 @@ describe('SliceDownload', () => {
         return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
       },
       onFetched: (_hash, _bytes, p) => fetched.push(p.peerId),
-      onUnreachable: (peerId) => unreachable.push(peerId),
     })
     const started = performance.now()
     download.start()
@@ -214,10 +212,9 @@ describe('SliceDownload', () => {
       slices.map((s) => Buffer.from(s.data).toString('hex')),
     )
     expect(fetched).toEqual(['node', 'node', 'node', 'node'])
-    // Tried first (browsers first), once per parallel fetch, then left out for the rest of the download.
-    expect(dials.filter((d) => d === 'browser').length).toBeLessThanOrEqual(2)
-    expect(unreachable.length).toBeGreaterThan(0)
-    expect(new Set(unreachable)).toEqual(new Set(['browser']))
+    // Tried first (browsers first) by each parallel fetch, then left out while its dial goes on: once more,
+    // held by the download.
+    expect(dials.filter((d) => d === 'browser').length).toBeLessThanOrEqual(3)
     expect(took).toBeLessThan(2000)
   })
 

@@ -47,8 +47,6 @@ export interface Providers {
    * existing direct connections first (they failed to open a stream).
    */
   connect(provider: ProviderInfo, signal: AbortSignal, fresh?: boolean): Promise<Connection>
-  /** Remembers that a browser could not be reached (a dial failed, or lost a race while still dialling). */
-  markUnreachable(peerId: string): void
   /** Whether `peerId` is remembered as unreachable now. */
   isUnreachable(peerId: string): boolean
 }
@@ -189,7 +187,6 @@ export function createProviders(init: ProvidersInit, components: ProvidersCompon
       }
     },
 
-    markUnreachable,
     isUnreachable,
   }
 }

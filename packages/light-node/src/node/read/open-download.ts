@@ -80,7 +80,6 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
           report(n, provider.kind, provider.peerId)
         },
         onDropped: (peerId, reason) => components.onDropped?.(peerId, reason),
-        onUnreachable: (peerId) => providers.markUnreachable(peerId),
         onComplete: (hashes) => void index?.announce(hashes).catch(() => {}),
       })
       download.start()

@@ -22,8 +22,6 @@ export interface SliceDownloadInit {
   /** A slice read from this node's own store. */
   onLocal?(hash: string, bytes: number): void
   onDropped?(peerId: string, reason: string): void
-  /** A browser that was still dialling when a resource node delivered the slice in its place. */
-  onUnreachable?(peerId: string): void
   /** Called with the hashes fetched and stored (for announcing). */
   onComplete?(hashes: string[]): void
   /** Longest silence from a provider during a transfer before it counts as stalled; default 5 s. */
@@ -74,6 +72,8 @@ export class SliceDownload {
   private nextToFetch = 0
   private nextToRead = 0
   private readonly bad = new Set<string>()
+  /** Browsers that lost a race while dialling, left out until their dial ends (see keepDialling). */
+  private readonly dialling = new Set<string>()
   private readonly redials = new Map<string, Promise<Connection>>()
   private readonly fetchedHashes: string[] = []
   private readonly controller = new AbortController()
@@ -154,7 +154,11 @@ export class SliceDownload {
     const tried = new Set<string>()
     const next = (kind?: ProviderInfo['kind']) => {
       const found = candidates.find(
-        (p) => !tried.has(p.peerId) && !this.bad.has(p.peerId) && (kind === undefined || p.kind === kind),
+        (p) =>
+          !tried.has(p.peerId) &&
+          !this.bad.has(p.peerId) &&
+          !this.dialling.has(p.peerId) &&
+          (kind === undefined || p.kind === kind),
       )
       if (found) tried.add(found.peerId)
       return found
@@ -177,7 +181,7 @@ export class SliceDownload {
   /**
    * Fetches a slice from `primary`. A browser that has not connected within the hedge delay is raced
    * against a resource node (`backup()`); the first to deliver wins and the other is called off. A
-   * browser still dialling when it lost is not tried again in this download (and reported unreachable).
+   * browser still dialling when it lost is left out until its dial ends (see keepDialling).
    * Undefined when neither delivered (their errors are in `errors`).
    */
   private hedged(
@@ -204,12 +208,10 @@ export class SliceDownload {
       const win = (data: Uint8Array, provider: ProviderInfo) => {
         if (settled) return
         end()
+        // Before the loser is called off, so a browser's dial is still held (see keepDialling).
+        if (provider !== primary && !connected) this.keepDialling(primary)
         const loser = provider === primary ? secondOff : primaryOff
         loser.abort(new Error('Another provider delivered the slice first'))
-        if (provider !== primary && !connected) {
-          this.bad.add(primary.peerId)
-          this.init.onUnreachable?.(primary.peerId)
-        }
         resolve({ data, provider })
       }
       const lose = () => {
@@ -243,6 +245,24 @@ export class SliceDownload {
         lose()
       }, fail)
     })
+  }
+
+  /**
+   * A browser that lost a race while still dialling is left out of this download until its dial ends;
+   * the dial goes on, held by the download, within its own budget: a browser that connects late serves
+   * the next slices, one whose dial fails is dropped (and the provider choice remembers it as unreachable).
+   */
+  private keepDialling(provider: ProviderInfo): void {
+    const id = provider.peerId
+    if (this.dialling.has(id) || this.bad.has(id)) return
+    this.dialling.add(id)
+    this.init.connect(provider, this.signal).then(
+      () => this.dialling.delete(id),
+      () => {
+        this.dialling.delete(id)
+        if (!this.signal.aborted) this.bad.add(id)
+      },
+    )
   }
 
   /**
