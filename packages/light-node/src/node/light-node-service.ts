@@ -169,8 +169,8 @@ export class LightNodeService {
     const { store } = this.started.runtime
     const storage = (globalThis.navigator as Navigator | undefined)?.storage
     this.persisted = storage?.persist ? await storage.persist().catch(() => false) : false
-    store.budgetBytes = Math.max(bytes, store.stat().pinnedBytes)
-    return { budgetBytes: store.budgetBytes, persisted: this.persisted }
+    // Kept in the store: the budget outlives a reload.
+    return { budgetBytes: await store.setBudget(bytes), persisted: this.persisted }
   }
 
   async drop(fileHash: string, options: { includeOwned?: boolean } = {}): Promise<void> {

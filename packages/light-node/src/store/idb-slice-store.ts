@@ -134,6 +134,9 @@ export async function createIdbSliceStore(
   return store
 }
 
+/** The setting that keeps the budget `contribute` chose. */
+const BUDGET_SETTING = 'budget-bytes'
+
 /** See {@link createIdbSliceStore}. */
 export class IdbSliceStore {
   readonly name: string
@@ -201,6 +204,23 @@ export class IdbSliceStore {
       },
     })
     await this.recover()
+    // A budget the user chose (`contribute`) outlives reloads, and wins over the default from the code.
+    const saved = await this.getSetting(BUDGET_SETTING)
+    if (saved?.byteLength === 8)
+      this.budgetBytes = new DataView(saved.buffer, saved.byteOffset, 8).getFloat64(0)
+  }
+
+  /**
+   * Sets the byte budget (never below what is owned) and keeps it across reloads; resolves the budget
+   * set. Cached slices past a lower budget are evicted by the next writes.
+   */
+  async setBudget(bytes: number): Promise<number> {
+    const budget = Math.max(bytes, this.pinnedBytes)
+    const value = new Uint8Array(8)
+    new DataView(value.buffer).setFloat64(0, budget)
+    await this.setSetting(BUDGET_SETTING, value)
+    this.budgetBytes = budget
+    return budget
   }
 
   private get database(): IDBPDatabase<SliceSchema> {
