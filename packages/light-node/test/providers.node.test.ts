@@ -3,24 +3,11 @@
  * each leaving on its own signal, and browsers that could not be reached, remembered for a while.
  */
 import { createServer, type Server, type Socket } from 'node:net'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Libp2p } from '@libp2p/interface'
-import { webSockets } from '@libp2p/websockets'
-import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NetworkIndex, ProviderInfo } from '../src/node/network-index.js'
 import { createProviders } from '../src/node/providers.js'
-
-async function node(listen: string[] = []): Promise<Libp2p> {
-  return (await createLibp2p({
-    addresses: { listen },
-    transports: [webSockets()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false },
-  })) as unknown as Libp2p
-}
+import { createWsLibp2p } from './support/ws-libp2p.js'
 
 /** A TCP port that accepts connections and never answers: a dial to it stalls until its timeout. */
 async function blackHole(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
@@ -53,8 +40,8 @@ describe('providers (real libp2p)', () => {
   let hole: Awaited<ReturnType<typeof blackHole>>
 
   beforeAll(async () => {
-    server = await node(['/ip4/127.0.0.1/tcp/0/ws'])
-    client = await node()
+    server = await createWsLibp2p({ listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+    client = await createWsLibp2p()
     hole = await blackHole()
   })
 
