@@ -23,7 +23,7 @@ import { httpUrlToMultiaddr } from '@stratos-edge/protocol'
 import { IDBFactory } from 'fake-indexeddb'
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
-import type { PutProgress } from '../src/api-types.js'
+import type { DownloadProgress, LightNodeEvent, PutProgress } from '../src/api-types.js'
 import { LightNodeService } from '../src/node/light-node-service.js'
 import type { NetworkIndex, ProviderInfo } from '../src/node/network-index.js'
 import type { Runtime } from '../src/node/runtime.js'
@@ -69,7 +69,10 @@ async function openStore(indexedDB: IDBFactory, name: string): Promise<IdbSliceS
  * A service started on a runtime built of the store, a fake index and a libp2p that fails the test when
  * touched: no network is started.
  */
-async function serviceWith(store: IdbSliceStore, options: { replicas: number; index?: NetworkIndex }) {
+async function serviceWith(
+  store: IdbSliceStore,
+  options: { replicas: number; index?: NetworkIndex; onEvent?: (event: LightNodeEvent) => void },
+) {
   const runtime: Runtime = {
     peerId: 'self',
     libp2p: noLibp2p,
@@ -81,7 +84,10 @@ async function serviceWith(store: IdbSliceStore, options: { replicas: number; in
     stop: async () => {},
   }
   const service = new LightNodeService({ startRuntime: async () => runtime })
-  await service.start({ resourceNodes: [], replicas: options.replicas, sliceSize: MIN_SLICE_SIZE })
+  await service.start(
+    { resourceNodes: [], replicas: options.replicas, sliceSize: MIN_SLICE_SIZE },
+    options.onEvent,
+  )
   return service
 }
 
@@ -216,6 +222,30 @@ describe('LightNodeService reads', () => {
       new Promise((resolve) => setTimeout(() => resolve('pending'), 500)),
     ])
     expect(outcome).toBe('AbortedError')
+  })
+})
+
+describe('LightNodeService download progress', () => {
+  it('reports each slice of a download to the page: bytes, total, rate and source', async () => {
+    const store = await openStore(new IDBFactory(), 'progress')
+    const events: LightNodeEvent[] = []
+    const service = await serviceWith(store, { replicas: 0, onEvent: (e) => events.push(e) })
+    const { uri } = await service.put(bytes, {}, 'put')
+    await service.openRead(uri, 'read')
+    let read = 0
+    for (let c = await service.readChunk('read'); c !== undefined; c = await service.readChunk('read'))
+      read += c.length
+    expect(read).toBe(SIZE)
+    const progress = events
+      .filter((e) => e.type === 'download:progress')
+      .map((e) => e.detail as DownloadProgress)
+    // One report per slice (read in parallel: in the order they arrive), adding up to the file.
+    expect(progress).toHaveLength(4)
+    const sums = progress.map((p) => p.bytes)
+    expect(sums).toEqual([...sums].sort((x, y) => x - y))
+    expect(sums.at(-1)).toBe(SIZE)
+    expect(progress.every((p) => p.ref === uri && p.totalBytes === SIZE && p.source === 'local')).toBe(true)
+    expect(progress.at(-1)?.bytesPerSecond).toBeGreaterThan(0)
   })
 })
 

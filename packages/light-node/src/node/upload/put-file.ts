@@ -61,7 +61,7 @@ export interface Uploader {
  *
  * @example
  * ```ts
- * const uploader = createUploader({ resourceNodes: [] , replicas: 0 }, { store, libp2p, owner, digester })
+ * const uploader = createUploader({ resourceNodes: [], replicas: 0 }, { store, libp2p, owner, digester })
  * const { uri } = await uploader.put(bytes, { name: 'a.txt' }, AbortSignal.timeout(60_000))
  * ```
  */
