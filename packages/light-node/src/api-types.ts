@@ -74,6 +74,22 @@ export interface PutResult {
   readonly forwardedTo: string[]
 }
 
+/** Progress of a download, reported with each slice as it arrives (event `download:progress`). */
+export interface DownloadProgress {
+  /** The reference passed to `get`. */
+  readonly ref: string
+  readonly fileHash: string
+  /** Bytes obtained so far (fetched or read from this node's store). */
+  readonly bytes: number
+  readonly totalBytes: number
+  /** Average since the download started. */
+  readonly bytesPerSecond: number
+  /** Where the last slice came from: this node's store, a browser over WebRTC, or a resource node. */
+  readonly source: 'local' | 'light' | 'resource'
+  /** The provider of the last slice (none for `local`). */
+  readonly peerId?: string
+}
+
 /** Options of `get`. */
 export interface GetOptions {
   signal?: AbortSignal
@@ -113,6 +129,7 @@ export interface LightNodeEventMap {
   'slice:served': { hash: string; bytes: number; peerId: string }
   'slice:fetched': { hash: string; bytes: number; peerId: string }
   'provider:dropped': { peerId: string; reason: string }
+  'download:progress': DownloadProgress
 }
 
 /** One event as it crosses from the worker. */

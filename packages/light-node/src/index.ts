@@ -16,11 +16,14 @@
  * console.log(await node.stat())
  * await node.stop()
  * ```
+ *
+ * This entry is the page API only. The worker's internals (the slice store, the RTC stand-in, the
+ * worker-side service) are at `@stratos-edge/light-node/worker`.
  */
 
-export { FileVerificationError } from '@stratos-edge/core'
 export type {
   ConnectionStat,
+  DownloadProgress,
   GetOptions,
   LightNodeEvent,
   LightNodeEventMap,
@@ -45,18 +48,4 @@ export {
   StorageQuotaError,
   UploadFailedError,
 } from './errors.js'
-export { bridgeDataChannel, PortDataChannel } from './rtc/port-data-channel.js'
-export { type RtcHost, type RtcHostOptions, type RtcHostPort, startRtcHost } from './rtc/rtc-host.js'
-export { installRtcStandIn, ProxyDataChannel, type RtcPort } from './rtc/rtc-stand-in.js'
-export {
-  createIdbSliceStore,
-  type FileRecord,
-  type FileSlice,
-  IdbSliceStore,
-  type IdbSliceStoreComponents,
-  type IdbSliceStoreInit,
-  type SliceEntry,
-  type SliceMeta,
-  type SliceStoreStat,
-  verifySlice,
-} from './store/idb-slice-store.js'
+export type { SliceStoreStat } from './store/idb-slice-store.js'

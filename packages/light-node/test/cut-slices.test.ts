@@ -7,7 +7,7 @@ import {
   sliceNumberPrefix,
 } from '@stratos-edge/core'
 import { describe, expect, it } from 'vitest'
-import { cutSlices } from '../src/node/cut-slices.js'
+import { cutSlices } from '../src/node/upload/cut-slices.js'
 
 async function collect(input: Uint8Array | Blob, sliceSize: number) {
   const { fileHash } = await hashFile(input)

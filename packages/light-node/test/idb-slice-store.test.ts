@@ -190,6 +190,23 @@ describe('IdbSliceStore', () => {
     expect(await second.get(s1.hash)).toEqual(s1.data)
   })
 
+  it('keeps a budget set with setBudget across reopen, over the default it is opened with', async () => {
+    const indexedDB = new IDBFactory()
+    const components = { indexedDB, estimate: async () => undefined }
+    const first = await createIdbSliceStore({ name: 'budget', budgetBytes: 10_000 }, components)
+    await first.put(slice(1, 3000, true))
+    await first.flush()
+    // Never below what is owned.
+    expect(await first.setBudget(1000)).toBe(3000)
+    expect(await first.setBudget(5 * 1024 ** 3)).toBe(5 * 1024 ** 3)
+    await first.close()
+    const second = await createIdbSliceStore({ name: 'budget', budgetBytes: 10_000 }, components)
+    expect(second.stat().budgetBytes).toBe(5 * 1024 ** 3)
+    // A store never given a budget keeps the one it is opened with.
+    const other = await createIdbSliceStore({ name: 'other', budgetBytes: 10_000 }, components)
+    expect(other.stat().budgetBytes).toBe(10_000)
+  })
+
   describe('onSlicesRemoved', () => {
     /** Opens a store whose removals are recorded, with each report checked against the committed state. */
     async function recording(

@@ -12,8 +12,8 @@ import { httpUrlToMultiaddr } from '@stratos-edge/protocol'
 import { createLogger, createResourceNode, type ResourceNode } from '@stratos-edge/resource-node'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ProviderInfo } from '../src/node/network-index.js'
-import { PlacedUpload } from '../src/node/placed-upload.js'
-import type { OutgoingSlice } from '../src/node/slice-uploader.js'
+import { PlacedUpload } from '../src/node/upload/placed-upload.js'
+import type { OutgoingSlice } from '../src/node/upload/slice-uploader.js'
 
 const quietLogger = createLogger({ level: 'error' })
 

@@ -1,24 +1,14 @@
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
-import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { watchResourceNodes } from '../src/node/resource-link.js'
+import { createWsLibp2p } from './support/ws-libp2p.js'
 
 const nodes: Libp2p[] = []
 
 async function node(privateKey?: PrivateKey, listen: string[] = []): Promise<Libp2p> {
-  const n = (await createLibp2p({
-    ...(privateKey ? { privateKey } : {}),
-    addresses: { listen },
-    transports: [webSockets()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false },
-  })) as unknown as Libp2p
+  const n = await createWsLibp2p({ ...(privateKey ? { privateKey } : {}), listen })
   nodes.push(n)
   return n
 }

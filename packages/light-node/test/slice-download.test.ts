@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import type { Connection, Libp2p } from '@libp2p/interface'
+import type { Connection } from '@libp2p/interface'
 import { streamPair } from '@libp2p/utils'
 import {
   computeFileHash,
@@ -15,7 +15,7 @@ import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { StorageQuotaError } from '../src/errors.js'
 import type { ProviderInfo } from '../src/node/network-index.js'
-import { SliceDownload } from '../src/node/slice-download.js'
+import { SliceDownload } from '../src/node/read/slice-download.js'
 import { createIdbSliceStore, type IdbSliceStore } from '../src/store/idb-slice-store.js'
 
 const SIZE = 64 * 1024
@@ -99,14 +99,13 @@ async function run(
   const download = new SliceDownload({
     manifest,
     store: withStore(store, methods),
-    libp2p: {} as Libp2p,
     signal: new AbortController().signal,
     parallelism: 2,
     stallTimeoutMs: 300,
     providers: async (hashes) => new Map(hashes.map((h) => [h, infos])),
     connect: async (p) => conns.get(p.peerId) as Connection,
     onDropped: (peerId, reason) => dropped.push({ peerId, reason }),
-    onFetched: (_hash, _bytes, peerId) => fetched.push(peerId),
+    onFetched: (_hash, _bytes, p) => fetched.push(p.peerId),
     onComplete: (hashes) => completed.push(...hashes),
   })
   download.start()
@@ -179,6 +178,46 @@ describe('SliceDownload', () => {
     expect(completed.sort()).toEqual(held.sort())
   })
 
+  it('races a browser that cannot connect against a resource node, and leaves it out while it dials', async () => {
+    const store = await createIdbSliceStore(
+      { name: `dl-${Math.random()}` },
+      { indexedDB: new IDBFactory(), estimate: async () => undefined },
+    )
+    const browser: ProviderInfo = { peerId: 'browser', multiaddrs: [], kind: 'light' }
+    const node: ProviderInfo = { peerId: 'node', multiaddrs: [], kind: 'resource' }
+    const good = fakeConnection('node', 'good')
+    const dials: string[] = []
+    const fetched: string[] = []
+    const download = new SliceDownload({
+      manifest,
+      store,
+      signal: new AbortController().signal,
+      parallelism: 2,
+      hedgeDelayMs: 200,
+      providers: async (hashes) => new Map(hashes.map((h) => [h, [node, browser]])),
+      // The browser's WebRTC dial never completes (NAT without TURN); it ends only when called off.
+      connect: (p, signal) => {
+        dials.push(p.peerId)
+        if (p.kind === 'resource') return Promise.resolve(good)
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+      },
+      onFetched: (_hash, _bytes, p) => fetched.push(p.peerId),
+    })
+    const started = performance.now()
+    download.start()
+    const parts: Uint8Array[] = []
+    for (let chunk = await download.next(); chunk; chunk = await download.next()) parts.push(chunk)
+    const took = performance.now() - started
+    expect(parts.map((p) => Buffer.from(p).toString('hex'))).toEqual(
+      slices.map((s) => Buffer.from(s.data).toString('hex')),
+    )
+    expect(fetched).toEqual(['node', 'node', 'node', 'node'])
+    // Tried first (browsers first) by each parallel fetch, then left out while its dial goes on: once more,
+    // held by the download.
+    expect(dials.filter((d) => d === 'browser').length).toBeLessThanOrEqual(3)
+    expect(took).toBeLessThan(2000)
+  })
+
   it('keeps no slice the reader has already taken', async () => {
     setFlagsFromString('--expose-gc')
     const gc = runInNewContext('gc') as () => void
@@ -197,7 +236,6 @@ describe('SliceDownload', () => {
     const download = new SliceDownload({
       manifest: big,
       store,
-      libp2p: {} as Libp2p,
       signal: new AbortController().signal,
       parallelism: 2,
       providers: async () => new Map(),

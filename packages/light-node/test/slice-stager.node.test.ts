@@ -10,7 +10,7 @@ import { MIN_SLICE_SIZE, sliceFile } from '@stratos-edge/core'
 import { commitStagedUpload } from '@stratos-edge/protocol'
 import { createLogger, createResourceNode, type ResourceNode } from '@stratos-edge/resource-node'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SliceStager } from '../src/node/slice-stager.js'
+import { SliceStager } from '../src/node/upload/slice-stager.js'
 
 const started: ResourceNode[] = []
 const cleanups: Array<() => Promise<void>> = []

@@ -93,11 +93,5 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
         throw err
       }
     },
-    async manifestOwners(fileHash, signal) {
-      return first(
-        (c) => c.manifestOwners(asFileHash(fileHash), { timeout, ...(signal ? { signal } : {}) }),
-        signal,
-      )
-    },
   }
 }

@@ -27,9 +27,4 @@ export interface NetworkIndex {
   putManifest(bytes: Uint8Array): Promise<void>
   /** A manifest of the file: the one `owner` signed, when given (an sdm:// URI's owner). */
   getManifest(fileHash: string, owner?: string, signal?: AbortSignal): Promise<Uint8Array | undefined>
-  /**
-   * The owners (checksummed `0x…` addresses) who signed manifests of the file the index holds, at most 16.
-   * Rejects (UnsupportedOperationError) when the index cannot list them: a node from before the request.
-   */
-  manifestOwners(fileHash: string, signal?: AbortSignal): Promise<string[]>
 }

@@ -5,7 +5,7 @@
  * costs a resend, not the upload.
  */
 import type { Libp2p } from '@libp2p/interface'
-import type { ProviderInfo } from './network-index.js'
+import type { ProviderInfo } from '../network-index.js'
 import {
   type OutgoingSlice,
   openSliceUploader,

@@ -1,15 +1,16 @@
+// Over 400 lines: the slot queue, the hedged race and the shared redials all work on one download's state.
 import type { Connection, Libp2p } from '@libp2p/interface'
 import { AbortedError, isErrorNamed, type Manifest, type SliceHash } from '@stratos-edge/core'
 import { fetchSlice, SLICE_FETCH_PROTOCOL } from '@stratos-edge/protocol'
-import { NoProviderError } from '../errors.js'
-import type { IdbSliceStore } from '../store/idb-slice-store.js'
-import type { ProviderInfo } from './network-index.js'
+import { NoProviderError } from '../../errors.js'
+import type { IdbSliceStore } from '../../store/idb-slice-store.js'
+import type { ProviderInfo } from '../network-index.js'
+import { untilAborted } from '../until-aborted.js'
 
 /** Inputs of a {@link SliceDownload}. */
 export interface SliceDownloadInit {
   manifest: Manifest
   store: IdbSliceStore
-  libp2p: Libp2p
   signal: AbortSignal
   /** Slices fetched at once. */
   parallelism: number
@@ -17,7 +18,9 @@ export interface SliceDownloadInit {
   providers(hashes: readonly string[], signal: AbortSignal): Promise<Map<string, ProviderInfo[]>>
   /** A connection for slice traffic; `fresh` closes existing ones first (they failed to open a stream). */
   connect(provider: ProviderInfo, signal: AbortSignal, fresh?: boolean): Promise<Connection>
-  onFetched?(hash: string, bytes: number, peerId: string): void
+  onFetched?(hash: string, bytes: number, provider: ProviderInfo): void
+  /** A slice read from this node's own store. */
+  onLocal?(hash: string, bytes: number): void
   onDropped?(peerId: string, reason: string): void
   /** Called with the hashes fetched and stored (for announcing). */
   onComplete?(hashes: string[]): void
@@ -25,7 +28,15 @@ export interface SliceDownloadInit {
   stallTimeoutMs?: number
   /** Time allowed for one slice from one provider before it counts as slow; default 5 s + 4 ms per KB (after connecting). */
   sliceTimeoutMs?: number
+  /**
+   * Time a browser provider has to connect before a resource node is asked for the same slice at once
+   * (the first to deliver wins); default 1.5 s. A healthy WebRTC dial takes about 0.3 s here.
+   */
+  hedgeDelayMs?: number
 }
+
+/** Default of {@link SliceDownloadInit.hedgeDelayMs}. */
+const HEDGE_DELAY_MS = 1500
 
 /** Longest silence from a provider during a slice transfer before it counts as stalled. */
 const STALL_TIMEOUT_MS = 5000
@@ -50,6 +61,8 @@ function deferred(): Deferred {
 /**
  * Downloads a file's slices in parallel from several providers (browsers over direct WebRTC first,
  * resource nodes after), verifies each, caches it in the store (best-effort) and yields the bytes in order.
+ * A browser that has not connected within `hedgeDelayMs` is raced against a resource node, so a failing
+ * WebRTC dial never stalls the download.
  * A provider that sends a bad slice or is too slow is dropped for the rest of the download and the slice
  * is fetched elsewhere. Memory is bounded: at most `2 × parallelism` slices ahead of the reader.
  */
@@ -59,6 +72,8 @@ export class SliceDownload {
   private nextToFetch = 0
   private nextToRead = 0
   private readonly bad = new Set<string>()
+  /** Browsers that lost a race while dialling, left out until their dial ends (see keepDialling). */
+  private readonly dialling = new Set<string>()
   private readonly redials = new Map<string, Promise<Connection>>()
   private readonly fetchedHashes: string[] = []
   private readonly controller = new AbortController()
@@ -123,7 +138,9 @@ export class SliceDownload {
     const { store } = this.init
     if (await store.has(slice.hash)) {
       try {
-        return await store.get(slice.hash)
+        const data = await store.get(slice.hash)
+        this.init.onLocal?.(slice.hash, data.byteLength)
+        return data
       } catch {
         // Corrupt locally: deleted by the store; fetch it below.
       }
@@ -132,34 +149,148 @@ export class SliceDownload {
       this.init.manifest.slices.map((s) => s.hash),
       this.signal,
     )
-    const providers = (await this.providerMap).get(slice.hash) ?? []
-    const candidates = this.order(providers)
+    const candidates = this.order((await this.providerMap).get(slice.hash) ?? [])
     const errors: string[] = []
-    for (const provider of candidates) {
-      if (this.bad.has(provider.peerId)) continue
+    const tried = new Set<string>()
+    const next = (kind?: ProviderInfo['kind']) => {
+      const found = candidates.find(
+        (p) =>
+          !tried.has(p.peerId) &&
+          !this.bad.has(p.peerId) &&
+          !this.dialling.has(p.peerId) &&
+          (kind === undefined || p.kind === kind),
+      )
+      if (found) tried.add(found.peerId)
+      return found
+    }
+    for (let provider = next(); provider; provider = next()) {
       this.signal.throwIfAborted()
-      let data: Uint8Array
-      try {
-        data = await this.fetchWithRedial(provider, slice.hash as SliceHash, slice.size)
-      } catch (err) {
-        if (this.signal.aborted) throw err
-        const name = (err as Error)?.name ?? 'Error'
-        errors.push(`${provider.peerId}: ${name}`)
-        if (isErrorNamed(err, 'SliceNotFoundError')) continue
-        // A wrong hash, a timeout or a broken connection: drop this provider for the rest of the download.
-        this.bad.add(provider.peerId)
-        this.init.onDropped?.(provider.peerId, `${name}: ${(err as Error)?.message ?? ''}`)
-        continue
-      }
-      // Outside the provider's try: a full store is no fault of the provider.
-      await this.cache(slice, data)
-      this.init.onFetched?.(slice.hash, data.byteLength, provider.peerId)
-      return data
+      const got = await this.hedged(provider, () => next('resource'), slice, errors)
+      if (!got) continue
+      // Outside the provider's attempt: a full store is no fault of the provider.
+      await this.cache(slice, got.data)
+      this.init.onFetched?.(slice.hash, got.data.byteLength, got.provider)
+      return got.data
     }
     throw new NoProviderError(
       `No provider delivered slice ${slice.number} (${slice.hash}): ${errors.join('; ') || 'no providers known'}`,
       'Try again later, or check that a resource node holds the file',
     )
+  }
+
+  /**
+   * Fetches a slice from `primary`. A browser that has not connected within the hedge delay is raced
+   * against a resource node (`backup()`); the first to deliver wins and the other is called off. A
+   * browser still dialling when it lost is left out until its dial ends (see keepDialling).
+   * Undefined when neither delivered (their errors are in `errors`).
+   */
+  private hedged(
+    primary: ProviderInfo,
+    backup: () => ProviderInfo | undefined,
+    slice: { hash: string; size: number },
+    errors: string[],
+  ): Promise<{ data: Uint8Array; provider: ProviderInfo } | undefined> {
+    const primaryOff = new AbortController()
+    let connected = false
+    const first = this.attempt(primary, slice, primaryOff.signal, errors, () => {
+      connected = true
+    })
+    if (primary.kind !== 'light') return first.then((data) => data && { data, provider: primary })
+    return new Promise((resolve, reject) => {
+      let settled = false
+      let running = 1
+      let second: ProviderInfo | undefined
+      const secondOff = new AbortController()
+      const end = () => {
+        settled = true
+        clearTimeout(timer)
+      }
+      const win = (data: Uint8Array, provider: ProviderInfo) => {
+        if (settled) return
+        end()
+        // Before the loser is called off, so a browser's dial is still held (see keepDialling).
+        if (provider !== primary && !connected) this.keepDialling(primary)
+        const loser = provider === primary ? secondOff : primaryOff
+        loser.abort(new Error('Another provider delivered the slice first'))
+        resolve({ data, provider })
+      }
+      const lose = () => {
+        running--
+        if (running === 0 && !settled) {
+          end()
+          resolve(undefined)
+        }
+      }
+      const fail = (err: unknown) => {
+        if (settled) return
+        end()
+        primaryOff.abort(err)
+        secondOff.abort(err)
+        reject(err)
+      }
+      const startBackup = () => {
+        if (settled || second) return
+        second = backup()
+        if (!second) return
+        const s = second
+        running++
+        this.attempt(s, slice, secondOff.signal, errors).then((d) => (d ? win(d, s) : lose()), fail)
+      }
+      const timer = setTimeout(() => {
+        if (!connected) startBackup()
+      }, this.init.hedgeDelayMs ?? HEDGE_DELAY_MS)
+      first.then((d) => {
+        if (d) return win(d, primary)
+        startBackup()
+        lose()
+      }, fail)
+    })
+  }
+
+  /**
+   * A browser that lost a race while still dialling is left out of this download until its dial ends;
+   * the dial goes on, held by the download, within its own budget: a browser that connects late serves
+   * the next slices, one whose dial fails is dropped (and the provider choice remembers it as unreachable).
+   */
+  private keepDialling(provider: ProviderInfo): void {
+    const id = provider.peerId
+    if (this.dialling.has(id) || this.bad.has(id)) return
+    this.dialling.add(id)
+    this.init.connect(provider, this.signal).then(
+      () => this.dialling.delete(id),
+      () => {
+        this.dialling.delete(id)
+        if (!this.signal.aborted) this.bad.add(id)
+      },
+    )
+  }
+
+  /**
+   * One provider's try at a slice: its bytes, or undefined after noting why not (and dropping the
+   * provider for the rest of the download, unless it only lacks the slice or was called off by `off`).
+   * Rejects only when the download itself is aborted.
+   */
+  private async attempt(
+    provider: ProviderInfo,
+    slice: { hash: string; size: number },
+    off: AbortSignal,
+    errors: string[],
+    onConnected?: () => void,
+  ): Promise<Uint8Array | undefined> {
+    const signal = AbortSignal.any([this.signal, off])
+    try {
+      return await this.fetchWithRedial(provider, slice.hash as SliceHash, slice.size, signal, onConnected)
+    } catch (err) {
+      if (this.signal.aborted) throw err
+      if (off.aborted) return undefined
+      const name = (err as Error)?.name ?? 'Error'
+      errors.push(`${provider.peerId}: ${name}`)
+      if (isErrorNamed(err, 'SliceNotFoundError')) return undefined
+      // A wrong hash, a timeout or a broken connection: drop this provider for the rest of the download.
+      this.bad.add(provider.peerId)
+      this.init.onDropped?.(provider.peerId, `${name}: ${(err as Error)?.message ?? ''}`)
+      return undefined
+    }
   }
 
   /** Keeps a fetched slice as a cached one; best-effort: a slice the store refuses is only not cached. */
@@ -196,12 +327,18 @@ export class SliceDownload {
    * data or a missing slice, redials once (a peer that reloaded leaves a dead connection that is only
    * noticed after 10–15 s) before the caller gives up on the provider.
    */
-  private async fetchWithRedial(provider: ProviderInfo, hash: SliceHash, size: number): Promise<Uint8Array> {
+  private async fetchWithRedial(
+    provider: ProviderInfo,
+    hash: SliceHash,
+    size: number,
+    signal: AbortSignal,
+    onConnected?: () => void,
+  ): Promise<Uint8Array> {
     const redial = this.redials.get(provider.peerId)
     try {
-      return await this.fetchFrom(provider, hash, size)
+      return await this.fetchFrom(provider, hash, size, signal, onConnected)
     } catch (err) {
-      if (this.signal.aborted) throw err
+      if (signal.aborted) throw err
       if (isErrorNamed(err, 'SliceHashMismatchError') || isErrorNamed(err, 'SliceNotFoundError')) throw err
       // One redial per provider and download, shared by the fetches that failed on the old connection.
       let pending = this.redials.get(provider.peerId)
@@ -215,8 +352,9 @@ export class SliceDownload {
         pending.catch(() => {})
         this.redials.set(provider.peerId, pending)
       }
-      await pending
-      return await this.fetchFrom(provider, hash, size)
+      // Shared by the download's fetches: made on the download's signal, waited for on this attempt's.
+      await untilAborted(pending, signal)
+      return await this.fetchFrom(provider, hash, size, signal)
     }
   }
 
@@ -232,17 +370,24 @@ export class SliceDownload {
     return [...rotate(light), ...rotate(resource)]
   }
 
-  private async fetchFrom(provider: ProviderInfo, hash: SliceHash, size: number): Promise<Uint8Array> {
+  private async fetchFrom(
+    provider: ProviderInfo,
+    hash: SliceHash,
+    size: number,
+    attemptSignal: AbortSignal,
+    onConnected?: () => void,
+  ): Promise<Uint8Array> {
     // Dialling has its own budget (retries of stalled WebRTC dials included); the transfer is then
     // bounded: a provider slower than 250 KB/s (plus 5 s) counts as slow and is dropped.
-    const dialSignal = AbortSignal.any([this.signal, AbortSignal.timeout(25_000)])
+    const dialSignal = AbortSignal.any([attemptSignal, AbortSignal.timeout(25_000)])
     let conn = await this.init.connect(provider, dialSignal)
+    onConnected?.()
     const limit = this.init.sliceTimeoutMs ?? 5000 + Math.ceil(size / 250)
     // A provider that sends nothing for 5 s (a dead connection, a stalled peer) is given up on early.
     const stall = new AbortController()
     const stallMs = this.init.stallTimeoutMs ?? STALL_TIMEOUT_MS
     let watchdog = setTimeout(() => stall.abort(new Error('Provider stalled')), stallMs)
-    const signal = AbortSignal.any([this.signal, AbortSignal.timeout(limit), stall.signal])
+    const signal = AbortSignal.any([attemptSignal, AbortSignal.timeout(limit), stall.signal])
     let stream: Awaited<ReturnType<Connection['newStream']>> | undefined
     try {
       stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })

@@ -16,7 +16,7 @@ import {
   type PeerAddress,
   uploadSlice,
 } from '@stratos-edge/protocol'
-import type { ProviderInfo } from './network-index.js'
+import type { ProviderInfo } from '../network-index.js'
 
 /** Slices on their way to one node at once. */
 export const UPLOADS_IN_FLIGHT = 4

@@ -10,7 +10,7 @@ import {
   sliceNumberPrefix,
   toChunks,
 } from '@stratos-edge/core'
-import { SliceDigestCountError } from '../errors.js'
+import { SliceDigestCountError } from '../../errors.js'
 
 /** One slice cut from a file whose hash is already known. */
 export interface CutSlice {

@@ -1,0 +1,89 @@
+/**
+ * A read: resolve the manifest, then download its slices (verified, cached, in order) from the providers,
+ * reporting progress to the page as it goes.
+ */
+import type { DownloadProgress, LightNodeOptions } from '../../api-types.js'
+import type { IdbSliceStore } from '../../store/idb-slice-store.js'
+import type { ReadableDownload } from '../file-reads.js'
+import type { NetworkIndex } from '../network-index.js'
+import type { Providers } from '../providers.js'
+import { resolveManifest } from './resolve-manifest.js'
+import { SliceDownload } from './slice-download.js'
+
+/** Options of {@link createDownloads}. */
+export type DownloadsInit = Pick<LightNodeOptions, 'parallelism'> & {
+  /** See `SliceDownloadInit.hedgeDelayMs`. */
+  hedgeDelayMs?: number
+}
+
+/** Edges of {@link createDownloads}. */
+export interface DownloadsComponents {
+  store: IdbSliceStore
+  index?: NetworkIndex | undefined
+  providers: Providers
+  onFetched?(hash: string, bytes: number, peerId: string): void
+  onDropped?(peerId: string, reason: string): void
+  onProgress?(progress: DownloadProgress): void
+  /** Milliseconds now; default `performance.now`. */
+  now?: () => number
+}
+
+/** Opens downloads. */
+export interface Downloads {
+  /** Resolves `ref` (a file hash or `sdm://` URI) and starts downloading; read it with `next()`. */
+  open(ref: string, signal: AbortSignal): Promise<ReadableDownload>
+}
+
+/**
+ * Creates the node's downloads.
+ *
+ * @example
+ * ```ts
+ * const downloads = createDownloads({}, { store, index, providers, onProgress: (p) => console.log(p.bytes) })
+ * const read = await downloads.open(uri, signal)
+ * for (let b = await read.next(); b; b = await read.next()) sink.write(b)
+ * ```
+ */
+export function createDownloads(init: DownloadsInit, components: DownloadsComponents): Downloads {
+  const { store, index, providers } = components
+  const now = components.now ?? (() => performance.now())
+  return {
+    async open(ref, signal) {
+      const manifest = await resolveManifest(ref, signal, { store, ...(index ? { index } : {}) })
+      signal.throwIfAborted()
+      const started = now()
+      let bytes = 0
+      const report = (delta: number, source: DownloadProgress['source'], peerId?: string) => {
+        bytes += delta
+        const seconds = (now() - started) / 1000
+        components.onProgress?.({
+          ref,
+          fileHash: manifest.fileHash,
+          bytes,
+          totalBytes: manifest.size,
+          bytesPerSecond: seconds > 0 ? Math.round(bytes / seconds) : 0,
+          source,
+          ...(peerId ? { peerId } : {}),
+        })
+      }
+      const download = new SliceDownload({
+        manifest,
+        store,
+        signal,
+        parallelism: init.parallelism ?? 4,
+        ...(init.hedgeDelayMs !== undefined ? { hedgeDelayMs: init.hedgeDelayMs } : {}),
+        providers: (hashes, s) => providers.lookup(hashes, s),
+        connect: (p, s, fresh) => providers.connect(p, s, fresh),
+        onLocal: (_hash, n) => report(n, 'local'),
+        onFetched: (hash, n, provider) => {
+          components.onFetched?.(hash, n, provider.peerId)
+          report(n, provider.kind, provider.peerId)
+        },
+        onDropped: (peerId, reason) => components.onDropped?.(peerId, reason),
+        onComplete: (hashes) => void index?.announce(hashes).catch(() => {}),
+      })
+      download.start()
+      return download
+    },
+  }
+}

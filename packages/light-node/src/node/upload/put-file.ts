@@ -1,0 +1,292 @@
+/**
+ * An upload: hash the file, cut and store its slices (owned), send each slice once to the first placed
+ * resource node (staged on the home node while the file is still hashed), sign and publish the manifest.
+ * A put that fails leaves nothing owned behind (see rollback.ts).
+ */
+import type { Libp2p } from '@libp2p/interface'
+import {
+  AbortedError,
+  CODEC_SDS,
+  createManifest,
+  DEFAULT_SLICE_SIZE,
+  encodeManifest,
+  formatSdmUri,
+  hashFile,
+  type KeyPair,
+  keyPairFromPrivateKey,
+  type SlicedFile,
+  type SliceHash,
+  signManifest,
+  sliceHashFromInnerDigest,
+} from '@stratos-edge/core'
+import { commitStagedUpload } from '@stratos-edge/protocol'
+import type { LightNodeOptions, PutOptions, PutProgress, PutResult } from '../../api-types.js'
+import { FileChangedError, NodeStartError, UploadFailedError } from '../../errors.js'
+import type { IdbSliceStore } from '../../store/idb-slice-store.js'
+import type { NetworkIndex } from '../network-index.js'
+import { hashBlobForUpload, type SliceDigester } from '../slice-digests.js'
+import { cutSlices } from './cut-slices.js'
+import { PlacedUpload } from './placed-upload.js'
+import { DEFAULT_REPLICAS, gatewayUrlOf, placeFile, withHomeFirst } from './placement.js'
+import { dropUnfinished, ownsWholeFileOfSize, type UnfinishedPut } from './rollback.js'
+import { SliceStager } from './slice-stager.js'
+import { forwardList } from './slice-uploader.js'
+
+/** Options of {@link createUploader}: the node's upload settings. */
+export type UploaderInit = Pick<LightNodeOptions, 'resourceNodes' | 'sliceSize' | 'replicas' | 'gatewayUrl'>
+
+/** Edges of {@link createUploader}. */
+export interface UploaderComponents {
+  store: IdbSliceStore
+  /** Reaches placed resource nodes over libp2p (not touched when every target is reached over HTTP). */
+  libp2p: Libp2p
+  index?: NetworkIndex | undefined
+  /** The default owner key. */
+  owner: KeyPair
+  digester: SliceDigester
+}
+
+/** Uploads files. */
+export interface Uploader {
+  put(
+    input: Blob | Uint8Array,
+    options: Omit<PutOptions, 'onProgress' | 'signal'>,
+    signal: AbortSignal,
+    onProgress?: (p: PutProgress) => void,
+  ): Promise<PutResult>
+}
+
+/**
+ * Creates the node's uploader.
+ *
+ * @example
+ * ```ts
+ * const uploader = createUploader({ resourceNodes: [], replicas: 0 }, { store, libp2p, owner, digester })
+ * const { uri } = await uploader.put(bytes, { name: 'a.txt' }, AbortSignal.timeout(60_000))
+ * ```
+ */
+export function createUploader(init: UploaderInit, components: UploaderComponents): Uploader {
+  const { store } = components
+  return {
+    async put(input, options, callerSignal, onProgress) {
+      // Aborted by the caller's signal, and from inside: a quota error stops hashing, a failure stops sends.
+      const controller = new AbortController()
+      const onCallerAbort = () => controller.abort(callerSignal.reason)
+      if (callerSignal.aborted) onCallerAbort()
+      else callerSignal.addEventListener('abort', onCallerAbort, { once: true })
+      const signal = controller.signal
+      const total = input instanceof Blob ? input.size : input.byteLength
+      const progress = (phase: PutProgress['phase'], bytes: number) =>
+        onProgress && void Promise.resolve(onProgress({ phase, bytes, totalBytes: total })).catch(() => {})
+      // The file this put writes owned slices of, and the slices it held whole before (if it did).
+      let written: UnfinishedPut | undefined
+      try {
+        // Quota exhaustion is detected before anything is written (checked while the file is hashed). A
+        // re-upload of a file this node owns whole needs no new room, which only its hash can tell: a file
+        // that size is hashed before the error counts; any other stops at once. Resolves the error, if any.
+        const roomError = store.assertCanStore(total).then(
+          () => undefined,
+          async (err: unknown) => {
+            if (!(await ownsWholeFileOfSize(store, total))) controller.abort()
+            return err
+          },
+        )
+        const owner = options.owner ? keyPairFromPrivateKey(options.owner) : components.owner
+        if (!owner) throw new NodeStartError('No owner key', 'Start the node first')
+        const sliceSize = init.sliceSize
+        // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
+        progress('hashing', 0)
+        // Meanwhile the first slices already go to the home node, staged until their hashes are known.
+        const home = init.gatewayUrl
+        const copies = init.replicas ?? DEFAULT_REPLICAS
+        const stager =
+          home && input instanceof Blob && copies > 0
+            ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal)
+            : undefined
+        // A Blob is read once: each chunk goes into the file hash here and, on another core, into its
+        // slice's digest (see slice-digests.ts). A quota failure aborts hashing; report it, not the abort.
+        const hashing =
+          input instanceof Blob
+            ? hashBlobForUpload(input, sliceSize ?? DEFAULT_SLICE_SIZE, components.digester, signal)
+            : hashFile(input, { signal }).then(({ fileHash }) => ({ fileHash, digests: undefined }))
+        const { fileHash, digests: sliceDigests } = await hashing.catch(async (err: unknown) => {
+          await stager?.stop()
+          throw (await roomError) ?? err
+        })
+        // A file already stored whole keeps its complete record (and manifest) while it is uploaded again:
+        // a `writing` record would have its owned slices discarded at the next open if this put fails.
+        const previous = await store.getFile(fileHash)
+        // (Only this node's own file: a complete record of a file it downloaded is a cache, and is replaced.)
+        const own = previous?.state === 'complete' && previous.pinned === 1
+        const noRoom = await roomError
+        if (noRoom && !own) {
+          await stager?.stop()
+          throw noRoom
+        }
+        written = { fileHash, kept: own ? previous.slices : undefined, added: [] }
+        // At once: what the home node holds, where the file goes, and the file's record (slices of a file
+        // still `writing` are discarded after a crash).
+        const [staged, placement] = await Promise.all([
+          // Without the slice digests the staged slices cannot be committed; they expire on the node.
+          stager?.stop().then((s) => (sliceDigests ? s : undefined)),
+          placeFile(fileHash, total, init, components.index),
+          written.kept
+            ? undefined
+            : store.putFile({
+                fileHash,
+                size: total,
+                sliceSize: sliceSize ?? 0,
+                slices: [],
+                state: 'writing',
+                pinned: 1,
+                updatedAt: Date.now(),
+              }),
+        ])
+        // One upload per file: the first node stores each slice and copies it on to the others. With a
+        // staged upload the first node is the home node that holds the staged slices.
+        const targets = staged ? withHomeFirst(placement, staged.peerId, home as string, copies) : placement
+        const upload = new PlacedUpload(components.libp2p, targets, signal)
+        const commit =
+          staged && sliceDigests && targets[0]
+            ? commitStagedUpload(
+                home as string,
+                staged.uploadId,
+                {
+                  fileHash,
+                  slices: staged.numbers.map((number) => ({
+                    number,
+                    hash: sliceHashFromInnerDigest(sliceDigests[number - 1] as Uint8Array, fileHash),
+                  })),
+                  forward: forwardList(targets.slice(1)),
+                },
+                { signal },
+              ).catch(() => undefined)
+            : undefined
+        const committing = new Set(staged?.numbers)
+        const layout: { number: number; size: number; hash: SliceHash }[] = []
+        const gen = cutSlices(input, fileHash, {
+          signal,
+          ...(sliceSize ? { sliceSize } : {}),
+          ...(sliceDigests ? { digests: sliceDigests } : {}),
+        })
+        let stored = 0
+        let size = 0
+        for (;;) {
+          const step = await gen.next()
+          if (step.done) {
+            size = step.value
+            break
+          }
+          const piece = step.value
+          const hash = piece.hash
+          layout.push({ number: piece.number, size: piece.size, hash })
+          written.added.push(hash)
+          await store.put({ hash, fileHash, number: piece.number, data: piece.data, pinned: true })
+          // Backpressure: waits while UPLOADS_IN_FLIGHT slices are unacknowledged (bounded memory).
+          if (targets.length > 0 && !committing.has(piece.number))
+            await upload.send({ hash, fileHash, number: piece.number, data: piece.data })
+          stored += piece.size
+          progress('storing', stored)
+        }
+        if (size !== total) {
+          throw new FileChangedError(
+            `The file changed while it was being uploaded (${total} bytes, then ${size})`,
+            'Upload it again once it is no longer being written',
+          )
+        }
+        const sliced: SlicedFile = {
+          fileHash,
+          size,
+          sliceSize: sliceSize ?? DEFAULT_SLICE_SIZE,
+          codec: CODEC_SDS,
+          slices: layout.map((l) => ({ ...l, offset: (l.number - 1) * (sliceSize ?? DEFAULT_SLICE_SIZE) })),
+        }
+        await store.flush()
+        progress('pushing', stored)
+        // The signed manifest and the file's layout do not depend on the upload: done while it finishes.
+        const encoded = encodeManifest(
+          signManifest(
+            createManifest({
+              sliced,
+              owner: owner.address,
+              ...(options.name ? { name: options.name } : {}),
+              ...(options.mimeType ? { mimeType: options.mimeType } : {}),
+            }),
+            owner.privateKey,
+          ),
+        )
+        const recorded = written.kept
+          ? Promise.resolve()
+          : store.putFile({
+              fileHash,
+              size: total,
+              sliceSize: sliced.sliceSize,
+              slices: layout,
+              state: 'writing',
+              pinned: 1,
+              updatedAt: Date.now(),
+            })
+        recorded.catch(() => {})
+        // Staged slices the home node stored count as sent there; the rest are sent again below.
+        const committed = await commit
+        if (committed && targets[0]) upload.markAcked(targets[0].peerId, committed.stored)
+        const byNumber = new Map(layout.map((l) => [l.number, l.hash]))
+        const uploaded = await upload.finish(
+          layout.map((l) => l.number),
+          // A resend after a failover reads the slice back from the local store (verified on read).
+          async (number) => {
+            const hash = byNumber.get(number) as SliceHash
+            return { hash, fileHash, number, data: await store.get(hash) }
+          },
+        )
+        await recorded
+        // The outcome first: an aborted or failed upload publishes nothing (and its slices are dropped).
+        if (signal.aborted)
+          throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
+        const { replicas, forwardedTo } = uploaded
+        if (targets.length > 0 && replicas.length === 0) {
+          const reason =
+            uploaded.error === undefined
+              ? ''
+              : ` (${String((uploaded.error as Error)?.message ?? uploaded.error)})`
+          throw new UploadFailedError(
+            `No resource node stored the file${reason}`,
+            'Check that a resource node is reachable and upload again',
+            { cause: uploaded.error },
+          )
+        }
+        await store.completeFile(fileHash, encoded)
+        const index = components.index
+        if (index) {
+          await Promise.all([
+            index.putManifest(encoded).catch(() => {}),
+            index.announce(layout.map((s) => s.hash)).catch(() => {}),
+          ])
+        }
+        progress('done', stored)
+        const gatewayBase = placement.find((p) => replicas.includes(p.peerId))
+        const uri = formatSdmUri(owner.address, fileHash)
+        return {
+          fileHash,
+          uri,
+          owner: owner.address,
+          size: total,
+          slices: layout.length,
+          replicas,
+          forwardedTo,
+          ...(gatewayBase ? { gatewayUrl: gatewayUrlOf(gatewayBase, uri, init.gatewayUrl) } : {}),
+        }
+      } catch (err) {
+        // Owned slices are never evicted: those of an upload that did not finish would fill the budget for
+        // good. Sends still on their way stop first (they read slices back from the store).
+        controller.abort(err)
+        if (written) await dropUnfinished(store, written).catch(() => {})
+        throw err
+      } finally {
+        callerSignal.removeEventListener('abort', onCallerAbort)
+        // Whatever is still on its way (uploads after a failure, a staged send) stops with the call.
+        controller.abort(new Error('put finished'))
+      }
+    },
+  }
+}
