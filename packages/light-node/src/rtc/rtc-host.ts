@@ -1,7 +1,8 @@
 /**
  * Page side of the RTC bridge: owns the real RTCPeerConnections the worker's stand-in asks for. Every
- * data channel is transferred to the worker in the same task that creates or receives it, so the page
- * never touches a byte of slice data.
+ * data channel, created here for the worker or opened by the remote peer, is transferred to the worker in
+ * the same task that creates or receives it, so the page never touches a byte of slice data; where it
+ * cannot be transferred (or with `channelTransfer: 'port'`) its bytes cross a MessagePort instead.
  */
 import { bridgeDataChannel } from './port-data-channel.js'
 import type { RtcEvent, RtcRequest } from './rtc-messages.js'
@@ -107,10 +108,9 @@ export function startRtcHost(port: RtcHostPort, options: RtcHostOptions = {}): R
         const pc = peers.get(msg.pc)
         try {
           if (!pc) throw new Error('Peer connection is closed')
-          const channel = pc.createDataChannel(msg.label, msg.init)
-          post({ rtc: true, op: 'channel', pc: msg.pc, ch: msg.ch, channel }, [
-            channel as unknown as Transferable,
-          ])
+          // Handed over like an incoming channel: transferred, or bridged over a MessagePort with
+          // `channelTransfer: 'port'` or where the transfer throws.
+          handOver(pc.createDataChannel(msg.label, msg.init), msg.pc, msg.ch)
         } catch (err) {
           post({ rtc: true, op: 'channelfailed', pc: msg.pc, ch: msg.ch, error: errorOf(err).message })
         }
