@@ -44,6 +44,7 @@ export {
   SliceVerificationError,
   StorageQuotaError,
   UploadFailedError,
+  WorkerLostError,
 } from './errors.js'
 export { bridgeDataChannel, PortDataChannel } from './rtc/port-data-channel.js'
 export { type RtcHost, type RtcHostOptions, type RtcHostPort, startRtcHost } from './rtc/rtc-host.js'

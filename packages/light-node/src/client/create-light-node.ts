@@ -8,10 +8,11 @@ import type {
   PutOptions,
   PutResult,
 } from '../api-types.js'
-import { NodeStartError, nodeStopped } from '../errors.js'
+import { NodeStartError, nodeStopped, WorkerLostError } from '../errors.js'
 import type { LightNodeService } from '../node/light-node-service.js'
 import { startRtcHost } from '../rtc/rtc-host.js'
 import { type FileReadSource, openFileStream } from './file-stream.js'
+import { type WatchedWorker, watchWorker } from './worker-watch.js'
 
 /** The page-side handle of a light node running in its worker. */
 export interface LightNode {
@@ -86,28 +87,25 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
   let stopped = false
   let opCounter = 0
 
-  const onEvent = (event: LightNodeEvent) => {
-    events.dispatchEvent(new CustomEvent(event.type, { detail: event.detail }))
-  }
-  let info: { peerId: string }
-  try {
-    info = await Promise.race([remote.start(init, proxy(onEvent)), loadFailed])
-  } catch (err) {
-    host.close()
-    worker.terminate()
-    throw err
-  }
-
   // comlink never settles a call whose port closed: when the node is stopped, every call still waiting
-  // rejects with NodeStoppedError, and so does every read of an open download. (A worker's 'error' event
-  // after start is an uncaught exception in it, not its end: the worker runs on.)
+  // rejects with NodeStoppedError, and so does every read of an open download; when the worker is lost
+  // (ended, crashed or hung: see worker-watch.ts), with WorkerLostError. (A worker's 'error' event after
+  // start is usually an uncaught exception in it, not its end: the watch pings it before giving up.)
   let ended: Error | undefined
   const waiting = new Set<(err: Error) => void>()
-  const end = () => {
-    ended ??= nodeStopped()
+  const end = (reason: Error = nodeStopped()) => {
+    ended ??= reason
     for (const reject of waiting) reject(ended)
     waiting.clear()
   }
+  const watch = watchWorker(worker as unknown as WatchedWorker, (why) => {
+    stopped = true
+    // The page's peer connections would stay open with nobody to use them.
+    host.close()
+    channel.port1.close()
+    worker.terminate()
+    end(new WorkerLostError(`The light node's worker was lost: ${why}`, 'Create a new light node'))
+  })
   const call = <T>(pending: Promise<T>): Promise<T> => {
     if (ended) return Promise.reject(ended)
     return new Promise<T>((resolve, reject) => {
@@ -115,6 +113,19 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
       pending.then(resolve, reject).finally(() => waiting.delete(reject))
     })
   }
+  const onEvent = (event: LightNodeEvent) => {
+    events.dispatchEvent(new CustomEvent(event.type, { detail: event.detail }))
+  }
+  let info: { peerId: string }
+  try {
+    info = await Promise.race([call(remote.start(init, proxy(onEvent))), loadFailed])
+  } catch (err) {
+    watch.stop()
+    host.close()
+    worker.terminate()
+    throw err
+  }
+
   const reads: FileReadSource = {
     openRead: (ref, opId) => call(remote.openRead(ref, opId)),
     readChunk: (opId) => call(remote.readChunk(opId)),
@@ -124,7 +135,7 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
   }
 
   const live = () => {
-    if (stopped) throw nodeStopped()
+    if (stopped) throw ended ?? nodeStopped()
   }
 
   return {
@@ -172,6 +183,7 @@ export async function createLightNode(options: LightNodeOptions): Promise<LightN
         // A worker that does not answer is not waited for long.
         await Promise.race([call(remote.stop()).catch(() => {}), new Promise((r) => setTimeout(r, 5000))])
       } finally {
+        watch.stop()
         host.close()
         channel.port1.close()
         worker.terminate()
