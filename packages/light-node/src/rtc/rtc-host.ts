@@ -5,7 +5,7 @@
  * cannot be transferred (or with `channelTransfer: 'port'`) its bytes cross a MessagePort instead.
  */
 import { bridgeDataChannel } from './port-data-channel.js'
-import type { RtcEvent, RtcRequest } from './rtc-messages.js'
+import type { PeerConnectionStates, RtcEvent, RtcRequest } from './rtc-messages.js'
 import { isRtcMessage } from './rtc-messages.js'
 
 /** A running host; `close()` closes every peer connection (a terminated worker would leave them open). */
@@ -83,10 +83,25 @@ export function startRtcHost(port: RtcHostPort, options: RtcHostOptions = {}): R
         const pcId = msg.pc
         const pc = new RTCPeerConnection(msg.config)
         peers.set(pcId, pc)
+        // All three states go with each change, posted before the call result that caused it (a
+        // setLocalDescription's signalingstatechange fires before its promise settles), so the stand-in
+        // reads the new state as soon as its await returns.
+        const postState = (event: PeerConnectionStates['event']) =>
+          post({
+            rtc: true,
+            op: 'state',
+            pc: pcId,
+            event,
+            connectionState: pc.connectionState,
+            iceConnectionState: pc.iceConnectionState,
+            signalingState: pc.signalingState,
+          })
         pc.onconnectionstatechange = () => {
-          post({ rtc: true, op: 'state', pc: pcId, connectionState: pc.connectionState })
+          postState('connectionstatechange')
           if (pc.connectionState === 'closed') peers.delete(pcId)
         }
+        pc.oniceconnectionstatechange = () => postState('iceconnectionstatechange')
+        pc.onsignalingstatechange = () => postState('signalingstatechange')
         pc.onicecandidate = ({ candidate }) => {
           post({ rtc: true, op: 'icecandidate', pc: pcId, candidate: candidate ? candidate.toJSON() : null })
         }

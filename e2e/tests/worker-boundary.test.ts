@@ -1,4 +1,5 @@
-// Browser e2e: a light node whose worker ends (closes itself, as a crash would end it) or hangs (a busy
+// Browser e2e of the page/worker boundary. The worker's stand-in RTCPeerConnection reports the states of
+// the page's real one. And a light node whose worker ends (closes itself, as a crash would end it) or hangs (a busy
 // loop that never yields) while a call is waiting. The page must reject the waiting call with
 // WorkerLostError within 2 s and close its RTCPeerConnections (the worker's WebRTC links to other tabs).
 import assert from 'node:assert/strict'
@@ -122,7 +123,7 @@ async function killMidCall(name: string, uri: string, kill: string) {
   return { ms: after.settledAt - killedAt, name: after.name, states: after.states }
 }
 
-describe('a lost worker', () => {
+describe('the worker boundary', () => {
   let uri: string
 
   before(async () => {
@@ -141,6 +142,51 @@ describe('a lost worker', () => {
     await browser?.close().catch(() => {})
     await resource?.stop().catch(() => {})
     await server?.close().catch(() => {})
+  })
+
+  test("the worker's stand-in peer connections report the page's connection, ICE and signaling states", async () => {
+    const node = await openNode('states')
+    const worker = node.page.workers()[0]
+    assert.ok(worker, 'the page has its worker')
+    // Every stand-in that takes part in a negotiation is kept (libp2p holds them privately).
+    await worker.evaluate(() => {
+      const g = globalThis as unknown as {
+        RTCPeerConnection: typeof RTCPeerConnection
+        seen: RTCPeerConnection[]
+      }
+      g.seen = []
+      const proto = g.RTCPeerConnection.prototype
+      const set = proto.setRemoteDescription
+      proto.setRemoteDescription = function (this: RTCPeerConnection, d: RTCSessionDescriptionInit) {
+        if (!g.seen.includes(this)) g.seen.push(this)
+        return set.call(this, d)
+      }
+    })
+    await node.page.evaluate((r) => (window as unknown as Win).harness.download(r), uri)
+    type States = [string, string, string][]
+    const inWorker = () =>
+      worker.evaluate(() =>
+        (globalThis as unknown as { seen: RTCPeerConnection[] }).seen
+          .map((pc) => [pc.connectionState, pc.iceConnectionState, pc.signalingState])
+          .sort(),
+      ) as Promise<States>
+    const onPage = () =>
+      node.page.evaluate(() =>
+        (window as unknown as Win).peerConnections
+          .map((pc) => [pc.connectionState, pc.iceConnectionState, pc.signalingState])
+          .sort(),
+      ) as Promise<States>
+    const worker1 = await inWorker()
+    const page1 = await onPage()
+    process.stderr.write(`stand-in states ${JSON.stringify(worker1)}; page ${JSON.stringify(page1)}\n`)
+    assert.ok(worker1.length > 0, 'the worker negotiated a peer connection')
+    assert.ok(
+      worker1.some(
+        ([c, ice, sig]) => c === 'connected' && /connected|completed/.test(ice) && sig === 'stable',
+      ),
+      `a connected stand-in: ${JSON.stringify(worker1)}`,
+    )
+    assert.deepEqual(worker1, page1)
   })
 
   test('a worker that ends mid-call: the call rejects with WorkerLostError within 2 s, peer connections close', async () => {
