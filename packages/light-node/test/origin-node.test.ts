@@ -11,7 +11,13 @@ import { createOriginNode } from '../src/client/origin-node.js'
 class FakeLocks {
   private held = new Set<string>()
   private queue = new Map<string, (() => void)[]>()
-  request(name: string, options: LockOptions, callback: (lock: Lock | null) => unknown): Promise<unknown> {
+  request(
+    name: string,
+    optionsOrCallback: LockOptions | ((lock: Lock | null) => unknown),
+    maybeCallback?: (lock: Lock | null) => unknown,
+  ): Promise<unknown> {
+    const options = typeof optionsOrCallback === 'function' ? {} : optionsOrCallback
+    const callback = (maybeCallback ?? optionsOrCallback) as (lock: Lock | null) => unknown
     if (this.held.has(name)) {
       if (options.ifAvailable) return Promise.resolve(callback(null))
       return new Promise((resolve, reject) => {
@@ -20,12 +26,21 @@ class FakeLocks {
         q.push(grant)
         this.queue.set(name, q)
         options.signal?.addEventListener('abort', () => {
-          q.splice(q.indexOf(grant), 1)
+          const at = q.indexOf(grant)
+          if (at < 0) return
+          q.splice(at, 1)
           reject(new DOMException('aborted', 'AbortError'))
         })
       })
     }
     return this.grant(name, callback)
+  }
+  /** Releases every held lock whose name starts with `prefix`, as the browser does for a closed tab. */
+  forceRelease(prefix: string): void {
+    for (const name of [...this.held].filter((n) => n.startsWith(prefix))) {
+      this.held.delete(name)
+      this.queue.get(name)?.shift()?.()
+    }
   }
   private grant(name: string, callback: (lock: Lock | null) => unknown): Promise<unknown> {
     this.held.add(name)
@@ -51,7 +66,10 @@ function fakeNode(tab: string, onEnd: (reason: Error) => void): LightNode & Even
       new ReadableStream<Uint8Array>({
         start(c) {
           c.enqueue(new TextEncoder().encode(`${ref} from ${tab}`))
-          c.close()
+          if (ref !== 'endless') c.close()
+        },
+        cancel() {
+          cancelled.push(ref)
         },
       }),
     stat: async () => ({ peerId: tab }) as unknown as LightNodeStat,
@@ -63,6 +81,8 @@ function fakeNode(tab: string, onEnd: (reason: Error) => void): LightNode & Even
 }
 
 const options: LightNodeOptions = { resourceNodes: [], storeName: 'test-store' }
+/** Downloads the fake nodes saw cancelled. */
+const cancelled: string[] = []
 let locks: FakeLocks
 let started: string[]
 let tabs: LightNode[] = []
@@ -134,5 +154,18 @@ describe('createOriginNode', () => {
     await until(async () => (await c.stat()).peerId === 'b')
     expect((await c.stat()).peerId).toBe('b')
     expect(await text(c.get('file-3'))).toBe('file-3 from b')
+  })
+  it('drops the downloads of a tab that closed without a word (its lock was released)', async () => {
+    locks = new FakeLocks()
+    started = []
+    await openTab('a')
+    const b = await openTab('b')
+    const reader = b.get('endless').getReader()
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('endless from a')
+    expect(cancelled).toEqual([])
+    // Tab b is gone: the browser releases its locks; it sent no close.
+    locks.forceRelease('stratos-edge-node:test-store:')
+    await until(async () => cancelled.length > 0)
+    expect(cancelled).toEqual(['endless'])
   })
 })

@@ -101,7 +101,11 @@ export async function createOriginNode(
       return
     }
     for (const type of LIGHT_NODE_EVENT_TYPES) node.addEventListener(type, redispatch)
-    local = { node, server: serveTabs(node, { channelName, leader: crypto.randomUUID() }), release }
+    local = {
+      node,
+      server: serveTabs(node, { channelName, leader: crypto.randomUUID(), locks: components.locks }),
+      release,
+    }
     reachable(node)
   }
 
@@ -112,7 +116,7 @@ export async function createOriginNode(
     remote?.end(leaderGone())
     remote = undefined
     try {
-      const client = await connectTab({ channelName, leader, peerId }, origin)
+      const client = await connectTab({ channelName, leader, peerId, locks: components.locks }, origin)
       if (stopped || local || following !== leader) {
         await client.stop()
         return

@@ -16,6 +16,11 @@ export interface TabClientInit {
   peerId: string
   /** How long to wait for the leader to open this tab's channel; default 10 s. */
   timeoutMs?: number
+  /**
+   * Where there is one: the client holds a lock named after its channel while connected, so the leader
+   * notices a tab that closed without saying so (its lock request is granted) and drops its downloads.
+   */
+  locks?: LockManager | undefined
 }
 
 /** A connected follower; `end(reason)` rejects its waiting calls (its leader is gone) and closes it. */
@@ -46,10 +51,19 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
   const waiting = new Map<number, Waiting>()
   let nextId = 1
   let ended: Error | undefined
+  let releaseLife: (() => void) | undefined
+  if (init.locks) {
+    releaseLife = await new Promise<() => void>((resolve) => {
+      init.locks
+        ?.request(channel.name, () => new Promise<void>((release) => resolve(release)))
+        .catch(() => resolve(() => {}))
+    })
+  }
 
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       channel.close()
+      releaseLife?.()
       reject(new NodeStartError('The tab running the light node did not answer', 'Reload the page'))
     }, init.timeoutMs ?? 10_000)
     channel.onmessage = (event: MessageEvent<ClientMessage>) => {
@@ -118,6 +132,7 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
     for (const w of waiting.values()) w.reject(ended)
     waiting.clear()
     channel.close()
+    releaseLife?.()
   }
   let opCounter = 0
 

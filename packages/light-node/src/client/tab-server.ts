@@ -21,6 +21,8 @@ export interface TabServerInit {
   channelName: string
   /** This leader's id (a fresh UUID per leadership). */
   leader: string
+  /** Where there is one: tells when a follower's tab is gone (see `TabClientInit.locks`). */
+  locks?: LockManager | undefined
 }
 
 /** A running server; `close()` tells the followers and stops answering them. */
@@ -124,7 +126,20 @@ export function serveTabs(node: LightNode, init: TabServerInit): TabServer {
     if (msg.t === 'who') hello()
     else if (msg.t === 'connect' && msg.leader === init.leader && !clients.has(msg.client)) {
       const channel = new BroadcastChannel(`${init.channelName}:${msg.client}`)
-      clients.set(msg.client, serveClient(node, channel))
+      const client = msg.client
+      const stop = new AbortController()
+      const closeClient = serveClient(node, channel)
+      clients.set(client, () => {
+        stop.abort()
+        closeClient()
+      })
+      // Granted once the follower lets go of its lock: it stopped or its tab closed.
+      init.locks
+        ?.request(channel.name, { signal: stop.signal }, () => {
+          clients.get(client)?.()
+          clients.delete(client)
+        })
+        .catch(() => {})
     }
   }
   const forward = (event: Event) => {
