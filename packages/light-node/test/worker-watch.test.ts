@@ -98,4 +98,19 @@ describe('watchWorker', () => {
     await sleep(100)
     expect(lost).toEqual([])
   })
+  it('does not blame the worker for time the page itself was blocked', async () => {
+    const worker = new FakeWorker()
+    const lost: string[] = []
+    const watch = watchWorker(worker as unknown as WatchedWorker, (r) => lost.push(r), {
+      intervalMs: 20,
+      timeoutMs: 100,
+    })
+    await sleep(60)
+    // The page's main thread is busy for 300 ms: no timer runs, no answer is taken in.
+    const until = Date.now() + 300
+    while (Date.now() < until);
+    await sleep(60)
+    expect(lost).toEqual([])
+    watch.stop()
+  })
 })
