@@ -88,11 +88,15 @@ let started: string[]
 let tabs: LightNode[] = []
 const nodes = new Map<string, LightNode & EventTarget>()
 
+/** Tabs whose node fails to start. */
+const broken = new Set<string>()
+
 function openTab(name: string): Promise<LightNode> {
   return createOriginNode(options, {
     locks: locks as unknown as LockManager,
     startLocal: async (_o, onEnd) => {
       started.push(name)
+      if (broken.has(name)) throw Object.assign(new Error('no worker here'), { name: 'NodeStartError' })
       const node = fakeNode(name, onEnd)
       nodes.set(name, node)
       return node
@@ -167,5 +171,16 @@ describe('createOriginNode', () => {
     locks.forceRelease('stratos-edge-node:test-store:')
     await until(async () => cancelled.length > 0)
     expect(cancelled).toEqual(['endless'])
+  })
+  it('fails the calls of a tab that took the node over but could not start it', async () => {
+    locks = new FakeLocks()
+    started = []
+    const a = await openTab('a')
+    broken.add('b')
+    const b = await openTab('b')
+    await a.stop()
+    await until(async () => started.length === 2)
+    await expect(b.stat()).rejects.toMatchObject({ name: 'NodeStartError' })
+    broken.clear()
   })
 })

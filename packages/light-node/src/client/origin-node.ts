@@ -74,8 +74,11 @@ export async function createOriginNode(
     for (const w of waiters) w.resolve(node)
     waiters = []
   }
+  /** Set when this tab won the node and could not start it: no other tab will lead, calls fail. */
+  let failed: Error | undefined
   const target = (): Promise<LightNode> => {
     if (stopped) return Promise.reject(nodeStopped())
+    if (failed) return Promise.reject(failed)
     const now = local?.node ?? remote
     return now ? Promise.resolve(now) : new Promise((resolve, reject) => waiters.push({ resolve, reject }))
   }
@@ -124,7 +127,10 @@ export async function createOriginNode(
       remote = client
       reachable(client)
     } catch {
-      // The leader went away before answering; its successor says hello.
+      // The leader went away before answering (its successor says hello) or is too busy to: ask again.
+      setTimeout(() => {
+        if (!stopped && !local && !remote) origin.postMessage({ t: 'who' } satisfies OriginMessage)
+      }, 1000)
     } finally {
       if (following === leader) following = undefined
     }
@@ -154,8 +160,12 @@ export async function createOriginNode(
         else await lead(release)
       },
     )
-    // A takeover after start that fails leaves calls waiting for the next leader, not a stray rejection.
-    takeover.catch(() => {})
+    // A takeover that fails to start the node fails the calls waiting for it, and later ones.
+    takeover.catch((err: Error) => {
+      failed = err
+      for (const w of waiters) w.reject(err)
+      waiters = []
+    })
     origin.postMessage({ t: 'who' } satisfies OriginMessage)
     const timeoutMs = init.followTimeoutMs ?? 60_000
     let timer: ReturnType<typeof setTimeout> | undefined
