@@ -27,7 +27,7 @@ interface Harness {
   events: { type: string; detail: { peerId?: string } }[]
   start(o: unknown): Promise<{ peerId: string }>
   uploadRandom(n: number): Promise<{ fileHash: string; uri: string; sha256: string }>
-  download(ref: string): Promise<{ size: number; sha256: string }>
+  download(ref: string): Promise<{ size: number; sha256: string; ms: number }>
 }
 const h = (page: Page) => ({
   start: (storeName: string) =>
@@ -95,11 +95,25 @@ describe('one light node per origin', () => {
 
     const got = await h(second).download(upload.uri)
     assert.equal(got.sha256, upload.sha256)
+    // The same bytes read again by each tab (from the node's store now): the second tab's cross a channel.
+    const viaFirst = await h(first).download(upload.uri)
+    const viaSecond = await h(second).download(upload.uri)
+    process.stderr.write(
+      `stored 4 MiB read: first tab ${viaFirst.ms.toFixed(0)} ms, second tab ${viaSecond.ms.toFixed(0)} ms\n`,
+    )
     const byFirst = await h(first).stat()
     assert.ok(byFirst.fetched.slices >= FILE_SIZE / SLICE_SIZE, `the first tab's node fetched the slices`)
     const fetched = (await h(second).events()).filter((e) => e.type === 'slice:fetched')
     assert.ok(fetched.length >= FILE_SIZE / SLICE_SIZE, 'the node’s events reach the second tab')
     assert.equal((await h(second).stat()).peerId, peerId)
+    // An upload from the second tab goes through the first tab's node (its Blob crosses the channel).
+    const put = await second.evaluate(
+      (n) => (window as unknown as { harness: Harness }).harness.uploadRandom(n),
+      SLICE_SIZE + 17,
+    )
+    assert.match(put.uri, /^sdm:\/\//)
+    const back = await h(first).download(put.uri)
+    assert.equal(back.sha256, put.sha256, 'the first tab reads what the second uploaded')
 
     const t0 = Date.now()
     await first.close({ runBeforeUnload: false })
