@@ -150,7 +150,13 @@ export async function createOriginNode(
 
   const first = await holdLock(components.locks, channelName, { ifAvailable: true })
   if (first) {
-    await lead(first)
+    try {
+      await lead(first)
+    } catch (err) {
+      stopped = true
+      origin.close()
+      throw err
+    }
   } else {
     // Queued for the takeover; meanwhile follow whoever leads.
     const takeover = holdLock(components.locks, channelName, { signal: quit.signal }).then(
