@@ -121,6 +121,18 @@ function events(page: Page): Promise<{ type: string; detail: { peerId?: string; 
   ) as Promise<{ type: string; detail: { peerId?: string; reason?: string } }[]>
 }
 
+/** Page init script: counts binary data the page posts over MessagePorts into `window.portBytes`. */
+function countPortBytes(): void {
+  const w = window as unknown as { portBytes: number }
+  w.portBytes = 0
+  const post = MessagePort.prototype.postMessage
+  MessagePort.prototype.postMessage = function (this: MessagePort, message: unknown, ...rest: unknown[]) {
+    const data = (message as { data?: unknown } | null)?.data
+    if (data instanceof ArrayBuffer) w.portBytes += data.byteLength
+    return (post as (...args: unknown[]) => void).call(this, message, ...rest)
+  } as typeof MessagePort.prototype.postMessage
+}
+
 describe('light node in Chromium', () => {
   let a: { page: Page; ctx: BrowserContext; peerId: string }
   let b: { page: Page; ctx: BrowserContext; peerId: string }
@@ -243,9 +255,18 @@ describe('light node in Chromium', () => {
   })
 
   test('where a channel cannot be transferred its bytes cross a MessagePort, and downloads still work', async () => {
-    const e = await openNode('e-port', { channelTransfer: 'port' })
+    // Counts the bytes the page posts to the worker over MessagePorts: a bridged channel's received data.
+    const ctx = await browser.newContext()
+    contexts.push(ctx)
+    await ctx.addInitScript(countPortBytes)
+    const e = await openNode('e-port', { channelTransfer: 'port' }, ctx)
     const got = await download(e.page, upload.uri)
     assert.equal(got.sha256, upload.sha256)
+    // E dials its provider, so the slice streams run on channels E creates: without the bridge for
+    // outbound channels they were transferred and no slice byte crossed a port.
+    const portBytes = await e.page.evaluate(() => (window as unknown as { portBytes: number }).portBytes)
+    process.stderr.write(`port bridge: ${portBytes} bytes crossed a MessagePort (file ${FILE_SIZE})\n`)
+    assert.ok(portBytes >= FILE_SIZE, `slice bytes crossed a MessagePort: ${portBytes} of ${FILE_SIZE}`)
     const s = await stat(e.page)
     assert.ok(
       s.connections.some((c) => c.kind === 'webrtc' && !c.limited),

@@ -20,6 +20,11 @@ export class NodeStoppedError extends defineError('NodeStoppedError') {}
 export function nodeStopped(): NodeStoppedError {
   return new NodeStoppedError('The light node was stopped', 'Create a new one')
 }
+/**
+ * The node's worker ended, crashed or stopped answering while the node was running: every call still
+ * waiting rejects with it and the page's peer connections are closed. Create a new node.
+ */
+export class WorkerLostError extends defineError('WorkerLostError') {}
 /** No placed resource node stored every slice of an upload; nothing was published. */
 export class UploadFailedError extends defineError('UploadFailedError') {}
 /** The file's size changed while it was being uploaded (a File edited on disk). */

@@ -47,5 +47,6 @@ export {
   SliceVerificationError,
   StorageQuotaError,
   UploadFailedError,
+  WorkerLostError,
 } from './errors.js'
 export type { SliceStoreStat } from './store/idb-slice-store.js'

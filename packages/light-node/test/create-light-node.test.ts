@@ -24,14 +24,21 @@ const service = {
 /** Enough of a Worker: the API port it is handed is served by `service`; terminate closes it. */
 class StandInWorker extends EventTarget {
   private port: MessagePort | undefined
+  /** A hung worker answers no heartbeat. */
+  hung = false
+  terminated = false
   postMessage(message: unknown): void {
     const port = (message as { stratosEdgeApiPort?: MessagePort }).stratosEdgeApiPort
     if (port) {
       this.port = port
       expose(service, port)
     }
+    const ping = (message as { stratosEdgePing?: number }).stratosEdgePing
+    if (ping !== undefined && !this.hung)
+      setTimeout(() => this.dispatchEvent(new MessageEvent('message', { data: { stratosEdgePong: ping } })))
   }
   terminate(): void {
+    this.terminated = true
     this.port?.close()
   }
   fail(): void {
@@ -49,9 +56,9 @@ async function start(): Promise<LightNode> {
   return node
 }
 
-/** The promise's outcome, or 'pending' if it has none within 500 ms. */
-async function outcome(p: Promise<unknown>): Promise<string> {
-  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('pending'), 500))
+/** The promise's outcome, or 'pending' if it has none within `ms` (500 ms). */
+async function outcome(p: Promise<unknown>, ms = 500): Promise<string> {
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('pending'), ms))
   return Promise.race([
     p.then(
       () => 'resolved',
@@ -77,8 +84,34 @@ describe('createLightNode', () => {
   it('does not end the node on an uncaught error in the worker (the worker runs on): calls still go through', async () => {
     await start()
     worker.fail()
+    // Longer than the heartbeat's timeout: a worker that answers it is not taken for lost.
+    await new Promise((resolve) => setTimeout(resolve, 2000))
     expect(await outcome(node.contribute({ bytes: 1 }))).toBe('resolved')
     await node.stop()
     expect(await outcome(node.stat())).toBe('NodeStoppedError')
+  })
+
+  it('rejects every waiting call with WorkerLostError within 2 s when the worker stops answering', async () => {
+    await start()
+    const put = node.put(new Uint8Array(10))
+    const read = node.get('v05j1m5').getReader().read()
+    const t0 = Date.now()
+    worker.hung = true
+    expect(await outcome(put, 2000)).toBe('WorkerLostError')
+    expect(Date.now() - t0).toBeLessThan(2000)
+    expect(await outcome(read)).toBe('WorkerLostError')
+    expect(worker.terminated).toBe(true)
+    // Later calls fail at once with the same error.
+    expect(await outcome(node.stat(), 50)).toBe('WorkerLostError')
+  })
+
+  it('gives up on a worker that does not answer right after an error event', async () => {
+    await start()
+    const stat = node.stat()
+    const t0 = Date.now()
+    worker.hung = true
+    worker.fail()
+    expect(await outcome(stat, 2000)).toBe('WorkerLostError')
+    expect(Date.now() - t0).toBeLessThan(1000)
   })
 })

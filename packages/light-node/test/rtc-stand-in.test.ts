@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ProxyDataChannel } from '../src/rtc/rtc-stand-in.js'
+import type { RtcEvent, RtcRequest } from '../src/rtc/rtc-messages.js'
+import { installRtcStandIn, ProxyDataChannel } from '../src/rtc/rtc-stand-in.js'
 
 /** A minimal real-channel double: an EventTarget with the RTCDataChannel fields the proxy forwards. */
 class FakeChannel extends EventTarget {
@@ -74,5 +75,75 @@ describe('ProxyDataChannel', () => {
     proxy.fail('Peer connection is closed')
     expect(events).toEqual(['error', 'close'])
     expect(proxy.readyState).toBe('closed')
+  })
+})
+
+/** The page's end of the bridge: records requests, and sends events as the page would. */
+class FakePage extends EventTarget {
+  requests: RtcRequest[] = []
+  postMessage(message: RtcRequest): void {
+    this.requests.push(message)
+  }
+  send(event: RtcEvent): void {
+    this.dispatchEvent(new MessageEvent('message', { data: event }))
+  }
+}
+
+describe('the stand-in RTCPeerConnection', () => {
+  it('keeps connectionState, iceConnectionState and signalingState in sync from the page', () => {
+    const page = new FakePage()
+    installRtcStandIn(page as unknown as Parameters<typeof installRtcStandIn>[0])
+    const pc = new (
+      globalThis as unknown as { RTCPeerConnection: typeof RTCPeerConnection }
+    ).RTCPeerConnection()
+    expect(pc.iceConnectionState).toBe('new')
+    expect(pc.signalingState).toBe('stable')
+    const create = page.requests.find((r) => r.op === 'create')
+    expect(create).toBeDefined()
+    const id = create?.pc ?? 0
+    const seen: string[] = []
+    pc.onsignalingstatechange = () => seen.push(`on:signaling:${pc.signalingState}`)
+    pc.addEventListener('iceconnectionstatechange', () => seen.push(`ice:${pc.iceConnectionState}`))
+    pc.onconnectionstatechange = () => seen.push(`on:connection:${pc.connectionState}`)
+    const states = { connectionState: 'new', iceConnectionState: 'new', signalingState: 'stable' } as const
+    page.send({
+      rtc: true,
+      op: 'state',
+      pc: id,
+      ...states,
+      event: 'signalingstatechange',
+      signalingState: 'have-local-offer',
+    })
+    page.send({
+      rtc: true,
+      op: 'state',
+      pc: id,
+      event: 'iceconnectionstatechange',
+      connectionState: 'connecting',
+      iceConnectionState: 'checking',
+      signalingState: 'stable',
+    })
+    page.send({
+      rtc: true,
+      op: 'state',
+      pc: id,
+      event: 'connectionstatechange',
+      connectionState: 'connected',
+      iceConnectionState: 'connected',
+      signalingState: 'stable',
+    })
+    expect(seen).toEqual(['on:signaling:have-local-offer', 'ice:checking', 'on:connection:connected'])
+    expect([pc.connectionState, pc.iceConnectionState, pc.signalingState]).toEqual([
+      'connected',
+      'connected',
+      'stable',
+    ])
+    pc.close()
+    expect([pc.connectionState, pc.iceConnectionState, pc.signalingState]).toEqual([
+      'closed',
+      'closed',
+      'closed',
+    ])
+    expect(page.requests.at(-1)).toEqual({ rtc: true, op: 'close', pc: id })
   })
 })

@@ -1,19 +1,18 @@
-import { proxy, type Remote, transfer, wrap } from 'comlink'
 import type {
   GetOptions,
-  LightNodeEvent,
   LightNodeEventMap,
   LightNodeOptions,
   LightNodeStat,
   PutOptions,
   PutResult,
 } from '../api-types.js'
-import { NodeStartError, nodeStopped } from '../errors.js'
-import type { LightNodeService } from '../node/light-node-service.js'
-import { startRtcHost } from '../rtc/rtc-host.js'
-import { type FileReadSource, openFileStream } from './file-stream.js'
+import { createOriginNode } from './origin-node.js'
+import { startWorkerNode } from './worker-node.js'
 
-/** The page-side handle of a light node running in its worker. */
+/**
+ * The page-side handle of a light node running in a worker: this tab's, or the one another tab of the
+ * origin runs (see {@link createLightNode}).
+ */
 export interface LightNode {
   /** The node's libp2p peer id. */
   readonly peerId: string
@@ -38,20 +37,20 @@ export interface LightNode {
     type: K,
     listener: (event: CustomEvent<LightNodeEventMap[K]>) => void,
   ): void
-  /** Stops libp2p, closes the store and the page's peer connections, and ends the worker. */
+  /**
+   * In the tab that runs the node: stops libp2p, closes the store and the page's peer connections, ends
+   * the worker, and lets another tab of the origin take the node over. In another tab: disconnects.
+   */
   stop(): Promise<void>
 }
 
-function defaultWorker(): Worker {
-  return new Worker(new URL('../worker/worker-entry.js', import.meta.url), {
-    type: 'module',
-    name: 'stratos-edge-light-node',
-  })
-}
-
 /**
- * Starts a light node in a DedicatedWorker and resolves once it is connected to a resource node and
- * reachable by other browsers (relay reservation made).
+ * Starts the origin's light node, or joins it. Tabs of one origin (with one `storeName`) run one node:
+ * the first elected through the Web Locks API starts it in a DedicatedWorker and resolves once it is
+ * connected to a resource node and reachable by other browsers (relay reservation made); the others
+ * resolve once connected to it, use it through the same API (their own options other than `storeName`
+ * are not used while another tab leads), and one of them takes it over on the same store when its tab
+ * closes. Where there is no Web Locks API or BroadcastChannel, each call starts its own node.
  *
  * @example
  * ```ts
@@ -61,122 +60,10 @@ function defaultWorker(): Worker {
  * ```
  */
 export async function createLightNode(options: LightNodeOptions): Promise<LightNode> {
-  const worker = typeof options.worker === 'function' ? options.worker() : (options.worker ?? defaultWorker())
-  const host = startRtcHost(
-    worker,
-    options.channelTransfer ? { channelTransfer: options.channelTransfer } : {},
-  )
-  const channel = new MessageChannel()
-  const loadFailed = new Promise<never>((_, reject) => {
-    const onError = (event: MessageEvent) => {
-      const data = event.data as { stratosEdgeLoadError?: string } | undefined
-      if (data?.stratosEdgeLoadError)
-        reject(new NodeStartError(`The light node worker failed to load: ${data.stratosEdgeLoadError}`))
-    }
-    channel.port1.addEventListener('message', onError)
-    worker.addEventListener('error', (e) =>
-      reject(new NodeStartError(`The light node worker failed: ${e.message}`)),
-    )
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+  if (!locks || typeof BroadcastChannel !== 'function') return startWorkerNode(options)
+  return createOriginNode(options, {
+    locks,
+    startLocal: (o, onEnd) => startWorkerNode(o, { onEnd }),
   })
-  loadFailed.catch(() => {})
-  worker.postMessage({ stratosEdgeApiPort: channel.port2 }, [channel.port2])
-  const remote: Remote<LightNodeService> = wrap<LightNodeService>(channel.port1)
-  const events = new EventTarget()
-  const { worker: _worker, ...init } = options
-  let stopped = false
-  let opCounter = 0
-
-  const onEvent = (event: LightNodeEvent) => {
-    events.dispatchEvent(new CustomEvent(event.type, { detail: event.detail }))
-  }
-  let info: { peerId: string }
-  try {
-    info = await Promise.race([remote.start(init, proxy(onEvent)), loadFailed])
-  } catch (err) {
-    host.close()
-    worker.terminate()
-    throw err
-  }
-
-  // comlink never settles a call whose port closed: when the node is stopped, every call still waiting
-  // rejects with NodeStoppedError, and so does every read of an open download. (A worker's 'error' event
-  // after start is an uncaught exception in it, not its end: the worker runs on.)
-  let ended: Error | undefined
-  const waiting = new Set<(err: Error) => void>()
-  const end = () => {
-    ended ??= nodeStopped()
-    for (const reject of waiting) reject(ended)
-    waiting.clear()
-  }
-  const call = <T>(pending: Promise<T>): Promise<T> => {
-    if (ended) return Promise.reject(ended)
-    return new Promise<T>((resolve, reject) => {
-      waiting.add(reject)
-      pending.then(resolve, reject).finally(() => waiting.delete(reject))
-    })
-  }
-  const reads: FileReadSource = {
-    openRead: (ref, opId) => call(remote.openRead(ref, opId)),
-    readChunk: (opId) => call(remote.readChunk(opId)),
-    readInto: (opId, buffer, offset, length) => call(remote.readInto(opId, buffer, offset, length)),
-    // Cancelling a download of a node that ended has nothing left to stop.
-    abort: (opId) => call(remote.abort(opId)).catch(() => {}),
-  }
-
-  const live = () => {
-    if (stopped) throw nodeStopped()
-  }
-
-  return {
-    peerId: info.peerId,
-    async put(file, putOptions = {}) {
-      live()
-      const { onProgress, signal, ...rest } = putOptions
-      signal?.throwIfAborted()
-      const opId = `op-${++opCounter}`
-      const onAbort = () => void reads.abort(opId)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      try {
-        const input = file instanceof Uint8Array ? transfer(file, [file.buffer]) : file
-        return await call(remote.put(input, rest, opId, onProgress ? proxy(onProgress) : undefined))
-      } finally {
-        signal?.removeEventListener('abort', onAbort)
-      }
-    },
-    get(ref, getOptions = {}) {
-      live()
-      return openFileStream(reads, ref, `op-${++opCounter}`, getOptions.signal)
-    },
-    async stat() {
-      live()
-      return call(remote.stat())
-    },
-    async contribute(c) {
-      live()
-      return call(remote.contribute(c))
-    },
-    async drop(fileHash, dropOptions = {}) {
-      live()
-      await call(remote.drop(fileHash, dropOptions))
-    },
-    addEventListener(type, listener) {
-      events.addEventListener(type, listener as EventListener)
-    },
-    removeEventListener(type, listener) {
-      events.removeEventListener(type, listener as EventListener)
-    },
-    async stop() {
-      if (stopped) return
-      stopped = true
-      try {
-        // A worker that does not answer is not waited for long.
-        await Promise.race([call(remote.stop()).catch(() => {}), new Promise((r) => setTimeout(r, 5000))])
-      } finally {
-        host.close()
-        channel.port1.close()
-        worker.terminate()
-        end()
-      }
-    },
-  }
 }

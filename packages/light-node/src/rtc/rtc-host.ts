@@ -1,10 +1,11 @@
 /**
  * Page side of the RTC bridge: owns the real RTCPeerConnections the worker's stand-in asks for. Every
- * data channel is transferred to the worker in the same task that creates or receives it, so the page
- * never touches a byte of slice data.
+ * data channel, created here for the worker or opened by the remote peer, is transferred to the worker in
+ * the same task that creates or receives it, so the page never touches a byte of slice data; where it
+ * cannot be transferred (or with `channelTransfer: 'port'`) its bytes cross a MessagePort instead.
  */
 import { bridgeDataChannel } from './port-data-channel.js'
-import type { RtcEvent, RtcRequest } from './rtc-messages.js'
+import type { PeerConnectionStates, RtcEvent, RtcRequest } from './rtc-messages.js'
 import { isRtcMessage } from './rtc-messages.js'
 
 /** A running host; `close()` closes every peer connection (a terminated worker would leave them open). */
@@ -82,10 +83,25 @@ export function startRtcHost(port: RtcHostPort, options: RtcHostOptions = {}): R
         const pcId = msg.pc
         const pc = new RTCPeerConnection(msg.config)
         peers.set(pcId, pc)
+        // All three states go with each change, posted before the call result that caused it (a
+        // setLocalDescription's signalingstatechange fires before its promise settles), so the stand-in
+        // reads the new state as soon as its await returns.
+        const postState = (event: PeerConnectionStates['event']) =>
+          post({
+            rtc: true,
+            op: 'state',
+            pc: pcId,
+            event,
+            connectionState: pc.connectionState,
+            iceConnectionState: pc.iceConnectionState,
+            signalingState: pc.signalingState,
+          })
         pc.onconnectionstatechange = () => {
-          post({ rtc: true, op: 'state', pc: pcId, connectionState: pc.connectionState })
+          postState('connectionstatechange')
           if (pc.connectionState === 'closed') peers.delete(pcId)
         }
+        pc.oniceconnectionstatechange = () => postState('iceconnectionstatechange')
+        pc.onsignalingstatechange = () => postState('signalingstatechange')
         pc.onicecandidate = ({ candidate }) => {
           post({ rtc: true, op: 'icecandidate', pc: pcId, candidate: candidate ? candidate.toJSON() : null })
         }
@@ -107,10 +123,9 @@ export function startRtcHost(port: RtcHostPort, options: RtcHostOptions = {}): R
         const pc = peers.get(msg.pc)
         try {
           if (!pc) throw new Error('Peer connection is closed')
-          const channel = pc.createDataChannel(msg.label, msg.init)
-          post({ rtc: true, op: 'channel', pc: msg.pc, ch: msg.ch, channel }, [
-            channel as unknown as Transferable,
-          ])
+          // Handed over like an incoming channel: transferred, or bridged over a MessagePort with
+          // `channelTransfer: 'port'` or where the transfer throws.
+          handOver(pc.createDataChannel(msg.label, msg.init), msg.pc, msg.ch)
         } catch (err) {
           post({ rtc: true, op: 'channelfailed', pc: msg.pc, ch: msg.ch, error: errorOf(err).message })
         }

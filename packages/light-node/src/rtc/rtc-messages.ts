@@ -15,7 +15,7 @@ export type RtcRequest =
 export type RtcEvent =
   | { rtc: true; op: 'result'; id: number; ok: true; value: unknown }
   | { rtc: true; op: 'result'; id: number; ok: false; error: { name: string; message: string } }
-  | { rtc: true; op: 'state'; pc: number; connectionState: RTCPeerConnectionState }
+  | ({ rtc: true; op: 'state'; pc: number } & PeerConnectionStates)
   | { rtc: true; op: 'icecandidate'; pc: number; candidate: RTCIceCandidateInit | null }
   | { rtc: true; op: 'icecandidateerror'; pc: number; errorText: string }
   | { rtc: true; op: 'datachannel'; pc: number; channel: RTCDataChannel }
@@ -23,6 +23,14 @@ export type RtcEvent =
   | { rtc: true; op: 'channelfailed'; pc: number; ch: number; error: string }
   | ({ rtc: true; op: 'datachannelport'; pc: number } & BridgedChannelInit)
   | ({ rtc: true; op: 'channelport'; pc: number; ch: number } & BridgedChannelInit)
+
+/** A peer connection's states, sent whole on each change; `event` names the one that changed. */
+export interface PeerConnectionStates {
+  event: 'connectionstatechange' | 'iceconnectionstatechange' | 'signalingstatechange'
+  connectionState: RTCPeerConnectionState
+  iceConnectionState: RTCIceConnectionState
+  signalingState: RTCSignalingState
+}
 
 /** A channel that could not be transferred: its bytes cross `port` (see port-data-channel.ts). */
 export interface BridgedChannelInit {

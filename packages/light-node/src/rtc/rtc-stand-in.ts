@@ -241,7 +241,12 @@ class StandInPeerConnection extends EventTarget {
   readonly #id: number
   readonly #bridge: RtcBridge
   connectionState: RTCPeerConnectionState = 'new'
+  /** Kept in sync from the page's peer connection, like {@link connectionState}. */
+  iceConnectionState: RTCIceConnectionState = 'new'
+  signalingState: RTCSignalingState = 'stable'
   onconnectionstatechange: Handler = null
+  oniceconnectionstatechange: Handler = null
+  onsignalingstatechange: Handler = null
   ondatachannel: ((event: RTCDataChannelEvent) => void) | null = null
   onicecandidate: ((event: RTCPeerConnectionIceEvent) => void) | null = null
   onicecandidateerror: Handler = null
@@ -290,7 +295,10 @@ class StandInPeerConnection extends EventTarget {
   close(): void {
     if (this.#closed) return
     this.#closed = true
+    // As on a real peer connection, close() changes the states without firing events.
     this.connectionState = 'closed'
+    this.iceConnectionState = 'closed'
+    this.signalingState = 'closed'
     this.#bridge.opened--
     this.#bridge.port.postMessage({ rtc: true, op: 'close', pc: this.#id })
     this.#bridge.peers.delete(this.#id)
@@ -299,11 +307,19 @@ class StandInPeerConnection extends EventTarget {
   /** Events forwarded by the page. */
   onBridgeEvent(msg: RtcEvent): void {
     switch (msg.op) {
-      case 'state':
+      case 'state': {
         if (this.#closed) return
         this.connectionState = msg.connectionState
-        fire(this, this.onconnectionstatechange, new Event('connectionstatechange'))
+        this.iceConnectionState = msg.iceConnectionState
+        this.signalingState = msg.signalingState
+        const handler = {
+          connectionstatechange: this.onconnectionstatechange,
+          iceconnectionstatechange: this.oniceconnectionstatechange,
+          signalingstatechange: this.onsignalingstatechange,
+        }[msg.event]
+        fire(this, handler, new Event(msg.event))
         return
+      }
       case 'icecandidate': {
         const candidate = msg.candidate ? new StandInIceCandidate(msg.candidate) : null
         const event = plainEvent('icecandidate', { candidate }) as unknown as RTCPeerConnectionIceEvent

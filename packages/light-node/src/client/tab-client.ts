@@ -1,0 +1,173 @@
+/**
+ * A follower's handle on the light node another tab of the origin runs: the {@link LightNode} API over
+ * the follower's own BroadcastChannel (see tab-messages.ts and tab-server.ts).
+ */
+import type { PutOptions, PutProgress } from '../api-types.js'
+import { errorFromPlain, NodeStartError, nodeStopped } from '../errors.js'
+import type { LightNode } from './create-light-node.js'
+import { type FileReadSource, openFileStream } from './file-stream.js'
+import type { ClientMessage, OriginMessage, TabMethod } from './tab-messages.js'
+
+/** Options of {@link connectTab}. */
+export interface TabClientInit {
+  channelName: string
+  /** The leader's announcement. */
+  leader: string
+  peerId: string
+  /** How long to wait for the leader to open this tab's channel; default 10 s. */
+  timeoutMs?: number
+  /**
+   * Where there is one: the client holds a lock named after its channel while connected, so the leader
+   * notices a tab that closed without saying so (its lock request is granted) and drops its downloads.
+   */
+  locks?: LockManager | undefined
+}
+
+/** A connected follower; `end(reason)` rejects its waiting calls (its leader is gone) and closes it. */
+export interface TabClient extends LightNode {
+  readonly leader: string
+  end(reason: Error): void
+}
+
+interface Waiting {
+  resolve(value: unknown): void
+  reject(err: Error): void
+  onProgress?: ((progress: PutProgress) => void) | undefined
+}
+
+/**
+ * Connects to the leader named in its `hello`. Events are not this client's: the leader broadcasts them
+ * to every tab on the origin's channel.
+ *
+ * @example
+ * ```ts
+ * const node = await connectTab({ channelName, leader: hello.leader, peerId: hello.peerId }, origin)
+ * console.log(await node.stat())
+ * ```
+ */
+export async function connectTab(init: TabClientInit, origin: BroadcastChannel): Promise<TabClient> {
+  const client = crypto.randomUUID()
+  const channel = new BroadcastChannel(`${init.channelName}:${client}`)
+  const waiting = new Map<number, Waiting>()
+  let nextId = 1
+  let ended: Error | undefined
+  let releaseLife: (() => void) | undefined
+  if (init.locks) {
+    releaseLife = await new Promise<() => void>((resolve) => {
+      init.locks
+        ?.request(channel.name, () => new Promise<void>((release) => resolve(release)))
+        .catch(() => resolve(() => {}))
+    })
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      channel.close()
+      releaseLife?.()
+      reject(new NodeStartError('The tab running the light node did not answer', 'Reload the page'))
+    }, init.timeoutMs ?? 10_000)
+    channel.onmessage = (event: MessageEvent<ClientMessage>) => {
+      if (event.data.t !== 'connected') return
+      clearTimeout(timer)
+      resolve()
+    }
+    origin.postMessage({ t: 'connect', leader: init.leader, client } satisfies OriginMessage)
+  })
+
+  channel.onmessage = (event: MessageEvent<ClientMessage>) => {
+    const msg = event.data
+    if (msg.t === 'progress') waiting.get(msg.id)?.onProgress?.(msg.progress as PutProgress)
+    if (msg.t !== 'result') return
+    const call = waiting.get(msg.id)
+    waiting.delete(msg.id)
+    if (msg.ok) call?.resolve(msg.value)
+    else call?.reject(errorFromPlain(msg.error))
+  }
+
+  const start = (method: TabMethod, args: unknown[], onProgress?: Waiting['onProgress']) => {
+    const id = nextId++
+    const done = new Promise<unknown>((resolve, reject) => {
+      if (ended) throw ended
+      waiting.set(id, { resolve, reject, onProgress })
+      channel.postMessage({ t: 'call', id, method, args } satisfies ClientMessage)
+    })
+    return { id, done }
+  }
+  const call = <T>(method: TabMethod, ...args: unknown[]) => start(method, args).done as Promise<T>
+
+  // Downloads reuse the page's byte stream; each opId maps to the leader's `open` call id.
+  const streams = new Map<string, number>()
+  const leftovers = new Map<string, Uint8Array>()
+  const reads: FileReadSource = {
+    async openRead(ref, opId) {
+      const { id, done } = start('open', [ref])
+      streams.set(opId, id)
+      await done
+    },
+    async readChunk(opId) {
+      const r = await call<{ done: boolean; value?: Uint8Array }>('read', streams.get(opId))
+      return r.done ? undefined : r.value
+    },
+    async readInto(opId, buffer, offset, length) {
+      let rest = leftovers.get(opId)
+      if (!rest || rest.byteLength === 0) {
+        rest = await reads.readChunk(opId)
+        if (!rest) return { buffer, filled: 0 }
+      }
+      const filled = Math.min(length, rest.byteLength)
+      new Uint8Array(buffer, offset, filled).set(rest.subarray(0, filled))
+      leftovers.set(opId, rest.subarray(filled))
+      return { buffer, filled }
+    },
+    async abort(opId) {
+      leftovers.delete(opId)
+      const id = streams.get(opId)
+      streams.delete(opId)
+      if (id !== undefined && !ended) await call('cancel', id)
+    },
+  }
+
+  const end = (reason: Error) => {
+    ended ??= reason
+    for (const w of waiting.values()) w.reject(ended)
+    waiting.clear()
+    channel.close()
+    releaseLife?.()
+  }
+  let opCounter = 0
+
+  return {
+    leader: init.leader,
+    peerId: init.peerId,
+    end,
+    async put(file, options: PutOptions = {}) {
+      const { onProgress, signal, ...rest } = options
+      signal?.throwIfAborted()
+      const { id, done } = start('put', [file, rest], onProgress)
+      const onAbort = () => void call('abort', id).catch(() => {})
+      signal?.addEventListener('abort', onAbort, { once: true })
+      try {
+        return (await done) as Awaited<ReturnType<LightNode['put']>>
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+      }
+    },
+    get(ref, options = {}) {
+      if (ended) throw ended
+      return openFileStream(reads, ref, `tab-op-${++opCounter}`, options.signal)
+    },
+    stat: () => call('stat'),
+    contribute: (c) => call('contribute', c),
+    drop: async (fileHash, options = {}) => {
+      await call('drop', fileHash, options)
+    },
+    // The origin's facade dispatches the leader's events; a bare client has none of its own.
+    addEventListener() {},
+    removeEventListener() {},
+    async stop() {
+      if (ended) return
+      channel.postMessage({ t: 'close' } satisfies ClientMessage)
+      end(nodeStopped())
+    },
+  }
+}

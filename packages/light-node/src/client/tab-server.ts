@@ -1,0 +1,164 @@
+/**
+ * The leader's side of one node per origin: serves the tab's light node to the origin's other tabs over
+ * BroadcastChannels (see tab-messages.ts), and forwards the node's events to them.
+ */
+import type { LightNodeEvent, LightNodeEventMap } from '../api-types.js'
+import type { LightNode } from './create-light-node.js'
+import type { ClientMessage, OriginMessage, TabMethod } from './tab-messages.js'
+
+/** Every event type of a light node (forwarded to the other tabs). */
+export const LIGHT_NODE_EVENT_TYPES = [
+  'peer:connect',
+  'peer:disconnect',
+  'slice:served',
+  'slice:fetched',
+  'provider:dropped',
+] as const satisfies readonly (keyof LightNodeEventMap)[]
+
+/** Options of {@link serveTabs}. */
+export interface TabServerInit {
+  /** The origin's channel name ({@link originChannelName}). */
+  channelName: string
+  /** This leader's id (a fresh UUID per leadership). */
+  leader: string
+  /** Where there is one: tells when a follower's tab is gone (see `TabClientInit.locks`). */
+  locks?: LockManager | undefined
+}
+
+/** A running server; `close()` tells the followers and stops answering them. */
+export interface TabServer {
+  close(): void
+}
+
+function plainError(err: unknown): { name: string; message: string } {
+  const e = err as { name?: string; message?: string }
+  return { name: e?.name ?? 'Error', message: e?.message ?? String(err) }
+}
+
+/** One follower: its channel, its open downloads and its uploads' abort controllers. */
+function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
+  const reads = new Map<number, ReadableStreamDefaultReader<Uint8Array>>()
+  const uploads = new Map<number, AbortController>()
+  const post = (msg: ClientMessage) => channel.postMessage(msg)
+
+  const run = async (id: number, method: TabMethod, args: unknown[]): Promise<unknown> => {
+    switch (method) {
+      case 'stat':
+        return node.stat()
+      case 'contribute':
+        return node.contribute(args[0] as { bytes: number })
+      case 'drop':
+        return node.drop(args[0] as string, args[1] as { includeOwned?: boolean })
+      case 'put': {
+        const abort = new AbortController()
+        uploads.set(id, abort)
+        try {
+          const options = (args[1] ?? {}) as Record<string, unknown>
+          return await node.put(args[0] as Blob | Uint8Array, {
+            ...options,
+            signal: abort.signal,
+            onProgress: (progress) => post({ t: 'progress', id, progress }),
+          })
+        } finally {
+          uploads.delete(id)
+        }
+      }
+      case 'open':
+        reads.set(id, node.get(args[0] as string).getReader())
+        return undefined
+      case 'read': {
+        const reader = reads.get(args[0] as number)
+        if (!reader) return { done: true }
+        const r = await reader.read()
+        if (r.done) reads.delete(args[0] as number)
+        return r.done ? { done: true } : { done: false, value: r.value }
+      }
+      case 'cancel': {
+        const reader = reads.get(args[0] as number)
+        reads.delete(args[0] as number)
+        await reader?.cancel()
+        return undefined
+      }
+      case 'abort':
+        uploads.get(args[0] as number)?.abort()
+        return undefined
+      default:
+        throw new Error(`Unknown method ${String(method)}`)
+    }
+  }
+
+  const close = () => {
+    channel.close()
+    for (const reader of reads.values()) void reader.cancel().catch(() => {})
+    for (const abort of uploads.values()) abort.abort()
+    reads.clear()
+    uploads.clear()
+  }
+  channel.onmessage = (event: MessageEvent<ClientMessage>) => {
+    const msg = event.data
+    if (msg.t === 'close') close()
+    if (msg.t !== 'call') return
+    run(msg.id, msg.method, msg.args).then(
+      (value) => post({ t: 'result', id: msg.id, ok: true, value }),
+      (err) => post({ t: 'result', id: msg.id, ok: false, error: plainError(err) }),
+    )
+  }
+  post({ t: 'connected' })
+  return close
+}
+
+/**
+ * Serves `node` to the origin's other tabs until `close()`.
+ *
+ * @example
+ * ```ts
+ * const server = serveTabs(node, { channelName: originChannelName('stratos-edge-slices'), leader: crypto.randomUUID() })
+ * ```
+ */
+export function serveTabs(node: LightNode, init: TabServerInit): TabServer {
+  const origin = new BroadcastChannel(init.channelName)
+  const clients = new Map<string, () => void>()
+  const say = (msg: OriginMessage) => origin.postMessage(msg)
+  const hello = () => say({ t: 'hello', leader: init.leader, peerId: node.peerId })
+
+  origin.onmessage = (event: MessageEvent<OriginMessage>) => {
+    const msg = event.data
+    if (msg.t === 'who') hello()
+    else if (msg.t === 'connect' && msg.leader === init.leader && !clients.has(msg.client)) {
+      const channel = new BroadcastChannel(`${init.channelName}:${msg.client}`)
+      const client = msg.client
+      const stop = new AbortController()
+      const closeClient = serveClient(node, channel)
+      clients.set(client, () => {
+        stop.abort()
+        closeClient()
+      })
+      // Granted once the follower lets go of its lock: it stopped or its tab closed.
+      init.locks
+        ?.request(channel.name, { signal: stop.signal }, () => {
+          clients.get(client)?.()
+          clients.delete(client)
+        })
+        .catch(() => {})
+    }
+  }
+  const forward = (event: Event) => {
+    const { type, detail } = event as CustomEvent
+    say({ t: 'event', leader: init.leader, event: { type, detail } as LightNodeEvent })
+  }
+  for (const type of LIGHT_NODE_EVENT_TYPES) node.addEventListener(type, forward)
+  hello()
+
+  let closed = false
+  return {
+    close() {
+      if (closed) return
+      closed = true
+      for (const type of LIGHT_NODE_EVENT_TYPES) node.removeEventListener(type, forward)
+      for (const close of clients.values()) close()
+      clients.clear()
+      say({ t: 'bye', leader: init.leader })
+      origin.close()
+    },
+  }
+}
