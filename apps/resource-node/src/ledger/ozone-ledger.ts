@@ -35,7 +35,10 @@ export interface OzoneLedgerComponents {
 
 /** The meta service's ozone accounts, fed by Polygon prepayments. */
 export interface OzoneLedger {
-  /** Scans once up to the confirmed head; resolves with the payments credited by this call. */
+  /**
+   * Scans once up to the confirmed head; resolves with the payments newly credited meanwhile (a replay
+   * of one already credited is not listed). Meant for tests and tools; `start()` polls on its own.
+   */
   poll(): Promise<CreditedPayment[]>
   /** Polls every `pollIntervalMs` until `stop()`. */
   start(): void

@@ -13,7 +13,10 @@ export const LEDGER_FILE = 'ozone-ledger.sqlite'
 export interface SqliteLedgerStoreInit {
   /** The node's data directory; the database is `<dataDir>/ozone-ledger.sqlite`. */
   dataDir: string
-  /** The market a new ledger starts from (S and Lt from the network; Pt grows with every prepay). */
+  /**
+   * The market a new ledger starts from (S and Lt from the network; Pt grows with every prepay). Read on
+   * the first open only; later opens continue from the stored market.
+   */
   initialMarket: OzoneMarket
 }
 
