@@ -142,6 +142,12 @@ export {
   type TypedDataTypes,
   toEip1193TypedData,
 } from './signatures/typed-data.js'
+export {
+  type Eip1193Provider,
+  eip1193Signer,
+  privateKeySigner,
+  type TypedDataSigner,
+} from './signatures/typed-data-signer.js'
 export { assertFileDigest, createFileHashCheck, type FileHashCheck } from './slicing/file-hash-check.js'
 export { type SliceInput, toChunks } from './slicing/input.js'
 export {
