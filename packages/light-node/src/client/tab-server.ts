@@ -6,14 +6,18 @@ import type { LightNodeEvent, LightNodeEventMap } from '../api-types.js'
 import type { LightNode } from './create-light-node.js'
 import type { ClientMessage, OriginMessage, TabMethod } from './tab-messages.js'
 
-/** Every event type of a light node (forwarded to the other tabs). */
-export const LIGHT_NODE_EVENT_TYPES = [
-  'peer:connect',
-  'peer:disconnect',
-  'slice:served',
-  'slice:fetched',
-  'provider:dropped',
-] as const satisfies readonly (keyof LightNodeEventMap)[]
+/** One entry per event type: the compiler rejects a type added to the map but not here. */
+const EVENT_TYPES: { readonly [K in keyof LightNodeEventMap]: true } = {
+  'peer:connect': true,
+  'peer:disconnect': true,
+  'slice:served': true,
+  'slice:fetched': true,
+  'provider:dropped': true,
+  'download:progress': true,
+}
+
+/** Every event type of a light node (forwarded to the other tabs and redispatched by the origin facade). */
+export const LIGHT_NODE_EVENT_TYPES = Object.keys(EVENT_TYPES) as readonly (keyof LightNodeEventMap)[]
 
 /** Options of {@link serveTabs}. */
 export interface TabServerInit {
