@@ -30,13 +30,14 @@ export interface SliceDownloadInit {
   sliceTimeoutMs?: number
   /**
    * Time a browser provider has to connect before a resource node is asked for the same slice at once
-   * (the first to deliver wins); default 1.5 s. A healthy WebRTC dial takes about 0.3 s here.
+   * (the first to deliver wins); default 2.5 s. A healthy WebRTC dial takes about 0.1–0.6 s here, and
+   * one that stalls (about one in ten) connects on its retry after 1.5 s, before the race starts.
    */
   hedgeDelayMs?: number
 }
 
 /** Default of {@link SliceDownloadInit.hedgeDelayMs}. */
-const HEDGE_DELAY_MS = 1500
+const HEDGE_DELAY_MS = 2500
 
 /** Longest silence from a provider during a slice transfer before it counts as stalled. */
 const STALL_TIMEOUT_MS = 5000
