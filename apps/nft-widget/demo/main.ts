@@ -43,7 +43,10 @@ async function main(): Promise<void> {
   uploader.setAttribute('resource-nodes', config.resourceNodes.join(' '))
   if (config.gatewayUrl) uploader.setAttribute('gateway-url', config.gatewayUrl)
   uploader.nodeOptions = { iceServers: [] }
-  const provider = new JsonRpcProvider(config.polygon.rpcUrl, config.polygon.chainId, { staticNetwork: true })
+  const provider = new JsonRpcProvider(config.polygon.rpcUrl, config.polygon.chainId, {
+    staticNetwork: true,
+    cacheTimeout: -1,
+  })
   const minter = new Wallet(config.minterKey, provider)
   const nft = new Contract(config.nft, NFT_ABI, minter)
   const owner = $<HTMLInputElement>('owner')
