@@ -1,11 +1,14 @@
 // The demo marketplace: the uploader gives a tokenURI, the page mints a DemoNft with it on the local
 // Polygon, then reads tokenURI() back from the chain and shows the token's metadata and media.
+
+import type { LightNodeStat } from '@stratos-edge/light-node'
 import { Contract, JsonRpcProvider, Wallet } from 'ethers'
 import {
   defineNftUploader,
   type NftMetadata,
   type NftUploaderElement,
   type NftUploadResult,
+  sharedLightNode,
 } from '../src/index.ts'
 
 /** What `npm start` (and the e2e test) serve at /config.json. */
@@ -29,6 +32,8 @@ interface DemoState {
   upload?: NftUploadResult
   minted?: { tokenId: string; tokenURI: string; metadata: NftMetadata }
   error?: string
+  /** The shared light node's stat (started if it was not yet); for tests of what it holds. */
+  nodeStat?: () => Promise<LightNodeStat>
 }
 const state: DemoState = {}
 ;(window as unknown as { demo: DemoState }).demo = state
@@ -43,6 +48,15 @@ async function main(): Promise<void> {
   uploader.setAttribute('resource-nodes', config.resourceNodes.join(' '))
   if (config.gatewayUrl) uploader.setAttribute('gateway-url', config.gatewayUrl)
   uploader.nodeOptions = { iceServers: [] }
+  // The same options as the uploader's, so this is the node it uses (one per page and configuration).
+  state.nodeStat = async () =>
+    (
+      await sharedLightNode({
+        resourceNodes: config.resourceNodes,
+        iceServers: [],
+        ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
+      })
+    ).stat()
   const provider = new JsonRpcProvider(config.polygon.rpcUrl, config.polygon.chainId, {
     staticNetwork: true,
     cacheTimeout: -1,

@@ -22,6 +22,7 @@ export const UPLOADER_CSS = `
   background: var(--stratos-bg);
 }
 :host([hidden]) { display: none; }
+[hidden] { display: none !important; }
 * { box-sizing: border-box; }
 .root { display: grid; gap: var(--stratos-gap); }
 .drop {

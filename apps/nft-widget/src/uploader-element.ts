@@ -306,7 +306,7 @@ export class NftUploaderElement extends HTMLElement {
         'div',
         { class: 'file-info' },
         h('span', { class: 'file-name', part: 'file-name' }, name),
-        h('span', { class: 'file-meta' }, `${role} · ${formatBytes(file?.size ?? 0)}`),
+        h('span', { class: 'file-meta' }, file ? `${role} · ${formatBytes(file.size)}` : role),
         progress,
         text,
       ),
