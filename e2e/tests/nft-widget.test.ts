@@ -22,7 +22,8 @@ import { type ResourceNode, startResourceNode } from './support/resource-node.ts
 import { serveStatic } from './support/static-server.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const demoDir = join(here, '..', '..', 'apps', 'nft-widget', 'dist', 'demo')
+const distDir = join(here, '..', '..', 'apps', 'nft-widget', 'dist')
+const demoDir = join(distDir, 'demo')
 const shots = join(here, '..', 'test-results', 'nft-widget')
 const XSS_NAME = '<img src=x onerror="window.__xss=1">Ship'
 // A 1×1 PNG.
@@ -306,5 +307,71 @@ describe('NFT widget on the demo marketplace', () => {
     process.stdout.write(
       `retry after cancel (40 MiB, 4 MiB slices): ${stored} new bytes stored; gateway requests ${JSON.stringify(delta)}\n`,
     )
+  })
+
+  test('the <script> build: two widgets on one page share one light node', async () => {
+    const dist = await serveStatic(distDir, '127.0.0.1')
+    const context = await browser.newContext()
+    try {
+      const embed = await context.newPage()
+      embed.on('pageerror', (err) => pageErrors.push(err.message))
+      const attrs = `resource-nodes="${resource.wsAddr}" gateway-url="${resource.gatewayUrl}"`
+      // The two-line embed (twice, the second with sdm:// links), on the origin that serves dist/.
+      await embed.route(`${dist.url}/embed.html`, (route) =>
+        route.fulfill({
+          contentType: 'text/html',
+          body: `<!doctype html><html lang="en"><head><title>embed</title></head><body>
+<script src="/stratos-nft-widget.iife.js"></script>
+<stratos-nft-uploader id="a" ${attrs}></stratos-nft-uploader>
+<stratos-nft-uploader id="b" ${attrs} token-uri="sdm"></stratos-nft-uploader></body></html>`,
+        }),
+      )
+      await embed.goto(`${dist.url}/embed.html`)
+      assert.equal(embed.workers().length, 0)
+      const results: { tokenURI: string; metadata: { name: string; image?: string } }[] = []
+      for (const id of ['a', 'b']) {
+        results.push(
+          await embed.evaluate(async (id) => {
+            const el = document.getElementById(id) as HTMLElement & {
+              nodeOptions: unknown
+              addFiles(f: File[]): void
+              fillMetadata(m: unknown): void
+              upload(): Promise<{ tokenURI: string; metadata: { name: string; image?: string } }>
+            }
+            el.nodeOptions = { iceServers: [] }
+            el.addFiles([
+              new File([new Uint8Array([1, 2, 3, id.charCodeAt(0)])], `${id}.png`, { type: 'image/png' }),
+            ])
+            el.fillMetadata({ name: `Token ${id}` })
+            return el.upload()
+          }, id),
+        )
+      }
+      const [a, b] = results as [(typeof results)[0], (typeof results)[0]]
+      assert.ok(a.tokenURI.startsWith(`${resource.gatewayUrl}/`), a.tokenURI)
+      assert.match(b.tokenURI, /^sdm:\/\/st1[a-z0-9]+\/v05j1m5/)
+      assert.match(b.metadata.image ?? '', /^sdm:\/\//)
+      assert.equal(((await (await fetch(a.tokenURI)).json()) as { name: string }).name, 'Token a')
+      const nodes = embed.workers().filter((w) => /\/worker-entry-/.test(w.url()))
+      assert.equal(
+        nodes.length,
+        1,
+        `one light node worker: ${embed
+          .workers()
+          .map((w) => w.url())
+          .join(', ')}`,
+      )
+      assert.equal(
+        await embed.evaluate(() =>
+          (
+            window as unknown as { StratosNftWidget: { sharedLightNodeCount(): number } }
+          ).StratosNftWidget.sharedLightNodeCount(),
+        ),
+        1,
+      )
+    } finally {
+      await context.close().catch(() => {})
+      await dist.close()
+    }
   })
 })
