@@ -163,6 +163,7 @@ describe('NFT widget on the demo marketplace', () => {
     assert.equal(await errorText(), '“huge.mp4” is too big for Edgeworks: files up to 50 MB please.')
     assert.equal(await uploader().getAttribute('state'), 'error')
     await page.screenshot({ path: join(shots, 'error.png'), fullPage: true })
+    assert.deepEqual(await seriousViolations(), [])
     await dropFiles([{ name: 'notes.txt', type: 'text/plain', size: 10 }])
     assert.equal(
       await errorText(),
@@ -372,6 +373,38 @@ describe('NFT widget on the demo marketplace', () => {
     } finally {
       await context.close().catch(() => {})
       await dist.close()
+    }
+  })
+
+  test('keyboard only: choose a file, name it, upload', async () => {
+    const context = await browser.newContext()
+    try {
+      const p = await context.newPage()
+      await p.goto(`${server.url}/index.html`)
+      await p.waitForFunction(() => document.getElementById('status')?.textContent === 'Ready')
+      const focused = () =>
+        p.evaluate(() => {
+          let el = document.activeElement
+          while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement
+          return el
+            ? `${el.tagName.toLowerCase()}:${el.getAttribute('type') ?? el.getAttribute('name') ?? ''}`
+            : ''
+        })
+      // Tab (a bounded number of times) to the file input and open the chooser with the keyboard.
+      for (let i = 0; i < 10 && (await focused()) !== 'input:file'; i++) await p.keyboard.press('Tab')
+      assert.equal(await focused(), 'input:file')
+      const chooser = p.waitForEvent('filechooser')
+      await p.keyboard.press('Space')
+      await (await chooser).setFiles({ name: 'key.png', mimeType: 'image/png', buffer: PNG })
+      for (let i = 0; i < 10 && (await focused()) !== 'input:text'; i++) await p.keyboard.press('Tab')
+      assert.equal(await focused(), 'input:text', 'the name field follows the file controls')
+      await p.keyboard.type('Typed without a mouse')
+      await p.keyboard.press('Enter')
+      await p.locator('stratos-nft-uploader[state="done"]').waitFor({ timeout: 120_000 })
+      const upload = await p.evaluate(() => (window as unknown as DemoWindow).demo.upload)
+      assert.equal(upload?.metadata.name, 'Typed without a mouse')
+    } finally {
+      await context.close().catch(() => {})
     }
   })
 })
