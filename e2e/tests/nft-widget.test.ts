@@ -323,12 +323,15 @@ describe('NFT widget on the demo marketplace', () => {
           contentType: 'text/html',
           body: `<!doctype html><html lang="en"><head><title>embed</title></head><body>
 <script src="/stratos-nft-widget.iife.js"></script>
-<stratos-nft-uploader id="a" ${attrs}></stratos-nft-uploader>
+<stratos-nft-uploader id="a" ${attrs} submit-label="Store it" accept="image/*"></stratos-nft-uploader>
 <stratos-nft-uploader id="b" ${attrs} token-uri="sdm"></stratos-nft-uploader></body></html>`,
         }),
       )
       await embed.goto(`${dist.url}/embed.html`)
       assert.equal(embed.workers().length, 0)
+      // Parsed after the script defined the element: attributes arrive after its constructor.
+      assert.equal(await embed.locator('#a button[part~="submit"]').textContent(), 'Store it')
+      assert.equal(await embed.locator('#a input[type=file]').getAttribute('accept'), 'image/*')
       const results: { tokenURI: string; metadata: { name: string; image?: string } }[] = []
       for (const id of ['a', 'b']) {
         results.push(

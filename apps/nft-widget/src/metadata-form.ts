@@ -9,6 +9,8 @@ export interface MetadataForm {
   /** Fills the fields (for hosts that prefill, and for tests). */
   fill(input: Partial<NftMetadataInput>): void
   setDisabled(disabled: boolean): void
+  /** Changes the submit button's text. */
+  setSubmitLabel(label: string): void
 }
 
 let formCounter = 0
@@ -119,6 +121,9 @@ export function createMetadataForm(submitLabel: string): MetadataForm {
         traits.replaceChildren()
         for (const a of input.attributes) addRow(a)
       }
+    },
+    setSubmitLabel(label) {
+      submit.textContent = label
     },
     setDisabled(disabled) {
       for (const c of element.querySelectorAll('input, textarea, select, button'))

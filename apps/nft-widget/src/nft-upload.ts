@@ -3,7 +3,12 @@
  * all through the light node; then the tokenURI. Files already stored in this session are not sent again.
  */
 import type { PutProgress, PutResult } from '@stratos-edge/light-node'
-import { FileUploadError, NetworkUnavailableError, UploadCancelledError } from './errors.js'
+import {
+  FileUploadError,
+  MetadataInvalidError,
+  NetworkUnavailableError,
+  UploadCancelledError,
+} from './errors.js'
 import { mimeTypeOf } from './media-kind.js'
 import { buildMetadata, type NftMetadata, type NftMetadataInput, substituteErc1155Id } from './metadata.js'
 import type { UploaderNode } from './shared-light-node.js'
@@ -99,6 +104,8 @@ export function explainUploadError(err: unknown, what: string, signal?: AbortSig
 export async function uploadNft(init: NftUploadInit): Promise<NftUploadResult> {
   // The metadata is checked before anything is sent (the links are filled in afterwards).
   buildMetadata(init.input, {})
+  if (init.media.length === 0 && !init.input.animation_url?.trim())
+    throw new MetadataInvalidError('There is no artwork to upload yet', 'Drop a file or press Choose files')
   const links: { image?: string; animation_url?: string } = {}
   for (const item of init.media) {
     if (init.signal?.aborted) throw explainUploadError(init.signal.reason, `“${item.file.name}”`, init.signal)

@@ -135,8 +135,11 @@ export class NftUploaderElement extends HTMLElement {
     this.renderHint()
   }
 
-  attributeChangedCallback(name: string): void {
+  attributeChangedCallback(name: string, _old: string | null, value: string | null): void {
+    // (A parser-created element gets its attributes after the constructor: everything is applied here.)
     if (name === 'max-size' || name === 'accept') this.renderHint()
+    if (name === 'accept') this.input.accept = value ?? ''
+    if (name === 'submit-label') this.form.setSubmitLabel(value ?? 'Upload')
   }
 
   /** The element's state: empty, ready (files chosen), uploading, done or error. */
@@ -181,7 +184,6 @@ export class NftUploaderElement extends HTMLElement {
       this.media.push(item)
       this.addRow(item)
     }
-    this.input.accept = this.getAttribute('accept') ?? ''
     if (!refused) this.setState(this.media.length > 0 ? 'ready' : 'empty')
   }
 
@@ -277,6 +279,7 @@ export class NftUploaderElement extends HTMLElement {
       row.progress.value = 1
       row.text.textContent = 'Stored'
     }
+    if (state === 'failed') row.text.textContent = 'Not stored'
   }
 
   private addRow(item: MediaFile | 'metadata'): Row {

@@ -85,6 +85,12 @@ describe('uploadNft', () => {
     await expect(uploadNft({ node, media: media(), input: { name: '' }, tokenUri: 'https' })).rejects.toThrow(
       /needs a name/,
     )
+    await expect(
+      uploadNft({ node, media: [], input: { name: 'Ship' }, tokenUri: 'https' }),
+    ).rejects.toMatchObject({
+      name: 'MetadataInvalidError',
+      message: 'There is no artwork to upload yet. Drop a file or press Choose files',
+    })
     expect(node.puts).toEqual([])
   })
 
