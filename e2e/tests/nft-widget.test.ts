@@ -285,6 +285,7 @@ describe('NFT widget on the demo marketplace', () => {
     await page.getByRole('button', { name: 'Upload to Stratos' }).click()
     await waitForState('error')
     assert.match((await errorText()) ?? '', /cancelled/)
+    assert.equal(await page.locator('stratos-nft-uploader [role=status]').textContent(), 'Upload cancelled')
     const cancelledAt = await page.evaluate(() => (window as unknown as { cancelledAt?: string }).cancelledAt)
     process.stdout.write(`cancelled at: ${cancelledAt}\n`)
     await page.screenshot({ path: join(shots, 'cancelled.png'), fullPage: true })

@@ -247,6 +247,7 @@ export class NftUploaderElement extends HTMLElement {
       )
       return result
     } catch (err) {
+      this.announce((err as Error).name === 'UploadCancelledError' ? 'Upload cancelled' : 'Upload stopped')
       this.showError(err as Error)
       throw err
     } finally {
