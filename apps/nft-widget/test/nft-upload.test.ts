@@ -2,7 +2,7 @@
 import type { PutOptions, PutResult } from '@stratos-edge/light-node'
 import { describe, expect, it } from 'vitest'
 import { type MediaFile, uploadNft } from '../src/nft-upload.js'
-import { createProgressTracker } from '../src/upload-progress.js'
+import { createProgressTracker, describeProgress } from '../src/upload-progress.js'
 
 function fakeNode() {
   const puts: { name: string | undefined; mimeType: string | undefined; text?: string }[] = []
@@ -126,5 +126,17 @@ describe('progress', () => {
     expect(p.fraction).toBe(0.5)
     expect(p.bytesPerSecond).toBe(1000)
     expect(p.secondsLeft).toBe(1)
+  })
+
+  it('says bytes, rate and time left in words', () => {
+    let t = 0
+    const tracker = createProgressTracker(() => t)
+    tracker.update({ phase: 'storing', bytes: 0, totalBytes: 10_000_000 })
+    t = 2000
+    const p = tracker.update({ phase: 'storing', bytes: 4_000_000, totalBytes: 10_000_000 })
+    expect(describeProgress(p)).toBe('Uploading 4 MB of 10 MB · 2 MB/s · 3 s left')
+    expect(
+      describeProgress(tracker.update({ phase: 'done', bytes: 10_000_000, totalBytes: 10_000_000 })),
+    ).toBe('Stored 10 MB of 10 MB')
   })
 })
