@@ -1,3 +1,4 @@
+// Over 400 lines: one flow on one page (drop, upload, mint, cancel, embed, keyboard), steps that share state.
 // Browser e2e of the NFT widget on its demo marketplace page: a real resource node, a real local Polygon
 // (anvil) with the DemoNft ERC-721, Debian Chromium. The tests run in order on one page.
 import assert from 'node:assert/strict'

@@ -6,6 +6,7 @@
 import type { LightNodeOptions } from '@stratos-edge/light-node'
 import { formatBytes, parseByteSize } from './byte-size.js'
 import { h } from './dom.js'
+import { createFileRow, type FileRow } from './file-row.js'
 import { checkHostLimits, type HostLimits, parseAccept } from './host-limits.js'
 import { mediaKindOf } from './media-kind.js'
 import type { NftMetadataInput } from './metadata.js'
@@ -13,7 +14,7 @@ import { createMetadataForm, type MetadataForm } from './metadata-form.js'
 import { type MediaFile, type NftUploadResult, type TokenUriMode, uploadNft } from './nft-upload.js'
 import { sharedLightNode, type UploaderNode } from './shared-light-node.js'
 import { UPLOADER_CSS } from './styles.js'
-import { createProgressTracker, describeProgress } from './upload-progress.js'
+import { describeProgress } from './upload-progress.js'
 
 /** The element's state, reflected in its `state` attribute. */
 export type UploaderState = 'empty' | 'ready' | 'uploading' | 'done' | 'error'
@@ -23,17 +24,6 @@ export interface UploaderErrorDetail {
   readonly name: string
   readonly message: string
   readonly error: Error
-}
-
-interface Row {
-  readonly li: HTMLLIElement
-  readonly progress: HTMLProgressElement
-  readonly text: HTMLSpanElement
-  readonly cancel: HTMLButtonElement
-  readonly retry: HTMLButtonElement
-  readonly remove?: HTMLButtonElement
-  readonly url?: string
-  readonly tracker: ReturnType<typeof createProgressTracker>
 }
 
 const OBSERVED = [
@@ -75,7 +65,7 @@ export class NftUploaderElement extends HTMLElement {
   private readonly result: HTMLDivElement
   private readonly hint: HTMLParagraphElement
   private readonly media: MediaFile[] = []
-  private readonly rows = new Map<MediaFile | 'metadata', Row>()
+  private readonly rows = new Map<MediaFile | 'metadata', FileRow>()
   private controller: AbortController | undefined
   private running: Promise<NftUploadResult> | undefined
 
@@ -283,83 +273,17 @@ export class NftUploaderElement extends HTMLElement {
     if (state === 'failed') row.text.textContent = 'Not stored'
   }
 
-  private addRow(item: MediaFile | 'metadata'): Row {
-    const file = item === 'metadata' ? undefined : item.file
-    const name = file ? file.name : 'metadata.json'
-    const url = file ? URL.createObjectURL(file) : undefined
-    const progress = h('progress', {
-      max: '1',
-      value: '0',
-      part: 'progress',
-      'aria-label': `Upload of ${name}`,
+  private addRow(item: MediaFile | 'metadata'): FileRow {
+    const row = createFileRow(item === 'metadata' ? { name: 'metadata.json' } : item, {
+      cancel: () => this.cancel(),
+      retry: () => {
+        this.upload().catch(() => {})
+      },
+      ...(item === 'metadata' ? {} : { remove: () => this.removeMedia(item) }),
     })
-    const text = h('span', { class: 'progress-text', part: 'progress-text' }, 'Waiting')
-    const cancel = h('button', { type: 'button', part: 'button cancel', hidden: true }, 'Cancel')
-    const retry = h('button', { type: 'button', part: 'button retry', hidden: true }, 'Retry')
-    const remove = file
-      ? h('button', { type: 'button', part: 'button remove', 'aria-label': `Remove ${name}` }, 'Remove')
-      : undefined
-    cancel.setAttribute('aria-label', `Cancel the upload of ${name}`)
-    retry.setAttribute('aria-label', `Retry the upload of ${name}`)
-    const role = item === 'metadata' ? 'Metadata' : item.role === 'image' ? 'Image' : 'Animation'
-    const li = h(
-      'li',
-      { class: 'file', part: 'file' },
-      this.preview(file, url, name),
-      h(
-        'div',
-        { class: 'file-info' },
-        h('span', { class: 'file-name', part: 'file-name' }, name),
-        h('span', { class: 'file-meta' }, file ? `${role} · ${formatBytes(file.size)}` : role),
-        progress,
-        text,
-      ),
-      h('div', { class: 'file-actions' }, cancel, retry, remove),
-    )
-    const row: Row = {
-      li,
-      progress,
-      text,
-      cancel,
-      retry,
-      tracker: createProgressTracker(),
-      ...(url ? { url } : {}),
-      ...(remove ? { remove } : {}),
-    }
-    cancel.addEventListener('click', () => this.cancel())
-    retry.addEventListener('click', () => {
-      this.upload().catch(() => {})
-    })
-    if (remove && item !== 'metadata') remove.addEventListener('click', () => this.removeMedia(item))
     this.rows.set(item, row)
-    this.list.append(li)
+    this.list.append(row.li)
     return row
-  }
-
-  private preview(file: File | undefined, url: string | undefined, name: string): HTMLElement {
-    const label = `Preview of ${name}`
-    if (!file || !url) return h('div', { class: 'preview', part: 'preview', 'aria-hidden': 'true' }, 'JSON')
-    switch (mediaKindOf(file)) {
-      case 'image':
-        return h('img', { class: 'preview', part: 'preview', src: url, alt: label })
-      case 'video':
-        return h('video', { class: 'preview', part: 'preview', src: url, muted: true, 'aria-label': label })
-      case 'audio':
-        return h('audio', {
-          class: 'preview',
-          part: 'preview',
-          src: url,
-          controls: true,
-          'aria-label': label,
-        })
-      case 'html':
-        // No `allow-scripts`: the creator's page is shown, its scripts do not run in the host's page.
-        return h('iframe', { class: 'preview', part: 'preview', src: url, sandbox: '', title: label })
-      case 'model':
-        return h('div', { class: 'preview', part: 'preview', role: 'img', 'aria-label': label }, '3D model')
-      default:
-        return h('div', { class: 'preview', part: 'preview', role: 'img', 'aria-label': label }, 'File')
-    }
   }
 
   private removeMedia(item: MediaFile): void {
