@@ -2,7 +2,8 @@
 //   default: the ES library (`exports`): the element entry, the React wrapper, and the light node as its
 //            own chunk (with its worker), loaded on first use;
 //   script:  one file for a <script> tag; it loads dist/light-node.js by URL on first use;
-//   demo:    the marketplace mint page (demo/), served by `npm start` and the e2e test.
+//   demo:    the marketplace mint page (demo/), served by `npm start` and the e2e test, and a small
+//            React app using the wrapper (demo/react.html).
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 
@@ -32,6 +33,12 @@ export default defineConfig(({ mode }) => {
         outDir: fileURLToPath(new URL('./dist/demo', import.meta.url)),
         emptyOutDir: true,
         sourcemap: true,
+        rollupOptions: {
+          input: {
+            index: fileURLToPath(new URL('./demo/index.html', import.meta.url)),
+            react: fileURLToPath(new URL('./demo/react.html', import.meta.url)),
+          },
+        },
       },
       worker: { format: 'es' },
     }

@@ -1,4 +1,4 @@
-// Over 400 lines: one flow on one page (drop, upload, mint, cancel, embed, keyboard), steps that share state.
+// Over 400 lines: one flow (drop, upload, mint, cancel, embed, keyboard, React) sharing one network and chain.
 // Browser e2e of the NFT widget on its demo marketplace page: a real resource node, a real local Polygon
 // (anvil) with the DemoNft ERC-721, Debian Chromium. The tests run in order on one page.
 import assert from 'node:assert/strict'
@@ -408,6 +408,36 @@ describe('NFT widget on the demo marketplace', () => {
       await p.locator('stratos-nft-uploader[state="done"]').waitFor({ timeout: 120_000 })
       const upload = await p.evaluate(() => (window as unknown as DemoWindow).demo.upload)
       assert.equal(upload?.metadata.name, 'Typed without a mouse')
+    } finally {
+      await context.close().catch(() => {})
+    }
+  })
+
+  test('the React wrapper: props become attributes, onUploaded fires', async () => {
+    const context = await browser.newContext()
+    try {
+      const p = await context.newPage()
+      const errors: string[] = []
+      p.on('pageerror', (err) => errors.push(err.message))
+      await p.goto(`${server.url}/react.html`)
+      const el = p.locator('stratos-nft-uploader')
+      await el.waitFor()
+      assert.equal(await el.getAttribute('max-size'), '1MB')
+      assert.equal(await el.getAttribute('class'), 'uploader')
+      assert.equal(
+        await p.locator('stratos-nft-uploader button[part~="submit"]').textContent(),
+        'Upload from React',
+      )
+      await p
+        .locator('stratos-nft-uploader input[type=file]')
+        .setInputFiles({ name: 'r.png', mimeType: 'image/png', buffer: PNG })
+      await p.getByLabel('Name (required)').fill('From React')
+      await p.getByRole('button', { name: 'Upload from React' }).click()
+      await p.locator('#react-token').waitFor({ timeout: 120_000 })
+      const tokenURI = (await p.locator('#react-token').textContent()) ?? ''
+      assert.ok(tokenURI.startsWith(`${resource.gatewayUrl}/`), tokenURI)
+      assert.equal(((await (await fetch(tokenURI)).json()) as { name: string }).name, 'From React')
+      assert.deepEqual(errors, [])
     } finally {
       await context.close().catch(() => {})
     }

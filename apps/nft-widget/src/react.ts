@@ -8,7 +8,7 @@
  * <NftUploader resourceNodes={[addr]} maxSize="100MB" onUploaded={({ tokenURI }) => mint(tokenURI)} />
  * ```
  */
-import { type CSSProperties, createElement, type ReactElement, useEffect, useRef } from 'react'
+import { type CSSProperties, createElement, type ReactElement, useEffect, useRef, version } from 'react'
 import type { MountNftUploaderOptions } from './mount.js'
 import type { NftUploadResult } from './nft-upload.js'
 import { defineNftUploader, type NftUploaderElement, type UploaderErrorDetail } from './uploader-element.js'
@@ -51,7 +51,8 @@ export function NftUploader(props: NftUploaderProps): ReactElement {
   }
   return createElement('stratos-nft-uploader', {
     ref,
-    class: props.className,
+    // React 18 passes `class` to custom elements as is, and would set a `classname` attribute; 19 maps className.
+    [Number.parseInt(version, 10) >= 19 ? 'className' : 'class']: props.className,
     style: props.style,
     ...Object.fromEntries(Object.entries(attrs).filter(([, v]) => v !== undefined)),
   })
