@@ -1,7 +1,8 @@
 // `npm start`: the whole local network with its defaults, then the URLs of the demo pages.
 //   - two anvil chains ("Ethereum" and "Polygon") with the bridge, payments and rewards deployed;
 //   - two resource nodes (the first runs the meta service; the second replicates);
-//   - the portal, a demo page that runs a browser light node.
+//   - the portal, a demo page that runs a browser light node;
+//   - the NFT widget's demo marketplace, minting a small ERC-721 (DemoNft, deployed here) on the local Polygon.
 // State lives in ./.data (STRATOS_EDGE_DATA_DIR); stop with Ctrl-C. `--once` starts everything, prints
 // the summary and stops again (a smoke check).
 // `--ephemeral-ports` puts every service on a free port.
@@ -16,6 +17,7 @@ const dataDir = process.env.STRATOS_EDGE_DATA_DIR ?? join(root, '.data')
 const once = process.argv.includes('--once')
 const ephemeral = process.argv.includes('--ephemeral-ports')
 const portalPort = ephemeral ? 0 : Number(process.env.STRATOS_EDGE_PORTAL_PORT ?? 5173)
+const widgetPort = ephemeral ? 0 : Number(process.env.STRATOS_EDGE_WIDGET_PORT ?? 5174)
 const anyPort = ['--tcp-port', '0', '--ws-port', '0', '--http-port', '0']
 const stops = []
 
@@ -46,7 +48,7 @@ const MIME = {
 }
 
 /** Serves a built Vite app and its /config.json. */
-function servePortal(dir, config) {
+function servePortal(dir, config, port = portalPort) {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
     if (path === '/config.json') {
@@ -63,7 +65,7 @@ function servePortal(dir, config) {
   })
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(portalPort, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       stops.push(() => new Promise((r) => server.close(() => r())))
       resolve(`http://127.0.0.1:${server.address().port}/`)
     })
@@ -92,9 +94,32 @@ async function main() {
     gatewayUrl: meta.gatewayUrl,
   })
 
+  // The widget demo mints on the local Polygon with a dev account (anvil's public keys: local only).
+  const { JsonRpcProvider, Wallet } = await import('ethers')
+  const { deployDemoNft, devAccounts } = await import('@stratos-edge/polygon-bridge/local')
+  const polygonRpc = new JsonRpcProvider(chains.polygon.rpcUrl, chains.polygon.chainId, {
+    staticNetwork: true,
+    cacheTimeout: -1,
+  })
+  const demoNft = await deployDemoNft(new Wallet(devAccounts()[0].privateKey, polygonRpc))
+  polygonRpc.destroy()
+  const widgetUrl = await servePortal(
+    join(root, 'apps/nft-widget/dist/demo'),
+    {
+      resourceNodes: [...meta.wsMultiaddrs, ...second.wsMultiaddrs],
+      gatewayUrl: meta.gatewayUrl,
+      polygon: chains.polygon,
+      nft: demoNft,
+      minterKey: devAccounts()[1].privateKey,
+    },
+    widgetPort,
+  )
+
   log('')
   log('Stratos Edge local network is up')
   log(`  portal (demo page)       ${portalUrl}   open it in two tabs: upload in one, download in the other`)
+  log(`  NFT widget demo          ${widgetUrl}   upload media + metadata, mint on the local Polygon`)
+  log(`    polygon   DemoNft (ERC-721)        ${demoNft}`)
   log(
     `  resource node 1 + meta   gateway ${meta.gatewayUrl}/v1/files/<file hash>   metrics ${meta.gatewayUrl}/metrics`,
   )

@@ -4,17 +4,28 @@ import { extname, join, normalize } from 'node:path'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.map': 'application/json',
   '.wasm': 'application/wasm',
 }
 
-/** Serves a built directory over HTTP; resolves with its origin and a close function. */
+/**
+ * Serves a built directory over HTTP; resolves with its origin and a close function. `json` answers
+ * some paths (e.g. `/config.json`) with a JSON body instead.
+ */
 export async function serveStatic(
   dir: string,
   host: string,
+  json: Record<string, unknown> = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
+    const body = json[new URL(req.url ?? '/', 'http://x').pathname]
+    if (body !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      res.end(JSON.stringify(body))
+      return
+    }
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(
       /^(\.\.[/\\])+/,
       '',
