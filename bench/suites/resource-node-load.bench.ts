@@ -10,7 +10,7 @@
 //    of the data directory afterwards.
 // The readers and attackers run in a child process, so their CPU does not stall the good client's timer.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -79,6 +79,7 @@ const deadline = Date.now() + o.seconds * 1000
 const open = new Set()
 let bytes = 0, completed = 0, errors = 0, trickleAnswers = {}
 const stalled = []
+const stalledRequests = []
 function get(url) {
   return new Promise((resolve) => {
     if (Date.now() >= deadline) return resolve()
@@ -101,7 +102,8 @@ function staller() {
     res.pause() // and never reads
     stalled.push(res)
   })
-  open.add(req)
+  // Not in \`open\`: the window's end must not close them before they are checked.
+  stalledRequests.push(req)
   req.on('error', () => {})
 }
 function trickler(i) {
@@ -129,7 +131,7 @@ Promise.all(Array.from({ length: o.readers }, reader)).then(async () => {
     res.on('close', () => { clearTimeout(timer); resolve(!res.complete) })
     res.resume()
   })))
-  for (const r of open) r.destroy()
+  for (const r of [...open, ...stalledRequests]) r.destroy()
   const stalledDropped = dropped.filter(Boolean).length
   console.log(JSON.stringify({ bytes, completed, errors, seconds, trickleAnswers, stalledDropped }))
   process.exit(0)
@@ -184,6 +186,17 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0)
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 }
+}
+
+/** CPU seconds (user + system) a process used so far. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** Open file descriptors of a process (sockets included). */
+function openFdsOf(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -258,6 +271,10 @@ const sampler = setInterval(() => {
 
 const fileUrl = `${gatewayUrl}/v1/files/${sliced.fileHash}`
 const throughput = { raw: [] as number[], gateway: [] as number[] }
+/** CPU milliseconds per MB served, of the serving process, per window. */
+const cpuPerMB = { raw: [] as number[], gateway: [] as number[] }
+/** The node's open file descriptors after each window (a leak of sockets would show here). */
+const nodeFds: number[] = []
 let attack: LoadReport | undefined
 const latency = { upload: [] as number[], slices: [] as number[], download: [] as number[] }
 let goodFailures = 0
@@ -278,15 +295,23 @@ try {
   if (Buffer.compare(Buffer.from(check), Buffer.from(bytes)) !== 0)
     throw new Error('gateway served other bytes')
 
-  const targets = Array.from({ length: 2 * WINDOWS }, (_, i) => (i % 2 === 0 ? 'raw' : 'gateway') as const)
+  const targets = Array.from({ length: 2 * WINDOWS }, (_, i): 'raw' | 'gateway' =>
+    i % 2 === 0 ? 'raw' : 'gateway',
+  )
   for (const target of targets) {
     phase = target
     const url = target === 'raw' ? `http://127.0.0.1:${rawPort}/` : fileUrl
+    const server = target === 'raw' ? (raw.pid as number) : pid
+    const cpuBefore = cpuSecondsOf(server)
     const r = await runLoad({ url, readers: READERS, seconds: WINDOW_S }).report
     const mbps = r.bytes / 1e6 / r.seconds
     throughput[target].push(mbps)
+    cpuPerMB[target].push(((cpuSecondsOf(server) - cpuBefore) * 1000) / (r.bytes / 1e6))
+    await new Promise((resolve) => setTimeout(resolve, 500)) // the closed connections' close handled
+    nodeFds.push(openFdsOf(pid))
     console.log(
-      `${target}: ${READERS} readers, ${mbps.toFixed(0)} MB/s (${r.completed} whole files, ${r.errors} errors)`,
+      `${target}: ${READERS} readers, ${mbps.toFixed(0)} MB/s, ${cpuPerMB[target].at(-1)?.toFixed(2)} CPU ms/MB, ` +
+        `node fds ${nodeFds.at(-1)} (${r.completed} whole files, ${r.errors} errors)`,
     )
   }
 
@@ -367,6 +392,12 @@ const results = {
   gatewayRatioToRaw: median(throughput.gateway) / median(throughput.raw),
   rawRuns: throughput.raw,
   gatewayRuns: throughput.gateway,
+  /** CPU ms per MB of the serving process (the node, or the raw server), per window. */
+  /** CPU per MB of the node serving the gateway over that of the raw server (lower is cheaper). */
+  gatewayCpuPerMBRatioToRaw: median(cpuPerMB.gateway) / median(cpuPerMB.raw),
+  rawCpuMsPerMB: cpuPerMB.raw,
+  gatewayCpuMsPerMB: cpuPerMB.gateway,
+  nodeOpenFdsAfterEachWindow: nodeFds,
   attack: {
     gatewayMBps: attackMBps,
     gatewayRatioToRaw: attackMBps / median(throughput.raw),
