@@ -35,7 +35,7 @@ import { median, writeResults } from '../results.js'
 
 const MiB = 1024 * 1024
 const SIZE = 64 * MiB
-const READERS = 200
+const READERS = Number(process.env.BENCH_LOAD_READERS ?? 200)
 const STALLERS = Number(process.env.BENCH_LOAD_STALLERS ?? 50)
 const TRICKLERS = 10
 /** Seconds of each gateway or raw throughput window (WINDOWS of each, alternating). */

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises'
+import { mkdir, readFile, rm, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   createKeccakStream,
@@ -7,7 +7,6 @@ import {
   type FileHash,
   hashSlice,
   isErrorNamed,
-  isSliceHash,
   type SliceHash,
 } from '@stratos-edge/core'
 import {
@@ -31,8 +30,8 @@ import {
   type DigestStream,
   decodeHeader,
   encodeHeader,
-  MAX_HEADER,
   readSliceFileData,
+  scanSliceFiles,
   sliceFileMatches,
 } from './slice-file-format.js'
 
@@ -165,40 +164,9 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
   const pathOf = (hash: SliceHash): string => join(slicesDir, hash.slice(-2), `${hash}.slice`)
 
   // Rebuild the index from the headers of the slice files.
-  for (const sub of await readdir(slicesDir)) {
-    const subDir = join(slicesDir, sub)
-    for (const name of await readdir(subDir).catch(() => [] as string[])) {
-      const path = join(subDir, name)
-      const hash = name.replace(/\.slice$/, '')
-      try {
-        if (!name.endsWith('.slice') || !isSliceHash(hash))
-          throw new DecodeError('Unexpected file', 'Removed')
-        const fh = await open(path, 'r')
-        let head: Uint8Array
-        let fileBytes: number
-        try {
-          const buf = new Uint8Array(MAX_HEADER)
-          const { bytesRead } = await fh.read(buf, 0, MAX_HEADER, 0)
-          head = buf.subarray(0, bytesRead)
-          fileBytes = (await fh.stat()).size
-        } finally {
-          await fh.close()
-        }
-        const h = decodeHeader(head)
-        if (h.headerBytes + h.size !== fileBytes) throw new DecodeError('Slice file size mismatch', 'Removed')
-        entries.set(hash as SliceHash, {
-          hash: hash as SliceHash,
-          fileHash: h.fileHash,
-          number: h.number,
-          size: h.size,
-          fileBytes,
-        })
-        budget.count(fileBytes)
-      } catch (err) {
-        logger?.warn('removing unreadable slice file', { path, error: err })
-        await unlink(path).catch(() => {})
-      }
-    }
+  for (const f of await scanSliceFiles(slicesDir, logger)) {
+    entries.set(f.hash, f)
+    budget.count(f.fileBytes)
   }
   const manifests = await openDiskManifestStore(
     { dir: manifestsDir, tmpDir, ...(logger ? { logger } : {}) },
