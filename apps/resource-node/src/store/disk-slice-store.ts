@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises'
+import { mkdir, readFile, rm, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   createKeccakStream,
@@ -7,7 +7,6 @@ import {
   type FileHash,
   hashSlice,
   isErrorNamed,
-  isSliceHash,
   type SliceHash,
 } from '@stratos-edge/core'
 import {
@@ -18,18 +17,21 @@ import {
   type SlicePutOptions,
   type SliceRecord,
   type SliceStore,
-  StoreFullError,
 } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
-import { renameDurably, tempPath, writeFileAtomic, writeSynced } from './atomic-file.js'
+import { writeFileAtomic } from './atomic-file.js'
+import { createDiskBudget } from './disk-budget.js'
 import { openDiskManifestStore } from './disk-manifest-store.js'
+import { createStagedSliceFiles, type StagedSliceFile } from './staged-slice-files.js'
+
+export type { StagedSliceFile } from './staged-slice-files.js'
+
 import {
   type DigestStream,
   decodeHeader,
   encodeHeader,
-  MAX_HEADER,
   readSliceFileData,
-  STAGED_HEADER_BYTES,
+  scanSliceFiles,
   sliceFileMatches,
 } from './slice-file-format.js'
 
@@ -52,17 +54,6 @@ export interface DiskSliceStoreInit {
    * default on this thread.
    */
   sliceDigest?: () => DigestStream
-}
-
-/**
- * A slice's bytes written ahead to a temp file of the store (see {@link DiskSliceStore.writeStaged}), before
- * the slice's hash is known. Pass it to {@link DiskSliceStore.put} (`staged`), or `discard` it.
- */
-export interface StagedSliceFile {
-  /** True once the bytes are written and synced; false when the write failed (never rejects). */
-  readonly written: Promise<boolean>
-  /** Removes the temp file once its write has finished; does nothing after an adoption. Never rejects. */
-  discard(): Promise<void>
 }
 
 /** What {@link DiskSliceStore.verifyAll} found. */
@@ -122,13 +113,6 @@ interface Entry extends SliceInfo {
   fileBytes: number
 }
 
-interface StagedState {
-  path: string
-  done: boolean
-  /** Bytes still counted in the store's budget for this file. */
-  bytes: number
-}
-
 /** A Keccak-256 stream on this thread. */
 function digestHere(): DigestStream {
   const keccak = createKeccakStream()
@@ -166,26 +150,6 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
 
   const entries = new Map<SliceHash, Entry>()
   const writing = new Map<SliceHash, Promise<void>>()
-  /**
-   * Temp files of staged bytes; `done` once adopted or discarded. `bytes` count against the budget (in
-   * `staged`) until then.
-   */
-  const stagedFiles = new WeakMap<StagedSliceFile, StagedState>()
-  /** Bytes of staged temp files not adopted or discarded yet. */
-  let staged = 0
-  /** Stops counting a staged file's bytes (once): adopted, discarded, or its write failed. */
-  const uncount = (state: StagedState): void => {
-    staged -= state.bytes
-    state.bytes = 0
-  }
-  /** Staged writes and removals in progress, awaited by `close`. */
-  const stagedWork = new Set<Promise<unknown>>()
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    stagedWork.add(p)
-    const settled = () => stagedWork.delete(p)
-    p.then(settled, settled)
-    return p
-  }
   /** Reads in progress, awaited by `close` so the hash pool is not closed under them. */
   const reads = new Set<Promise<unknown>>()
   let closed = false
@@ -194,71 +158,21 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
   }
   /** Slices hashed (on write or read) since the store opened. */
   const verified = new Set<SliceHash>()
-  let used = 0
-  let reserved = 0
+  const budget = createDiskBudget({ maxBytes })
+  const staging = createStagedSliceFiles({ tmpDir, ...(logger ? { logger } : {}) }, { budget })
 
   const pathOf = (hash: SliceHash): string => join(slicesDir, hash.slice(-2), `${hash}.slice`)
 
   // Rebuild the index from the headers of the slice files.
-  for (const sub of await readdir(slicesDir)) {
-    const subDir = join(slicesDir, sub)
-    for (const name of await readdir(subDir).catch(() => [] as string[])) {
-      const path = join(subDir, name)
-      const hash = name.replace(/\.slice$/, '')
-      try {
-        if (!name.endsWith('.slice') || !isSliceHash(hash))
-          throw new DecodeError('Unexpected file', 'Removed')
-        const fh = await open(path, 'r')
-        let head: Uint8Array
-        let fileBytes: number
-        try {
-          const buf = new Uint8Array(MAX_HEADER)
-          const { bytesRead } = await fh.read(buf, 0, MAX_HEADER, 0)
-          head = buf.subarray(0, bytesRead)
-          fileBytes = (await fh.stat()).size
-        } finally {
-          await fh.close()
-        }
-        const h = decodeHeader(head)
-        if (h.headerBytes + h.size !== fileBytes) throw new DecodeError('Slice file size mismatch', 'Removed')
-        entries.set(hash as SliceHash, {
-          hash: hash as SliceHash,
-          fileHash: h.fileHash,
-          number: h.number,
-          size: h.size,
-          fileBytes,
-        })
-        used += fileBytes
-      } catch (err) {
-        logger?.warn('removing unreadable slice file', { path, error: err })
-        await unlink(path).catch(() => {})
-      }
-    }
+  for (const f of await scanSliceFiles(slicesDir, logger)) {
+    entries.set(f.hash, f)
+    budget.count(f.fileBytes)
   }
   const manifests = await openDiskManifestStore(
     { dir: manifestsDir, tmpDir, ...(logger ? { logger } : {}) },
-    {
-      budget: {
-        count(bytes) {
-          used += bytes
-        },
-        reserve(bytes, what) {
-          if (used + reserved + staged + bytes > maxBytes) {
-            throw new StoreFullError(
-              `Slice store full: ${used + reserved + staged} of ${maxBytes} bytes used, ${bytes} more needed for ${what}`,
-              'Raise --max-bytes or free space',
-            )
-          }
-          reserved += bytes
-          return (kept) => {
-            reserved -= bytes
-            if (kept) used += bytes
-          }
-        },
-      },
-    },
+    { budget },
   )
-  logger?.info('slice store opened', { dir, slices: entries.size, usedBytes: used, maxBytes })
+  logger?.info('slice store opened', { dir, slices: entries.size, usedBytes: budget.usedBytes, maxBytes })
 
   async function readVerified(
     hash: SliceHash,
@@ -313,70 +227,9 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     if (!entry) return false
     entries.delete(hash)
     verified.delete(hash)
-    used -= entry.fileBytes
+    budget.release(entry.fileBytes)
     await unlink(pathOf(hash)).catch(() => {})
     init.onRemoved?.(hash)
-    return true
-  }
-
-  function writeStaged(data: Uint8Array): StagedSliceFile {
-    const path = tempPath(tmpDir, '.staged')
-    const bytes = STAGED_HEADER_BYTES + data.length
-    // Staged files take disk like slices: past the budget the bytes are not written ahead (a commit
-    // then writes them in full, within the budget, or is refused).
-    const room = used + reserved + staged + bytes <= maxBytes
-    const state: StagedState = { path, done: !room, bytes: room ? bytes : 0 }
-    staged += state.bytes
-    const written = room
-      ? track(
-          writeSynced(path, 'wx', [data], STAGED_HEADER_BYTES)
-            .then(() => true)
-            .catch((err: unknown) => {
-              logger?.warn('staged slice write failed; its commit will write it in full', { error: err })
-              if (!state.done) {
-                state.done = true
-                uncount(state)
-                void unlink(path).catch(() => {})
-              }
-              return false
-            }),
-        )
-      : Promise.resolve(false)
-    const file: StagedSliceFile = {
-      written,
-      discard() {
-        if (state.done) return Promise.resolve()
-        state.done = true
-        return track(
-          written
-            .then(() => unlink(path))
-            .catch(() => {})
-            .finally(() => uncount(state)),
-        )
-      },
-    }
-    stagedFiles.set(file, state)
-    return file
-  }
-
-  /**
-   * Moves staged bytes into place under `finalPath` with `header` written in front; false (nothing done)
-   * when they cannot be used: the write failed, or they were taken already.
-   */
-  async function adopt(staged: StagedSliceFile, header: Uint8Array, finalPath: string): Promise<boolean> {
-    const state = stagedFiles.get(staged)
-    if (!state || state.done) return false
-    if (!(await staged.written) || state.done) return false
-    state.done = true
-    try {
-      await writeSynced(state.path, 'r+', [header])
-      await renameDurably(state.path, finalPath)
-    } catch (err) {
-      await unlink(state.path).catch(() => {})
-      throw err
-    } finally {
-      uncount(state) // counted from now on as the slice file (reserved, then used)
-    }
     return true
   }
 
@@ -390,21 +243,12 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     }
     const header = encodeHeader(slice.fileHash, slice.number, slice.data.length)
     const fileBytes = header.length + slice.data.length
-    // Bytes staged for this very slice are counted already: they become the slice file.
-    const ownStaged = (stagedFile && stagedFiles.get(stagedFile)?.bytes) || 0
-    if (used + reserved + staged - ownStaged + fileBytes > maxBytes) {
-      throw new StoreFullError(
-        `Slice store full: ${used + reserved + staged - ownStaged} of ${maxBytes} bytes used, ${fileBytes} more needed`,
-        'Raise --max-bytes, free space, or push to another node',
-      )
-    }
-    reserved += fileBytes
-    // From here the staged bytes are counted as this slice's file (reserved): not twice.
-    const stagedState = stagedFile && stagedFiles.get(stagedFile)
-    if (stagedState) uncount(stagedState)
+    // Bytes staged for this very slice are counted already: they become the slice file, not counted twice.
+    const settle = budget.reserve(fileBytes, 'a slice', stagedFile ? staging.countedBytes(stagedFile) : 0)
+    if (stagedFile) staging.uncount(stagedFile)
     try {
       await mkdir(join(slicesDir, slice.hash.slice(-2)), { recursive: true })
-      if (!(stagedFile && (await adopt(stagedFile, header, pathOf(slice.hash)))))
+      if (!(stagedFile && (await staging.adopt(stagedFile, header, pathOf(slice.hash)))))
         await writeFileAtomic(tmpDir, pathOf(slice.hash), [header, slice.data])
       entries.set(slice.hash, {
         hash: slice.hash,
@@ -414,9 +258,10 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
         fileBytes,
       })
       verified.add(slice.hash)
-      used += fileBytes
-    } finally {
-      reserved -= fileBytes
+      settle(true)
+    } catch (err) {
+      settle(false)
+      throw err
     }
   }
 
@@ -468,7 +313,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     dir,
     maxBytes,
     get usedBytes() {
-      return used + reserved + staged
+      return budget.usedBytes
     },
     get sliceCount() {
       return entries.size
@@ -505,7 +350,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
         void options.staged?.discard()
       }
     },
-    writeStaged,
+    writeStaged: (data) => staging.write(data),
     verifyOnce,
     readData,
     delete: removeEntry,
@@ -525,8 +370,8 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     manifestOwners: (fileHash) => manifests.manifestOwners(fileHash),
     async close() {
       closed = true
-      while (writing.size > 0 || stagedWork.size > 0 || reads.size > 0)
-        await Promise.allSettled([...writing.values(), ...stagedWork, ...reads])
+      while (writing.size > 0 || reads.size > 0) await Promise.allSettled([...writing.values(), ...reads])
+      await staging.idle()
       await manifests.idle()
     },
   }

@@ -1,13 +1,17 @@
-import { open } from 'node:fs/promises'
+import { open, readdir, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
 import {
   DecodeError,
   type FileHash,
   fileHashFromBytes,
   fileHashFromDigest,
   fileHashToBytes,
+  isSliceHash,
   type SliceHash,
   sliceHashFromInnerDigest,
 } from '@stratos-edge/core'
+import type { SliceInfo } from '@stratos-edge/protocol'
+import type { Logger } from '../logger.js'
 
 /**
  * The slice file format: a header (magic "SESL", version, file hash, slice number, size) and then the
@@ -121,4 +125,52 @@ export async function readSliceFileData(
   } finally {
     await fh.close()
   }
+}
+
+/** A slice file found on disk: what its header says, and its whole size. */
+export interface FoundSliceFile extends SliceInfo {
+  fileBytes: number
+}
+
+/**
+ * Reads the headers of every slice file under `slicesDir` (`<xy>/<slice hash>.slice`); files that are
+ * not slice files, or whose header or size is wrong, are removed.
+ */
+export async function scanSliceFiles(slicesDir: string, logger?: Logger): Promise<FoundSliceFile[]> {
+  const found: FoundSliceFile[] = []
+  for (const sub of await readdir(slicesDir)) {
+    const subDir = join(slicesDir, sub)
+    for (const name of await readdir(subDir).catch(() => [] as string[])) {
+      const path = join(subDir, name)
+      const hash = name.replace(/\.slice$/, '')
+      try {
+        if (!name.endsWith('.slice') || !isSliceHash(hash))
+          throw new DecodeError('Unexpected file', 'Removed')
+        const fh = await open(path, 'r')
+        let head: Uint8Array
+        let fileBytes: number
+        try {
+          const buf = new Uint8Array(MAX_HEADER)
+          const { bytesRead } = await fh.read(buf, 0, MAX_HEADER, 0)
+          head = buf.subarray(0, bytesRead)
+          fileBytes = (await fh.stat()).size
+        } finally {
+          await fh.close()
+        }
+        const h = decodeHeader(head)
+        if (h.headerBytes + h.size !== fileBytes) throw new DecodeError('Slice file size mismatch', 'Removed')
+        found.push({
+          hash: hash as SliceHash,
+          fileHash: h.fileHash,
+          number: h.number,
+          size: h.size,
+          fileBytes,
+        })
+      } catch (err) {
+        logger?.warn('removing unreadable slice file', { path, error: err })
+        await unlink(path).catch(() => {})
+      }
+    }
+  }
+  return found
 }

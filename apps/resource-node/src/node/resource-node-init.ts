@@ -1,0 +1,61 @@
+import type { PrivateKey } from '@libp2p/interface'
+import type { Logger } from '../logger.js'
+
+/** Options of `createResourceNode`. */
+export interface ResourceNodeInit {
+  /** Directory for the peer key, slices and manifests (created if missing). */
+  dataDir: string
+  /** Listen address for libp2p and HTTP (default 127.0.0.1; use 0.0.0.0 inside a test namespace). */
+  host?: string
+  /** libp2p TCP port, node to node (default 7401; 0 picks a free port). */
+  tcpPort?: number
+  /** libp2p WebSockets port, for browsers (default 7402; 0 picks a free port). */
+  wsPort?: number
+  /** HTTP gateway port (default 7480; 0 picks a free port). */
+  httpPort?: number
+  /** Run the meta service in this process (index, placement, manifests). */
+  meta?: boolean
+  /** Peers to dial at start; without `meta`, the first one is the meta service to announce to. */
+  bootstrap?: string[]
+  /** Disk budget for slices, bytes (default 10 GiB). */
+  maxBytes?: number
+  /** Relay reservations for browsers (default 1024). */
+  maxRelayReservations?: number
+  /** Extra multiaddrs to advertise (e.g. a public address). */
+  announce?: string[]
+  /** A protocol stream idle this long is closed with ProtocolTimeoutError, ms (default 30 000). */
+  streamTimeoutMs?: number
+  /**
+   * The gateway's public base URL (e.g. `https://node.example`, behind a TLS proxy), announced so browsers
+   * know where to upload; default the address the gateway listens on.
+   */
+  publicGatewayUrl?: string
+  /**
+   * Memory for slices uploaded before their hashes are known (staged uploads), bytes (default 256 MiB);
+   * their bytes are also written ahead to temp files in the store, bounded by the same budget.
+   */
+  maxStagedBytes?: number
+  /** Memory for upload bodies being received at once, bytes (default 256 MiB); more uploads wait. */
+  maxUploadBufferBytes?: number
+  /** Upload memory one client (remote address) holds at once, bytes (default a quarter of the buffer). */
+  maxUploadBufferBytesPerClient?: number
+  /** Slowest average upload body rate accepted, bytes/s, after a stream-timeout grace (default 64 KiB/s). */
+  minUploadBytesPerSecond?: number
+  /** A gateway reader that takes no bytes for this long is dropped, ms (default 30 000). */
+  writeTimeoutMs?: number
+  /** Memory for slice data the gateway's readers share, bytes (default 64 MiB). */
+  readCacheBytes?: number
+  /**
+   * With `meta`: the peer ids of the resource nodes the meta service's registry lists (besides this
+   * node); only they are placed on and forwarded to. Without it, any peer announcing itself a resource
+   * node is listed (development).
+   */
+  resourcePeers?: string[]
+}
+
+/** Injectable edges of a resource node. */
+export interface ResourceNodeComponents {
+  logger: Logger
+  /** The libp2p key; default: loaded from (or created in) `<dataDir>/peer.key`. */
+  privateKey: PrivateKey
+}
