@@ -61,8 +61,9 @@ export interface SliceUploadRouteInit {
    */
   idleTimeoutMs?: number
   /**
-   * Slowest average body rate accepted, bytes per second, after an `idleTimeoutMs` grace (default 64 KiB/s):
-   * a 1 MiB slice gets 16 s more, a 32 MiB one about 8.5 minutes.
+   * Slowest average body rate accepted, bytes per second, after an `idleTimeoutMs` grace (default 16 KiB/s,
+   * so a browser on a slow uplink that sends a few slices at once still passes): a 4 MiB slice gets
+   * 256 s more, a 32 MiB one about 34 minutes. A trickle of a byte every few seconds is still dropped.
    */
   minBytesPerSecond?: number
   /** Where staged slices wait for their commit. */
@@ -151,7 +152,7 @@ export function clientOf(req: IncomingMessage): string {
 export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadRoute {
   const { target, metrics, logger } = init
   const idleTimeoutMs = init.idleTimeoutMs ?? 30_000
-  const minBytesPerSecond = init.minBytesPerSecond ?? 64 * 1024
+  const minBytesPerSecond = init.minBytesPerSecond ?? 16 * 1024
   const budget = createUploadBudget({
     maxBytes: init.maxBufferedBytes ?? 256 * 1024 * 1024,
     ...(init.maxBufferedBytesPerClient !== undefined
