@@ -109,6 +109,7 @@ describe('codecs', () => {
             { op: IndexOp.PUT_MANIFEST, manifest },
             { op: IndexOp.GET_MANIFEST, fileHash },
             { op: IndexOp.MANIFEST_OWNERS, fileHash },
+            { op: IndexOp.RESOURCE_NODES, peerIds: ['12D3KooWa', 'QmPeer'] },
           ]
           for (const req of reqs) expect(decodeIndexRequest(encodeIndexRequest(req))).toEqual(req)
           const results = new Map(hs.map((h) => [h, providers]))
@@ -116,6 +117,8 @@ describe('codecs', () => {
           expect(decodeIndexResponse(encodeIndexResponse(lookup), IndexOp.LOOKUP)).toEqual(lookup)
           const place = { op: IndexOp.PLACE, targets: providers } as const
           expect(decodeIndexResponse(encodeIndexResponse(place), IndexOp.PLACE)).toEqual(place)
+          const nodes = { op: IndexOp.RESOURCE_NODES, nodes: providers } as const
+          expect(decodeIndexResponse(encodeIndexResponse(nodes), IndexOp.RESOURCE_NODES)).toEqual(nodes)
         },
       ),
       { numRuns: 200 },

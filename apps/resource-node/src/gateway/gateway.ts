@@ -237,7 +237,9 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     res.end()
   }
 
-  const server = createServer((req, res) => {
+  // Two read-cache chunks may wait in a response before its writer waits for 'drain' (Node's default is
+  // 16 KiB, less than one chunk): half the round trips per reader, and still a bounded amount per socket.
+  const server = createServer({ highWaterMark: 512 * 1024 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0] as string
     const handle = async (): Promise<void> => {
       if (req.method === 'OPTIONS') {

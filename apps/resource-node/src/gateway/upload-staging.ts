@@ -26,7 +26,7 @@ export interface UploadStagingInit {
   maxSlicesPerUpload?: number
   /**
    * Most bytes staged at once by one client (remote address), reservations included (default `maxBytes`;
-   * the resource node gives each a quarter). A client holding nothing may always stage one slice.
+   * the resource node gives each half). A client holding nothing may always stage one slice.
    */
   maxBytesPerClient?: number
   /** An upload not committed this long after its last new slice is dropped, ms (default 5 minutes). */

@@ -114,8 +114,9 @@ export async function createResourceNode(
   const staging = createUploadStaging({
     writeAhead: (data) => store.writeStaged(data),
     maxBytes: maxStagedBytes,
-    // One client stages at most a quarter: a stranger renewing uploads cannot hold all of it.
-    maxBytesPerClient: Math.floor(maxStagedBytes / 4),
+    // One client stages at most half: a stranger renewing uploads cannot hold all of it, and a browser
+    // still stages a whole 64 MiB file (16 slices of 4 MiB) before its commit.
+    maxBytesPerClient: Math.floor(maxStagedBytes / 2),
     diskRoom: () => Math.max(0, store.maxBytes - store.usedBytes),
   })
   const metaService = init.meta
