@@ -12,6 +12,7 @@
  * ```
  */
 export { type AnvilChain, type AnvilInit, findAnvilBinary, startAnvil } from './anvil.js'
+export { type DemoWalletFunding, type FundDemoWalletInit, fundDemoWallet } from './demo-wallet.js'
 export { createLocalRelayer, type LocalRelayer, type LocalRelayerInit, STATE_SYNCER } from './relayer.js'
 export {
   DEV_MNEMONIC,
