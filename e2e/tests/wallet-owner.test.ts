@@ -2,7 +2,8 @@
 // dev account (anvil holds the key and answers eth_signTypedData_v4); the light node's worker asks the
 // page for the manifest's signature across comlink. The sdm:// URI names the wallet's st1 address, the
 // manifest the resource node stored recovers to the wallet, and the gateway serves the bytes under it.
-// A wallet that refuses leaves nothing pinned in the browser and no manifest on the node.
+// A second tab of the origin, which uses the first tab's node, signs with its own wallet. A wallet that
+// refuses leaves nothing pinned in the browser and no manifest on the node.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
@@ -79,7 +80,8 @@ describe('a wallet owns an upload', () => {
     })
     account = ((await res.json()) as { result: string[] }).result[3] as string
     browser = await launchChromium()
-    page = await browser.newPage()
+    // One context for both tabs of the origin (browser.newPage() would give each its own).
+    page = await (await browser.newContext()).newPage()
     page.on('pageerror', (err) => process.stderr.write(`[pageerror] ${err.message}\n`))
     await page.goto(`${server.url}/index.html`)
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
@@ -126,6 +128,34 @@ describe('a wallet owns an upload', () => {
     const body = new Uint8Array(await res.arrayBuffer())
     assert.equal(body.byteLength, FILE_SIZE)
     assert.equal(createHash('sha256').update(body).digest('hex'), put.sha256)
+  })
+
+  test('a second tab of the origin, using the first tab’s node, uploads as its own wallet', async () => {
+    const second = await page.context().newPage()
+    second.on('pageerror', (err) => process.stderr.write(`[second pageerror] ${err.message}\n`))
+    await second.goto(`${server.url}/index.html`)
+    await second.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
+    await second.evaluate((o) => (window as unknown as { harness: Harness }).harness.start(o), {
+      resourceNodes: [resource.wsAddr],
+      iceServers: [],
+      storeName: 'e2e-wallet',
+      sliceSize: SLICE_SIZE,
+    })
+    assert.equal(second.workers().length, 0, 'the second tab runs no node of its own')
+    const put = await harness(second).upload({ rpcUrl: anvil.rpcUrl, account })
+    assert.equal(put.uri, `sdm://${toStratosAddress(account)}/${put.fileHash}`)
+    assert.equal(put.signRequests, 1, 'the wallet in the calling tab was asked once')
+    const res = await fetch(`${resource.gatewayUrl}/v1/files/${put.uri}`, {
+      signal: AbortSignal.timeout(30_000),
+    })
+    assert.equal(res.status, 200)
+    assert.equal(
+      createHash('sha256')
+        .update(new Uint8Array(await res.arrayBuffer()))
+        .digest('hex'),
+      put.sha256,
+    )
+    await second.close()
   })
 
   test('a wallet that refuses: SignatureRejectedError, nothing pinned in the browser, no manifest published', async () => {
