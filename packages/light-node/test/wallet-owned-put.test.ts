@@ -54,13 +54,14 @@ class StandInWorker extends EventTarget {
 }
 
 /** A wallet on the page: one account; `refuse` plays the user pressing "Reject". */
-function injectedWallet(key: KeyPair, behaviour: { refuse?: boolean } = {}) {
+function injectedWallet(key: KeyPair, behaviour: { refuse?: boolean; hang?: boolean } = {}) {
   const asked: { method: string; params?: readonly unknown[] }[] = []
   const provider: Eip1193Provider = {
     async request(args) {
       asked.push(args)
       if (args.method === 'eth_accounts') return [key.evmAddress]
       if (args.method !== 'eth_signTypedData_v4') throw new Error(`unexpected ${args.method}`)
+      if (behaviour.hang) return new Promise(() => {})
       if (behaviour.refuse) throw Object.assign(new Error('User rejected the request.'), { code: 4001 })
       const [account, json] = args.params as [string, string]
       if (toEvmAddress(account) !== key.evmAddress) throw new Error('unknown account')
@@ -158,6 +159,20 @@ describe('put with a wallet as owner', () => {
     await expect(failed).rejects.toMatchObject({ name: 'SignatureRejectedError' })
     expect(published).toEqual([])
     expect(await store.listFiles()).toEqual([])
+    expect(store.stat()).toMatchObject({ pinnedBytes: 0, slices: 0 })
+  })
+
+  it('ends with AbortedError when aborted while the wallet has not answered, leaving nothing pinned', async () => {
+    const { node, store, published } = await startNode('unanswered')
+    const { provider, asked } = injectedWallet(generateKeyPair(), { hang: true })
+    const controller = new AbortController()
+    const failed = node.put(file(), { signer: provider, signal: controller.signal })
+    failed.catch(() => {})
+    for (let i = 0; i < 100 && !asked.some((a) => a.method === 'eth_signTypedData_v4'); i++)
+      await new Promise((r) => setTimeout(r, 20))
+    controller.abort()
+    await expect(failed).rejects.toMatchObject({ name: 'AbortedError' })
+    expect(published).toEqual([])
     expect(store.stat()).toMatchObject({ pinnedBytes: 0, slices: 0 })
   })
 

@@ -25,6 +25,7 @@ import { FileChangedError, NodeStartError, UploadFailedError } from '../../error
 import type { IdbSliceStore } from '../../store/idb-slice-store.js'
 import type { NetworkIndex } from '../network-index.js'
 import { hashBlobForUpload, type SliceDigester } from '../slice-digests.js'
+import { untilAborted } from '../until-aborted.js'
 import { cutSlices } from './cut-slices.js'
 import { signOwnedManifest } from './owner-signature.js'
 import { PlacedUpload } from './placed-upload.js'
@@ -254,7 +255,12 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
           },
         )
         await recorded
-        const encoded = await signing
+        // A wallet that never answers (the user walked away) does not hold a put its caller aborted.
+        const encoded = await untilAborted(signing, signal).catch((err: unknown) => {
+          if (signFailure === undefined && signal.aborted)
+            throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
+          throw err
+        })
         // The outcome first: an aborted or failed upload publishes nothing (and its slices are dropped).
         if (signal.aborted)
           throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
