@@ -83,6 +83,7 @@ async function main() {
   const { startLocalChains } = await import('@stratos-edge/polygon-bridge/local')
   const chains = await startLocalChains({ dataDir: join(dataDir, 'chains') })
   stops.push(() => chains.stop())
+  await (await import('./demo-wallet.mjs')).setUpDemoWallet({ chains, dataDir, log })
 
   const meta = await startResourceNode('resource-node-1', ['--meta', ...(ephemeral ? anyPort : [])])
   const tcp = meta.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))

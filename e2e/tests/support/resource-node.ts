@@ -10,6 +10,8 @@ export interface ResourceNode {
   /** The WebSockets multiaddr browsers dial. */
   wsAddr: string
   gatewayUrl: string | undefined
+  /** The node's data directory (removed by `stop`). */
+  dataDir: string
   stop(): Promise<void>
 }
 
@@ -61,6 +63,7 @@ export async function startResourceNode(host: string, timeoutMs = 30_000): Promi
     multiaddrs: ready.multiaddrs,
     wsAddr: full,
     gatewayUrl: ready.gatewayUrl || undefined,
+    dataDir,
     async stop() {
       await node.stop()
       rmSync(dataDir, { recursive: true, force: true })

@@ -1,4 +1,5 @@
 /** Types shared by the page-side client and the worker-side node. */
+import type { Eip1193Provider, TypedDataSigner } from '@stratos-edge/core'
 import type { SliceStoreStat } from './store/idb-slice-store.js'
 
 /** Options of `createLightNode`. */
@@ -42,15 +43,31 @@ export interface LightNodeOptions {
   faults?: { corruptServedSlices?: boolean }
 }
 
+/**
+ * Who owns an upload: an EIP-1193 provider (`window.ethereum`, signing with its first account) or any
+ * `{ address, signTypedData }` (core's `eip1193Signer` or `privateKeySigner`, a wallet library's signer).
+ */
+export type PutSigner = Eip1193Provider | TypedDataSigner
+
 /** Options of `put`. */
 export interface PutOptions {
-  /** Owner's secp256k1 private key (`0x…` hex); default a key the node generates and keeps. */
-  owner?: string
+  /**
+   * The wallet that owns the file: it signs the manifest's EIP-712 data, asked from the worker across
+   * comlink (no private key crosses), and the file appears under `sdm://<its st1 address>/<file hash>`.
+   * Default: a key the node generates and keeps.
+   */
+  signer?: PutSigner
   name?: string
   mimeType?: string
   onProgress?: (progress: PutProgress) => void
   signal?: AbortSignal
 }
+
+/**
+ * What of {@link PutOptions} is sent to the worker as data; the signer crosses as a comlink callback, the
+ * progress listener as another, the signal as an abort call.
+ */
+export type PutRequest = Pick<PutOptions, 'name' | 'mimeType'>
 
 /** Progress of an upload. */
 export interface PutProgress {

@@ -35,6 +35,38 @@ export class SliceDigestCountError extends defineError('SliceDigestCountError') 
 export class NodeStartError extends defineError('NodeStartError') {}
 /** The light node's wire protocol received a malformed message or an oversized frame. */
 export class ProtocolViolationError extends defineError('ProtocolViolationError') {}
+/**
+ * The owner's wallet refused to sign (the user rejected the request: EIP-1193 code 4001). The upload
+ * published nothing and dropped its slices from this node.
+ */
+export class SignatureRejectedError extends defineError('SignatureRejectedError') {}
+/** The owner's wallet could not sign (locked, no account, method not supported); nothing was published. */
+export class SigningFailedError extends defineError('SigningFailedError') {}
+
+/** EIP-1193's "user rejected the request" code; ethers v6 wraps it as `ACTION_REJECTED`. */
+const USER_REJECTED = 4001
+
+/**
+ * The typed error for a wallet's failure to sign: {@link SignatureRejectedError} when the user refused,
+ * else {@link SigningFailedError}. Errors already typed pass through unchanged.
+ */
+export function signingError(err: unknown): Error {
+  const e = err as { name?: string; code?: unknown; message?: string; info?: { error?: { code?: unknown } } }
+  if (e?.name === 'SignatureRejectedError' || e?.name === 'SigningFailedError') return err as Error
+  const code = e?.code ?? e?.info?.error?.code
+  const reason = e?.message ?? String(err)
+  if (code === USER_REJECTED || code === 'ACTION_REJECTED')
+    return new SignatureRejectedError(
+      `The wallet refused to sign the upload (${reason})`,
+      'Approve the signature request in the wallet to publish the file',
+      { cause: err },
+    )
+  return new SigningFailedError(
+    `The wallet could not sign the upload (${reason})`,
+    'Check that the wallet is unlocked and its account selected, then upload again',
+    { cause: err },
+  )
+}
 
 /** Rebuilds a typed error from its plain `{ name, message }` (as it crosses the worker boundary). */
 export function errorFromPlain(plain: { name?: string; message?: string }): Error {

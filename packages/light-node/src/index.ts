@@ -11,6 +11,8 @@
  *
  * const node = await createLightNode({ resourceNodes: ['/ip4/10.99.0.1/tcp/4001/ws/p2p/12D3KooW…'] })
  * const { uri } = await node.put(file, { onProgress: (p) => console.log(p.phase, p.bytes) })
+ * // Owned by the page's wallet: sdm://<its st1 address>/<file hash>
+ * const owned = await node.put(file, { signer: window.ethereum })
  * const bytes = new Uint8Array(await new Response(node.get(uri)).arrayBuffer())
  * await node.contribute({ bytes: 2 * 1024 ** 3 })
  * console.log(await node.stat())
@@ -31,7 +33,9 @@ export type {
   LightNodeStat,
   PutOptions,
   PutProgress,
+  PutRequest,
   PutResult,
+  PutSigner,
 } from './api-types.js'
 export { createLightNode, type LightNode } from './client/create-light-node.js'
 export {
@@ -42,6 +46,8 @@ export {
   NodeStoppedError,
   NoProviderError,
   ProtocolViolationError,
+  SignatureRejectedError,
+  SigningFailedError,
   SliceDigestCountError,
   SliceNotFoundError,
   SliceVerificationError,

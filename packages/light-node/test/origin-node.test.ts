@@ -3,8 +3,15 @@
  * BroadcastChannels (Node's), a lock manager double with the Web Locks semantics used (exclusive,
  * ifAvailable, a FIFO queue, abort), and fake nodes in place of the worker.
  */
+import {
+  type Eip1193Provider,
+  generateKeyPair,
+  privateKeySigner,
+  recoverTypedDataSigner,
+  type TypedData,
+} from '@stratos-edge/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { LightNodeOptions, LightNodeStat } from '../src/api-types.js'
+import type { LightNodeOptions, LightNodeStat, PutOptions } from '../src/api-types.js'
 import type { LightNode } from '../src/client/create-light-node.js'
 import { createOriginNode } from '../src/client/origin-node.js'
 
@@ -53,14 +60,29 @@ class FakeLocks {
   }
 }
 
+/** What the fake node asks a put's signer to sign. */
+const SAMPLE_DATA: TypedData = {
+  domain: { name: 'test' },
+  types: { Note: [{ name: 'text', type: 'string' }] },
+  primaryType: 'Note',
+  message: { text: 'hello' },
+}
+
 /** A node double tagged with the tab that started it. */
 function fakeNode(tab: string, onEnd: (reason: Error) => void): LightNode & EventTarget {
   const events = new EventTarget()
   const node = Object.assign(events, {
     peerId: 'peer-of-the-store',
-    put: async (file: Blob | Uint8Array) => ({
+    // With a signer, the node asks it for one signature (of the manifest, in the real node).
+    put: async (file: Blob | Uint8Array, options?: PutOptions) => ({
       fileHash: `put-by-${tab}`,
       size: (file as Uint8Array).byteLength,
+      ...(options?.signer && 'address' in options.signer
+        ? {
+            owner: options.signer.address,
+            signature: await options.signer.signTypedData(SAMPLE_DATA),
+          }
+        : {}),
     }),
     get: (ref: string) =>
       new ReadableStream<Uint8Array>({
@@ -142,6 +164,33 @@ describe('createOriginNode', () => {
       ?.dispatchEvent(new CustomEvent('slice:served', { detail: { hash: 'h', bytes: 1, peerId: 'p' } }))
     await until(async () => seen.length > 0)
     expect(seen).toEqual([{ hash: 'h', bytes: 1, peerId: 'p' }])
+  })
+
+  it('asks the wallet of the tab that called put for its signature, over that tab’s channel', async () => {
+    locks = new FakeLocks()
+    started = []
+    await openTab('a')
+    const b = await openTab('b')
+    const wallet = generateKeyPair()
+    const put = (await b.put(new Uint8Array(3), {
+      signer: privateKeySigner(wallet.privateKey),
+    })) as unknown as {
+      fileHash: string
+      owner: string
+      signature: Uint8Array
+    }
+    expect(put).toMatchObject({ fileHash: 'put-by-a', owner: wallet.evmAddress })
+    expect(recoverTypedDataSigner(SAMPLE_DATA, put.signature)).toBe(wallet.evmAddress)
+    // The user refuses in the calling tab: the leader's put fails with the typed error.
+    const refusing: Eip1193Provider = {
+      async request({ method }) {
+        if (method === 'eth_accounts') return [wallet.evmAddress]
+        throw Object.assign(new Error('User rejected the request.'), { code: 4001 })
+      },
+    }
+    await expect(b.put(new Uint8Array(3), { signer: refusing })).rejects.toMatchObject({
+      name: 'SignatureRejectedError',
+    })
   })
 
   it('when the leading tab stops, the next tab takes the node over and the others follow it', async () => {

@@ -2,10 +2,12 @@
  * A follower's handle on the light node another tab of the origin runs: the {@link LightNode} API over
  * the follower's own BroadcastChannel (see tab-messages.ts and tab-server.ts).
  */
+import type { TypedDataSigner } from '@stratos-edge/core'
 import type { PutOptions, PutProgress } from '../api-types.js'
-import { errorFromPlain, NodeStartError, nodeStopped } from '../errors.js'
+import { errorFromPlain, NodeStartError, nodeStopped, SigningFailedError } from '../errors.js'
 import type { LightNode } from './create-light-node.js'
 import { type FileReadSource, openFileStream } from './file-stream.js'
+import { resolvePutSigner } from './put-signer.js'
 import type { ClientMessage, OriginMessage, TabMethod } from './tab-messages.js'
 
 /** Options of {@link connectTab}. */
@@ -33,6 +35,13 @@ interface Waiting {
   resolve(value: unknown): void
   reject(err: Error): void
   onProgress?: ((progress: PutProgress) => void) | undefined
+  /** The owner of a `put`, which the leader asks for signatures. */
+  signer?: TypedDataSigner | undefined
+}
+
+function plainError(err: unknown): { name: string; message: string } {
+  const e = err as { name?: string; message?: string }
+  return { name: e?.name ?? 'Error', message: e?.message ?? String(err) }
 }
 
 /**
@@ -77,6 +86,25 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
   channel.onmessage = (event: MessageEvent<ClientMessage>) => {
     const msg = event.data
     if (msg.t === 'progress') waiting.get(msg.id)?.onProgress?.(msg.progress as PutProgress)
+    if (msg.t === 'sign') {
+      const { req } = msg
+      const signer = waiting.get(msg.id)?.signer
+      const signing = signer
+        ? signer.signTypedData(msg.data)
+        : Promise.reject(new SigningFailedError('No signer for this upload', 'Upload again'))
+      signing.then(
+        (signature) =>
+          !ended && channel.postMessage({ t: 'signed', req, ok: true, signature } satisfies ClientMessage),
+        (err) =>
+          !ended &&
+          channel.postMessage({
+            t: 'signed',
+            req,
+            ok: false,
+            error: plainError(err),
+          } satisfies ClientMessage),
+      )
+    }
     if (msg.t !== 'result') return
     const call = waiting.get(msg.id)
     waiting.delete(msg.id)
@@ -84,11 +112,16 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
     else call?.reject(errorFromPlain(msg.error))
   }
 
-  const start = (method: TabMethod, args: unknown[], onProgress?: Waiting['onProgress']) => {
+  const start = (
+    method: TabMethod,
+    args: unknown[],
+    onProgress?: Waiting['onProgress'],
+    signer?: Waiting['signer'],
+  ) => {
     const id = nextId++
     const done = new Promise<unknown>((resolve, reject) => {
       if (ended) throw ended
-      waiting.set(id, { resolve, reject, onProgress })
+      waiting.set(id, { resolve, reject, onProgress, signer })
       channel.postMessage({ t: 'call', id, method, args } satisfies ClientMessage)
     })
     return { id, done }
@@ -141,9 +174,12 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
     peerId: init.peerId,
     end,
     async put(file, options: PutOptions = {}) {
-      const { onProgress, signal, ...rest } = options
+      const { onProgress, signal, signer, ...rest } = options
       signal?.throwIfAborted()
-      const { id, done } = start('put', [file, rest], onProgress)
+      // The wallet stays in this tab: the leader asks it for each signature over this tab's channel.
+      const owner = signer ? await resolvePutSigner(signer) : undefined
+      signal?.throwIfAborted()
+      const { id, done } = start('put', [file, rest, owner?.address], onProgress, owner)
       const onAbort = () => void call('abort', id).catch(() => {})
       signal?.addEventListener('abort', onAbort, { once: true })
       try {

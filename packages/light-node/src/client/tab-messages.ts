@@ -4,6 +4,7 @@
  * on a BroadcastChannel of its own that only it and the leader join, so one tab's download bytes are not
  * copied to every other tab.
  */
+import type { TypedData } from '@stratos-edge/core'
 import type { LightNodeEvent } from '../api-types.js'
 
 /** On the origin's channel (`stratos-edge-node:<store name>`). */
@@ -19,7 +20,11 @@ export type OriginMessage =
   /** An event of the leader's node, for every tab. */
   | { t: 'event'; leader: string; event: LightNodeEvent }
 
-/** What a follower calls; `read`, `cancel` and `abort` name the `open` or `put` call they act on. */
+/**
+ * What a follower calls; `read`, `cancel` and `abort` name the `open` or `put` call they act on. A `put`
+ * with a signer sends the signer's address as its third argument; its wallet stays in the follower's tab,
+ * which the leader asks for each signature (`sign`, answered by `signed`).
+ */
 export type TabMethod = 'stat' | 'contribute' | 'drop' | 'put' | 'open' | 'read' | 'cancel' | 'abort'
 
 /** On a follower's own channel (`<origin channel>:<client id>`). */
@@ -29,6 +34,10 @@ export type ClientMessage =
   | { t: 'result'; id: number; ok: true; value: unknown }
   | { t: 'result'; id: number; ok: false; error: { name: string; message: string } }
   | { t: 'progress'; id: number; progress: unknown }
+  /** The leader asks the follower whose `put` (call `id`) it runs to sign for its owner (request `req`). */
+  | { t: 'sign'; id: number; req: number; data: TypedData }
+  | { t: 'signed'; req: number; ok: true; signature: Uint8Array | string }
+  | { t: 'signed'; req: number; ok: false; error: { name: string; message: string } }
   | { t: 'close' }
 
 /** The BroadcastChannel names of one store. */

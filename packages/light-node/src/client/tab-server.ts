@@ -2,7 +2,9 @@
  * The leader's side of one node per origin: serves the tab's light node to the origin's other tabs over
  * BroadcastChannels (see tab-messages.ts), and forwards the node's events to them.
  */
+import { type TypedDataSigner, toEvmAddress } from '@stratos-edge/core'
 import type { LightNodeEvent, LightNodeEventMap } from '../api-types.js'
+import { errorFromPlain, nodeStopped } from '../errors.js'
 import type { LightNode } from './create-light-node.js'
 import type { ClientMessage, OriginMessage, TabMethod } from './tab-messages.js'
 
@@ -44,6 +46,19 @@ function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
   const reads = new Map<number, ReadableStreamDefaultReader<Uint8Array>>()
   const uploads = new Map<number, AbortController>()
   const post = (msg: ClientMessage) => channel.postMessage(msg)
+  // Signatures asked of the follower's wallet, by request number.
+  const signing = new Map<number, { resolve(s: Uint8Array | string): void; reject(err: Error): void }>()
+  let nextReq = 1
+  /** The follower's wallet as a signer: each signature is asked over its channel. */
+  const followerSigner = (id: number, address: string): TypedDataSigner => ({
+    address: toEvmAddress(address),
+    signTypedData: (data) =>
+      new Promise((resolve, reject) => {
+        const req = nextReq++
+        signing.set(req, { resolve, reject })
+        post({ t: 'sign', id, req, data })
+      }),
+  })
 
   const run = async (id: number, method: TabMethod, args: unknown[]): Promise<unknown> => {
     switch (method) {
@@ -58,8 +73,10 @@ function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
         uploads.set(id, abort)
         try {
           const options = (args[1] ?? {}) as Record<string, unknown>
+          const signer = typeof args[2] === 'string' ? followerSigner(id, args[2]) : undefined
           return await node.put(args[0] as Blob | Uint8Array, {
             ...options,
+            ...(signer ? { signer } : {}),
             signal: abort.signal,
             onProgress: (progress) => post({ t: 'progress', id, progress }),
           })
@@ -93,6 +110,8 @@ function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
 
   const close = () => {
     channel.close()
+    for (const s of signing.values()) s.reject(nodeStopped())
+    signing.clear()
     for (const reader of reads.values()) void reader.cancel().catch(() => {})
     for (const abort of uploads.values()) abort.abort()
     reads.clear()
@@ -101,6 +120,12 @@ function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
   channel.onmessage = (event: MessageEvent<ClientMessage>) => {
     const msg = event.data
     if (msg.t === 'close') close()
+    if (msg.t === 'signed') {
+      const waiting = signing.get(msg.req)
+      signing.delete(msg.req)
+      if (msg.ok) waiting?.resolve(msg.signature)
+      else waiting?.reject(errorFromPlain(msg.error))
+    }
     if (msg.t !== 'call') return
     run(msg.id, msg.method, msg.args).then(
       (value) => post({ t: 'result', id: msg.id, ok: true, value }),

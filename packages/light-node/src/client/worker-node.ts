@@ -9,6 +9,7 @@ import type { LightNodeService } from '../node/light-node-service.js'
 import { startRtcHost } from '../rtc/rtc-host.js'
 import type { LightNode } from './create-light-node.js'
 import { type FileReadSource, openFileStream } from './file-stream.js'
+import { resolvePutSigner } from './put-signer.js'
 import { type WatchedWorker, watchWorker } from './worker-watch.js'
 
 function defaultWorker(): Worker {
@@ -119,14 +120,25 @@ export async function startWorkerNode(
     peerId: info.peerId,
     async put(file, putOptions = {}) {
       live()
-      const { onProgress, signal, ...rest } = putOptions
+      const { onProgress, signal, signer, ...rest } = putOptions
+      signal?.throwIfAborted()
+      // The worker asks the page's wallet for each signature; the wallet's key stays where it is.
+      const owner = signer ? await resolvePutSigner(signer) : undefined
       signal?.throwIfAborted()
       const opId = `op-${++opCounter}`
       const onAbort = () => void reads.abort(opId)
       signal?.addEventListener('abort', onAbort, { once: true })
       try {
         const input = file instanceof Uint8Array ? transfer(file, [file.buffer]) : file
-        return await call(remote.put(input, rest, opId, onProgress ? proxy(onProgress) : undefined))
+        return await call(
+          remote.put(
+            input,
+            rest,
+            opId,
+            onProgress ? proxy(onProgress) : undefined,
+            owner ? proxy(owner) : undefined,
+          ),
+        )
       } finally {
         signal?.removeEventListener('abort', onAbort)
       }

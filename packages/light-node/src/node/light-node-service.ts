@@ -3,8 +3,9 @@
  * `createLightNode`): a facade over the runtime (libp2p, store, index, keys), uploads, downloads and
  * the provider choice, each built by its own factory.
  */
-import { AbortedError, isErrorNamed } from '@stratos-edge/core'
-import type { LightNodeEvent, LightNodeStat, PutOptions, PutProgress, PutResult } from '../api-types.js'
+import { AbortedError, isErrorNamed, type TypedDataSigner, toEvmAddress } from '@stratos-edge/core'
+import { type Remote, releaseProxy } from 'comlink'
+import type { LightNodeEvent, LightNodeStat, PutProgress, PutRequest, PutResult } from '../api-types.js'
 import { NodeStartError, nodeStopped } from '../errors.js'
 import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
 import { connectionKind } from './connection-kind.js'
@@ -81,20 +82,31 @@ export class LightNodeService {
     return this.started.runtime.reachableAddresses()
   }
 
-  /** Uploads a file; aborted with {@link LightNodeService.abort} under `opId`. */
+  /**
+   * Uploads a file; aborted with {@link LightNodeService.abort} under `opId`. `signer` (the page's wallet,
+   * a comlink proxy) signs for the owner; without it the node's own key does.
+   */
   async put(
     input: Blob | Uint8Array,
-    options: Omit<PutOptions, 'onProgress' | 'signal'>,
+    options: PutRequest,
     opId: string,
     onProgress?: (p: PutProgress) => void,
+    signer?: Remote<TypedDataSigner> | TypedDataSigner,
   ): Promise<PutResult> {
     const { uploader } = this.started
     const controller = new AbortController()
     this.ops.set(opId, controller)
     try {
-      return await uploader.put(input, options, controller.signal, onProgress)
+      const owner: TypedDataSigner | undefined = signer && {
+        // A proxy's property reads are asynchronous.
+        address: toEvmAddress(await signer.address),
+        signTypedData: (data) => signer.signTypedData(data),
+      }
+      return await uploader.put(input, { ...options, signer: owner }, controller.signal, onProgress)
     } finally {
       this.ops.delete(opId)
+      // The page's end of the callback's channel stays open until released.
+      ;(signer as Partial<Remote<TypedDataSigner>> | undefined)?.[releaseProxy]?.()
     }
   }
 

@@ -9,23 +9,25 @@ import {
   CODEC_SDS,
   createManifest,
   DEFAULT_SLICE_SIZE,
-  encodeManifest,
   formatSdmUri,
   hashFile,
   type KeyPair,
-  keyPairFromPrivateKey,
+  privateKeySigner,
   type SlicedFile,
   type SliceHash,
-  signManifest,
   sliceHashFromInnerDigest,
+  type TypedDataSigner,
+  toStratosAddress,
 } from '@stratos-edge/core'
 import { commitStagedUpload } from '@stratos-edge/protocol'
-import type { LightNodeOptions, PutOptions, PutProgress, PutResult } from '../../api-types.js'
+import type { LightNodeOptions, PutProgress, PutRequest, PutResult } from '../../api-types.js'
 import { FileChangedError, NodeStartError, UploadFailedError } from '../../errors.js'
 import type { IdbSliceStore } from '../../store/idb-slice-store.js'
 import type { NetworkIndex } from '../network-index.js'
 import { hashBlobForUpload, type SliceDigester } from '../slice-digests.js'
+import { untilAborted } from '../until-aborted.js'
 import { cutSlices } from './cut-slices.js'
+import { signOwnedManifest } from './owner-signature.js'
 import { PlacedUpload } from './placed-upload.js'
 import { DEFAULT_REPLICAS, gatewayUrlOf, placeFile, withHomeFirst } from './placement.js'
 import { dropUnfinished, ownsWholeFileOfSize, type UnfinishedPut } from './rollback.js'
@@ -41,16 +43,22 @@ export interface UploaderComponents {
   /** Reaches placed resource nodes over libp2p (not touched when every target is reached over HTTP). */
   libp2p: Libp2p
   index?: NetworkIndex | undefined
-  /** The default owner key. */
+  /** The default owner key (signs when `put` is given no signer). */
   owner: KeyPair
   digester: SliceDigester
+}
+
+/** Options of {@link Uploader.put}. */
+export interface UploadOptions extends PutRequest {
+  /** Signs for the owner (the page's wallet, asked across comlink); default the node's own key. */
+  signer?: TypedDataSigner | undefined
 }
 
 /** Uploads files. */
 export interface Uploader {
   put(
     input: Blob | Uint8Array,
-    options: Omit<PutOptions, 'onProgress' | 'signal'>,
+    options: UploadOptions,
     signal: AbortSignal,
     onProgress?: (p: PutProgress) => void,
   ): Promise<PutResult>
@@ -80,6 +88,8 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         onProgress && void Promise.resolve(onProgress({ phase, bytes, totalBytes: total })).catch(() => {})
       // The file this put writes owned slices of, and the slices it held whole before (if it did).
       let written: UnfinishedPut | undefined
+      // The owner's refusal to sign, which stops the sends still on their way: what the put fails with.
+      let signFailure: unknown
       try {
         // Quota exhaustion is detected before anything is written (checked while the file is hashed). A
         // re-upload of a file this node owns whole needs no new room, which only its hash can tell: a file
@@ -91,8 +101,10 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
             return err
           },
         )
-        const owner = options.owner ? keyPairFromPrivateKey(options.owner) : components.owner
-        if (!owner) throw new NodeStartError('No owner key', 'Start the node first')
+        if (!options.signer && !components.owner)
+          throw new NodeStartError('No owner key', 'Start the node first')
+        const signer = options.signer ?? privateKeySigner(components.owner.privateKey)
+        const owner = toStratosAddress(signer.address)
         const sliceSize = init.sliceSize
         // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
         progress('hashing', 0)
@@ -203,18 +215,21 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         }
         await store.flush()
         progress('pushing', stored)
-        // The signed manifest and the file's layout do not depend on the upload: done while it finishes.
-        const encoded = encodeManifest(
-          signManifest(
-            createManifest({
-              sliced,
-              owner: owner.address,
-              ...(options.name ? { name: options.name } : {}),
-              ...(options.mimeType ? { mimeType: options.mimeType } : {}),
-            }),
-            owner.privateKey,
-          ),
+        // The signed manifest and the file's layout do not depend on the upload: done while it finishes. A
+        // wallet that refuses stops the sends at once.
+        const signing = signOwnedManifest(
+          signer,
+          createManifest({
+            sliced,
+            owner,
+            ...(options.name ? { name: options.name } : {}),
+            ...(options.mimeType ? { mimeType: options.mimeType } : {}),
+          }),
         )
+        signing.catch((err: unknown) => {
+          signFailure = err
+          controller.abort(err)
+        })
         const recorded = written.kept
           ? Promise.resolve()
           : store.putFile({
@@ -240,6 +255,12 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
           },
         )
         await recorded
+        // A wallet that never answers (the user walked away) does not hold a put its caller aborted.
+        const encoded = await untilAborted(signing, signal).catch((err: unknown) => {
+          if (signFailure === undefined && signal.aborted)
+            throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
+          throw err
+        })
         // The outcome first: an aborted or failed upload publishes nothing (and its slices are dropped).
         if (signal.aborted)
           throw new AbortedError('Upload aborted', 'Start it again', { cause: signal.reason })
@@ -265,11 +286,11 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         }
         progress('done', stored)
         const gatewayBase = placement.find((p) => replicas.includes(p.peerId))
-        const uri = formatSdmUri(owner.address, fileHash)
+        const uri = formatSdmUri(owner, fileHash)
         return {
           fileHash,
           uri,
-          owner: owner.address,
+          owner,
           size: total,
           slices: layout.length,
           replicas,
@@ -281,7 +302,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         // good. Sends still on their way stop first (they read slices back from the store).
         controller.abort(err)
         if (written) await dropUnfinished(store, written).catch(() => {})
-        throw err
+        throw signFailure ?? err
       } finally {
         callerSignal.removeEventListener('abort', onCallerAbort)
         // Whatever is still on its way (uploads after a failure, a staged send) stops with the call.
