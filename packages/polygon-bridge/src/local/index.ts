@@ -12,8 +12,8 @@
  * ```
  */
 export { type AnvilChain, type AnvilInit, findAnvilBinary, startAnvil } from './anvil.js'
-export { DEMO_NFT_ABI, deployDemoNft } from './deploy-demo-nft.js'
 export { type DemoWalletFunding, type FundDemoWalletInit, fundDemoWallet } from './demo-wallet.js'
+export { DEMO_NFT_ABI, deployDemoNft } from './deploy-demo-nft.js'
 export { createLocalRelayer, type LocalRelayer, type LocalRelayerInit, STATE_SYNCER } from './relayer.js'
 export {
   DEV_MNEMONIC,
