@@ -160,7 +160,7 @@ describe('settlement properties', () => {
           expect(total <= left).toBe(true)
           if (claimed <= left) expect(total).toBe(claimed)
           else expect(left - total < BigInt(claims.length)).toBe(true)
-          paid.forEach((b, i) => expect(b <= claims[i]!).toBe(true))
+          expect(paid.every((b, i) => b <= claims[i]!)).toBe(true)
         },
       ),
     )
