@@ -34,6 +34,7 @@ export {
   type ReceiptContext,
   type RejectReason,
   receiptSignatureValid,
+  ticketSignatureValid,
 } from './receipt-rules.js'
 export { SETTLEMENT_MIGRATIONS } from './settlement-schema.js'
 export type {
@@ -59,3 +60,8 @@ export {
   type TrafficSettlementComponents,
   type TrafficSettlementInit,
 } from './traffic-settlement.js'
+export {
+  createWorkerReceiptVerifier,
+  type WorkerReceiptVerifier,
+  type WorkerReceiptVerifierInit,
+} from './worker-receipt-verifier.js'

@@ -15,8 +15,17 @@ import type { Logger } from '../logger.js'
 import type { RootPoster } from './committee-root-poster.js'
 import { type EpochRewardsInit, settleEpoch } from './epoch-rewards.js'
 import { EpochNotDueError, NoRewardError } from './errors.js'
-import { checkReceipt, type OwnerOf, type RejectReason, receiptSignatureValid } from './receipt-rules.js'
+import {
+  checkReceipt,
+  type OwnerOf,
+  type RejectReason,
+  receiptSignatureValid,
+  ticketSignatureValid,
+} from './receipt-rules.js'
 import type { HeldReceipt, SettledEpoch, SettlementStore, TrafficCharge } from './settlement-store.js'
+
+/** Most ticket signature checks remembered at once. */
+const MAX_CHECKED_TICKETS = 100_000
 
 /** Options of {@link createTrafficSettlement}. */
 export interface TrafficSettlementInit extends EpochRewardsInit {
@@ -124,6 +133,8 @@ export function createTrafficSettlement(
   const verify: ReceiptVerifier =
     components.verifier ?? (async (receipts) => receipts.map(receiptSignatureValid))
   const closesAt = (epoch: number) => epochBounds(epoch, init.clock).end + lateWindowMs
+  // Tickets whose issuer signature was checked, by id; bounded, cleared when full.
+  const ticketChecked = new Map<string, boolean>()
   let timer: ReturnType<typeof setInterval> | undefined
   let running: Promise<void> | undefined
 
@@ -150,6 +161,10 @@ export function createTrafficSettlement(
       if (!tickets.has(ticketId)) tickets.set(ticketId, await components.tickets.get(ticketId))
       const ticket = tickets.get(ticketId)
       const ticketTime = Math.floor(epochBounds(r.epoch, init.clock).end / 1000)
+      if (ticket && !ticketChecked.has(ticketId)) {
+        if (ticketChecked.size >= MAX_CHECKED_TICKETS) ticketChecked.clear()
+        ticketChecked.set(ticketId, ticketSignatureValid(ticket, init.issuers))
+      }
       const reason = checkReceipt(r, {
         provider,
         ticket,
@@ -157,6 +172,7 @@ export function createTrafficSettlement(
         ticketTime,
         ownerOf,
         signatureValid: valid[k] === true,
+        ...(ticket ? { ticketSignatureValid: ticketChecked.get(ticketId) === true } : {}),
       })
       if (reason || !ticket) {
         rejected.push({ index, reason: reason ?? 'unknown-ticket' })
