@@ -86,6 +86,35 @@ describe('traffic settlement', () => {
     expect(charger.calls).toBe(1)
   })
 
+  it('uses the configured split, meta accounts and ozone price per byte', async () => {
+    const w = makeWorld(1, 1)
+    const d = w.downloaders[0]!
+    const p = w.providers[0]!
+    const t = ticketFor(w, d)
+    const metaA = generateKeyPair().evmAddress
+    const metaB = generateKeyPair().evmAddress
+    const split = { resourceNodeBp: 7000, metaNodeBp: 3000, blockchainBp: 0 }
+    const { settlement, store, clock, charger } = settlementFor(w, await dir(), {
+      tickets: [t],
+      init: { split, metaNodeAccounts: [metaA, metaB], ozonePerByte: 3n },
+    })
+    cleanups.push(() => store.close())
+    await settlement.submit(p.evmAddress, [receiptOf(w, d, p, t, 1000, 1n)])
+    clock.now = afterLate(1)
+    const settled = await settlement.settle(1)
+    const pools = splitTrafficReward(trafficReward(3000n, MARKET), split)
+    expect(new Map(settled.rewards.map((r) => [r.account, r.amount]))).toEqual(
+      new Map([
+        [p.evmAddress, pools.resourceNodes],
+        [metaA, pools.metaNodes / 2n],
+        [metaB, pools.metaNodes / 2n],
+      ]),
+    )
+    expect([...charger.charges.values()][0]?.ozone).toBe(3000n)
+    const proof = await settlement.rewardProof(1, metaB)
+    expect(verifyRewardProof(settled.root as string, 1, metaB, proof.amount, proof.proof)).toBe(true)
+  })
+
   it('rejects each broken rule with its reason', async () => {
     const w = makeWorld(3, 2)
     const [d0, d1, d2] = w.downloaders as [typeof w.meta, typeof w.meta, typeof w.meta]
