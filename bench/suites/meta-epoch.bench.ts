@@ -208,6 +208,7 @@ async function main(): Promise<void> {
         }),
         poster: createCommitteeRootPoster({ threshold: DEV_ROLES.threshold }, { client, committee }),
         verifier: pool.verify,
+        ticketVerifier: pool.verifyTickets,
         now: () => clock.now,
         logger: createLogger({ level: 'error' }),
       },

@@ -19,4 +19,14 @@ describe('worker receipt verifier', () => {
     expect(await pool.verify(receipts)).toEqual(receipts.map((_, i) => i % 3 !== 1))
     expect(await pool.verify([])).toEqual([])
   })
+
+  it('flags tickets of unknown issuers or with a broken signature', async () => {
+    const w = makeWorld(3, 1)
+    const good = w.downloaders.map((d) => ticketFor(w, d))
+    const stranger = makeWorld().meta
+    const foreign = ticketFor(w, w.downloaders[0]!, { issuer: stranger })
+    const tampered = { ...good[1]!, bytesAllowed: good[1]!.bytesAllowed + 1n }
+    const all = [good[0]!, foreign, tampered, good[2]!]
+    expect(await pool.verifyTickets(all, [w.meta.evmAddress])).toEqual([true, false, false, true])
+  })
 })

@@ -56,6 +56,7 @@ export {
   type RewardProof,
   type SubmitResult,
   type TicketBook,
+  type TicketVerifier,
   type TrafficSettlement,
   type TrafficSettlementComponents,
   type TrafficSettlementInit,

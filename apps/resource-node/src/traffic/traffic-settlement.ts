@@ -53,6 +53,9 @@ export interface OzoneCharger {
 /** Checks downloader signatures in bulk (in this thread by default; a worker pool may replace it). */
 export type ReceiptVerifier = (receipts: readonly TrafficReceipt[]) => Promise<boolean[]>
 
+/** Checks ticket issuer signatures in bulk, against the accepted issuers (expiry not checked). */
+export type TicketVerifier = (tickets: readonly Ticket[], issuers: readonly string[]) => Promise<boolean[]>
+
 /** The edges of {@link createTrafficSettlement}. */
 export interface TrafficSettlementComponents {
   readonly store: SettlementStore
@@ -65,6 +68,8 @@ export interface TrafficSettlementComponents {
   /** Node owners, for the self-dealing rule; default: none known. */
   readonly ownerOf?: OwnerOf
   readonly verifier?: ReceiptVerifier
+  /** Checks each new ticket's signature once; in this thread by default. */
+  readonly ticketVerifier?: TicketVerifier
   /** Current time in ms; default `Date.now`. */
   readonly now?: () => number
   readonly logger: Logger
@@ -132,6 +137,9 @@ export function createTrafficSettlement(
   const ownerOf: OwnerOf = components.ownerOf ?? (() => undefined)
   const verify: ReceiptVerifier =
     components.verifier ?? (async (receipts) => receipts.map(receiptSignatureValid))
+  const verifyTickets: TicketVerifier =
+    components.ticketVerifier ??
+    (async (tickets, issuers) => tickets.map((t) => ticketSignatureValid(t, issuers)))
   const closesAt = (epoch: number) => epochBounds(epoch, init.clock).end + lateWindowMs
   // Tickets whose issuer signature was checked, by id; bounded, cleared when full.
   const ticketChecked = new Map<string, boolean>()
@@ -151,20 +159,31 @@ export function createTrafficSettlement(
       else if (toEvmAddress(r.provider) !== provider) rejected.push({ index, reason: 'wrong-provider' })
       else candidates.push(index)
     })
-    const valid = await verify(candidates.map((i) => receipts[i] as TrafficReceipt))
+    // Look the tickets up first, so new tickets' signatures are checked alongside the receipts'.
     const tickets = new Map<string, Ticket | undefined>()
+    for (const index of candidates) {
+      const ticketId = (receipts[index] as TrafficReceipt).ticketId.toLowerCase()
+      if (!tickets.has(ticketId)) tickets.set(ticketId, await components.tickets.get(ticketId))
+    }
+    const unchecked = [...tickets].filter(([id, t]) => t && !ticketChecked.has(id)) as [string, Ticket][]
+    const [valid, ticketsValid] = await Promise.all([
+      verify(candidates.map((i) => receipts[i] as TrafficReceipt)),
+      verifyTickets(
+        unchecked.map(([, t]) => t),
+        init.issuers,
+      ),
+    ])
+    if (ticketChecked.size + unchecked.length > MAX_CHECKED_TICKETS) ticketChecked.clear()
+    unchecked.forEach(([id], i) => {
+      ticketChecked.set(id, ticketsValid[i] === true)
+    })
     const toHold: HeldReceipt[] = []
     const heldIndex: number[] = []
     for (const [k, index] of candidates.entries()) {
       const r = receipts[index] as TrafficReceipt
       const ticketId = r.ticketId.toLowerCase()
-      if (!tickets.has(ticketId)) tickets.set(ticketId, await components.tickets.get(ticketId))
       const ticket = tickets.get(ticketId)
       const ticketTime = Math.floor(epochBounds(r.epoch, init.clock).end / 1000)
-      if (ticket && !ticketChecked.has(ticketId)) {
-        if (ticketChecked.size >= MAX_CHECKED_TICKETS) ticketChecked.clear()
-        ticketChecked.set(ticketId, ticketSignatureValid(ticket, init.issuers))
-      }
       const reason = checkReceipt(r, {
         provider,
         ticket,
@@ -172,7 +191,10 @@ export function createTrafficSettlement(
         ticketTime,
         ownerOf,
         signatureValid: valid[k] === true,
-        ...(ticket ? { ticketSignatureValid: ticketChecked.get(ticketId) === true } : {}),
+        // Unknown to the cache (never, short of a race with clearing it): checked here.
+        ...(ticketChecked.has(ticketId)
+          ? { ticketSignatureValid: ticketChecked.get(ticketId) === true }
+          : {}),
       })
       if (reason || !ticket) {
         rejected.push({ index, reason: reason ?? 'unknown-ticket' })

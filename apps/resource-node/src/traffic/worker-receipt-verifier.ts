@@ -1,7 +1,13 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { encodeReceipt, RECEIPT_BYTES, type TrafficReceipt } from '@stratos-edge/core'
-import type { ReceiptVerifier } from './traffic-settlement.js'
+import {
+  encodeReceipt,
+  encodeTicket,
+  RECEIPT_BYTES,
+  type Ticket,
+  type TrafficReceipt,
+} from '@stratos-edge/core'
+import type { ReceiptVerifier, TicketVerifier } from './traffic-settlement.js'
 
 /** Options of {@link createWorkerReceiptVerifier}. */
 export interface WorkerReceiptVerifierInit {
@@ -12,6 +18,7 @@ export interface WorkerReceiptVerifierInit {
 /** A {@link ReceiptVerifier} over worker threads; `close()` ends them. */
 export interface WorkerReceiptVerifier {
   readonly verify: ReceiptVerifier
+  readonly verifyTickets: TicketVerifier
   close(): Promise<void>
 }
 
@@ -47,16 +54,24 @@ export function createWorkerReceiptVerifier(init: WorkerReceiptVerifierInit = {}
   })
   let nextId = 0
 
+  function send(worker: Worker, msg: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<Uint8Array> {
+    const id = nextId++
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject })
+      worker.postMessage({ id, ...msg }, transfer)
+    })
+  }
+
   function run(worker: Worker, receipts: readonly TrafficReceipt[]): Promise<Uint8Array> {
     const buf = new Uint8Array(receipts.length * RECEIPT_BYTES)
     receipts.forEach((r, i) => {
       buf.set(encodeReceipt(r), i * RECEIPT_BYTES)
     })
-    const id = nextId++
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject })
-      worker.postMessage({ id, receipts: buf }, [buf.buffer])
-    })
+    return send(worker, { receipts: buf }, [buf.buffer])
+  }
+
+  function runTickets(worker: Worker, tickets: readonly Ticket[], issuers: readonly string[]) {
+    return send(worker, { tickets: tickets.map(encodeTicket), issuers: [...issuers] }, [])
   }
 
   return {
@@ -64,6 +79,14 @@ export function createWorkerReceiptVerifier(init: WorkerReceiptVerifierInit = {}
       if (receipts.length === 0) return []
       const per = Math.ceil(receipts.length / workers.length)
       const parts = await Promise.all(workers.map((w, i) => run(w, receipts.slice(i * per, (i + 1) * per))))
+      return parts.flatMap((valid) => [...valid].map((v) => v === 1))
+    },
+    async verifyTickets(tickets, issuers) {
+      if (tickets.length === 0) return []
+      const per = Math.ceil(tickets.length / workers.length)
+      const parts = await Promise.all(
+        workers.map((w, i) => runTickets(w, tickets.slice(i * per, (i + 1) * per), issuers)),
+      )
       return parts.flatMap((valid) => [...valid].map((v) => v === 1))
     },
     async close() {
