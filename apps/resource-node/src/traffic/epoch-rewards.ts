@@ -1,0 +1,126 @@
+import {
+  buildRewardTree,
+  type EvmAddress,
+  encodeVolumeReport,
+  FIRST_PHASE_SPLIT,
+  type OzoneMarket,
+  type RewardSplit,
+  shareByVolume,
+  splitTrafficReward,
+  toHex,
+  trafficReward,
+  type VolumeReport,
+  volumeReportDigest,
+} from '@stratos-edge/core'
+import type { HeldReceipt, SettledEpoch, TrafficCharge } from './settlement-store.js'
+
+/** Economic parameters of a settlement. */
+export interface EpochRewardsInit {
+  /** Shares of the reward; default stratos' first phase, 60/20/20. */
+  readonly split?: RewardSplit
+  /** Ozone (noz) one byte of traffic costs its owner; default 1n. */
+  readonly ozonePerByte?: bigint
+  /** Accounts sharing the meta-node pool equally (the committee); none: the pool is not paid out here. */
+  readonly metaNodeAccounts?: readonly EvmAddress[]
+}
+
+/**
+ * Caps each ticket's traffic at what it still allows (its allowance less what earlier epochs counted).
+ * When the providers of a ticket claim more than that, each gets its pro-rata share, rounded down.
+ * Returns the paid bytes per receipt (input order) and per ticket.
+ */
+export function capByTicket(
+  held: readonly HeldReceipt[],
+  usedBefore: ReadonlyMap<string, bigint>,
+): { paid: bigint[]; perTicket: Map<string, bigint> } {
+  const claimed = new Map<string, bigint>()
+  for (const r of held) claimed.set(r.ticketId, (claimed.get(r.ticketId) ?? 0n) + r.bytes)
+  const perTicket = new Map<string, bigint>()
+  const paid = held.map((r) => {
+    const left = r.bytesAllowed - (usedBefore.get(r.ticketId) ?? 0n)
+    const remaining = left > 0n ? left : 0n
+    const total = claimed.get(r.ticketId) as bigint
+    const bytes = total <= remaining ? r.bytes : (r.bytes * remaining) / total
+    perTicket.set(r.ticketId, (perTicket.get(r.ticketId) ?? 0n) + bytes)
+    return bytes
+  })
+  return { paid, perTicket }
+}
+
+/**
+ * Settles an epoch from its held receipts, with stratos-chain's formulas: the traffic of each ticket is
+ * capped; the volume report lists bytes per provider; its owners are charged `bytes·ozonePerByte`; the
+ * epoch's reward is R = (S+Pt)·Y/(Lt+Y) for Y ozone of traffic, split into pools, the resource-node pool
+ * shared by bytes served; the reward tree holds every account with a reward.
+ *
+ * @example
+ * ```ts
+ * const settled = settleEpoch(7, await store.heldReceipts(7), usage, await ledger.market(), {})
+ * ```
+ */
+export function settleEpoch(
+  epoch: number,
+  held: readonly HeldReceipt[],
+  usedBefore: ReadonlyMap<string, bigint>,
+  market: OzoneMarket,
+  init: EpochRewardsInit,
+): SettledEpoch {
+  const ozonePerByte = init.ozonePerByte ?? 1n
+  const { paid, perTicket } = capByTicket(held, usedBefore)
+  const perProvider = new Map<EvmAddress, { bytes: bigint; receipts: number }>()
+  const perOwner = new Map<EvmAddress, bigint>()
+  held.forEach((r, i) => {
+    const bytes = paid[i] as bigint
+    const entry = perProvider.get(r.provider) ?? { bytes: 0n, receipts: 0 }
+    entry.bytes += bytes
+    entry.receipts += 1
+    perProvider.set(r.provider, entry)
+    perOwner.set(r.owner, (perOwner.get(r.owner) ?? 0n) + bytes)
+  })
+  const entries = [...perProvider]
+    .filter(([, v]) => v.bytes > 0n)
+    .map(([provider, v]) => ({ provider, bytes: v.bytes, receipts: v.receipts }))
+    .sort((a, b) => (a.provider.toLowerCase() < b.provider.toLowerCase() ? -1 : 1))
+  const totalBytes = entries.reduce((sum, e) => sum + e.bytes, 0n)
+  const report: VolumeReport = { epoch, entries, totalBytes }
+
+  const pools = splitTrafficReward(
+    trafficReward(totalBytes * ozonePerByte, market),
+    init.split ?? FIRST_PHASE_SPLIT,
+  )
+  const rewards = new Map<EvmAddress, bigint>()
+  const add = (account: EvmAddress, amount: bigint) => {
+    if (amount > 0n) rewards.set(account, (rewards.get(account) ?? 0n) + amount)
+  }
+  for (const s of shareByVolume(
+    pools.resourceNodes,
+    entries.map((e) => ({ account: e.provider, bytes: e.bytes })),
+  )) {
+    add(s.account as EvmAddress, s.amount)
+  }
+  const meta = init.metaNodeAccounts ?? []
+  for (const account of meta) add(account, pools.metaNodes / BigInt(meta.length))
+  const rewardList = [...rewards].map(([account, amount]) => ({ account, amount }))
+  const total = rewardList.reduce((sum, r) => sum + r.amount, 0n)
+  const root = rewardList.length > 0 ? buildRewardTree({ epoch, rewards: rewardList }).root : undefined
+
+  const charges: TrafficCharge[] = [...perOwner]
+    .filter(([, bytes]) => bytes > 0n)
+    .map(([owner, bytes]) => ({
+      key: `traffic:${epoch}:${owner}`,
+      epoch,
+      owner,
+      ozone: bytes * ozonePerByte,
+    }))
+  return {
+    epoch,
+    report: toHex(encodeVolumeReport(report)),
+    reportDigest: volumeReportDigest(report),
+    root,
+    total,
+    rewards: rewardList,
+    charges,
+    ticketBytes: perTicket,
+    postedTx: undefined,
+  }
+}

@@ -1,0 +1,10 @@
+import { defineErrorClass } from '@stratos-edge/core'
+
+/** An epoch was asked to settle before its late window closed; wait for `settlesAt`. */
+export class EpochNotDueError extends defineErrorClass('EpochNotDueError') {}
+/** The settlement store was used after `close()`. */
+export class SettlementStoreClosedError extends defineErrorClass('SettlementStoreClosedError') {}
+/** A reward proof was asked for an epoch that is not settled, or an account with no reward in it. */
+export class NoRewardError extends defineErrorClass('NoRewardError') {}
+/** Too few committee keys to sign an epoch root (fewer than the contract's threshold). */
+export class CommitteeTooSmallError extends defineErrorClass('CommitteeTooSmallError') {}

@@ -1,0 +1,48 @@
+/**
+ * The settlement database's schema, one migration per version (run by the ledger's `migrateLedger`:
+ * each in its own transaction, `PRAGMA user_version` set to its number). Append, never edit a shipped
+ * one. Amounts that may pass 2^63 are decimal TEXT.
+ */
+export const SETTLEMENT_MIGRATIONS: readonly string[] = [
+  // 1: latest receipt per pair, used nonces, settled epochs, ticket usage, ozone charges.
+  `CREATE TABLE receipts (
+     epoch INTEGER NOT NULL,
+     downloader TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     ticket_id TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     bytes_allowed TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     nonce TEXT NOT NULL,
+     signature TEXT NOT NULL,
+     PRIMARY KEY (epoch, downloader, provider, ticket_id)
+   ) WITHOUT ROWID;
+   CREATE TABLE nonces (
+     downloader TEXT NOT NULL,
+     ticket_id TEXT NOT NULL,
+     nonce TEXT NOT NULL,
+     signature TEXT NOT NULL,
+     PRIMARY KEY (downloader, ticket_id, nonce)
+   ) WITHOUT ROWID;
+   CREATE TABLE epochs (
+     epoch INTEGER PRIMARY KEY,
+     report TEXT NOT NULL,
+     report_digest TEXT NOT NULL,
+     root TEXT,
+     total TEXT NOT NULL,
+     rewards TEXT NOT NULL,
+     ticket_bytes TEXT NOT NULL,
+     posted_tx TEXT
+   );
+   CREATE TABLE ticket_usage (
+     ticket_id TEXT PRIMARY KEY,
+     bytes TEXT NOT NULL
+   );
+   CREATE TABLE charges (
+     key TEXT PRIMARY KEY,
+     epoch INTEGER NOT NULL,
+     owner TEXT NOT NULL,
+     ozone TEXT NOT NULL,
+     charged INTEGER NOT NULL DEFAULT 0
+   );`,
+]

@@ -1,0 +1,86 @@
+import type { EvmAddress } from '@stratos-edge/core'
+
+/** The latest receipt held for one (epoch, downloader, provider, ticket): all that settlement needs. */
+export interface HeldReceipt {
+  readonly epoch: number
+  readonly downloader: EvmAddress
+  readonly provider: EvmAddress
+  /** Lower-case 32-byte hex. */
+  readonly ticketId: string
+  /** The file owner whose ozone pays for it (the ticket's owner). */
+  readonly owner: EvmAddress
+  /** Bytes the ticket allows over its whole life. */
+  readonly bytesAllowed: bigint
+  /** Cumulative bytes this epoch from this provider under this ticket. */
+  readonly bytes: bigint
+  readonly nonce: bigint
+  /** The downloader's signature, hex: tells a resubmitted receipt from a replayed nonce. */
+  readonly signature: string
+}
+
+/** What the store made of one receipt, in input order. */
+export type HoldOutcome = 'accepted' | 'duplicate' | 'replayed' | 'stale' | 'not-cumulative' | 'late'
+
+/** One owner's ozone charge for an epoch's traffic; `key` makes charging it idempotent. */
+export interface TrafficCharge {
+  readonly key: string
+  readonly epoch: number
+  readonly owner: EvmAddress
+  readonly ozone: bigint
+}
+
+/** A settled epoch, as saved once and never changed except for `postedTx`. */
+export interface SettledEpoch {
+  readonly epoch: number
+  /** Core's encoded volume report, hex. */
+  readonly report: string
+  /** Keccak-256 of the encoded report. */
+  readonly reportDigest: string
+  /** Reward Merkle root; undefined when the epoch had no reward to pay. */
+  readonly root: string | undefined
+  /** Sum of the rewards (STOS wei). */
+  readonly total: bigint
+  readonly rewards: readonly { account: EvmAddress; amount: bigint }[]
+  readonly charges: readonly TrafficCharge[]
+  /** Bytes counted per ticket this epoch (after the ticket caps). */
+  readonly ticketBytes: ReadonlyMap<string, bigint>
+  /** Transaction that posted the root to `TrafficRewards`. */
+  readonly postedTx: string | undefined
+}
+
+/**
+ * Durable state of the settlement engine. Each changing method is one atomic transaction, so a crash
+ * leaves either all of a submission or none of it, and a settlement either whole or absent. `node:sqlite`
+ * implements it (`openSqliteSettlementStore`); a server database can replace it later.
+ */
+export interface SettlementStore {
+  /**
+   * Holds receipts that passed the stateless rules, in one transaction. Per receipt: `late` when its
+   * epoch is already settled; `duplicate` when the same receipt is already held or used (counted once);
+   * `replayed` when its (downloader, ticket, nonce) was used by a different receipt; `stale` when a newer
+   * nonce is held for its (epoch, downloader, provider, ticket); `not-cumulative` when it is newer but
+   * has fewer bytes; else `accepted`, replacing the older one.
+   */
+  holdReceipts(receipts: readonly HeldReceipt[]): Promise<HoldOutcome[]>
+  /** The latest receipts held for `epoch`. */
+  heldReceipts(epoch: number): Promise<HeldReceipt[]>
+  /** Bytes counted per ticket in settled epochs (0n for a ticket never counted). */
+  ticketUsage(ticketIds: readonly string[]): Promise<Map<string, bigint>>
+  /**
+   * Saves a settlement and adds its ticket bytes to the tickets' usage, in one transaction. When the
+   * epoch is already settled it changes nothing and returns the saved one.
+   */
+  saveSettlement(settled: SettledEpoch): Promise<SettledEpoch>
+  settlement(epoch: number): Promise<SettledEpoch | undefined>
+  /** The highest settled epoch, or undefined. */
+  lastSettled(): Promise<number | undefined>
+  /** Epochs up to `upTo` with held receipts and no settlement yet, oldest first. */
+  unsettledEpochs(upTo: number): Promise<number[]>
+  /** Charges saved with a settlement and not yet marked charged, oldest first. */
+  pendingCharges(): Promise<TrafficCharge[]>
+  markCharged(key: string): Promise<void>
+  /** Settled epochs with a root not yet posted, oldest first. */
+  unposted(): Promise<SettledEpoch[]>
+  markPosted(epoch: number, txHash: string): Promise<void>
+  close(): Promise<void>
+}
