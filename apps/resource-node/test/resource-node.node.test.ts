@@ -223,6 +223,30 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     expect(await asked()).toBe(before + 1)
   })
 
+  it('a node without the meta service answers a bare file hash over the index protocol as the meta service resolves it', async () => {
+    const storageIndex = createIndexClient(client, multiaddr(storage.readyInfo().wsMultiaddrs[0]!))
+    // Kept only by the meta service: asked, not "no manifest".
+    const f = await uploadAfterForgedManifest()
+    expect(storage.store.manifestOwners(f.manifest.fileHash)).toEqual([])
+    expect(sameBytes(await storageIndex.getManifest(f.manifest.fileHash), f.manifestBytes)).toBe(true)
+    // A stranger's stored here first does not win: the meta service's answer does.
+    const g = await uploadAfterForgedManifest()
+    const strangers = await createIndexClient(client, metaWs()).getManifest(g.manifest.fileHash, {
+      owner: toEvmAddress(stranger.address),
+    })
+    await storage.store.putManifest(strangers)
+    expect(sameBytes(await storageIndex.getManifest(g.manifest.fileHash), g.manifestBytes)).toBe(true)
+    // With an owner, that owner's (kept here, or asked).
+    const asStranger = await storageIndex.getManifest(g.manifest.fileHash, {
+      owner: toEvmAddress(stranger.address),
+    })
+    expect(sameBytes(asStranger, strangers)).toBe(true)
+    const asOwner = await storageIndex.getManifest(f.manifest.fileHash, {
+      owner: toEvmAddress(owner.address),
+    })
+    expect(sameBytes(asOwner, f.manifestBytes)).toBe(true)
+  })
+
   it('healthz and Prometheus metrics', async () => {
     const health = await (await fetch(`${meta.gatewayUrl}/healthz`)).json()
     expect(health).toMatchObject({ status: 'ok', peerId: meta.peerId.toString(), meta: true })
