@@ -32,7 +32,7 @@ Options:
   --max-relay-reservations <n>  circuit-relay reservations for browsers (default 1024)
   --stream-timeout <ms>   close protocol streams idle this long (default 30000); also how long an upload
                           body may stall, or wait for upload memory
-  --write-timeout <ms>    drop a gateway reader that takes no bytes this long (default 30000)
+  --write-timeout <ms>    drop a gateway reader that takes no bytes this long (default 120000)
   --read-cache <n>        memory for slice data shared by gateway readers (default 64m; suffixes k, m, g)
   --log-level <level>     debug | info | warn | error (default info)
 `

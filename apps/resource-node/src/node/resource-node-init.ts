@@ -41,7 +41,7 @@ export interface ResourceNodeInit {
   maxUploadBufferBytesPerClient?: number
   /** Slowest average upload body rate accepted, bytes/s, after a stream-timeout grace (default 64 KiB/s). */
   minUploadBytesPerSecond?: number
-  /** A gateway reader that takes no bytes for this long is dropped, ms (default 30 000). */
+  /** A gateway reader that takes no bytes for this long is dropped, ms (default 120 000). */
   writeTimeoutMs?: number
   /** Memory for slice data the gateway's readers share, bytes (default 64 MiB). */
   readCacheBytes?: number
