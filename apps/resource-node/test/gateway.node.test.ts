@@ -102,6 +102,13 @@ describe('gateway', () => {
     }
   })
 
+  it('sets no whole-request timeout: the upload routes enforce their own limits', async () => {
+    const file = await makeFile(16 * 1024, 16 * 1024)
+    const { gw } = await start(file, async (hash) => file.slices.find((x) => x.hash === hash))
+    // Node's default (300 s) would cut a slow upload with a bare 408 without CORS.
+    expect(gw.server.requestTimeout).toBe(0)
+  })
+
   it('keeps a slow reader that takes bytes, though one write waits for it longer than the write timeout', async () => {
     const size = 8 * 1024 * 1024 // one slice, one write: its 'drain' comes only once the reader took most
     const file = await makeFile(size, size)

@@ -264,7 +264,9 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
 
   // Two read-cache chunks may wait in a response before its writer waits for 'drain' (Node's default is
   // 16 KiB, less than one chunk): half the round trips per reader, and still a bounded amount per socket.
-  const server = createServer({ highWaterMark: 512 * 1024 }, (req, res) => {
+  // No whole-request timeout (Node's 300 s would cut a slow upload with a bare 408 the browser cannot
+  // read, no CORS): the upload routes enforce their own idle and rate limits.
+  const server = createServer({ highWaterMark: 512 * 1024, requestTimeout: 0 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0] as string
     const handle = async (): Promise<void> => {
       if (req.method === 'OPTIONS') {

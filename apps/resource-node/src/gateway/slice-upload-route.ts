@@ -61,9 +61,9 @@ export interface SliceUploadRouteInit {
    */
   idleTimeoutMs?: number
   /**
-   * Slowest average body rate accepted, bytes per second, after an `idleTimeoutMs` grace (default 16 KiB/s,
-   * so a browser on a slow uplink that sends a few slices at once still passes): a 4 MiB slice gets
-   * 256 s more, a 32 MiB one about 34 minutes. A trickle of a byte every few seconds is still dropped.
+   * Slowest body rate accepted, bytes per second, after an `idleTimeoutMs` grace (default 16 KiB/s, so a
+   * browser on a slow uplink that sends a few slices at once still passes), checked as bytes arrive: a
+   * body behind it is dropped within a few seconds, whatever its size.
    */
   minBytesPerSecond?: number
   /** Where staged slices wait for their commit. */
@@ -76,10 +76,14 @@ export interface SliceUploadRoute {
   commit(req: IncomingMessage, res: ServerResponse, uploadId: string): Promise<void>
 }
 
+/** How often a body's progress is checked against the minimum rate, ms (at most). */
+const RATE_CHECK_MS = 5000
+
 /**
  * Reads exactly `size` bytes of body into one buffer; rejects on a short or long body, one that stalls
- * for `idleTimeoutMs`, or one slower than `minBytesPerSecond` on average (after an `idleTimeoutMs` grace):
- * a client trickling a byte now and then would otherwise hold its share of the upload memory forever.
+ * for `idleTimeoutMs`, or one that fell behind `minBytesPerSecond` (after an `idleTimeoutMs` grace, checked
+ * every few seconds): a client trickling a byte now and then would otherwise hold its share of the upload
+ * memory until its whole body was due.
  */
 function readBody(
   req: IncomingMessage,
@@ -109,21 +113,26 @@ function readBody(
     const onAborted = () => fail(new Error('Client closed the upload'))
     const onTimeout = () =>
       fail(new ProtocolTimeoutError(`Upload body stalled for ${idleTimeoutMs} ms`, 'Upload it again'))
-    const deadlineMs = idleTimeoutMs + (size * 1000) / minBytesPerSecond
-    const deadline = Number.isFinite(deadlineMs)
-      ? setTimeout(
-          () =>
+    // Checked as bytes arrive: by `elapsed` ms, at least (elapsed − grace) × the minimum rate came, so a
+    // trickler is dropped within seconds, not at a deadline for its whole body.
+    const started = Date.now()
+    const progress = Number.isFinite(minBytesPerSecond)
+      ? setInterval(
+          () => {
+            const elapsed = Date.now() - started
+            if (at >= ((elapsed - idleTimeoutMs) * minBytesPerSecond) / 1000) return
             fail(
               new ProtocolTimeoutError(
-                `Upload body too slow: ${at} of ${size} bytes in ${Math.round(deadlineMs)} ms`,
+                `Upload body too slow: ${at} of ${size} bytes in ${elapsed} ms, under ${minBytesPerSecond} B/s`,
                 'Upload it again over a faster link, or in smaller slices',
               ),
-            ),
-          deadlineMs,
+            )
+          },
+          Math.max(100, Math.min(RATE_CHECK_MS, idleTimeoutMs / 2)),
         )
       : undefined
     const cleanup = () => {
-      clearTimeout(deadline)
+      clearInterval(progress)
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('close', onAborted)
