@@ -18,6 +18,7 @@ import {
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import type { StagedSliceFile } from '../store/disk-slice-store.js'
+import { clientOf } from './client-address.js'
 import { createUploadBudget } from './upload-budget.js'
 import type { UploadStaging } from './upload-staging.js'
 
@@ -68,6 +69,11 @@ export interface SliceUploadRouteInit {
   minBytesPerSecond?: number
   /** Where staged slices wait for their commit. */
   staging: UploadStaging
+  /**
+   * Count fair shares by the last X-Forwarded-For address (the node is behind a reverse proxy that
+   * appends it), not by the socket's: behind a proxy every client is the proxy. Default false.
+   */
+  trustProxy?: boolean
 }
 
 /** The upload handlers: `POST /v1/slices` (with hashes, or staged) and `POST /v1/uploads/<id>/commit`. */
@@ -145,11 +151,6 @@ function readBody(
   })
 }
 
-/** Who sent a request, for fair shares: its remote address (behind a proxy, every client is the proxy). */
-export function clientOf(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? ''
-}
-
 /**
  * Creates the upload handlers (see `@stratos-edge/protocol`'s `uploadSlice` and staged uploads). With
  * hashes: headers are checked and the disk budget consulted before any body byte is read; the body is
@@ -214,7 +215,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     res.once('close', onClose)
     let release: () => void
     try {
-      release = await budget.acquire(size, clientOf(req), gone.signal)
+      release = await budget.acquire(size, clientOf(req, init.trustProxy), gone.signal)
     } catch (err) {
       res.off('close', onClose)
       if (isErrorNamed(err, 'UploadBusyError')) {
@@ -249,7 +250,12 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
   ): Promise<void> => {
     let releaseRoom: () => void
     try {
-      releaseRoom = init.staging.reserve(request.size, request.uploadId, request.number, clientOf(req))
+      releaseRoom = init.staging.reserve(
+        request.size,
+        request.uploadId,
+        request.number,
+        clientOf(req, init.trustProxy),
+      )
     } catch (err) {
       return fail(res, err, false)
     }
@@ -259,7 +265,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
         const held = init.staging.put(
           request.uploadId,
           { number: request.number, data: digested.data, innerDigest: digested.digest },
-          clientOf(req),
+          clientOf(req, init.trustProxy),
         )
         if (!held) {
           throw new DecodeError(

@@ -44,6 +44,11 @@ export interface ResourceNodeInit {
    * (default 16 KiB/s).
    */
   minUploadBytesPerSecond?: number
+  /**
+   * The gateway is behind a reverse proxy (TLS) that appends the client's address to X-Forwarded-For:
+   * upload shares are counted by that address, not the proxy's (default false).
+   */
+  trustProxy?: boolean
   /** A gateway reader that takes no bytes for this long is dropped, ms (default 120 000). */
   writeTimeoutMs?: number
   /** Memory for slice data the gateway's readers share, bytes (default 64 MiB). */

@@ -329,6 +329,7 @@ export async function createResourceNode(
             ? { minBytesPerSecond: init.minUploadBytesPerSecond }
             : {}),
           idleTimeoutMs: init.streamTimeoutMs ?? 30_000,
+          trustProxy: init.trustProxy ?? false,
         }),
       })
       sliceService = await registerSliceProtocols(libp2p, {
