@@ -179,6 +179,31 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     expect(await storage.store.has(s.hash)).toBe(true)
   })
 
+  it('readers of a slice the storage node lacks share one fetch from its peer', async () => {
+    const s = file.slices[2]!
+    await storage.store.delete(s.hash)
+    const served = async () => {
+      const text = await (await fetch(`${meta.gatewayUrl}/metrics`)).text()
+      return Number(/^stratos_edge_slices_served_total (\d+)$/m.exec(text)?.[1] ?? 0)
+    }
+    const before = await served()
+    const at = 2 * 1024 * 1024 + 777 // in slice 3
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        fetch(`${storage.gatewayUrl}/v1/files/${file.manifest.fileHash}`, {
+          headers: { range: `bytes=${at}-${at}` },
+        }),
+      ),
+    )
+    for (const res of answers) {
+      expect(res.status).toBe(206)
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(file.bytes.subarray(at, at + 1))
+    }
+    // Without sharing, each 1-byte read fetched the whole 1 MiB slice.
+    expect((await served()) - before).toBe(1)
+    expect(await storage.store.has(s.hash)).toBe(true)
+  })
+
   /** A file on the meta node, whose first manifest is a stranger's naming slices nobody holds. */
   const uploadAfterForgedManifest = async (): Promise<TestFile> => {
     const f = await makeFile(50_000, 16_384)

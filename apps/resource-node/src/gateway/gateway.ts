@@ -47,6 +47,9 @@ export interface Gateway {
   close(): Promise<void>
 }
 
+/** Seconds a reader turned away because the node fetches too many slices is asked to wait (503). */
+const BUSY_RETRY_AFTER_SECONDS = 2
+
 const FILES_PREFIX = '/v1/files/'
 /** Unversioned alias (`<gateway url>/files/<file hash>`). */
 const FILES_ALIAS = '/files/'
@@ -150,6 +153,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     status: number,
     body: string,
     type = 'text/plain; charset=utf-8',
+    extra: Record<string, string | number> = {},
   ): void => {
     metrics.gatewayRequests.inc({ status: String(status) })
     // Errors carry CORS too: a page's fetch() then sees the 404 instead of "Failed to fetch".
@@ -157,6 +161,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       'content-type': type,
       'content-length': Buffer.byteLength(body),
       'access-control-allow-origin': '*',
+      ...extra,
     })
     res.end(body)
   }
@@ -214,9 +219,14 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     const status = range ? 206 : 200
     if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`
     headers['content-length'] = length
-    metrics.gatewayRequests.inc({ status: String(status) })
-    res.writeHead(status, headers)
+    // Sent with the first bytes: a first slice the node cannot get yet is still answered with a status.
+    const head = (): void => {
+      if (res.headersSent) return
+      metrics.gatewayRequests.inc({ status: String(status) })
+      res.writeHead(status, headers)
+    }
     if (req.method === 'HEAD' || length === 0) {
+      head()
       res.end()
       return
     }
@@ -236,6 +246,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
           if (abort.signal.aborted || res.destroyed) return
           sent += chunk.length
           metrics.gatewayBytes.inc(chunk.length)
+          head()
           const waited = res.write(chunk) ? 'drained' : await drained(res, writeTimeoutMs)
           if (waited === 'closed') return
           if (waited === 'stalled') {
@@ -249,6 +260,21 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         if (sent !== to - from) throw new Error(`slice ${i + 1} gave ${sent} of ${to - from} bytes`)
       } catch (error) {
         if (abort.signal.aborted || res.destroyed) return
+        if (!res.headersSent && isErrorNamed(error, 'GatewayBusyError')) {
+          // Too many slices being fetched from other nodes: nothing sent yet, so say when to come back.
+          return finish(res, 503, `${(error as Error).message}\n`, undefined, {
+            'retry-after': BUSY_RETRY_AFTER_SECONDS,
+            'access-control-expose-headers': 'retry-after',
+          })
+        }
+        if (!res.headersSent) {
+          logger.warn('gateway: first slice unavailable', {
+            fileHash: manifest.fileHash,
+            slice: i + 1,
+            error,
+          })
+          return finish(res, 502, `Slice ${i + 1} of ${manifest.fileHash} is not available now\n`)
+        }
         // Short of its Content-Length: the client sees an incomplete response.
         logger.warn('gateway: slice unavailable, truncating response', {
           fileHash: manifest.fileHash,
@@ -259,6 +285,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         return
       }
     }
+    head()
     res.end()
   }
 
