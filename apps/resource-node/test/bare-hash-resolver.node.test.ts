@@ -108,4 +108,33 @@ describe('bare file hashes resolved by the meta service', () => {
     )
     expect(sameBytes((await meta.getManifest(file.manifest.fileHash, ctx))!, file.manifestBytes)).toBe(true)
   })
+
+  it('does not keep an answer resolved from before a manifest of the file was stored', async () => {
+    const { meta, ctx, holds, store } = await setup()
+    const file = await makeFile(40_000, 16_384)
+    const forged = forgeManifestOf(file)
+    await meta.putManifest(forged.manifestBytes, ctx)
+    // The resolution reads the owners (only the stranger), then waits on the store.
+    let release = () => {}
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const getManifest = store.getManifest
+    store.getManifest = async (...args) => {
+      await gate
+      return getManifest(...args)
+    }
+    const early = meta.resolveManifest(file.manifest.fileHash)
+    await new Promise((r) => setTimeout(r, 20))
+    await meta.putManifest(file.manifestBytes, ctx)
+    holds(
+      'node-a',
+      file.slices.map((s) => s.hash),
+    )
+    release()
+    expect(sameBytes((await early)!, forged.manifestBytes)).toBe(true)
+    store.getManifest = getManifest
+    // The owner's now: the early answer was not kept.
+    expect(sameBytes((await meta.getManifest(file.manifest.fileHash, ctx))!, file.manifestBytes)).toBe(true)
+  })
 })

@@ -102,6 +102,48 @@ describe('gateway', () => {
     }
   })
 
+  it('sets no whole-request timeout: the upload routes enforce their own limits', async () => {
+    const file = await makeFile(16 * 1024, 16 * 1024)
+    const { gw } = await start(file, async (hash) => file.slices.find((x) => x.hash === hash))
+    // Node's default (300 s) would cut a slow upload with a bare 408 without CORS.
+    expect(gw.server.requestTimeout).toBe(0)
+  })
+
+  it('keeps a slow reader that takes bytes, though one write waits for it longer than the write timeout', async () => {
+    const size = 8 * 1024 * 1024 // one slice, one write: its 'drain' comes only once the reader took most
+    const file = await makeFile(size, size)
+    writeTimeoutMs = 1500
+    try {
+      const { gw, responses } = await start(file, async (hash) => file.slices.find((x) => x.hash === hash))
+      const rate = 2 * 1024 * 1024 // bytes per second: the 8 MiB write waits about 2.5 s for 'drain'
+      const received = await new Promise<number>((resolve, reject) => {
+        const req = request(`${gw.url}/v1/files/${file.manifest.fileHash}`)
+        req.on('response', (res) => {
+          const t0 = Date.now()
+          let got = 0
+          res.on('data', (d: Buffer) => {
+            got += d.length
+            const wait = t0 + (got / rate) * 1000 - Date.now()
+            if (wait > 0) {
+              res.pause()
+              setTimeout(() => res.resume(), wait)
+            }
+          })
+          res.on('end', () => resolve(got))
+          res.on('error', reject)
+          res.on('close', () => resolve(got))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+      // Without counting flushed bytes, the wait for 'drain' alone drops it after 1.5 s.
+      expect(received).toBe(size)
+      expect(responses[0]?.writableFinished).toBe(true)
+    } finally {
+      writeTimeoutMs = undefined
+    }
+  })
+
   it('errors carry CORS headers; weak or listed If-None-Match is 304; If-Range with another ETag is 200', async () => {
     const file = await makeFile(3 * 16 * 1024, 16 * 1024)
     const { gw } = await start(

@@ -102,6 +102,7 @@ describe('hostile uploads', () => {
       maxUploadBufferBytes: 1024 * 1024 + 65536,
       maxUploadBufferBytesPerClient: 1024 * 1024 + 65536,
       streamTimeoutMs: 1000,
+      minUploadBytesPerSecond: 1, // the hog's 5 bytes a second keep it: it holds the memory throughout
     })
     const [held, waiting] = file.slices as [SliceRecord, SliceRecord]
     const hog = trickle(node.gatewayUrl, held, '127.0.0.2', 200)
@@ -128,5 +129,23 @@ describe('hostile uploads', () => {
     ])
     expect(answer.status).toBe(408)
     expect(JSON.parse(answer.body).error.name).toBe('ProtocolTimeoutError')
+  })
+
+  it('a trickle far behind the minimum rate is dropped within seconds, not when its whole body is due', async () => {
+    const node = await startNode({ streamTimeoutMs: 1000, minUploadBytesPerSecond: 64 * 1024 })
+    const slice = file.slices[3] as SliceRecord
+    // 1 MiB at 64 KiB/s after a 1 s grace was due at 17 s; 10 bytes a second are far behind by 2 s.
+    const slow = trickle(node.gatewayUrl, slice, '127.0.0.3', 100)
+    stops.push(slow.stop)
+    const started = Date.now()
+    const answer = await Promise.race([
+      slow.status,
+      new Promise<{ status: number; body: string }>((r) =>
+        setTimeout(() => r({ status: -1, body: 'still open' }), 6000),
+      ),
+    ])
+    expect(answer.status).toBe(408)
+    expect(JSON.parse(answer.body).error.name).toBe('ProtocolTimeoutError')
+    expect(Date.now() - started).toBeLessThan(6000)
   })
 })

@@ -179,6 +179,31 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
     expect(await storage.store.has(s.hash)).toBe(true)
   })
 
+  it('readers of a slice the storage node lacks share one fetch from its peer', async () => {
+    const s = file.slices[2]!
+    await storage.store.delete(s.hash)
+    const served = async () => {
+      const text = await (await fetch(`${meta.gatewayUrl}/metrics`)).text()
+      return Number(/^stratos_edge_slices_served_total (\d+)$/m.exec(text)?.[1] ?? 0)
+    }
+    const before = await served()
+    const at = 2 * 1024 * 1024 + 777 // in slice 3
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        fetch(`${storage.gatewayUrl}/v1/files/${file.manifest.fileHash}`, {
+          headers: { range: `bytes=${at}-${at}` },
+        }),
+      ),
+    )
+    for (const res of answers) {
+      expect(res.status).toBe(206)
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(file.bytes.subarray(at, at + 1))
+    }
+    // Without sharing, each 1-byte read fetched the whole 1 MiB slice.
+    expect((await served()) - before).toBe(1)
+    expect(await storage.store.has(s.hash)).toBe(true)
+  })
+
   /** A file on the meta node, whose first manifest is a stranger's naming slices nobody holds. */
   const uploadAfterForgedManifest = async (): Promise<TestFile> => {
     const f = await makeFile(50_000, 16_384)
@@ -221,6 +246,30 @@ describe('two resource nodes (meta + storage) and a client over WebSockets', () 
       expect(sameBytes(new Uint8Array(await res.arrayBuffer()), f.bytes.subarray(0, 100))).toBe(true)
     }
     expect(await asked()).toBe(before + 1)
+  })
+
+  it('a node without the meta service answers a bare file hash over the index protocol as the meta service resolves it', async () => {
+    const storageIndex = createIndexClient(client, multiaddr(storage.readyInfo().wsMultiaddrs[0]!))
+    // Kept only by the meta service: asked, not "no manifest".
+    const f = await uploadAfterForgedManifest()
+    expect(storage.store.manifestOwners(f.manifest.fileHash)).toEqual([])
+    expect(sameBytes(await storageIndex.getManifest(f.manifest.fileHash), f.manifestBytes)).toBe(true)
+    // A stranger's stored here first does not win: the meta service's answer does.
+    const g = await uploadAfterForgedManifest()
+    const strangers = await createIndexClient(client, metaWs()).getManifest(g.manifest.fileHash, {
+      owner: toEvmAddress(stranger.address),
+    })
+    await storage.store.putManifest(strangers)
+    expect(sameBytes(await storageIndex.getManifest(g.manifest.fileHash), g.manifestBytes)).toBe(true)
+    // With an owner, that owner's (kept here, or asked).
+    const asStranger = await storageIndex.getManifest(g.manifest.fileHash, {
+      owner: toEvmAddress(stranger.address),
+    })
+    expect(sameBytes(asStranger, strangers)).toBe(true)
+    const asOwner = await storageIndex.getManifest(f.manifest.fileHash, {
+      owner: toEvmAddress(owner.address),
+    })
+    expect(sameBytes(asOwner, f.manifestBytes)).toBe(true)
   })
 
   it('healthz and Prometheus metrics', async () => {

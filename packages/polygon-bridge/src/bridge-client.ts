@@ -1,3 +1,4 @@
+// Over 400 lines: one client factory whose deposit, withdraw, prepayment and reward calls share its chains and contracts.
 import { toEvmAddress } from '@stratos-edge/core'
 import {
   Contract,

@@ -69,8 +69,11 @@ export {
   sliceUploadErrorBody,
   sliceUploadHeaders,
   sliceUploadStatusOf,
+  UPLOAD_TIMEOUT_BASE_MS,
+  UPLOAD_TIMEOUT_BYTES_PER_SECOND,
   type UploadSliceOptions,
   uploadSlice,
+  uploadTimeoutFor,
 } from './http-upload/http-slice-upload.js'
 export {
   type CommitRequest,

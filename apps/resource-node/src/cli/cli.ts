@@ -32,8 +32,9 @@ Options:
   --max-relay-reservations <n>  circuit-relay reservations for browsers (default 1024)
   --stream-timeout <ms>   close protocol streams idle this long (default 30000); also how long an upload
                           body may stall, or wait for upload memory
-  --write-timeout <ms>    drop a gateway reader that takes no bytes this long (default 30000)
+  --write-timeout <ms>    drop a gateway reader that takes no bytes this long (default 120000)
   --read-cache <n>        memory for slice data shared by gateway readers (default 64m; suffixes k, m, g)
+  --trust-proxy           count upload shares by the last X-Forwarded-For address (behind a TLS proxy)
   --log-level <level>     debug | info | warn | error (default info)
 `
 
@@ -81,6 +82,7 @@ export async function runCli(argv: string[]): Promise<number> {
       'stream-timeout': { type: 'string' },
       'write-timeout': { type: 'string' },
       'read-cache': { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -129,6 +131,7 @@ export async function runCli(argv: string[]): Promise<number> {
         ? { writeTimeoutMs: positiveInt(values['write-timeout'], 'write timeout') }
         : {}),
       ...(values['read-cache'] ? { readCacheBytes: parseBytes(values['read-cache']) } : {}),
+      ...(values['trust-proxy'] ? { trustProxy: true } : {}),
     },
     { logger },
   )

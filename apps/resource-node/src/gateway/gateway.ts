@@ -36,7 +36,7 @@ export interface GatewayInit {
   health(): Record<string, unknown>
   /** Handler of `POST /v1/slices` (uploads); without it the gateway is read-only. */
   sliceUpload?: SliceUploadRoute
-  /** A reader that takes no bytes for this long is dropped, ms (default 30 000). */
+  /** A reader that takes no bytes for this long is dropped, ms (default 120 000): slow readers are not. */
   writeTimeoutMs?: number
 }
 
@@ -47,27 +47,55 @@ export interface Gateway {
   close(): Promise<void>
 }
 
+/** Seconds a reader turned away because the node fetches too many slices is asked to wait (503). */
+const BUSY_RETRY_AFTER_SECONDS = 2
+
 const FILES_PREFIX = '/v1/files/'
 /** Unversioned alias (`<gateway url>/files/<file hash>`). */
 const FILES_ALIAS = '/files/'
 
 /**
+ * Bytes of a response's socket handed to the kernel: what the reader took, give or take the socket
+ * buffers. `bytesWritten` alone also counts bytes still queued in the process, so it stands still while
+ * a writer waits for 'drain'.
+ */
+function flushedBytes(res: ServerResponse): number {
+  const socket = res.socket
+  if (!socket) return 0
+  const queued = (socket as { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize ?? 0
+  return socket.bytesWritten - socket.writableLength - queued
+}
+
+/**
  * Resolves `drained` on 'drain', `closed` on 'close' (at once when the response is gone already), or
- * `stalled` when `timeoutMs` passed first, removing its listeners.
+ * `stalled` when no byte was flushed to the socket for `timeoutMs` (a slow reader that keeps taking
+ * bytes is waited for), removing its listeners.
  */
 function drained(res: ServerResponse, timeoutMs: number): Promise<'drained' | 'closed' | 'stalled'> {
   return new Promise((resolve) => {
     // 'close' fired already: waiting for it would hold this request (and its slices) forever.
     if (res.destroyed || res.closed) return resolve('closed')
+    let flushed = flushedBytes(res)
+    let movedAt = Date.now()
     const done = (how: 'drained' | 'closed' | 'stalled') => (): void => {
-      clearTimeout(timer)
+      clearInterval(timer)
       res.off('drain', onDrain)
       res.off('close', onClose)
       resolve(how)
     }
     const onDrain = done('drained')
     const onClose = done('closed')
-    const timer = setTimeout(done('stalled'), timeoutMs)
+    const stalled = done('stalled')
+    const timer = setInterval(
+      () => {
+        const now = flushedBytes(res)
+        if (now !== flushed) {
+          flushed = now
+          movedAt = Date.now()
+        } else if (Date.now() - movedAt >= timeoutMs) stalled()
+      },
+      Math.max(10, Math.min(1000, timeoutMs / 4)),
+    )
     res.on('drain', onDrain)
     res.on('close', onClose)
   })
@@ -118,13 +146,14 @@ function target(rawPath: string): { fileHash: FileHash; owner?: string } | undef
  */
 export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const { metrics, logger } = init
-  const writeTimeoutMs = init.writeTimeoutMs ?? 30_000
+  const writeTimeoutMs = init.writeTimeoutMs ?? 120_000
 
   const finish = (
     res: ServerResponse,
     status: number,
     body: string,
     type = 'text/plain; charset=utf-8',
+    extra: Record<string, string | number> = {},
   ): void => {
     metrics.gatewayRequests.inc({ status: String(status) })
     // Errors carry CORS too: a page's fetch() then sees the 404 instead of "Failed to fetch".
@@ -132,6 +161,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       'content-type': type,
       'content-length': Buffer.byteLength(body),
       'access-control-allow-origin': '*',
+      ...extra,
     })
     res.end(body)
   }
@@ -189,9 +219,14 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     const status = range ? 206 : 200
     if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`
     headers['content-length'] = length
-    metrics.gatewayRequests.inc({ status: String(status) })
-    res.writeHead(status, headers)
+    // Sent with the first bytes: a first slice the node cannot get yet is still answered with a status.
+    const head = (): void => {
+      if (res.headersSent) return
+      metrics.gatewayRequests.inc({ status: String(status) })
+      res.writeHead(status, headers)
+    }
     if (req.method === 'HEAD' || length === 0) {
+      head()
       res.end()
       return
     }
@@ -211,6 +246,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
           if (abort.signal.aborted || res.destroyed) return
           sent += chunk.length
           metrics.gatewayBytes.inc(chunk.length)
+          head()
           const waited = res.write(chunk) ? 'drained' : await drained(res, writeTimeoutMs)
           if (waited === 'closed') return
           if (waited === 'stalled') {
@@ -224,6 +260,21 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         if (sent !== to - from) throw new Error(`slice ${i + 1} gave ${sent} of ${to - from} bytes`)
       } catch (error) {
         if (abort.signal.aborted || res.destroyed) return
+        if (!res.headersSent && isErrorNamed(error, 'GatewayBusyError')) {
+          // Too many slices being fetched from other nodes: nothing sent yet, so say when to come back.
+          return finish(res, 503, `${(error as Error).message}\n`, undefined, {
+            'retry-after': BUSY_RETRY_AFTER_SECONDS,
+            'access-control-expose-headers': 'retry-after',
+          })
+        }
+        if (!res.headersSent) {
+          logger.warn('gateway: first slice unavailable', {
+            fileHash: manifest.fileHash,
+            slice: i + 1,
+            error,
+          })
+          return finish(res, 502, `Slice ${i + 1} of ${manifest.fileHash} is not available now\n`)
+        }
         // Short of its Content-Length: the client sees an incomplete response.
         logger.warn('gateway: slice unavailable, truncating response', {
           fileHash: manifest.fileHash,
@@ -234,12 +285,15 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         return
       }
     }
+    head()
     res.end()
   }
 
   // Two read-cache chunks may wait in a response before its writer waits for 'drain' (Node's default is
   // 16 KiB, less than one chunk): half the round trips per reader, and still a bounded amount per socket.
-  const server = createServer({ highWaterMark: 512 * 1024 }, (req, res) => {
+  // No whole-request timeout (Node's 300 s would cut a slow upload with a bare 408 the browser cannot
+  // read, no CORS): the upload routes enforce their own idle and rate limits.
+  const server = createServer({ highWaterMark: 512 * 1024, requestTimeout: 0 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0] as string
     const handle = async (): Promise<void> => {
       if (req.method === 'OPTIONS') {

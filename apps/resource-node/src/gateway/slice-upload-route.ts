@@ -18,6 +18,7 @@ import {
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import type { StagedSliceFile } from '../store/disk-slice-store.js'
+import { clientOf } from './client-address.js'
 import { createUploadBudget } from './upload-budget.js'
 import type { UploadStaging } from './upload-staging.js'
 
@@ -61,13 +62,18 @@ export interface SliceUploadRouteInit {
    */
   idleTimeoutMs?: number
   /**
-   * Slowest average body rate accepted, bytes per second, after an `idleTimeoutMs` grace (default 16 KiB/s,
-   * so a browser on a slow uplink that sends a few slices at once still passes): a 4 MiB slice gets
-   * 256 s more, a 32 MiB one about 34 minutes. A trickle of a byte every few seconds is still dropped.
+   * Slowest body rate accepted, bytes per second, after an `idleTimeoutMs` grace (default 16 KiB/s, so a
+   * browser on a slow uplink that sends a few slices at once still passes), checked as bytes arrive: a
+   * body behind it is dropped within a few seconds, whatever its size.
    */
   minBytesPerSecond?: number
   /** Where staged slices wait for their commit. */
   staging: UploadStaging
+  /**
+   * Count fair shares by the last X-Forwarded-For address (the node is behind a reverse proxy that
+   * appends it), not by the socket's: behind a proxy every client is the proxy. Default false.
+   */
+  trustProxy?: boolean
 }
 
 /** The upload handlers: `POST /v1/slices` (with hashes, or staged) and `POST /v1/uploads/<id>/commit`. */
@@ -76,10 +82,14 @@ export interface SliceUploadRoute {
   commit(req: IncomingMessage, res: ServerResponse, uploadId: string): Promise<void>
 }
 
+/** How often a body's progress is checked against the minimum rate, ms (at most). */
+const RATE_CHECK_MS = 5000
+
 /**
  * Reads exactly `size` bytes of body into one buffer; rejects on a short or long body, one that stalls
- * for `idleTimeoutMs`, or one slower than `minBytesPerSecond` on average (after an `idleTimeoutMs` grace):
- * a client trickling a byte now and then would otherwise hold its share of the upload memory forever.
+ * for `idleTimeoutMs`, or one that fell behind `minBytesPerSecond` (after an `idleTimeoutMs` grace, checked
+ * every few seconds): a client trickling a byte now and then would otherwise hold its share of the upload
+ * memory until its whole body was due.
  */
 function readBody(
   req: IncomingMessage,
@@ -109,21 +119,26 @@ function readBody(
     const onAborted = () => fail(new Error('Client closed the upload'))
     const onTimeout = () =>
       fail(new ProtocolTimeoutError(`Upload body stalled for ${idleTimeoutMs} ms`, 'Upload it again'))
-    const deadlineMs = idleTimeoutMs + (size * 1000) / minBytesPerSecond
-    const deadline = Number.isFinite(deadlineMs)
-      ? setTimeout(
-          () =>
+    // Checked as bytes arrive: by `elapsed` ms, at least (elapsed − grace) × the minimum rate came, so a
+    // trickler is dropped within seconds, not at a deadline for its whole body.
+    const started = Date.now()
+    const progress = Number.isFinite(minBytesPerSecond)
+      ? setInterval(
+          () => {
+            const elapsed = Date.now() - started
+            if (at >= ((elapsed - idleTimeoutMs) * minBytesPerSecond) / 1000) return
             fail(
               new ProtocolTimeoutError(
-                `Upload body too slow: ${at} of ${size} bytes in ${Math.round(deadlineMs)} ms`,
+                `Upload body too slow: ${at} of ${size} bytes in ${elapsed} ms, under ${minBytesPerSecond} B/s`,
                 'Upload it again over a faster link, or in smaller slices',
               ),
-            ),
-          deadlineMs,
+            )
+          },
+          Math.max(100, Math.min(RATE_CHECK_MS, idleTimeoutMs / 2)),
         )
       : undefined
     const cleanup = () => {
-      clearTimeout(deadline)
+      clearInterval(progress)
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('close', onAborted)
@@ -134,11 +149,6 @@ function readBody(
     req.on('close', onAborted)
     req.setTimeout(idleTimeoutMs, onTimeout)
   })
-}
-
-/** Who sent a request, for fair shares: its remote address (behind a proxy, every client is the proxy). */
-export function clientOf(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? ''
 }
 
 /**
@@ -205,7 +215,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     res.once('close', onClose)
     let release: () => void
     try {
-      release = await budget.acquire(size, clientOf(req), gone.signal)
+      release = await budget.acquire(size, clientOf(req, init.trustProxy), gone.signal)
     } catch (err) {
       res.off('close', onClose)
       if (isErrorNamed(err, 'UploadBusyError')) {
@@ -240,7 +250,12 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
   ): Promise<void> => {
     let releaseRoom: () => void
     try {
-      releaseRoom = init.staging.reserve(request.size, request.uploadId, request.number, clientOf(req))
+      releaseRoom = init.staging.reserve(
+        request.size,
+        request.uploadId,
+        request.number,
+        clientOf(req, init.trustProxy),
+      )
     } catch (err) {
       return fail(res, err, false)
     }
@@ -250,7 +265,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
         const held = init.staging.put(
           request.uploadId,
           { number: request.number, data: digested.data, innerDigest: digested.digest },
-          clientOf(req),
+          clientOf(req, init.trustProxy),
         )
         if (!held) {
           throw new DecodeError(

@@ -11,7 +11,15 @@ export interface UploadBudgetInit {
   perClientBytes?: number
   /** An upload waiting this long for its turn is refused with UploadBusyError, ms. */
   waitTimeoutMs: number
+  /**
+   * Most uploads waiting at once (default {@link MAX_WAITING}); more are refused with UploadBusyError at
+   * once. Also bounds the scan each release makes of the waiting list.
+   */
+  maxWaiting?: number
 }
+
+/** Uploads waiting for memory at once, by default. */
+export const MAX_WAITING = 1024
 
 /** Memory for upload bodies, shared fairly between clients. */
 export interface UploadBudget {
@@ -34,7 +42,8 @@ interface Waiter {
  * Creates the upload memory budget. Waiters are admitted in arrival order, except that one whose client
  * holds its share already is passed over: a client trickling many uploads holds at most its share, and
  * other clients' uploads go ahead of its extra ones. No wait is endless: past `waitTimeoutMs` the upload
- * is refused (503), so a full node answers instead of holding connections open.
+ * is refused (503), so a full node answers instead of holding connections open; and the waiting list is
+ * bounded (`maxWaiting`), so each release scans a bounded list.
  *
  * @example
  * ```ts
@@ -49,6 +58,7 @@ export function createUploadBudget(init: UploadBudgetInit): UploadBudget {
   let used = 0
   const byClient = new Map<string, number>()
   const waiting: Waiter[] = []
+  const maxWaiting = init.maxWaiting ?? MAX_WAITING
 
   const fits = (w: Waiter): 'yes' | 'client' | 'budget' => {
     const held = byClient.get(w.client) ?? 0
@@ -86,6 +96,14 @@ export function createUploadBudget(init: UploadBudgetInit): UploadBudget {
     acquire(bytes, client, signal) {
       return new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason)
+        if (waiting.length >= maxWaiting) {
+          return reject(
+            new UploadBusyError(
+              `${waiting.length} uploads wait for memory already (${used} of ${max} bytes held)`,
+              'Upload again later, or to another node',
+            ),
+          )
+        }
         let released = false
         const release = (): void => {
           if (released) return

@@ -122,6 +122,11 @@ export function createMetaService(init: MetaServiceInit): MetaService {
   /** Answers to bare file hashes, most recently resolved last; and resolutions under way. */
   const resolved = new Map<string, { at: number; bytes: Uint8Array; held: boolean }>()
   const resolving = new Map<string, Promise<Uint8Array | undefined>>()
+  /**
+   * Counts stored manifests: a resolution that began before a `putManifest` answers its caller but keeps
+   * nothing, or it would write back the answer the store just made stale.
+   */
+  let generation = 0
 
   /**
    * Resolves a bare file hash to one manifest, once, on the server: among the first
@@ -130,6 +135,9 @@ export function createMetaService(init: MetaServiceInit): MetaService {
    * is kept for a while; storing another manifest of the file forgets it.
    */
   async function resolveBareHash(fileHash: FileHash): Promise<Uint8Array | undefined> {
+    const started = generation
+    const keep = (h: FileHash, bytes: Uint8Array, held: boolean) =>
+      started === generation ? keepResolved(h, bytes, held) : bytes
     const owners = ((await init.manifests.manifestOwners?.(fileHash)) ?? []).slice(0, RESOLVE_CANDIDATES)
     if (owners.length === 0) {
       // A store that lists no owners answers for itself.
@@ -155,7 +163,7 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     }
     return first && keep(fileHash, first, false)
   }
-  function keep(fileHash: string, bytes: Uint8Array, held: boolean): Uint8Array {
+  function keepResolved(fileHash: string, bytes: Uint8Array, held: boolean): Uint8Array {
     resolved.delete(fileHash) // re-inserted last: the oldest entry is the first to go
     resolved.set(fileHash, { at: now(), bytes, held })
     if (resolved.size > RESOLVED_KEPT_FILES) resolved.delete(resolved.keys().next().value as string)
@@ -167,7 +175,10 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       return Promise.resolve(kept.bytes)
     let running = resolving.get(fileHash)
     if (!running) {
-      running = resolveBareHash(fileHash).finally(() => resolving.delete(fileHash))
+      const mine: Promise<Uint8Array | undefined> = resolveBareHash(fileHash).finally(() => {
+        if (resolving.get(fileHash) === mine) resolving.delete(fileHash)
+      })
+      running = mine
       resolving.set(fileHash, running)
     }
     return running
@@ -335,7 +346,9 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     },
     async putManifest(bytes: Uint8Array) {
       const fileHash = await init.manifests.putManifest(bytes)
+      generation++
       resolved.delete(fileHash) // another owner's may be the one to answer now
+      resolving.delete(fileHash) // and one under way may have read the owners before it
       return fileHash
     },
     async getManifest(fileHash: FileHash, _context: IndexRequestContext, owner?: string) {

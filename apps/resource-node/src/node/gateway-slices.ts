@@ -1,12 +1,21 @@
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { SliceHash } from '@stratos-edge/core'
+import { defineErrorClass, type SliceHash } from '@stratos-edge/core'
 import { fetchSlice, isLibp2pAddress, SliceNotFoundError, type SliceRecord } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import type { DiskSliceStore } from '../store/disk-slice-store.js'
 import type { SliceReadCache } from '../store/slice-read-cache.js'
 import type { MetaAccess } from './meta-access.js'
+
+/**
+ * The gateway fetches as many slices from other nodes as it may at once; nothing was read. The gateway
+ * answers 503 with Retry-After: try again in a few seconds, or at another node.
+ */
+export class GatewayBusyError extends defineErrorClass('GatewayBusyError') {}
+
+/** Slices fetched from other nodes at once for the gateway, by default. */
+export const MAX_REMOTE_FETCHES = 4
 
 /** Components of {@link createGatewaySlices}. */
 export interface GatewaySlicesComponents {
@@ -15,6 +24,11 @@ export interface GatewaySlicesComponents {
   readCache: SliceReadCache
   meta: Pick<MetaAccess, 'lookup'>
   logger: Logger
+  /**
+   * Slices fetched from other nodes at once (default {@link MAX_REMOTE_FETCHES}): each is held whole in
+   * memory while it comes; a read needing another one meanwhile throws GatewayBusyError.
+   */
+  maxRemoteFetches?: number
 }
 
 /** Where the gateway's slice bytes come from. */
@@ -23,7 +37,8 @@ export interface GatewaySlices {
   getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined>
   /**
    * Bytes [from, to) of a slice, in bounded chunks through the shared read cache; one not held here is
-   * fetched from a resource node first (and kept). Throws SliceNotFoundError when none has it.
+   * fetched from a resource node first (and kept), once for all its readers. Throws SliceNotFoundError
+   * when none has it, GatewayBusyError when too many other slices are being fetched.
    */
   readSlice(hash: SliceHash, from: number, to: number, signal: AbortSignal): AsyncGenerator<Uint8Array>
 }
@@ -40,6 +55,9 @@ export interface GatewaySlices {
  */
 export function createGatewaySlices(components: GatewaySlicesComponents): GatewaySlices {
   const { libp2p, store, readCache, meta, logger } = components
+  const maxRemoteFetches = components.maxRemoteFetches ?? MAX_REMOTE_FETCHES
+  /** Fetches from other nodes under way, by slice: its readers share one. */
+  const fetching = new Map<SliceHash, Promise<SliceRecord | undefined>>()
 
   async function providersOf(hash: SliceHash) {
     return (await meta.lookup([hash]))?.get(hash) ?? []
@@ -48,6 +66,39 @@ export function createGatewaySlices(components: GatewaySlicesComponents): Gatewa
   async function getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined> {
     const local = await store.get(hash)
     if (local) return local
+    return fetchShared(hash, signal)
+  }
+
+  /**
+   * The slice from another node: one fetch per slice however many readers wait for it (a reader that
+   * leaves does not stop it: the others still want it), and at most `maxRemoteFetches` at once.
+   */
+  async function fetchShared(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined> {
+    let running = fetching.get(hash)
+    if (!running) {
+      if (fetching.size >= maxRemoteFetches) {
+        throw new GatewayBusyError(
+          `The gateway fetches ${fetching.size} slices from other nodes already`,
+          'Try again in a few seconds, or at another node',
+        )
+      }
+      running = fetchRemote(hash).finally(() => fetching.delete(hash))
+      fetching.set(hash, running)
+    }
+    signal.throwIfAborted()
+    let onAbort = (): void => {}
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason)
+    })
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await Promise.race([running, aborted])
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async function fetchRemote(hash: SliceHash): Promise<SliceRecord | undefined> {
     // Not here: fetch it from a resource node that holds it (Node cannot dial browsers over WebRTC).
     for (const p of (await providersOf(hash)).filter((x) => x.kind === 'resource')) {
       if (p.peerId === libp2p.peerId.toString()) continue
@@ -56,7 +107,7 @@ export function createGatewaySlices(components: GatewaySlicesComponents): Gatewa
         const dialable = p.multiaddrs.filter(isLibp2pAddress)
         if (dialable.length > 0)
           await libp2p.peerStore.merge(peer, { multiaddrs: dialable.map((a) => multiaddr(a)) })
-        const slice = await fetchSlice(libp2p, peer, hash, { signal, timeout: 30_000 })
+        const slice = await fetchSlice(libp2p, peer, hash, { timeout: 30_000 })
         await store.put(slice, { verified: true }).catch(() => {})
         return slice
       } catch (err) {

@@ -21,6 +21,12 @@ const REGISTRY_KEPT_MS = 30_000
 /** Peers whose registry entry (or absence) is kept at once. */
 const REGISTRY_KEPT_PEERS = 1024
 
+/** A manifest with the signed bytes it was decoded from. */
+interface FoundManifest {
+  bytes: Uint8Array
+  manifest: Manifest
+}
+
 /** Components of {@link createMetaAccess}. */
 export interface MetaAccessComponents {
   libp2p: Pick<Libp2p, 'peerId' | 'dialProtocol'>
@@ -41,6 +47,12 @@ export interface MetaAccess {
    * the one the meta service resolves the bare file hash to.
    */
   getManifest(fileHash: FileHash, owner?: string, signal?: AbortSignal): Promise<Manifest | undefined>
+  /**
+   * The same manifest's signed bytes, for the index protocol this node answers: what light nodes asking
+   * it get is what the meta service resolves, not whichever manifest happens to be kept here. A node
+   * that knows no meta service answers from its store.
+   */
+  getManifestBytes(fileHash: FileHash, owner?: string): Promise<Uint8Array | undefined>
   /** Providers per slice; undefined without a meta service. */
   lookup(hashes: SliceHash[]): Promise<Map<SliceHash, ProviderRecord[]> | undefined>
   /**
@@ -64,24 +76,24 @@ export interface MetaAccess {
 export function createMetaAccess(components: MetaAccessComponents): MetaAccess {
   const { libp2p, store, logger, metaService, metaAddr, selfObservedAddr } = components
   /** Answers of the meta service to bare file hashes (a node without it), most recent last. */
-  const resolvedRemotely = new Map<FileHash, { at: number; manifest: Manifest }>()
+  const resolvedRemotely = new Map<FileHash, { at: number; found: FoundManifest }>()
 
   /** Only when the meta service cannot be reached is a manifest kept here used for a bare file hash. */
-  async function getManifest(
+  async function findManifest(
     fileHash: FileHash,
     owner?: string,
     signal?: AbortSignal,
-  ): Promise<Manifest | undefined> {
-    if (owner === undefined && metaService) {
-      const bytes = await metaService.resolveManifest(fileHash)
-      return bytes && decodeManifest(bytes, { verify: false }) // its signature was checked when stored
-    }
+  ): Promise<FoundManifest | undefined> {
+    // Signatures of manifests kept here were checked when they were stored.
+    const kept = (bytes: Uint8Array | undefined) =>
+      bytes && { bytes, manifest: decodeManifest(bytes, { verify: false }) }
+    if (owner === undefined && metaService) return kept(await metaService.resolveManifest(fileHash))
     if (owner !== undefined) {
       const stored = await store.getManifest(fileHash, owner)
-      if (stored) return decodeManifest(stored, { verify: false })
+      if (stored) return kept(stored)
     } else {
-      const kept = resolvedRemotely.get(fileHash)
-      if (kept && Date.now() - kept.at < RESOLVED_KEPT_MS) return kept.manifest
+      const known = resolvedRemotely.get(fileHash)
+      if (known && Date.now() - known.at < RESOLVED_KEPT_MS) return known.found
     }
     if (!metaAddr) return undefined
     try {
@@ -90,24 +102,37 @@ export function createMetaAccess(components: MetaAccessComponents): MetaAccess {
         ...(owner ? { owner } : {}),
         ...(signal ? { signal } : {}),
       })
-      const manifest = decodeManifest(bytes) // checks the signature: served even when not kept
+      const found = { bytes, manifest: decodeManifest(bytes) } // checks the signature: served even when not kept
       await store
         .putManifest(bytes)
         .catch((error: unknown) => logger.warn('manifest not kept', { fileHash, error }))
       if (owner === undefined) {
         resolvedRemotely.delete(fileHash) // re-inserted last: the oldest entry is the first to go
-        resolvedRemotely.set(fileHash, { at: Date.now(), manifest })
+        resolvedRemotely.set(fileHash, { at: Date.now(), found })
         if (resolvedRemotely.size > RESOLVED_KEPT_FILES)
           resolvedRemotely.delete(resolvedRemotely.keys().next().value as FileHash)
       }
-      return manifest
+      return found
     } catch (err) {
       logger.debug('manifest not found at meta service', { fileHash, error: err })
       if (owner !== undefined || isErrorNamed(err, 'SliceNotFoundError')) return undefined
       // The meta service cannot be asked: a manifest kept here is better than none.
-      const stored = await store.getManifest(fileHash)
-      return stored && decodeManifest(stored, { verify: false })
+      return kept(await store.getManifest(fileHash))
     }
+  }
+
+  async function getManifest(
+    fileHash: FileHash,
+    owner?: string,
+    signal?: AbortSignal,
+  ): Promise<Manifest | undefined> {
+    return (await findManifest(fileHash, owner, signal))?.manifest
+  }
+
+  async function getManifestBytes(fileHash: FileHash, owner?: string): Promise<Uint8Array | undefined> {
+    // A node that knows no meta service answers from its own store.
+    if (!metaService && !metaAddr) return store.getManifest(fileHash, owner)
+    return (await findManifest(fileHash, owner))?.bytes
   }
 
   /** Providers per slice from the meta service (in this process, or the configured one); undefined without one. */
@@ -155,5 +180,5 @@ export function createMetaAccess(components: MetaAccessComponents): MetaAccess {
     })
   }
 
-  return { getManifest, lookup, forwardTargets }
+  return { getManifest, getManifestBytes, lookup, forwardTargets }
 }

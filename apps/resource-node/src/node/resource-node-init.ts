@@ -39,9 +39,17 @@ export interface ResourceNodeInit {
   maxUploadBufferBytes?: number
   /** Upload memory one client (remote address) holds at once, bytes (default a quarter of the buffer). */
   maxUploadBufferBytesPerClient?: number
-  /** Slowest average upload body rate accepted, bytes/s, after a stream-timeout grace (default 64 KiB/s). */
+  /**
+   * Slowest upload body rate accepted, bytes/s, after a stream-timeout grace, checked as bytes arrive
+   * (default 16 KiB/s).
+   */
   minUploadBytesPerSecond?: number
-  /** A gateway reader that takes no bytes for this long is dropped, ms (default 30 000). */
+  /**
+   * The gateway is behind a reverse proxy (TLS) that appends the client's address to X-Forwarded-For:
+   * upload shares are counted by that address, not the proxy's (default false).
+   */
+  trustProxy?: boolean
+  /** A gateway reader that takes no bytes for this long is dropped, ms (default 120 000). */
   writeTimeoutMs?: number
   /** Memory for slice data the gateway's readers share, bytes (default 64 MiB). */
   readCacheBytes?: number

@@ -212,8 +212,9 @@ export async function createResourceNode(
   let selfTimer: ReturnType<typeof setInterval> | undefined
 
   /**
-   * Index answers when this node does not run the meta service: lookups of what it holds itself, and the
-   * manifests it keeps.
+   * Index answers when this node does not run the meta service: lookups of what it holds itself, and
+   * manifests: a bare file hash as the meta service resolves it (asked, and kept 30 s), an owner's from
+   * the store or the meta service.
    */
   const localIndex: IndexBackend = {
     lookup: async (hashes) => {
@@ -226,7 +227,7 @@ export async function createResourceNode(
       for (const h of hashes) out.set(h, (await store.has(h)) ? [self] : [])
       return out
     },
-    getManifest: (fileHash, _context, owner) => store.getManifest(fileHash, owner),
+    getManifest: (fileHash, _context, owner) => meta.getManifestBytes(fileHash, owner),
     manifestOwners: (fileHash) => store.manifestOwners(fileHash),
   }
 
@@ -328,6 +329,7 @@ export async function createResourceNode(
             ? { minBytesPerSecond: init.minUploadBytesPerSecond }
             : {}),
           idleTimeoutMs: init.streamTimeoutMs ?? 30_000,
+          trustProxy: init.trustProxy ?? false,
         }),
       })
       sliceService = await registerSliceProtocols(libp2p, {

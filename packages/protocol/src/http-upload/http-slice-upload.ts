@@ -206,12 +206,27 @@ export function uploadBody(data: Uint8Array | Blob): BodyInit {
   return new Blob([data as BlobPart])
 }
 
+/** Part of an upload's default timeout that does not depend on its size, ms: waiting for the node's memory. */
+export const UPLOAD_TIMEOUT_BASE_MS = 30_000
+/** Slowest body rate an upload's default timeout allows, bytes per second (the node's own default). */
+export const UPLOAD_TIMEOUT_BYTES_PER_SECOND = 16 * 1024
+
+/** The default timeout of a request with a body of `bytes`, ms (60 000 when its size is unknown). */
+export function uploadTimeoutFor(bytes: number | undefined): number {
+  if (bytes === undefined) return 60_000
+  return UPLOAD_TIMEOUT_BASE_MS + Math.ceil((bytes * 1000) / UPLOAD_TIMEOUT_BYTES_PER_SECOND)
+}
+
 /** Options of {@link uploadSlice}. */
 export interface UploadSliceOptions {
   /** Nodes the receiver copies the slice on to once stored. */
   forward?: readonly PeerAddress[]
   signal?: AbortSignal
-  /** Whole-request timeout, ms (default 60 000). */
+  /**
+   * Whole-request timeout, ms. Default: for a body of known size, {@link UPLOAD_TIMEOUT_BASE_MS} plus its
+   * size at {@link UPLOAD_TIMEOUT_BYTES_PER_SECOND} (a 4 MiB slice: 286 s), so a slow uplink sending
+   * several slices at once is not cut; else 60 000.
+   */
   timeout?: number
   /** The fetch to use (default the global one). */
   fetch?: typeof fetch
@@ -236,7 +251,11 @@ export async function uploadSlice(
   const url = `${baseUrl.replace(/\/$/, '')}${SLICE_UPLOAD_PATH}`
   const { status, body } = await httpUploadRequest(
     url,
-    { headers: sliceUploadHeaders(slice, options.forward), body: uploadBody(slice.data) },
+    {
+      headers: sliceUploadHeaders(slice, options.forward),
+      body: uploadBody(slice.data),
+      bytes: slice.data instanceof Uint8Array ? slice.data.byteLength : slice.data.size,
+    },
     options,
   )
   const receipt = body as SliceUploadReceipt | undefined
@@ -253,15 +272,16 @@ export async function uploadSlice(
  */
 export async function httpUploadRequest(
   url: string,
-  request: { headers: Record<string, string>; body: BodyInit },
+  request: { headers: Record<string, string>; body: BodyInit; bytes?: number },
   options: Pick<UploadSliceOptions, 'signal' | 'timeout' | 'fetch'>,
 ): Promise<{ status: number; body: unknown }> {
-  const timeout = options.timeout ?? 60_000
+  const timeout = options.timeout ?? uploadTimeoutFor(request.bytes)
+  const { bytes: _bytes, ...init } = request
   const timer = AbortSignal.timeout(timeout)
   const signal = options.signal ? AbortSignal.any([options.signal, timer]) : timer
   let res: Response
   try {
-    res = await (options.fetch ?? fetch)(url, { method: 'POST', ...request, signal, cache: 'no-store' })
+    res = await (options.fetch ?? fetch)(url, { method: 'POST', ...init, signal, cache: 'no-store' })
   } catch (err) {
     if (options.signal?.aborted) throw new AbortedError('Upload aborted', 'Start it again', { cause: err })
     if (timer.aborted) {

@@ -142,6 +142,7 @@ export async function stageSlice(
         [SliceUploadHeader.NUMBER]: String(slice.number),
       },
       body: uploadBody(slice.data),
+      bytes: slice.data instanceof Uint8Array ? slice.data.byteLength : slice.data.size,
     },
     options,
   )
