@@ -8,10 +8,13 @@
 //    one after another: its p50/p99 per upload and per download, the node's peak RSS (VmHWM and sampled),
 //    the gateway's throughput meanwhile, stalled readers dropped (the node's own counter), and `verify`
 //    of the data directory afterwards.
+// Where the time goes: per window, the seconds per second the serving process ran and waited runnable for
+// a CPU (schedstat; BENCH_LOAD_THREADS=1 prints them per thread), and during the attack the node's
+// /healthz round trip (its event-loop delay) and a 1 MiB write + fdatasync on its disk.
 // The readers and attackers run in a child process, so their CPU does not stall the good client's timer.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -194,6 +197,28 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+/**
+ * Seconds a process's threads ran and seconds they waited, runnable, for a CPU (sum of
+ * /proc/<pid>/task/<tid>/schedstat): on a shared machine, "waits rather than computes" is often this.
+ */
+function schedOf(pid: number): { run: number; queued: number; byThread: Record<string, number[]> } {
+  let run = 0
+  let queued = 0
+  const byThread: Record<string, number[]> = {}
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [r, q] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number)
+      run += (r ?? 0) / 1e9
+      queued += (q ?? 0) / 1e9
+      const name = `${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${tid}`
+      byThread[name] = [(r ?? 0) / 1e9, (q ?? 0) / 1e9]
+    } catch {
+      // the thread ended
+    }
+  }
+  return { run, queued, byThread }
+}
+
 /** Open file descriptors of a process (sockets included). */
 function openFdsOf(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length
@@ -273,11 +298,18 @@ const fileUrl = `${gatewayUrl}/v1/files/${sliced.fileHash}`
 const throughput = { raw: [] as number[], gateway: [] as number[] }
 /** CPU milliseconds per MB served, of the serving process, per window. */
 const cpuPerMB = { raw: [] as number[], gateway: [] as number[] }
+/** Of each window's wall time, the share the serving process's threads ran and waited runnable for a CPU. */
+const sched = {
+  raw: [] as { run: number; queued: number }[],
+  gateway: [] as { run: number; queued: number }[],
+}
 /** The node's open file descriptors after each window (a leak of sockets would show here). */
 const nodeFds: number[] = []
 let attack: LoadReport | undefined
 const latency = { upload: [] as number[], slices: [] as number[], download: [] as number[] }
 let goodFailures = 0
+/** During the attack: the node's /healthz round trip and a 1 MiB write + fdatasync on its disk, ms. */
+const probes = { healthz: [] as number[], fsync: [] as number[] }
 let verify: { ok?: number; corrupt?: string[] } = {}
 let metricsText = ''
 let peakAfterAttack = 0
@@ -303,7 +335,28 @@ try {
     const url = target === 'raw' ? `http://127.0.0.1:${rawPort}/` : fileUrl
     const server = target === 'raw' ? (raw.pid as number) : pid
     const cpuBefore = cpuSecondsOf(server)
+    const schedBefore = schedOf(server)
     const r = await runLoad({ url, readers: READERS, seconds: WINDOW_S }).report
+    const schedAfter = schedOf(server)
+    if (process.env.BENCH_LOAD_THREADS)
+      console.log(
+        Object.entries(schedAfter.byThread)
+          .map(
+            ([k, [r, q]]) =>
+              [
+                k,
+                (r ?? 0) - (schedBefore.byThread[k]?.[0] ?? 0),
+                (q ?? 0) - (schedBefore.byThread[k]?.[1] ?? 0),
+              ] as const,
+          )
+          .filter(([, r, q]) => r + q > 0.05)
+          .map(([k, r, q]) => `${k} ran ${r.toFixed(2)} queued ${q.toFixed(2)}`)
+          .join('; '),
+      )
+    sched[target].push({
+      run: (schedAfter.run - schedBefore.run) / r.seconds,
+      queued: (schedAfter.queued - schedBefore.queued) / r.seconds,
+    })
     const mbps = r.bytes / 1e6 / r.seconds
     throughput[target].push(mbps)
     cpuPerMB[target].push(((cpuSecondsOf(server) - cpuBefore) * 1000) / (r.bytes / 1e6))
@@ -311,6 +364,7 @@ try {
     nodeFds.push(openFdsOf(pid))
     console.log(
       `${target}: ${READERS} readers, ${mbps.toFixed(0)} MB/s, ${cpuPerMB[target].at(-1)?.toFixed(2)} CPU ms/MB, ` +
+        `ran ${sched[target].at(-1)?.run.toFixed(2)} s/s, queued ${sched[target].at(-1)?.queued.toFixed(2)} s/s, ` +
         `node fds ${nodeFds.at(-1)} (${r.completed} whole files, ${r.errors} errors)`,
     )
   }
@@ -332,6 +386,24 @@ try {
     },
   })
   const attackEnds = Date.now() + ATTACK_S * 1000
+  // Probes of where an upload's time can go, every 500 ms until the attack ends: the node's answer to
+  // /healthz (its event loop's delay under the readers), and a 1 MiB write + fdatasync next to its data.
+  const probing = (async () => {
+    const probePath = join(dir, 'probe.bin')
+    const mib = randomBytes(MiB)
+    for (let i = 0; i < 1000 && Date.now() < attackEnds - 1000; i++) {
+      let t = performance.now()
+      await fetch(`${gatewayUrl}/healthz`, { signal: AbortSignal.timeout(20_000) }).then((r) => r.text())
+      probes.healthz.push(performance.now() - t)
+      t = performance.now()
+      const fh = await open(probePath, 'w')
+      await fh.write(mib, 0, mib.length, 0)
+      await fh.datasync()
+      await fh.close()
+      probes.fsync.push(performance.now() - t)
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  })().catch((error) => console.error('probe:', error))
   await new Promise((r) => setTimeout(r, 1000)) // the attack under way first
   // The good client: bounded by the attack's end and by the files prepared.
   for (const f of good.slice(0, -1)) {
@@ -355,6 +427,7 @@ try {
     }
   }
   attack = await load.report
+  await probing
   peakAfterAttack = memoryOf(pid).peak
   metricsText = await (await fetch(`${gatewayUrl}/metrics`)).text()
 } finally {
@@ -397,6 +470,13 @@ const results = {
   gatewayCpuPerMBRatioToRaw: median(cpuPerMB.gateway) / median(cpuPerMB.raw),
   rawCpuMsPerMB: cpuPerMB.raw,
   gatewayCpuMsPerMB: cpuPerMB.gateway,
+  /**
+   * Per window, seconds per second the serving process's threads ran on a CPU and waited runnable for
+   * one (schedstat): a process that is starved of CPU by the machine's other load queues, one that
+   * waits on I/O or timers does neither.
+   */
+  rawSched: sched.raw,
+  gatewaySched: sched.gateway,
   nodeOpenFdsAfterEachWindow: nodeFds,
   attack: {
     gatewayMBps: attackMBps,
@@ -420,6 +500,13 @@ const results = {
       uploadSlicesP99Ms: percentile(latency.slices, 99),
       downloadP50Ms: percentile(latency.download, 50),
       downloadP99Ms: percentile(latency.download, 99),
+    },
+    /** Where an upload's time can go: the node's event-loop delay (its /healthz round trip) and disk syncs. */
+    probes: {
+      healthzP50Ms: percentile(probes.healthz, 50),
+      healthzP99Ms: percentile(probes.healthz, 99),
+      writeFsync1MiBP50Ms: percentile(probes.fsync, 50),
+      writeFsync1MiBP99Ms: percentile(probes.fsync, 99),
     },
   },
   node: {

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   addressToBytes,
@@ -92,6 +92,24 @@ describe('disk slice store', () => {
     await writeFile(path, raw)
     expect(await store.get(s.hash)).toBeUndefined()
     expect(await store.has(s.hash)).toBe(false)
+  })
+
+  it('a put whose slice directory was removed from under the store makes it again', async () => {
+    const dir = await fresh()
+    const store = await openDiskSliceStore({ dir, logger: quietLogger })
+    const file = await makeFile(60_000, 60_000)
+    const s = file.slices[0]!
+    await store.put(s)
+    const sliceDir = join(dir, 'slices', s.hash.slice(-2))
+    const path = join(sliceDir, `${s.hash}.slice`)
+    const raw = await readFile(path)
+    raw[raw.length - 1] = (raw[raw.length - 1] as number) ^ 0xff
+    await writeFile(path, raw)
+    expect(await store.get(s.hash)).toBeUndefined() // removed as corrupt
+    await rm(sliceDir, { recursive: true })
+    // The store made this directory once already: the put must not count on it still being there.
+    expect(await store.put(s)).toBe(true)
+    expect(sameBytes((await store.get(s.hash))!.data, s.data)).toBe(true)
   })
 
   it('a hashing failure on read is an error, not corruption: the slice stays', async () => {

@@ -149,6 +149,8 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
   await mkdir(tmpDir, { recursive: true })
 
   const entries = new Map<SliceHash, Entry>()
+  /** Slice directories (`<xy>/`) made since the store opened: each put skips its mkdir, a turn under load. */
+  const madeDirs = new Set<string>()
   const writing = new Map<SliceHash, Promise<void>>()
   /** Reads in progress, awaited by `close` so the hash pool is not closed under them. */
   const reads = new Set<Promise<unknown>>()
@@ -247,9 +249,21 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
     const settle = budget.reserve(fileBytes, 'a slice', stagedFile ? staging.countedBytes(stagedFile) : 0)
     if (stagedFile) staging.uncount(stagedFile)
     try {
-      await mkdir(join(slicesDir, slice.hash.slice(-2)), { recursive: true })
-      if (!(stagedFile && (await staging.adopt(stagedFile, header, pathOf(slice.hash)))))
-        await writeFileAtomic(tmpDir, pathOf(slice.hash), [header, slice.data])
+      const sliceDir = join(slicesDir, slice.hash.slice(-2))
+      const known = madeDirs.has(sliceDir)
+      if (!known) {
+        await mkdir(sliceDir, { recursive: true })
+        madeDirs.add(sliceDir)
+      }
+      if (!(stagedFile && (await staging.adopt(stagedFile, header, pathOf(slice.hash))))) {
+        const parts = [header, slice.data]
+        await writeFileAtomic(tmpDir, pathOf(slice.hash), parts).catch(async (err: unknown) => {
+          if (!known || (err as { code?: string }).code !== 'ENOENT') throw err
+          // Its directory was removed from under the store since it was made: made again, written again.
+          await mkdir(sliceDir, { recursive: true })
+          await writeFileAtomic(tmpDir, pathOf(slice.hash), parts)
+        })
+      }
       entries.set(slice.hash, {
         hash: slice.hash,
         fileHash: slice.fileHash,
