@@ -22,7 +22,12 @@ export {
   FileUploadError,
   MetadataInvalidError,
   NetworkUnavailableError,
+  OzoneShortError,
+  PrepayFailedError,
   UploadCancelledError,
+  WalletNotFoundError,
+  WalletRejectedError,
+  WalletSigningError,
   WidgetConfigError,
 } from './errors.js'
 export { checkHostLimits, type HostLimits, parseAccept } from './host-limits.js'
@@ -47,6 +52,13 @@ export {
   uploadNft,
 } from './nft-upload.js'
 export {
+  formatStos,
+  type PrepayOfferInit,
+  type PrepayReceipt,
+  parseStos,
+  uploadWithPrepayOffer,
+} from './ozone-offer.js'
+export {
   type LightNodeLoader,
   setLightNodeLoader,
   sharedLightNode,
@@ -56,6 +68,8 @@ export {
 export {
   defineNftUploader,
   NftUploaderElement,
+  type PrepayOfferDetail,
   type UploaderErrorDetail,
   type UploaderState,
 } from './uploader-element.js'
+export { resolveWallet, type WalletSettings } from './wallet.js'

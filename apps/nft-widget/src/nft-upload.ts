@@ -2,7 +2,7 @@
  * The upload itself, apart from the DOM: the media files first, then the metadata JSON that links them,
  * all through the light node; then the tokenURI. Files already stored in this session are not sent again.
  */
-import type { PutProgress, PutResult } from '@stratos-edge/light-node'
+import type { PutProgress, PutResult, PutSigner } from '@stratos-edge/light-node'
 import {
   FileUploadError,
   MetadataInvalidError,
@@ -11,7 +11,9 @@ import {
 } from './errors.js'
 import { mimeTypeOf } from './media-kind.js'
 import { buildMetadata, type NftMetadata, type NftMetadataInput, substituteErc1155Id } from './metadata.js'
+import { ozoneShortOf } from './ozone-offer.js'
 import type { UploaderNode } from './shared-light-node.js'
+import { explainWalletError } from './wallet.js'
 
 /** Where the metadata links media and where the tokenURI points: an https gateway URL or `sdm://`. */
 export type TokenUriMode = 'https' | 'sdm'
@@ -36,6 +38,8 @@ export interface NftUploadResult {
   readonly fileHash: string
   readonly uri: string
   readonly gatewayUrl: string | undefined
+  /** Who owns the metadata and media (`st1…`): the creator's wallet, or the light node's own key. */
+  readonly owner: string
   /** The media files, by role. */
   readonly media: { role: MediaRole; name: string; fileHash: string; uri: string; gatewayUrl?: string }[]
 }
@@ -43,6 +47,8 @@ export interface NftUploadResult {
 /** Options of {@link uploadNft}. */
 export interface NftUploadInit {
   node: UploaderNode
+  /** The creator's wallet, which then owns every file; default: the light node's own key. */
+  signer?: PutSigner | undefined
   media: MediaFile[]
   input: NftMetadataInput
   tokenUri: TokenUriMode
@@ -73,6 +79,8 @@ export function explainUploadError(err: unknown, what: string, signal?: AbortSig
     return new UploadCancelledError(`The upload of ${what} was cancelled`, 'Press Retry to go on')
   if (name === 'NetworkUnavailableError' || name === 'WidgetConfigError' || name === 'MetadataInvalidError')
     return err as Error
+  const typed = explainWalletError(err) ?? ozoneShortOf(err)
+  if (typed) return typed
   if (name === 'StorageQuotaError')
     return new FileUploadError(
       `Your browser has no room left to prepare ${what}`,
@@ -115,6 +123,7 @@ export async function uploadNft(init: NftUploadInit): Promise<NftUploadResult> {
         item.result = await init.node.put(item.file, {
           name: item.file.name,
           mimeType: mimeTypeOf(item.file),
+          ...(init.signer ? { signer: init.signer } : {}),
           ...(init.signal ? { signal: init.signal } : {}),
           onProgress: (p) => init.onProgress?.(item, p),
         })
@@ -136,6 +145,7 @@ export async function uploadNft(init: NftUploadInit): Promise<NftUploadResult> {
     stored = await init.node.put(json, {
       name: 'metadata.json',
       mimeType: 'application/json',
+      ...(init.signer ? { signer: init.signer } : {}),
       ...(init.signal ? { signal: init.signal } : {}),
       onProgress: (p) => init.onProgress?.('metadata', p),
     })
@@ -150,6 +160,7 @@ export async function uploadNft(init: NftUploadInit): Promise<NftUploadResult> {
     fileHash: stored.fileHash,
     uri: stored.uri,
     gatewayUrl: stored.gatewayUrl,
+    owner: stored.owner,
     media: init.media.map((m) => ({
       role: m.role,
       name: m.file.name,

@@ -74,4 +74,6 @@ legend { font-weight: 600; padding: 0 4px; }
 .error:empty, .status:empty { display: none; }
 .result { border: 1px solid var(--stratos-success); border-radius: var(--stratos-radius); padding: 10px; overflow-wrap: anywhere; }
 .result a { color: var(--stratos-success); }
+.offer { border: 1px solid var(--stratos-border); border-radius: var(--stratos-radius); padding: 10px; display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+.offer-text { margin: 0; flex-basis: 100%; }
 `

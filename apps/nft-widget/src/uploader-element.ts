@@ -3,7 +3,8 @@
  * shared light node, and get a tokenURI. Everything the creator sees lives in a shadow root themed by
  * custom properties and `::part()`.
  */
-import type { LightNodeOptions } from '@stratos-edge/light-node'
+import type { LightNodeOptions, PutSigner } from '@stratos-edge/light-node'
+import type { BridgeAddresses, ChainConnection, NetworkName } from '@stratos-edge/polygon-bridge'
 import { formatBytes, parseByteSize } from './byte-size.js'
 import { h } from './dom.js'
 import { createFileRow, type FileRow } from './file-row.js'
@@ -12,9 +13,13 @@ import { mediaKindOf } from './media-kind.js'
 import type { NftMetadataInput } from './metadata.js'
 import { createMetadataForm, type MetadataForm } from './metadata-form.js'
 import { type MediaFile, type NftUploadResult, type TokenUriMode, uploadNft } from './nft-upload.js'
+import { type PrepayReceipt, parseStos, uploadWithPrepayOffer } from './ozone-offer.js'
+import { loadOzonePrepay } from './ozone-prepay-loader.js'
+import { createPrepayOfferBox, type PrepayOfferBox } from './prepay-offer-box.js'
 import { sharedLightNode, type UploaderNode } from './shared-light-node.js'
 import { UPLOADER_CSS } from './styles.js'
 import { describeProgress } from './upload-progress.js'
+import { isEip1193, resolveWallet } from './wallet.js'
 
 /** The element's state, reflected in its `state` attribute. */
 export type UploaderState = 'empty' | 'ready' | 'uploading' | 'done' | 'error'
@@ -37,7 +42,23 @@ const OBSERVED = [
   'token-id',
   'store-name',
   'submit-label',
+  'wallet',
+  'payments-network',
+  'prepay-stos',
 ] as const
+
+/** Detail of the `stratos-nft-prepay-offer` event: the owner's ozone is short and the offer is shown. */
+export interface PrepayOfferDetail {
+  /** The account whose ozone is short (`st1…` or `0x…`). */
+  readonly owner: string | undefined
+  /** Bytes the prepaid ozone is short of, when the network said. */
+  readonly shortfallBytes: bigint | undefined
+  /** STOS (wei) the widget offers to prepay. */
+  readonly amount: bigint
+}
+
+/** STOS offered when `prepay-stos` is not set. */
+const DEFAULT_PREPAY = '10'
 
 /** The custom element class; registered as `stratos-nft-uploader` by `defineNftUploader()`. */
 export class NftUploaderElement extends HTMLElement {
@@ -50,10 +71,18 @@ export class NftUploaderElement extends HTMLElement {
   /** Extra options for the shared light node (ICE servers, slice size…). */
   nodeOptions: Partial<LightNodeOptions> = {}
   /**
-   * Reserved for wallet-owned uploads and prepaying in STOS (an EIP-1193 provider or ethers signer). Not
-   * used yet: files are owned by the light node's own key until the payments work lands.
+   * The creator's wallet, which owns the media and the metadata (`sdm://<its st1>/…`): an EIP-1193
+   * provider (its first account signs) or any `{ address, signTypedData }`. Wins over the `wallet`
+   * attribute. Unset, and no `wallet` attribute: the light node's own key owns the upload.
    */
-  signer: unknown
+  signer: PutSigner | undefined
+  /**
+   * Who pays a prepayment on Polygon: `{ eip1193: provider }` or an ethers signer. Default: the wallet
+   * when it is an EIP-1193 provider.
+   */
+  payer: ChainConnection | undefined
+  /** The bridge's contract addresses for prepaying; wins over the `payments-network` attribute. */
+  paymentAddresses: BridgeAddresses | undefined
 
   private readonly root: ShadowRoot
   private readonly form: MetadataForm
@@ -64,6 +93,7 @@ export class NftUploaderElement extends HTMLElement {
   private readonly errorBox: HTMLDivElement
   private readonly result: HTMLDivElement
   private readonly hint: HTMLParagraphElement
+  private readonly offer: PrepayOfferBox
   private readonly media: MediaFile[] = []
   private readonly rows = new Map<MediaFile | 'metadata', FileRow>()
   private controller: AbortController | undefined
@@ -86,6 +116,7 @@ export class NftUploaderElement extends HTMLElement {
     this.status = h('div', { class: 'status', part: 'status', role: 'status', 'aria-live': 'polite' })
     this.errorBox = h('div', { class: 'error', part: 'error', role: 'alert' })
     this.result = h('div', { class: 'result', part: 'result', hidden: true })
+    this.offer = createPrepayOfferBox()
     const style = h('style', {}, UPLOADER_CSS)
     this.root.append(
       style,
@@ -97,6 +128,7 @@ export class NftUploaderElement extends HTMLElement {
         this.form.element,
         this.status,
         this.errorBox,
+        this.offer.element,
         this.result,
       ),
     )
@@ -184,6 +216,7 @@ export class NftUploaderElement extends HTMLElement {
 
   /** Cancels the upload in progress (its stored slices are dropped by the light node). */
   cancel(): void {
+    this.offer.hide()
     this.controller?.abort(new DOMException('Cancelled by the creator', 'AbortError'))
   }
 
@@ -208,27 +241,31 @@ export class NftUploaderElement extends HTMLElement {
     this.form.setDisabled(true)
     this.announce('Uploading…')
     try {
+      const signer = resolveWallet({ attribute: this.getAttribute('wallet'), signer: this.signer })
       const node = this.node ?? (await sharedLightNode(this.lightNodeOptions()))
       const tokenUri: TokenUriMode = this.getAttribute('token-uri') === 'sdm' ? 'sdm' : 'https'
       const gatewayUrl = this.getAttribute('gateway-url') ?? undefined
       const tokenId = this.getAttribute('token-id') ?? undefined
-      const result = await uploadNft({
-        node,
-        media: this.media,
-        input: this.form.read(),
-        tokenUri,
-        ...(gatewayUrl ? { gatewayUrl } : {}),
-        ...(tokenId ? { tokenId } : {}),
-        signal: controller.signal,
-        onFileState: (item, state) => this.onFileState(item, state),
-        onProgress: (item, p) => {
-          const row = this.rows.get(item)
-          if (!row) return
-          const shown = row.tracker.update(p)
-          row.progress.value = shown.fraction
-          row.text.textContent = describeProgress(shown)
-        },
-      })
+      const upload = () =>
+        uploadNft({
+          node,
+          signer,
+          media: this.media,
+          input: this.form.read(),
+          tokenUri,
+          ...(gatewayUrl ? { gatewayUrl } : {}),
+          ...(tokenId ? { tokenId } : {}),
+          signal: controller.signal,
+          onFileState: (item, state) => this.onFileState(item, state),
+          onProgress: (item, p) => {
+            const row = this.rows.get(item)
+            if (!row) return
+            const shown = row.tracker.update(p)
+            row.progress.value = shown.fraction
+            row.text.textContent = describeProgress(shown)
+          },
+        })
+      const result = await this.withPrepayOffer(upload, signer, controller.signal)
       this.showResult(result)
       this.setState('done')
       this.announce('Upload complete')
@@ -241,9 +278,65 @@ export class NftUploaderElement extends HTMLElement {
       this.showError(err as Error)
       throw err
     } finally {
+      this.offer.hide()
       this.controller = undefined
       this.form.setDisabled(false)
     }
+  }
+
+  /** Runs the upload; if the owner's ozone is short, offers to prepay (payment code loaded lazily). */
+  private withPrepayOffer(
+    upload: () => Promise<NftUploadResult>,
+    signer: PutSigner | undefined,
+    signal: AbortSignal,
+  ): Promise<NftUploadResult> {
+    const payer = this.payer ?? (isEip1193(signer) ? { eip1193: signer } : undefined)
+    const network =
+      this.paymentAddresses ??
+      ((this.getAttribute('payments-network') ?? undefined) as NetworkName | undefined)
+    const owner = signer && !isEip1193(signer) ? signer.address : undefined
+    return uploadWithPrepayOffer({
+      upload,
+      amount:
+        parseStos(this.getAttribute('prepay-stos') ?? DEFAULT_PREPAY) ??
+        (parseStos(DEFAULT_PREPAY) as bigint),
+      owner,
+      signal,
+      offer: async (short, amount) => {
+        // No payer or no contracts: nothing to offer, the creator sees the shortfall as an error.
+        if (!payer || !network) return false
+        this.dispatchEvent(
+          new CustomEvent<PrepayOfferDetail>('stratos-nft-prepay-offer', {
+            detail: { owner: short.owner, shortfallBytes: short.shortfallBytes, amount },
+            bubbles: true,
+            composed: true,
+          }),
+        )
+        this.announce('Your prepaid storage is short')
+        const yes = await this.offer.ask(short, amount)
+        if (yes) this.offer.busy('Confirm the payment in your wallet…')
+        return yes
+      },
+      prepay: async (beneficiary, amount) => {
+        const { prepayOzone } = await loadOzonePrepay()
+        return prepayOzone({
+          payer: payer as ChainConnection,
+          network: network as NetworkName,
+          beneficiary,
+          amount,
+        })
+      },
+      onPrepaid: (receipt) => {
+        this.offer.busy('Paid. Waiting for the storage network to credit it…')
+        this.dispatchEvent(
+          new CustomEvent<PrepayReceipt>('stratos-nft-prepaid', {
+            detail: receipt,
+            bubbles: true,
+            composed: true,
+          }),
+        )
+      },
+    })
   }
 
   private lightNodeOptions(): LightNodeOptions {
@@ -311,7 +404,11 @@ export class NftUploaderElement extends HTMLElement {
       { href: result.tokenURI, part: 'token-uri', target: '_blank', rel: 'noopener' },
       result.tokenURI,
     )
-    this.result.replaceChildren(h('strong', {}, 'Token URI: '), link)
+    this.result.replaceChildren(
+      h('strong', {}, 'Token URI: '),
+      link,
+      h('p', { class: 'owner', part: 'owner' }, 'Owned by ', h('code', {}, result.owner)),
+    )
     this.result.hidden = false
   }
 
