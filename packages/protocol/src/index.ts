@@ -69,6 +69,7 @@ export {
   sliceUploadErrorBody,
   sliceUploadHeaders,
   sliceUploadStatusOf,
+  ticketHeader,
   type UploadSliceOptions,
   uploadSlice,
 } from './http-upload/http-slice-upload.js'

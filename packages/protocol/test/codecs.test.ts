@@ -2,10 +2,12 @@ import { computeFileHash, computeSliceHash, DecodeError, fileHashToBytes } from 
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  decodeErrorMessage,
   decodeFetchRequest,
   decodeIndexRequest,
   decodeIndexResponse,
   decodePushHeader,
+  encodeErrorMessage,
   encodeFetchRequest,
   encodeIndexRequest,
   encodeIndexResponse,
@@ -109,6 +111,8 @@ describe('codecs', () => {
             { op: IndexOp.PUT_MANIFEST, manifest },
             { op: IndexOp.GET_MANIFEST, fileHash },
             { op: IndexOp.MANIFEST_OWNERS, fileHash },
+            { op: IndexOp.PUT_MANIFEST, manifest, ticket: Uint8Array.of(1, 2, 3) },
+            { op: IndexOp.REQUEST_TICKET, request: manifest.subarray(0, 200) },
           ]
           for (const req of reqs) expect(decodeIndexRequest(encodeIndexRequest(req))).toEqual(req)
           const results = new Map(hs.map((h) => [h, providers]))
@@ -116,6 +120,8 @@ describe('codecs', () => {
           expect(decodeIndexResponse(encodeIndexResponse(lookup), IndexOp.LOOKUP)).toEqual(lookup)
           const place = { op: IndexOp.PLACE, targets: providers } as const
           expect(decodeIndexResponse(encodeIndexResponse(place), IndexOp.PLACE)).toEqual(place)
+          const ticket = { op: IndexOp.REQUEST_TICKET, ticket: manifest.subarray(0, 200) } as const
+          expect(decodeIndexResponse(encodeIndexResponse(ticket), IndexOp.REQUEST_TICKET)).toEqual(ticket)
         },
       ),
       { numRuns: 200 },
@@ -181,5 +187,21 @@ describe('codecs', () => {
       expect(() => decodeIndexRequest(new Uint8Array([...req, 0]))).toThrow(DecodeError)
       expect(() => decodeIndexRequest(Uint8Array.of(0x27, 3, 1, 2, 3))).toThrow(/invalid file hash/)
     })
+  })
+})
+
+describe('ticket errors on the wire', () => {
+  it('each ticket failure keeps its name across an ERROR frame', () => {
+    for (const name of [
+      'TicketRequiredError',
+      'InsufficientOzoneError',
+      'InvalidTicketError',
+      'TicketExpiredError',
+      'WrongNetworkError',
+      'TicketBoundError',
+    ]) {
+      const err = Object.assign(new Error('no'), { name })
+      expect(decodeErrorMessage(encodeErrorMessage(err)).name).toBe(name)
+    }
   })
 })
