@@ -1,4 +1,11 @@
-import { decodeManifest, type FileHash, InvalidArgumentError, type SliceHash } from '@stratos-edge/core'
+import {
+  decodeManifest,
+  type FileHash,
+  InvalidArgumentError,
+  InvalidTicketError,
+  type SliceHash,
+  toEvmAddress,
+} from '@stratos-edge/core'
 import type {
   Announcement,
   IndexBackend,
@@ -8,8 +15,11 @@ import type {
   PlacementRequest,
   ProviderRecord,
 } from '@stratos-edge/protocol'
+import { UnsupportedOperationError } from '@stratos-edge/protocol'
+import type { TicketGate } from '../gateway/ticket-gate.js'
 import type { Logger } from '../logger.js'
 import { networkDistance } from './network-distance.js'
+import type { TicketIssuer } from './ticket-issuer.js'
 
 interface PeerEntry {
   peerId: string
@@ -48,6 +58,13 @@ export interface MetaServiceInit {
    * (development setups; say so in production).
    */
   resourcePeers?: readonly string[]
+  /** Issues upload tickets (REQUEST_TICKET); without it the service answers UnsupportedOperationError. */
+  tickets?: TicketIssuer
+  /**
+   * With it, PUT_MANIFEST needs the upload ticket of the manifest's owner, bound (or bindable) to its file:
+   * the node's gate, so a ticket bound at a commit here is the one the manifest must come with.
+   */
+  ticketGate?: TicketGate
   now?: () => number
 }
 
@@ -333,7 +350,26 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       })
       return chosen.map(record)
     },
-    async putManifest(bytes: Uint8Array) {
+    async requestTicket(request: Uint8Array) {
+      if (!init.tickets)
+        throw new UnsupportedOperationError(
+          'This meta service issues no upload tickets',
+          'Upload without one',
+        )
+      return init.tickets.issueEncoded(request)
+    },
+    async putManifest(bytes: Uint8Array, _context: IndexRequestContext, ticket?: Uint8Array) {
+      if (init.ticketGate) {
+        // Checked before the manifest is stored: decoded without its signature (the store verifies it).
+        const m = decodeManifest(bytes, { verify: false })
+        const paid = init.ticketGate.admit(ticket, { bytes: 0, fileHash: m.fileHash })
+        if (toEvmAddress(paid.ticket.owner) !== toEvmAddress(m.owner)) {
+          throw new InvalidTicketError(
+            `Ticket ${paid.ticket.id} is ${paid.ticket.owner}'s, the manifest is ${m.owner}'s`,
+            'Send the manifest with its owner’s upload ticket',
+          )
+        }
+      }
       const fileHash = await init.manifests.putManifest(bytes)
       resolved.delete(fileHash) // another owner's may be the one to answer now
       return fileHash

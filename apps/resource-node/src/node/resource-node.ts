@@ -1,3 +1,4 @@
+// Over 400 lines: the one place a node's parts (store, libp2p, gateway, meta, tickets) are wired together.
 import { mkdir } from 'node:fs/promises'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -34,6 +35,7 @@ import { type Announcer, createAnnouncer } from './announcer.js'
 import { createGatewaySlices } from './gateway-slices.js'
 import { createMetaAccess } from './meta-access.js'
 import { createNodeMetrics, type NodeMetrics } from './metrics.js'
+import { createNodeTickets, type TicketsInit } from './node-tickets.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
 import { createReplicator, type Replicator } from './replicator.js'
 
@@ -92,6 +94,11 @@ export interface ResourceNodeInit {
    * node is listed (development).
    */
   resourcePeers?: string[]
+  /**
+   * Upload tickets: with it, every write (HTTP upload, staging, commit, manifest put) needs a ticket from
+   * a trusted meta service; with `meta`, this node also issues them against its ozone ledger.
+   */
+  tickets?: TicketsInit
 }
 
 /** Injectable edges of a resource node. */
@@ -111,6 +118,8 @@ export interface ReadyInfo {
   gatewayUrl: string
   meta: boolean
   dataDir: string
+  /** With tickets and `meta`: the address this meta service signs tickets with (give it to other nodes). */
+  ticketIssuer?: string
 }
 
 /** A running (or startable) resource node. */
@@ -174,10 +183,15 @@ export async function createResourceNode(
     maxBytesPerClient: Math.floor(maxStagedBytes / 4),
     diskRoom: () => Math.max(0, store.maxBytes - store.usedBytes),
   })
+  const tickets = init.tickets
+    ? await createNodeTickets(init.tickets, { dataDir: init.dataDir, meta: Boolean(init.meta), logger })
+    : undefined
   const metaService = init.meta
     ? createMetaService({
         manifests: store,
         logger,
+        ...(tickets?.issuer ? { tickets: tickets.issuer } : {}),
+        ...(tickets ? { ticketGate: tickets.gate } : {}),
         ...(init.resourcePeers ? { resourcePeers: init.resourcePeers } : {}),
       })
     : undefined
@@ -341,6 +355,7 @@ export async function createResourceNode(
         gatewayUrl: gateway?.url ?? '',
         meta: Boolean(init.meta),
         dataDir: init.dataDir,
+        ...(tickets?.issuer ? { ticketIssuer: tickets.issuer.address } : {}),
       }
     },
     async start() {
@@ -375,6 +390,7 @@ export async function createResourceNode(
           staging,
           metrics,
           logger,
+          ...(tickets ? { tickets: tickets.gate } : {}),
           ...(init.maxUploadBufferBytes !== undefined ? { maxBufferedBytes: init.maxUploadBufferBytes } : {}),
           ...(init.maxUploadBufferBytesPerClient !== undefined
             ? { maxBufferedBytesPerClient: init.maxUploadBufferBytesPerClient }
@@ -424,6 +440,7 @@ export async function createResourceNode(
           .catch((err) => logger.warn('bootstrap dial failed', { addr, error: err }))
       }
       announcer?.start()
+      tickets?.start()
       logger.info('resource node started', { ...node.readyInfo() })
     },
     async stop() {
@@ -436,6 +453,7 @@ export async function createResourceNode(
       libp2p.removeEventListener('peer:disconnect', onPeerDisconnect)
       await libp2p.stop()
       await store.close()
+      await tickets?.close()
       await hashPool.close()
       logger.info('resource node stopped')
     },
