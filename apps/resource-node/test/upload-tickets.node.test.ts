@@ -16,6 +16,7 @@ import {
   createIndexClient,
   type IndexClient,
   newUploadId,
+  pushSlice,
   SLICE_UPLOAD_PATH,
   SliceUploadHeader,
   sliceUploadHeaders,
@@ -235,5 +236,28 @@ describe('upload tickets: every write path of a resource node needs one', () => 
     // A request for another network is refused.
     const other = await signTicketRequest({ network: 137, bytes: 1n }, privateKeySigner(owner.privateKey))
     expect((await caught(index.requestTicket(encodeTicketRequest(other)))).name).toBe('WrongNetworkError')
+  })
+
+  it('over libp2p push: no ticket, bound, used up, expired, other network, forged are refused before the data', async () => {
+    const file = await makeFile(3 * SLICE, SLICE)
+    const other = await makeFile(SLICE, SLICE)
+    const [s1, s2, s3] = file.slices as [never, never, never]
+    const push = (slice: (typeof file.slices)[number], ticket?: Ticket) =>
+      pushSlice(client, meta.peerId, slice, ticket ? { ticket: encodeTicket(ticket) } : {})
+    const paid = await ticketFor(2 * SLICE)
+    await push(s1, paid) // binds the ticket to this file and counts one slice
+    expect(await meta.store.has(file.slices[0]!.hash)).toBe(true)
+    const cases: [Promise<unknown>, string][] = [
+      [push(s2), 'TicketRequiredError'],
+      [push(other.slices[0]!, paid), 'TicketBoundError'],
+      [push(s2, made(metaKey, { expiresAt: Math.floor(Date.now() / 1000) - 1 })), 'TicketExpiredError'],
+      [push(s2, made(metaKey, { network: 137 })), 'WrongNetworkError'],
+      [push(s2, made(stranger)), 'InvalidTicketError'],
+    ]
+    for (const [p, name] of cases) expect((await caught(p)).name).toBe(name)
+    await push(s2, paid)
+    expect((await caught(push(s3, paid))).name).toBe('InsufficientOzoneError')
+    expect(await meta.store.has(file.slices[2]!.hash)).toBe(false)
+    expect(await meta.store.has(other.slices[0]!.hash)).toBe(false)
   })
 })

@@ -404,6 +404,18 @@ export async function createResourceNode(
       sliceService = await registerSliceProtocols(libp2p, {
         store,
         hashSlice: hashPool.hashSlice,
+        ...(tickets
+          ? {
+              admitPush: async (header, from) => {
+                const use = { bytes: header.size, fileHash: header.fileHash }
+                if (header.ticket) return void tickets.gate.admit(header.ticket, use)
+                // A registered resource node copying on a slice that was paid for where it came in.
+                const peer = [{ peerId: from.toString(), multiaddrs: [] }]
+                if ((await meta.forwardTargets(peer)).length > 0) return
+                tickets.gate.admit(undefined, use) // throws TicketRequiredError
+              },
+            }
+          : {}),
         timeout: init.streamTimeoutMs ?? 30_000,
         // A slice held already was counted and copied on when it first arrived.
         onSliceStored: (slice, { forward, isNew }) => {
