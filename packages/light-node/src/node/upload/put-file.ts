@@ -14,10 +14,12 @@ import {
   hashFile,
   type KeyPair,
   keyPairFromPrivateKey,
+  privateKeySigner,
   type SlicedFile,
   type SliceHash,
   signManifest,
   sliceHashFromInnerDigest,
+  toHex,
 } from '@stratos-edge/core'
 import { commitStagedUpload } from '@stratos-edge/protocol'
 import type { LightNodeOptions, PutOptions, PutProgress, PutResult } from '../../api-types.js'
@@ -31,9 +33,13 @@ import { DEFAULT_REPLICAS, gatewayUrlOf, placeFile, withHomeFirst } from './plac
 import { dropUnfinished, ownsWholeFileOfSize, type UnfinishedPut } from './rollback.js'
 import { SliceStager } from './slice-stager.js'
 import { forwardList } from './slice-uploader.js'
+import { requestUploadTicket } from './upload-ticket.js'
 
 /** Options of {@link createUploader}: the node's upload settings. */
-export type UploaderInit = Pick<LightNodeOptions, 'resourceNodes' | 'sliceSize' | 'replicas' | 'gatewayUrl'>
+export type UploaderInit = Pick<
+  LightNodeOptions,
+  'resourceNodes' | 'sliceSize' | 'replicas' | 'gatewayUrl' | 'network'
+>
 
 /** Edges of {@link createUploader}. */
 export interface UploaderComponents {
@@ -93,6 +99,18 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         )
         const owner = options.owner ? keyPairFromPrivateKey(options.owner) : components.owner
         if (!owner) throw new NodeStartError('No owner key', 'Start the node first')
+        // The ticket before the first byte: an owner short of ozone has nothing hashed, staged or sent.
+        // The owner's signer signs the request (the wallet work swaps the page's signer in here).
+        const ticket =
+          init.network !== undefined
+            ? await requestUploadTicket(
+                init.network,
+                total,
+                privateKeySigner(owner.privateKey),
+                components.index,
+              )
+            : undefined
+        const ticketHex = ticket ? toHex(ticket) : undefined
         const sliceSize = init.sliceSize
         // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
         progress('hashing', 0)
@@ -101,7 +119,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         const copies = init.replicas ?? DEFAULT_REPLICAS
         const stager =
           home && input instanceof Blob && copies > 0
-            ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal)
+            ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal, undefined, ticketHex)
             : undefined
         // A Blob is read once: each chunk goes into the file hash here and, on another core, into its
         // slice's digest (see slice-digests.ts). A quota failure aborts hashing; report it, not the abort.
@@ -145,7 +163,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         // One upload per file: the first node stores each slice and copies it on to the others. With a
         // staged upload the first node is the home node that holds the staged slices.
         const targets = staged ? withHomeFirst(placement, staged.peerId, home as string, copies) : placement
-        const upload = new PlacedUpload(components.libp2p, targets, signal)
+        const upload = new PlacedUpload(components.libp2p, targets, signal, ticket)
         const commit =
           staged && sliceDigests && targets[0]
             ? commitStagedUpload(
@@ -159,7 +177,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
                   })),
                   forward: forwardList(targets.slice(1)),
                 },
-                { signal },
+                { signal, ...(ticketHex ? { ticket: ticketHex } : {}) },
               ).catch(() => undefined)
             : undefined
         const committing = new Set(staged?.numbers)
@@ -259,7 +277,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         const index = components.index
         if (index) {
           await Promise.all([
-            index.putManifest(encoded).catch(() => {}),
+            index.putManifest(encoded, ticket).catch(() => {}),
             index.announce(layout.map((s) => s.hash)).catch(() => {}),
           ])
         }
