@@ -42,6 +42,16 @@ export interface MetaServiceInit {
   logger?: Logger
   /** Most slices indexed per peer; announcements beyond it are refused (default 4 194 304). */
   maxSlicesPerPeer?: number
+  /**
+   * Most slices indexed for a peer the registry does not list as a resource node (browsers); default
+   * 262 144. Throwaway peer ids cannot fill the index.
+   */
+  maxSlicesPerUnregisteredPeer?: number
+  /**
+   * Close the registry even without `resourcePeers`: only the node this service runs in is a resource
+   * node (set when upload tickets are on: a paid network never trusts a peer's own word).
+   */
+  closedRegistry?: boolean
   /** Resource nodes not heard from for this long are not placed on (default 5 minutes). */
   staleAfterMs?: number
   /**
@@ -125,7 +135,8 @@ export function createMetaService(init: MetaServiceInit): MetaService {
   let indexed = 0
   let lastSweep = now()
   /** Registered resource nodes: named in the init, or running this service (registerLocal). */
-  const registry = init.resourcePeers ? new Set(init.resourcePeers) : undefined
+  const registry = init.resourcePeers || init.closedRegistry ? new Set(init.resourcePeers ?? []) : undefined
+  const maxPerUnregistered = init.maxSlicesPerUnregisteredPeer ?? 256 * 1024
   const registered = (e: PeerEntry): boolean =>
     e.kind === 'resource' && (registry === undefined || registry.has(e.peerId))
   /** Whether a registered resource node heard from lately holds the slice. */
@@ -221,6 +232,13 @@ export function createMetaService(init: MetaServiceInit): MetaService {
         'Announce later, or to another meta service',
       )
     }
+    // A closed registry decides who is a resource node, never the peer's own announcement.
+    if (a.kind === 'resource' && registry && !registry.has(peerId)) {
+      throw new InvalidArgumentError(
+        `Peer ${peerId} is not a registered resource node`,
+        'Announce as a light node, or ask the meta service operator to list it (--resource-peer)',
+      )
+    }
     let e = known
     if (!e) {
       e = { peerId, kind: a.kind, multiaddrs: [], freeBytes: 0, observedAddr, lastSeen: 0, slices: new Set() }
@@ -232,9 +250,10 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     e.observedAddr = observedAddr
     e.lastSeen = now()
     const before = a.replace ? 0 : e.slices.size
-    if (before + a.hashes.length > maxPerPeer) {
+    const limit = registered(e) ? maxPerPeer : Math.min(maxPerPeer, maxPerUnregistered)
+    if (before + a.hashes.length > limit) {
       throw new InvalidArgumentError(
-        `Peer ${peerId} would index ${before + a.hashes.length} slices, over the limit of ${maxPerPeer}`,
+        `Peer ${peerId} would index ${before + a.hashes.length} slices, over the limit of ${limit}`,
         'Announce fewer slices',
       )
     }

@@ -191,7 +191,7 @@ export async function createResourceNode(
         manifests: store,
         logger,
         ...(tickets?.issuer ? { tickets: tickets.issuer } : {}),
-        ...(tickets ? { ticketGate: tickets.gate } : {}),
+        ...(tickets ? { ticketGate: tickets.gate, closedRegistry: true } : {}),
         ...(init.resourcePeers ? { resourcePeers: init.resourcePeers } : {}),
       })
     : undefined
