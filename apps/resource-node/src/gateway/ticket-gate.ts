@@ -6,6 +6,7 @@ import {
   type Ticket,
   TicketBoundError,
   TicketRequiredError,
+  toHex,
   verifyTicket,
 } from '@stratos-edge/core'
 
@@ -50,6 +51,8 @@ export interface TicketGate {
 }
 
 interface Usage {
+  /** The ticket as first admitted (`0x` hex): the same bytes again need no second signature check. */
+  encoded: string
   used: bigint
   fileHash?: FileHash
   expiresAt: number
@@ -99,6 +102,7 @@ export function createTicketGate(init: TicketGateInit): TicketGate {
           'Ask the meta service for an upload ticket (signed by the owner) and send it with every write',
         )
       }
+      const encoded = typeof raw === 'string' ? raw.toLowerCase() : toHex(raw)
       const ticket = decode(raw)
       const t = now()
       const seconds = Math.floor(t / 1000)
@@ -110,6 +114,8 @@ export function createTicketGate(init: TicketGateInit): TicketGate {
         now: seconds,
         kind: 'upload',
         bytesUsed: used,
+        // These exact bytes passed the signature check when first admitted: only time and bytes change.
+        signatureChecked: known?.encoded === encoded,
       })
       const bound = known?.fileHash ?? ticket.fileHash
       if (use.fileHash && bound && bound !== use.fileHash) {
@@ -119,7 +125,7 @@ export function createTicketGate(init: TicketGateInit): TicketGate {
         )
       }
       if (!known && usage.size >= maxTickets) prune(t)
-      const entry: Usage = known ?? { used: 0n, expiresAt: ticket.expiresAt * 1000 }
+      const entry: Usage = known ?? { encoded, used: 0n, expiresAt: ticket.expiresAt * 1000 }
       entry.used = used
       const fileHash = use.fileHash ?? bound
       if (fileHash) entry.fileHash = fileHash
