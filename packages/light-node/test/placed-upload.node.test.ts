@@ -35,11 +35,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c()
 })
 
-async function startNode(name: string): Promise<ResourceNode> {
+async function startNode(
+  name: string,
+  options: { meta?: boolean; bootstrap?: string[] } = {},
+): Promise<ResourceNode> {
   const dir = await mkdtemp(join(tmpdir(), `stratos-placed-${name}-`))
   cleanups.push(() => rm(dir, { recursive: true, force: true }))
   const node = await createResourceNode(
-    { dataDir: dir, tcpPort: 0, wsPort: 0, httpPort: 0 },
+    { dataDir: dir, tcpPort: 0, wsPort: 0, httpPort: 0, ...options },
     { logger: quietLogger },
   )
   started.push(node)
@@ -122,7 +125,10 @@ async function sameStoredBytes(node: ResourceNode, slices: readonly TestSlice[])
 
 describe('PlacedUpload over HTTP to real resource nodes', () => {
   it('sends every slice to the first placed node, which forwards each to the second', async () => {
-    const [first, second] = [await startNode('a'), await startNode('b')]
+    // A node forwards only to nodes the meta service lists: the first runs it, the second announces to it.
+    const first = await startNode('a', { meta: true })
+    const second = await startNode('b', { bootstrap: [first.readyInfo().multiaddrs[0] as string] })
+    await until(async () => first.metaService?.stats().resource === 2)
     const slices = await makeSlices(10)
     const upload = new PlacedUpload(
       noLibp2p,
