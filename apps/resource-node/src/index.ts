@@ -28,11 +28,31 @@ export {
 } from './cli/spawn-resource-node.js'
 export { type Gateway, type GatewayInit, startGateway } from './gateway/gateway.js'
 export { type ParsedRange, parseRange } from './gateway/range.js'
+export {
+  createTicketGate,
+  type TicketAdmission,
+  type TicketGate,
+  type TicketGateInit,
+  type TicketUse,
+} from './gateway/ticket-gate.js'
 export { createLogger, type Logger, type LoggerInit, type LogLevel } from './logger.js'
 export { createMetaService, type MetaService, type MetaServiceInit } from './meta/meta-service.js'
 export { ipOf, networkDistance } from './meta/network-distance.js'
+export {
+  createTicketIssuer,
+  type TicketIssuer,
+  type TicketIssuerComponents,
+  type TicketIssuerInit,
+} from './meta/ticket-issuer.js'
 export { type Announcer, type AnnouncerInit, createAnnouncer } from './node/announcer.js'
+export { loadOrCreateMetaKey, META_KEY_FILE } from './node/meta-key.js'
 export { createNodeMetrics, type MetricsSources, type NodeMetrics } from './node/metrics.js'
+export {
+  createNodeTickets,
+  type NodeTickets,
+  type PaymentsInit,
+  type TicketsInit,
+} from './node/node-tickets.js'
 export { loadOrCreatePeerKey } from './node/peer-key.js'
 export { createReplicator, type Replicator, type ReplicatorInit } from './node/replicator.js'
 export {

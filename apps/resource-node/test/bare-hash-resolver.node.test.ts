@@ -83,17 +83,20 @@ describe('bare file hashes resolved by the meta service', () => {
     const { meta, ctx } = await setup(['node-registered'])
     const file = await makeFile(40_000, 16_384)
     const forged = forgeManifestOf(file)
-    // The stranger's slices are held by a node that announces itself, unregistered.
-    meta.announce(
-      {
-        kind: 'resource',
-        multiaddrs: [],
-        freeBytes: 0,
-        replace: false,
-        hashes: forged.slices.map((s) => s.hash),
-      },
-      { peer: { toString: () => 'node-unregistered' } as never, remoteAddr: '/ip4/127.0.0.1/tcp/3' },
-    )
+    // The stranger's slices are held by a node that announces itself a resource node, unregistered: the
+    // registry refuses the announcement.
+    const unregistered = () =>
+      meta.announce(
+        {
+          kind: 'resource',
+          multiaddrs: [],
+          freeBytes: 0,
+          replace: false,
+          hashes: forged.slices.map((s) => s.hash),
+        },
+        { peer: { toString: () => 'node-unregistered' } as never, remoteAddr: '/ip4/127.0.0.1/tcp/3' },
+      )
+    expect(unregistered).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
     await meta.putManifest(forged.manifestBytes, ctx)
     await meta.putManifest(file.manifestBytes, ctx)
     meta.announce(

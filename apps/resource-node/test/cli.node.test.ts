@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { sliceUploadHeaders } from '@stratos-edge/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openDiskSliceStore } from '../src/index.js'
+import { loadOrCreateMetaKey, openDiskSliceStore, spawnResourceNode } from '../src/index.js'
 import { runNode } from './cli-process.js'
 import { makeFile, quietLogger, tempDir } from './helpers.js'
 
@@ -35,5 +36,42 @@ describe('stratos-edge-node CLI', () => {
     const second = await runNode(['verify', '--data-dir', t.dir, '--log-level', 'error'])
     expect(second.code).toBe(0)
     expect(JSON.parse(second.stdout)).toMatchObject({ ok: 2, corrupt: [] })
+  })
+
+  it('turns upload tickets on with --network, and refuses ticket options without it', async () => {
+    const t = await tempDir('cli-tickets')
+    cleanups.push(t.cleanup)
+    const node = await spawnResourceNode({
+      args: [
+        'start',
+        '--meta',
+        '--data-dir',
+        t.dir,
+        '--tcp-port',
+        '0',
+        '--ws-port',
+        '0',
+        '--http-port',
+        '0',
+      ].concat(['--network', '31337', '--free-ozone', '1m', '--log-level', 'error']),
+    })
+    try {
+      expect(node.ready.ticketIssuer).toBe((await loadOrCreateMetaKey(t.dir)).evmAddress)
+      // Tickets are on: a write without one is refused.
+      const res = await fetch(`${node.ready.gatewayUrl}/v1/slices`, {
+        method: 'POST',
+        headers: sliceUploadHeaders({
+          hash: 'v05ahm574f56qmejcvudt1uo4vru3pskpk4usen0',
+          fileHash: 'v05j1m52c3o7rd6if0b6u23dcoaajjs77tlmkdco',
+          number: 1,
+        }),
+        body: 'x',
+      })
+      expect(res.status).toBe(402)
+    } finally {
+      await node.stop()
+    }
+    const refused = await runNode(['start', '--data-dir', t.dir, '--free-ozone', '1m'])
+    expect(refused.code).not.toBe(0)
   })
 })

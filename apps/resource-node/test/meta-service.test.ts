@@ -216,3 +216,31 @@ describe('helpers', () => {
     expect(await createMetaService({ manifests: noManifests }).manifestOwners(fileHash, ctx)).toEqual([])
   })
 })
+
+describe('who is a resource node (closed registry)', () => {
+  const ctx = (id: string) => ({ peer: peer(id), remoteAddr: '/ip4/127.0.0.1/tcp/1' })
+
+  it('only the nodes it runs and the listed peers are resource nodes; others are refused and capped', () => {
+    const meta = createMetaService({
+      manifests: noManifests,
+      closedRegistry: true,
+      resourcePeers: ['listed'],
+      maxSlicesPerUnregisteredPeer: 1,
+    })
+    meta.registerLocal('self', ann({ kind: 'resource', freeBytes: 1e9 }), '/ip4/127.0.0.1/tcp/0')
+    meta.announce(ann({ kind: 'resource', freeBytes: 1e9 }), ctx('listed'))
+    // A stranger cannot announce itself a resource node, so it is never placed on nor forwarded to.
+    expect(() => meta.announce(ann({ kind: 'resource', freeBytes: 1e12 }), ctx('stranger'))).toThrow(
+      expect.objectContaining({ name: 'InvalidArgumentError' }),
+    )
+    const placed = meta.place({ fileHash, size: 1, replicas: 8, exclude: [] }, ctx('client'))
+    expect(placed.map((p) => p.peerId).sort()).toEqual(['listed', 'self'])
+    expect(meta.resourceNodes(['stranger', 'listed']).map((p) => p.peerId)).toEqual(['listed'])
+    // As a light node it may announce, within its cap.
+    meta.announce(ann({ kind: 'light', hashes: [h1] }), ctx('stranger'))
+    expect(() => meta.announce(ann({ kind: 'light', hashes: [h2] }), ctx('stranger'))).toThrow(
+      expect.objectContaining({ name: 'InvalidArgumentError' }),
+    )
+    expect(meta.stats()).toMatchObject({ resource: 2, light: 1 })
+  })
+})

@@ -16,7 +16,14 @@ export interface ResourceNode {
 }
 
 /**
- * Spawns the resource node CLI with the meta service, listening on `host`, and waits for its ready line.
+ * The network id the e2e nodes sign upload tickets for (a local anvil's chain id); the fixture page
+ * starts its light node with the same one.
+ */
+export const E2E_NETWORK = 31337
+
+/**
+ * Spawns the resource node CLI with the meta service and upload tickets on (every owner gets a free
+ * allowance far above what a test uploads, so tests need no chain), listening on `host`, and waits for its ready line.
  * Ports 0 pick free ones; a test that restarts a node passes the ports it had.
  */
 export function spawnMetaNode(
@@ -39,6 +46,10 @@ export function spawnMetaNode(
       String(ports.ws),
       '--http-port',
       String(ports.http),
+      '--network',
+      String(E2E_NETWORK),
+      '--free-ozone',
+      '1t',
     ],
     stderr: 'inherit',
     onLine: (line) => process.stderr.write(`[resource-node] ${line}\n`),

@@ -68,6 +68,16 @@ export class UnsupportedVersionError extends defineErrorClass('UnsupportedVersio
 export class InvalidManifestError extends defineErrorClass('InvalidManifestError') {}
 /** A ticket is expired, of the wrong kind, or over its byte allowance. */
 export class InvalidTicketError extends defineErrorClass('InvalidTicketError') {}
+/** A ticket whose time is up: ask the meta service for a new one. */
+export class TicketExpiredError extends defineErrorClass('TicketExpiredError') {}
+/** A ticket, ticket request or receipt signed for another network (another chain id in its domain). */
+export class WrongNetworkError extends defineErrorClass('WrongNetworkError') {}
+/** A write came without a ticket: ask the meta service for an upload ticket first. */
+export class TicketRequiredError extends defineErrorClass('TicketRequiredError') {}
+/** An upload ticket already bound to another file: a ticket serves one file. */
+export class TicketBoundError extends defineErrorClass('TicketBoundError') {}
+/** Not enough ozone: an owner's balance, or what is left of a ticket, is short of the bytes asked. */
+export class InsufficientOzoneError extends defineErrorClass('InsufficientOzoneError') {}
 /** A traffic receipt is inconsistent with its ticket or epoch. */
 export class InvalidReceiptError extends defineErrorClass('InvalidReceiptError') {}
 /** Slicing input was of an unsupported type or produced an inconsistent result. */

@@ -27,6 +27,7 @@ export {
   DecodeError,
   defineErrorClass,
   FileVerificationError,
+  InsufficientOzoneError,
   InvalidAddressError,
   InvalidArgumentError,
   InvalidFileHashError,
@@ -42,7 +43,11 @@ export {
   SlicingError,
   StratosEdgeError,
   type StratosEdgeErrorOptions,
+  TicketBoundError,
+  TicketExpiredError,
+  TicketRequiredError,
   UnsupportedVersionError,
+  WrongNetworkError,
 } from './errors.js'
 export { CODEC_RAW, CODEC_SDS, CODEC_VIDEO } from './ids/cid.js'
 export {
@@ -115,7 +120,7 @@ export {
   type UnsignedManifest,
   verifyManifest,
 } from './manifest/manifest.js'
-export { STRATOS_EDGE_DOMAIN } from './signatures/domain.js'
+export { networkDomain, STRATOS_EDGE_DOMAIN } from './signatures/domain.js'
 export {
   assertSignedBy,
   recoverAddress,
@@ -214,6 +219,18 @@ export {
   type VerifyTicketOptions,
   verifyTicket,
 } from './traffic/ticket.js'
+export {
+  decodeTicketRequest,
+  encodeTicketRequest,
+  signTicketRequest,
+  TICKET_REQUEST_BYTES,
+  type TicketRequest,
+  type TicketRequestFields,
+  type TicketRequestInit,
+  ticketIdOf,
+  ticketRequestTypedData,
+  verifyTicketRequest,
+} from './traffic/ticket-request.js'
 export {
   type BuildVolumeReportOptions,
   buildVolumeReport,

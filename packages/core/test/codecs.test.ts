@@ -220,6 +220,7 @@ describe('ticket and receipt codecs', () => {
   const ticket = issueTicket(
     {
       kind: 'download',
+      network: 137,
       owner: owner.address,
       holder: downloader.address,
       fileHash,
@@ -230,6 +231,7 @@ describe('ticket and receipt codecs', () => {
   )
   const receipt = signReceipt(
     {
+      network: 137,
       epoch: 7,
       provider: meta.address,
       fileHash,
@@ -262,6 +264,7 @@ describe('ticket and receipt codecs', () => {
   it('volume reports round-trip and reject garbage', () => {
     const { report } = buildVolumeReport(7, [receipt], {
       tickets: new Map([[ticket.id, ticket]]),
+      network: 137,
       issuers: [meta.address],
       ticketTime: 1_900_000_000,
     })

@@ -6,24 +6,34 @@ import {
   attachManifestSignature,
   createManifest,
   decodeManifest,
+  decodeTicket,
+  decodeTicketRequest,
   encodeManifest,
+  encodeTicket,
+  encodeTicketRequest,
   hashTypedData,
   issueTicket,
   keyPairFromPrivateKey,
   manifestPersonalMessage,
   manifestTypedData,
+  privateKeySigner,
   recoverPersonalMessageSigner,
   recoverTypedDataSigner,
   signManifest,
   signPersonalMessage,
+  signTicketRequest,
   signTypedData,
   sliceFile,
+  TICKET_REQUEST_BYTES,
   type TypedData,
+  ticketIdOf,
+  ticketRequestTypedData,
   ticketTypedData,
   toEip1193TypedData,
   toHex,
   verifyManifest,
   verifyTicket,
+  verifyTicketRequest,
 } from '../src/index.js'
 
 const keys = keyPairFromPrivateKey(`0x${'42'.repeat(32)}`)
@@ -160,6 +170,7 @@ describe('tickets', () => {
   const fileHash = 'v05j1m52c3o7rd6if0b6u23dcoaajjs77tlmkdco' as never
   const init = {
     kind: 'download' as const,
+    network: 137,
     owner: keys.address,
     holder: other.address,
     fileHash,
@@ -175,22 +186,98 @@ describe('tickets', () => {
     )
   })
 
-  it('expired, wrong kind, over allowance and unknown issuer are rejected', () => {
+  it('expired, wrong kind, over allowance, forged, unknown issuer and other network are rejected', () => {
     const t = issueTicket(init, keys)
-    expect(() =>
-      verifyTicket(t, { issuers: [keys.address], now: 50, kind: 'download', bytesUsed: 1000n }),
-    ).not.toThrow()
-    const bad = [
-      { issuers: [keys.address], now: 100 },
-      { issuers: [keys.address], now: 50, kind: 'upload' as const },
-      { issuers: [keys.address], now: 50, bytesUsed: 1001n },
-      { issuers: [other.address], now: 50 },
+    const ok = { issuers: [keys.address], network: 137, now: 50 }
+    expect(() => verifyTicket(t, { ...ok, kind: 'download', bytesUsed: 1000n })).not.toThrow()
+    const bad: [Parameters<typeof verifyTicket>[1], string][] = [
+      [{ ...ok, now: 100 }, 'TicketExpiredError'],
+      [{ ...ok, kind: 'upload' }, 'InvalidTicketError'],
+      [{ ...ok, bytesUsed: 1001n }, 'InsufficientOzoneError'],
+      [{ ...ok, issuers: [other.address] }, 'InvalidTicketError'],
+      [{ ...ok, network: 80002 }, 'WrongNetworkError'],
     ]
-    for (const options of bad)
-      expect(() => verifyTicket(t, options)).toThrow(expect.objectContaining({ name: 'InvalidTicketError' }))
-    expect(() =>
-      verifyTicket({ ...t, bytesAllowed: 10n ** 9n }, { issuers: [keys.address], now: 50 }),
-    ).toThrow(expect.objectContaining({ name: 'InvalidTicketError' }))
+    for (const [options, name] of bad)
+      expect(() => verifyTicket(t, options)).toThrow(expect.objectContaining({ name }))
+    // Edited after signing: the signature no longer recovers to the issuer.
+    expect(() => verifyTicket({ ...t, bytesAllowed: 10n ** 9n }, ok)).toThrow(
+      expect.objectContaining({ name: 'InvalidTicketError' }),
+    )
+    // Moved to another network by hand: the domain changes, so the signature does not carry over.
+    expect(() => verifyTicket({ ...t, network: 80002 }, { ...ok, network: 80002 })).toThrow(
+      expect.objectContaining({ name: 'InvalidTicketError' }),
+    )
+  })
+
+  it('a ticket forged by a key that is not a meta service is refused', () => {
+    const forged = issueTicket(init, other)
+    expect(() => verifyTicket(forged, { issuers: [keys.address], network: 137, now: 50 })).toThrow(
+      expect.objectContaining({ name: 'InvalidTicketError' }),
+    )
+  })
+
+  it('upload tickets leave the file out (bound at commit) and sign the network into the domain', () => {
+    const t = issueTicket({ ...init, kind: 'upload', fileHash: undefined }, keys)
+    expect(t.fileHash).toBeUndefined()
+    const td = ticketTypedData(t)
+    expect(td.domain.chainId).toBe(137)
+    expect(verifyTypedData(td.domain, td.types as never, td.message, toHex(t.signature))).toBe(
+      keys.evmAddress,
+    )
+    expect(decodeTicket(encodeTicket(t))).toEqual(t)
+    expect(() => issueTicket({ ...init, fileHash: undefined }, keys)).toThrow(
+      expect.objectContaining({ name: 'InvalidTicketError' }),
+    )
+  })
+})
+
+describe('ticket requests', () => {
+  it('are signed by the owner through a TypedDataSigner, for one network, until they expire', async () => {
+    const r = await signTicketRequest(
+      { network: 137, bytes: 1234n, expiresAt: 100 },
+      privateKeySigner(keys.privateKey),
+    )
+    expect(r.owner).toBe(keys.evmAddress)
+    expect(decodeTicketRequest(encodeTicketRequest(r))).toEqual(r)
+    expect(encodeTicketRequest(r).length).toBe(TICKET_REQUEST_BYTES)
+    const td = ticketRequestTypedData(r)
+    expect(verifyTypedData(td.domain, td.types as never, td.message, toHex(r.signature))).toBe(
+      keys.evmAddress,
+    )
+    expect(() => verifyTicketRequest(r, { network: 137, now: 50 })).not.toThrow()
+    expect(() => verifyTicketRequest(r, { network: 1, now: 50 })).toThrow(
+      expect.objectContaining({ name: 'WrongNetworkError' }),
+    )
+    expect(() => verifyTicketRequest(r, { network: 137, now: 100 })).toThrow(
+      expect.objectContaining({ name: 'TicketExpiredError' }),
+    )
+    // Someone else asking to spend this owner's ozone.
+    const stolen = {
+      ...(await signTicketRequest(
+        { network: 137, bytes: 1234n, expiresAt: 100 },
+        privateKeySigner(other.privateKey),
+      )),
+      owner: keys.evmAddress,
+    }
+    expect(() => verifyTicketRequest(stolen, { network: 137, now: 50 })).toThrow(
+      expect.objectContaining({ name: 'InvalidTicketError' }),
+    )
+    expect(ticketIdOf(r)).toBe(ticketIdOf({ ...r }))
+    expect(ticketIdOf({ ...r, network: 1 })).not.toBe(ticketIdOf(r))
+  })
+
+  it('decoding garbage gives typed errors', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (g) => {
+        try {
+          decodeTicketRequest(g)
+        } catch (err) {
+          expect(['DecodeError', 'UnsupportedVersionError', 'InvalidAddressError']).toContain(
+            (err as Error).name,
+          )
+        }
+      }),
+    )
   })
 })
 

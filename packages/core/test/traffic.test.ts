@@ -148,6 +148,7 @@ describe('volume report', () => {
   const ticket = issueTicket(
     {
       kind: 'download',
+      network: 137,
       owner: meta.address,
       holder: downloader.address,
       fileHash,
@@ -157,8 +158,16 @@ describe('volume report', () => {
     meta,
   )
   const receipt = (provider: string, bytes: number, nonce: bigint, signer = downloader, epoch = 5) =>
-    signReceipt({ epoch, provider, fileHash, sliceHash, bytes, ticketId: ticket.id, nonce }, signer)
-  const options = { tickets: new Map([[ticket.id, ticket]]), issuers: [meta.address], ticketTime: 900 }
+    signReceipt(
+      { network: 137, epoch, provider, fileHash, sliceHash, bytes, ticketId: ticket.id, nonce },
+      signer,
+    )
+  const options = {
+    tickets: new Map([[ticket.id, ticket]]),
+    network: 137,
+    issuers: [meta.address],
+    ticketTime: 900,
+  }
 
   it('a ticket allowance spans epochs: usage carries from one report to the next', () => {
     const first = buildVolumeReport(5, [receipt(providerA, 8000, 1n)], options)
@@ -184,6 +193,7 @@ describe('volume report', () => {
     const lower = { ...receipt(providerA, 200, 2n), provider: providerA.toLowerCase() as never }
     const otherFile = signReceipt(
       {
+        network: 137,
         epoch: 5,
         provider: providerA,
         fileHash: computeFileHash(new Uint8Array([2])),
@@ -212,7 +222,7 @@ describe('volume report', () => {
         receipt(providerB, 2000, 5n), // 4000 + 3000 + 2000 = 9000: fine
         receipt(providerB, 2000, 6n), // 11000 > 10000: over allowance
       ],
-      { tickets: new Map([[ticket.id, ticket]]), issuers: [meta.address], ticketTime: 900 },
+      { tickets: new Map([[ticket.id, ticket]]), network: 137, issuers: [meta.address], ticketTime: 900 },
     )
     expect(report.entries).toEqual([
       { provider: providerB, bytes: 5000n, receipts: 2 },
@@ -237,6 +247,7 @@ describe('non-integer inputs give typed errors', () => {
     const meta = keyPairFromPrivateKey(`0x${'09'.repeat(32)}`)
     const init = {
       kind: 'download' as const,
+      network: 137,
       owner: a,
       holder: a,
       fileHash: computeFileHash(new Uint8Array()),

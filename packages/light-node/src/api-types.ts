@@ -39,6 +39,11 @@ export interface LightNodeOptions {
    * are known), and it is the base of `gatewayUrl` in upload results when a replica announces none.
    */
   gatewayUrl?: string
+  /**
+   * The network id (the chain id signed into upload tickets, e.g. 137; 31337 on a local anvil). When set,
+   * every upload first asks the meta service for a ticket signed by its owner, before any byte is sent.
+   */
+  network?: number
   /** Fault injection for tests: serve every slice with one byte flipped. */
   faults?: { corruptServedSlices?: boolean }
 }

@@ -37,12 +37,12 @@ afterEach(async () => {
 
 async function startNode(
   name: string,
-  init: { meta?: boolean; bootstrap?: string[] } = {},
+  options: { meta?: boolean; bootstrap?: string[] } = {},
 ): Promise<ResourceNode> {
   const dir = await mkdtemp(join(tmpdir(), `stratos-placed-${name}-`))
   cleanups.push(() => rm(dir, { recursive: true, force: true }))
   const node = await createResourceNode(
-    { dataDir: dir, tcpPort: 0, wsPort: 0, httpPort: 0, ...init },
+    { dataDir: dir, tcpPort: 0, wsPort: 0, httpPort: 0, ...options },
     { logger: quietLogger },
   )
   started.push(node)
@@ -125,8 +125,7 @@ async function sameStoredBytes(node: ResourceNode, slices: readonly TestSlice[])
 
 describe('PlacedUpload over HTTP to real resource nodes', () => {
   it('sends every slice to the first placed node, which forwards each to the second', async () => {
-    // A node forwards only to resource nodes the meta service lists: the first runs it, the second
-    // announces itself there.
+    // A node forwards only to nodes the meta service lists: the first runs it, the second announces to it.
     const first = await startNode('a', { meta: true })
     const second = await startNode('b', { bootstrap: [first.readyInfo().multiaddrs[0] as string] })
     await until(async () => first.metaService?.stats().resource === 2)

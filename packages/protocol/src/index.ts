@@ -71,6 +71,7 @@ export {
   sliceUploadStatusOf,
   UPLOAD_TIMEOUT_BASE_MS,
   UPLOAD_TIMEOUT_BYTES_PER_SECOND,
+  ticketHeader,
   type UploadSliceOptions,
   uploadSlice,
   uploadTimeoutFor,

@@ -1,4 +1,15 @@
-import { DecodeError, InvalidArgumentError, InvalidManifestError, isErrorNamed } from '@stratos-edge/core'
+import {
+  DecodeError,
+  InsufficientOzoneError,
+  InvalidArgumentError,
+  InvalidManifestError,
+  InvalidTicketError,
+  isErrorNamed,
+  TicketBoundError,
+  TicketExpiredError,
+  TicketRequiredError,
+  WrongNetworkError,
+} from '@stratos-edge/core'
 import { MessageReader } from './codec/message-reader.js'
 import { MessageWriter } from './codec/message-writer.js'
 import {
@@ -25,6 +36,13 @@ export const WireErrorCode = {
   INVALID: 7,
   INTERNAL: 8,
   TIMEOUT: 9,
+  /** Ticket failures: each its own code, so the typed error survives the wire. */
+  TICKET_REQUIRED: 10,
+  INSUFFICIENT_OZONE: 11,
+  TICKET_INVALID: 12,
+  TICKET_EXPIRED: 13,
+  WRONG_NETWORK: 14,
+  TICKET_BOUND: 15,
 } as const
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode]
 
@@ -40,6 +58,12 @@ export function wireCodeOf(err: unknown): WireErrorCode {
   if (isErrorNamed(err, 'StoreFullError')) return WireErrorCode.STORE_FULL
   if (isErrorNamed(err, 'UnsupportedOperationError')) return WireErrorCode.UNSUPPORTED
   if (isErrorNamed(err, 'ProtocolTimeoutError')) return WireErrorCode.TIMEOUT
+  if (isErrorNamed(err, 'TicketRequiredError')) return WireErrorCode.TICKET_REQUIRED
+  if (isErrorNamed(err, 'InsufficientOzoneError')) return WireErrorCode.INSUFFICIENT_OZONE
+  if (isErrorNamed(err, 'InvalidTicketError')) return WireErrorCode.TICKET_INVALID
+  if (isErrorNamed(err, 'TicketExpiredError')) return WireErrorCode.TICKET_EXPIRED
+  if (isErrorNamed(err, 'WrongNetworkError')) return WireErrorCode.WRONG_NETWORK
+  if (isErrorNamed(err, 'TicketBoundError')) return WireErrorCode.TICKET_BOUND
   if (
     isErrorNamed(err, 'InvalidArgumentError') ||
     isErrorNamed(err, 'InvalidManifestError') ||
@@ -84,6 +108,18 @@ export function decodeErrorMessage(body: Uint8Array, peer = 'peer'): Error {
         msg,
         'The peer waited too long for the rest of the message; send it faster',
       )
+    case WireErrorCode.TICKET_REQUIRED:
+      return new TicketRequiredError(msg, 'Ask the meta service for an upload ticket first')
+    case WireErrorCode.INSUFFICIENT_OZONE:
+      return new InsufficientOzoneError(msg, 'Prepay STOS to StoragePayments on Polygon for the owner')
+    case WireErrorCode.TICKET_INVALID:
+      return new InvalidTicketError(msg, 'Ask a known meta service for a ticket')
+    case WireErrorCode.TICKET_EXPIRED:
+      return new TicketExpiredError(msg, 'Ask the meta service for a new ticket')
+    case WireErrorCode.WRONG_NETWORK:
+      return new WrongNetworkError(msg, 'Ask this network’s meta service for a ticket')
+    case WireErrorCode.TICKET_BOUND:
+      return new TicketBoundError(msg, 'Ask for a new ticket: one ticket serves one file')
     case WireErrorCode.INVALID:
       return isInvalidManifest(text)
         ? new InvalidManifestError(msg, 'Check the manifest')

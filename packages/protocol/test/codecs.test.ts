@@ -2,10 +2,12 @@ import { computeFileHash, computeSliceHash, DecodeError, fileHashToBytes } from 
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  decodeErrorMessage,
   decodeFetchRequest,
   decodeIndexRequest,
   decodeIndexResponse,
   decodePushHeader,
+  encodeErrorMessage,
   encodeFetchRequest,
   encodeIndexRequest,
   encodeIndexResponse,
@@ -110,6 +112,8 @@ describe('codecs', () => {
             { op: IndexOp.GET_MANIFEST, fileHash },
             { op: IndexOp.MANIFEST_OWNERS, fileHash },
             { op: IndexOp.RESOURCE_NODES, peerIds: ['12D3KooWa', 'QmPeer'] },
+            { op: IndexOp.PUT_MANIFEST, manifest, ticket: Uint8Array.of(1, 2, 3) },
+            { op: IndexOp.REQUEST_TICKET, request: manifest.subarray(0, 200) },
           ]
           for (const req of reqs) expect(decodeIndexRequest(encodeIndexRequest(req))).toEqual(req)
           const results = new Map(hs.map((h) => [h, providers]))
@@ -119,6 +123,8 @@ describe('codecs', () => {
           expect(decodeIndexResponse(encodeIndexResponse(place), IndexOp.PLACE)).toEqual(place)
           const nodes = { op: IndexOp.RESOURCE_NODES, nodes: providers } as const
           expect(decodeIndexResponse(encodeIndexResponse(nodes), IndexOp.RESOURCE_NODES)).toEqual(nodes)
+          const ticket = { op: IndexOp.REQUEST_TICKET, ticket: manifest.subarray(0, 200) } as const
+          expect(decodeIndexResponse(encodeIndexResponse(ticket), IndexOp.REQUEST_TICKET)).toEqual(ticket)
         },
       ),
       { numRuns: 200 },
@@ -184,5 +190,21 @@ describe('codecs', () => {
       expect(() => decodeIndexRequest(new Uint8Array([...req, 0]))).toThrow(DecodeError)
       expect(() => decodeIndexRequest(Uint8Array.of(0x27, 3, 1, 2, 3))).toThrow(/invalid file hash/)
     })
+  })
+})
+
+describe('ticket errors on the wire', () => {
+  it('each ticket failure keeps its name across an ERROR frame', () => {
+    for (const name of [
+      'TicketRequiredError',
+      'InsufficientOzoneError',
+      'InvalidTicketError',
+      'TicketExpiredError',
+      'WrongNetworkError',
+      'TicketBoundError',
+    ]) {
+      const err = Object.assign(new Error('no'), { name })
+      expect(decodeErrorMessage(encodeErrorMessage(err)).name).toBe(name)
+    }
   })
 })

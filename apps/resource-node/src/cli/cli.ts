@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger, type LogLevel } from '../logger.js'
+import type { TicketsInit } from '../node/node-tickets.js'
 import {
   createResourceNode,
   DEFAULT_HTTP_PORT,
@@ -36,6 +37,17 @@ Options:
   --read-cache <n>        memory for slice data shared by gateway readers (default 64m; suffixes k, m, g)
   --trust-proxy           count upload shares by the last X-Forwarded-For address (behind a TLS proxy)
   --log-level <level>     debug | info | warn | error (default info)
+
+Upload tickets (off unless --network is given; then every write needs a ticket):
+  --network <chain id>    network id signed into tickets (e.g. 137 for Polygon, 31337 on a local anvil)
+  --ticket-issuer <0x…>   a meta service address whose tickets this node accepts (repeatable); a node
+                          with --meta accepts its own (its address is "ticketIssuer" in the ready line)
+  --free-ozone <n>        with --meta: ozone (noz, 1 per stored byte) every owner may spend without
+                          prepaying (default 0: no free tier; suffixes k, m, g)
+  --polygon-rpc <url>     with --meta: Polygon JSON-RPC whose StoragePayments prepayments buy ozone
+  --storage-payments <0x…>  with --polygon-rpc: the StoragePayments contract
+  --confirmations <n>     with --polygon-rpc: blocks before a prepayment is credited (default 64)
+  --payments-from-block <n>  with --polygon-rpc: first block to scan (the contract's deployment)
 `
 
 function parseBytes(text: string): number {
@@ -84,6 +96,13 @@ export async function runCli(argv: string[]): Promise<number> {
       'read-cache': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
       'log-level': { type: 'string' },
+      network: { type: 'string' },
+      'ticket-issuer': { type: 'string', multiple: true },
+      'free-ozone': { type: 'string' },
+      'polygon-rpc': { type: 'string' },
+      'storage-payments': { type: 'string' },
+      confirmations: { type: 'string' },
+      'payments-from-block': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -108,6 +127,31 @@ export async function runCli(argv: string[]): Promise<number> {
     return report.corrupt.length === 0 ? 0 : 1
   }
 
+  if (values['polygon-rpc'] && !values['storage-payments'])
+    throw new Error('--polygon-rpc needs --storage-payments')
+  const tickets: TicketsInit | undefined = values.network
+    ? {
+        network: positiveInt(values.network, 'network id'),
+        issuers: values['ticket-issuer'] ?? [],
+        ...(values['free-ozone'] ? { freeOzone: BigInt(parseBytes(values['free-ozone'])) } : {}),
+        ...(values['polygon-rpc'] && values['storage-payments']
+          ? {
+              payments: {
+                rpcUrl: values['polygon-rpc'],
+                storagePayments: values['storage-payments'],
+                ...(values.confirmations
+                  ? { confirmations: positiveInt(values.confirmations, 'confirmations') }
+                  : {}),
+                ...(values['payments-from-block']
+                  ? { fromBlock: Number(values['payments-from-block']) }
+                  : {}),
+              },
+            }
+          : {}),
+      }
+    : undefined
+  if (!tickets && (values['ticket-issuer'] || values['free-ozone'] || values['polygon-rpc']))
+    throw new Error('Ticket options need --network <chain id>')
   const node = await createResourceNode(
     {
       dataDir,
@@ -132,6 +176,7 @@ export async function runCli(argv: string[]): Promise<number> {
         : {}),
       ...(values['read-cache'] ? { readCacheBytes: parseBytes(values['read-cache']) } : {}),
       ...(values['trust-proxy'] ? { trustProxy: true } : {}),
+      ...(tickets ? { tickets } : {}),
     },
     { logger },
   )

@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { DecodeError, isErrorNamed, sliceHashFromInnerDigest } from '@stratos-edge/core'
+import {
+  DecodeError,
+  type FileHash,
+  isErrorNamed,
+  sliceHashFromInnerDigest,
+  TicketBoundError,
+} from '@stratos-edge/core'
 import {
   type CommitResult,
   MAX_COMMIT_BYTES,
@@ -10,6 +16,7 @@ import {
   parseStageHeaders,
   SliceHashMismatchError,
   type SliceRecord,
+  SliceUploadHeader,
   type SliceUploadReceipt,
   StoreFullError,
   sliceUploadErrorBody,
@@ -19,6 +26,7 @@ import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import type { StagedSliceFile } from '../store/disk-slice-store.js'
 import { clientOf } from './client-address.js'
+import type { TicketAdmission, TicketGate } from './ticket-gate.js'
 import { createUploadBudget } from './upload-budget.js'
 import type { UploadStaging } from './upload-staging.js'
 
@@ -74,7 +82,14 @@ export interface SliceUploadRouteInit {
    * appends it), not by the socket's: behind a proxy every client is the proxy. Default false.
    */
   trustProxy?: boolean
+   * Upload tickets: with it, every upload, staging and commit needs a valid ticket (`x-stratos-ticket`),
+   * checked before any body byte is read, and the bytes stored are counted against it.
+   */
+  tickets?: TicketGate
 }
+
+/** Staged uploads whose ticket is remembered until their commit (older ones are forgotten first). */
+const MAX_STAGED_TICKETS = 16_384
 
 /** The upload handlers: `POST /v1/slices` (with hashes, or staged) and `POST /v1/uploads/<id>/commit`. */
 export interface SliceUploadRoute {
@@ -192,6 +207,18 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     if (!res.headersSent && !res.destroyed) reply(res, status, sliceUploadErrorBody(err), !readBodyFully)
   }
 
+  /** Which ticket paid for each staged upload: its commit must come with the same one. */
+  const stagedTickets = new Map<string, string>()
+
+  /**
+   * The ticket check of a write, before any body byte: nothing without a gate, else the admission (the
+   * caller refunds it when nothing was stored). Throws the gate's typed errors.
+   */
+  const admit = (
+    req: IncomingMessage,
+    use: { bytes: number; fileHash?: FileHash },
+  ): TicketAdmission | undefined => init.tickets?.admit(header(req)(SliceUploadHeader.TICKET), use)
+
   const header =
     (req: IncomingMessage) =>
     (name: string): string | undefined => {
@@ -249,16 +276,29 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     request: NonNullable<ReturnType<typeof parseStageHeaders>>,
   ): Promise<void> => {
     let releaseRoom: () => void
+    let paid: TicketAdmission | undefined
     try {
-      releaseRoom = init.staging.reserve(
-        request.size,
-        request.uploadId,
-        request.number,
-        clientOf(req, init.trustProxy),
-      )
+      paid = admit(req, { bytes: request.size })
+      const earlier = stagedTickets.get(request.uploadId)
+      if (paid && earlier && earlier !== paid.ticket.id) {
+        paid.refund()
+        throw new TicketBoundError(
+          `Upload ${request.uploadId} is paid by ticket ${earlier}, not ${paid.ticket.id}`,
+          'Send every slice of an upload with the same ticket',
+        )
+      }
+      releaseRoom = init.staging.reserve(request.size, request.uploadId, request.number, clientOf(req, init.trustProxy))
     } catch (err) {
+      paid?.refund()
       return fail(res, err, false)
     }
+    if (paid) {
+      stagedTickets.delete(request.uploadId)
+      stagedTickets.set(request.uploadId, paid.ticket.id)
+      if (stagedTickets.size > MAX_STAGED_TICKETS)
+        stagedTickets.delete(stagedTickets.keys().next().value as string)
+    }
+    let staged = false
     try {
       await receive(req, res, request.size, async (data) => {
         const digested = await target.digest(request.number, data)
@@ -273,9 +313,11 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
             'Send the slice with its hash',
           )
         }
+        staged = true
         reply(res, 202, { upload: request.uploadId, number: request.number, peerId: target.peerId })
       })
     } finally {
+      if (!staged) paid?.refund()
       releaseRoom()
     }
   }
@@ -289,12 +331,19 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     } catch (err) {
       return fail(res, err, false)
     }
+    let paid: TicketAdmission | undefined
+    try {
+      paid = admit(req, { bytes: request.size, fileHash: request.fileHash })
+    } catch (err) {
+      return fail(res, err, false)
+    }
     const receipt = (stored: SliceUploadReceipt['stored']): SliceUploadReceipt => ({
       hash: request.hash,
       stored,
       peerId: target.peerId,
     })
     if (await target.has(request.hash)) {
+      paid?.refund() // nothing stored, nothing spent
       reply(res, 200, receipt('existing'))
       req.resume() // the body is discarded; the connection stays usable
       return
@@ -304,8 +353,10 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
         `No room for a ${request.size}-byte slice (${target.freeBytes()} bytes free)`,
         'Upload to another node',
       )
+      paid?.refund()
       return fail(res, full, false)
     }
+    let stored = false
     await receive(req, res, request.size, async (data) => {
       const digested = await target.digest(request.number, data)
       if (sliceHashFromInnerDigest(digested.digest, request.fileHash) !== request.hash) {
@@ -319,13 +370,24 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
         request.forward,
         { verified: true },
       )
+      stored = true
       reply(res, 201, receipt('new'))
     })
+    if (!stored) paid?.refund()
   }
 
   const commit = async (req: IncomingMessage, res: ServerResponse, uploadId: string): Promise<void> => {
     let request: ReturnType<typeof parseCommitRequest>
     try {
+      // The ticket first, before the body: a commit without one reads nothing.
+      const paid = admit(req, { bytes: 0 })
+      const earlier = stagedTickets.get(uploadId)
+      if (paid && earlier !== undefined && earlier !== paid.ticket.id) {
+        throw new TicketBoundError(
+          `Upload ${uploadId} is paid by ticket ${earlier}, not ${paid.ticket.id}`,
+          'Commit with the ticket the slices were staged with',
+        )
+      }
       const length = Number(req.headers['content-length'])
       if (!Number.isSafeInteger(length) || length < 1 || length > MAX_COMMIT_BYTES) {
         throw new DecodeError(`A commit needs a JSON body of 1 to ${MAX_COMMIT_BYTES} bytes`)
@@ -338,9 +400,12 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
         throw new DecodeError('The commit body is not JSON')
       }
       request = parseCommitRequest(value)
+      // Binds the ticket to the file now that its hash is known (or refuses one bound to another file).
+      admit(req, { bytes: 0, fileHash: request.fileHash })
     } catch (err) {
       return fail(res, err, false)
     }
+    stagedTickets.delete(uploadId)
     const staged = init.staging.take(uploadId)
     const result: CommitResult = { stored: [], rejected: [], peerId: target.peerId }
     // Stored in parallel, so the fsyncs overlap; each slice succeeds or is rejected on its own.

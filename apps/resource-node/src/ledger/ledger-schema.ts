@@ -43,6 +43,14 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
      id INTEGER PRIMARY KEY CHECK (id = 1),
      state TEXT NOT NULL
    );`,
+  // 2: ozone reserved by upload tickets, keyed by ticket id (a replayed request reserves nothing new).
+  `CREATE TABLE reservations (
+     ticket_id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     ozone TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX reservations_by_owner ON reservations (owner);`,
 ]
 
 /** The schema version a database has (0 when new). */

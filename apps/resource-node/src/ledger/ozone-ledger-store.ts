@@ -59,6 +59,21 @@ export interface OzoneLedgerStore extends PaymentWatcherStore {
     debit: RefundDebit,
     take: (payment: CreditedPayment, market: OzoneMarket, balance: bigint) => RefundEffect,
   ): Promise<bigint | undefined>
+  /**
+   * Reserves `ozone` of `owner` for upload ticket `ticketId`, in one transaction: granted when the owner's
+   * credited ozone plus `allowance` (a free tier; 0 for none), less every earlier reservation, covers it.
+   * A ticket id reserved before is granted again without reserving more. `available` is what the owner
+   * had before this reservation (for the shortfall of a refusal).
+   */
+  reserveOzone(
+    owner: string,
+    ticketId: string,
+    ozone: bigint,
+    allowance: bigint,
+    expiresAt: number,
+  ): Promise<{ granted: boolean; available: bigint }>
+  /** Ozone (noz) of `owner` reserved by tickets so far. */
+  reserved(owner: string): Promise<bigint>
   /** Ozone (noz) of `owner` (a `0x` address, any case); 0 for an unknown one. */
   balance(owner: string): Promise<bigint>
   /** The payment credited under `key`. */

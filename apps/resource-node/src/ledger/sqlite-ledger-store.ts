@@ -113,6 +113,11 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
       'INSERT INTO refunds (key, chain_id, payment_id, amount, ozone) VALUES (?, ?, ?, ?, ?)',
     ),
     balance: db.prepare('SELECT ozone FROM balances WHERE owner = ?'),
+    reservation: db.prepare('SELECT ozone FROM reservations WHERE ticket_id = ?'),
+    reservedBy: db.prepare('SELECT ozone FROM reservations WHERE owner = ?'),
+    insertReservation: db.prepare(
+      'INSERT INTO reservations (ticket_id, owner, ozone, expires_at) VALUES (?, ?, ?, ?)',
+    ),
     setBalance: db.prepare(
       'INSERT INTO balances (owner, ozone) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET ozone = excluded.ozone',
     ),
@@ -153,6 +158,12 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
   function readBalance(owner: string): bigint {
     const r = q.balance.get(owner.toLowerCase()) as { ozone: string } | undefined
     return r ? BigInt(r.ozone) : 0n
+  }
+
+  /** Decimal TEXT amounts: summed here, not in SQL (they exceed 64-bit integers). */
+  function readReserved(owner: string): bigint {
+    const rows = q.reservedBy.all(owner.toLowerCase()) as unknown as { ozone: string }[]
+    return rows.reduce((sum, r) => sum + BigInt(r.ozone), 0n)
   }
 
   return {
@@ -222,6 +233,20 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
         )
         return taken
       })
+    },
+    async reserveOzone(owner, ticketId, ozone, allowance, expiresAt) {
+      return transaction(() => {
+        const who = owner.toLowerCase()
+        const available = readBalance(who) + allowance - readReserved(who)
+        if (q.reservation.get(ticketId.toLowerCase())) return { granted: true, available }
+        if (available < ozone) return { granted: false, available }
+        q.insertReservation.run(ticketId.toLowerCase(), who, ozone.toString(), expiresAt)
+        return { granted: true, available }
+      })
+    },
+    async reserved(owner) {
+      check()
+      return readReserved(owner)
     },
     async balance(owner) {
       check()

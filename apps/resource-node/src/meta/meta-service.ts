@@ -1,4 +1,11 @@
-import { decodeManifest, type FileHash, InvalidArgumentError, type SliceHash } from '@stratos-edge/core'
+import {
+  decodeManifest,
+  type FileHash,
+  InvalidArgumentError,
+  InvalidTicketError,
+  type SliceHash,
+  toEvmAddress,
+} from '@stratos-edge/core'
 import type {
   Announcement,
   IndexBackend,
@@ -8,8 +15,11 @@ import type {
   PlacementRequest,
   ProviderRecord,
 } from '@stratos-edge/protocol'
+import { UnsupportedOperationError } from '@stratos-edge/protocol'
+import type { TicketGate } from '../gateway/ticket-gate.js'
 import type { Logger } from '../logger.js'
 import { networkDistance } from './network-distance.js'
+import type { TicketIssuer } from './ticket-issuer.js'
 
 interface PeerEntry {
   peerId: string
@@ -32,6 +42,16 @@ export interface MetaServiceInit {
   logger?: Logger
   /** Most slices indexed per peer; announcements beyond it are refused (default 4 194 304). */
   maxSlicesPerPeer?: number
+  /**
+   * Most slices indexed for a peer the registry does not list as a resource node (browsers); default
+   * 262 144. Throwaway peer ids cannot fill the index.
+   */
+  maxSlicesPerUnregisteredPeer?: number
+  /**
+   * Close the registry even without `resourcePeers`: only the node this service runs in is a resource
+   * node (set when upload tickets are on: a paid network never trusts a peer's own word).
+   */
+  closedRegistry?: boolean
   /** Resource nodes not heard from for this long are not placed on (default 5 minutes). */
   staleAfterMs?: number
   /**
@@ -48,6 +68,13 @@ export interface MetaServiceInit {
    * (development setups; say so in production).
    */
   resourcePeers?: readonly string[]
+  /** Issues upload tickets (REQUEST_TICKET); without it the service answers UnsupportedOperationError. */
+  tickets?: TicketIssuer
+  /**
+   * With it, PUT_MANIFEST needs the upload ticket of the manifest's owner, bound (or bindable) to its file:
+   * the node's gate, so a ticket bound at a commit here is the one the manifest must come with.
+   */
+  ticketGate?: TicketGate
   now?: () => number
 }
 
@@ -108,7 +135,8 @@ export function createMetaService(init: MetaServiceInit): MetaService {
   let indexed = 0
   let lastSweep = now()
   /** Registered resource nodes: named in the init, or running this service (registerLocal). */
-  const registry = init.resourcePeers ? new Set(init.resourcePeers) : undefined
+  const registry = init.resourcePeers || init.closedRegistry ? new Set(init.resourcePeers ?? []) : undefined
+  const maxPerUnregistered = init.maxSlicesPerUnregisteredPeer ?? 256 * 1024
   const registered = (e: PeerEntry): boolean =>
     e.kind === 'resource' && (registry === undefined || registry.has(e.peerId))
   /** Whether a registered resource node heard from lately holds the slice. */
@@ -215,6 +243,13 @@ export function createMetaService(init: MetaServiceInit): MetaService {
         'Announce later, or to another meta service',
       )
     }
+    // A closed registry decides who is a resource node, never the peer's own announcement.
+    if (a.kind === 'resource' && registry && !registry.has(peerId)) {
+      throw new InvalidArgumentError(
+        `Peer ${peerId} is not a registered resource node`,
+        'Announce as a light node, or ask the meta service operator to list it (--resource-peer)',
+      )
+    }
     let e = known
     if (!e) {
       e = { peerId, kind: a.kind, multiaddrs: [], freeBytes: 0, observedAddr, lastSeen: 0, slices: new Set() }
@@ -226,9 +261,10 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     e.observedAddr = observedAddr
     e.lastSeen = now()
     const before = a.replace ? 0 : e.slices.size
-    if (before + a.hashes.length > maxPerPeer) {
+    const limit = registered(e) ? maxPerPeer : Math.min(maxPerPeer, maxPerUnregistered)
+    if (before + a.hashes.length > limit) {
       throw new InvalidArgumentError(
-        `Peer ${peerId} would index ${before + a.hashes.length} slices, over the limit of ${maxPerPeer}`,
+        `Peer ${peerId} would index ${before + a.hashes.length} slices, over the limit of ${limit}`,
         'Announce fewer slices',
       )
     }
@@ -344,7 +380,26 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       })
       return chosen.map(record)
     },
-    async putManifest(bytes: Uint8Array) {
+    async requestTicket(request: Uint8Array) {
+      if (!init.tickets)
+        throw new UnsupportedOperationError(
+          'This meta service issues no upload tickets',
+          'Upload without one',
+        )
+      return init.tickets.issueEncoded(request)
+    },
+    async putManifest(bytes: Uint8Array, _context: IndexRequestContext, ticket?: Uint8Array) {
+      if (init.ticketGate) {
+        // Checked before the manifest is stored: decoded without its signature (the store verifies it).
+        const m = decodeManifest(bytes, { verify: false })
+        const paid = init.ticketGate.admit(ticket, { bytes: 0, fileHash: m.fileHash })
+        if (toEvmAddress(paid.ticket.owner) !== toEvmAddress(m.owner)) {
+          throw new InvalidTicketError(
+            `Ticket ${paid.ticket.id} is ${paid.ticket.owner}'s, the manifest is ${m.owner}'s`,
+            'Send the manifest with its owner’s upload ticket',
+          )
+        }
+      }
       const fileHash = await init.manifests.putManifest(bytes)
       generation++
       resolved.delete(fileHash) // another owner's may be the one to answer now

@@ -1,5 +1,6 @@
 import type { PrivateKey } from '@libp2p/interface'
 import type { Logger } from '../logger.js'
+import type { TicketsInit } from './node-tickets.js'
 
 /** Options of `createResourceNode`. */
 export interface ResourceNodeInit {
@@ -59,6 +60,11 @@ export interface ResourceNodeInit {
    * node is listed (development).
    */
   resourcePeers?: string[]
+  /**
+   * Upload tickets: with it, every write (HTTP upload, staging, commit, manifest put) needs a ticket from
+   * a trusted meta service; with `meta`, this node also issues them against its ozone ledger.
+   */
+  tickets?: TicketsInit
 }
 
 /** Injectable edges of a resource node. */

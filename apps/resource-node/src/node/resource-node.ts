@@ -1,3 +1,4 @@
+// Over 400 lines: the one place a node's parts (store, libp2p, gateway, meta, tickets) are wired together.
 import { mkdir } from 'node:fs/promises'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -34,6 +35,7 @@ import { type Announcer, createAnnouncer } from './announcer.js'
 import { createGatewaySlices } from './gateway-slices.js'
 import { createMetaAccess } from './meta-access.js'
 import { createNodeMetrics, type NodeMetrics } from './metrics.js'
+import { createNodeTickets, type TicketsInit } from './node-tickets.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
 import { createReplicator, type Replicator } from './replicator.js'
 import type { ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
@@ -55,6 +57,8 @@ export interface ReadyInfo {
   gatewayUrl: string
   meta: boolean
   dataDir: string
+  /** With tickets and `meta`: the address this meta service signs tickets with (give it to other nodes). */
+  ticketIssuer?: string
 }
 
 /** A running (or startable) resource node. */
@@ -119,10 +123,15 @@ export async function createResourceNode(
     maxBytesPerClient: Math.floor(maxStagedBytes / 2),
     diskRoom: () => Math.max(0, store.maxBytes - store.usedBytes),
   })
+  const tickets = init.tickets
+    ? await createNodeTickets(init.tickets, { dataDir: init.dataDir, meta: Boolean(init.meta), logger })
+    : undefined
   const metaService = init.meta
     ? createMetaService({
         manifests: store,
         logger,
+        ...(tickets?.issuer ? { tickets: tickets.issuer } : {}),
+        ...(tickets ? { ticketGate: tickets.gate, closedRegistry: true } : {}),
         ...(init.resourcePeers ? { resourcePeers: init.resourcePeers } : {}),
       })
     : undefined
@@ -287,6 +296,7 @@ export async function createResourceNode(
         gatewayUrl: gateway?.url ?? '',
         meta: Boolean(init.meta),
         dataDir: init.dataDir,
+        ...(tickets?.issuer ? { ticketIssuer: tickets.issuer.address } : {}),
       }
     },
     async start() {
@@ -321,6 +331,7 @@ export async function createResourceNode(
           staging,
           metrics,
           logger,
+          ...(tickets ? { tickets: tickets.gate } : {}),
           ...(init.maxUploadBufferBytes !== undefined ? { maxBufferedBytes: init.maxUploadBufferBytes } : {}),
           ...(init.maxUploadBufferBytesPerClient !== undefined
             ? { maxBufferedBytesPerClient: init.maxUploadBufferBytesPerClient }
@@ -335,6 +346,18 @@ export async function createResourceNode(
       sliceService = await registerSliceProtocols(libp2p, {
         store,
         hashSlice: hashPool.hashSlice,
+        ...(tickets
+          ? {
+              admitPush: async (header, from) => {
+                const use = { bytes: header.size, fileHash: header.fileHash }
+                if (header.ticket) return void tickets.gate.admit(header.ticket, use)
+                // A registered resource node copying on a slice that was paid for where it came in.
+                const peer = [{ peerId: from.toString(), multiaddrs: [] }]
+                if ((await meta.forwardTargets(peer)).length > 0) return
+                tickets.gate.admit(undefined, use) // throws TicketRequiredError
+              },
+            }
+          : {}),
         timeout: init.streamTimeoutMs ?? 30_000,
         // A slice held already was counted and copied on when it first arrived.
         onSliceStored: (slice, { forward, isNew }) => {
@@ -371,6 +394,7 @@ export async function createResourceNode(
           .catch((err) => logger.warn('bootstrap dial failed', { addr, error: err }))
       }
       announcer?.start()
+      tickets?.start()
       logger.info('resource node started', { ...node.readyInfo() })
     },
     async stop() {
@@ -383,6 +407,7 @@ export async function createResourceNode(
       libp2p.removeEventListener('peer:disconnect', onPeerDisconnect)
       await libp2p.stop()
       await store.close()
+      await tickets?.close()
       await hashPool.close()
       logger.info('resource node stopped')
     },

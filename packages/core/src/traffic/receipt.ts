@@ -1,20 +1,23 @@
 import { BinaryReader, BinaryWriter } from '../encoding/binary.js'
 import { fromHex, toHex } from '../encoding/bytes.js'
-import { InvalidReceiptError, UnsupportedVersionError } from '../errors.js'
+import { InvalidReceiptError, UnsupportedVersionError, WrongNetworkError } from '../errors.js'
 import { type FileHash, fileHashFromBytes, fileHashToBytes } from '../ids/file-hash.js'
 import { type SliceHash, sliceHashFromBytes, sliceHashToBytes } from '../ids/slice-hash.js'
 import { addressToBytes, type EvmAddress, toChecksumAddress, toEvmAddress } from '../keys/address.js'
-import { STRATOS_EDGE_DOMAIN } from '../signatures/domain.js'
+import { networkDomain } from '../signatures/domain.js'
 import { recoverAddress, type SignatureBytes, signDigest } from '../signatures/ecdsa.js'
 import { hashTypedData, type TypedData } from '../signatures/typed-data.js'
 
 const RECEIPT_MAGIC = Uint8Array.from([0x53, 0x45, 0x52, 0x43]) // "SERC"
-const RECEIPT_VERSION = 1
+/** 2: the network id in the domain and the encoding. */
+const RECEIPT_VERSION = 2
 /** Encoded size of a receipt: fixed, so a batch of receipts is easy to bound. */
-export const RECEIPT_BYTES = 4 + 1 + 8 + 20 + 24 + 24 + 8 + 32 + 8 + 20 + 65
+export const RECEIPT_BYTES = 4 + 1 + 8 + 8 + 20 + 24 + 24 + 8 + 32 + 8 + 20 + 65
 
 /** What a downloader attests: this provider served me these bytes of this slice in this epoch. */
 export interface ReceiptFields {
+  /** The network id (its EIP-712 domain's chain id): the receipt earns nothing on another network. */
+  readonly network: number
   readonly epoch: number
   readonly provider: EvmAddress
   /** The file the slice belongs to: a ticket backs traffic of its own file only. */
@@ -36,7 +39,7 @@ export interface TrafficReceipt extends ReceiptFields {
 /** The EIP-712 form of a receipt. */
 export function receiptTypedData(r: ReceiptFields): TypedData {
   return {
-    domain: STRATOS_EDGE_DOMAIN,
+    domain: networkDomain(r.network),
     types: {
       TrafficReceipt: [
         { name: 'epoch', type: 'uint64' },
@@ -49,7 +52,15 @@ export function receiptTypedData(r: ReceiptFields): TypedData {
       ],
     },
     primaryType: 'TrafficReceipt',
-    message: { ...r },
+    message: {
+      epoch: r.epoch,
+      provider: r.provider,
+      fileHash: r.fileHash,
+      sliceHash: r.sliceHash,
+      bytes: r.bytes,
+      ticketId: r.ticketId,
+      nonce: r.nonce,
+    },
   }
 }
 
@@ -58,7 +69,7 @@ export function receiptTypedData(r: ReceiptFields): TypedData {
  *
  * @example
  * ```ts
- * const receipt = signReceipt({ epoch, provider, fileHash, sliceHash, bytes, ticketId, nonce: 1n }, downloaderKeys)
+ * const receipt = signReceipt({ network: 137, epoch, provider, fileHash, sliceHash, bytes, ticketId, nonce: 1n }, downloaderKeys)
  * ```
  */
 export function signReceipt(
@@ -76,14 +87,20 @@ export function signReceipt(
 }
 
 /**
- * Checks the downloader's signature; throws InvalidReceiptError / InvalidSignatureError.
+ * Checks the downloader's signature and, given one, the network; throws InvalidReceiptError,
+ * WrongNetworkError or InvalidSignatureError.
  *
  * @example
  * ```ts
- * verifyReceipt(decodeReceipt(bytes)) // throws unless the downloader signed it
+ * verifyReceipt(decodeReceipt(bytes), { network: 137 }) // throws unless the downloader signed it
  * ```
  */
-export function verifyReceipt(r: TrafficReceipt): void {
+export function verifyReceipt(r: TrafficReceipt, options: { network?: number } = {}): void {
+  if (options.network !== undefined && r.network !== options.network)
+    throw new WrongNetworkError(
+      `Receipt is for network ${r.network}, not ${options.network}`,
+      'Drop this receipt',
+    )
   const signer = recoverAddress(hashTypedData(receiptTypedData(r)), r.signature)
   if (signer !== toEvmAddress(r.downloader)) {
     throw new InvalidReceiptError(
@@ -98,6 +115,7 @@ export function encodeReceipt(r: TrafficReceipt): Uint8Array {
   return new BinaryWriter()
     .fixed(RECEIPT_MAGIC)
     .u8(RECEIPT_VERSION)
+    .u64(r.network)
     .u64(r.epoch)
     .fixed(addressToBytes(r.provider))
     .fixed(fileHashToBytes(r.fileHash))
@@ -125,6 +143,7 @@ export function decodeReceipt(bytes: Uint8Array): TrafficReceipt {
   const version = r.u8()
   if (version !== RECEIPT_VERSION)
     throw new UnsupportedVersionError(`Receipt version ${version} is not supported`)
+  const network = r.safeU64('network')
   const epoch = r.safeU64('epoch')
   const provider = toChecksumAddress(r.fixed(20))
   let fileHash: FileHash
@@ -145,5 +164,16 @@ export function decodeReceipt(bytes: Uint8Array): TrafficReceipt {
   const downloader = toChecksumAddress(r.fixed(20))
   const signature = r.fixed(65)
   r.end()
-  return { epoch, provider, fileHash, sliceHash, bytes: sliceBytes, ticketId, nonce, downloader, signature }
+  return {
+    network,
+    epoch,
+    provider,
+    fileHash,
+    sliceHash,
+    bytes: sliceBytes,
+    ticketId,
+    nonce,
+    downloader,
+    signature,
+  }
 }

@@ -37,6 +37,8 @@ export interface RejectedReceipt {
 export interface BuildVolumeReportOptions {
   /** Tickets by id, as the meta service issued them. */
   readonly tickets: ReadonlyMap<string, Ticket>
+  /** The network whose traffic is reported: tickets and receipts of another are rejected. */
+  readonly network: number
   /** Accepted ticket issuers. */
   readonly issuers: readonly string[]
   /**
@@ -90,7 +92,7 @@ export function buildVolumeReport(
       continue
     }
     try {
-      verifyReceipt(receipt)
+      verifyReceipt(receipt, { network: options.network })
     } catch (err) {
       reject((err as Error).message)
       continue
@@ -116,6 +118,7 @@ export function buildVolumeReport(
     try {
       verifyTicket(ticket, {
         issuers: options.issuers,
+        network: options.network,
         now: options.ticketTime,
         kind: 'download',
         bytesUsed: used,

@@ -74,9 +74,10 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
       )
       return placed.map((r) => ({ peerId: r.peerId, multiaddrs: r.multiaddrs, kind: r.kind }))
     },
-    async putManifest(bytes) {
-      await first((c) => c.putManifest(bytes, { timeout }))
+    async putManifest(bytes, ticket) {
+      await first((c) => c.putManifest(bytes, { timeout, ...(ticket ? { ticket } : {}) }))
     },
+    requestTicket: (request) => first((c) => c.requestTicket(request, { timeout })),
     async getManifest(fileHash, owner, signal) {
       try {
         return await first(

@@ -24,7 +24,13 @@ export interface NetworkIndex {
   lookup(sliceHashes: readonly string[]): Promise<Map<string, ProviderInfo[]>>
   /** Resource nodes to push a new file's slices to. */
   place(fileHash: string, size: number, replicas: number): Promise<ProviderInfo[]>
-  putManifest(bytes: Uint8Array): Promise<void>
+  /** Publishes a signed manifest, with the upload ticket that paid for its file when there is one. */
+  putManifest(bytes: Uint8Array, ticket?: Uint8Array): Promise<void>
+  /**
+   * An upload ticket (core's `encodeTicket`) for an owner-signed request (core's `encodeTicketRequest`);
+   * throws `InsufficientOzoneError` when the owner's ozone is short.
+   */
+  requestTicket?(request: Uint8Array): Promise<Uint8Array>
   /** A manifest of the file: the one `owner` signed, when given (an sdm:// URI's owner). */
   getManifest(fileHash: string, owner?: string, signal?: AbortSignal): Promise<Uint8Array | undefined>
 }

@@ -12,11 +12,17 @@ import {
   AbortedError,
   DecodeError,
   type FileHash,
+  InsufficientOzoneError,
   InvalidArgumentError,
+  InvalidTicketError,
   isErrorNamed,
   isFileHash,
   isSliceHash,
   type SliceHash,
+  TicketBoundError,
+  TicketExpiredError,
+  TicketRequiredError,
+  WrongNetworkError,
 } from '@stratos-edge/core'
 import {
   HttpUploadError,
@@ -43,6 +49,8 @@ export const SliceUploadHeader = {
   FORWARD: 'x-stratos-forward',
   /** A staged upload's id (see `staged-upload.ts`), sent instead of the slice and file hashes. */
   UPLOAD: 'x-stratos-upload',
+  /** The upload ticket (core's `encodeTicket`, as `0x` hex) that pays for the bytes. */
+  TICKET: 'x-stratos-ticket',
 } as const
 
 /** Every header a browser sends on an upload, for `Access-Control-Allow-Headers`. */
@@ -170,6 +178,15 @@ export function sliceUploadStatusOf(err: unknown): number {
   if (isErrorNamed(err, 'ProtocolTimeoutError')) return 408
   if (isErrorNamed(err, 'StagingFullError')) return 503
   if (isErrorNamed(err, 'UploadBusyError')) return 503
+  // No ticket, or one used up: payment required. A ticket that is no good: forbidden.
+  if (isErrorNamed(err, 'TicketRequiredError') || isErrorNamed(err, 'InsufficientOzoneError')) return 402
+  if (
+    isErrorNamed(err, 'InvalidTicketError') ||
+    isErrorNamed(err, 'TicketExpiredError') ||
+    isErrorNamed(err, 'WrongNetworkError') ||
+    isErrorNamed(err, 'TicketBoundError')
+  )
+    return 403
   return 500
 }
 
@@ -194,6 +211,12 @@ const ERROR_CLASSES = {
   ProtocolTimeoutError,
   DecodeError,
   InvalidArgumentError,
+  TicketRequiredError,
+  InsufficientOzoneError,
+  InvalidTicketError,
+  TicketExpiredError,
+  WrongNetworkError,
+  TicketBoundError,
 } as const
 
 /**
@@ -230,6 +253,13 @@ export interface UploadSliceOptions {
   timeout?: number
   /** The fetch to use (default the global one). */
   fetch?: typeof fetch
+  /** The upload ticket that pays for the bytes (`0x` hex of core's `encodeTicket`). */
+  ticket?: string
+}
+
+/** The ticket header of an upload, or none. */
+export function ticketHeader(ticket: string | undefined): Record<string, string> {
+  return ticket ? { [SliceUploadHeader.TICKET]: ticket } : {}
 }
 
 /**
@@ -252,7 +282,7 @@ export async function uploadSlice(
   const { status, body } = await httpUploadRequest(
     url,
     {
-      headers: sliceUploadHeaders(slice, options.forward),
+      headers: { ...sliceUploadHeaders(slice, options.forward), ...ticketHeader(options.ticket) },
       body: uploadBody(slice.data),
       bytes: slice.data instanceof Uint8Array ? slice.data.byteLength : slice.data.size,
     },

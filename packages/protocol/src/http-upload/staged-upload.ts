@@ -29,6 +29,7 @@ import {
   parsePeerList,
   SLICE_UPLOAD_PATH,
   SliceUploadHeader,
+  ticketHeader,
   type UploadSliceOptions,
   uploadBody,
 } from './http-slice-upload.js'
@@ -130,7 +131,7 @@ export function parseCommitRequest(value: unknown): CommitRequest {
 export async function stageSlice(
   baseUrl: string,
   slice: { uploadId: string; number: number; data: Uint8Array | Blob },
-  options: Pick<UploadSliceOptions, 'signal' | 'timeout' | 'fetch'> = {},
+  options: Pick<UploadSliceOptions, 'signal' | 'timeout' | 'fetch' | 'ticket'> = {},
 ): Promise<{ peerId: string }> {
   const url = `${baseUrl.replace(/\/$/, '')}${SLICE_UPLOAD_PATH}`
   const { status, body } = await httpUploadRequest(
@@ -140,6 +141,7 @@ export async function stageSlice(
         'content-type': 'application/octet-stream',
         [SliceUploadHeader.UPLOAD]: slice.uploadId,
         [SliceUploadHeader.NUMBER]: String(slice.number),
+        ...ticketHeader(options.ticket),
       },
       body: uploadBody(slice.data),
       bytes: slice.data instanceof Uint8Array ? slice.data.byteLength : slice.data.size,
@@ -166,12 +168,15 @@ export async function commitStagedUpload(
   baseUrl: string,
   uploadId: string,
   commit: CommitRequest,
-  options: Pick<UploadSliceOptions, 'signal' | 'timeout' | 'fetch'> = {},
+  options: Pick<UploadSliceOptions, 'signal' | 'timeout' | 'fetch' | 'ticket'> = {},
 ): Promise<CommitResult> {
   const url = `${baseUrl.replace(/\/$/, '')}${STAGED_UPLOAD_PATH}/${uploadId}/commit`
   const { status, body } = await httpUploadRequest(
     url,
-    { headers: { 'content-type': 'application/json' }, body: JSON.stringify(commit) },
+    {
+      headers: { 'content-type': 'application/json', ...ticketHeader(options.ticket) },
+      body: JSON.stringify(commit),
+    },
     options,
   )
   const r = body as Partial<CommitResult> | undefined

@@ -43,7 +43,7 @@ export interface IndexClient {
     options?: ClientOptions,
   ): Promise<ProviderRecord[]>
   /** Stores a signed manifest (core `encodeManifest` bytes); returns its file hash. */
-  putManifest(bytes: Uint8Array, options?: ClientOptions): Promise<FileHash>
+  putManifest(bytes: Uint8Array, options?: ClientOptions & { ticket?: Uint8Array }): Promise<FileHash>
   /**
    * The manifest bytes (the one `owner` signed, when given: an sdm:// URI's owner); throws
    * SliceNotFoundError when the index has none.
@@ -62,6 +62,11 @@ export interface IndexClient {
    * keeps no registry.
    */
   resourceNodes(peerIds: readonly string[], options?: ClientOptions): Promise<ProviderRecord[]>
+  /**
+   * An upload ticket (core's `encodeTicket` bytes) for an owner-signed request (core's
+   * `encodeTicketRequest` bytes). Throws `InsufficientOzoneError` when the owner's ozone is short.
+   */
+  requestTicket(request: Uint8Array, options?: ClientOptions): Promise<Uint8Array>
 }
 
 /** ERROR frames the index peer sent, as opposed to errors raised here (a malformed answer, a timeout). */
@@ -168,7 +173,12 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
       return res.op === IndexOp.PLACE ? res.targets : []
     },
     async putManifest(bytes, options) {
-      const res = await indexRequest(libp2p, peer, { op: IndexOp.PUT_MANIFEST, manifest: bytes }, options)
+      const res = await indexRequest(
+        libp2p,
+        peer,
+        { op: IndexOp.PUT_MANIFEST, manifest: bytes, ...(options?.ticket ? { ticket: options.ticket } : {}) },
+        options,
+      )
       if (res.op !== IndexOp.PUT_MANIFEST)
         throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
       return res.fileHash
@@ -229,6 +239,12 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
       if (res.op !== IndexOp.RESOURCE_NODES)
         throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
       return res.nodes
+    },
+    async requestTicket(request, options) {
+      const res = await indexRequest(libp2p, peer, { op: IndexOp.REQUEST_TICKET, request }, options)
+      if (res.op !== IndexOp.REQUEST_TICKET)
+        throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
+      return res.ticket
     },
   }
 }

@@ -27,6 +27,11 @@ export const IndexOp = {
    * knows for them (newer than the others: older nodes refuse it). A node forwards only to these.
    */
   RESOURCE_NODES: 0x28,
+  /**
+   * An upload ticket for an owner-signed request (core's `encodeTicketRequest`); the meta service reserves
+   * the owner's ozone and answers core's `encodeTicket` (newer than the others).
+   */
+  REQUEST_TICKET: 0x29,
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
@@ -79,13 +84,15 @@ export type IndexRequest =
   | { op: typeof IndexOp.WITHDRAW; hashes: SliceHash[] }
   | { op: typeof IndexOp.LOOKUP; hashes: SliceHash[]; limit: number }
   | { op: typeof IndexOp.PLACE; placement: PlacementRequest }
-  | { op: typeof IndexOp.PUT_MANIFEST; manifest: Uint8Array }
+  /** With a ticket (core's `encodeTicket`): the upload ticket that pays for the file the manifest names. */
+  | { op: typeof IndexOp.PUT_MANIFEST; manifest: Uint8Array; ticket?: Uint8Array }
   /** With an owner (an sdm:// URI's), the manifest that owner signed; without, any manifest of the file. */
   | { op: typeof IndexOp.GET_MANIFEST; fileHash: FileHash; owner?: Uint8Array }
   /** The owners who signed the manifests of the file the index holds. */
   | { op: typeof IndexOp.MANIFEST_OWNERS; fileHash: FileHash }
   /** Peer ids, at most {@link MAX_RESOURCE_NODE_QUERY}. */
   | { op: typeof IndexOp.RESOURCE_NODES; peerIds: string[] }
+  | { op: typeof IndexOp.REQUEST_TICKET; request: Uint8Array }
 
 /** A decoded index response. */
 export type IndexResponse =
@@ -99,8 +106,12 @@ export type IndexResponse =
   | { op: typeof IndexOp.MANIFEST_OWNERS; owners: Uint8Array[] }
   /** The registered resource nodes among those asked about (the others are left out). */
   | { op: typeof IndexOp.RESOURCE_NODES; nodes: ProviderRecord[] }
+  /** The signed ticket (core's `encodeTicket`). */
+  | { op: typeof IndexOp.REQUEST_TICKET; ticket: Uint8Array }
 
 const MAX_PROVIDERS = 64
+/** Largest encoded ticket or ticket request (both are about 250 bytes). */
+const MAX_TICKET_BYTES = 512
 /** Peer ids asked about in one RESOURCE_NODES request (a forward list holds at most 8). */
 export const MAX_RESOURCE_NODE_QUERY = 64
 const MAX_ID = 64
@@ -181,6 +192,8 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
     }
     case IndexOp.PUT_MANIFEST:
       w.bytes(req.manifest)
+      // Optional, at the end, like GET_MANIFEST's owner.
+      if (req.ticket) w.bytes(req.ticket)
       break
     case IndexOp.GET_MANIFEST:
       w.bytes(fileHashToBytes(req.fileHash))
@@ -193,6 +206,9 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
     case IndexOp.RESOURCE_NODES:
       w.varint(Math.min(req.peerIds.length, MAX_RESOURCE_NODE_QUERY))
       for (const id of req.peerIds.slice(0, MAX_RESOURCE_NODE_QUERY)) w.string(id)
+      break
+    case IndexOp.REQUEST_TICKET:
+      w.bytes(req.request)
       break
   }
   return w.finish()
@@ -232,9 +248,11 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
       req = { op, placement: { fileHash, size, replicas, exclude } }
       break
     }
-    case IndexOp.PUT_MANIFEST:
-      req = { op, manifest: r.bytes('manifest', MAX_INDEX_FRAME_BYTES) }
+    case IndexOp.PUT_MANIFEST: {
+      const manifest = r.bytes('manifest', MAX_INDEX_FRAME_BYTES)
+      req = r.remaining > 0 ? { op, manifest, ticket: r.bytes('ticket', MAX_TICKET_BYTES) } : { op, manifest }
       break
+    }
     case IndexOp.GET_MANIFEST: {
       const fileHash = readFileHash(r)
       req = r.remaining > 0 ? { op, fileHash, owner: r.fixed('owner', OWNER_BYTES) } : { op, fileHash }
@@ -250,6 +268,9 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
       req = { op, peerIds }
       break
     }
+    case IndexOp.REQUEST_TICKET:
+      req = { op, request: r.bytes('ticket request', MAX_TICKET_BYTES) }
+      break
     default:
       r.fail(`unknown request type 0x${op.toString(16)}`)
   }
@@ -299,6 +320,9 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
       for (const p of nodes) writeProvider(w, p)
       break
     }
+    case IndexOp.REQUEST_TICKET:
+      w.bytes(res.ticket)
+      break
     default:
       break
   }
@@ -355,6 +379,9 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
       res = { op, nodes }
       break
     }
+    case IndexOp.REQUEST_TICKET:
+      res = { op, ticket: r.bytes('ticket', MAX_TICKET_BYTES) }
+      break
     default:
       r.fail('unknown op')
   }

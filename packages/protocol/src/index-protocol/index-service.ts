@@ -40,8 +40,12 @@ export interface IndexBackend {
     request: PlacementRequest,
     context: IndexRequestContext,
   ): Promise<ProviderRecord[]> | ProviderRecord[]
-  /** Verifies and stores a manifest; returns its file hash. */
-  putManifest?(bytes: Uint8Array, context: IndexRequestContext): Promise<FileHash> | FileHash
+  /** Verifies and stores a manifest (paid for by `ticket`, core's `encodeTicket`, when sent); returns its file hash. */
+  putManifest?(
+    bytes: Uint8Array,
+    context: IndexRequestContext,
+    ticket?: Uint8Array,
+  ): Promise<FileHash> | FileHash
   /** The manifest `owner` (a checksummed address) signed, when given; else any manifest of the file. */
   getManifest?(
     fileHash: FileHash,
@@ -61,6 +65,8 @@ export interface IndexBackend {
     peerIds: readonly string[],
     context: IndexRequestContext,
   ): Promise<ProviderRecord[]> | ProviderRecord[]
+  /** An upload ticket (core's `encodeTicket`) for an owner-signed request (core's `encodeTicketRequest`). */
+  requestTicket?(request: Uint8Array, context: IndexRequestContext): Promise<Uint8Array> | Uint8Array
 }
 
 /** Options of {@link registerIndexProtocol}. */
@@ -130,7 +136,7 @@ export function createIndexHandler(
           break
         case IndexOp.PUT_MANIFEST:
           if (!b.putManifest) unsupported('manifests')
-          res = { op: req.op, fileHash: await b.putManifest(req.manifest, context) }
+          res = { op: req.op, fileHash: await b.putManifest(req.manifest, context, req.ticket) }
           break
         case IndexOp.GET_MANIFEST: {
           if (!b.getManifest) unsupported('manifests')
@@ -149,6 +155,10 @@ export function createIndexHandler(
         case IndexOp.RESOURCE_NODES:
           if (!b.resourceNodes) unsupported('the resource node registry')
           res = { op: req.op, nodes: await b.resourceNodes(req.peerIds, context) }
+          break
+        case IndexOp.REQUEST_TICKET:
+          if (!b.requestTicket) unsupported('upload tickets')
+          res = { op: req.op, ticket: await b.requestTicket(req.request, context) }
           break
       }
       stream.send(encodeFrame(encodeIndexResponse(res)))

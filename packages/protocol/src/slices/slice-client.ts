@@ -194,6 +194,8 @@ export interface SlicePushOptions extends ClientOptions {
 export interface PushOneOptions {
   /** Peers the receiver should replicate this slice to (from placement). */
   forward?: PeerAddress[]
+  /** The upload ticket that pays for the slice (core's `encodeTicket`). */
+  ticket?: Uint8Array
 }
 
 /** A push stream: several slices pipelined, each acknowledged once durable on the receiver. */
@@ -297,13 +299,14 @@ export async function openSlicePush(
     }
   })()
 
-  const write = async (slice: SliceRecord, forward: PeerAddress[]): Promise<void> => {
+  const write = async (slice: SliceRecord, forward: PeerAddress[], ticket?: Uint8Array): Promise<void> => {
     const header = encodePushHeader({
       hash: slice.hash,
       fileHash: slice.fileHash,
       number: slice.number,
       size: slice.data.length,
       forward,
+      ...(ticket ? { ticket } : {}),
     })
     const list = new Uint8ArrayList(framePrefix(header.length), header)
     for (let o = 0; o < slice.data.length; o += MAX_PIECE_BYTES) {
@@ -327,7 +330,9 @@ export async function openSlicePush(
       const tracked = acked.catch(() => {})
       outstanding.add(tracked)
       void tracked.finally(() => outstanding.delete(tracked))
-      const w = writeChain.then(() => (failure ? undefined : write(slice, pushOptions.forward ?? [])))
+      const w = writeChain.then(() =>
+        failure ? undefined : write(slice, pushOptions.forward ?? [], pushOptions.ticket),
+      )
       writeChain = w.catch(() => {})
       try {
         await w
@@ -377,7 +382,10 @@ export async function pushSlice(
 ): Promise<void> {
   const session = await openSlicePush(libp2p, peer, options)
   try {
-    await session.push(slice, options.forward ? { forward: options.forward } : {})
+    await session.push(slice, {
+      ...(options.forward ? { forward: options.forward } : {}),
+      ...(options.ticket ? { ticket: options.ticket } : {}),
+    })
     await session.close()
   } catch (err) {
     session.abort(err as Error)

@@ -122,7 +122,12 @@ export interface PushHeader {
    * sends each slice once. Empty: store only.
    */
   forward: PeerAddress[]
+  /** The upload ticket that pays for the slice (core's `encodeTicket`), last and optional. */
+  ticket?: Uint8Array
 }
+
+/** Largest encoded ticket carried in a push header. */
+const MAX_PUSH_TICKET_BYTES = 512
 
 export function encodePushHeader(m: PushHeader): Uint8Array {
   const w = new MessageWriter()
@@ -133,6 +138,7 @@ export function encodePushHeader(m: PushHeader): Uint8Array {
     .varint(m.size)
     .varint(m.forward.length)
   for (const p of m.forward) encodePeerAddress(w, p)
+  if (m.ticket) w.bytes(m.ticket)
   return w.finish()
 }
 
@@ -147,8 +153,9 @@ export function decodePushHeader(body: Uint8Array): PushHeader {
   const n = r.varint('forward count', MAX_FORWARD_TARGETS)
   const forward: PeerAddress[] = []
   for (let i = 0; i < n; i++) forward.push(decodePeerAddress(r))
+  const ticket = r.remaining > 0 ? r.bytes('ticket', MAX_PUSH_TICKET_BYTES) : undefined
   r.end()
-  return { hash, fileHash, number, size, forward }
+  return { hash, fileHash, number, size, forward, ...(ticket ? { ticket } : {}) }
 }
 
 /** PUSH_ACK: the slice is durably stored. */

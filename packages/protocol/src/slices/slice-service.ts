@@ -20,6 +20,7 @@ import {
   encodeFetchResponse,
   encodePushAck,
   type PeerAddress,
+  type PushHeader,
   SliceMessageType,
 } from './slice-messages.js'
 import type { SliceRecord, SliceStore } from './slice-store.js'
@@ -71,6 +72,11 @@ export interface SliceServiceInit extends SliceServiceEvents {
    * next slice arrives. Default: hash incrementally on this thread as the pieces arrive.
    */
   hashSlice?: (sliceNumber: number, data: Uint8Array, fileHash: FileHash) => Promise<SliceHash>
+  /**
+   * Decides whether a push may be stored, from its header alone, before any of its data is read or memory
+   * reserved (e.g. its upload ticket). Throws to refuse it: the stream fails with that error.
+   */
+  admitPush?(header: PushHeader, from: PeerId): Promise<void> | void
 }
 
 /** Handle returned by {@link registerSliceProtocols}. */
@@ -216,6 +222,7 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
         if (headBody[0] === MSG_ERROR)
           throw new DecodeError('Client sent an error frame', 'Closing the stream')
         const header = decodePushHeader(headBody)
+        await init.admitPush?.(header, peer)
         // The peer's own share first: one peer waiting on it holds nothing of the shared budget.
         const releasePeer = await peerBudgets.reserve(peer.toString(), header.size, readSignal())
         try {

@@ -38,6 +38,8 @@ export class PlacedUpload {
     private readonly libp2p: Libp2p,
     private readonly targets: readonly ProviderInfo[],
     private readonly signal: AbortSignal,
+    /** The upload ticket that pays for the slices (core's `encodeTicket`), when the network needs one. */
+    private readonly ticket?: Uint8Array,
   ) {
     this.advance()
   }
@@ -52,6 +54,7 @@ export class PlacedUpload {
     }
     const uploader = openSliceUploader(this.libp2p, target, this.targets.slice(index + 1), {
       signal: this.signal,
+      ticket: this.ticket,
     })
     uploader.catch(() => {})
     this.current = { peerId: target.peerId, uploader, index }

@@ -18,6 +18,7 @@ import {
   sliceHashFromInnerDigest,
   type TypedDataSigner,
   toStratosAddress,
+  toHex,
 } from '@stratos-edge/core'
 import { commitStagedUpload } from '@stratos-edge/protocol'
 import type { LightNodeOptions, PutProgress, PutRequest, PutResult } from '../../api-types.js'
@@ -33,9 +34,13 @@ import { DEFAULT_REPLICAS, gatewayUrlOf, placeFile, withHomeFirst } from './plac
 import { dropUnfinished, ownsWholeFileOfSize, type UnfinishedPut } from './rollback.js'
 import { SliceStager } from './slice-stager.js'
 import { forwardList } from './slice-uploader.js'
+import { requestUploadTicket } from './upload-ticket.js'
 
 /** Options of {@link createUploader}: the node's upload settings. */
-export type UploaderInit = Pick<LightNodeOptions, 'resourceNodes' | 'sliceSize' | 'replicas' | 'gatewayUrl'>
+export type UploaderInit = Pick<
+  LightNodeOptions,
+  'resourceNodes' | 'sliceSize' | 'replicas' | 'gatewayUrl' | 'network'
+>
 
 /** Edges of {@link createUploader}. */
 export interface UploaderComponents {
@@ -105,6 +110,18 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
           throw new NodeStartError('No owner key', 'Start the node first')
         const signer = options.signer ?? privateKeySigner(components.owner.privateKey)
         const owner = toStratosAddress(signer.address)
+        // The ticket before the first byte: an owner short of ozone has nothing hashed, staged or sent.
+        // The owner's signer signs the request (a page wallet or the node's key).
+        const ticket =
+          init.network !== undefined
+            ? await requestUploadTicket(
+                init.network,
+                total,
+                signer,
+                components.index,
+              )
+            : undefined
+        const ticketHex = ticket ? toHex(ticket) : undefined
         const sliceSize = init.sliceSize
         // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
         progress('hashing', 0)
@@ -113,7 +130,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         const copies = init.replicas ?? DEFAULT_REPLICAS
         const stager =
           home && input instanceof Blob && copies > 0
-            ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal)
+            ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal, undefined, ticketHex)
             : undefined
         // A Blob is read once: each chunk goes into the file hash here and, on another core, into its
         // slice's digest (see slice-digests.ts). A quota failure aborts hashing; report it, not the abort.
@@ -157,7 +174,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         // One upload per file: the first node stores each slice and copies it on to the others. With a
         // staged upload the first node is the home node that holds the staged slices.
         const targets = staged ? withHomeFirst(placement, staged.peerId, home as string, copies) : placement
-        const upload = new PlacedUpload(components.libp2p, targets, signal)
+        const upload = new PlacedUpload(components.libp2p, targets, signal, ticket)
         const commit =
           staged && sliceDigests && targets[0]
             ? commitStagedUpload(
@@ -171,7 +188,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
                   })),
                   forward: forwardList(targets.slice(1)),
                 },
-                { signal },
+                { signal, ...(ticketHex ? { ticket: ticketHex } : {}) },
               ).catch(() => undefined)
             : undefined
         const committing = new Set(staged?.numbers)
@@ -280,7 +297,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         const index = components.index
         if (index) {
           await Promise.all([
-            index.putManifest(encoded).catch(() => {}),
+            index.putManifest(encoded, ticket).catch(() => {}),
             index.announce(layout.map((s) => s.hash)).catch(() => {}),
           ])
         }

@@ -33,6 +33,8 @@ export class SliceStager {
     private readonly sliceSize: number,
     private readonly signal: AbortSignal,
     private readonly maxBytes = MAX_STAGED_BYTES,
+    /** The upload ticket (`0x` hex of core's `encodeTicket`), when the network needs one. */
+    private readonly ticket?: string,
   ) {
     this.running = this.run()
   }
@@ -49,7 +51,7 @@ export class SliceStager {
           const { peerId } = await stageSlice(
             this.url,
             { uploadId: this.uploadId, number: index + 1, data },
-            { signal: this.signal },
+            { signal: this.signal, ...(this.ticket ? { ticket: this.ticket } : {}) },
           )
           this.peerId ??= peerId
           this.staged.push(index + 1)

@@ -8,7 +8,7 @@
  */
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { type FileHash, isErrorNamed, type SliceHash } from '@stratos-edge/core'
+import { type FileHash, isErrorNamed, type SliceHash, toHex } from '@stratos-edge/core'
 import {
   findHttpUrl,
   isLibp2pAddress,
@@ -67,8 +67,10 @@ export async function openSliceUploader(
   libp2p: Libp2p,
   target: ProviderInfo,
   forward: readonly ProviderInfo[],
-  options: { signal: AbortSignal },
+  options: { signal: AbortSignal; ticket?: Uint8Array | undefined },
 ): Promise<SliceUploader> {
+  const ticket = options.ticket
+  const ticketHex = ticket ? toHex(ticket) : undefined
   const peers = forwardList(forward)
   const url = findHttpUrl(target.multiaddrs)
   if (url) {
@@ -76,7 +78,12 @@ export async function openSliceUploader(
       peerId: target.peerId,
       via: 'http',
       async send(slice) {
-        const attempt = () => uploadSlice(url, slice, { forward: peers, signal: options.signal })
+        const attempt = () =>
+          uploadSlice(url, slice, {
+            forward: peers,
+            signal: options.signal,
+            ...(ticketHex ? { ticket: ticketHex } : {}),
+          })
         try {
           await attempt()
         } catch (err) {
@@ -97,7 +104,7 @@ export async function openSliceUploader(
     via: 'libp2p',
     send: async (slice) => {
       const data = slice.data instanceof Blob ? new Uint8Array(await slice.data.arrayBuffer()) : slice.data
-      await session.push({ ...slice, data }, { forward: peers })
+      await session.push({ ...slice, data }, { forward: peers, ...(ticket ? { ticket } : {}) })
     },
     close: () => session.close(),
   }
