@@ -185,8 +185,12 @@ export function createProviders(init: ProvidersInit, components: ProvidersCompon
         return await untilAborted(dial.pending, signal)
       } finally {
         dial.callers--
-        // The last caller to leave before the dial ends stops it.
-        if (dial.callers === 0 && signal.aborted) dial.controller.abort(signal.reason)
+        // The last caller to leave before the dial ends stops it, and forgets it at once: a caller that
+        // comes next must not share a dial that is already aborted.
+        if (dial.callers === 0 && signal.aborted) {
+          if (dials.get(provider.peerId) === dial) dials.delete(provider.peerId)
+          dial.controller.abort(signal.reason)
+        }
       }
     },
 
