@@ -122,6 +122,36 @@ describe('providers (real libp2p)', () => {
     expect(dialed).toHaveLength(2)
   })
 
+  it('closes only the connection that failed, and nothing once the caller aborted', async () => {
+    const aborted: string[] = []
+    const fake = (id: string) =>
+      ({
+        id,
+        remotePeer: server.peerId,
+        status: 'open',
+        limits: undefined,
+        remoteAddr: { toString: () => '/ip4/127.0.0.1/tcp/1/ws' },
+        abort() {
+          aborted.push(id)
+          ;(this as { status: string }).status = 'closed'
+        },
+      }) as unknown as Connection
+    const failed = fake('failed')
+    const other = fake('reservation')
+    const libp2p = {
+      peerId: client.peerId,
+      getConnections: () => [failed, other].filter((c) => c.status === 'open'),
+      dial: (() => Promise.reject(new Error('no dial expected'))) as Libp2p['dial'],
+    }
+    const providers = createProviders({}, { libp2p })
+    const gone = new AbortController()
+    gone.abort(new Error('download cancelled'))
+    await expect(providers.connect(resource(), gone.signal, failed)).rejects.toThrow('download cancelled')
+    expect(aborted).toEqual([])
+    await expect(providers.connect(resource(), new AbortController().signal, failed)).resolves.toBe(other)
+    expect(aborted).toEqual(['failed'])
+  })
+
   it('remembers a browser whose dial failed and leaves it out of lookups until the time is up', async () => {
     let now = 1_000
     const peerId = server.peerId.toString()

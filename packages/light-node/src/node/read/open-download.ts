@@ -73,7 +73,7 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
         parallelism: init.parallelism ?? 4,
         ...(init.hedgeDelayMs !== undefined ? { hedgeDelayMs: init.hedgeDelayMs } : {}),
         providers: (hashes, s) => providers.lookup(hashes, s),
-        connect: (p, s, fresh) => providers.connect(p, s, fresh),
+        connect: (p, s, failed) => providers.connect(p, s, failed),
         onLocal: (_hash, n) => report(n, 'local'),
         onFetched: (hash, n, provider) => {
           components.onFetched?.(hash, n, provider.peerId)
