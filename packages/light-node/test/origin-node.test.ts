@@ -90,6 +90,8 @@ const nodes = new Map<string, LightNode & EventTarget>()
 
 /** Tabs whose node fails to start. */
 const broken = new Set<string>()
+/** Each tab's last `onEnd`: calling it plays the tab's worker being lost. */
+const ends = new Map<string, (reason: Error) => void>()
 
 function openTab(name: string): Promise<LightNode> {
   return createOriginNode(options, {
@@ -99,6 +101,7 @@ function openTab(name: string): Promise<LightNode> {
       if (broken.has(name)) throw Object.assign(new Error('no worker here'), { name: 'NodeStartError' })
       const node = fakeNode(name, onEnd)
       nodes.set(name, node)
+      ends.set(name, onEnd)
       return node
     },
   }).then((tab) => {
@@ -159,6 +162,27 @@ describe('createOriginNode', () => {
     expect((await c.stat()).peerId).toBe('b')
     expect(await text(c.get('file-3'))).toBe('file-3 from b')
   })
+  it('a leading tab whose worker was lost follows the new leader, and leads again when it leaves', async () => {
+    locks = new FakeLocks()
+    started = []
+    const a = await openTab('a')
+    const b = await openTab('b')
+    expect((await a.stat()).peerId).toBe('a')
+    ends.get('a')?.(Object.assign(new Error('the worker ended'), { name: 'WorkerLostError' }))
+    await until(async () => started.length === 2)
+    expect(started).toEqual(['a', 'b'])
+    expect((await b.stat()).peerId).toBe('b')
+    // Tab a no longer uses its dead node: it follows b.
+    await until(async () => (await a.stat()).peerId === 'b')
+    expect((await a.stat()).peerId).toBe('b')
+    // And it queued for the lock again: when b stops, a starts a node of its own.
+    await b.stop()
+    await until(async () => started.length === 3)
+    expect(started).toEqual(['a', 'b', 'a'])
+    await until(async () => (await a.stat()).peerId === 'a')
+    expect((await a.stat()).peerId).toBe('a')
+  })
+
   it('drops the downloads of a tab that closed without a word (its lock was released)', async () => {
     locks = new FakeLocks()
     started = []

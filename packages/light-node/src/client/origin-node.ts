@@ -88,13 +88,25 @@ export async function createOriginNode(
   const lead = async (release: () => void): Promise<void> => {
     remote?.end(leaderGone())
     remote = undefined
-    let node: LightNode
+    let node: LightNode | undefined
+    let ended = false
+    const onEnd = () => {
+      // Stopped or lost: let the next tab take over. A tab whose worker was lost (not stopped on purpose)
+      // queues for the node again and meanwhile follows whoever leads next.
+      if (ended) return
+      ended = true
+      if (local && local.node === node) {
+        for (const type of LIGHT_NODE_EVENT_TYPES) local.node.removeEventListener(type, redispatch)
+        local.server.close()
+        local = undefined
+      }
+      release()
+      if (stopped) return
+      queue()
+      origin.postMessage({ t: 'who' } satisfies OriginMessage)
+    }
     try {
-      node = await components.startLocal(options, () => {
-        // Stopped or lost: let the next tab take over.
-        local?.server.close()
-        release()
-      })
+      node = await components.startLocal(options, onEnd)
     } catch (err) {
       release()
       throw err
@@ -103,6 +115,8 @@ export async function createOriginNode(
       await node.stop()
       return
     }
+    // Lost before it was served: onEnd has already queued this tab again.
+    if (ended) return
     for (const type of LIGHT_NODE_EVENT_TYPES) node.addEventListener(type, redispatch)
     local = {
       node,
@@ -148,17 +162,8 @@ export async function createOriginNode(
     }
   }
 
-  const first = await holdLock(components.locks, channelName, { ifAvailable: true })
-  if (first) {
-    try {
-      await lead(first)
-    } catch (err) {
-      stopped = true
-      origin.close()
-      throw err
-    }
-  } else {
-    // Queued for the takeover; meanwhile follow whoever leads.
+  /** Queues this tab for the takeover; meanwhile it follows whoever leads. */
+  function queue(): Promise<void> {
     const takeover = holdLock(components.locks, channelName, { signal: quit.signal }).then(
       async (release) => {
         if (!release) return
@@ -172,6 +177,20 @@ export async function createOriginNode(
       for (const w of waiters) w.reject(err)
       waiters = []
     })
+    return takeover
+  }
+
+  const first = await holdLock(components.locks, channelName, { ifAvailable: true })
+  if (first) {
+    try {
+      await lead(first)
+    } catch (err) {
+      stopped = true
+      origin.close()
+      throw err
+    }
+  } else {
+    const takeover = queue()
     origin.postMessage({ t: 'who' } satisfies OriginMessage)
     const timeoutMs = init.followTimeoutMs ?? 60_000
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -235,10 +254,11 @@ export async function createOriginNode(
       origin.close()
       for (const w of waiters) w.reject(nodeStopped())
       waiters = []
-      if (local) {
-        local.server.close()
-        await local.node.stop()
-        local.release()
+      const mine = local
+      if (mine) {
+        mine.server.close()
+        await mine.node.stop()
+        mine.release()
       }
       await remote?.stop()
     },
