@@ -4,7 +4,7 @@
  * ifAvailable, a FIFO queue, abort), and fake nodes in place of the worker.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import type { LightNodeOptions, LightNodeStat } from '../src/api-types.js'
+import type { DownloadProgress, GetOptions, LightNodeOptions, LightNodeStat } from '../src/api-types.js'
 import type { LightNode } from '../src/client/create-light-node.js'
 import { createOriginNode } from '../src/client/origin-node.js'
 
@@ -62,9 +62,11 @@ function fakeNode(tab: string, onEnd: (reason: Error) => void): LightNode & Even
       fileHash: `put-by-${tab}`,
       size: (file as Uint8Array).byteLength,
     }),
-    get: (ref: string) =>
+    get: (ref: string, getOptions?: GetOptions) =>
       new ReadableStream<Uint8Array>({
         start(c) {
+          // The node's own progress of this download: one report, naming the tab whose node ran it.
+          getOptions?.onProgress?.({ ref, bytes: 1, peerId: tab } as unknown as DownloadProgress)
           c.enqueue(new TextEncoder().encode(`${ref} from ${tab}`))
           if (ref !== 'endless') c.close()
         },
@@ -181,6 +183,20 @@ describe('createOriginNode', () => {
     expect(started).toEqual(['a', 'b', 'a'])
     await until(async () => (await a.stat()).peerId === 'a')
     expect((await a.stat()).peerId).toBe('a')
+  })
+
+  it("a follower's download reports its own progress only, apart from another of the same file", async () => {
+    locks = new FakeLocks()
+    started = []
+    await openTab('a')
+    const b = await openTab('b')
+    const c = await openTab('c')
+    const seen: Record<string, string[]> = { b1: [], b2: [], c1: [] }
+    const read = (tab: LightNode, key: string) =>
+      text(tab.get('same-file', { onProgress: (p) => seen[key]?.push(`${p.ref}@${p.peerId}`) }))
+    await Promise.all([read(b, 'b1'), read(b, 'b2'), read(c, 'c1')])
+    await until(async () => Object.values(seen).every((l) => l.length > 0))
+    expect(seen).toEqual({ b1: ['same-file@a'], b2: ['same-file@a'], c1: ['same-file@a'] })
   })
 
   it('drops the downloads of a tab that closed without a word (its lock was released)', async () => {

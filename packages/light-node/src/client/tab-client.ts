@@ -2,7 +2,7 @@
  * A follower's handle on the light node another tab of the origin runs: the {@link LightNode} API over
  * the follower's own BroadcastChannel (see tab-messages.ts and tab-server.ts).
  */
-import type { PutOptions, PutProgress } from '../api-types.js'
+import type { DownloadProgress, PutOptions, PutProgress } from '../api-types.js'
 import { errorFromPlain, NodeStartError, nodeStopped } from '../errors.js'
 import type { LightNode } from './create-light-node.js'
 import { type FileReadSource, openFileStream } from './file-stream.js'
@@ -76,7 +76,10 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
 
   channel.onmessage = (event: MessageEvent<ClientMessage>) => {
     const msg = event.data
-    if (msg.t === 'progress') waiting.get(msg.id)?.onProgress?.(msg.progress as PutProgress)
+    if (msg.t === 'progress') {
+      waiting.get(msg.id)?.onProgress?.(msg.progress as PutProgress)
+      downloadProgress.get(msg.id)?.(msg.progress as DownloadProgress)
+    }
     if (msg.t !== 'result') return
     const call = waiting.get(msg.id)
     waiting.delete(msg.id)
@@ -95,17 +98,26 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
   }
   const call = <T>(method: TabMethod, ...args: unknown[]) => start(method, args).done as Promise<T>
 
-  // Downloads reuse the page's byte stream; each opId maps to the leader's `open` call id.
+  // Downloads reuse the page's byte stream; each opId maps to the leader's `open` call id, which the
+  // leader's progress messages for that download carry.
   const streams = new Map<string, number>()
   const leftovers = new Map<string, Uint8Array>()
+  const downloadProgress = new Map<number, (progress: DownloadProgress) => void>()
   const reads: FileReadSource = {
-    async openRead(ref, opId) {
-      const { id, done } = start('open', [ref])
+    async openRead(ref, opId, onProgress) {
+      const { id, done } = start('open', [ref, { progress: onProgress !== undefined }])
       streams.set(opId, id)
-      await done
+      if (onProgress) downloadProgress.set(id, onProgress)
+      try {
+        await done
+      } catch (err) {
+        downloadProgress.delete(id)
+        throw err
+      }
     },
     async readChunk(opId) {
       const r = await call<{ done: boolean; value?: Uint8Array }>('read', streams.get(opId))
+      if (r.done) downloadProgress.delete(streams.get(opId) ?? 0)
       return r.done ? undefined : r.value
     },
     async readInto(opId, buffer, offset, length) {
@@ -123,6 +135,7 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
       leftovers.delete(opId)
       const id = streams.get(opId)
       streams.delete(opId)
+      if (id !== undefined) downloadProgress.delete(id)
       if (id !== undefined && !ended) await call('cancel', id)
     },
   }
@@ -131,6 +144,7 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
     ended ??= reason
     for (const w of waiting.values()) w.reject(ended)
     waiting.clear()
+    downloadProgress.clear()
     channel.close()
     releaseLife?.()
   }
@@ -154,7 +168,7 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
     },
     get(ref, options = {}) {
       if (ended) throw ended
-      return openFileStream(reads, ref, `tab-op-${++opCounter}`, options.signal)
+      return openFileStream(reads, ref, `tab-op-${++opCounter}`, options.signal, options.onProgress)
     },
     stat: () => call('stat'),
     contribute: (c) => call('contribute', c),

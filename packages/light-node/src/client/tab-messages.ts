@@ -19,7 +19,10 @@ export type OriginMessage =
   /** An event of the leader's node, for every tab. */
   | { t: 'event'; leader: string; event: LightNodeEvent }
 
-/** What a follower calls; `read`, `cancel` and `abort` name the `open` or `put` call they act on. */
+/**
+ * What a follower calls; `read`, `cancel` and `abort` name the `open` or `put` call they act on. `progress`
+ * messages carry the id of the `put` or `open` call they report on.
+ */
 export type TabMethod = 'stat' | 'contribute' | 'drop' | 'put' | 'open' | 'read' | 'cancel' | 'abort'
 
 /** On a follower's own channel (`<origin channel>:<client id>`). */

@@ -67,9 +67,13 @@ function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
           uploads.delete(id)
         }
       }
-      case 'open':
-        reads.set(id, node.get(args[0] as string).getReader())
+      case 'open': {
+        // Progress of this download only, to the follower that asked for it.
+        const wanted = (args[1] as { progress?: boolean } | undefined)?.progress === true
+        const onProgress = wanted ? (progress: unknown) => post({ t: 'progress', id, progress }) : undefined
+        reads.set(id, node.get(args[0] as string, { onProgress }).getReader())
         return undefined
+      }
       case 'read': {
         const reader = reads.get(args[0] as number)
         if (!reader) return { done: true }
