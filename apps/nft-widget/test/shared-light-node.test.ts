@@ -58,9 +58,10 @@ describe('sharedLightNode', () => {
 })
 
 describe('explainUploadError', () => {
-  it('tells the creator the connection was lost and to retry when the worker was lost', () => {
-    const err = explainUploadError(Object.assign(new Error('x'), { name: 'WorkerLostError' }), 'image.png')
-    expect(err.name).toBe('NetworkUnavailableError')
-    expect(err.message).toMatch(/connection .* was lost.*Retry/)
-  })
+  for (const name of ['WorkerLostError', 'LeaderLostError'])
+    it(`tells the creator the connection was lost and to retry on ${name}`, () => {
+      const err = explainUploadError(Object.assign(new Error('x'), { name }), 'image.png')
+      expect(err.name).toBe('NetworkUnavailableError')
+      expect(err.message).toMatch(/connection .* was lost.*Retry/)
+    })
 })

@@ -37,6 +37,7 @@ export { createLightNode, type LightNode } from './client/create-light-node.js'
 export {
   errorFromPlain,
   FileChangedError,
+  LeaderLostError,
   ManifestNotFoundError,
   NodeStartError,
   NodeStoppedError,

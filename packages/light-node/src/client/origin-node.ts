@@ -24,6 +24,8 @@ export interface OriginNodeComponents {
 export interface OriginNodeInit {
   /** How long a tab waits for the leader's node before giving up; default 60 s. */
   followTimeoutMs?: number
+  /** A leading tab not heard from for this long is lost (see `TabClientInit.leaderTimeoutMs`); default 5 s. */
+  leaderTimeoutMs?: number
 }
 
 /** Takes a Web Lock and keeps it until the returned function is called; undefined if not granted. */
@@ -133,7 +135,25 @@ export async function createOriginNode(
     remote?.end(leaderGone())
     remote = undefined
     try {
-      const client = await connectTab({ channelName, leader, peerId, locks: components.locks }, origin)
+      let client: TabClient | undefined
+      // A leader that stopped answering (its page hung): its calls under way have failed with
+      // LeaderLostError; later calls wait for whoever answers next (this tab stays queued for the lock).
+      const onLost = () => {
+        if (!client || remote !== client) return
+        remote = undefined
+        if (!stopped && !local) origin.postMessage({ t: 'who' } satisfies OriginMessage)
+      }
+      client = await connectTab(
+        {
+          channelName,
+          leader,
+          peerId,
+          locks: components.locks,
+          ...(init.leaderTimeoutMs !== undefined ? { leaderTimeoutMs: init.leaderTimeoutMs } : {}),
+          onLost,
+        },
+        origin,
+      )
       if (stopped || local || following !== leader) {
         await client.stop()
         return

@@ -3,7 +3,7 @@
  * the follower's own BroadcastChannel (see tab-messages.ts and tab-server.ts).
  */
 import type { DownloadProgress, PutOptions, PutProgress } from '../api-types.js'
-import { errorFromPlain, NodeStartError, nodeStopped } from '../errors.js'
+import { errorFromPlain, LeaderLostError, NodeStartError, nodeStopped } from '../errors.js'
 import type { LightNode } from './create-light-node.js'
 import { type FileReadSource, openFileStream } from './file-stream.js'
 import type { ClientMessage, OriginMessage, TabMethod } from './tab-messages.js'
@@ -21,6 +21,14 @@ export interface TabClientInit {
    * notices a tab that closed without saying so (its lock request is granted) and drops its downloads.
    */
   locks?: LockManager | undefined
+  /**
+   * A leader not heard from for this long (no heartbeat, no answer) is lost: the client ends with
+   * `LeaderLostError` and calls `onLost`. Default 5 s (the leader beats every second; time this page
+   * itself was blocked does not count).
+   */
+  leaderTimeoutMs?: number
+  /** Called once when the leader is lost (not when the client is ended or stopped). */
+  onLost?: ((reason: Error) => void) | undefined
 }
 
 /** A connected follower; `end(reason)` rejects its waiting calls (its leader is gone) and closes it. */
@@ -74,8 +82,29 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
     origin.postMessage({ t: 'connect', leader: init.leader, client } satisfies OriginMessage)
   })
 
+  // The leader's heartbeat: a leader whose page hung would leave this tab's calls waiting for ever.
+  const leaderTimeoutMs = init.leaderTimeoutMs ?? 5000
+  const checkMs = Math.min(1000, leaderTimeoutMs / 4)
+  let heard = Date.now()
+  let lastCheck = heard
+  const check = setInterval(() => {
+    const now = Date.now()
+    // This page's own stall (the timer ran late) does not count against the leader.
+    const stall = now - lastCheck - checkMs
+    lastCheck = now
+    if (stall > checkMs) heard += stall
+    if (now - heard <= leaderTimeoutMs) return
+    const reason = new LeaderLostError(
+      `The tab running the light node has not answered for ${now - heard} ms`,
+      'Call again: the call waits for the next tab that runs the node',
+    )
+    end(reason)
+    init.onLost?.(reason)
+  }, checkMs)
+
   channel.onmessage = (event: MessageEvent<ClientMessage>) => {
     const msg = event.data
+    heard = Date.now()
     if (msg.t === 'progress') {
       waiting.get(msg.id)?.onProgress?.(msg.progress as PutProgress)
       downloadProgress.get(msg.id)?.(msg.progress as DownloadProgress)
@@ -141,6 +170,7 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
   }
 
   const end = (reason: Error) => {
+    clearInterval(check)
     ended ??= reason
     for (const w of waiting.values()) w.reject(ended)
     waiting.clear()

@@ -28,6 +28,8 @@ export type TabMethod = 'stat' | 'contribute' | 'drop' | 'put' | 'open' | 'read'
 /** On a follower's own channel (`<origin channel>:<client id>`). */
 export type ClientMessage =
   | { t: 'connected' }
+  /** The leader's heartbeat: its page still runs (see `TabServerInit.heartbeatMs`). */
+  | { t: 'beat' }
   | { t: 'call'; id: number; method: TabMethod; args: unknown[] }
   | { t: 'result'; id: number; ok: true; value: unknown }
   | { t: 'result'; id: number; ok: false; error: { name: string; message: string } }

@@ -27,6 +27,8 @@ export interface TabServerInit {
   leader: string
   /** Where there is one: tells when a follower's tab is gone (see `TabClientInit.locks`). */
   locks?: LockManager | undefined
+  /** Time between heartbeats to each follower; default 1 s (see `TabClientInit.leaderTimeoutMs`). */
+  heartbeatMs?: number
 }
 
 /** A running server; `close()` tells the followers and stops answering them. */
@@ -40,7 +42,7 @@ function plainError(err: unknown): { name: string; message: string } {
 }
 
 /** One follower: its channel, its open downloads and its uploads' abort controllers. */
-function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
+function serveClient(node: LightNode, channel: BroadcastChannel, heartbeatMs: number): () => void {
   const reads = new Map<number, ReadableStreamDefaultReader<Uint8Array>>()
   const uploads = new Map<number, AbortController>()
   const post = (msg: ClientMessage) => channel.postMessage(msg)
@@ -95,7 +97,10 @@ function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
     }
   }
 
+  // A hung page sends no heartbeat: its followers give up on it (tab-client.ts).
+  const beat = setInterval(() => post({ t: 'beat' }), heartbeatMs)
   const close = () => {
+    clearInterval(beat)
     channel.close()
     for (const reader of reads.values()) void reader.cancel().catch(() => {})
     for (const abort of uploads.values()) abort.abort()
@@ -136,7 +141,7 @@ export function serveTabs(node: LightNode, init: TabServerInit): TabServer {
       const channel = new BroadcastChannel(`${init.channelName}:${msg.client}`)
       const client = msg.client
       const stop = new AbortController()
-      const closeClient = serveClient(node, channel)
+      const closeClient = serveClient(node, channel, init.heartbeatMs ?? 1000)
       clients.set(client, () => {
         stop.abort()
         closeClient()
