@@ -1,7 +1,8 @@
 // Browser e2e of the page/worker boundary. The worker's stand-in RTCPeerConnection reports the states of
 // the page's real one. And a light node whose worker ends (closes itself, as a crash would end it) or hangs (a busy
 // loop that never yields) while a call is waiting. The page must reject the waiting call with
-// WorkerLostError within 2 s and close its RTCPeerConnections (the worker's WebRTC links to other tabs).
+// WorkerLostError (within 2 s for an ended worker, through its life lock; after the 4 s heartbeat timeout for
+// a hung one) and close its RTCPeerConnections (the worker's WebRTC links to other tabs).
 import assert from 'node:assert/strict'
 import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -197,11 +198,12 @@ describe('the worker boundary', () => {
     assert.ok(r.states.length > 0 && r.states.every((s) => s === 'closed'), `peer connections: ${r.states}`)
   })
 
-  test('a worker that hangs mid-call: the call rejects with WorkerLostError within 2 s, peer connections close', async () => {
+  test('a worker that hangs mid-call: the call rejects with WorkerLostError after the 4 s heartbeat, peer connections close', async () => {
     const r = await killMidCall('hung', uri, 'for (const end = Date.now() + 60000; Date.now() < end; );')
     process.stderr.write(`worker hung: call rejected after ${r.ms} ms (${r.name})\n`)
     assert.equal(r.name, 'WorkerLostError')
-    assert.ok(r.ms < 2000, `rejected after ${r.ms} ms`)
+    // The heartbeat allows 4 s of silence (a busy worker on a loaded machine is not hung), checked every 200 ms.
+    assert.ok(r.ms >= 3500 && r.ms < 5000, `rejected after ${r.ms} ms`)
     assert.ok(r.states.length > 0 && r.states.every((s) => s === 'closed'), `peer connections: ${r.states}`)
   })
 })

@@ -91,7 +91,12 @@ export function explainUploadError(err: unknown, what: string, signal?: AbortSig
     return new FileUploadError(`${what} changed while it was being uploaded`, 'Choose it again', {
       cause: err,
     })
-  if (name === 'NodeStoppedError' || name === 'NodeStartError')
+  if (
+    name === 'WorkerLostError' ||
+    name === 'LeaderLostError' ||
+    name === 'NodeStoppedError' ||
+    name === 'NodeStartError'
+  )
     return new NetworkUnavailableError('The connection to the storage network was lost', 'Press Retry', {
       cause: err,
     })

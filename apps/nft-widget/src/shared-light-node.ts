@@ -23,9 +23,38 @@ export function setLightNodeLoader(load: LightNodeLoader): void {
   loader = load
 }
 
+/** Errors after which a node is of no more use: the next upload starts a new one. */
+const DEAD_NODE_ERRORS = new Set(['WorkerLostError', 'NodeStoppedError'])
+
+/** The node, with a call that fails because the node is dead making `forget` drop and stop it. */
+function forgetWhenDead(node: LightNode, forget: () => void): LightNode {
+  const watch = <T>(call: Promise<T>): Promise<T> =>
+    call.catch((err: unknown) => {
+      if (DEAD_NODE_ERRORS.has((err as Error | undefined)?.name ?? '')) {
+        forget()
+        void node.stop().catch(() => {})
+      }
+      throw err
+    })
+  return {
+    get peerId() {
+      return node.peerId
+    },
+    put: (file, options) => watch(node.put(file, options)),
+    get: (ref, options) => node.get(ref, options),
+    stat: () => watch(node.stat()),
+    contribute: (c) => watch(node.contribute(c)),
+    drop: (fileHash, options) => watch(node.drop(fileHash, options)),
+    addEventListener: (type, listener) => node.addEventListener(type, listener),
+    removeEventListener: (type, listener) => node.removeEventListener(type, listener),
+    stop: () => node.stop(),
+  }
+}
+
 /**
  * The shared light node for these options: started once per distinct set of resource nodes, gateway and
- * store, then reused. A start that failed is forgotten, so the next upload tries again.
+ * store, then reused. A start that failed is forgotten, so the next upload tries again, and so is a node
+ * whose call failed with `WorkerLostError` or `NodeStoppedError` (it is stopped).
  */
 export function sharedLightNode(options: LightNodeOptions): Promise<LightNode> {
   if (options.resourceNodes.length === 0)
@@ -38,8 +67,12 @@ export function sharedLightNode(options: LightNodeOptions): Promise<LightNode> {
   const key = JSON.stringify([options.resourceNodes, options.gatewayUrl ?? '', options.storeName ?? ''])
   let node = nodes.get(key)
   if (!node) {
+    const forget = () => {
+      if (nodes.get(key) === node) nodes.delete(key)
+    }
     node = loader()
       .then(({ createLightNode }) => createLightNode(options))
+      .then((started) => forgetWhenDead(started, forget))
       .catch((err: unknown) => {
         nodes.delete(key)
         throw new NetworkUnavailableError(

@@ -115,6 +115,8 @@ export interface DownloadProgress {
 /** Options of `get`. */
 export interface GetOptions {
   signal?: AbortSignal
+  /** Progress of this download only (the `download:progress` event reports every download of the node). */
+  onProgress?: ((progress: DownloadProgress) => void) | undefined
 }
 
 /** A libp2p connection as `stat()` reports it. */

@@ -25,6 +25,11 @@ export function nodeStopped(): NodeStoppedError {
  * waiting rejects with it and the page's peer connections are closed. Create a new node.
  */
 export class WorkerLostError extends defineError('WorkerLostError') {}
+/**
+ * The tab that runs the origin's light node stopped answering (its page hung): this tab's calls to it
+ * reject with it. Call again: the call waits for the next node the origin's tabs run.
+ */
+export class LeaderLostError extends defineError('LeaderLostError') {}
 /** No placed resource node stored every slice of an upload; nothing was published. */
 export class UploadFailedError extends defineError('UploadFailedError') {}
 /** The file's size changed while it was being uploaded (a File edited on disk). */

@@ -41,6 +41,7 @@ export { createLightNode, type LightNode } from './client/create-light-node.js'
 export {
   errorFromPlain,
   FileChangedError,
+  LeaderLostError,
   ManifestNotFoundError,
   NodeStartError,
   NodeStoppedError,

@@ -247,6 +247,29 @@ describe('LightNodeService download progress', () => {
     expect(progress.every((p) => p.ref === uri && p.totalBytes === SIZE && p.source === 'local')).toBe(true)
     expect(progress.at(-1)?.bytesPerSecond).toBeGreaterThan(0)
   })
+
+  it("gives each read of the same file its own progress, apart from the other's", async () => {
+    const store = await openStore(new IDBFactory(), 'progress-per-read')
+    const service = await serviceWith(store, { replicas: 0 })
+    const { uri } = await service.put(bytes, {}, 'put')
+    const first: DownloadProgress[] = []
+    const second: DownloadProgress[] = []
+    await service.openRead(uri, 'one', (p) => first.push(p))
+    await service.openRead(uri, 'two', (p) => second.push(p))
+    // Only the first read is read to the end; the second stops after one chunk.
+    for (let c = await service.readChunk('one'); c !== undefined; c = await service.readChunk('one'));
+    await service.readChunk('two')
+    await service.abort('two')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(first.map((p) => p.bytes).at(-1)).toBe(SIZE)
+    expect(first.every((p) => p.ref === uri)).toBe(true)
+    // Each list adds up on its own: no report of one read lands in the other's.
+    for (const list of [first, second]) {
+      const sums = list.map((p) => p.bytes)
+      expect(sums).toEqual([...new Set(sums)].sort((x, y) => x - y))
+    }
+    expect(first).toHaveLength(4)
+  })
 })
 
 describe('LightNodeService manifests', () => {

@@ -11,7 +11,13 @@ import {
   type TypedData,
 } from '@stratos-edge/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { LightNodeOptions, LightNodeStat, PutOptions } from '../src/api-types.js'
+import type {
+  DownloadProgress,
+  GetOptions,
+  LightNodeOptions,
+  LightNodeStat,
+  PutOptions,
+} from '../src/api-types.js'
 import type { LightNode } from '../src/client/create-light-node.js'
 import { createOriginNode } from '../src/client/origin-node.js'
 
@@ -84,9 +90,11 @@ function fakeNode(tab: string, onEnd: (reason: Error) => void): LightNode & Even
           }
         : {}),
     }),
-    get: (ref: string) =>
+    get: (ref: string, getOptions?: GetOptions) =>
       new ReadableStream<Uint8Array>({
         start(c) {
+          // The node's own progress of this download: one report, naming the tab whose node ran it.
+          getOptions?.onProgress?.({ ref, bytes: 1, peerId: tab } as unknown as DownloadProgress)
           c.enqueue(new TextEncoder().encode(`${ref} from ${tab}`))
           if (ref !== 'endless') c.close()
         },
@@ -112,6 +120,8 @@ const nodes = new Map<string, LightNode & EventTarget>()
 
 /** Tabs whose node fails to start. */
 const broken = new Set<string>()
+/** Each tab's last `onEnd`: calling it plays the tab's worker being lost. */
+const ends = new Map<string, (reason: Error) => void>()
 
 function openTab(name: string): Promise<LightNode> {
   return createOriginNode(options, {
@@ -121,6 +131,7 @@ function openTab(name: string): Promise<LightNode> {
       if (broken.has(name)) throw Object.assign(new Error('no worker here'), { name: 'NodeStartError' })
       const node = fakeNode(name, onEnd)
       nodes.set(name, node)
+      ends.set(name, onEnd)
       return node
     },
   }).then((tab) => {
@@ -208,6 +219,41 @@ describe('createOriginNode', () => {
     expect((await c.stat()).peerId).toBe('b')
     expect(await text(c.get('file-3'))).toBe('file-3 from b')
   })
+  it('a leading tab whose worker was lost follows the new leader, and leads again when it leaves', async () => {
+    locks = new FakeLocks()
+    started = []
+    const a = await openTab('a')
+    const b = await openTab('b')
+    expect((await a.stat()).peerId).toBe('a')
+    ends.get('a')?.(Object.assign(new Error('the worker ended'), { name: 'WorkerLostError' }))
+    await until(async () => started.length === 2)
+    expect(started).toEqual(['a', 'b'])
+    expect((await b.stat()).peerId).toBe('b')
+    // Tab a no longer uses its dead node: it follows b.
+    await until(async () => (await a.stat()).peerId === 'b')
+    expect((await a.stat()).peerId).toBe('b')
+    // And it queued for the lock again: when b stops, a starts a node of its own.
+    await b.stop()
+    await until(async () => started.length === 3)
+    expect(started).toEqual(['a', 'b', 'a'])
+    await until(async () => (await a.stat()).peerId === 'a')
+    expect((await a.stat()).peerId).toBe('a')
+  })
+
+  it("a follower's download reports its own progress only, apart from another of the same file", async () => {
+    locks = new FakeLocks()
+    started = []
+    await openTab('a')
+    const b = await openTab('b')
+    const c = await openTab('c')
+    const seen: Record<string, string[]> = { b1: [], b2: [], c1: [] }
+    const read = (tab: LightNode, key: string) =>
+      text(tab.get('same-file', { onProgress: (p) => seen[key]?.push(`${p.ref}@${p.peerId}`) }))
+    await Promise.all([read(b, 'b1'), read(b, 'b2'), read(c, 'c1')])
+    await until(async () => Object.values(seen).every((l) => l.length > 0))
+    expect(seen).toEqual({ b1: ['same-file@a'], b2: ['same-file@a'], c1: ['same-file@a'] })
+  })
+
   it('drops the downloads of a tab that closed without a word (its lock was released)', async () => {
     locks = new FakeLocks()
     started = []

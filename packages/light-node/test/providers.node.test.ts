@@ -3,7 +3,7 @@
  * each leaving on its own signal, and browsers that could not be reached, remembered for a while.
  */
 import { createServer, type Server, type Socket } from 'node:net'
-import type { Libp2p } from '@libp2p/interface'
+import type { Connection, Libp2p } from '@libp2p/interface'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NetworkIndex, ProviderInfo } from '../src/node/network-index.js'
 import { createProviders } from '../src/node/providers.js'
@@ -93,6 +93,63 @@ describe('providers (real libp2p)', () => {
     callers[1]?.abort(new Error('left too'))
     await Promise.allSettled(waits)
     expect(signals[0]?.aborted).toBe(true)
+  })
+
+  it('a caller that comes after every caller left starts a new dial, not the aborted one', async () => {
+    // Edge fake: libp2p whose first dial settles only 200 ms after it is aborted (teardown takes time).
+    const dialed: AbortSignal[] = []
+    const conn = { remotePeer: server.peerId, status: 'open' } as unknown as Connection
+    const libp2p = {
+      peerId: client.peerId,
+      getConnections: () => [],
+      dial: (async (_addr, options) => {
+        const signal = options?.signal as AbortSignal
+        dialed.push(signal)
+        if (dialed.length > 1) return conn
+        await new Promise((resolve) => signal.addEventListener('abort', resolve))
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        throw signal.reason
+      }) as Libp2p['dial'],
+    }
+    const providers = createProviders({}, { libp2p })
+    const first = new AbortController()
+    const a = providers.connect(resource(), first.signal)
+    first.abort(new Error('the only caller left'))
+    await expect(a).rejects.toThrow('the only caller left')
+    expect(dialed[0]?.aborted).toBe(true)
+    // The aborted dial has not settled yet: the next caller must not inherit its abort.
+    await expect(providers.connect(resource(), new AbortController().signal)).resolves.toBe(conn)
+    expect(dialed).toHaveLength(2)
+  })
+
+  it('closes only the connection that failed, and nothing once the caller aborted', async () => {
+    const aborted: string[] = []
+    const fake = (id: string) =>
+      ({
+        id,
+        remotePeer: server.peerId,
+        status: 'open',
+        limits: undefined,
+        remoteAddr: { toString: () => '/ip4/127.0.0.1/tcp/1/ws' },
+        abort() {
+          aborted.push(id)
+          ;(this as { status: string }).status = 'closed'
+        },
+      }) as unknown as Connection
+    const failed = fake('failed')
+    const other = fake('reservation')
+    const libp2p = {
+      peerId: client.peerId,
+      getConnections: () => [failed, other].filter((c) => c.status === 'open'),
+      dial: (() => Promise.reject(new Error('no dial expected'))) as Libp2p['dial'],
+    }
+    const providers = createProviders({}, { libp2p })
+    const gone = new AbortController()
+    gone.abort(new Error('download cancelled'))
+    await expect(providers.connect(resource(), gone.signal, failed)).rejects.toThrow('download cancelled')
+    expect(aborted).toEqual([])
+    await expect(providers.connect(resource(), new AbortController().signal, failed)).resolves.toBe(other)
+    expect(aborted).toEqual(['failed'])
   })
 
   it('remembers a browser whose dial failed and leaves it out of lookups until the time is up', async () => {

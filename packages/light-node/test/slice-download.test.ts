@@ -218,6 +218,78 @@ describe('SliceDownload', () => {
     expect(took).toBeLessThan(2000)
   })
 
+  it('closes only the connection that failed to open a stream when it redials', async () => {
+    const store = await createIdbSliceStore(
+      { name: `dl-${Math.random()}` },
+      { indexedDB: new IDBFactory(), estimate: async () => undefined },
+    )
+    const node: ProviderInfo = { peerId: 'node', multiaddrs: [], kind: 'resource' }
+    // Its first connection fails to open a stream (its remote reloaded); the redial gets a good one.
+    const broken = {
+      remotePeer: { toString: () => 'node' },
+      newStream: () => Promise.reject(new Error('Connection closed')),
+    } as unknown as Connection
+    const good = fakeConnection('node', 'good')
+    const failedArgs: unknown[] = []
+    const download = new SliceDownload({
+      manifest,
+      store,
+      signal: new AbortController().signal,
+      parallelism: 1,
+      providers: async (hashes) => new Map(hashes.map((h) => [h, [node]])),
+      connect: async (_p, _signal, failed) => {
+        if (failed !== undefined) failedArgs.push(failed)
+        return failed || failedArgs.length > 0 ? good : broken
+      },
+    })
+    download.start()
+    const parts: Uint8Array[] = []
+    for (let chunk = await download.next(); chunk; chunk = await download.next()) parts.push(chunk)
+    expect(parts).toHaveLength(4)
+    expect(failedArgs).toEqual([broken])
+  })
+
+  it('closes no connection when a stream open is aborted (the download was cancelled)', async () => {
+    const store = await createIdbSliceStore(
+      { name: `dl-${Math.random()}` },
+      { indexedDB: new IDBFactory(), estimate: async () => undefined },
+    )
+    const node: ProviderInfo = { peerId: 'node', multiaddrs: [], kind: 'resource' }
+    let opening = (): void => {}
+    const opened = new Promise<void>((resolve) => {
+      opening = resolve
+    })
+    // A stream open that waits (a busy resource node) until it is aborted.
+    const busy = {
+      remotePeer: { toString: () => 'node' },
+      newStream: (_p: string, o: { signal: AbortSignal }) => {
+        opening()
+        return new Promise((_, reject) => o.signal.addEventListener('abort', () => reject(o.signal.reason)))
+      },
+    } as unknown as Connection
+    const calls: unknown[] = []
+    const cancel = new AbortController()
+    const download = new SliceDownload({
+      manifest,
+      store,
+      signal: cancel.signal,
+      parallelism: 1,
+      providers: async (hashes) => new Map(hashes.map((h) => [h, [node]])),
+      connect: async (_p, _signal, failed) => {
+        calls.push(failed)
+        return busy
+      },
+    })
+    download.start()
+    const first = download.next()
+    first.catch(() => {})
+    await opened
+    cancel.abort(new Error('the reader cancelled'))
+    await expect(first).rejects.toThrow()
+    await new Promise((r) => setTimeout(r, 50))
+    expect(calls).toEqual([undefined])
+  })
+
   it('keeps no slice the reader has already taken', async () => {
     setFlagsFromString('--expose-gc')
     const gc = runInNewContext('gc') as () => void

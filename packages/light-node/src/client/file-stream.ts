@@ -1,8 +1,9 @@
 import { transfer } from 'comlink'
+import type { DownloadProgress } from '../api-types.js'
 
 /** The worker's read operations, as the page calls them through comlink. */
 export interface FileReadSource {
-  openRead(ref: string, opId: string): Promise<void>
+  openRead(ref: string, opId: string, onProgress?: (progress: DownloadProgress) => void): Promise<void>
   readChunk(opId: string): Promise<Uint8Array | undefined>
   readInto(
     opId: string,
@@ -32,6 +33,7 @@ export function openFileStream(
   ref: string,
   opId: string,
   signal?: AbortSignal,
+  onProgress?: (progress: DownloadProgress) => void,
 ): ReadableStream<Uint8Array> {
   let stream: ReadableByteStreamController | undefined
   let readable: ReadableStream<Uint8Array> | undefined
@@ -66,7 +68,7 @@ export function openFileStream(
         signal?.throwIfAborted()
         stream = controller
         signal?.addEventListener('abort', onAbort, { once: true })
-        return settled(source.openRead(ref, opId))
+        return settled(source.openRead(ref, opId, onProgress))
       },
       async pull(controller) {
         const request = controller.byobRequest

@@ -24,6 +24,8 @@ export interface OriginNodeComponents {
 export interface OriginNodeInit {
   /** How long a tab waits for the leader's node before giving up; default 60 s. */
   followTimeoutMs?: number
+  /** A leading tab not heard from for this long is lost (see `TabClientInit.leaderTimeoutMs`); default 5 s. */
+  leaderTimeoutMs?: number
 }
 
 /** Takes a Web Lock and keeps it until the returned function is called; undefined if not granted. */
@@ -88,13 +90,25 @@ export async function createOriginNode(
   const lead = async (release: () => void): Promise<void> => {
     remote?.end(leaderGone())
     remote = undefined
-    let node: LightNode
+    let node: LightNode | undefined
+    let ended = false
+    const onEnd = () => {
+      // Stopped or lost: let the next tab take over. A tab whose worker was lost (not stopped on purpose)
+      // queues for the node again and meanwhile follows whoever leads next.
+      if (ended) return
+      ended = true
+      if (local && local.node === node) {
+        for (const type of LIGHT_NODE_EVENT_TYPES) local.node.removeEventListener(type, redispatch)
+        local.server.close()
+        local = undefined
+      }
+      release()
+      if (stopped) return
+      queue()
+      origin.postMessage({ t: 'who' } satisfies OriginMessage)
+    }
     try {
-      node = await components.startLocal(options, () => {
-        // Stopped or lost: let the next tab take over.
-        local?.server.close()
-        release()
-      })
+      node = await components.startLocal(options, onEnd)
     } catch (err) {
       release()
       throw err
@@ -103,6 +117,8 @@ export async function createOriginNode(
       await node.stop()
       return
     }
+    // Lost before it was served: onEnd has already queued this tab again.
+    if (ended) return
     for (const type of LIGHT_NODE_EVENT_TYPES) node.addEventListener(type, redispatch)
     local = {
       node,
@@ -119,7 +135,25 @@ export async function createOriginNode(
     remote?.end(leaderGone())
     remote = undefined
     try {
-      const client = await connectTab({ channelName, leader, peerId, locks: components.locks }, origin)
+      let client: TabClient | undefined
+      // A leader that stopped answering (its page hung): its calls under way have failed with
+      // LeaderLostError; later calls wait for whoever answers next (this tab stays queued for the lock).
+      const onLost = () => {
+        if (!client || remote !== client) return
+        remote = undefined
+        if (!stopped && !local) origin.postMessage({ t: 'who' } satisfies OriginMessage)
+      }
+      client = await connectTab(
+        {
+          channelName,
+          leader,
+          peerId,
+          locks: components.locks,
+          ...(init.leaderTimeoutMs !== undefined ? { leaderTimeoutMs: init.leaderTimeoutMs } : {}),
+          onLost,
+        },
+        origin,
+      )
       if (stopped || local || following !== leader) {
         await client.stop()
         return
@@ -148,17 +182,8 @@ export async function createOriginNode(
     }
   }
 
-  const first = await holdLock(components.locks, channelName, { ifAvailable: true })
-  if (first) {
-    try {
-      await lead(first)
-    } catch (err) {
-      stopped = true
-      origin.close()
-      throw err
-    }
-  } else {
-    // Queued for the takeover; meanwhile follow whoever leads.
+  /** Queues this tab for the takeover; meanwhile it follows whoever leads. */
+  function queue(): Promise<void> {
     const takeover = holdLock(components.locks, channelName, { signal: quit.signal }).then(
       async (release) => {
         if (!release) return
@@ -172,6 +197,20 @@ export async function createOriginNode(
       for (const w of waiters) w.reject(err)
       waiters = []
     })
+    return takeover
+  }
+
+  const first = await holdLock(components.locks, channelName, { ifAvailable: true })
+  if (first) {
+    try {
+      await lead(first)
+    } catch (err) {
+      stopped = true
+      origin.close()
+      throw err
+    }
+  } else {
+    const takeover = queue()
     origin.postMessage({ t: 'who' } satisfies OriginMessage)
     const timeoutMs = init.followTimeoutMs ?? 60_000
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -235,10 +274,11 @@ export async function createOriginNode(
       origin.close()
       for (const w of waiters) w.reject(nodeStopped())
       waiters = []
-      if (local) {
-        local.server.close()
-        await local.node.stop()
-        local.release()
+      const mine = local
+      if (mine) {
+        mine.server.close()
+        await mine.node.stop()
+        mine.release()
       }
       await remote?.stop()
     },

@@ -3,8 +3,8 @@
  * the follower's own BroadcastChannel (see tab-messages.ts and tab-server.ts).
  */
 import type { TypedDataSigner } from '@stratos-edge/core'
-import type { PutOptions, PutProgress } from '../api-types.js'
-import { errorFromPlain, NodeStartError, nodeStopped, SigningFailedError } from '../errors.js'
+import type { DownloadProgress, PutOptions, PutProgress } from '../api-types.js'
+import { errorFromPlain, LeaderLostError, NodeStartError, nodeStopped, SigningFailedError } from '../errors.js'
 import type { LightNode } from './create-light-node.js'
 import { type FileReadSource, openFileStream } from './file-stream.js'
 import { resolvePutSigner } from './put-signer.js'
@@ -23,6 +23,14 @@ export interface TabClientInit {
    * notices a tab that closed without saying so (its lock request is granted) and drops its downloads.
    */
   locks?: LockManager | undefined
+  /**
+   * A leader not heard from for this long (no heartbeat, no answer) is lost: the client ends with
+   * `LeaderLostError` and calls `onLost`. Default 5 s (the leader beats every second; time this page
+   * itself was blocked does not count).
+   */
+  leaderTimeoutMs?: number
+  /** Called once when the leader is lost (not when the client is ended or stopped). */
+  onLost?: ((reason: Error) => void) | undefined
 }
 
 /** A connected follower; `end(reason)` rejects its waiting calls (its leader is gone) and closes it. */
@@ -83,9 +91,33 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
     origin.postMessage({ t: 'connect', leader: init.leader, client } satisfies OriginMessage)
   })
 
+  // The leader's heartbeat: a leader whose page hung would leave this tab's calls waiting for ever.
+  const leaderTimeoutMs = init.leaderTimeoutMs ?? 5000
+  const checkMs = Math.min(1000, leaderTimeoutMs / 4)
+  let heard = Date.now()
+  let lastCheck = heard
+  const check = setInterval(() => {
+    const now = Date.now()
+    // This page's own stall (the timer ran late) does not count against the leader.
+    const stall = now - lastCheck - checkMs
+    lastCheck = now
+    if (stall > checkMs) heard += stall
+    if (now - heard <= leaderTimeoutMs) return
+    const reason = new LeaderLostError(
+      `The tab running the light node has not answered for ${now - heard} ms`,
+      'Call again: the call waits for the next tab that runs the node',
+    )
+    end(reason)
+    init.onLost?.(reason)
+  }, checkMs)
+
   channel.onmessage = (event: MessageEvent<ClientMessage>) => {
     const msg = event.data
-    if (msg.t === 'progress') waiting.get(msg.id)?.onProgress?.(msg.progress as PutProgress)
+    heard = Date.now()
+    if (msg.t === 'progress') {
+      waiting.get(msg.id)?.onProgress?.(msg.progress as PutProgress)
+      downloadProgress.get(msg.id)?.(msg.progress as DownloadProgress)
+    }
     if (msg.t === 'sign') {
       const { req } = msg
       const signer = waiting.get(msg.id)?.signer
@@ -128,17 +160,26 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
   }
   const call = <T>(method: TabMethod, ...args: unknown[]) => start(method, args).done as Promise<T>
 
-  // Downloads reuse the page's byte stream; each opId maps to the leader's `open` call id.
+  // Downloads reuse the page's byte stream; each opId maps to the leader's `open` call id, which the
+  // leader's progress messages for that download carry.
   const streams = new Map<string, number>()
   const leftovers = new Map<string, Uint8Array>()
+  const downloadProgress = new Map<number, (progress: DownloadProgress) => void>()
   const reads: FileReadSource = {
-    async openRead(ref, opId) {
-      const { id, done } = start('open', [ref])
+    async openRead(ref, opId, onProgress) {
+      const { id, done } = start('open', [ref, { progress: onProgress !== undefined }])
       streams.set(opId, id)
-      await done
+      if (onProgress) downloadProgress.set(id, onProgress)
+      try {
+        await done
+      } catch (err) {
+        downloadProgress.delete(id)
+        throw err
+      }
     },
     async readChunk(opId) {
       const r = await call<{ done: boolean; value?: Uint8Array }>('read', streams.get(opId))
+      if (r.done) downloadProgress.delete(streams.get(opId) ?? 0)
       return r.done ? undefined : r.value
     },
     async readInto(opId, buffer, offset, length) {
@@ -156,14 +197,17 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
       leftovers.delete(opId)
       const id = streams.get(opId)
       streams.delete(opId)
+      if (id !== undefined) downloadProgress.delete(id)
       if (id !== undefined && !ended) await call('cancel', id)
     },
   }
 
   const end = (reason: Error) => {
+    clearInterval(check)
     ended ??= reason
     for (const w of waiting.values()) w.reject(ended)
     waiting.clear()
+    downloadProgress.clear()
     channel.close()
     releaseLife?.()
   }
@@ -190,7 +234,7 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
     },
     get(ref, options = {}) {
       if (ended) throw ended
-      return openFileStream(reads, ref, `tab-op-${++opCounter}`, options.signal)
+      return openFileStream(reads, ref, `tab-op-${++opCounter}`, options.signal, options.onProgress)
     },
     stat: () => call('stat'),
     contribute: (c) => call('contribute', c),

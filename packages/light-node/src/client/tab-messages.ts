@@ -23,13 +23,16 @@ export type OriginMessage =
 /**
  * What a follower calls; `read`, `cancel` and `abort` name the `open` or `put` call they act on. A `put`
  * with a signer sends the signer's address as its third argument; its wallet stays in the follower's tab,
- * which the leader asks for each signature (`sign`, answered by `signed`).
+ * which the leader asks for each signature (`sign`, answered by `signed`). `progress`
+ * messages carry the id of the `put` or `open` call they report on.
  */
 export type TabMethod = 'stat' | 'contribute' | 'drop' | 'put' | 'open' | 'read' | 'cancel' | 'abort'
 
 /** On a follower's own channel (`<origin channel>:<client id>`). */
 export type ClientMessage =
   | { t: 'connected' }
+  /** The leader's heartbeat: its page still runs (see `TabServerInit.heartbeatMs`). */
+  | { t: 'beat' }
   | { t: 'call'; id: number; method: TabMethod; args: unknown[] }
   | { t: 'result'; id: number; ok: true; value: unknown }
   | { t: 'result'; id: number; ok: false; error: { name: string; message: string } }

@@ -29,6 +29,8 @@ export interface TabServerInit {
   leader: string
   /** Where there is one: tells when a follower's tab is gone (see `TabClientInit.locks`). */
   locks?: LockManager | undefined
+  /** Time between heartbeats to each follower; default 1 s (see `TabClientInit.leaderTimeoutMs`). */
+  heartbeatMs?: number
 }
 
 /** A running server; `close()` tells the followers and stops answering them. */
@@ -42,7 +44,7 @@ function plainError(err: unknown): { name: string; message: string } {
 }
 
 /** One follower: its channel, its open downloads and its uploads' abort controllers. */
-function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
+function serveClient(node: LightNode, channel: BroadcastChannel, heartbeatMs: number): () => void {
   const reads = new Map<number, ReadableStreamDefaultReader<Uint8Array>>()
   const uploads = new Map<number, AbortController>()
   const post = (msg: ClientMessage) => channel.postMessage(msg)
@@ -84,9 +86,13 @@ function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
           uploads.delete(id)
         }
       }
-      case 'open':
-        reads.set(id, node.get(args[0] as string).getReader())
+      case 'open': {
+        // Progress of this download only, to the follower that asked for it.
+        const wanted = (args[1] as { progress?: boolean } | undefined)?.progress === true
+        const onProgress = wanted ? (progress: unknown) => post({ t: 'progress', id, progress }) : undefined
+        reads.set(id, node.get(args[0] as string, { onProgress }).getReader())
         return undefined
+      }
       case 'read': {
         const reader = reads.get(args[0] as number)
         if (!reader) return { done: true }
@@ -108,7 +114,10 @@ function serveClient(node: LightNode, channel: BroadcastChannel): () => void {
     }
   }
 
+  // A hung page sends no heartbeat: its followers give up on it (tab-client.ts).
+  const beat = setInterval(() => post({ t: 'beat' }), heartbeatMs)
   const close = () => {
+    clearInterval(beat)
     channel.close()
     for (const s of signing.values()) s.reject(nodeStopped())
     signing.clear()
@@ -157,7 +166,7 @@ export function serveTabs(node: LightNode, init: TabServerInit): TabServer {
       const channel = new BroadcastChannel(`${init.channelName}:${msg.client}`)
       const client = msg.client
       const stop = new AbortController()
-      const closeClient = serveClient(node, channel)
+      const closeClient = serveClient(node, channel, init.heartbeatMs ?? 1000)
       clients.set(client, () => {
         stop.abort()
         closeClient()

@@ -105,7 +105,8 @@ export async function startWorkerNode(
   }
 
   const reads: FileReadSource = {
-    openRead: (ref, opId) => call(remote.openRead(ref, opId)),
+    openRead: (ref, opId, onProgress) =>
+      call(remote.openRead(ref, opId, onProgress ? proxy(onProgress) : undefined)),
     readChunk: (opId) => call(remote.readChunk(opId)),
     readInto: (opId, buffer, offset, length) => call(remote.readInto(opId, buffer, offset, length)),
     // Cancelling a download of a node that ended has nothing left to stop.
@@ -145,7 +146,7 @@ export async function startWorkerNode(
     },
     get(ref, getOptions = {}) {
       live()
-      return openFileStream(reads, ref, `op-${++opCounter}`, getOptions.signal)
+      return openFileStream(reads, ref, `op-${++opCounter}`, getOptions.signal, getOptions.onProgress)
     },
     async stat() {
       live()

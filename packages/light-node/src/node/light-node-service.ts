@@ -5,7 +5,15 @@
  */
 import { AbortedError, isErrorNamed, type TypedDataSigner, toEvmAddress } from '@stratos-edge/core'
 import { type Remote, releaseProxy } from 'comlink'
-import type { LightNodeEvent, LightNodeStat, PutProgress, PutRequest, PutResult } from '../api-types.js'
+import type {
+  DownloadProgress,
+  LightNodeEvent,
+  LightNodeStat,
+  PutOptions,
+  PutProgress,
+  PutRequest,
+  PutResult,
+} from '../api-types.js'
 import { NodeStartError, nodeStopped } from '../errors.js'
 import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
 import { connectionKind } from './connection-kind.js'
@@ -110,14 +118,17 @@ export class LightNodeService {
     }
   }
 
-  /** Opens a download; chunks are then pulled with {@link LightNodeService.readChunk}. */
-  async openRead(ref: string, opId: string): Promise<void> {
+  /**
+   * Opens a download; chunks are then pulled with {@link LightNodeService.readChunk}. `onProgress` hears
+   * this download's progress only.
+   */
+  async openRead(ref: string, opId: string, onProgress?: (p: DownloadProgress) => void): Promise<void> {
     const { downloads } = this.started
     // Registered first, so an abort that arrives while the manifest is looked up still stops the read.
     const controller = new AbortController()
     this.ops.set(opId, controller)
     try {
-      const download = await downloads.open(ref, controller.signal)
+      const download = await downloads.open(ref, controller.signal, onProgress)
       this.reads.add(opId, download) // from here on the read is aborted through this.reads
     } catch (err) {
       throw controller.signal.aborted ? controller.signal.reason : err

@@ -46,10 +46,11 @@ export interface Providers {
   /**
    * A connection for slice traffic: direct WebRTC to a browser, WebSockets to a resource node. Callers
    * asking for the same peer at once share one dial; a caller whose `signal` aborts stops waiting
-   * without stopping the dial for the others (the dial stops once every caller left). `fresh` closes
-   * existing direct connections first (they failed to open a stream).
+   * without stopping the dial for the others (the dial stops once every caller left). `failed` is a
+   * connection that could not open a stream: it alone is closed first (others to the peer, such as a
+   * resource node's connection carrying the relay reservation, stay), unless `signal` already aborted.
    */
-  connect(provider: ProviderInfo, signal: AbortSignal, fresh?: boolean): Promise<Connection>
+  connect(provider: ProviderInfo, signal: AbortSignal, failed?: Connection): Promise<Connection>
   /** Whether `peerId` is remembered as unreachable now. */
   isUnreachable(peerId: string): boolean
 }
@@ -169,24 +170,23 @@ export function createProviders(init: ProvidersInit, components: ProvidersCompon
       return result
     },
 
-    async connect(provider, signal, fresh = false) {
-      if (fresh) {
-        for (const c of libp2p.getConnections()) {
-          if (c.remotePeer.toString() === provider.peerId && c.limits === undefined)
-            c.abort(new Error('Stale connection'))
-        }
-      }
+    async connect(provider, signal, failed) {
+      signal.throwIfAborted()
+      if (failed && failed.status === 'open') failed.abort(new Error('Stale connection'))
       const existing = directConnection(provider)
       if (existing) return existing
-      signal.throwIfAborted()
       const dial = dials.get(provider.peerId) ?? startDial(provider)
       dial.callers++
       try {
         return await untilAborted(dial.pending, signal)
       } finally {
         dial.callers--
-        // The last caller to leave before the dial ends stops it.
-        if (dial.callers === 0 && signal.aborted) dial.controller.abort(signal.reason)
+        // The last caller to leave before the dial ends stops it, and forgets it at once: a caller that
+        // comes next must not share a dial that is already aborted.
+        if (dial.callers === 0 && signal.aborted) {
+          if (dials.get(provider.peerId) === dial) dials.delete(provider.peerId)
+          dial.controller.abort(signal.reason)
+        }
       }
     },
 

@@ -30,8 +30,15 @@ export interface DownloadsComponents {
 
 /** Opens downloads. */
 export interface Downloads {
-  /** Resolves `ref` (a file hash or `sdm://` URI) and starts downloading; read it with `next()`. */
-  open(ref: string, signal: AbortSignal): Promise<ReadableDownload>
+  /**
+   * Resolves `ref` (a file hash or `sdm://` URI) and starts downloading; read it with `next()`. `onProgress`
+   * hears this download's progress only.
+   */
+  open(
+    ref: string,
+    signal: AbortSignal,
+    onProgress?: (progress: DownloadProgress) => void,
+  ): Promise<ReadableDownload>
 }
 
 /**
@@ -48,7 +55,7 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
   const { store, index, providers } = components
   const now = components.now ?? (() => performance.now())
   return {
-    async open(ref, signal) {
+    async open(ref, signal, onProgress) {
       const manifest = await resolveManifest(ref, signal, { store, ...(index ? { index } : {}) })
       signal.throwIfAborted()
       const started = now()
@@ -56,7 +63,7 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
       const report = (delta: number, source: DownloadProgress['source'], peerId?: string) => {
         bytes += delta
         const seconds = (now() - started) / 1000
-        components.onProgress?.({
+        const progress: DownloadProgress = {
           ref,
           fileHash: manifest.fileHash,
           bytes,
@@ -64,7 +71,13 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
           bytesPerSecond: seconds > 0 ? Math.round(bytes / seconds) : 0,
           source,
           ...(peerId ? { peerId } : {}),
-        })
+        }
+        components.onProgress?.(progress)
+        // A page's handler that throws (or a port that closed) must not stop the download.
+        if (onProgress)
+          void Promise.resolve(progress)
+            .then(onProgress)
+            .catch(() => {})
       }
       const download = new SliceDownload({
         manifest,
@@ -73,7 +86,7 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
         parallelism: init.parallelism ?? 4,
         ...(init.hedgeDelayMs !== undefined ? { hedgeDelayMs: init.hedgeDelayMs } : {}),
         providers: (hashes, s) => providers.lookup(hashes, s),
-        connect: (p, s, fresh) => providers.connect(p, s, fresh),
+        connect: (p, s, failed) => providers.connect(p, s, failed),
         onLocal: (_hash, n) => report(n, 'local'),
         onFetched: (hash, n, provider) => {
           components.onFetched?.(hash, n, provider.peerId)

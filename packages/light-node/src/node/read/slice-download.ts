@@ -16,8 +16,8 @@ export interface SliceDownloadInit {
   parallelism: number
   /** Providers per slice hash; rejects with the signal's reason once it is aborted. */
   providers(hashes: readonly string[], signal: AbortSignal): Promise<Map<string, ProviderInfo[]>>
-  /** A connection for slice traffic; `fresh` closes existing ones first (they failed to open a stream). */
-  connect(provider: ProviderInfo, signal: AbortSignal, fresh?: boolean): Promise<Connection>
+  /** A connection for slice traffic; `failed`, a connection that could not open a stream, is closed first. */
+  connect(provider: ProviderInfo, signal: AbortSignal, failed?: Connection): Promise<Connection>
   onFetched?(hash: string, bytes: number, provider: ProviderInfo): void
   /** A slice read from this node's own store. */
   onLocal?(hash: string, bytes: number): void
@@ -336,8 +336,9 @@ export class SliceDownload {
     onConnected?: () => void,
   ): Promise<Uint8Array> {
     const redial = this.redials.get(provider.peerId)
+    const used: { conn?: Connection } = {}
     try {
-      return await this.fetchFrom(provider, hash, size, signal, onConnected)
+      return await this.fetchFrom(provider, hash, size, signal, onConnected, used)
     } catch (err) {
       if (signal.aborted) throw err
       if (isErrorNamed(err, 'SliceHashMismatchError') || isErrorNamed(err, 'SliceNotFoundError')) throw err
@@ -345,10 +346,11 @@ export class SliceDownload {
       let pending = this.redials.get(provider.peerId)
       if (pending && pending === redial) throw err
       if (!pending) {
+        // Only the connection this fetch used is closed (not, say, the one carrying a relay reservation).
         pending = this.init.connect(
           provider,
           AbortSignal.any([this.signal, AbortSignal.timeout(25_000)]),
-          true,
+          used.conn,
         )
         pending.catch(() => {})
         this.redials.set(provider.peerId, pending)
@@ -377,11 +379,13 @@ export class SliceDownload {
     size: number,
     attemptSignal: AbortSignal,
     onConnected?: () => void,
+    used: { conn?: Connection } = {},
   ): Promise<Uint8Array> {
     // Dialling has its own budget (retries of stalled WebRTC dials included); the transfer is then
     // bounded: a provider slower than 250 KB/s (plus 5 s) counts as slow and is dropped.
     const dialSignal = AbortSignal.any([attemptSignal, AbortSignal.timeout(25_000)])
     let conn = await this.init.connect(provider, dialSignal)
+    used.conn = conn
     onConnected?.()
     const limit = this.init.sliceTimeoutMs ?? 5000 + Math.ceil(size / 250)
     // A provider that sends nothing for 5 s (a dead connection, a stalled peer) is given up on early.
@@ -392,9 +396,13 @@ export class SliceDownload {
     let stream: Awaited<ReturnType<Connection['newStream']>> | undefined
     try {
       stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })
-    } catch {
-      // A connection whose remote went away (a reload) is noticed late: redial once.
-      conn = await this.init.connect(provider, dialSignal, true)
+    } catch (err) {
+      // An abort (a cancelled download, the losing side of a race, the stall watchdog) says nothing
+      // about the connection: leave it alone.
+      if (signal.aborted) throw err
+      // A connection whose remote went away (a reload) is noticed late: close it alone and redial once.
+      conn = await this.init.connect(provider, dialSignal, conn)
+      used.conn = conn
       stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })
     }
     const opened = stream
