@@ -39,7 +39,7 @@ beforeAll(async () => {
     const timer = setTimeout(() => reject(new Error('npm start did not come up within 120 s')), 120_000)
     child.once('exit', (code) => reject(new Error(`start.mjs exited with ${code}`)))
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const portal = /portal \(demo page\)\s+(\S+)/.exec(line)
+      const portal = /portal\s+(http\S+)/.exec(line)
       if (portal) urls.portal = portal[1]
       const gateway = /resource node 1 \+ meta\s+gateway (\S+?)\/v1\/files/.exec(line)
       if (gateway) urls.gateway = gateway[1]
