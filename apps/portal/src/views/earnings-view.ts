@@ -69,9 +69,9 @@ export class EarningsView extends PortalView {
       }
       <p class="error" role="alert">${this.walletError}</p>
       <h3>Per epoch</h3>
-      <div class="table-scroll">
+      <div class="table-scroll" tabindex="0" role="region" aria-labelledby="epochs-caption">
         <table id="epochs">
-          <caption class="visually-hidden">Rewards per epoch (not live yet)</caption>
+          <caption class="visually-hidden" id="epochs-caption">Rewards per epoch (not live yet)</caption>
           <thead><tr><th scope="col">Epoch</th><th scope="col">Traffic served</th><th scope="col">Receipts</th>
             <th scope="col">STOS pending</th><th scope="col">Claimable</th><th scope="col">Claimed</th></tr></thead>
           <tbody><tr><td colspan="6">No epoch settled yet.</td></tr></tbody>

@@ -33,9 +33,9 @@ export class NetworkView extends PortalView {
       <h2 id="network-title">Network</h2>
       <p>This node: <code class="wrap">${stat.peerId}</code></p>
       <p>${peers.size} peer${peers.size === 1 ? '' : 's'} connected. Traffic is counted since this page opened.</p>
-      <div class="table-scroll">
+      <div class="table-scroll" tabindex="0" role="region" aria-labelledby="peers-caption">
         <table id="peers">
-          <caption class="visually-hidden">Connected peers</caption>
+          <caption class="visually-hidden" id="peers-caption">Connected peers</caption>
           <thead><tr><th scope="col">Peer</th><th scope="col">Role</th><th scope="col">Connection</th>
             <th scope="col">Served to it</th><th scope="col">Fetched from it</th></tr></thead>
           <tbody>

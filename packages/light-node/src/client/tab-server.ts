@@ -13,6 +13,7 @@ export const LIGHT_NODE_EVENT_TYPES = [
   'slice:served',
   'slice:fetched',
   'provider:dropped',
+  'download:progress',
 ] as const satisfies readonly (keyof LightNodeEventMap)[]
 
 /** Options of {@link serveTabs}. */
