@@ -29,6 +29,8 @@ export async function serveStatic(
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-store',
+      // Module scripts loaded by another origin (the contributor snippet) need CORS.
+      'access-control-allow-origin': '*',
     })
     createReadStream(file).pipe(res)
   })
