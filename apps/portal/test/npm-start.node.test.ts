@@ -68,10 +68,12 @@ interface Run {
   exited: Promise<number | null>
 }
 
-function run(command: string, args: string[], dataDir: string): Run {
+function run(command: string, args: string[], dataDir: string, detached = false): Run {
   const child = spawn(command, args, {
+    cwd: root,
     env: { ...process.env, STRATOS_EDGE_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   })
   const out: Run = {
     child,
@@ -163,4 +165,34 @@ describe('npm start', () => {
     await until(() => all.every((pid) => !alive(pid)), 30_000, 'every process to end')
     expect(existsSync(join(dataDir, 'start.lock'))).toBe(false)
   }, 200_000)
+
+  it('Ctrl-C (SIGINT to the whole process group, as a terminal sends it) stops everything', async () => {
+    const dataDir = tempDir()
+    const r = run(process.execPath, [START, '--ephemeral-ports'], dataDir, true)
+    await until(() => up(r), 150_000, 'npm start to come up')
+    const children = descendants(r.child.pid!)
+    process.kill(-r.child.pid!, 'SIGINT')
+    expect(await r.exited).toBe(0)
+    expect(r.stdout.at(-1)).toBe('stratos-edge: stopped')
+    await until(() => children.every((pid) => !alive(pid)), 15_000, 'every process to end')
+    expect(statSync(join(dataDir, 'chains/ethereum-state.json')).size).toBeGreaterThan(1000)
+  }, 200_000)
+
+  // Through npm itself (its script execs start.mjs, so npm's forwarded SIGTERM reaches it).
+  it.skipIf(!process.env.npm_execpath)(
+    'SIGTERM to npm start stops everything',
+    async () => {
+      const dataDir = tempDir()
+      const npm = process.env.npm_execpath!
+      const r = run(process.execPath, [npm, 'start', '--', '--ephemeral-ports'], dataDir)
+      await until(() => up(r), 200_000, 'npm start to come up')
+      const all = descendants(r.child.pid!)
+      expect(all.length).toBeGreaterThanOrEqual(5)
+      r.child.kill('SIGTERM')
+      await r.exited
+      await until(() => all.every((pid) => !alive(pid)), 30_000, 'every process to end')
+      expect(r.stdout.at(-1)).toBe('stratos-edge: stopped')
+    },
+    260_000,
+  )
 })
