@@ -12,6 +12,8 @@ import { PortalView } from './portal-view.ts'
 interface Estimate {
   quota?: number
   usage?: number
+  /** `navigator.storage.persisted()`: whether the browser already keeps this origin's data for good. */
+  persisted?: boolean
 }
 
 export class ContributeView extends PortalView {
@@ -41,7 +43,9 @@ export class ContributeView extends PortalView {
 
   private async readEstimate() {
     try {
-      this.estimate = (await navigator.storage?.estimate?.()) ?? {}
+      const estimate = (await navigator.storage?.estimate?.()) ?? {}
+      const persisted = await navigator.storage?.persisted?.()
+      this.estimate = { ...estimate, ...(persisted === undefined ? {} : { persisted }) }
     } catch {
       this.estimate = {}
     }
@@ -83,7 +87,7 @@ export class ContributeView extends PortalView {
 
   private persistence(persisted: boolean | undefined) {
     if (persisted === undefined)
-      return html`<p>Persistent storage is asked for when you start contributing.</p>`
+      return html`<p>This browser does not say whether it keeps this site's data for good.</p>`
     return persisted
       ? html`<p><strong>Persistent storage: granted.</strong> The browser will not clear these slices when the
           disk runs low; only you can, from this page or the browser's site settings.</p>`
@@ -139,7 +143,7 @@ export class ContributeView extends PortalView {
             </dl>`
           : ''
       }
-      ${this.persistence(stat?.persisted)}
+      ${this.persistence(stat?.persisted ?? this.estimate?.persisted)}
     </section>`
   }
 }
