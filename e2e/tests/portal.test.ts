@@ -87,6 +87,19 @@ describe('portal', () => {
     await reader.locator('#download-status', { hasText: 'Saved clip.mp4 (video/mp4' }).waitFor()
   })
 
+  test('an upload shows bytes, rate and time left, and Cancel stops it', async () => {
+    // From disk: a buffer this large is slow to pass over the DevTools protocol.
+    const big = join(siteDir, 'big.bin')
+    writeFileSync(big, randomBytes(48 * 1024 * 1024))
+    await uploader.setInputFiles('#upload-file', big)
+    await uploader.click('#upload-form button[type=submit]')
+    const progress = uploader.locator('#upload-progress')
+    await progress.getByText(/of 50\.3 MB · .* left/).waitFor({ timeout: 20_000 })
+    await progress.getByRole('button', { name: 'Cancel' }).click()
+    await uploader.locator('#upload-error', { hasText: 'Upload cancelled.' }).waitFor({ timeout: 20_000 })
+    assert.equal(await uploader.locator('#owned-files li').count(), 1) // only clip.mp4
+  })
+
   test('download errors are told in plain words', async () => {
     await download(reader, 'not-a-hash')
     await reader.locator('#download-error', { hasText: 'That is not a file hash or sdm:// link' }).waitFor()
