@@ -151,6 +151,16 @@ describe('portal', () => {
     assert.deepEqual(problems, [])
   })
 
+  test('Delete removes an owned file from this browser and from the list', async () => {
+    await uploader.setViewportSize(WIDTHS.desktop)
+    await uploader.goto(`${server.url}/#files`)
+    await uploader.locator('#network-status', { hasText: 'Online' }).waitFor({ timeout: 40_000 })
+    uploader.once('dialog', (dialog) => void dialog.accept())
+    await uploader.getByRole('button', { name: 'Delete clip.mp4' }).click()
+    await uploader.locator('#upload-status', { hasText: 'Deleted clip.mp4 from this browser.' }).waitFor()
+    assert.equal(await uploader.locator('#owned-files li').count(), 0)
+  })
+
   test('with the resource node stopped the page says the network is unreachable, and errors say so', async () => {
     await uploader.setViewportSize(WIDTHS.desktop)
     await uploader.goto(`${server.url}/#files`)
