@@ -1,157 +1,278 @@
-// `npm start`: the whole local network with its defaults, then the URLs of the demo pages.
+// `npm start`: the whole local network on fixed ports, then the URLs of the demo pages.
 //   - two anvil chains ("Ethereum" and "Polygon") with the bridge, payments and rewards deployed;
 //   - two resource nodes (the first runs the meta service; the second replicates);
-//   - the portal, a demo page that runs a browser light node;
-//   - the NFT widget's demo marketplace, minting a small ERC-721 (DemoNft, deployed here) on the local Polygon.
-// State lives in ./.data (STRATOS_EDGE_DATA_DIR); stop with Ctrl-C. `--once` starts everything, prints
-// the summary and stops again (a smoke check).
-// `--ephemeral-ports` puts every service on a free port.
-import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs'
-import { createServer } from 'node:http'
-import { dirname, extname, join, normalize } from 'node:path'
-import { fileURLToPath } from 'node:url'
+//   - the portal, and the NFT widget's demo marketplace when it is built.
+// `--help` lists every port and option. State lives in one data directory (./.data), locked while in use;
+// SIGINT, SIGTERM and SIGHUP (or the parent npm going away) stop every child, save the chains' state and
+// print "stopped".
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { spawnResourceNode } from '@stratos-edge/resource-node'
+import { DataDirLockedError, lockDataDir } from './start/data-dir-lock.mjs'
+import { PORTS, parseStartOptions, StartOptionsError, usage } from './start/options.mjs'
+import { checkPortsFree, PortInUseError } from './start/port-check.mjs'
+import { serveStatic } from './start/static-server.mjs'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
-const dataDir = process.env.STRATOS_EDGE_DATA_DIR ?? join(root, '.data')
-const once = process.argv.includes('--once')
-const ephemeral = process.argv.includes('--ephemeral-ports')
-const portalPort = ephemeral ? 0 : Number(process.env.STRATOS_EDGE_PORTAL_PORT ?? 5173)
-const widgetPort = ephemeral ? 0 : Number(process.env.STRATOS_EDGE_WIDGET_PORT ?? 5174)
-const anyPort = ['--tcp-port', '0', '--ws-port', '0', '--http-port', '0']
+/** Stop functions of what is running, in start order. */
 const stops = []
+let stopping = false
+
+// A closed terminal or a dead parent's pipe must not crash the shutdown: writes then fail with EPIPE/EIO.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
 
 function log(line) {
   process.stdout.write(`${line}\n`)
 }
 
-/** Starts a resource node; its JSON logs go to .data/logs/<name>.log. */
-async function startResourceNode(name, args) {
+/** Records how to stop something just started; if a stop was asked meanwhile, the shutdown takes it too. */
+function track(stop) {
+  stops.push(stop)
+}
+
+async function stopAll() {
+  for (const stop of stops.splice(0).reverse()) await stop().catch(() => {})
+}
+
+/** Starts a resource node; its JSON logs go to <data>/logs/<name>.log. */
+async function startResourceNode(dataDir, name, args) {
   const logs = join(dataDir, 'logs')
   mkdirSync(logs, { recursive: true })
   const node = await spawnResourceNode({
     args: ['start', '--data-dir', join(dataDir, name), ...args],
     stderr: createWriteStream(join(logs, `${name}.log`), { flags: 'a' }),
     timeoutMs: 60_000,
+  }).catch((err) => {
+    throw new Error(`${name} did not start (${firstLine(err.message)}); see ${join(logs, `${name}.log`)}`)
   })
-  stops.push(() => node.stop())
+  track(() => node.stop())
   return node.ready
 }
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-}
-
-/** Serves a built Vite app and its /config.json. */
-function servePortal(dir, config, port = portalPort) {
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname
-    if (path === '/config.json') {
-      res.writeHead(200, { 'content-type': MIME['.json'], 'cache-control': 'no-store' })
-      return res.end(JSON.stringify(config))
+/** The chains: local anvils whose state is kept in the data directory, or given RPC endpoints. */
+async function startChains(options, dataDir) {
+  if (options.ethereumRpc) {
+    return {
+      ethereum: { rpcUrl: options.ethereumRpc },
+      polygon: { rpcUrl: options.polygonRpc },
+      addresses: {},
+      external: true,
     }
-    const file = normalize(join(dir, path === '/' ? 'index.html' : path))
-    if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end('not found')
-      return
-    }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' })
-    createReadStream(file).pipe(res)
-  })
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => {
-      stops.push(() => new Promise((r) => server.close(() => r())))
-      resolve(`http://127.0.0.1:${server.address().port}/`)
-    })
-  })
-}
-
-async function stopAll() {
-  for (const stop of stops.reverse()) await stop().catch(() => {})
-}
-
-async function main() {
-  mkdirSync(dataDir, { recursive: true })
-  log('stratos-edge: starting the local network…')
-
+  }
   const { startLocalChains } = await import('@stratos-edge/polygon-bridge/local')
-  const chains = await startLocalChains({ dataDir: join(dataDir, 'chains') })
-  stops.push(() => chains.stop())
-  await (await import('./demo-wallet.mjs')).setUpDemoWallet({ chains, dataDir, log })
-
-  const meta = await startResourceNode('resource-node-1', ['--meta', ...(ephemeral ? anyPort : [])])
-  const tcp = meta.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))
-  const second = await startResourceNode('resource-node-2', [...anyPort, '--bootstrap', tcp])
-
-  const portalDir = join(root, 'apps/portal/dist')
-  const portalUrl = await servePortal(portalDir, {
-    resourceNodes: [...meta.wsMultiaddrs, ...second.wsMultiaddrs],
-    gatewayUrl: meta.gatewayUrl,
+  const chains = await startLocalChains({
+    dataDir: join(dataDir, 'chains'),
+    ethereumPort: options.ports['ethereum-port'],
+    polygonPort: options.ports['polygon-port'],
   })
+  // chains.stop() sends anvil SIGTERM, on which it writes its --state file: the chain survives restarts.
+  track(() => chains.stop())
+  return chains
+}
 
-  // The widget demo mints on the local Polygon with a dev account (anvil's public keys: local only).
+/** The contributor snippet (its script and frame) and a page of another origin that embeds it. */
+async function startSnippet(options, network) {
+  const server = await serveStatic({
+    dir: join(root, 'apps/contributor-snippet/dist'),
+    port: options.ports['snippet-port'],
+    config: network,
+  })
+  track(() => server.stop())
+  const scriptUrl = `${server.url}contributor.js`
+  const demo = await serveStatic({
+    dir: join(root, 'apps/contributor-snippet/demo'),
+    port: options.ports['snippet-demo-port'],
+    replace: { SNIPPET_URL: scriptUrl },
+  })
+  track(() => demo.stop())
+  return { scriptUrl, demoUrl: demo.url }
+}
+
+/**
+ * The NFT widget's demo marketplace (its own engineer's part): served when apps/nft-widget is built and
+ * the bridge package can deploy its demo ERC-721.
+ */
+async function startWidgetDemo(options, chains, network) {
+  const dir = join(root, 'apps/nft-widget/dist/demo')
+  const local = await import('@stratos-edge/polygon-bridge/local')
+  if (!existsSync(dir) || typeof local.deployDemoNft !== 'function' || chains.external) return undefined
   const { JsonRpcProvider, Wallet } = await import('ethers')
-  const { deployDemoNft, devAccounts } = await import('@stratos-edge/polygon-bridge/local')
   const polygonRpc = new JsonRpcProvider(chains.polygon.rpcUrl, chains.polygon.chainId, {
     staticNetwork: true,
     cacheTimeout: -1,
   })
-  const demoNft = await deployDemoNft(new Wallet(devAccounts()[0].privateKey, polygonRpc))
+  const nft = await local.deployDemoNft(new Wallet(local.devAccounts()[0].privateKey, polygonRpc))
   polygonRpc.destroy()
-  const widgetUrl = await servePortal(
-    join(root, 'apps/nft-widget/dist/demo'),
-    {
-      resourceNodes: [...meta.wsMultiaddrs, ...second.wsMultiaddrs],
-      gatewayUrl: meta.gatewayUrl,
-      polygon: chains.polygon,
-      nft: demoNft,
-      minterKey: devAccounts()[1].privateKey,
+  const server = await serveStatic({
+    dir,
+    port: options.ports['widget-port'],
+    config: { ...network, polygon: chains.polygon, nft, minterKey: local.devAccounts()[1].privateKey },
+  })
+  track(() => server.stop())
+  return { url: server.url, nft }
+}
+
+/**
+ * The wallet engineer's `scripts/demo-wallet.mjs` (fund and prepay a demo wallet), when it exists: its
+ * default export is called with the chains and the data directory, and may return lines to print.
+ */
+async function runDemoWallet(chains, dataDir) {
+  const script = join(root, 'scripts/demo-wallet.mjs')
+  if (!existsSync(script) || chains.external) return []
+  const mod = await import(pathToFileURL(script).href)
+  const lines = typeof mod.default === 'function' ? await mod.default({ chains, dataDir, log }) : undefined
+  return Array.isArray(lines) ? lines : []
+}
+
+function firstLine(text) {
+  return String(text).split('\n')[0]
+}
+
+async function start(options, dataDir) {
+  log('stratos-edge: starting the local network…')
+  const chains = await startChains(options, dataDir)
+  if (stopping) return
+  const p = options.ports
+  const meta = await startResourceNode(dataDir, 'resource-node-1', [
+    '--meta',
+    ...['--tcp-port', String(p['node1-tcp-port']), '--ws-port', String(p['node1-ws-port'])],
+    ...['--http-port', String(p['node1-http-port'])],
+  ])
+  if (stopping) return
+  const tcp = meta.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))
+  const second = await startResourceNode(dataDir, 'resource-node-2', [
+    ...['--tcp-port', String(p['node2-tcp-port']), '--ws-port', String(p['node2-ws-port'])],
+    ...['--http-port', String(p['node2-http-port']), '--bootstrap', tcp],
+  ])
+  if (stopping) return
+  const network = {
+    resourceNodes: [...meta.wsMultiaddrs, ...second.wsMultiaddrs],
+    gatewayUrl: meta.gatewayUrl,
+  }
+  const portal = await serveStatic({
+    dir: join(root, 'apps/portal/dist'),
+    port: p['portal-port'],
+    config: {
+      ...network,
+      ...(chains.external
+        ? {}
+        : { polygon: { ...chains.polygon, addresses: chains.addresses.polygon ?? {} } }),
     },
-    widgetPort,
-  )
+  })
+  track(() => portal.stop())
+  if (stopping) return
+  const snippet = await startSnippet(options, network)
+  if (stopping) return
+  const widget = await startWidgetDemo(options, chains, network)
+  if (stopping) return
+  const walletLines = await runDemoWallet(chains, dataDir)
 
   log('')
   log('Stratos Edge local network is up')
-  log(`  portal (demo page)       ${portalUrl}   open it in two tabs: upload in one, download in the other`)
-  log(`  NFT widget demo          ${widgetUrl}   upload media + metadata, mint on the local Polygon`)
-  log(`    polygon   DemoNft (ERC-721)        ${demoNft}`)
+  log(`  portal                   ${portal.url}   contribute storage, upload, download, see the network`)
+  log(`  contributor snippet      ${snippet.scriptUrl}`)
+  log(
+    `    a site embedding it    ${snippet.demoUrl}   (another origin; the badge asks before anything is stored)`,
+  )
+  if (widget) {
+    log(`  NFT widget demo          ${widget.url}   upload media + metadata, mint on the local Polygon`)
+    log(`    polygon   DemoNft (ERC-721)        ${widget.nft}`)
+  }
   log(
     `  resource node 1 + meta   gateway ${meta.gatewayUrl}/v1/files/<file hash>   metrics ${meta.gatewayUrl}/metrics`,
   )
   log(`                           ${meta.wsMultiaddrs[0] ?? ''}`)
   log(`  resource node 2          gateway ${second.gatewayUrl}   ${second.wsMultiaddrs[0] ?? ''}`)
-  log(`  ethereum (anvil)         ${chains.ethereum.rpcUrl}   chain id ${chains.ethereum.chainId}`)
-  log(`  polygon (anvil)          ${chains.polygon.rpcUrl}   chain id ${chains.polygon.chainId}`)
+  log(`  ethereum                 ${chains.ethereum.rpcUrl}${chains.external ? '   (given)' : '   (anvil)'}`)
+  log(`  polygon                  ${chains.polygon.rpcUrl}${chains.external ? '   (given)' : '   (anvil)'}`)
   for (const chain of ['ethereum', 'polygon']) {
     for (const [name, address] of Object.entries(chains.addresses[chain] ?? {})) {
       if (typeof address === 'string' && address.startsWith('0x'))
         log(`    ${chain.padEnd(9)} ${name.padEnd(24)} ${address}`)
     }
   }
+  for (const line of walletLines) log(`  ${line}`)
   log(`  data and logs            ${dataDir}`)
-
-  if (once) {
-    await stopAll()
-    log('stratos-edge: --once: stopped again')
-    return
-  }
-  log('Press Ctrl-C to stop.')
-  await new Promise((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
-  log('stratos-edge: stopping…')
-  await stopAll()
 }
 
-main().catch(async (err) => {
-  console.error(`stratos-edge: ${err.stack ?? err}`)
+async function main() {
+  let options
+  try {
+    options = parseStartOptions(process.argv.slice(2), process.env)
+  } catch (err) {
+    if (err instanceof StartOptionsError) {
+      process.stderr.write(`stratos-edge: ${err.message} (see --help)\n`)
+      return 2
+    }
+    throw err
+  }
+  if (options.help) {
+    process.stdout.write(usage())
+    return 0
+  }
+  const dataDir = resolve(options.dataDir ?? join(root, '.data'))
+  mkdirSync(dataDir, { recursive: true })
+  let lock
+  try {
+    lock = lockDataDir(dataDir)
+    const wanted = PORTS.filter(
+      ([name]) => !(options.ethereumRpc && /^(ethereum|polygon)-port$/.test(name)),
+    ).map(([option, , , what]) => ({ port: options.ports[option], option, what }))
+    await checkPortsFree(wanted)
+  } catch (err) {
+    lock?.release()
+    if (err instanceof DataDirLockedError || err instanceof PortInUseError) {
+      process.stderr.write(`stratos-edge: ${err.message}\n`)
+      return 1
+    }
+    throw err
+  }
+
+  // A signal, or the parent going away (npm killed without forwarding, a closed terminal), stops everything.
+  let signalled
+  const stopAsked = new Promise((r) => {
+    signalled = r
+  })
+  const onSignal = (signal) => {
+    if (stopping) return log(`stratos-edge: ${signal}: still stopping…`)
+    stopping = true
+    signalled(signal)
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal)
+  const parent = process.ppid
+  const parentWatch = setInterval(() => {
+    if (process.ppid !== parent) onSignal('parent exited')
+  }, 1000)
+
+  let code = 0
+  const started = start(options, dataDir).catch((err) => {
+    code = 1
+    process.stderr.write(`stratos-edge: ${firstLine(err.message ?? err)}\n`)
+    if (process.env.STRATOS_EDGE_DEBUG) process.stderr.write(`${err.stack}\n`)
+  })
+  await started
+  if (code === 0 && !stopping) {
+    if (options.once) stopping = true
+    else {
+      log('Press Ctrl-C to stop.')
+      const why = await stopAsked
+      log(`stratos-edge: ${why}: stopping…`)
+    }
+  }
+  stopping = true
+  clearInterval(parentWatch)
   await stopAll()
-  process.exit(1)
-})
+  lock.release()
+  log('stratos-edge: stopped')
+  return code
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err) => {
+    process.stderr.write(`stratos-edge: ${firstLine(err.message ?? err)}\n`)
+    await stopAll()
+    process.exit(1)
+  },
+)

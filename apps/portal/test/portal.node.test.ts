@@ -39,7 +39,7 @@ beforeAll(async () => {
     const timer = setTimeout(() => reject(new Error('npm start did not come up within 120 s')), 120_000)
     child.once('exit', (code) => reject(new Error(`start.mjs exited with ${code}`)))
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const portal = /portal \(demo page\)\s+(\S+)/.exec(line)
+      const portal = /portal\s+(http\S+)/.exec(line)
       if (portal) urls.portal = portal[1]
       const gateway = /resource node 1 \+ meta\s+gateway (\S+?)\/v1\/files/.exec(line)
       if (gateway) urls.gateway = gateway[1]
@@ -75,17 +75,18 @@ describe('npm start and the portal', () => {
     const page = await browser!.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(urls.portal!)
-    await page.waitForSelector('#node-status:text("Running in a Web Worker")', { timeout: 30_000 })
+    await page.goto(`${urls.portal!}#files`)
+    await page.locator('#network-status', { hasText: 'Online' }).waitFor({ timeout: 30_000 })
     const bytes = randomBytes(3 * 1024 * 1024 + 17)
     await page.setInputFiles('#upload-file', {
       name: 'sample.bin',
       mimeType: 'application/octet-stream',
       buffer: bytes,
     })
-    await page.click('#upload-form button')
-    await page.waitForSelector('#upload-status:text("Stored sdm://")', { timeout: 60_000 })
-    const fileHash = await page.inputValue('#download-ref')
+    await page.click('#upload-form button[type=submit]')
+    await page.locator('#upload-status', { hasText: 'Uploaded sample.bin' }).waitFor({ timeout: 60_000 })
+    const uri = (await page.locator('#owned-files code').first().textContent()) ?? ''
+    const fileHash = uri.split('/').pop()!
     expect(fileHash).toMatch(/^v05j1m5/)
     const response = await fetch(`${urls.gateway}/v1/files/${fileHash}`)
     expect(response.status).toBe(200)

@@ -7,6 +7,7 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.map': 'application/json',
+  '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
 }
 
@@ -39,6 +40,8 @@ export async function serveStatic(
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-store',
+      // Module scripts loaded by another origin (the contributor snippet) need CORS.
+      'access-control-allow-origin': '*',
     })
     createReadStream(file).pipe(res)
   })

@@ -104,6 +104,9 @@ export interface DownloadProgress {
   /** Bytes obtained so far (fetched or read from this node's store). */
   readonly bytes: number
   readonly totalBytes: number
+  /** The file's name and MIME type as its manifest gives them (to save it under the right name). */
+  readonly name?: string
+  readonly mimeType?: string
   /** Average since the download started. */
   readonly bytesPerSecond: number
   /** Where the last slice came from: this node's store, a browser over WebRTC, or a resource node. */
@@ -131,6 +134,8 @@ export interface ConnectionStat {
 /** Snapshot of a light node. */
 export interface LightNodeStat {
   readonly peerId: string
+  /** The address (`0x…`) of the node's own key, which owns uploads made without `owner`. */
+  readonly ownerAddress: string
   readonly multiaddrs: string[]
   readonly connections: ConnectionStat[]
   readonly store: SliceStoreStat

@@ -226,11 +226,11 @@ describe('LightNodeService reads', () => {
 })
 
 describe('LightNodeService download progress', () => {
-  it('reports each slice of a download to the page: bytes, total, rate and source', async () => {
+  it('reports each slice of a download to the page: bytes, total, rate, source, name and type', async () => {
     const store = await openStore(new IDBFactory(), 'progress')
     const events: LightNodeEvent[] = []
     const service = await serviceWith(store, { replicas: 0, onEvent: (e) => events.push(e) })
-    const { uri } = await service.put(bytes, {}, 'put')
+    const { uri } = await service.put(bytes, { name: 'clip.mp4', mimeType: 'video/mp4' }, 'put')
     await service.openRead(uri, 'read')
     let read = 0
     for (let c = await service.readChunk('read'); c !== undefined; c = await service.readChunk('read'))
@@ -246,6 +246,8 @@ describe('LightNodeService download progress', () => {
     expect(sums.at(-1)).toBe(SIZE)
     expect(progress.every((p) => p.ref === uri && p.totalBytes === SIZE && p.source === 'local')).toBe(true)
     expect(progress.at(-1)?.bytesPerSecond).toBeGreaterThan(0)
+    // The manifest's name and type, so the page saves the file as what it is.
+    expect(progress.every((p) => p.name === 'clip.mp4' && p.mimeType === 'video/mp4')).toBe(true)
   })
 
   it("gives each read of the same file its own progress, apart from the other's", async () => {

@@ -168,6 +168,7 @@ export class LightNodeService {
     const rtc = (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection
     return {
       peerId: libp2p.peerId.toString(),
+      ownerAddress: this.started.runtime.owner.evmAddress,
       multiaddrs: libp2p.getMultiaddrs().map((m) => m.toString()),
       connections: libp2p.getConnections().map((c) => ({
         peerId: c.remotePeer.toString(),

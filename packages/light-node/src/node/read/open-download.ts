@@ -68,6 +68,8 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
           fileHash: manifest.fileHash,
           bytes,
           totalBytes: manifest.size,
+          ...(manifest.name ? { name: manifest.name } : {}),
+          ...(manifest.mimeType ? { mimeType: manifest.mimeType } : {}),
           bytesPerSecond: seconds > 0 ? Math.round(bytes / seconds) : 0,
           source,
           ...(peerId ? { peerId } : {}),

@@ -1,0 +1,51 @@
+/**
+ * Typed light-node errors in plain words for the page. Errors cross the worker boundary as
+ * `{ name, message }`, so they are told apart by `name`, never by class.
+ */
+
+/** What the visitor was doing when the error happened. */
+export type ErrorContext = 'download' | 'upload' | 'contribute' | 'start'
+
+const WORDS: Record<string, string> = {
+  InvalidFileHashError:
+    'That is not a file hash or sdm:// link. A file hash starts with "v05j1m5"; a link with "sdm://".',
+  InvalidSdmUriError: 'That sdm:// link is malformed. It reads sdm://<owner st1…>/<file hash>.',
+  ManifestNotFoundError:
+    'No file with this hash is known to the network. Check the hash or link; the owner may have deleted it.',
+  NoProviderError: 'No node could deliver this file right now. Try again in a moment.',
+  SliceVerificationError: 'The data received did not match the file hash and was thrown away. Try again.',
+  StorageQuotaError: 'Not enough room in the storage you gave. Give more in Contribute, or delete files.',
+  UploadFailedError: 'The resource nodes did not store every slice, so nothing was published. Try again.',
+  FileChangedError: 'The file changed on disk while it was being uploaded. Upload it again.',
+  WorkerLostError: 'The storage node in this tab stopped. Reconnect to start it again.',
+  NodeStoppedError: 'The storage node in this tab is stopped. Reconnect to start it again.',
+  NodeStartError:
+    'The storage node could not reach the network. Check that the resource nodes are running, then reconnect.',
+  AbortedError: 'Cancelled.',
+  AbortError: 'Cancelled.',
+}
+
+/**
+ * A sentence for `err`, with the network's state taken into account: when the node is known to be
+ * offline, a failed download says so instead of blaming the hash.
+ *
+ * @example
+ * ```ts
+ * plainError({ name: 'ManifestNotFoundError', message: 'No manifest for v05…' }, 'download', true)
+ * ```
+ */
+export function plainError(err: unknown, context: ErrorContext, online = true): string {
+  const { name, message } = (err ?? {}) as { name?: string; message?: string }
+  const invalidInput = name === 'InvalidFileHashError' || name === 'InvalidSdmUriError'
+  if (!online && !invalidInput && name !== 'AbortedError' && name !== 'AbortError')
+    return 'The network is unreachable: no resource node answers. Reconnect when it is back.'
+  const known = name ? WORDS[name] : undefined
+  if (known) return known
+  const what = {
+    download: 'The download',
+    upload: 'The upload',
+    contribute: 'Contributing',
+    start: 'Starting',
+  }[context]
+  return `${what} failed: ${message ?? String(err)}`
+}
