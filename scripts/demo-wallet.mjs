@@ -3,8 +3,7 @@
 // by you only), given gas and STOS on the local "Polygon", and prepaid to StoragePayments (the meta service
 // credits the prepayment as ozone). Import its key into a browser wallet to use it on the pages.
 //
-// start.mjs calls it right after the chains are up:
-//   const wallet = await (await import('./demo-wallet.mjs')).setUpDemoWallet({ chains, dataDir, argv: process.argv, log })
+// start.mjs calls its default export (setUpDemoWallet) right after the chains are up.
 // Another wallet: `npm start -- --wallet 0x…` funds and prepays for that address instead (no key needed:
 // the deployer pays); `--no-demo-wallet` skips it.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -63,3 +62,5 @@ export async function setUpDemoWallet({ chains, dataDir, argv = process.argv, lo
   if (key) log(`                           key: ${key.path} (import it into a browser wallet)`)
   return { address: funding.address, st1, ...(key ? { keyPath: key.path } : {}) }
 }
+
+export default setUpDemoWallet

@@ -1,6 +1,7 @@
 // The options of `npm start` (scripts/start.mjs): fixed default ports, each overridable by a flag or an
 // environment variable, and the text of --help.
 import { parseArgs } from 'node:util'
+import { DEMO_WALLET_HELP } from '../demo-wallet.mjs'
 
 /** Every port `npm start` opens: [option name, environment variable, default, what listens]. */
 export const PORTS = [
@@ -39,6 +40,8 @@ ${ports}
   --once                   start everything, print the summary, stop again (a smoke check)
   -h, --help               this text
 
+${DEMO_WALLET_HELP}
+
 A port already in use, or a data directory another instance holds, stops the start with one line
 saying which.
 `
@@ -73,6 +76,9 @@ export function parseStartOptions(argv, env) {
         'data-dir': { type: 'string' },
         'ethereum-rpc': { type: 'string' },
         'polygon-rpc': { type: 'string' },
+        // Read by scripts/demo-wallet.mjs from process.argv.
+        wallet: { type: 'string' },
+        'no-demo-wallet': { type: 'boolean' },
         ...Object.fromEntries(PORTS.map(([name]) => [name, { type: 'string' }])),
       },
       strict: true,
