@@ -1,6 +1,6 @@
 import { defineErrorClass } from '@stratos-edge/core'
 
-/** An epoch was asked to settle before its late window closed; wait for `settlesAt`. */
+/** An epoch was asked to settle before its late window closed; settle it after. */
 export class EpochNotDueError extends defineErrorClass('EpochNotDueError') {}
 /** The settlement store was used after `close()`. */
 export class SettlementStoreClosedError extends defineErrorClass('SettlementStoreClosedError') {}
