@@ -7,7 +7,6 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.map': 'application/json',
-  '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
 }
 

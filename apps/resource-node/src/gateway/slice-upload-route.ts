@@ -82,6 +82,7 @@ export interface SliceUploadRouteInit {
    * appends it), not by the socket's: behind a proxy every client is the proxy. Default false.
    */
   trustProxy?: boolean
+  /**
    * Upload tickets: with it, every upload, staging and commit needs a valid ticket (`x-stratos-ticket`),
    * checked before any body byte is read, and the bytes stored are counted against it.
    */
@@ -287,7 +288,12 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
           'Send every slice of an upload with the same ticket',
         )
       }
-      releaseRoom = init.staging.reserve(request.size, request.uploadId, request.number, clientOf(req, init.trustProxy))
+      releaseRoom = init.staging.reserve(
+        request.size,
+        request.uploadId,
+        request.number,
+        clientOf(req, init.trustProxy),
+      )
     } catch (err) {
       paid?.refund()
       return fail(res, err, false)

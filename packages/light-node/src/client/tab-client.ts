@@ -4,7 +4,13 @@
  */
 import type { TypedDataSigner } from '@stratos-edge/core'
 import type { DownloadProgress, PutOptions, PutProgress } from '../api-types.js'
-import { errorFromPlain, LeaderLostError, NodeStartError, nodeStopped, SigningFailedError } from '../errors.js'
+import {
+  errorFromPlain,
+  LeaderLostError,
+  NodeStartError,
+  nodeStopped,
+  SigningFailedError,
+} from '../errors.js'
 import type { LightNode } from './create-light-node.js'
 import { type FileReadSource, openFileStream } from './file-stream.js'
 import { resolvePutSigner } from './put-signer.js'

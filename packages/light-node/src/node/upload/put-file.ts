@@ -17,8 +17,8 @@ import {
   type SliceHash,
   sliceHashFromInnerDigest,
   type TypedDataSigner,
-  toStratosAddress,
   toHex,
+  toStratosAddress,
 } from '@stratos-edge/core'
 import { commitStagedUpload } from '@stratos-edge/protocol'
 import type { LightNodeOptions, PutProgress, PutRequest, PutResult } from '../../api-types.js'
@@ -114,12 +114,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         // The owner's signer signs the request (a page wallet or the node's key).
         const ticket =
           init.network !== undefined
-            ? await requestUploadTicket(
-                init.network,
-                total,
-                signer,
-                components.index,
-              )
+            ? await requestUploadTicket(init.network, total, signer, components.index)
             : undefined
         const ticketHex = ticket ? toHex(ticket) : undefined
         const sliceSize = init.sliceSize
