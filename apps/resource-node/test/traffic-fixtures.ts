@@ -29,6 +29,9 @@ import {
   type TrafficSettlementInit,
 } from '../src/traffic/index.js'
 
+/** The network the test tickets and receipts are signed for (anvil's chain id). */
+export const TEST_NETWORK = 31337
+
 export const EPOCH_MS = 10_000
 /** Epoch 1 starts at T0: the contract numbers epochs from 1. */
 export const GENESIS_MS = 1_800_000_000_000
@@ -72,6 +75,7 @@ export function ticketFor(
   return issueTicket(
     {
       kind: opts.kind ?? 'download',
+      network: TEST_NETWORK,
       owner: world.owner.evmAddress,
       holder: holder.evmAddress,
       fileHash: opts.fileHash ?? world.fileHash,
@@ -93,6 +97,7 @@ export function receiptOf(
 ): TrafficReceipt {
   return signReceipt(
     {
+      network: TEST_NETWORK,
       epoch,
       provider: provider.evmAddress,
       fileHash: world.fileHash,

@@ -91,8 +91,9 @@ export function checkReceipt(receipt: TrafficReceipt, ctx: ReceiptContext): Reje
 /** True when the ticket is signed by its issuer and the issuer is one of `issuers` (expiry not checked). */
 export function ticketSignatureValid(ticket: Ticket, issuers: readonly string[]): boolean {
   try {
-    // Checked at time 0: only the signature and the issuer are in question here.
-    verifyTicket(ticket, { issuers, now: 0 })
+    // Checked at time 0 and on the ticket's own network: only the signature and the issuer are in
+    // question here (the network id is part of what is signed).
+    verifyTicket(ticket, { issuers, network: ticket.network, now: 0 })
     return true
   } catch {
     return false
