@@ -8,7 +8,6 @@
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { spawnResourceNode } from '@stratos-edge/resource-node'
 import { DataDirLockedError, lockDataDir } from './start/data-dir-lock.mjs'
 import { PORTS, parseStartOptions, StartOptionsError, usage } from './start/options.mjs'
 import { checkPortsFree, PortInUseError } from './start/port-check.mjs'
@@ -39,6 +38,9 @@ async function stopAll() {
 async function startResourceNode(dataDir, name, args) {
   const logs = join(dataDir, 'logs')
   mkdirSync(logs, { recursive: true })
+  // Loaded here, after the port and lock checks: the package pulls in node:sqlite, whose experimental
+  // warning would otherwise come before a one-line error.
+  const { spawnResourceNode } = await import('@stratos-edge/resource-node')
   const node = await spawnResourceNode({
     args: ['start', '--data-dir', join(dataDir, name), ...args],
     stderr: createWriteStream(join(logs, `${name}.log`), { flags: 'a' }),
