@@ -153,9 +153,10 @@ function target(rawPath: string): { fileHash: FileHash; owner?: string } | undef
 export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const { metrics, logger } = init
   const writeTimeoutMs = init.writeTimeoutMs ?? 120_000
-  // Load bench, 20 s attack, same sitting, paced (4 MiB) vs unpaced: the good client's 4 MiB upload p99
-  // 1087/1195 ms vs 2080/1988 (and 2482/2650 with the older store), /healthz p99 196/605 vs 1012/1085;
-  // its download p99 rose to 1008/1278 ms from 263/741 (it waits its turn behind 200 readers).
+  // Load bench, 20 s attack, same sitting, paced (4 MiB) vs unpaced, 3 runs: the good client's 4 MiB
+  // upload p99 1087/1195/646 ms vs 2080/1988/1061, /healthz p99 196/605/106 vs 1012/1085/681. The cost:
+  // its download p99 1008/1278/905 ms vs 263/741/92 (it waits its turn behind 200 readers), and the
+  // readers' MB/s during the attack 251/208/651 vs 292/456/979.
   const writeBytesPerTurn = init.writeBytesPerTurn ?? 4 * 1024 * 1024
   const pacer = Number.isFinite(writeBytesPerTurn)
     ? createWritePacer({ bytesPerTurn: writeBytesPerTurn })
