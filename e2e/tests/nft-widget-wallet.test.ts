@@ -109,7 +109,9 @@ describe('NFT widget with the creator’s wallet', () => {
     await server?.close().catch(() => {})
   })
 
-  test('a refused signature, then Retry: the wallet owns media and metadata, and the token mints', async () => {
+  test('a refused signature, then Retry: the wallet owns media and metadata, and the token mints', {
+    timeout: 240_000,
+  }, async () => {
     const st1 = toStratosAddress(account)
     const dataTransfer: JSHandle = await page.evaluateHandle((base64: string) => {
       const dt = new DataTransfer()
@@ -125,23 +127,19 @@ describe('NFT widget with the creator’s wallet', () => {
     await page.evaluate(() => {
       ;(window as unknown as WalletWindow).__wallet.refuseNext = true
     })
-    const failed = page.evaluate(
-      () =>
-        new Promise<string>((resolve) =>
-          document
-            .querySelector('stratos-nft-uploader')
-            ?.addEventListener(
-              'stratos-nft-error',
-              (e) => resolve((e as CustomEvent<{ name: string }>).detail.name),
-              {
-                once: true,
-              },
-            ),
-        ),
-    )
+    await page.evaluate(() => {
+      document.querySelector('stratos-nft-uploader')?.addEventListener('stratos-nft-error', (e) => {
+        ;(window as unknown as { __lastError?: string }).__lastError = (
+          e as CustomEvent<{ name: string }>
+        ).detail.name
+      })
+    })
     await page.getByRole('button', { name: 'Upload to Stratos' }).click()
-    assert.equal(await failed, 'WalletRejectedError')
     await page.locator('stratos-nft-uploader[state="error"]').waitFor({ timeout: 60_000 })
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __lastError?: string }).__lastError),
+      'WalletRejectedError',
+    )
     assert.match(
       (await page.locator('stratos-nft-uploader .error').textContent()) ?? '',
       /declined the signature/,
