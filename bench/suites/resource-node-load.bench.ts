@@ -1,3 +1,4 @@
+// Over 400 lines: one benchmark whose attackers, good client, raw baseline and per-window probes must run in one process and sitting.
 // The resource node under hostile load, on loopback (every loop bounded by a deadline or a count):
 //  - gateway vs raw: 200 concurrent readers of a 64 MiB file for a fixed window, against the gateway and
 //    against a raw Node static-file HTTP server (fs.createReadStream of the same bytes on disk), in

@@ -1,3 +1,4 @@
+// Over 400 lines: the element's one state machine (choose, form, upload, wallet, prepay offer, result) and its DOM wiring; the DOM-free parts are in their own files.
 /**
  * `<stratos-nft-uploader>`: choose or drop media, fill OpenSea metadata, upload both through the page's
  * shared light node, and get a tokenURI. Everything the creator sees lives in a shadow root themed by

@@ -1,3 +1,4 @@
+// Over 400 lines: every HTTP upload path and its refusals against one real resource node.
 import { readdir, stat } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'

@@ -1,3 +1,4 @@
+// Over 400 lines: the store facade's behaviour end to end (budget, batching, eviction, recovery, verified reads) on one fake IndexedDB.
 import { computeFileHash, computeSliceHash, type FileHash, type SliceHash } from '@stratos-edge/core'
 import { IDBObjectStore as FDBObjectStore, IDBFactory } from 'fake-indexeddb'
 import 'fake-indexeddb/auto'

@@ -1,3 +1,4 @@
+// Over 400 lines: the three upload handlers (with hashes, staged, commit) share one body reader, upload budget, staging and ticket gate.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   DecodeError,

@@ -1,3 +1,4 @@
+// Over 400 lines: the meta service's index, placement, registry, manifests and bare-hash resolution share one peer table; splitting it is next.
 import {
   decodeManifest,
   type FileHash,
