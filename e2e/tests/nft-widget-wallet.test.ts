@@ -19,7 +19,7 @@ import { Contract, type InterfaceAbi, JsonRpcProvider, Wallet } from 'ethers'
 import type { Browser, JSHandle, Page } from 'playwright-core'
 import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
-import { type ResourceNode, startResourceNode } from './support/resource-node.ts'
+import { E2E_NETWORK, type ResourceNode, startResourceNode } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -60,6 +60,7 @@ describe('NFT widget with the creator’s wallet', () => {
       '/config.json': {
         resourceNodes: [resource.wsAddr],
         gatewayUrl: resource.gatewayUrl,
+        network: E2E_NETWORK,
         polygon: { rpcUrl: chain.rpcUrl, chainId: chain.chainId },
         nft: nftAddress,
         minterKey: accounts[1]!.privateKey,

@@ -19,7 +19,7 @@ import { Contract, type InterfaceAbi, JsonRpcProvider, Wallet } from 'ethers'
 import type { Browser, JSHandle, Page } from 'playwright-core'
 import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
-import { type ResourceNode, startResourceNode } from './support/resource-node.ts'
+import { E2E_NETWORK, type ResourceNode, startResourceNode } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -125,6 +125,7 @@ describe('NFT widget on the demo marketplace', () => {
       '/config.json': {
         resourceNodes: [resource.wsAddr],
         gatewayUrl: resource.gatewayUrl,
+        network: E2E_NETWORK,
         polygon: { rpcUrl: chain.rpcUrl, chainId: chain.chainId },
         nft: nftAddress,
         minterKey: accounts[1]!.privateKey,
@@ -318,7 +319,7 @@ describe('NFT widget on the demo marketplace', () => {
     try {
       const embed = await context.newPage()
       embed.on('pageerror', (err) => pageErrors.push(err.message))
-      const attrs = `resource-nodes="${resource.wsAddr}" gateway-url="${resource.gatewayUrl}"`
+      const attrs = `resource-nodes="${resource.wsAddr}" gateway-url="${resource.gatewayUrl}" network="${E2E_NETWORK}"`
       // The two-line embed (twice, the second with sdm:// links), on the origin that serves dist/.
       await embed.route(`${dist.url}/embed.html`, (route) =>
         route.fulfill({

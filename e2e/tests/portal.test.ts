@@ -14,7 +14,7 @@ import AxeBuilder from '@axe-core/playwright'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
-import { type ResourceNode, startResourceNode } from './support/resource-node.ts'
+import { E2E_NETWORK, type ResourceNode, startResourceNode } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -57,7 +57,11 @@ describe('portal', () => {
     cpSync(portalDist, siteDir, { recursive: true })
     writeFileSync(
       join(siteDir, 'config.json'),
-      JSON.stringify({ resourceNodes: [resource.wsAddr], gatewayUrl: resource.gatewayUrl }),
+      JSON.stringify({
+        resourceNodes: [resource.wsAddr],
+        gatewayUrl: resource.gatewayUrl,
+        network: E2E_NETWORK,
+      }),
     )
     server = await serveStatic(siteDir, '127.0.0.1')
     browser = await launchChromium()

@@ -15,6 +15,8 @@ import {
 interface DemoConfig {
   resourceNodes: string[]
   gatewayUrl?: string
+  /** The network id upload tickets are signed for, when the resource nodes ask for tickets. */
+  network?: number
   polygon: { rpcUrl: string; chainId: number }
   nft: string
   /** A local dev account that pays for the mint (anvil's public dev keys; local chains only). */
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
   const uploader = $<NftUploaderElement>('uploader')
   uploader.setAttribute('resource-nodes', config.resourceNodes.join(' '))
   if (config.gatewayUrl) uploader.setAttribute('gateway-url', config.gatewayUrl)
+  if (config.network !== undefined) uploader.setAttribute('network', String(config.network))
   uploader.nodeOptions = { iceServers: [] }
   // The same options as the uploader's, so this is the node it uses (one per page and configuration).
   state.nodeStat = async () =>
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
         resourceNodes: config.resourceNodes,
         iceServers: [],
         ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
+        ...(config.network !== undefined ? { network: config.network } : {}),
       })
     ).stat()
   const provider = new JsonRpcProvider(config.polygon.rpcUrl, config.polygon.chainId, {

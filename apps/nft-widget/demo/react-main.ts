@@ -7,6 +7,7 @@ import { NftUploader } from '../src/react.ts'
 interface DemoConfig {
   resourceNodes: string[]
   gatewayUrl?: string
+  network?: number
 }
 
 function App({ config }: { config: DemoConfig }) {
@@ -19,7 +20,7 @@ function App({ config }: { config: DemoConfig }) {
       ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
       maxSize: '1MB',
       submitLabel: 'Upload from React',
-      nodeOptions: { iceServers: [] },
+      nodeOptions: { iceServers: [], ...(config.network !== undefined ? { network: config.network } : {}) },
       className: 'uploader',
       onUploaded: (result: NftUploadResult) => {
         setTokenURI(result.tokenURI)

@@ -64,7 +64,12 @@ export function sharedLightNode(options: LightNodeOptions): Promise<LightNode> {
         'The page must set the resource-nodes attribute',
       ),
     )
-  const key = JSON.stringify([options.resourceNodes, options.gatewayUrl ?? '', options.storeName ?? ''])
+  const key = JSON.stringify([
+    options.resourceNodes,
+    options.gatewayUrl ?? '',
+    options.storeName ?? '',
+    options.network ?? null,
+  ])
   let node = nodes.get(key)
   if (!node) {
     const forget = () => {

@@ -42,6 +42,7 @@ const OBSERVED = [
   'wrong-type-message',
   'token-id',
   'store-name',
+  'network',
   'submit-label',
   'wallet',
   'payments-network',
@@ -344,12 +345,15 @@ export class NftUploaderElement extends HTMLElement {
     const nodes = (this.getAttribute('resource-nodes') ?? '').split(/[\s,]+/).filter((s) => s.length > 0)
     const gatewayUrl = this.getAttribute('gateway-url')
     const storeName = this.getAttribute('store-name')
+    // The network whose upload tickets the resource nodes ask for (a chain id); without it, none.
+    const network = Number(this.getAttribute('network') ?? Number.NaN)
     return {
       iceServers: [],
       ...this.nodeOptions,
       resourceNodes: this.nodeOptions.resourceNodes ?? nodes,
       ...(gatewayUrl ? { gatewayUrl } : {}),
       ...(storeName ? { storeName } : {}),
+      ...(Number.isInteger(network) ? { network } : {}),
     }
   }
 

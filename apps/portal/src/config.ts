@@ -4,6 +4,8 @@ export interface PortalConfig {
   resourceNodes: string[]
   /** HTTP gateway of the first resource node. */
   gatewayUrl?: string
+  /** The network id upload tickets are signed for, when the resource nodes ask for tickets. */
+  network?: number
 }
 
 export async function loadConfig(): Promise<PortalConfig> {

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     node: {
       resourceNodes: config.resourceNodes,
       ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
+      ...(config.network !== undefined ? { network: config.network } : {}),
     },
   })
   app.owned = createOwnedFiles(localStorage)
