@@ -35,6 +35,7 @@ interface Uploaded {
   sha256: string
   gatewayUrl?: string
   signRequests: number
+  signed: string[]
 }
 interface Harness {
   start(o: unknown): Promise<{ peerId: string }>
@@ -106,7 +107,8 @@ describe('a wallet owns an upload', () => {
     const put = await harness(page).upload({ rpcUrl: anvil.rpcUrl, account })
     assert.equal(put.owner, st1)
     assert.equal(put.uri, `sdm://${st1}/${put.fileHash}`)
-    assert.equal(put.signRequests, 1, 'the wallet was asked once')
+    // The wallet signs the upload-ticket request (before any byte moves), then the manifest.
+    assert.deepEqual(put.signed, ['UploadTicketRequest', 'Manifest'])
 
     // The manifest the resource node keeps for this owner (written once the meta service took it).
     const wanted = `${put.fileHash}.${account.toLowerCase()}.manifest`
@@ -144,7 +146,11 @@ describe('a wallet owns an upload', () => {
     assert.equal(second.workers().length, 0, 'the second tab runs no node of its own')
     const put = await harness(second).upload({ rpcUrl: anvil.rpcUrl, account })
     assert.equal(put.uri, `sdm://${toStratosAddress(account)}/${put.fileHash}`)
-    assert.equal(put.signRequests, 1, 'the wallet in the calling tab was asked once')
+    assert.deepEqual(
+      put.signed,
+      ['UploadTicketRequest', 'Manifest'],
+      'the wallet in the calling tab signed both',
+    )
     const res = await fetch(`${resource.gatewayUrl}/v1/files/${put.uri}`, {
       signal: AbortSignal.timeout(30_000),
     })
