@@ -273,6 +273,9 @@ const node = await spawnResourceNode({
     '0',
     '--log-level',
     'error',
+    // Set here, not left to the default (120 s), so the stalled readers are dropped within the attack.
+    '--write-timeout',
+    String(WRITE_TIMEOUT_MS),
   ],
   stderr: 'inherit',
 })
