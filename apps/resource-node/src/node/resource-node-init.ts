@@ -1,5 +1,9 @@
-import type { PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from '../logger.js'
+import type { MetaService } from '../meta/meta-service.js'
+import type { DiskSliceStore } from '../store/disk-slice-store.js'
+import type { NodeMetrics } from './metrics.js'
 import type { TicketsInit } from './node-tickets.js'
 
 /** Options of `createResourceNode`. */
@@ -72,4 +76,35 @@ export interface ResourceNodeComponents {
   logger: Logger
   /** The libp2p key; default: loaded from (or created in) `<dataDir>/peer.key`. */
   privateKey: PrivateKey
+}
+
+/** What the CLI prints when the node is ready (one JSON line). */
+export interface ReadyInfo {
+  event: 'ready'
+  peerId: string
+  multiaddrs: string[]
+  /** The WebSocket multiaddrs browsers dial. */
+  wsMultiaddrs: string[]
+  gatewayUrl: string
+  meta: boolean
+  dataDir: string
+  /** With tickets and `meta`: the address this meta service signs tickets with (give it to other nodes). */
+  ticketIssuer?: string
+}
+
+/** A running (or startable) resource node. */
+export interface ResourceNode {
+  start(): Promise<void>
+  stop(): Promise<void>
+  readonly peerId: PeerId
+  readonly multiaddrs: Multiaddr[]
+  readonly gatewayUrl: string
+  readonly libp2p: Libp2p
+  readonly store: DiskSliceStore
+  readonly metrics: NodeMetrics
+  /** The in-process meta service, when started with `meta: true`. */
+  readonly metaService: MetaService | undefined
+  /** Waits until queued replications are done (tests, graceful shutdown). */
+  replicationIdle(): Promise<void>
+  readyInfo(): ReadyInfo
 }

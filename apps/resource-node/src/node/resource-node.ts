@@ -1,14 +1,13 @@
-// Over 400 lines: the one place a node's parts (store, libp2p, gateway, meta, tickets) are wired together.
 import { mkdir } from 'node:fs/promises'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
-import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { SliceHash } from '@stratos-edge/core'
 import {
   createIndexHandler,
@@ -27,56 +26,30 @@ import { type Gateway, startGateway } from '../gateway/gateway.js'
 import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
 import { createLogger } from '../logger.js'
-import { createMetaService, type MetaService } from '../meta/meta-service.js'
-import { type DiskSliceStore, openDiskSliceStore } from '../store/disk-slice-store.js'
+import { createMetaService } from '../meta/meta-service.js'
+import { openDiskSliceStore } from '../store/disk-slice-store.js'
 import { createSliceHashPool } from '../store/hash-pool.js'
 import { createSliceReadCache } from '../store/slice-read-cache.js'
 import { type Announcer, createAnnouncer } from './announcer.js'
 import { createGatewaySlices } from './gateway-slices.js'
 import { createMetaAccess } from './meta-access.js'
-import { createNodeMetrics, type NodeMetrics } from './metrics.js'
-import { createNodeTickets, type TicketsInit } from './node-tickets.js'
+import { createNodeMetrics } from './metrics.js'
+import { createNodeTickets } from './node-tickets.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
 import { createReplicator, type Replicator } from './replicator.js'
-import type { ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
+import type { ResourceNode, ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
 
-export type { ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
+export type {
+  ReadyInfo,
+  ResourceNode,
+  ResourceNodeComponents,
+  ResourceNodeInit,
+} from './resource-node-init.js'
 
 /** Default ports (127.0.0.1). */
 export const DEFAULT_TCP_PORT = 7401
 export const DEFAULT_WS_PORT = 7402
 export const DEFAULT_HTTP_PORT = 7480
-
-/** What the CLI prints when the node is ready (one JSON line). */
-export interface ReadyInfo {
-  event: 'ready'
-  peerId: string
-  multiaddrs: string[]
-  /** The WebSocket multiaddrs browsers dial. */
-  wsMultiaddrs: string[]
-  gatewayUrl: string
-  meta: boolean
-  dataDir: string
-  /** With tickets and `meta`: the address this meta service signs tickets with (give it to other nodes). */
-  ticketIssuer?: string
-}
-
-/** A running (or startable) resource node. */
-export interface ResourceNode {
-  start(): Promise<void>
-  stop(): Promise<void>
-  readonly peerId: PeerId
-  readonly multiaddrs: Multiaddr[]
-  readonly gatewayUrl: string
-  readonly libp2p: Libp2p
-  readonly store: DiskSliceStore
-  readonly metrics: NodeMetrics
-  /** The in-process meta service, when started with `meta: true`. */
-  readonly metaService: MetaService | undefined
-  /** Waits until queued replications are done (tests, graceful shutdown). */
-  replicationIdle(): Promise<void>
-  readyInfo(): ReadyInfo
-}
 
 /**
  * Creates a resource node: durable disk slice store, libp2p (TCP for nodes, WebSockets for browsers,

@@ -1,54 +1,21 @@
-// Over 400 lines: the slot queue, the hedged race and the shared redials all work on one download's state.
 import type { Connection, Libp2p } from '@libp2p/interface'
-import { AbortedError, isErrorNamed, type Manifest, type SliceHash } from '@stratos-edge/core'
+import { AbortedError, isErrorNamed, type SliceHash } from '@stratos-edge/core'
 import { fetchSlice, SLICE_FETCH_PROTOCOL } from '@stratos-edge/protocol'
 import { NoProviderError } from '../../errors.js'
-import type { IdbSliceStore } from '../../store/idb-slice-store.js'
 import type { ProviderInfo } from '../network-index.js'
 import { untilAborted } from '../until-aborted.js'
+import type { SliceDownloadInit } from './slice-download-init.js'
 
-/** Inputs of a {@link SliceDownload}. */
-export interface SliceDownloadInit {
-  manifest: Manifest
-  store: IdbSliceStore
-  signal: AbortSignal
-  /** Slices fetched at once. */
-  parallelism: number
-  /** Providers per slice hash; rejects with the signal's reason once it is aborted. */
-  providers(hashes: readonly string[], signal: AbortSignal): Promise<Map<string, ProviderInfo[]>>
-  /** A connection for slice traffic; `failed`, a connection that could not open a stream, is closed first. */
-  connect(provider: ProviderInfo, signal: AbortSignal, failed?: Connection): Promise<Connection>
-  onFetched?(hash: string, bytes: number, provider: ProviderInfo): void
-  /** A slice read from this node's own store. */
-  onLocal?(hash: string, bytes: number): void
-  onDropped?(peerId: string, reason: string): void
-  /** Called with the hashes fetched and stored (for announcing). */
-  onComplete?(hashes: string[]): void
-  /** Longest silence from a provider during a transfer before it counts as stalled; default 5 s. */
-  stallTimeoutMs?: number
-  /** Time allowed for one slice from one provider before it counts as slow; default 5 s + 4 ms per KB (after connecting). */
-  sliceTimeoutMs?: number
-  /**
-   * Time a browser provider has to connect before a resource node is asked for the same slice at once
-   * (the first to deliver wins); default 2.5 s. A healthy WebRTC dial takes about 0.1–0.6 s here, and
-   * one that stalls (about one in ten) connects on its retry after 1.5 s, before the race starts.
-   */
-  hedgeDelayMs?: number
-}
+export type { SliceDownloadInit } from './slice-download-init.js'
 
-/** Default of {@link SliceDownloadInit.hedgeDelayMs}. */
+/** Default of `SliceDownloadInit.hedgeDelayMs`. */
 const HEDGE_DELAY_MS = 2500
 
 /** Longest silence from a provider during a slice transfer before it counts as stalled. */
 const STALL_TIMEOUT_MS = 5000
 
-interface Deferred {
-  promise: Promise<Uint8Array>
-  resolve(v: Uint8Array): void
-  reject(e: unknown): void
-}
-
-function deferred(): Deferred {
+/** A slot's slice: a promise and its settlers (the reader awaits it, a fetch settles it). */
+function deferred() {
   let resolve!: (v: Uint8Array) => void
   let reject!: (e: unknown) => void
   const promise = new Promise<Uint8Array>((a, b) => {
@@ -58,6 +25,8 @@ function deferred(): Deferred {
   promise.catch(() => {})
   return { promise, resolve, reject }
 }
+
+type Deferred = ReturnType<typeof deferred>
 
 /**
  * Downloads a file's slices in parallel from several providers (browsers over direct WebRTC first,

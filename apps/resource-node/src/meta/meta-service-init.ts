@@ -1,0 +1,50 @@
+import type { ManifestStore } from '@stratos-edge/protocol'
+import type { TicketGate } from '../gateway/ticket-gate.js'
+import type { Logger } from '../logger.js'
+import type { TicketIssuer } from './ticket-issuer.js'
+
+/** Options of `createMetaService`. */
+export interface MetaServiceInit {
+  /**
+   * Where manifests are kept (the node's disk store). Its `manifestOwners` answers which owners signed
+   * manifests of a file; a store without it lists none.
+   */
+  manifests: ManifestStore
+  logger?: Logger
+  /** Most slices indexed per peer; announcements beyond it are refused (default 4 194 304). */
+  maxSlicesPerPeer?: number
+  /**
+   * Most slices indexed for a peer the registry does not list as a resource node (browsers); default
+   * 262 144. Throwaway peer ids cannot fill the index.
+   */
+  maxSlicesPerUnregisteredPeer?: number
+  /**
+   * Close the registry even without `resourcePeers`: only the node this service runs in is a resource
+   * node (set when upload tickets are on: a paid network never trusts a peer's own word).
+   */
+  closedRegistry?: boolean
+  /** Resource nodes not heard from for this long are not placed on (default 5 minutes). */
+  staleAfterMs?: number
+  /**
+   * Resource nodes not heard from for this long are forgotten with their slices (default 30 minutes; a
+   * live one re-announces everything it holds every 30 s).
+   */
+  forgetAfterMs?: number
+  /** Most slices indexed over all peers (peer ids cost nothing); default 16 777 216. */
+  maxIndexedSlices?: number
+  /**
+   * The registry: peer ids of the resource nodes this service vouches for (besides the node it runs in,
+   * registered through `registerLocal`). Only these are placed on and forwarded to, whatever other peers
+   * announce. Without it the registry is open: every peer announcing itself a resource node is listed
+   * (development setups; say so in production).
+   */
+  resourcePeers?: readonly string[]
+  /** Issues upload tickets (REQUEST_TICKET); without it the service answers UnsupportedOperationError. */
+  tickets?: TicketIssuer
+  /**
+   * With it, PUT_MANIFEST needs the upload ticket of the manifest's owner, bound (or bindable) to its file:
+   * the node's gate, so a ticket bound at a commit here is the one the manifest must come with.
+   */
+  ticketGate?: TicketGate
+  now?: () => number
+}
