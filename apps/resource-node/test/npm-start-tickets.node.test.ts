@@ -116,7 +116,10 @@ describe('npm start with upload tickets on', () => {
       ),
     )
 
-  it('gives the pages the local Polygon as the network id', () => {
+  it('says tickets are on, and gives the pages the local Polygon as the network id', () => {
+    expect(lines.join('\n')).toMatch(
+      /upload tickets\s+on: network 31338, meta 0x[0-9a-fA-F]{40}\n.*free ozone per owner 1m/,
+    )
     expect(config.network).toBe(31338)
     expect(config.resourceNodes).toHaveLength(2)
   })
