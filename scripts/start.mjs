@@ -1,6 +1,7 @@
 // `npm start`: the whole local network on fixed ports, then the URLs of the demo pages.
 //   - two anvil chains ("Ethereum" and "Polygon") with the bridge, payments and rewards deployed;
-//   - two resource nodes (the first runs the meta service; the second replicates);
+//   - two resource nodes (the first runs the meta service; the second replicates), with upload tickets
+//     on (scripts/start/tickets.mjs);
 //   - the portal, and the NFT widget's demo marketplace when it is built.
 // `--help` lists every port and option. State lives in one data directory (./.data), locked while in use;
 // SIGINT, SIGTERM and SIGHUP (or the parent npm going away) stop every child, save the chains' state and
@@ -12,6 +13,7 @@ import { DataDirLockedError, lockDataDir } from './start/data-dir-lock.mjs'
 import { PORTS, parseStartOptions, StartOptionsError, usage } from './start/options.mjs'
 import { checkPortsFree, PortInUseError } from './start/port-check.mjs'
 import { serveStatic } from './start/static-server.mjs'
+import { metaTicketArgs, nodeTicketArgs, pageNetwork, peerIdOfNode, ticketSummary } from './start/tickets.mjs'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 /** Stop functions of what is running, in start order. */
@@ -136,21 +138,27 @@ async function start(options, dataDir) {
   const chains = await startChains(options, dataDir)
   if (stopping) return
   const p = options.ports
+  // Tickets (scripts/start/tickets.mjs): the meta node lists node 2 as a resource node, node 2 accepts
+  // the meta node's tickets, the pages sign ticket requests for the local Polygon's chain id.
+  const secondPeerId = await peerIdOfNode(join(dataDir, 'resource-node-2'))
   const meta = await startResourceNode(dataDir, 'resource-node-1', [
     '--meta',
     ...['--tcp-port', String(p['node1-tcp-port']), '--ws-port', String(p['node1-ws-port'])],
     ...['--http-port', String(p['node1-http-port'])],
+    ...metaTicketArgs({ chains, freeOzone: options.freeOzone, resourcePeers: [secondPeerId] }),
   ])
   if (stopping) return
   const tcp = meta.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))
   const second = await startResourceNode(dataDir, 'resource-node-2', [
     ...['--tcp-port', String(p['node2-tcp-port']), '--ws-port', String(p['node2-ws-port'])],
     ...['--http-port', String(p['node2-http-port']), '--bootstrap', tcp],
+    ...nodeTicketArgs(chains, meta),
   ])
   if (stopping) return
   const network = {
     resourceNodes: [...meta.wsMultiaddrs, ...second.wsMultiaddrs],
     gatewayUrl: meta.gatewayUrl,
+    ...pageNetwork(chains, meta),
   }
   const portal = await serveStatic({
     dir: join(root, 'apps/portal/dist'),
@@ -186,6 +194,7 @@ async function start(options, dataDir) {
   )
   log(`                           ${meta.wsMultiaddrs[0] ?? ''}`)
   log(`  resource node 2          gateway ${second.gatewayUrl}   ${second.wsMultiaddrs[0] ?? ''}`)
+  log(ticketSummary(chains, meta, options.freeOzone))
   log(`  ethereum                 ${chains.ethereum.rpcUrl}${chains.external ? '   (given)' : '   (anvil)'}`)
   log(`  polygon                  ${chains.polygon.rpcUrl}${chains.external ? '   (given)' : '   (anvil)'}`)
   for (const chain of ['ethereum', 'polygon']) {

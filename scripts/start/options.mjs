@@ -2,6 +2,7 @@
 // environment variable, and the text of --help.
 import { parseArgs } from 'node:util'
 import { DEMO_WALLET_HELP } from '../demo-wallet.mjs'
+import { DEFAULT_FREE_OZONE, TICKETS_HELP } from './tickets.mjs'
 
 /** Every port `npm start` opens: [option name, environment variable, default, what listens]. */
 export const PORTS = [
@@ -40,6 +41,8 @@ ${ports}
   --once                   start everything, print the summary, stop again (a smoke check)
   -h, --help               this text
 
+${TICKETS_HELP}
+
 ${DEMO_WALLET_HELP}
 
 A port already in use, or a data directory another instance holds, stops the start with one line
@@ -62,7 +65,7 @@ function toPort(text, what) {
 /**
  * Parses argv and the environment.
  * @returns {{ help: boolean, once: boolean, dataDir: string | undefined, ports: Record<string, number>,
- *   ethereumRpc?: string, polygonRpc?: string }}
+ *   freeOzone: string, ethereumRpc?: string, polygonRpc?: string }}
  */
 export function parseStartOptions(argv, env) {
   let parsed
@@ -76,6 +79,7 @@ export function parseStartOptions(argv, env) {
         'data-dir': { type: 'string' },
         'ethereum-rpc': { type: 'string' },
         'polygon-rpc': { type: 'string' },
+        'free-ozone': { type: 'string' },
         // Read by scripts/demo-wallet.mjs from process.argv.
         wallet: { type: 'string' },
         'no-demo-wallet': { type: 'boolean' },
@@ -96,11 +100,15 @@ export function parseStartOptions(argv, env) {
   }
   if ((v['ethereum-rpc'] === undefined) !== (v['polygon-rpc'] === undefined))
     throw new StartOptionsError('--ethereum-rpc and --polygon-rpc go together')
+  const freeOzone = v['free-ozone'] ?? DEFAULT_FREE_OZONE
+  if (!/^\d+[kmgt]?$/i.test(freeOzone))
+    throw new StartOptionsError(`invalid --free-ozone: ${freeOzone} (bytes, e.g. 0, 64m, 1g)`)
   return {
     help: v.help === true,
     once: v.once === true,
     dataDir: v['data-dir'] ?? env.STRATOS_EDGE_DATA_DIR,
     ports,
+    freeOzone,
     ...(v['ethereum-rpc'] ? { ethereumRpc: v['ethereum-rpc'], polygonRpc: v['polygon-rpc'] } : {}),
   }
 }

@@ -50,12 +50,15 @@ async function main(): Promise<void> {
   const config = (await (await fetch('config.json', { cache: 'no-store' })).json()) as {
     resourceNodes: string[]
     gatewayUrl?: string
+    /** The network id upload tickets are signed for, when the resource nodes ask for tickets. */
+    network?: number
   }
   node = await createLightNode({
     resourceNodes: config.resourceNodes,
     storeName: 'stratos-edge-contributor',
     budgetBytes: budget,
     ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
+    ...(config.network !== undefined ? { network: config.network } : {}),
   })
   // The budget kept in the store wins over the option: set it, so a smaller budget than last time holds.
   await node.contribute({ bytes: budget })

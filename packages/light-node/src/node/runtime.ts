@@ -14,6 +14,7 @@ import { createLibp2pNode } from './create-libp2p-node.js'
 import { dialWithRetry } from './dial-with-retry.js'
 import type { NetworkIndex } from './network-index.js'
 import { createNetworkIndex } from './network-index-client.js'
+import { createPushAdmission } from './push-admission.js'
 import { watchResourceNodes } from './resource-link.js'
 import { createStoreAdapter } from './store-adapter.js'
 import { createWithdrawBatcher } from './withdraw-batcher.js'
@@ -82,9 +83,12 @@ export async function startRuntime(init: RuntimeInit, components: RuntimeCompone
         .getMultiaddrs()
         .map((m) => m.toString())
         .filter((a) => a.includes('/p2p-circuit') && a.includes('/webrtc'))
+    const pushAdmission = createPushAdmission({ store })
     await registerSliceProtocols(node, {
       store: createStoreAdapter(store, { corruptServedSlices: init.faults?.corruptServedSlices === true }),
       runOnLimitedConnection: false,
+      // Pushed slices only after `contribute`, and only within the contribution.
+      admitPush: (header) => pushAdmission.admit(header),
       onSliceServed: (info) => {
         served.slices++
         served.bytes += info.bytes
@@ -116,6 +120,8 @@ export async function startRuntime(init: RuntimeInit, components: RuntimeCompone
         selfAddresses: reachableAddresses,
         freeBytes: () => {
           const s = store.stat()
+          // Room for others only once the user contributes (see push-admission.ts).
+          if (!store.budgetChosenByUser) return 0
           return Math.max(0, s.budgetBytes - s.pinnedBytes - s.cachedBytes)
         },
       })

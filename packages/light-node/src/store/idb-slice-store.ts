@@ -109,6 +109,7 @@ export class IdbSliceStore {
   private readonly files: FileRecords
   private readonly settings: KeyStore
   private readonly reads: VerifiedReads
+  private budgetChosen = false
 
   constructor(init: IdbSliceStoreInit, components: IdbSliceStoreComponents) {
     this.name = init.name ?? 'stratos-edge-slices'
@@ -163,6 +164,14 @@ export class IdbSliceStore {
     return this.budget.budgetBytes
   }
 
+  /**
+   * True once the user chose a budget ({@link IdbSliceStore.setBudget}, what `contribute` calls), in this
+   * session or an earlier one: the default budget alone is not an offer to store for others.
+   */
+  get budgetChosenByUser(): boolean {
+    return this.budgetChosen
+  }
+
   /** Opens the database and discards what a crashed write left behind. */
   async open(): Promise<void> {
     if (this.factory) (globalThis as { indexedDB?: IDBFactory }).indexedDB = this.factory
@@ -175,8 +184,10 @@ export class IdbSliceStore {
     this.recovered = { ...found.recovered }
     // A budget the user chose (`contribute`) outlives reloads, and wins over the default from the code.
     const saved = await this.getSetting(BUDGET_SETTING)
-    if (saved?.byteLength === 8)
+    if (saved?.byteLength === 8) {
       this.budget.budgetBytes = new DataView(saved.buffer, saved.byteOffset, 8).getFloat64(0)
+      this.budgetChosen = true
+    }
   }
 
   /**
@@ -189,6 +200,7 @@ export class IdbSliceStore {
     new DataView(value.buffer).setFloat64(0, budget)
     await this.setSetting(BUDGET_SETTING, value)
     this.budget.budgetBytes = budget
+    this.budgetChosen = true
     return budget
   }
 
