@@ -23,6 +23,8 @@ import {
 } from '@stratos-edge/protocol'
 import { createLibp2p } from 'libp2p'
 import { type Gateway, startGateway } from '../gateway/gateway.js'
+import { createGatewayRateLimit, DEFAULT_RATE_LIMITS } from '../gateway/rate-limit-gateway.js'
+import { createPeerRateLimit } from '../gateway/rate-limit-peers.js'
 import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
 import { createLogger } from '../logger.js'
@@ -216,6 +218,15 @@ export async function createResourceNode(
   const meta = createMetaAccess({ libp2p, store, logger, metaService, metaAddr, selfObservedAddr })
   const slices = createGatewaySlices({ libp2p, store, readCache, meta, logger })
 
+  const rateLimits = init.rateLimits === false ? undefined : (init.rateLimits ?? DEFAULT_RATE_LIMITS)
+  const peerLimits = rateLimits
+    ? createPeerRateLimit(rateLimits, {
+        metrics,
+        isResourceNode: async (peer) =>
+          (await meta.forwardTargets([{ peerId: peer.toString(), multiaddrs: [] }])).length > 0,
+      })
+    : undefined
+
   /** Forward lists being checked against the registry (replicationIdle waits for them). */
   const resolving = new Set<Promise<void>>()
 
@@ -282,6 +293,14 @@ export async function createResourceNode(
         getManifest: meta.getManifest,
         readSlice: slices.readSlice,
         ...(init.writeTimeoutMs !== undefined ? { writeTimeoutMs: init.writeTimeoutMs } : {}),
+        ...(rateLimits
+          ? {
+              rateLimit: createGatewayRateLimit(
+                { ...rateLimits, trustProxy: init.trustProxy ?? false },
+                { metrics },
+              ),
+            }
+          : {}),
         health: () => ({
           status: 'ok',
           peerId: libp2p.peerId.toString(),
@@ -319,9 +338,12 @@ export async function createResourceNode(
       sliceService = await registerSliceProtocols(libp2p, {
         store,
         hashSlice: hashPool.hashSlice,
-        ...(tickets
+        ...(peerLimits ? { admitFetch: ({ bytes }, from) => peerLimits.fetch(bytes, from) } : {}),
+        ...(tickets || peerLimits
           ? {
               admitPush: async (header, from) => {
+                await peerLimits?.push(header.size, from)
+                if (!tickets) return
                 const use = { bytes: header.size, fileHash: header.fileHash }
                 if (header.ticket) return void tickets.gate.admit(header.ticket, use)
                 // A registered resource node copying on a slice that was paid for where it came in.
