@@ -17,10 +17,10 @@ export interface PeerRateLimitComponents {
 
 /** The libp2p side of the rate limits, by peer id: checks for the slice service's admit hooks. */
 export interface PeerRateLimit {
-  /** A push of `bytes`: resolves when it may go on, else throws RateLimitedError (a typed wire error). */
-  push(bytes: number, from: PeerId): Promise<void>
+  /** A push of a slice of `size` bytes: resolves when it may go on, else throws RateLimitedError. */
+  push(header: { size: number }, from: PeerId): Promise<void>
   /** A fetch answered with `bytes`: as {@link PeerRateLimit.push}. */
-  fetch(bytes: number, from: PeerId): Promise<void>
+  fetch(request: { bytes: number }, from: PeerId): Promise<void>
 }
 
 /**
@@ -30,7 +30,7 @@ export interface PeerRateLimit {
  * @example
  * ```ts
  * const peers = createPeerRateLimit(DEFAULT_RATE_LIMITS, { metrics, isResourceNode })
- * await peers.push(header.size, from) // throws RateLimitedError
+ * await peers.push(header, from) // throws RateLimitedError
  * ```
  */
 export function createPeerRateLimit(
@@ -55,7 +55,7 @@ export function createPeerRateLimit(
     )
   }
   return {
-    push: (bytes, from) => check(write, 'p2p-push', bytes, from),
-    fetch: (bytes, from) => check(read, 'p2p-fetch', bytes, from),
+    push: (header, from) => check(write, 'p2p-push', header.size, from),
+    fetch: (request, from) => check(read, 'p2p-fetch', request.bytes, from),
   }
 }

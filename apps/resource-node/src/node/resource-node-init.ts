@@ -82,6 +82,8 @@ export interface ResourceNodeInit {
    * of them go first, before an upload is refused. Slices a stored manifest lists are never evicted.
    */
   unpaidGraceMs?: number
+  /** Unpaid slices younger than this are not evicted to make room, ms (default 60 000, at most the grace). */
+  unpaidMinAgeForRoomMs?: number
 }
 
 /** Injectable edges of a resource node. */
