@@ -276,6 +276,8 @@ const node = await spawnResourceNode({
     // Set here, not left to the default (120 s), so the stalled readers are dropped within the attack.
     '--write-timeout',
     String(WRITE_TIMEOUT_MS),
+    // e.g. BENCH_NODE_ARGS=--no-rate-limits, to compare with the quotas off in one sitting
+    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
   ],
   stderr: 'inherit',
 })

@@ -150,6 +150,8 @@ try {
           '0',
           '--log-level',
           'error',
+          // e.g. BENCH_NODE_ARGS=--no-rate-limits, to compare with the quotas off in one sitting
+          ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
         ],
         stderr: 'inherit',
       })

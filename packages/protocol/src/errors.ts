@@ -23,6 +23,21 @@ export class StagingFullError extends defineErrorClass('StagingFullError') {}
  * turn; nothing was read. Try again later or upload to another node.
  */
 export class UploadBusyError extends defineErrorClass('UploadBusyError') {}
+/**
+ * A node's rate limit for this client (address or peer) was reached; nothing was read or stored. Wait
+ * `retryAfterMs` (the node's `Retry-After`) and send the same request again.
+ */
+export class RateLimitedError extends StratosEdgeError {
+  static override readonly errorName = 'RateLimitedError'
+  override name = 'RateLimitedError'
+  /** How long the node asked the client to wait before trying again, ms. */
+  readonly retryAfterMs: number
+
+  constructor(shortMessage: string, retryAfterMs: number, options?: StratosEdgeErrorOptions) {
+    super(shortMessage, `Retry in ${Math.ceil(retryAfterMs / 1000)} s`, options)
+    this.retryAfterMs = retryAfterMs
+  }
+}
 /** The remote does not implement the requested operation (e.g. a light node asked for placement). */
 export class UnsupportedOperationError extends defineErrorClass('UnsupportedOperationError') {}
 /** The remote reported an error this code has no more specific class for. `code` is the wire code. */

@@ -39,6 +39,7 @@ export {
   FrameTooLargeError,
   HttpUploadError,
   ProtocolTimeoutError,
+  RateLimitedError,
   RemoteProtocolError,
   SliceFetchInterruptedError,
   SliceHashMismatchError,
@@ -59,7 +60,10 @@ export {
 } from './http-upload/http-address.js'
 export {
   MAX_FORWARD_HEADER_BYTES,
+  MAX_RATE_LIMIT_WAIT_MS,
   parseSliceUploadHeaders,
+  RATE_LIMIT_RETRIES,
+  retryAfterMs,
   SLICE_UPLOAD_CORS_HEADERS,
   SLICE_UPLOAD_PATH,
   type SliceUploadErrorBody,

@@ -15,6 +15,7 @@ import { MessageWriter } from './codec/message-writer.js'
 import {
   FrameTooLargeError,
   ProtocolTimeoutError,
+  RateLimitedError,
   RemoteProtocolError,
   SliceHashMismatchError,
   SliceNotFoundError,
@@ -43,10 +44,14 @@ export const WireErrorCode = {
   TICKET_EXPIRED: 13,
   WRONG_NETWORK: 14,
   TICKET_BOUND: 15,
+  /** A rate limit: the frame carries how long to wait (ms, a varint after the message). */
+  RATE_LIMITED: 16,
 } as const
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode]
 
 const MAX_ERROR_MESSAGE = 1024
+/** Longest wait a RATE_LIMITED frame may ask for, ms (an hour). */
+const MAX_RETRY_AFTER_MS = 3_600_000
 
 /** The wire code for a local error (by `name`). */
 export function wireCodeOf(err: unknown): WireErrorCode {
@@ -64,6 +69,7 @@ export function wireCodeOf(err: unknown): WireErrorCode {
   if (isErrorNamed(err, 'TicketExpiredError')) return WireErrorCode.TICKET_EXPIRED
   if (isErrorNamed(err, 'WrongNetworkError')) return WireErrorCode.WRONG_NETWORK
   if (isErrorNamed(err, 'TicketBoundError')) return WireErrorCode.TICKET_BOUND
+  if (isErrorNamed(err, 'RateLimitedError')) return WireErrorCode.RATE_LIMITED
   if (
     isErrorNamed(err, 'InvalidArgumentError') ||
     isErrorNamed(err, 'InvalidManifestError') ||
@@ -78,9 +84,13 @@ export function wireCodeOf(err: unknown): WireErrorCode {
 
 /** Encodes an ERROR frame body for `err` (its short message, truncated). */
 export function encodeErrorMessage(err: unknown): Uint8Array {
-  const e = err as { shortMessage?: string; message?: string }
+  const e = err as { shortMessage?: string; message?: string; retryAfterMs?: number }
   const text = String(e?.shortMessage ?? e?.message ?? err).slice(0, 512)
-  return new MessageWriter().u8(MSG_ERROR).u8(wireCodeOf(err)).string(text).finish()
+  const code = wireCodeOf(err)
+  const w = new MessageWriter().u8(MSG_ERROR).u8(code).string(text)
+  // Older readers stop after the message, so the wait can follow it without breaking them.
+  if (code === WireErrorCode.RATE_LIMITED) w.varint(Math.max(0, Math.ceil(e.retryAfterMs ?? 1000)))
+  return w.finish()
 }
 
 /** Decodes an ERROR frame body (type byte included) into the typed error it stands for. */
@@ -120,6 +130,8 @@ export function decodeErrorMessage(body: Uint8Array, peer = 'peer'): Error {
       return new WrongNetworkError(msg, 'Ask this network’s meta service for a ticket')
     case WireErrorCode.TICKET_BOUND:
       return new TicketBoundError(msg, 'Ask for a new ticket: one ticket serves one file')
+    case WireErrorCode.RATE_LIMITED:
+      return new RateLimitedError(msg, r.remaining > 0 ? r.varint('retry after', MAX_RETRY_AFTER_MS) : 1000)
     case WireErrorCode.INVALID:
       return isInvalidManifest(text)
         ? new InvalidManifestError(msg, 'Check the manifest')

@@ -18,6 +18,7 @@ import {
   MAX_MANIFEST_OWNERS,
   MessageReader,
   MessageWriter,
+  RateLimitedError,
   readVarint,
 } from '../src/index.js'
 
@@ -206,5 +207,12 @@ describe('ticket errors on the wire', () => {
       const err = Object.assign(new Error('no'), { name })
       expect(decodeErrorMessage(encodeErrorMessage(err)).name).toBe(name)
     }
+  })
+
+  it('a RateLimitedError crosses the wire with its wait', () => {
+    const err = new RateLimitedError('slow down', 2500)
+    const back = decodeErrorMessage(encodeErrorMessage(err)) as RateLimitedError
+    expect(back.name).toBe('RateLimitedError')
+    expect(back.retryAfterMs).toBe(2500)
   })
 })

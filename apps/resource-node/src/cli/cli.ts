@@ -9,6 +9,7 @@ import {
   DEFAULT_WS_PORT,
 } from '../node/resource-node.js'
 import { openDiskSliceStore } from '../store/disk-slice-store.js'
+import { QUOTA_FLAGS, QUOTA_USAGE, quotaInit } from './quota-flags.js'
 
 const USAGE = `Usage: stratos-edge-node <command> [options]
 
@@ -103,12 +104,13 @@ export async function runCli(argv: string[]): Promise<number> {
       'storage-payments': { type: 'string' },
       confirmations: { type: 'string' },
       'payments-from-block': { type: 'string' },
+      ...QUOTA_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
   })
   const command = positionals[0]
   if (values.help || !command || !['start', 'verify'].includes(command)) {
-    process.stdout.write(USAGE)
+    process.stdout.write(USAGE + QUOTA_USAGE)
     return values.help ? 0 : 2
   }
   const dataDir =
@@ -177,6 +179,7 @@ export async function runCli(argv: string[]): Promise<number> {
       ...(values['read-cache'] ? { readCacheBytes: parseBytes(values['read-cache']) } : {}),
       ...(values['trust-proxy'] ? { trustProxy: true } : {}),
       ...(tickets ? { tickets } : {}),
+      ...quotaInit(values, parseBytes),
     },
     { logger },
   )

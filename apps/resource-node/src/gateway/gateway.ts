@@ -5,6 +5,7 @@ import {
   type FileHash,
   isErrorNamed,
   isFileHash,
+  MAX_SLICE_SIZE,
   type Manifest,
   parseSdmUri,
   type SliceHash,
@@ -14,6 +15,7 @@ import { commitPathUploadId, SLICE_UPLOAD_CORS_HEADERS, SLICE_UPLOAD_PATH } from
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parseRange } from './range.js'
+import type { GatewayRateLimit } from './rate-limit-gateway.js'
 import type { SliceUploadRoute } from './slice-upload-route.js'
 import { createWritePacer } from './write-pacer.js'
 
@@ -44,6 +46,8 @@ export interface GatewayInit {
    * 4 MiB; `Infinity`: unpaced), so uploads and other requests are served between the batches.
    */
   writeBytesPerTurn?: number
+  /** Per-client rate limits of reads and writes; without it, none. */
+  rateLimit?: GatewayRateLimit
 }
 
 /** A running gateway. */
@@ -181,6 +185,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   }
 
   async function serveFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (init.rateLimit && !init.rateLimit.admit(req, res, 'read')) return
     const t = target(path)
     if (!t) return finish(res, 400, 'Expected /v1/files/<file hash> or /v1/files/sdm://<owner>/<file hash>\n')
     // A bare file hash is resolved by the meta service (one answer for every client), not here.
@@ -233,6 +238,8 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     const status = range ? 206 : 200
     if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`
     headers['content-length'] = length
+    // Its bytes, now that they are known (a HEAD or a 304 costs its request only).
+    if (init.rateLimit && req.method !== 'HEAD' && !init.rateLimit.admit(req, res, 'read', length, 0)) return
     // Sent with the first bytes: a first slice the node cannot get yet is still answered with a status.
     const head = (): void => {
       if (res.headersSent) return
@@ -337,8 +344,16 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         return
       }
       if (req.method === 'POST' && init.sliceUpload) {
+        const uploadId = path === SLICE_UPLOAD_PATH ? undefined : commitPathUploadId(path)
+        // A length no slice may have is refused by the route before any byte is read: it costs nothing.
+        const length = Number(req.headers['content-length'])
+        const bodyBytes = length <= MAX_SLICE_SIZE ? length : 0
+        if (
+          (path === SLICE_UPLOAD_PATH || uploadId) &&
+          init.rateLimit?.admit(req, res, 'write', bodyBytes) === false
+        )
+          return
         if (path === SLICE_UPLOAD_PATH) return init.sliceUpload.upload(req, res)
-        const uploadId = commitPathUploadId(path)
         if (uploadId) return init.sliceUpload.commit(req, res, uploadId)
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return finish(res, 405, 'Method not allowed\n')

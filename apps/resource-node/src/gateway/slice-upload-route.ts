@@ -39,6 +39,8 @@ export interface SliceUploadTarget {
   has(hash: string): Promise<boolean>
   /** Bytes the store can still take. */
   freeBytes(): number
+  /** Evicts unpaid slices until `bytes` more fit; true when they do. Without it, a full store is full. */
+  makeRoom?(bytes: number): Promise<boolean>
   /**
    * Durably stores and announces a slice, then copies it on to `forward`; verifies its hash first unless
    * `verified` (a staged slice whose hash was finished from its digest). With `staged`, the slice's bytes
@@ -212,6 +214,8 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     let paid: TicketAdmission | undefined
     try {
       paid = admit(req, { bytes: request.size })
+      // Staged bytes are written ahead to the store: unpaid slices make way first (only after the ticket).
+      if (request.size > target.freeBytes()) await target.makeRoom?.(request.size)
       const earlier = stagedTickets.get(request.uploadId)
       if (paid && earlier && earlier !== paid.ticket.id) {
         paid.refund()
@@ -286,7 +290,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
       req.resume() // the body is discarded; the connection stays usable
       return
     }
-    if (request.size > target.freeBytes()) {
+    if (request.size > target.freeBytes() && !(await target.makeRoom?.(request.size))) {
       const full = new StoreFullError(
         `No room for a ${request.size}-byte slice (${target.freeBytes()} bytes free)`,
         'Upload to another node',

@@ -16,6 +16,10 @@ export interface NodeMetrics {
   /** Uploads refused or dropped by the upload budget: `wait` (waited too long), `slow` (body too slow). */
   uploadsDropped: Counter<'reason'>
   indexRequests: Counter<'op'>
+  /** Requests refused by a rate limit, by `path`: http-read, http-write, p2p-fetch, p2p-push. */
+  rateLimited: Counter<'path'>
+  /** Unpaid slices evicted, by `reason`: `grace` (no paid manifest in time) or `room` (the store was full). */
+  slicesEvicted: Counter<'reason'>
 }
 
 /** Gauges read on each scrape. */
@@ -147,6 +151,18 @@ export function createNodeMetrics(sources: MetricsSources): NodeMetrics {
     uploadsDropped: new Counter({
       name: 'stratos_edge_uploads_dropped_total',
       help: 'Uploads refused or dropped by the upload budget (wait: waited too long; slow: body too slow)',
+      labelNames: ['reason'] as const,
+      ...reg,
+    }),
+    rateLimited: new Counter({
+      name: 'stratos_edge_rate_limited_total',
+      help: 'Requests refused by a per-client rate limit (path: http-read, http-write, p2p-fetch, p2p-push)',
+      labelNames: ['path'] as const,
+      ...reg,
+    }),
+    slicesEvicted: new Counter({
+      name: 'stratos_edge_slices_evicted_total',
+      help: 'Unpaid slices evicted (grace: no paid manifest within the grace period; room: the store was full)',
       labelNames: ['reason'] as const,
       ...reg,
     }),

@@ -1,5 +1,6 @@
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { NodeRateLimits } from '../gateway/rate-limit-gateway.js'
 import type { Logger } from '../logger.js'
 import type { MetaService } from '../meta/meta-service.js'
 import type { DiskSliceStore } from '../store/disk-slice-store.js'
@@ -69,6 +70,20 @@ export interface ResourceNodeInit {
    * a trusted meta service; with `meta`, this node also issues them against its ozone ledger.
    */
   tickets?: TicketsInit
+  /**
+   * Per-client rate limits (token buckets for requests and bytes): over HTTP by address (IPv6 by /64),
+   * over libp2p by peer id; reads and writes apart. A client over them gets 429 with Retry-After, or a
+   * `RateLimitedError` wire error. Default `DEFAULT_RATE_LIMITS`; `false`: none.
+   */
+  rateLimits?: NodeRateLimits | false
+  /**
+   * Slices that no stored manifest lists (abandoned uploads, slices whose manifest never came) are evicted
+   * this long after they arrived, ms (default 1 hour; 0: never); when the disk budget is full, the oldest
+   * of them go first, before an upload is refused. Slices a stored manifest lists are never evicted.
+   */
+  unpaidGraceMs?: number
+  /** Unpaid slices younger than this are not evicted to make room, ms (default 60 000, at most the grace). */
+  unpaidMinAgeForRoomMs?: number
 }
 
 /** Injectable edges of a resource node. */

@@ -23,6 +23,7 @@ import {
 } from '@stratos-edge/protocol'
 import { createLibp2p } from 'libp2p'
 import { type Gateway, startGateway } from '../gateway/gateway.js'
+import { createNodeRateLimits } from '../gateway/rate-limit-node.js'
 import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
 import { createLogger } from '../logger.js'
@@ -30,6 +31,7 @@ import { createMetaService } from '../meta/meta-service.js'
 import { openDiskSliceStore } from '../store/disk-slice-store.js'
 import { createSliceHashPool } from '../store/hash-pool.js'
 import { createSliceReadCache } from '../store/slice-read-cache.js'
+import { createStoreWithRoom } from '../store/store-with-room.js'
 import { type Announcer, createAnnouncer } from './announcer.js'
 import { createGatewaySlices } from './gateway-slices.js'
 import { createMetaAccess } from './meta-access.js'
@@ -216,6 +218,9 @@ export async function createResourceNode(
   const meta = createMetaAccess({ libp2p, store, logger, metaService, metaAddr, selfObservedAddr })
   const slices = createGatewaySlices({ libp2p, store, readCache, meta, logger })
 
+  const limits = createNodeRateLimits(init, { metrics, meta })
+  const room = createStoreWithRoom(init, { store, metrics, logger, libp2p, metaAddr })
+
   /** Forward lists being checked against the registry (replicationIdle waits for them). */
   const resolving = new Set<Promise<void>>()
 
@@ -282,6 +287,7 @@ export async function createResourceNode(
         getManifest: meta.getManifest,
         readSlice: slices.readSlice,
         ...(init.writeTimeoutMs !== undefined ? { writeTimeoutMs: init.writeTimeoutMs } : {}),
+        rateLimit: limits.gateway,
         health: () => ({
           status: 'ok',
           peerId: libp2p.peerId.toString(),
@@ -297,8 +303,9 @@ export async function createResourceNode(
             has: (hash) => store.has(hash as SliceHash),
             freeBytes: () => Math.max(0, store.maxBytes - store.usedBytes),
             put: async (slice, forward, options) => {
-              if (await store.put(slice, options)) sliceArrived(slice, forward)
+              if (await room.put(slice, options)) sliceArrived(slice, forward)
             },
+            makeRoom: room.makeRoom,
             digest: hashPool.digestMoving,
           },
           staging,
@@ -317,11 +324,13 @@ export async function createResourceNode(
         }),
       })
       sliceService = await registerSliceProtocols(libp2p, {
-        store,
+        store: room.sliceStore,
         hashSlice: hashPool.hashSlice,
+        admitFetch: limits.peers.fetch,
         ...(tickets
           ? {
               admitPush: async (header, from) => {
+                await limits.peers.push(header, from)
                 const use = { bytes: header.size, fileHash: header.fileHash }
                 if (header.ticket) return void tickets.gate.admit(header.ticket, use)
                 // A registered resource node copying on a slice that was paid for where it came in.
@@ -330,7 +339,7 @@ export async function createResourceNode(
                 tickets.gate.admit(undefined, use) // throws TicketRequiredError
               },
             }
-          : {}),
+          : { admitPush: limits.peers.push }),
         timeout: init.streamTimeoutMs ?? 30_000,
         // A slice held already was counted and copied on when it first arrived.
         onSliceStored: (slice, { forward, isNew }) => {
@@ -368,11 +377,13 @@ export async function createResourceNode(
       }
       announcer?.start()
       tickets?.start()
+      room.eviction.start()
       logger.info('resource node started', { ...node.readyInfo() })
     },
     async stop() {
       clearInterval(selfTimer)
       announcer?.stop()
+      await room.eviction.stop()
       await replicator.stop()
       await gateway?.close()
       staging.close()

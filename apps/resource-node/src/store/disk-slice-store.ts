@@ -84,6 +84,8 @@ export interface DiskSliceStore extends Omit<SliceStore, 'put'>, ManifestStore {
   readonly sliceCount: number
   /** Every stored slice's metadata. */
   list(): SliceInfo[]
+  /** When a held slice was stored (its file's mtime for one found at open), ms since the epoch. */
+  storedAt(hash: SliceHash): number | undefined
   /**
    * Starts writing `data` in the background to a temp file, leaving room in front for the slice file
    * header, and syncs it: the slow part of a store, done before the slice's hash is known (staged uploads).
@@ -111,6 +113,7 @@ export interface DiskSliceStore extends Omit<SliceStore, 'put'>, ManifestStore {
 
 interface Entry extends SliceInfo {
   fileBytes: number
+  storedAt: number
 }
 
 /** A Keccak-256 stream on this thread. */
@@ -270,6 +273,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
         number: slice.number,
         size: slice.data.length,
         fileBytes,
+        storedAt: Date.now(),
       })
       verified.add(slice.hash)
       settle(true)
@@ -340,6 +344,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
         size,
       }))
     },
+    storedAt: (hash) => entries.get(hash)?.storedAt,
     async has(hash) {
       return entries.has(hash)
     },

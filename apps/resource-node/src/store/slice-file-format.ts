@@ -130,6 +130,8 @@ export async function readSliceFileData(
 /** A slice file found on disk: what its header says, and its whole size. */
 export interface FoundSliceFile extends SliceInfo {
   fileBytes: number
+  /** When the file was written (its mtime), ms since the epoch. */
+  storedAt: number
 }
 
 /**
@@ -149,11 +151,14 @@ export async function scanSliceFiles(slicesDir: string, logger?: Logger): Promis
         const fh = await open(path, 'r')
         let head: Uint8Array
         let fileBytes: number
+        let storedAt: number
         try {
           const buf = new Uint8Array(MAX_HEADER)
           const { bytesRead } = await fh.read(buf, 0, MAX_HEADER, 0)
           head = buf.subarray(0, bytesRead)
-          fileBytes = (await fh.stat()).size
+          const stat = await fh.stat()
+          fileBytes = stat.size
+          storedAt = stat.mtimeMs
         } finally {
           await fh.close()
         }
@@ -165,6 +170,7 @@ export async function scanSliceFiles(slicesDir: string, logger?: Logger): Promis
           number: h.number,
           size: h.size,
           fileBytes,
+          storedAt,
         })
       } catch (err) {
         logger?.warn('removing unreadable slice file', { path, error: err })

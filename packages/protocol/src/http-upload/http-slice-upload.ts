@@ -27,6 +27,7 @@ import {
 import {
   HttpUploadError,
   ProtocolTimeoutError,
+  RateLimitedError,
   SliceHashMismatchError,
   SliceNotFoundError,
   StagingFullError,
@@ -178,6 +179,7 @@ export function sliceUploadStatusOf(err: unknown): number {
   if (isErrorNamed(err, 'ProtocolTimeoutError')) return 408
   if (isErrorNamed(err, 'StagingFullError')) return 503
   if (isErrorNamed(err, 'UploadBusyError')) return 503
+  if (isErrorNamed(err, 'RateLimitedError')) return 429
   // No ticket, or one used up: payment required. A ticket that is no good: forbidden.
   if (isErrorNamed(err, 'TicketRequiredError') || isErrorNamed(err, 'InsufficientOzoneError')) return 402
   if (
@@ -295,12 +297,67 @@ export async function uploadSlice(
   return receipt
 }
 
+/** Most times one upload request is sent again after a 429 (each wait is the node's `Retry-After`). */
+export const RATE_LIMIT_RETRIES = 8
+/** Longest `Retry-After` waited for before giving up with RateLimitedError, ms. */
+export const MAX_RATE_LIMIT_WAIT_MS = 60_000
+
+/**
+ * A `Retry-After` header's wait, ms: delay-seconds or an HTTP date (RFC 9110 §10.2.3); 1 s when it is
+ * missing or unreadable.
+ */
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number {
+  if (header === null || header === undefined || header.trim() === '') return 1000
+  const text = header.trim()
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  const at = Date.parse(text)
+  return Number.isNaN(at) ? 1000 : Math.max(0, at - now)
+}
+
+/** Waits `ms`, or rejects with AbortedError when `signal` aborts first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(new AbortedError('Upload aborted', 'Start it again'))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    if (signal?.aborted) return onAbort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
 /**
  * POSTs to an upload endpoint and returns the parsed JSON answer of a 2xx; anything else becomes a typed
  * error (the name the node sent, else `HttpUploadError`), a network failure `HttpUploadError` (status 0),
- * the timeout `ProtocolTimeoutError` and the caller's abort `AbortedError`.
+ * the timeout `ProtocolTimeoutError` and the caller's abort `AbortedError`. A 429 (the node's rate limit)
+ * is sent again after its `Retry-After`, at most {@link RATE_LIMIT_RETRIES} times, each attempt with its
+ * own timeout; past that, or for a wait over {@link MAX_RATE_LIMIT_WAIT_MS}, `RateLimitedError`.
  */
 export async function httpUploadRequest(
+  url: string,
+  request: { headers: Record<string, string>; body: BodyInit; bytes?: number },
+  options: Pick<UploadSliceOptions, 'signal' | 'timeout' | 'fetch'>,
+): Promise<{ status: number; body: unknown }> {
+  // A stream body cannot be sent twice: it is not retried.
+  const resendable = typeof ReadableStream === 'undefined' || !(request.body instanceof ReadableStream)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await httpUploadAttempt(url, request, options)
+    } catch (err) {
+      if (!isErrorNamed(err, 'RateLimitedError') || !resendable || attempt >= RATE_LIMIT_RETRIES) throw err
+      const wait = (err as RateLimitedError).retryAfterMs
+      if (wait > MAX_RATE_LIMIT_WAIT_MS) throw err
+      await sleep(wait, options.signal)
+    }
+  }
+}
+
+/** One attempt of {@link httpUploadRequest}. */
+async function httpUploadAttempt(
   url: string,
   request: { headers: Record<string, string>; body: BodyInit; bytes?: number },
   options: Pick<UploadSliceOptions, 'signal' | 'timeout' | 'fetch'>,
@@ -332,6 +389,12 @@ export async function httpUploadRequest(
   }
   if (res.ok) return { status: res.status, body }
   const error = (body as Partial<SliceUploadErrorBody> | undefined)?.error
+  if (res.status === 429) {
+    throw new RateLimitedError(
+      `${url}: ${error?.message ?? 'rate limited'}`,
+      retryAfterMs(res.headers.get('retry-after')),
+    )
+  }
   const Known =
     error && typeof error.name === 'string' && Object.hasOwn(ERROR_CLASSES, error.name)
       ? ERROR_CLASSES[error.name as keyof typeof ERROR_CLASSES]

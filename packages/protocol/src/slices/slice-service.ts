@@ -77,6 +77,12 @@ export interface SliceServiceInit extends SliceServiceEvents {
    * reserved (e.g. its upload ticket). Throws to refuse it: the stream fails with that error.
    */
   admitPush?(header: PushHeader, from: PeerId): Promise<void> | void
+  /**
+   * Decides whether a fetch may be served once the slice was found, before any byte is sent (e.g. a
+   * per-peer rate limit); `bytes` is what the answer would send. Throws to refuse it (e.g.
+   * `RateLimitedError`): the stream fails with that error.
+   */
+  admitFetch?(request: { hash: SliceHash; bytes: number }, from: PeerId): Promise<void> | void
 }
 
 /** Handle returned by {@link registerSliceProtocols}. */
@@ -157,6 +163,7 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
           'Resume from a valid offset',
         )
       }
+      await init.admitFetch?.({ hash: req.hash, bytes: slice.data.length - req.offset }, peer)
       const head = encodeFrame(
         encodeFetchResponse({
           number: slice.number,

@@ -4,6 +4,7 @@ import { fetchSlice, SLICE_FETCH_PROTOCOL } from '@stratos-edge/protocol'
 import { NoProviderError } from '../../errors.js'
 import type { ProviderInfo } from '../network-index.js'
 import { untilAborted } from '../until-aborted.js'
+import { retryRateLimited } from './rate-limited-retry.js'
 import type { SliceDownloadInit } from './slice-download-init.js'
 
 export type { SliceDownloadInit } from './slice-download-init.js'
@@ -307,7 +308,8 @@ export class SliceDownload {
     const redial = this.redials.get(provider.peerId)
     const used: { conn?: Connection } = {}
     try {
-      return await this.fetchFrom(provider, hash, size, signal, onConnected, used)
+      const run = () => this.fetchFrom(provider, hash, size, signal, onConnected, used)
+      return await retryRateLimited(run, signal) // a node's rate limit is waited out, not a failure
     } catch (err) {
       if (signal.aborted) throw err
       if (isErrorNamed(err, 'SliceHashMismatchError') || isErrorNamed(err, 'SliceNotFoundError')) throw err
@@ -375,9 +377,7 @@ export class SliceDownload {
       stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })
     }
     const opened = stream
-    const viaConnection = {
-      dialProtocol: async () => opened,
-    }
+    const viaConnection = { dialProtocol: async () => opened }
     try {
       const record = await fetchSlice(
         viaConnection as unknown as Pick<Libp2p, 'dialProtocol'>,
