@@ -60,6 +60,8 @@ const FORCE_JS = process.env.RECOVERY === 'js'
 /** `SELF_ISSUED=0`: the ticket book does not say which tickets the meta service signed itself. */
 const SELF_ISSUED = process.env.SELF_ISSUED !== '0'
 const NETWORK = LOCAL_POLYGON_CHAIN_ID
+/** Provider submissions in flight at once (`CONCURRENCY=1`: one after another). */
+const CONCURRENCY = Math.max(1, Number(process.env.CONCURRENCY ?? 4))
 const FILES = 100
 const SLICE_BYTES = 256 * 1024
 const EPOCH_MS = 600_000
@@ -248,11 +250,18 @@ async function main(): Promise<void> {
     const start = performance.now()
     const cpuStart = process.cpuUsage()
     let accepted = 0
-    for (const [provider, list] of byProvider) {
-      const result = await settlement.submit(provider, list)
-      accepted += result.accepted
-      if (result.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(result.rejected[0])}`)
-    }
+    // Providers submit over their own streams, so several submissions are in flight at once: the
+    // worker threads check one while this thread stores another.
+    const queue = [...byProvider]
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const result = await settlement.submit(next[0], next[1])
+          accepted += result.accepted
+          if (result.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(result.rejected[0])}`)
+        }
+      }),
+    )
     const submitted = performance.now()
     const cpu = process.cpuUsage(cpuStart)
     const submitCpuS = (cpu.user + cpu.system) / 1e6
@@ -276,6 +285,7 @@ async function main(): Promise<void> {
       loadAverage1m: loadavg()[0],
       recovery: (await pool.native()) ? 'native' : 'javascript',
       selfIssuedTicketsSkipRecovery: SELF_ISSUED,
+      submissionsInFlight: CONCURRENCY,
       rawJsVerifiedPerSecondOneCore: Math.round(rawJsPerCore),
       rawVerifiedPerSecondOneCore: Math.round(rawPerCore),
       verifiedPerSecondPerCore: Math.round(accepted / submitS / cores),

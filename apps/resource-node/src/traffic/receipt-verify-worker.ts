@@ -1,12 +1,10 @@
-// Worker thread of the worker receipt verifier: checks downloader signatures of a batch of encoded
-// receipts (or issuer signatures of tickets) and answers with one byte per item (1: valid). Recovery is
-// native (libsecp256k1) when its addon loads; `workerData.forceJavaScript` turns that off for tests.
+// Worker thread of the worker receipt verifier: checks downloader signatures of a batch of receipts (or
+// issuer signatures of tickets), as core's `verifyReceipt` (`verifyTicket`) would, and answers with one
+// byte per item (1: valid). Recovery is native (libsecp256k1) when its addon loads;
+// `workerData.forceJavaScript` turns that off (to compare the two).
 import { parentPort, workerData } from 'node:worker_threads'
 import {
-  decodeReceipt,
-  decodeTicket,
   hashTypedData,
-  RECEIPT_BYTES,
   receiptTypedData,
   type Ticket,
   type TrafficReceipt,
@@ -20,10 +18,10 @@ const recovery = createSignerRecovery({
   forceJavaScript: (workerData as { forceJavaScript?: boolean } | undefined)?.forceJavaScript === true,
 })
 
-/** core's `receiptSignatureValid`, with this thread's recovery. */
+/** `receiptSignatureValid`, with this thread's recovery; throws where core's throws. */
 function receiptSigned(r: TrafficReceipt, by: SignerRecovery): boolean {
   const signer = by.recover(hashTypedData(receiptTypedData(r)), r.signature)
-  return signer !== undefined && toHex(signer) === r.downloader.toLowerCase()
+  return signer !== undefined && toHex(signer) === toEvmAddress(r.downloader).toLowerCase()
 }
 
 /** `ticketSignatureValid`: signed by its issuer, an accepted one (expiry not checked). */
@@ -31,7 +29,7 @@ function ticketSigned(t: Ticket, issuers: ReadonlySet<string>, by: SignerRecover
   const signer = by.recover(hashTypedData(ticketTypedData(t)), t.signature)
   if (signer === undefined) return false
   const address = toHex(signer)
-  return address === t.issuer.toLowerCase() && issuers.has(address)
+  return address === toEvmAddress(t.issuer).toLowerCase() && issuers.has(address)
 }
 
 /** Accepted issuers as lower-case `0x…` (given in any form; an unparsable one accepts nothing). */
@@ -50,38 +48,27 @@ parentPort?.on(
   (msg: {
     id: number
     probe?: boolean
-    receipts?: Uint8Array
-    tickets?: Uint8Array[]
+    receipts?: TrafficReceipt[]
+    tickets?: Ticket[]
     issuers?: string[]
   }) => {
     if (msg.probe) {
       parentPort?.postMessage({ id: msg.id, valid: Uint8Array.of(recovery.native ? 1 : 0) })
       return
     }
-    if (msg.tickets) {
-      const issuers = acceptedIssuers(msg.issuers ?? [])
-      const valid = new Uint8Array(msg.tickets.length)
-      msg.tickets.forEach((bytes, i) => {
-        try {
-          valid[i] = ticketSigned(decodeTicket(bytes), issuers, recovery) ? 1 : 0
-        } catch {
-          valid[i] = 0
-        }
-      })
-      parentPort?.postMessage({ id: msg.id, valid }, [valid.buffer])
-      return
-    }
-    if (!msg.receipts) return
-    const count = msg.receipts.length / RECEIPT_BYTES
-    const valid = new Uint8Array(count)
-    for (let i = 0; i < count; i++) {
+    const issuers = acceptedIssuers(msg.issuers ?? [])
+    const items: (TrafficReceipt | Ticket)[] = msg.tickets ?? msg.receipts ?? []
+    const valid = new Uint8Array(items.length)
+    items.forEach((item, i) => {
       try {
-        const r = decodeReceipt(msg.receipts.subarray(i * RECEIPT_BYTES, (i + 1) * RECEIPT_BYTES))
-        valid[i] = receiptSigned(r, recovery) ? 1 : 0
+        const ok = msg.tickets
+          ? ticketSigned(item as Ticket, issuers, recovery)
+          : receiptSigned(item as TrafficReceipt, recovery)
+        valid[i] = ok ? 1 : 0
       } catch {
         valid[i] = 0
       }
-    }
+    })
     parentPort?.postMessage({ id: msg.id, valid }, [valid.buffer])
   },
 )
