@@ -27,19 +27,22 @@ import {
   encodeReceipt,
   encodeTicket,
   fromHex,
+  hashTypedData,
   issueTicket,
   keccak256,
   keyPairFromPrivateKey,
+  receiptTypedData,
   signReceipt,
   type Ticket,
   type TrafficReceipt,
   toHex,
 } from '@stratos-edge/core'
-import { createBridgeClient } from '@stratos-edge/polygon-bridge'
+import { createBridgeClient, LOCAL_POLYGON_CHAIN_ID } from '@stratos-edge/polygon-bridge'
 import { DEV_ROLES, startLocalChains } from '@stratos-edge/polygon-bridge/local'
 import { createLogger } from '@stratos-edge/resource-node'
 import {
   createCommitteeRootPoster,
+  createSignerRecovery,
   createTrafficSettlement,
   createWorkerReceiptVerifier,
   openSqliteSettlementStore,
@@ -52,6 +55,13 @@ const DOWNLOADERS = 10_000
 const PROVIDERS = 1_000
 const DELIVERIES = 1_000_000
 const PER_DOWNLOADER = Number(process.env.PER_DOWNLOADER ?? 3)
+/** `RECOVERY=js`: recover signers in JavaScript even where the native addon loads. */
+const FORCE_JS = process.env.RECOVERY === 'js'
+/** `SELF_ISSUED=0`: the ticket book does not say which tickets the meta service signed itself. */
+const SELF_ISSUED = process.env.SELF_ISSUED !== '0'
+const NETWORK = LOCAL_POLYGON_CHAIN_ID
+/** Provider submissions in flight at once (`CONCURRENCY=1`: one after another). */
+const CONCURRENCY = Math.max(1, Number(process.env.CONCURRENCY ?? 4))
 const FILES = 100
 const SLICE_BYTES = 256 * 1024
 const EPOCH_MS = 600_000
@@ -79,6 +89,7 @@ function generate(from: number, to: number, providers: string[]): Slice {
     const ticket = issueTicket(
       {
         kind: 'download',
+        network: NETWORK,
         owner: keyOf('owner', i % FILES).evmAddress,
         holder: d.evmAddress,
         fileHash,
@@ -92,6 +103,7 @@ function generate(from: number, to: number, providers: string[]): Slice {
       const slices = Math.floor(perDownloader / PER_DOWNLOADER) + (k < perDownloader % PER_DOWNLOADER ? 1 : 0)
       const r = signReceipt(
         {
+          network: NETWORK,
           epoch: EPOCH,
           provider: providers[(i + k * 337) % PROVIDERS] as string,
           fileHash,
@@ -117,9 +129,10 @@ if (!isMainThread) {
 
 async function loadOrGenerate(
   providers: string[],
-): Promise<{ tickets: Ticket[]; receipts: TrafficReceipt[] }> {
+): Promise<{ tickets: Ticket[]; ticketBytes: Uint8Array[]; receipts: TrafficReceipt[] }> {
   const dir = join(tmpdir(), 'stratos-edge-bench')
-  const file = join(dir, `meta-epoch-${DOWNLOADERS}-${PROVIDERS}-${DELIVERIES}-${PER_DOWNLOADER}.json`)
+  // v2: tickets and receipts carry a network id (core's encoding version 2).
+  const file = join(dir, `meta-epoch-v2-${DOWNLOADERS}-${PROVIDERS}-${DELIVERIES}-${PER_DOWNLOADER}.json`)
   let data: Slice
   if (existsSync(file)) {
     data = JSON.parse(readFileSync(file, 'utf8')) as Slice
@@ -145,8 +158,10 @@ async function loadOrGenerate(
     writeFileSync(file, JSON.stringify(data))
     console.log(`signed the data set in ${((performance.now() - t) / 1000).toFixed(1)} s (cached in ${file})`)
   }
+  const ticketBytes = data.tickets.map(fromHex)
   return {
-    tickets: data.tickets.map((h) => decodeTicket(fromHex(h))),
+    tickets: ticketBytes.map(decodeTicket),
+    ticketBytes,
     receipts: data.receipts.map((h) => decodeReceipt(fromHex(h))),
   }
 }
@@ -154,7 +169,7 @@ async function loadOrGenerate(
 async function main(): Promise<void> {
   const cores = availableParallelism()
   const providers = Array.from({ length: PROVIDERS }, (_, i) => keyOf('provider', i).evmAddress)
-  const { tickets, receipts } = await loadOrGenerate(providers)
+  const { tickets, ticketBytes, receipts } = await loadOrGenerate(providers)
   const byProvider = new Map<string, TrafficReceipt[]>()
   for (const r of receipts) {
     const list = byProvider.get(r.provider) ?? []
@@ -162,18 +177,29 @@ async function main(): Promise<void> {
     byProvider.set(r.provider, list)
   }
   const ticketBook = new Map<string, Ticket>(tickets.map((t) => [t.id, t]))
+  // What the meta service kept of the tickets it signed (all of them here).
+  const issuedBytes = new Map<string, Uint8Array>(tickets.map((t, i) => [t.id, ticketBytes[i] as Uint8Array]))
 
-  // Raw limit: downloader signature checks on one core, in this thread.
-  const t = performance.now()
+  // Raw limits: downloader signature checks on one core, in this thread: core's (JavaScript), and the
+  // recovery the worker threads use (native when the `secp256k1` addon loads).
+  let t = performance.now()
   for (const r of receipts.slice(0, RAW_SAMPLE)) receiptSignatureValid(r)
-  const rawPerCore = RAW_SAMPLE / ((performance.now() - t) / 1000)
+  const rawJsPerCore = RAW_SAMPLE / ((performance.now() - t) / 1000)
+  const recovery = createSignerRecovery({ forceJavaScript: FORCE_JS })
+  const rawSample = receipts.slice(0, RAW_SAMPLE * 10)
+  t = performance.now()
+  for (const r of rawSample) {
+    const signer = recovery.recover(hashTypedData(receiptTypedData(r)), r.signature)
+    if (!signer || toHex(signer) !== r.downloader.toLowerCase()) throw new Error('raw check failed')
+  }
+  const rawPerCore = rawSample.length / ((performance.now() - t) / 1000)
 
   const chains = await startLocalChains({ autoRelay: false })
   const opts = { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 } as const
   const eth = new JsonRpcProvider(chains.ethereum.rpcUrl, chains.ethereum.chainId, opts)
   const pol = new JsonRpcProvider(chains.polygon.rpcUrl, chains.polygon.chainId, opts)
   const dataDir = await mkdtemp(join(tmpdir(), 'stratos-meta-epoch-'))
-  const pool = createWorkerReceiptVerifier({ threads: cores })
+  const pool = createWorkerReceiptVerifier({ threads: cores, forceJavaScript: FORCE_JS })
   try {
     const wallet = (i: number, p: JsonRpcProvider) => new Wallet(chains.accounts[i]!.privateKey, p)
     const treasury = createBridgeClient({
@@ -202,7 +228,10 @@ async function main(): Promise<void> {
       },
       {
         store,
-        tickets: { get: async (id) => ticketBook.get(id) },
+        tickets: {
+          get: async (id) => ticketBook.get(id),
+          ...(SELF_ISSUED ? { issuedHere: async (id: string) => issuedBytes.get(id) } : {}),
+        },
         charger: { chargeTraffic: async () => {} },
         market: async () => ({
           totalDeposit: 10n ** 21n,
@@ -221,11 +250,18 @@ async function main(): Promise<void> {
     const start = performance.now()
     const cpuStart = process.cpuUsage()
     let accepted = 0
-    for (const [provider, list] of byProvider) {
-      const result = await settlement.submit(provider, list)
-      accepted += result.accepted
-      if (result.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(result.rejected[0])}`)
-    }
+    // Providers submit over their own streams, so several submissions are in flight at once: the
+    // worker threads check one while this thread stores another.
+    const queue = [...byProvider]
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const result = await settlement.submit(next[0], next[1])
+          accepted += result.accepted
+          if (result.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(result.rejected[0])}`)
+        }
+      }),
+    )
     const submitted = performance.now()
     const cpu = process.cpuUsage(cpuStart)
     const submitCpuS = (cpu.user + cpu.system) / 1e6
@@ -247,6 +283,10 @@ async function main(): Promise<void> {
       receipts: accepted,
       cores,
       loadAverage1m: loadavg()[0],
+      recovery: (await pool.native()) ? 'native' : 'javascript',
+      selfIssuedTicketsSkipRecovery: SELF_ISSUED,
+      submissionsInFlight: CONCURRENCY,
+      rawJsVerifiedPerSecondOneCore: Math.round(rawJsPerCore),
       rawVerifiedPerSecondOneCore: Math.round(rawPerCore),
       verifiedPerSecondPerCore: Math.round(accepted / submitS / cores),
       submitSeconds: +submitS.toFixed(2),

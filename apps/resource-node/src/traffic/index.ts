@@ -45,6 +45,11 @@ export type {
   TrafficCharge,
 } from './settlement-store.js'
 export {
+  createSignerRecovery,
+  type SignerRecovery,
+  type SignerRecoveryInit,
+} from './signer-recovery.js'
+export {
   openSqliteSettlementStore,
   SETTLEMENT_FILE,
   type SqliteSettlementStoreInit,

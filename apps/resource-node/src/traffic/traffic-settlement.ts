@@ -1,8 +1,10 @@
 import {
   buildRewardTree,
+  bytesEqual,
   DEFAULT_EPOCH_MS,
   type EpochClock,
   type EvmAddress,
+  encodeTicket,
   epochAt,
   epochBounds,
   type OzoneMarket,
@@ -40,6 +42,12 @@ export interface TrafficSettlementInit extends EpochRewardsInit {
 /** The meta service's download tickets, by id (lower-case hex). */
 export interface TicketBook {
   get(ticketId: string): Promise<Ticket | undefined>
+  /**
+   * The encoded bytes (core's `encodeTicket`) of the ticket with this id if this meta service signed it
+   * itself, as it kept them when issuing it. A ticket equal to them needs no signature recovery; without
+   * this method (or for other issuers' tickets) each new ticket's signature is recovered once.
+   */
+  issuedHere?(ticketId: string): Promise<Uint8Array | undefined>
 }
 
 /**
@@ -146,6 +154,23 @@ export function createTrafficSettlement(
   let timer: ReturnType<typeof setInterval> | undefined
   let running: Promise<void> | undefined
 
+  /**
+   * The looked-up tickets whose issuer signature is still to check. Tickets this meta service signed
+   * itself (their bytes equal what it kept) are marked valid here, with no recovery.
+   */
+  async function knownOrUnchecked(tickets: Map<string, Ticket | undefined>): Promise<[string, Ticket][]> {
+    const unchecked: [string, Ticket][] = []
+    for (const [id, ticket] of tickets) {
+      if (!ticket || ticketChecked.has(id)) continue
+      const kept = await components.tickets.issuedHere?.(id)
+      if (kept && bytesEqual(kept, encodeTicket(ticket))) {
+        if (ticketChecked.size >= MAX_CHECKED_TICKETS) ticketChecked.clear()
+        ticketChecked.set(id, true)
+      } else unchecked.push([id, ticket])
+    }
+    return unchecked
+  }
+
   async function submit(providerAddress: string, receipts: readonly TrafficReceipt[]): Promise<SubmitResult> {
     const provider = toEvmAddress(providerAddress)
     const at = now()
@@ -165,7 +190,7 @@ export function createTrafficSettlement(
       const ticketId = (receipts[index] as TrafficReceipt).ticketId.toLowerCase()
       if (!tickets.has(ticketId)) tickets.set(ticketId, await components.tickets.get(ticketId))
     }
-    const unchecked = [...tickets].filter(([id, t]) => t && !ticketChecked.has(id)) as [string, Ticket][]
+    const unchecked = await knownOrUnchecked(tickets)
     const [valid, ticketsValid] = await Promise.all([
       verify(candidates.map((i) => receipts[i] as TrafficReceipt)),
       verifyTickets(
