@@ -43,7 +43,9 @@ describe('kill -9 of the meta node mid-epoch', () => {
     let node: SpawnedResourceNode = await spawnResourceNode({ args, timeoutMs: 60_000 })
     cleanups.push(() => node.stop())
     const peer: Libp2p = await createClient()
-    cleanups.push(() => peer.stop())
+    cleanups.push(async () => {
+      await peer.stop()
+    })
     const indexOf = (n: SpawnedResourceNode): IndexClient =>
       createIndexClient(peer, multiaddr(n.ready.wsMultiaddrs[0] as string))
     let index = indexOf(node)
