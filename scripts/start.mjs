@@ -14,6 +14,7 @@ import { PORTS, parseStartOptions, StartOptionsError, usage } from './start/opti
 import { checkPortsFree, PortInUseError } from './start/port-check.mjs'
 import { serveStatic } from './start/static-server.mjs'
 import { metaTicketArgs, nodeTicketArgs, pageNetwork, peerIdOfNode, ticketSummary } from './start/tickets.mjs'
+import { setUpTraffic } from './start/traffic.mjs'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 /** Stop functions of what is running, in start order. */
@@ -141,11 +142,14 @@ async function start(options, dataDir) {
   // Tickets (scripts/start/tickets.mjs): the meta node lists node 2 as a resource node, node 2 accepts
   // the meta node's tickets, the pages sign ticket requests for the local Polygon's chain id.
   const secondPeerId = await peerIdOfNode(join(dataDir, 'resource-node-2'))
+  // Proof of Traffic (scripts/start/traffic.mjs): on in the meta node whenever upload tickets are.
+  const traffic = await setUpTraffic({ chains, dataDir })
   const meta = await startResourceNode(dataDir, 'resource-node-1', [
     '--meta',
     ...['--tcp-port', String(p['node1-tcp-port']), '--ws-port', String(p['node1-ws-port'])],
     ...['--http-port', String(p['node1-http-port'])],
     ...metaTicketArgs({ chains, freeOzone: options.freeOzone, resourcePeers: [secondPeerId] }),
+    ...traffic.args,
   ])
   if (stopping) return
   const tcp = meta.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))
@@ -203,6 +207,7 @@ async function start(options, dataDir) {
         log(`    ${chain.padEnd(9)} ${name.padEnd(24)} ${address}`)
     }
   }
+  for (const line of traffic.lines) log(line)
   for (const line of walletLines) log(`  ${line}`)
   log(`  data and logs            ${dataDir}`)
 }

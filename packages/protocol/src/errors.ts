@@ -38,6 +38,10 @@ export class RateLimitedError extends StratosEdgeError {
     this.retryAfterMs = retryAfterMs
   }
 }
+ * The meta service holds no reward for the account in the epoch: the epoch is not settled yet, or the
+ * account earned nothing in it.
+ */
+export class NoRewardError extends defineErrorClass('NoRewardError') {}
 /** The remote does not implement the requested operation (e.g. a light node asked for placement). */
 export class UnsupportedOperationError extends defineErrorClass('UnsupportedOperationError') {}
 /** The remote reported an error this code has no more specific class for. `code` is the wire code. */

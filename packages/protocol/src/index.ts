@@ -8,7 +8,8 @@
  * - `/stratos-edge/slice-push/1.0.0`: push slices, several pipelined per stream; the receiver verifies
  *   each while it arrives, stores it durably, then acknowledges; it may replicate it onward (`forward`).
  * - `/stratos-edge/index/1.0.0`: announce/withdraw held slices, look up providers (nearest first), ask
- *   for placement, store and read manifests, list the owners who signed manifests of a file.
+ *   for placement, store and read manifests, list the owners who signed manifests of a file; Proof of
+ *   Traffic: download tickets, receipts, traffic status, reward proofs.
  * - `POST /v1/slices` (HTTP, {@link uploadSlice}): the push protocol's contract over plain HTTP, for
  *   browsers, whose native TLS and HTTP stacks are several times faster than noise over WebSockets;
  *   staged uploads ({@link stageSlice}, {@link commitStagedUpload}) send slices while the file is still
@@ -38,6 +39,7 @@ export { encodeVarint, readVarint, varintLength } from './codec/varint.js'
 export {
   FrameTooLargeError,
   HttpUploadError,
+  NoRewardError,
   ProtocolTimeoutError,
   RateLimitedError,
   RemoteProtocolError,
@@ -117,6 +119,17 @@ export {
   type IndexServiceInit,
   registerIndexProtocol,
 } from './index-protocol/index-service.js'
+export {
+  MAX_RECEIPTS_PER_SUBMIT,
+  MAX_REWARD_PROOF_LENGTH,
+  type RewardProof,
+  type SubmitReceiptsResult,
+  type TrafficEpochStatus,
+  TrafficIndexOp,
+  type TrafficIndexRequest,
+  type TrafficIndexResponse,
+  type TrafficStatus,
+} from './index-protocol/traffic-messages.js'
 export {
   INDEX_PROTOCOL,
   MAX_CONTROL_FRAME_BYTES,

@@ -14,6 +14,7 @@ import { MessageReader } from './codec/message-reader.js'
 import { MessageWriter } from './codec/message-writer.js'
 import {
   FrameTooLargeError,
+  NoRewardError,
   ProtocolTimeoutError,
   RateLimitedError,
   RemoteProtocolError,
@@ -46,6 +47,8 @@ export const WireErrorCode = {
   TICKET_BOUND: 15,
   /** A rate limit: the frame carries how long to wait (ms, a varint after the message). */
   RATE_LIMITED: 16,
+  /** No reward of the account in the epoch (REWARD_PROOF). */
+  NO_REWARD: 17,
 } as const
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode]
 
@@ -70,6 +73,7 @@ export function wireCodeOf(err: unknown): WireErrorCode {
   if (isErrorNamed(err, 'WrongNetworkError')) return WireErrorCode.WRONG_NETWORK
   if (isErrorNamed(err, 'TicketBoundError')) return WireErrorCode.TICKET_BOUND
   if (isErrorNamed(err, 'RateLimitedError')) return WireErrorCode.RATE_LIMITED
+  if (isErrorNamed(err, 'NoRewardError')) return WireErrorCode.NO_REWARD
   if (
     isErrorNamed(err, 'InvalidArgumentError') ||
     isErrorNamed(err, 'InvalidManifestError') ||
@@ -132,6 +136,11 @@ export function decodeErrorMessage(body: Uint8Array, peer = 'peer'): Error {
       return new TicketBoundError(msg, 'Ask for a new ticket: one ticket serves one file')
     case WireErrorCode.RATE_LIMITED:
       return new RateLimitedError(msg, r.remaining > 0 ? r.varint('retry after', MAX_RETRY_AFTER_MS) : 1000)
+    case WireErrorCode.NO_REWARD:
+      return new NoRewardError(
+        msg,
+        'Ask again once the epoch is settled; an account with no traffic has none',
+      )
     case WireErrorCode.INVALID:
       return isInvalidManifest(text)
         ? new InvalidManifestError(msg, 'Check the manifest')

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createLogger, type LogLevel } from '../logger.js'
+import { createLogger, type Logger, type LogLevel } from '../logger.js'
+import type { MetaTrafficInit } from '../meta/meta-traffic.js'
 import type { TicketsInit } from '../node/node-tickets.js'
 import {
   createResourceNode,
@@ -45,10 +47,18 @@ Upload tickets (off unless --network is given; then every write needs a ticket):
                           with --meta accepts its own (its address is "ticketIssuer" in the ready line)
   --free-ozone <n>        with --meta: ozone (noz, 1 per stored byte) every owner may spend without
                           prepaying (default 0: no free tier; suffixes k, m, g)
-  --polygon-rpc <url>     with --meta: Polygon JSON-RPC whose StoragePayments prepayments buy ozone
+  --polygon-rpc <url>     with --meta: Polygon JSON-RPC (StoragePayments prepayments, TrafficRewards)
   --storage-payments <0x…>  with --polygon-rpc: the StoragePayments contract
   --confirmations <n>     with --polygon-rpc: blocks before a prepayment is credited (default 64)
   --payments-from-block <n>  with --polygon-rpc: first block to scan (the contract's deployment)
+
+Proof of Traffic (on with --meta and --network: download tickets, receipts, epoch settlement):
+  --epoch-seconds <n>     epoch length (default 600; with --traffic-rewards, the contract's)
+  --late-window-seconds <n>  receipts of an epoch are taken this long after it ends (default epoch/5)
+  --traffic-rewards <0x…> with --polygon-rpc: post each epoch's reward root to this TrafficRewards
+  --committee-key-file <path>  committee private keys, one 0x… per line (repeatable); the first key
+                          also pays the gas of posting
+  --committee-threshold <n>  committee signatures per root (default 2)
 `
 
 function parseBytes(text: string): number {
@@ -69,6 +79,72 @@ function port(text: string | undefined, fallback: number): number {
   const n = Number(text)
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`Invalid port: ${text}`)
   return n
+}
+
+/** Committee keys from key files: one `0x…` 32-byte key per line; blank lines and `#` comments skipped. */
+export function readCommitteeKeys(paths: readonly string[]): string[] {
+  const keys: string[] = []
+  for (const path of paths) {
+    for (const raw of readFileSync(path, 'utf8').split('\n')) {
+      const line = raw.replace(/#.*/, '').trim()
+      if (!line) continue
+      if (!/^0x[0-9a-fA-F]{64}$/.test(line))
+        throw new Error(`${path}: a committee key is 0x and 64 hex digits`)
+      keys.push(line)
+    }
+  }
+  return keys
+}
+
+type TrafficFlags = Partial<
+  Record<
+    'epoch-seconds' | 'late-window-seconds' | 'traffic-rewards' | 'committee-threshold' | 'polygon-rpc',
+    string
+  >
+> & { 'committee-key-file'?: string[] }
+
+function trafficOptions(
+  values: TrafficFlags,
+  on: boolean,
+  logger: Logger,
+): Omit<MetaTrafficInit, 'network' | 'freeOzone'> | undefined {
+  const given = [
+    'epoch-seconds',
+    'late-window-seconds',
+    'traffic-rewards',
+    'committee-key-file',
+    'committee-threshold',
+  ]
+  if (!on) {
+    // Not an error: `npm start` passes them to its meta node whether or not tickets are on.
+    if (given.some((k) => values[k as keyof TrafficFlags] !== undefined))
+      logger.warn('Proof of Traffic is off: it needs --meta and --network (upload tickets)')
+    return undefined
+  }
+  if (values['traffic-rewards'] && !values['polygon-rpc'])
+    throw new Error('--traffic-rewards needs --polygon-rpc')
+  const keys = readCommitteeKeys(values['committee-key-file'] ?? [])
+  if (values['traffic-rewards'] && keys.length === 0)
+    throw new Error('--traffic-rewards needs committee keys (--committee-key-file)')
+  const late = values['late-window-seconds']
+  return {
+    ...(values['epoch-seconds']
+      ? { epochSeconds: positiveInt(values['epoch-seconds'], 'epoch length') }
+      : {}),
+    ...(late !== undefined ? { lateWindowSeconds: late === '0' ? 0 : positiveInt(late, 'late window') } : {}),
+    ...(values['traffic-rewards'] && values['polygon-rpc']
+      ? {
+          posting: {
+            polygonRpc: values['polygon-rpc'],
+            trafficRewards: values['traffic-rewards'],
+            committeeKeys: keys,
+            threshold: values['committee-threshold']
+              ? positiveInt(values['committee-threshold'], 'committee threshold')
+              : 2,
+          },
+        }
+      : {}),
+  }
 }
 
 /**
@@ -105,6 +181,11 @@ export async function runCli(argv: string[]): Promise<number> {
       confirmations: { type: 'string' },
       'payments-from-block': { type: 'string' },
       ...QUOTA_FLAGS,
+      'epoch-seconds': { type: 'string' },
+      'late-window-seconds': { type: 'string' },
+      'traffic-rewards': { type: 'string' },
+      'committee-key-file': { type: 'string', multiple: true },
+      'committee-threshold': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -129,8 +210,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return report.corrupt.length === 0 ? 0 : 1
   }
 
-  if (values['polygon-rpc'] && !values['storage-payments'])
-    throw new Error('--polygon-rpc needs --storage-payments')
+  // --polygon-rpc alone serves Proof of Traffic's roots; prepayments need the contract too.
+  if (values['storage-payments'] && !values['polygon-rpc'])
+    throw new Error('--storage-payments needs --polygon-rpc')
   const tickets: TicketsInit | undefined = values.network
     ? {
         network: positiveInt(values.network, 'network id'),
@@ -152,8 +234,10 @@ export async function runCli(argv: string[]): Promise<number> {
           : {}),
       }
     : undefined
-  if (!tickets && (values['ticket-issuer'] || values['free-ozone'] || values['polygon-rpc']))
+  // --polygon-rpc alone may serve Proof of Traffic's root posting, which is off without --network too.
+  if (!tickets && (values['ticket-issuer'] || values['free-ozone'] || values['storage-payments']))
     throw new Error('Ticket options need --network <chain id>')
+  const traffic = trafficOptions(values, Boolean(values.meta && tickets), logger)
   const node = await createResourceNode(
     {
       dataDir,
@@ -180,6 +264,7 @@ export async function runCli(argv: string[]): Promise<number> {
       ...(values['trust-proxy'] ? { trustProxy: true } : {}),
       ...(tickets ? { tickets } : {}),
       ...quotaInit(values, parseBytes),
+      ...(traffic ? { traffic } : {}),
     },
     { logger },
   )

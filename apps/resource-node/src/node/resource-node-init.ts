@@ -3,6 +3,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeRateLimits } from '../gateway/rate-limit-gateway.js'
 import type { Logger } from '../logger.js'
 import type { MetaService } from '../meta/meta-service.js'
+import type { MetaTraffic, MetaTrafficInit } from '../meta/meta-traffic.js'
 import type { DiskSliceStore } from '../store/disk-slice-store.js'
 import type { NodeMetrics } from './metrics.js'
 import type { TicketsInit } from './node-tickets.js'
@@ -84,6 +85,10 @@ export interface ResourceNodeInit {
   unpaidGraceMs?: number
   /** Unpaid slices younger than this are not evicted to make room, ms (default 60 000, at most the grace). */
   unpaidMinAgeForRoomMs?: number
+   * With `meta` and `tickets`: Proof of Traffic in the meta service (download tickets, receipts, epoch
+   * settlement, reward roots). The network id and free tier are the tickets'.
+   */
+  traffic?: Omit<MetaTrafficInit, 'network' | 'freeOzone'>
 }
 
 /** Injectable edges of a resource node. */
@@ -119,6 +124,8 @@ export interface ResourceNode {
   readonly metrics: NodeMetrics
   /** The in-process meta service, when started with `meta: true`. */
   readonly metaService: MetaService | undefined
+  /** The meta service's Proof of Traffic, when started with `traffic`. */
+  readonly metaTraffic: MetaTraffic | undefined
   /** Waits until queued replications are done (tests, graceful shutdown). */
   replicationIdle(): Promise<void>
   readyInfo(): ReadyInfo
