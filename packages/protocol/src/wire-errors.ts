@@ -1,10 +1,12 @@
 import {
   DecodeError,
+  DeleteExpiredError,
   InsufficientOzoneError,
   InvalidArgumentError,
   InvalidManifestError,
   InvalidTicketError,
   isErrorNamed,
+  NotOwnerError,
   TicketBoundError,
   TicketExpiredError,
   TicketRequiredError,
@@ -43,6 +45,9 @@ export const WireErrorCode = {
   TICKET_EXPIRED: 13,
   WRONG_NETWORK: 14,
   TICKET_BOUND: 15,
+  /** Manifest deletes (DELETE_MANIFEST): from 24, leaving room for more ticket and traffic codes. */
+  NOT_OWNER: 24,
+  DELETE_EXPIRED: 25,
 } as const
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode]
 
@@ -64,6 +69,8 @@ export function wireCodeOf(err: unknown): WireErrorCode {
   if (isErrorNamed(err, 'TicketExpiredError')) return WireErrorCode.TICKET_EXPIRED
   if (isErrorNamed(err, 'WrongNetworkError')) return WireErrorCode.WRONG_NETWORK
   if (isErrorNamed(err, 'TicketBoundError')) return WireErrorCode.TICKET_BOUND
+  if (isErrorNamed(err, 'NotOwnerError')) return WireErrorCode.NOT_OWNER
+  if (isErrorNamed(err, 'DeleteExpiredError')) return WireErrorCode.DELETE_EXPIRED
   if (
     isErrorNamed(err, 'InvalidArgumentError') ||
     isErrorNamed(err, 'InvalidManifestError') ||
@@ -120,6 +127,10 @@ export function decodeErrorMessage(body: Uint8Array, peer = 'peer'): Error {
       return new WrongNetworkError(msg, 'Ask this network’s meta service for a ticket')
     case WireErrorCode.TICKET_BOUND:
       return new TicketBoundError(msg, 'Ask for a new ticket: one ticket serves one file')
+    case WireErrorCode.NOT_OWNER:
+      return new NotOwnerError(msg, 'Only the owner can delete its manifest: sign with the owner’s wallet')
+    case WireErrorCode.DELETE_EXPIRED:
+      return new DeleteExpiredError(msg, 'Sign a new delete (and check the clock)')
     case WireErrorCode.INVALID:
       return isInvalidManifest(text)
         ? new InvalidManifestError(msg, 'Check the manifest')

@@ -67,6 +67,12 @@ export interface IndexClient {
    * `encodeTicketRequest` bytes). Throws `InsufficientOzoneError` when the owner's ozone is short.
    */
   requestTicket(request: Uint8Array, options?: ClientOptions): Promise<Uint8Array>
+  /**
+   * Asks the peer to drop the manifest an owner-signed delete (core's `encodeManifestDelete` bytes)
+   * names; resolves whether it held and dropped it. Throws `NotOwnerError`, `DeleteExpiredError` or
+   * `WrongNetworkError` as the peer refuses it.
+   */
+  deleteManifest(request: Uint8Array, options?: ClientOptions): Promise<boolean>
 }
 
 /** ERROR frames the index peer sent, as opposed to errors raised here (a malformed answer, a timeout). */
@@ -245,6 +251,12 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
       if (res.op !== IndexOp.REQUEST_TICKET)
         throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
       return res.ticket
+    },
+    async deleteManifest(request, options) {
+      const res = await indexRequest(libp2p, peer, { op: IndexOp.DELETE_MANIFEST, request }, options)
+      if (res.op !== IndexOp.DELETE_MANIFEST)
+        throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
+      return res.dropped
     },
   }
 }

@@ -3,6 +3,7 @@ import {
   fileHashFromBytes,
   fileHashToBytes,
   InvalidArgumentError,
+  MAX_MANIFEST_DELETE_BYTES,
   type SliceHash,
   sliceHashFromBytes,
   sliceHashToBytes,
@@ -32,6 +33,11 @@ export const IndexOp = {
    * the owner's ozone and answers core's `encodeTicket` (newer than the others).
    */
   REQUEST_TICKET: 0x29,
+  /**
+   * An owner-signed delete of its manifest of a file (core's `encodeManifestDelete`); the node drops that
+   * manifest and lets go of slices no other manifest names (newer than the others).
+   */
+  DELETE_MANIFEST: 0x2b,
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
@@ -93,6 +99,7 @@ export type IndexRequest =
   /** Peer ids, at most {@link MAX_RESOURCE_NODE_QUERY}. */
   | { op: typeof IndexOp.RESOURCE_NODES; peerIds: string[] }
   | { op: typeof IndexOp.REQUEST_TICKET; request: Uint8Array }
+  | { op: typeof IndexOp.DELETE_MANIFEST; request: Uint8Array }
 
 /** A decoded index response. */
 export type IndexResponse =
@@ -108,6 +115,8 @@ export type IndexResponse =
   | { op: typeof IndexOp.RESOURCE_NODES; nodes: ProviderRecord[] }
   /** The signed ticket (core's `encodeTicket`). */
   | { op: typeof IndexOp.REQUEST_TICKET; ticket: Uint8Array }
+  /** Whether the node held the owner's manifest and dropped it. */
+  | { op: typeof IndexOp.DELETE_MANIFEST; dropped: boolean }
 
 const MAX_PROVIDERS = 64
 /** Largest encoded ticket or ticket request (both are about 250 bytes). */
@@ -210,6 +219,9 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
     case IndexOp.REQUEST_TICKET:
       w.bytes(req.request)
       break
+    case IndexOp.DELETE_MANIFEST:
+      w.bytes(req.request)
+      break
   }
   return w.finish()
 }
@@ -271,6 +283,9 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
     case IndexOp.REQUEST_TICKET:
       req = { op, request: r.bytes('ticket request', MAX_TICKET_BYTES) }
       break
+    case IndexOp.DELETE_MANIFEST:
+      req = { op, request: r.bytes('manifest delete', MAX_MANIFEST_DELETE_BYTES) }
+      break
     default:
       r.fail(`unknown request type 0x${op.toString(16)}`)
   }
@@ -322,6 +337,9 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
     }
     case IndexOp.REQUEST_TICKET:
       w.bytes(res.ticket)
+      break
+    case IndexOp.DELETE_MANIFEST:
+      w.u8(res.dropped ? 1 : 0)
       break
     default:
       break
@@ -381,6 +399,9 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
     }
     case IndexOp.REQUEST_TICKET:
       res = { op, ticket: r.bytes('ticket', MAX_TICKET_BYTES) }
+      break
+    case IndexOp.DELETE_MANIFEST:
+      res = { op, dropped: r.u8() === 1 }
       break
     default:
       r.fail('unknown op')

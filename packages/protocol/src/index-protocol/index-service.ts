@@ -67,6 +67,11 @@ export interface IndexBackend {
   ): Promise<ProviderRecord[]> | ProviderRecord[]
   /** An upload ticket (core's `encodeTicket`) for an owner-signed request (core's `encodeTicketRequest`). */
   requestTicket?(request: Uint8Array, context: IndexRequestContext): Promise<Uint8Array> | Uint8Array
+  /**
+   * Drops the manifest an owner-signed delete (core's `encodeManifestDelete`) names, after verifying it;
+   * resolves whether a manifest was dropped.
+   */
+  deleteManifest?(request: Uint8Array, context: IndexRequestContext): Promise<boolean> | boolean
 }
 
 /** Options of {@link registerIndexProtocol}. */
@@ -159,6 +164,10 @@ export function createIndexHandler(
         case IndexOp.REQUEST_TICKET:
           if (!b.requestTicket) unsupported('upload tickets')
           res = { op: req.op, ticket: await b.requestTicket(req.request, context) }
+          break
+        case IndexOp.DELETE_MANIFEST:
+          if (!b.deleteManifest) unsupported('manifest deletes')
+          res = { op: req.op, dropped: await b.deleteManifest(req.request, context) }
           break
       }
       stream.send(encodeFrame(encodeIndexResponse(res)))
