@@ -1,6 +1,7 @@
 import type { ManifestStore } from '@stratos-edge/protocol'
 import type { TicketGate } from '../gateway/ticket-gate.js'
 import type { Logger } from '../logger.js'
+import type { ManifestDeleter } from './manifest-deleter.js'
 import type { TicketIssuer } from './ticket-issuer.js'
 
 /** Options of `createMetaService`. */
@@ -47,4 +48,9 @@ export interface MetaServiceInit {
    */
   ticketGate?: TicketGate
   now?: () => number
+  /**
+   * Answers DELETE_MANIFEST (owners' signed deletes); default one over `manifests` that takes deletes
+   * signed for any network.
+   */
+  deleter?: ManifestDeleter
 }

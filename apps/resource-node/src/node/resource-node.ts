@@ -26,6 +26,7 @@ import { type Gateway, startGateway } from '../gateway/gateway.js'
 import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
 import { createLogger } from '../logger.js'
+import { createManifestDeleter } from '../meta/manifest-deleter.js'
 import { createMetaService } from '../meta/meta-service.js'
 import { openDiskSliceStore } from '../store/disk-slice-store.js'
 import { createSliceHashPool } from '../store/hash-pool.js'
@@ -99,9 +100,18 @@ export async function createResourceNode(
   const tickets = init.tickets
     ? await createNodeTickets(init.tickets, { dataDir: init.dataDir, meta: Boolean(init.meta), logger })
     : undefined
+  const deleter = createManifestDeleter(
+    { network: init.tickets?.network },
+    {
+      manifests: store,
+      // Kept until evicted: no manifest names them now, so no owner's ozone keeps them.
+      released: (fileHash, hashes) => logger.info('slices released', { fileHash, slices: hashes.length }),
+    },
+  )
   const metaService = init.meta
     ? createMetaService({
         manifests: store,
+        deleter,
         logger,
         ...(tickets?.issuer ? { tickets: tickets.issuer } : {}),
         ...(tickets ? { ticketGate: tickets.gate, closedRegistry: true } : {}),
@@ -211,6 +221,7 @@ export async function createResourceNode(
     },
     getManifest: (fileHash, _context, owner) => meta.getManifestBytes(fileHash, owner),
     manifestOwners: (fileHash) => store.manifestOwners(fileHash),
+    deleteManifest: async (request) => (await deleter.deleteManifest(request)).dropped,
   }
 
   const meta = createMetaAccess({ libp2p, store, logger, metaService, metaAddr, selfObservedAddr })
