@@ -1,8 +1,8 @@
 // Browser e2e of the portal app (apps/portal/dist) against a real resource node in the namespace: two
 // browser profiles (an upload in one, the download in the other, saved under the manifest's name and
 // type), typed errors in plain words, the budget's validation, an axe-core check and screenshots of each
-// view at desktop and phone widths (e2e/test-results/portal/, gitignored), and the honest status once
-// the resource node is stopped.
+// view at desktop and phone widths (e2e/test-results/portal/, gitignored), withdrawing a file (a confirm
+// step, then its gateway URL answers 404), and the honest status once the resource node is stopped.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -155,14 +155,25 @@ describe('portal', () => {
     assert.deepEqual(problems, [])
   })
 
-  test('Delete removes an owned file from this browser and from the list', async () => {
+  test('Delete asks to confirm, then withdraws the file from the network: its gateway URL answers 404', async () => {
     await uploader.setViewportSize(WIDTHS.desktop)
+    // The list comes from the node's store: it is there again after a reload.
     await uploader.goto(`${server.url}/#files`)
     await uploader.locator('#network-status', { hasText: 'Online' }).waitFor({ timeout: 40_000 })
-    uploader.once('dialog', (dialog) => void dialog.accept())
+    await uploader.locator('#owned-files li', { hasText: 'clip.mp4' }).waitFor({ timeout: 20_000 })
+    const gatewayUrl = (await uploader.locator('#owned-files a').first().getAttribute('href')) ?? ''
+    assert.equal((await fetch(gatewayUrl, { method: 'HEAD' })).status, 200)
     await uploader.getByRole('button', { name: 'Delete clip.mp4' }).click()
-    await uploader.locator('#upload-status', { hasText: 'Deleted clip.mp4 from this browser.' }).waitFor()
+    // The confirm step: keeping it changes nothing.
+    await uploader.getByRole('button', { name: 'Keep clip.mp4' }).click()
+    assert.equal(await uploader.locator('#owned-files li').count(), 1)
+    await uploader.getByRole('button', { name: 'Delete clip.mp4' }).click()
+    await uploader.getByRole('button', { name: 'Withdraw clip.mp4' }).click()
+    await uploader
+      .locator('#upload-status', { hasText: 'Withdrew clip.mp4 from the network' })
+      .waitFor({ timeout: 30_000 })
     assert.equal(await uploader.locator('#owned-files li').count(), 0)
+    assert.equal((await fetch(gatewayUrl, { method: 'HEAD' })).status, 404)
   })
 
   test('with the resource node stopped the page says the network is unreachable, and errors say so', async () => {
