@@ -260,12 +260,19 @@ export class FilesView extends PortalView {
     </div>`
   }
 
+  private ownerLabel(owner: string): string {
+    if (this.wallet?.owns(owner)) return `your wallet ${owner}`
+    const node = this.session?.stat?.ownerAddress
+    if (node && node.toLowerCase() === owner.toLowerCase()) return `this browser’s node key ${owner}`
+    return owner
+  }
+
   private fileRow(file: OwnedFile) {
     return html`<li class="file">
       <div class="file-head">
         <strong class="file-name">${file.name}</strong>
         <span class="muted">${formatBytes(file.size)} · ${file.mimeType} · ${new Date(file.createdAt).toLocaleString()}</span>
-        <span class="muted wrap">Owner: ${this.wallet?.owns(file.owner) ? `your wallet ${file.owner}` : file.owner}</span>
+        <span class="muted wrap">Owner: ${this.ownerLabel(file.owner)}</span>
       </div>
       <dl class="links">
         ${
