@@ -128,7 +128,9 @@ describe('codecs', () => {
           expect(decodeIndexResponse(encodeIndexResponse(ticket), IndexOp.REQUEST_TICKET)).toEqual(ticket)
           for (const dropped of [true, false]) {
             const deleted = { op: IndexOp.DELETE_MANIFEST, dropped } as const
-            expect(decodeIndexResponse(encodeIndexResponse(deleted), IndexOp.DELETE_MANIFEST)).toEqual(deleted)
+            expect(decodeIndexResponse(encodeIndexResponse(deleted), IndexOp.DELETE_MANIFEST)).toEqual(
+              deleted,
+            )
           }
         },
       ),
