@@ -4,7 +4,7 @@
  */
 
 /** What the visitor was doing when the error happened. */
-export type ErrorContext = 'download' | 'upload' | 'contribute' | 'start' | 'withdraw' | 'claim'
+export type ErrorContext = 'download' | 'upload' | 'contribute' | 'start' | 'withdraw' | 'claim' | 'earnings'
 
 const WORDS: Record<string, string> = {
   InvalidFileHashError:
@@ -54,6 +54,7 @@ export function plainError(err: unknown, context: ErrorContext, online = true): 
     start: 'Starting',
     withdraw: 'Withdrawing the file',
     claim: 'The claim',
+    earnings: 'Reading your earnings',
   }[context]
   return `${what} failed: ${message ?? String(err)}`
 }

@@ -126,7 +126,7 @@ export class EarningsView extends PortalView {
           epoch (about 10 minutes) by Proof of Traffic, which this node does not run yet. Until it does,
           nothing is earned or claimable. The traffic your node serves is already counted above.</p>`
     if (e.kind === 'failed')
-      return html`<p class="error" role="alert" id="earnings-error">${plainError(e.error, 'claim', this.session?.online)}</p>`
+      return html`<p class="error" role="alert" id="earnings-error">${plainError(e.error, 'earnings', this.session?.online)}</p>`
     const s = e.summary
     const rows = epochRows(s)
     return html`<dl class="facts" id="earnings-totals">
