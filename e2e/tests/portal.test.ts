@@ -1,8 +1,8 @@
 // Browser e2e of the portal app (apps/portal/dist) against a real resource node in the namespace: two
 // browser profiles (an upload in one, the download in the other, saved under the manifest's name and
 // type), typed errors in plain words, the budget's validation, an axe-core check and screenshots of each
-// view at desktop and phone widths (e2e/test-results/portal/, gitignored), and the honest status once
-// the resource node is stopped.
+// view at desktop and phone widths (e2e/test-results/portal/, gitignored), withdrawing a file (a confirm
+// step, then its gateway URL answers 404), and the honest status once the resource node is stopped.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import AxeBuilder from '@axe-core/playwright'
+import { keyPairFromPrivateKey, signTypedData, type TypedData } from '@stratos-edge/core'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
@@ -35,6 +36,37 @@ async function open(name: string, view: string): Promise<Page> {
   const page = await ctx.newPage()
   page.on('pageerror', (err) => process.stderr.write(`[${name} pageerror] ${err.message}\n`))
   await page.goto(`${server.url}/#${view}`)
+  await page.locator('#network-status', { hasText: 'Online' }).waitFor({ timeout: 40_000 })
+  return page
+}
+
+/**
+ * A profile whose page has an EIP-1193 wallet: the key stays in the test process, which signs each
+ * `eth_signTypedData_v4` the page asks for and records its primary type.
+ */
+async function openWithWallet(name: string, key: Uint8Array, signed: string[]): Promise<Page> {
+  const ctx = await browser.newContext()
+  contexts.push(ctx)
+  const address = keyPairFromPrivateKey(key).evmAddress
+  await ctx.exposeFunction('testWalletSign', (json: string) => {
+    const { types, ...rest } = JSON.parse(json) as TypedData
+    const { EIP712Domain: _domain, ...structs } = types
+    signed.push(rest.primaryType)
+    return `0x${Buffer.from(signTypedData({ ...rest, types: structs }, key)).toString('hex')}`
+  })
+  await ctx.addInitScript((account) => {
+    const sign = (window as unknown as { testWalletSign(json: string): Promise<string> }).testWalletSign
+    ;(window as unknown as { ethereum: unknown }).ethereum = {
+      async request({ method, params }: { method: string; params?: unknown[] }) {
+        if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [account]
+        if (method === 'eth_signTypedData_v4') return sign(params?.[1] as string)
+        throw new Error(`unsupported ${method}`)
+      },
+    }
+  }, address)
+  const page = await ctx.newPage()
+  page.on('pageerror', (err) => process.stderr.write(`[${name} pageerror] ${err.message}\n`))
+  await page.goto(`${server.url}/#files`)
   await page.locator('#network-status', { hasText: 'Online' }).waitFor({ timeout: 40_000 })
   return page
 }
@@ -155,14 +187,51 @@ describe('portal', () => {
     assert.deepEqual(problems, [])
   })
 
-  test('Delete removes an owned file from this browser and from the list', async () => {
+  test('Delete asks to confirm, then withdraws the file from the network: its gateway URL answers 404', async () => {
     await uploader.setViewportSize(WIDTHS.desktop)
+    // The list comes from the node's store: it is there again after a reload.
     await uploader.goto(`${server.url}/#files`)
     await uploader.locator('#network-status', { hasText: 'Online' }).waitFor({ timeout: 40_000 })
-    uploader.once('dialog', (dialog) => void dialog.accept())
+    await uploader.locator('#owned-files li', { hasText: 'clip.mp4' }).waitFor({ timeout: 20_000 })
+    const gatewayUrl = (await uploader.locator('#owned-files a').first().getAttribute('href')) ?? ''
+    assert.equal((await fetch(gatewayUrl, { method: 'HEAD' })).status, 200)
     await uploader.getByRole('button', { name: 'Delete clip.mp4' }).click()
-    await uploader.locator('#upload-status', { hasText: 'Deleted clip.mp4 from this browser.' }).waitFor()
+    // The confirm step: keeping it changes nothing.
+    await uploader.getByRole('button', { name: 'Keep clip.mp4' }).click()
+    assert.equal(await uploader.locator('#owned-files li').count(), 1)
+    await uploader.getByRole('button', { name: 'Delete clip.mp4' }).click()
+    await uploader.getByRole('button', { name: 'Withdraw clip.mp4' }).click()
+    await uploader
+      .locator('#upload-status', { hasText: 'Withdrew clip.mp4 from the network' })
+      .waitFor({ timeout: 30_000 })
     assert.equal(await uploader.locator('#owned-files li').count(), 0)
+    assert.equal((await fetch(gatewayUrl, { method: 'HEAD' })).status, 404)
+  })
+
+  test('with a wallet connected, uploads are owned by it and it signs their withdrawal', async () => {
+    const key = new Uint8Array(32).fill(7)
+    const signed: string[] = []
+    const page = await openWithWallet('wallet', key, signed)
+    await page.click('#files-wallet-connect')
+    await page.locator('#upload-owner', { hasText: 'owned by your wallet' }).waitFor()
+    await page.setInputFiles('#upload-file', {
+      name: 'mine.txt',
+      mimeType: 'text/plain',
+      buffer: randomBytes(200_000),
+    })
+    await page.click('#upload-form button[type=submit]')
+    await page.locator('#upload-status', { hasText: 'Uploaded mine.txt' }).waitFor({ timeout: 60_000 })
+    const owned = (await page.locator('#owned-files code').first().textContent()) ?? ''
+    const st1 = keyPairFromPrivateKey(key).address
+    assert.ok(owned.startsWith(`sdm://${st1}/`), owned)
+    assert.ok(signed.includes('Manifest'))
+    const gatewayUrl = (await page.locator('#owned-files a').first().getAttribute('href')) ?? ''
+    assert.equal((await fetch(gatewayUrl, { method: 'HEAD' })).status, 200)
+    await page.getByRole('button', { name: 'Delete mine.txt' }).click()
+    await page.getByRole('button', { name: 'Withdraw mine.txt' }).click()
+    await page.locator('#upload-status', { hasText: 'Withdrew mine.txt' }).waitFor({ timeout: 30_000 })
+    assert.equal(signed.at(-1), 'DeleteManifest')
+    assert.equal((await fetch(gatewayUrl, { method: 'HEAD' })).status, 404)
   })
 
   test('with the resource node stopped the page says the network is unreachable, and errors say so', async () => {

@@ -4,7 +4,7 @@
  */
 
 /** What the visitor was doing when the error happened. */
-export type ErrorContext = 'download' | 'upload' | 'contribute' | 'start'
+export type ErrorContext = 'download' | 'upload' | 'contribute' | 'start' | 'withdraw' | 'claim' | 'earnings'
 
 const WORDS: Record<string, string> = {
   InvalidFileHashError:
@@ -21,6 +21,12 @@ const WORDS: Record<string, string> = {
   NodeStoppedError: 'The storage node in this tab is stopped. Reconnect to start it again.',
   NodeStartError:
     'The storage node could not reach the network. Check that the resource nodes are running, then reconnect.',
+  NotOwnerError:
+    'Only the owner can withdraw this file. Connect the wallet that uploaded it (or use the browser that did).',
+  DeleteExpiredError:
+    'The signed request was too old when it arrived. Check this computer’s clock and try again.',
+  SignatureRejectedError: 'You declined the signature in your wallet, so nothing was changed.',
+  SigningFailedError: 'The wallet could not sign. Unlock it, select the account, and try again.',
   AbortedError: 'Cancelled.',
   AbortError: 'Cancelled.',
 }
@@ -46,6 +52,9 @@ export function plainError(err: unknown, context: ErrorContext, online = true): 
     upload: 'The upload',
     contribute: 'Contributing',
     start: 'Starting',
+    withdraw: 'Withdrawing the file',
+    claim: 'The claim',
+    earnings: 'Reading your earnings',
   }[context]
   return `${what} failed: ${message ?? String(err)}`
 }

@@ -2,7 +2,7 @@
 // around the public client API of @stratos-edge/light-node.
 import { loadConfig } from './config.ts'
 import { createNodeSession } from './node-session.ts'
-import { createOwnedFiles } from './owned-files.ts'
+import { createWallet, type Eip1193Provider } from './wallet.ts'
 import './views/portal-app.ts'
 import type { PortalApp } from './views/portal-app.ts'
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
       ...(config.network !== undefined ? { network: config.network } : {}),
     },
   })
-  app.owned = createOwnedFiles(localStorage)
+  app.wallet = createWallet((globalThis as { ethereum?: Eip1193Provider }).ethereum)
   app.session = session
   await session.start()
 }

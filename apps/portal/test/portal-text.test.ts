@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { parseBudget } from '../src/budget.ts'
 import { plainError } from '../src/error-text.ts'
 import { formatBytes, formatDuration } from '../src/format.ts'
-import { createOwnedFiles } from '../src/owned-files.ts'
 
 describe('budget', () => {
   it('an empty field is an error, not 0', () => {
@@ -52,29 +51,5 @@ describe('plainError', () => {
   it('blames the network, not the hash, when the network is down; garbage is still garbage', () => {
     expect(plainError({ name: 'ManifestNotFoundError' }, 'download', false)).toMatch(/network is unreachable/)
     expect(plainError({ name: 'InvalidFileHashError' }, 'download', false)).toMatch(/not a file hash/)
-  })
-})
-
-describe('owned files', () => {
-  it('adds newest first, replaces by hash, removes', () => {
-    const data = new Map<string, string>()
-    const files = createOwnedFiles({
-      getItem: (k) => data.get(k) ?? null,
-      setItem: (k, v) => void data.set(k, v),
-    })
-    const file = {
-      fileHash: 'a',
-      uri: 'sdm://x/a',
-      name: 'a.txt',
-      mimeType: 'text/plain',
-      size: 1,
-      uploadedAt: 1,
-    }
-    files.add(file)
-    files.add({ ...file, fileHash: 'b' })
-    files.add({ ...file, name: 'a2.txt' })
-    expect(files.list().map((f) => f.name)).toEqual(['a2.txt', 'a.txt'])
-    files.remove('a')
-    expect(files.list().map((f) => f.fileHash)).toEqual(['b'])
   })
 })

@@ -91,6 +91,11 @@ export class AbortedError extends defineErrorClass('AbortedError') {}
 /** A whole file's bytes do not hash to the file hash they were asked for. */
 export class FileVerificationError extends defineErrorClass('FileVerificationError') {}
 
+/** A signed request (a manifest delete) made by someone other than the owner it names. */
+export class NotOwnerError extends defineErrorClass('NotOwnerError') {}
+/** A signed manifest delete too far from the verifier's clock: sign a new one. */
+export class DeleteExpiredError extends defineErrorClass('DeleteExpiredError') {}
+
 /** True when `err` is an Error whose `name` equals `name`; works across workers where `instanceof` does not. */
 export function isErrorNamed(err: unknown, name: string): err is Error {
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === name

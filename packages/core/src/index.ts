@@ -25,6 +25,7 @@ export { bytesEqual, concatBytes, fromHex, toHex } from './encoding/bytes.js'
 export {
   AbortedError,
   DecodeError,
+  DeleteExpiredError,
   defineErrorClass,
   FileVerificationError,
   InsufficientOzoneError,
@@ -39,6 +40,7 @@ export {
   InvalidSliceHashError,
   InvalidTicketError,
   isErrorNamed,
+  NotOwnerError,
   RewardTreeError,
   SlicingError,
   StratosEdgeError,
@@ -120,6 +122,17 @@ export {
   type UnsignedManifest,
   verifyManifest,
 } from './manifest/manifest.js'
+export {
+  decodeManifestDelete,
+  encodeManifestDelete,
+  MANIFEST_DELETE_WINDOW_S,
+  MAX_MANIFEST_DELETE_BYTES,
+  type ManifestDelete,
+  type ManifestDeleteFields,
+  manifestDeleteTypedData,
+  signManifestDelete,
+  verifyManifestDelete,
+} from './manifest/manifest-delete.js'
 export { networkDomain, STRATOS_EDGE_DOMAIN } from './signatures/domain.js'
 export {
   assertSignedBy,

@@ -96,6 +96,40 @@ export interface PutResult {
   readonly forwardedTo: string[]
 }
 
+/** A file this node owns (its upload, by its key or a page wallet), as `files()` lists it. */
+export interface OwnedFile {
+  readonly fileHash: string
+  /** From the manifest; the file hash when the upload named none. */
+  readonly name: string
+  readonly mimeType: string
+  readonly size: number
+  /** The owner's address (`0x…`): the node's key or the wallet that signed the manifest. */
+  readonly owner: string
+  /** `sdm://<owner st1>/<file hash>`. */
+  readonly uri: string
+  /** On the home resource node's gateway, when the node knows one (`gatewayUrl` option). */
+  readonly gatewayUrl?: string
+  /** When the manifest was made (Unix ms). */
+  readonly createdAt: number
+}
+
+/** Options of `withdraw`. */
+export interface WithdrawOptions {
+  /**
+   * The wallet that owns the file (it signs the delete, asked from the worker like `put`'s). Default: the
+   * node's own key, which owns uploads made without a signer.
+   */
+  signer?: PutSigner
+}
+
+/** Result of `withdraw`. */
+export interface WithdrawResult {
+  readonly fileHash: string
+  readonly owner: string
+  /** Peer ids of the meta service and resource nodes that dropped the owner's manifest. */
+  readonly deletedFrom: string[]
+}
+
 /** Progress of a download, reported with each slice as it arrives (event `download:progress`). */
 export interface DownloadProgress {
   /** The reference passed to `get`. */

@@ -31,11 +31,14 @@ export type {
   LightNodeEventMap,
   LightNodeOptions,
   LightNodeStat,
+  OwnedFile,
   PutOptions,
   PutProgress,
   PutRequest,
   PutResult,
   PutSigner,
+  WithdrawOptions,
+  WithdrawResult,
 } from './api-types.js'
 export { createLightNode, type LightNode } from './client/create-light-node.js'
 export {

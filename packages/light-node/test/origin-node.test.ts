@@ -17,6 +17,7 @@ import type {
   LightNodeOptions,
   LightNodeStat,
   PutOptions,
+  WithdrawOptions,
 } from '../src/api-types.js'
 import type { LightNode } from '../src/client/create-light-node.js'
 import { createOriginNode } from '../src/client/origin-node.js'
@@ -105,6 +106,15 @@ function fakeNode(tab: string, onEnd: (reason: Error) => void): LightNode & Even
     stat: async () => ({ peerId: tab }) as unknown as LightNodeStat,
     contribute: async ({ bytes }: { bytes: number }) => ({ budgetBytes: bytes, persisted: false }),
     drop: async () => {},
+    files: async () => [{ fileHash: `owned-by-${tab}` }],
+    // Like put: with a signer, one signature (of the delete, in the real node).
+    withdraw: async (fileHash: string, options?: WithdrawOptions) => ({
+      fileHash,
+      tab,
+      ...(options?.signer && 'address' in options.signer
+        ? { owner: options.signer.address, signature: await options.signer.signTypedData(SAMPLE_DATA) }
+        : {}),
+    }),
     stop: async () => onEnd(new Error('stopped')),
   })
   return node as unknown as LightNode & EventTarget
@@ -202,6 +212,26 @@ describe('createOriginNode', () => {
     await expect(b.put(new Uint8Array(3), { signer: refusing })).rejects.toMatchObject({
       name: 'SignatureRejectedError',
     })
+  })
+
+  it('lists the leader’s files and withdraws with the calling tab’s wallet', async () => {
+    locks = new FakeLocks()
+    started = []
+    await openTab('a')
+    const b = await openTab('b')
+    expect(await b.files()).toEqual([{ fileHash: 'owned-by-a' }])
+    const wallet = generateKeyPair()
+    const done = (await b.withdraw('v05file', {
+      signer: privateKeySigner(wallet.privateKey),
+    })) as unknown as {
+      fileHash: string
+      tab: string
+      owner: string
+      signature: Uint8Array
+    }
+    expect(done).toMatchObject({ fileHash: 'v05file', tab: 'a', owner: wallet.evmAddress })
+    expect(recoverTypedDataSigner(SAMPLE_DATA, done.signature)).toBe(wallet.evmAddress)
+    expect(await b.withdraw('v05other')).toEqual({ fileHash: 'v05other', tab: 'a' })
   })
 
   it('when the leading tab stops, the next tab takes the node over and the others follow it', async () => {

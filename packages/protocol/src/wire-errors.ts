@@ -1,10 +1,12 @@
 import {
   DecodeError,
+  DeleteExpiredError,
   InsufficientOzoneError,
   InvalidArgumentError,
   InvalidManifestError,
   InvalidTicketError,
   isErrorNamed,
+  NotOwnerError,
   TicketBoundError,
   TicketExpiredError,
   TicketRequiredError,
@@ -49,6 +51,9 @@ export const WireErrorCode = {
   RATE_LIMITED: 16,
   /** No reward of the account in the epoch (REWARD_PROOF). */
   NO_REWARD: 17,
+  /** Manifest deletes (DELETE_MANIFEST): from 24, leaving room for more ticket and traffic codes. */
+  NOT_OWNER: 24,
+  DELETE_EXPIRED: 25,
 } as const
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode]
 
@@ -74,6 +79,8 @@ export function wireCodeOf(err: unknown): WireErrorCode {
   if (isErrorNamed(err, 'TicketBoundError')) return WireErrorCode.TICKET_BOUND
   if (isErrorNamed(err, 'RateLimitedError')) return WireErrorCode.RATE_LIMITED
   if (isErrorNamed(err, 'NoRewardError')) return WireErrorCode.NO_REWARD
+  if (isErrorNamed(err, 'NotOwnerError')) return WireErrorCode.NOT_OWNER
+  if (isErrorNamed(err, 'DeleteExpiredError')) return WireErrorCode.DELETE_EXPIRED
   if (
     isErrorNamed(err, 'InvalidArgumentError') ||
     isErrorNamed(err, 'InvalidManifestError') ||
@@ -141,6 +148,10 @@ export function decodeErrorMessage(body: Uint8Array, peer = 'peer'): Error {
         msg,
         'Ask again once the epoch is settled; an account with no traffic has none',
       )
+    case WireErrorCode.NOT_OWNER:
+      return new NotOwnerError(msg, 'Only the owner can delete its manifest: sign with the owner’s wallet')
+    case WireErrorCode.DELETE_EXPIRED:
+      return new DeleteExpiredError(msg, 'Sign a new delete (and check the clock)')
     case WireErrorCode.INVALID:
       return isInvalidManifest(text)
         ? new InvalidManifestError(msg, 'Check the manifest')

@@ -115,6 +115,7 @@ describe('codecs', () => {
             { op: IndexOp.RESOURCE_NODES, peerIds: ['12D3KooWa', 'QmPeer'] },
             { op: IndexOp.PUT_MANIFEST, manifest, ticket: Uint8Array.of(1, 2, 3) },
             { op: IndexOp.REQUEST_TICKET, request: manifest.subarray(0, 200) },
+            { op: IndexOp.DELETE_MANIFEST, request: manifest.subarray(0, 150) },
           ]
           for (const req of reqs) expect(decodeIndexRequest(encodeIndexRequest(req))).toEqual(req)
           const results = new Map(hs.map((h) => [h, providers]))
@@ -126,6 +127,12 @@ describe('codecs', () => {
           expect(decodeIndexResponse(encodeIndexResponse(nodes), IndexOp.RESOURCE_NODES)).toEqual(nodes)
           const ticket = { op: IndexOp.REQUEST_TICKET, ticket: manifest.subarray(0, 200) } as const
           expect(decodeIndexResponse(encodeIndexResponse(ticket), IndexOp.REQUEST_TICKET)).toEqual(ticket)
+          for (const dropped of [true, false]) {
+            const deleted = { op: IndexOp.DELETE_MANIFEST, dropped } as const
+            expect(decodeIndexResponse(encodeIndexResponse(deleted), IndexOp.DELETE_MANIFEST)).toEqual(
+              deleted,
+            )
+          }
         },
       ),
       { numRuns: 200 },

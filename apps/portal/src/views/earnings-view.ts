@@ -1,45 +1,105 @@
 /**
- * Earnings: what exists today (a wallet connected over EIP-1193, the node's own address, the traffic it
- * served), and the place where per-epoch Proof of Traffic figures and the claim will go once that part
- * is built. It says plainly that they are not live yet.
+ * Earnings: a wallet connected over EIP-1193 (or the node's own key), and the node's Proof of Traffic
+ * figures: per epoch the traffic served, receipts, STOS pending, claimable and claimed, a chart over
+ * time, and a claim button. A node without the traffic API yet gets an honest "not live yet".
  */
 import { toStratosAddress } from '@stratos-edge/core'
-import { html } from 'lit'
+import { html, type PropertyValues } from 'lit'
+import {
+  canClaim,
+  chartColumns,
+  claimEarnings,
+  type EarningsState,
+  epochRows,
+  formatStos,
+  loadEarnings,
+  trafficApiOf,
+} from '../earnings.ts'
+import { plainError } from '../error-text.ts'
 import { formatBytes } from '../format.ts'
 import { PortalView } from './portal-view.ts'
+import './traffic-chart.ts'
 
-interface Eip1193Provider {
-  request(args: { method: string; params?: unknown[] }): Promise<unknown>
-}
+/** How often the figures are read again while the view is shown, ms. */
+const REFRESH_MS = 15_000
 
 export class EarningsView extends PortalView {
   static override properties = {
     ...PortalView.properties,
-    wallet: { state: true },
-    walletError: { state: true },
+    earnings: { state: true },
+    claiming: { state: true },
+    claimMessage: { state: true },
+    claimError: { state: true },
   }
-  declare wallet: string | undefined
-  declare walletError: string
+  declare earnings: EarningsState
+  declare claiming: boolean
+  declare claimMessage: string
+  declare claimError: string
+  private timer: ReturnType<typeof setInterval> | undefined
+  private readFrom: object | undefined
+  private readonly onSettled = () => void this.refresh()
 
   constructor() {
     super()
-    this.walletError = ''
+    this.earnings = { kind: 'loading' }
+    this.claiming = false
+    this.claimMessage = ''
+    this.claimError = ''
   }
 
-  private get provider(): Eip1193Provider | undefined {
-    return (globalThis as { ethereum?: Eip1193Provider }).ethereum
+  override connectedCallback(): void {
+    super.connectedCallback()
+    this.timer = setInterval(() => void this.refresh(), REFRESH_MS)
   }
 
-  private async connect() {
-    this.walletError = ''
-    try {
-      const accounts = (await this.provider?.request({ method: 'eth_requestAccounts' })) as
-        | string[]
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    clearInterval(this.timer)
+    this.listen(undefined)
+  }
+
+  /** Hears `traffic:settled` from the current node only (an event the node has once it has the API). */
+  private listen(node: object | undefined) {
+    const events = (n: object | undefined) =>
+      n as
+        | {
+            addEventListener?(t: string, l: () => void): void
+            removeEventListener?(t: string, l: () => void): void
+          }
         | undefined
-      this.wallet = accounts?.[0]
-      if (!this.wallet) this.walletError = 'The wallet shared no account.'
+    events(this.readFrom)?.removeEventListener?.('traffic:settled', this.onSettled)
+    this.readFrom = node
+    if (trafficApiOf(node)) events(node)?.addEventListener?.('traffic:settled', this.onSettled)
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed)
+    const node = this.session?.node
+    if (node !== this.readFrom) {
+      this.listen(node)
+      void this.refresh()
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    const node = this.session?.node
+    if (!node) return
+    this.earnings = await loadEarnings(node)
+  }
+
+  private async claim() {
+    const api = trafficApiOf(this.session?.node)
+    if (!api) return
+    this.claiming = true
+    this.claimMessage = ''
+    this.claimError = ''
+    try {
+      this.claimMessage = await claimEarnings(api, this.wallet?.signer)
+      await this.refresh()
     } catch (err) {
-      this.walletError = `The wallet refused: ${(err as Error).message}`
+      this.claimError = plainError(err, 'claim', this.session?.online)
+    } finally {
+      this.claiming = false
     }
   }
 
@@ -47,37 +107,74 @@ export class EarningsView extends PortalView {
     return html`<dt>${label}</dt><dd id=${id}><code class="wrap">${evm}</code><br /><code class="wrap">${toStratosAddress(evm)}</code></dd>`
   }
 
+  private walletPart() {
+    const wallet = this.wallet
+    if (!wallet?.provider)
+      return html`<p>No wallet found in this browser (an EIP-1193 wallet such as a browser extension). Your
+        node's key earns and claims; its address is above.</p>`
+    if (wallet.account)
+      return html`<p class="muted">Claims are sent from your wallet, which pays their gas. Rewards go to the
+        account that served the traffic.</p>`
+    return html`<button type="button" id="wallet-connect" @click=${() => wallet.connect()}>Connect wallet</button>`
+  }
+
+  private figures() {
+    const e = this.earnings
+    if (e.kind === 'loading') return html`<p>Reading your earnings…</p>`
+    if (e.kind === 'not-live')
+      return html`<p class="notice" id="earnings-not-live"><strong>Not live yet.</strong> Rewards are settled per
+          epoch (about 10 minutes) by Proof of Traffic, which this node does not run yet. Until it does,
+          nothing is earned or claimable. The traffic your node serves is already counted above.</p>`
+    if (e.kind === 'failed')
+      return html`<p class="error" role="alert" id="earnings-error">${plainError(e.error, 'earnings', this.session?.online)}</p>`
+    const s = e.summary
+    const rows = epochRows(s)
+    return html`<dl class="facts" id="earnings-totals">
+        ${this.address('Earning account', s.account, 'earning-account')}
+        <dt>STOS pending</dt><dd id="stos-pending">${formatStos(s.pending)}</dd>
+        <dt>Claimable</dt><dd id="stos-claimable">${formatStos(s.claimable)}</dd>
+        <dt>Claimed</dt><dd id="stos-claimed">${formatStos(s.claimed)}</dd>
+        ${s.balance !== undefined ? html`<dt>Balance on Polygon</dt><dd id="stos-balance">${formatStos(s.balance)}</dd>` : ''}
+        <dt>Current epoch</dt><dd>${s.currentEpoch} (${Math.round(s.epochMs / 60_000) || '<1'} min each)</dd>
+      </dl>
+      <button type="button" id="claim" ?disabled=${!canClaim(s) || this.claiming} @click=${this.claim}>
+        ${this.claiming ? 'Claiming…' : `Claim ${formatStos(s.claimable)}`}</button>
+      <p id="claim-status" role="status">${this.claimMessage}</p>
+      <p class="error" role="alert">${this.claimError}</p>
+      <h3>Over time</h3>
+      <traffic-chart .columns=${chartColumns(s)}></traffic-chart>
+      <h3>Per epoch</h3>
+      <div class="table-scroll" tabindex="0" role="region" aria-labelledby="epochs-caption">
+        <table id="epochs">
+          <caption class="visually-hidden" id="epochs-caption">Traffic and rewards per epoch, newest first</caption>
+          <thead><tr><th scope="col">Epoch</th><th scope="col">Traffic served</th><th scope="col">Receipts</th>
+            <th scope="col">STOS pending</th><th scope="col">Claimable</th><th scope="col">Claimed</th><th scope="col">State</th></tr></thead>
+          <tbody>${
+            rows.length === 0
+              ? html`<tr><td colspan="7">No traffic served yet.</td></tr>`
+              : rows.map(
+                  (
+                    r,
+                  ) => html`<tr><th scope="row">${r.epoch}</th><td>${formatBytes(r.bytesServed)}</td><td>${r.receipts}</td>
+                    <td>${r.pending}</td><td>${r.claimable}</td><td>${r.claimed}</td><td>${r.state}</td></tr>`,
+                )
+          }</tbody>
+        </table>
+      </div>`
+  }
+
   override render() {
     const stat = this.session?.stat
     return html`<section aria-labelledby="earnings-title">
       <h2 id="earnings-title">Earnings</h2>
-      <p class="notice" id="earnings-not-live"><strong>Not live yet.</strong> Rewards are settled per epoch
-        (about 10 minutes) by Proof of Traffic, which is not built yet. Until it is, nothing is earned or
-        claimable, and the figures below stay empty. The traffic your node serves is already counted.</p>
       <dl class="facts">
         ${stat ? this.address("Your node's address", stat.ownerAddress, 'node-address') : ''}
-        ${this.wallet ? this.address('Connected wallet', this.wallet, 'wallet-address') : ''}
+        ${this.wallet?.account ? this.address('Connected wallet', this.wallet.account, 'wallet-address') : ''}
         <dt>Served by this node</dt><dd>${stat ? `${formatBytes(stat.served.bytes)} in ${stat.served.slices} slices` : '—'}</dd>
       </dl>
-      ${
-        this.provider
-          ? this.wallet
-            ? ''
-            : html`<button type="button" id="wallet-connect" @click=${this.connect}>Connect wallet</button>`
-          : html`<p>No wallet found in this browser (an EIP-1193 wallet such as a browser extension). Rewards
-              would go to your node's address above.</p>`
-      }
-      <p class="error" role="alert">${this.walletError}</p>
-      <h3>Per epoch</h3>
-      <div class="table-scroll" tabindex="0" role="region" aria-labelledby="epochs-caption">
-        <table id="epochs">
-          <caption class="visually-hidden" id="epochs-caption">Rewards per epoch (not live yet)</caption>
-          <thead><tr><th scope="col">Epoch</th><th scope="col">Traffic served</th><th scope="col">Receipts</th>
-            <th scope="col">STOS pending</th><th scope="col">Claimable</th><th scope="col">Claimed</th></tr></thead>
-          <tbody><tr><td colspan="6">No epoch settled yet.</td></tr></tbody>
-        </table>
-      </div>
-      <button type="button" disabled aria-describedby="earnings-not-live">Claim STOS</button>
+      ${this.walletPart()}
+      <p class="error" role="alert">${this.wallet?.error ?? ''}</p>
+      ${this.figures()}
     </section>`
   }
 }

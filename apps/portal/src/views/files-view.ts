@@ -1,12 +1,13 @@
 /**
- * Files: upload (progress in bytes, rate and time left; cancel), the files you own (download, share
- * links with copy, delete), and download by file hash or sdm:// link, saved under the manifest's name and
- * MIME type. Failures are told in plain words.
+ * Files: upload (progress in bytes, rate and time left; cancel), owned by the connected wallet when there
+ * is one; the files this node owns, as the node lists them (download, share links with copy, withdraw
+ * from the network after a confirm step); and download by file hash or sdm:// link, saved under the
+ * manifest's name and MIME type. Failures are told in plain words.
  */
-import { html } from 'lit'
+import type { LightNode, OwnedFile } from '@stratos-edge/light-node'
+import { html, type PropertyValues } from 'lit'
 import { plainError } from '../error-text.ts'
 import { formatBytes } from '../format.ts'
-import type { OwnedFile, OwnedFiles } from '../owned-files.ts'
 import { copyText, PortalView } from './portal-view.ts'
 import { describeProgress, type TransferState } from './transfer-progress.ts'
 
@@ -21,7 +22,9 @@ function fileHashOf(ref: string): string {
 export class FilesView extends PortalView {
   static override properties = {
     ...PortalView.properties,
-    owned: { attribute: false },
+    files: { state: true },
+    confirming: { state: true },
+    withdrawing: { state: true },
     upload: { state: true },
     download: { state: true },
     uploadMessage: { state: true },
@@ -30,7 +33,13 @@ export class FilesView extends PortalView {
     downloadError: { state: true },
     copied: { state: true },
   }
-  declare owned: OwnedFiles | undefined
+  /** The node's owned files, newest first (undefined until listed). */
+  declare files: OwnedFile[] | undefined
+  /** The file hash whose withdrawal waits for the confirm step. */
+  declare confirming: string | undefined
+  declare withdrawing: string | undefined
+  /** The node the list was read from: a reconnect starts another. */
+  private listedFrom: LightNode | undefined
   declare upload: Transfer | undefined
   declare download: Transfer | undefined
   declare uploadMessage: string
@@ -46,6 +55,26 @@ export class FilesView extends PortalView {
     this.downloadMessage = ''
     this.downloadError = ''
     this.copied = ''
+  }
+
+  /** Reads the owned files again from the node (after a start, an upload, a withdrawal). */
+  private async listFiles(): Promise<void> {
+    const node = this.session?.node
+    if (!node) return
+    try {
+      this.files = await node.files()
+    } catch (err) {
+      this.uploadError = plainError(err, 'start', this.session?.online)
+    }
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed)
+    const node = this.session?.node
+    if (node && node !== this.listedFrom) {
+      this.listedFrom = node
+      void this.listFiles()
+    }
   }
 
   private async submitUpload(event: SubmitEvent) {
@@ -74,8 +103,10 @@ export class FilesView extends PortalView {
       controller,
     }
     const phases = { hashing: 'Hashing', storing: 'Storing', pushing: 'Sending', done: 'Done' }
+    const signer = this.wallet?.signer
     try {
       const result = await node.put(file, {
+        ...(signer ? { signer } : {}),
         name: file.name,
         mimeType: file.type || 'application/octet-stream',
         signal: controller.signal,
@@ -89,16 +120,7 @@ export class FilesView extends PortalView {
           }
         },
       })
-      const owned: OwnedFile = {
-        fileHash: result.fileHash,
-        uri: result.uri,
-        name: file.name,
-        mimeType: file.type || 'application/octet-stream',
-        size: result.size,
-        ...(result.gatewayUrl ? { gatewayUrl: result.gatewayUrl } : {}),
-        uploadedAt: Date.now(),
-      }
-      this.owned?.add(owned)
+      await this.listFiles()
       this.uploadMessage = `Uploaded ${file.name} (${formatBytes(result.size)}) to ${result.replicas.length} resource node${result.replicas.length === 1 ? '' : 's'}.`
       if (input) input.value = ''
       await this.session?.refresh()
@@ -155,7 +177,7 @@ export class FilesView extends PortalView {
         parts.push(value)
       }
       await Promise.race([allCounted, new Promise((resolve) => setTimeout(resolve, 2000))])
-      const owned = this.owned?.list().find((f) => f.fileHash === fileHashOf(ref))
+      const owned = this.files?.find((f) => f.fileHash === fileHashOf(ref))
       const type = mimeType ?? owned?.mimeType ?? 'application/octet-stream'
       const fileName = name ?? owned?.name ?? fileHashOf(ref)
       const blob = new Blob(parts as BlobPart[], { type })
@@ -186,20 +208,27 @@ export class FilesView extends PortalView {
     void this.startDownload(ref)
   }
 
-  private async deleteFile(file: OwnedFile) {
-    if (
-      !confirm(
-        `Delete ${file.name} from this browser and from your list? Resource nodes keep their copies until withdrawal from the network is supported.`,
-      )
-    )
+  /** Withdraws a file from the network, once confirmed: signed by its owner (the wallet, or the node's key). */
+  private async withdrawFile(file: OwnedFile) {
+    const node = this.session?.node
+    this.confirming = undefined
+    this.uploadMessage = ''
+    this.uploadError = ''
+    if (!node) {
+      this.uploadError = plainError({ name: 'NodeStoppedError' }, 'withdraw', this.session?.online)
       return
+    }
+    this.withdrawing = file.fileHash
     try {
-      await this.session?.node?.drop(file.fileHash, { includeOwned: true })
-      this.owned?.remove(file.fileHash)
-      this.uploadMessage = `Deleted ${file.name} from this browser.`
+      const signer = this.wallet?.owns(file.owner) ? this.wallet.signer : undefined
+      await node.withdraw(file.fileHash, signer ? { signer } : {})
+      this.uploadMessage = `Withdrew ${file.name} from the network: its links no longer work.`
+      await this.listFiles()
       await this.session?.refresh()
     } catch (err) {
-      this.uploadError = plainError(err, 'upload', this.session?.online)
+      this.uploadError = plainError(err, 'withdraw', this.session?.online)
+    } finally {
+      this.withdrawing = undefined
     }
   }
 
@@ -216,11 +245,34 @@ export class FilesView extends PortalView {
     </div>`
   }
 
+  private confirmStep(file: OwnedFile) {
+    const wallet = this.wallet?.owns(file.owner) ? ' Your wallet will ask you to sign the request.' : ''
+    return html`<div class="confirm" role="group" aria-labelledby=${`confirm-${file.fileHash}`}>
+      <p id=${`confirm-${file.fileHash}`}>Withdraw <strong>${file.name}</strong> from the network? The
+        resource nodes drop it, its gateway URL and sdm:// link stop working, and this browser deletes its
+        copy. This cannot be undone.${wallet}</p>
+      <div class="actions">
+        <button type="button" class="danger" @click=${() => this.withdrawFile(file)}>Withdraw<span class="visually-hidden"> ${file.name}</span></button>
+        <button type="button" class="secondary" @click=${() => {
+          this.confirming = undefined
+        }}>Keep<span class="visually-hidden"> ${file.name}</span></button>
+      </div>
+    </div>`
+  }
+
+  private ownerLabel(owner: string): string {
+    if (this.wallet?.owns(owner)) return `your wallet ${owner}`
+    const node = this.session?.stat?.ownerAddress
+    if (node && node.toLowerCase() === owner.toLowerCase()) return `this browser’s node key ${owner}`
+    return owner
+  }
+
   private fileRow(file: OwnedFile) {
     return html`<li class="file">
       <div class="file-head">
         <strong class="file-name">${file.name}</strong>
-        <span class="muted">${formatBytes(file.size)} · ${file.mimeType} · ${new Date(file.uploadedAt).toLocaleString()}</span>
+        <span class="muted">${formatBytes(file.size)} · ${file.mimeType} · ${new Date(file.createdAt).toLocaleString()}</span>
+        <span class="muted wrap">Owner: ${this.ownerLabel(file.owner)}</span>
       </div>
       <dl class="links">
         ${
@@ -236,15 +288,31 @@ export class FilesView extends PortalView {
       </dl>
       <div class="actions">
         <button type="button" @click=${() => this.startDownload(file.uri, file.name)} ?disabled=${this.download !== undefined}>Download<span class="visually-hidden"> ${file.name}</span></button>
-        <button type="button" class="danger" @click=${() => this.deleteFile(file)}>Delete<span class="visually-hidden"> ${file.name}</span></button>
+        <button type="button" class="danger" aria-expanded=${this.confirming === file.fileHash ? 'true' : 'false'}
+          ?disabled=${this.withdrawing !== undefined}
+          @click=${() => {
+            this.confirming = file.fileHash
+          }}>Delete<span class="visually-hidden"> ${file.name}</span></button>
       </div>
+      ${this.confirming === file.fileHash ? this.confirmStep(file) : ''}
     </li>`
   }
 
   override render() {
-    const files = this.owned?.list() ?? []
+    const files = this.files ?? []
+    const owner = this.wallet?.account
     return html`<section aria-labelledby="upload-title">
         <h2 id="upload-title">Upload</h2>
+        <p class="muted" id="upload-owner">${
+          owner
+            ? html`Uploads are owned by your wallet <code class="wrap">${owner}</code>: it signs each one.`
+            : 'Uploads are owned by this browser’s node key. Connect a wallet to own them with it.'
+        }</p>
+        ${
+          this.wallet?.provider && !owner
+            ? html`<button type="button" class="secondary" id="files-wallet-connect" @click=${() => this.wallet?.connect()}>Connect wallet</button>`
+            : ''
+        }
         <form id="upload-form" @submit=${this.submitUpload}>
           <label for="upload-file">File</label>
           <div class="inline">
@@ -258,7 +326,7 @@ export class FilesView extends PortalView {
       </section>
       <section aria-labelledby="owned-title">
         <h2 id="owned-title">Your files</h2>
-        ${files.length === 0 ? html`<p>You have not uploaded anything from this browser yet.</p>` : html`<ul class="files" id="owned-files">${files.map((f) => this.fileRow(f))}</ul>`}
+        ${this.files === undefined ? html`<p>Reading your files…</p>` : files.length === 0 ? html`<p>You have not uploaded anything from this browser yet.</p>` : html`<ul class="files" id="owned-files">${files.map((f) => this.fileRow(f))}</ul>`}
         <p class="muted" role="status">${this.copied}</p>
       </section>
       <section aria-labelledby="download-title">

@@ -1,7 +1,7 @@
 /** The portal's shell: header, the network status, a tab bar of the four views (routed by #hash). */
 import { html, LitElement } from 'lit'
 import type { NodeSession } from '../node-session.ts'
-import type { OwnedFiles } from '../owned-files.ts'
+import type { Wallet } from '../wallet.ts'
 import './status-banner.ts'
 import './contribute-view.ts'
 import './files-view.ts'
@@ -24,11 +24,11 @@ function viewOf(hash: string): ViewName {
 export class PortalApp extends LitElement {
   static override properties = {
     session: { attribute: false },
-    owned: { attribute: false },
+    wallet: { attribute: false },
     view: { state: true },
   }
   declare session: NodeSession | undefined
-  declare owned: OwnedFiles | undefined
+  declare wallet: Wallet | undefined
   declare view: ViewName
   private readonly onHash = () => {
     this.view = viewOf(location.hash)
@@ -57,13 +57,13 @@ export class PortalApp extends LitElement {
   private current() {
     switch (this.view) {
       case 'contribute':
-        return html`<contribute-view .session=${this.session}></contribute-view>`
+        return html`<contribute-view .session=${this.session} .wallet=${this.wallet}></contribute-view>`
       case 'files':
-        return html`<files-view .session=${this.session} .owned=${this.owned}></files-view>`
+        return html`<files-view .session=${this.session} .wallet=${this.wallet}></files-view>`
       case 'network':
-        return html`<network-view .session=${this.session}></network-view>`
+        return html`<network-view .session=${this.session} .wallet=${this.wallet}></network-view>`
       case 'earnings':
-        return html`<earnings-view .session=${this.session}></earnings-view>`
+        return html`<earnings-view .session=${this.session} .wallet=${this.wallet}></earnings-view>`
     }
   }
 

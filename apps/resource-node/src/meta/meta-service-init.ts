@@ -1,6 +1,7 @@
 import type { IndexBackend, ManifestStore } from '@stratos-edge/protocol'
 import type { TicketGate } from '../gateway/ticket-gate.js'
 import type { Logger } from '../logger.js'
+import type { ManifestDeleter } from './manifest-deleter.js'
 import type { TicketIssuer } from './ticket-issuer.js'
 
 /** Options of `createMetaService`. */
@@ -52,6 +53,11 @@ export interface MetaServiceInit {
    */
   traffic?: MetaTrafficBackend
   now?: () => number
+  /**
+   * Answers DELETE_MANIFEST (owners' signed deletes); default one over `manifests` that takes deletes
+   * signed for any network.
+   */
+  deleter?: ManifestDeleter
 }
 
 /** The Proof of Traffic part of the index protocol, as the meta service's settlement answers it. */

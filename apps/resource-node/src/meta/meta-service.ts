@@ -15,6 +15,7 @@ import type {
   ProviderRecord,
 } from '@stratos-edge/protocol'
 import { UnsupportedOperationError } from '@stratos-edge/protocol'
+import { createManifestDeleter } from './manifest-deleter.js'
 import type { MetaServiceInit } from './meta-service-init.js'
 import { networkDistance } from './network-distance.js'
 
@@ -108,6 +109,7 @@ export function createMetaService(init: MetaServiceInit): MetaService {
    * nothing, or it would write back the answer the store just made stale.
    */
   let generation = 0
+  const deleter = init.deleter ?? createManifestDeleter({}, { manifests: init.manifests })
 
   /**
    * Resolves a bare file hash to one manifest, once, on the server: among the first
@@ -376,6 +378,15 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     submitReceipts: (receipts, context) => traffic().submitReceipts(receipts, context),
     trafficStatus: (account, context) => traffic().trafficStatus(account, context),
     rewardProof: (epoch, account, context) => traffic().rewardProof(epoch, account, context),
+    async deleteManifest(request: Uint8Array) {
+      const { dropped, fileHash } = await deleter.deleteManifest(request)
+      if (dropped) {
+        generation++
+        resolved.delete(fileHash) // the dropped manifest may be the one a bare hash answered
+        resolving.delete(fileHash)
+      }
+      return dropped
+    },
     async manifestOwners(fileHash: FileHash) {
       return (await init.manifests.manifestOwners?.(fileHash)) ?? []
     },

@@ -28,6 +28,7 @@ import { createNodeRateLimits } from '../gateway/rate-limit-node.js'
 import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
 import { createLogger } from '../logger.js'
+import { createManifestDeleter } from '../meta/manifest-deleter.js'
 import { createMetaService } from '../meta/meta-service.js'
 import { createMetaTraffic } from '../meta/meta-traffic.js'
 import { registerMetaTrafficMetrics } from '../meta/meta-traffic-metrics.js'
@@ -121,9 +122,18 @@ export async function createResourceNode(
           },
         )
       : undefined
+  const deleter = createManifestDeleter(
+    { network: init.tickets?.network },
+    {
+      manifests: store,
+      // Kept until evicted: no manifest names them now, so no owner's ozone keeps them.
+      released: (fileHash, hashes) => logger.info('slices released', { fileHash, slices: hashes.length }),
+    },
+  )
   const metaService = init.meta
     ? createMetaService({
         manifests: store,
+        deleter,
         logger,
         ...(tickets?.issuer ? { tickets: tickets.issuer } : {}),
         ...(tickets ? { ticketGate: tickets.gate, closedRegistry: true } : {}),
@@ -235,6 +245,7 @@ export async function createResourceNode(
     },
     getManifest: (fileHash, _context, owner) => meta.getManifestBytes(fileHash, owner),
     manifestOwners: (fileHash) => store.manifestOwners(fileHash),
+    deleteManifest: async (request) => (await deleter.deleteManifest(request)).dropped,
   }
 
   const meta = createMetaAccess({ libp2p, store, logger, metaService, metaAddr, selfObservedAddr })

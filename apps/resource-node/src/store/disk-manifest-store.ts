@@ -14,6 +14,8 @@ export interface ManifestBudget {
    * settles the reservation (`kept`: the file was written and its bytes stay counted).
    */
   reserve(bytes: number, what: string): (kept: boolean) => void
+  /** Stops counting bytes of a file removed. */
+  release(bytes: number): void
 }
 
 /** Options of {@link openDiskManifestStore}. */
@@ -146,6 +148,18 @@ export async function openDiskManifestStore(
     },
     manifestOwners(fileHash) {
       return [...(ownersByFile.get(fileHash) ?? [])]
+    },
+    async deleteManifest(fileHash, owner) {
+      if (!isFileHash(fileHash)) return false
+      const path = pathOf(fileHash, owner)
+      // After a write of the same path under way: the delete is the later word.
+      while (writes.has(path)) await writes.get(path)
+      const size = (await stat(path).catch(() => undefined))?.size
+      if (size === undefined) return false
+      await unlink(path)
+      budget.release(size)
+      removeOwner(fileHash, toHex(addressToBytes(owner)))
+      return true
     },
     async idle() {
       while (writes.size > 0) await Promise.allSettled([...writes.values()])

@@ -387,6 +387,7 @@ export async function openDiskSliceStore(init: DiskSliceStoreInit): Promise<Disk
       return manifests.putManifest(bytes)
     },
     manifestOwners: (fileHash) => manifests.manifestOwners(fileHash),
+    deleteManifest: (fileHash, owner) => manifests.deleteManifest(fileHash, owner),
     async close() {
       closed = true
       while (writing.size > 0 || reads.size > 0) await Promise.allSettled([...writing.values(), ...reads])

@@ -3,8 +3,11 @@ import type {
   LightNodeEventMap,
   LightNodeOptions,
   LightNodeStat,
+  OwnedFile,
   PutOptions,
   PutResult,
+  WithdrawOptions,
+  WithdrawResult,
 } from '../api-types.js'
 import { createOriginNode } from './origin-node.js'
 import { startWorkerNode } from './worker-node.js'
@@ -29,6 +32,14 @@ export interface LightNode {
   contribute(options: { bytes: number }): Promise<{ budgetBytes: number; persisted: boolean }>
   /** Removes a file's cached slices from this node (owned slices too with `includeOwned`). */
   drop(fileHash: string, options?: { includeOwned?: boolean }): Promise<void>
+  /** The files this node uploaded (owned by its key or a page wallet), newest first. */
+  files(): Promise<OwnedFile[]>
+  /**
+   * Withdraws an owned file from the network: its owner signs a delete (the `signer` wallet, or the node's
+   * key), the resource nodes drop the owner's manifest (its links then answer 404) and let go of slices no
+   * other manifest names, and this node drops the file and withdraws its announcements.
+   */
+  withdraw(fileHash: string, options?: WithdrawOptions): Promise<WithdrawResult>
   addEventListener<K extends keyof LightNodeEventMap>(
     type: K,
     listener: (event: CustomEvent<LightNodeEventMap[K]>) => void,

@@ -261,6 +261,8 @@ export async function createOriginNode(
     stat: async () => (await target()).stat(),
     contribute: async (c) => (await target()).contribute(c),
     drop: async (fileHash, dropOptions) => (await target()).drop(fileHash, dropOptions),
+    files: async () => (await target()).files(),
+    withdraw: async (fileHash, withdrawOptions) => (await target()).withdraw(fileHash, withdrawOptions),
     addEventListener(type, listener) {
       events.addEventListener(type, listener as EventListener)
     },

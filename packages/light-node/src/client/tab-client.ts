@@ -247,6 +247,12 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
     drop: async (fileHash, options = {}) => {
       await call('drop', fileHash, options)
     },
+    files: () => call('files'),
+    async withdraw(fileHash, options = {}) {
+      const owner = options.signer ? await resolvePutSigner(options.signer) : undefined
+      const { done } = start('withdraw', [fileHash, owner?.address], undefined, owner)
+      return (await done) as Awaited<ReturnType<LightNode['withdraw']>>
+    },
     // The origin's facade dispatches the leader's events; a bare client has none of its own.
     addEventListener() {},
     removeEventListener() {},

@@ -26,7 +26,18 @@ export type OriginMessage =
  * which the leader asks for each signature (`sign`, answered by `signed`). `progress`
  * messages carry the id of the `put` or `open` call they report on.
  */
-export type TabMethod = 'stat' | 'contribute' | 'drop' | 'put' | 'open' | 'read' | 'cancel' | 'abort'
+export type TabMethod =
+  | 'stat'
+  | 'contribute'
+  | 'drop'
+  | 'put'
+  | 'open'
+  | 'read'
+  | 'cancel'
+  | 'abort'
+  /** Owned files; and a withdraw, which like `put` sends its signer's address and asks it to sign. */
+  | 'files'
+  | 'withdraw'
 
 /** On a follower's own channel (`<origin channel>:<client id>`). */
 export type ClientMessage =

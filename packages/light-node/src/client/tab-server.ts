@@ -86,6 +86,12 @@ function serveClient(node: LightNode, channel: BroadcastChannel, heartbeatMs: nu
           uploads.delete(id)
         }
       }
+      case 'files':
+        return node.files()
+      case 'withdraw': {
+        const signer = typeof args[1] === 'string' ? followerSigner(id, args[1]) : undefined
+        return node.withdraw(args[0] as string, signer ? { signer } : {})
+      }
       case 'open': {
         // Progress of this download only, to the follower that asked for it.
         const wanted = (args[1] as { progress?: boolean } | undefined)?.progress === true

@@ -160,6 +160,16 @@ export async function startWorkerNode(
       live()
       await call(remote.drop(fileHash, dropOptions))
     },
+    async files() {
+      live()
+      return call(remote.files())
+    },
+    async withdraw(fileHash, withdrawOptions = {}) {
+      live()
+      // Like put's: the wallet signs where it is, asked from the worker.
+      const signer = withdrawOptions.signer ? await resolvePutSigner(withdrawOptions.signer) : undefined
+      return call(remote.withdraw(fileHash, signer ? proxy(signer) : undefined))
+    },
     addEventListener(type, listener) {
       events.addEventListener(type, listener as EventListener)
     },

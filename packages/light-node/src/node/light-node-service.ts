@@ -9,20 +9,24 @@ import type {
   DownloadProgress,
   LightNodeEvent,
   LightNodeStat,
+  OwnedFile,
   PutOptions,
   PutProgress,
   PutRequest,
   PutResult,
+  WithdrawResult,
 } from '../api-types.js'
 import { NodeStartError, nodeStopped } from '../errors.js'
 import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
 import { connectionKind } from './connection-kind.js'
 import { FileReads } from './file-reads.js'
+import { listOwnedFiles } from './owned-files.js'
 import { createProviders, type Providers, type ProvidersInit } from './providers.js'
 import { createDownloads, type Downloads } from './read/open-download.js'
 import { type Runtime, type RuntimeComponents, type RuntimeInit, startRuntime } from './runtime.js'
 import { createSliceDigester } from './slice-digests.js'
 import { createUploader, type Uploader } from './upload/put-file.js'
+import { withdrawFile } from './withdraw-file.js'
 
 /** Edges of {@link LightNodeService}. */
 export interface LightNodeServiceComponents {
@@ -37,7 +41,13 @@ export interface LightNodeServiceComponents {
 /** The worker-side node; every method is called through comlink. */
 export class LightNodeService {
   private parts:
-    | { runtime: Runtime; uploader: Uploader; downloads: Downloads; providers: Providers }
+    | {
+        runtime: Runtime
+        uploader: Uploader
+        downloads: Downloads
+        providers: Providers
+        settings: Pick<RuntimeInit, 'gatewayUrl' | 'network'>
+      }
     | undefined
   private emit: (event: LightNodeEvent) => void = () => {}
   private readonly ops = new Map<string, AbortController>()
@@ -76,7 +86,8 @@ export class LightNodeService {
         onProgress: (detail) => this.emit({ type: 'download:progress', detail }),
       },
     )
-    this.parts = { runtime, uploader, downloads, providers }
+    const settings = { gatewayUrl: init.gatewayUrl, network: init.network }
+    this.parts = { runtime, uploader, downloads, providers, settings }
     return { peerId: runtime.peerId }
   }
 
@@ -200,6 +211,37 @@ export class LightNodeService {
   async drop(fileHash: string, options: { includeOwned?: boolean } = {}): Promise<void> {
     const { store } = this.started.runtime
     await store.dropFile(fileHash, { includePinned: options.includeOwned === true, keepRecord: true })
+  }
+
+  /** The files this node uploaded (owned by its key or a page wallet), newest first. */
+  async files(): Promise<OwnedFile[]> {
+    const { runtime, settings } = this.started
+    return listOwnedFiles({ gatewayUrl: settings.gatewayUrl }, { listFiles: () => runtime.store.listFiles() })
+  }
+
+  /**
+   * Withdraws an owned file from the network (see withdraw-file.ts). `signer` (the page's wallet, a
+   * comlink proxy) signs the delete for a wallet-owned file; without it the node's own key does.
+   */
+  async withdraw(
+    fileHash: string,
+    signer?: Remote<TypedDataSigner> | TypedDataSigner,
+  ): Promise<WithdrawResult> {
+    const { runtime, settings } = this.started
+    try {
+      const owner: TypedDataSigner | undefined = signer && {
+        address: toEvmAddress(await signer.address),
+        signTypedData: (data) => signer.signTypedData(data),
+      }
+      return await withdrawFile(
+        fileHash,
+        owner,
+        { network: settings.network },
+        { store: runtime.store, index: runtime.index, owner: runtime.owner },
+      )
+    } finally {
+      ;(signer as Partial<Remote<TypedDataSigner>> | undefined)?.[releaseProxy]?.()
+    }
   }
 
   async stop(): Promise<void> {

@@ -19,6 +19,12 @@ export interface NetworkIndexInit {
 /** The meta service's index over the protocol package's index client. */
 export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): NetworkIndex {
   const clients: IndexClient[] = init.resourceNodes.map((a) => createIndexClient(libp2p, multiaddr(a)))
+  const peerIds = init.resourceNodes.map(
+    (a) =>
+      multiaddr(a)
+        .getComponents()
+        .findLast((c) => c.name === 'p2p')?.value ?? a,
+  )
   const timeout = init.timeoutMs ?? 10_000
   const first = async <T>(fn: (c: IndexClient) => Promise<T>, signal?: AbortSignal): Promise<T> => {
     let last: unknown = new Error('No resource node configured')
@@ -78,6 +84,16 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
       await first((c) => c.putManifest(bytes, { timeout, ...(ticket ? { ticket } : {}) }))
     },
     requestTicket: (request) => first((c) => c.requestTicket(request, { timeout })),
+    async deleteManifest(request) {
+      const answers = await Promise.allSettled(clients.map((c) => c.deleteManifest(request, { timeout })))
+      const refused = answers.filter((a) => a.status === 'rejected')
+      if (refused.length === answers.length)
+        throw refused.at(-1)?.reason ?? new Error('No resource node configured')
+      return peerIds.filter((_, i) => {
+        const a = answers[i]
+        return a?.status === 'fulfilled' && a.value
+      })
+    },
     async getManifest(fileHash, owner, signal) {
       try {
         return await first(

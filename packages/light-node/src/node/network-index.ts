@@ -33,4 +33,10 @@ export interface NetworkIndex {
   requestTicket?(request: Uint8Array): Promise<Uint8Array>
   /** A manifest of the file: the one `owner` signed, when given (an sdm:// URI's owner). */
   getManifest(fileHash: string, owner?: string, signal?: AbortSignal): Promise<Uint8Array | undefined>
+  /**
+   * Sends an owner-signed delete (core's `encodeManifestDelete`) to every resource node known (the meta
+   * service and the nodes that keep copies of manifests); resolves the peer ids that dropped the
+   * manifest. Throws the last refusal when every node refused or none answered.
+   */
+  deleteManifest?(request: Uint8Array): Promise<string[]>
 }

@@ -3,6 +3,7 @@ import {
   fileHashFromBytes,
   fileHashToBytes,
   InvalidArgumentError,
+  MAX_MANIFEST_DELETE_BYTES,
   type SliceHash,
   sliceHashFromBytes,
   sliceHashToBytes,
@@ -35,6 +36,11 @@ export const IndexOp = {
   REQUEST_TICKET: 0x29,
   /** Proof of Traffic: download tickets, receipts, status, reward proofs (traffic-messages.ts). */
   ...traffic.TrafficIndexOp,
+  /**
+   * An owner-signed delete of its manifest of a file (core's `encodeManifestDelete`); the node drops that
+   * manifest and lets go of slices no other manifest names (newer than the others).
+   */
+  DELETE_MANIFEST: 0x2b,
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
@@ -97,6 +103,7 @@ export type IndexRequest =
   | { op: typeof IndexOp.RESOURCE_NODES; peerIds: string[] }
   | { op: typeof IndexOp.REQUEST_TICKET; request: Uint8Array }
   | traffic.TrafficIndexRequest
+  | { op: typeof IndexOp.DELETE_MANIFEST; request: Uint8Array }
 
 /** A decoded index response. */
 export type IndexResponse =
@@ -113,6 +120,8 @@ export type IndexResponse =
   /** The signed ticket (core's `encodeTicket`). */
   | { op: typeof IndexOp.REQUEST_TICKET; ticket: Uint8Array }
   | traffic.TrafficIndexResponse
+  /** Whether the node held the owner's manifest and dropped it. */
+  | { op: typeof IndexOp.DELETE_MANIFEST; dropped: boolean }
 
 const MAX_PROVIDERS = 64
 /** Largest encoded ticket or ticket request (both are about 250 bytes). */
@@ -215,6 +224,9 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
     case IndexOp.REQUEST_TICKET:
       w.bytes(req.request)
       break
+    case IndexOp.DELETE_MANIFEST:
+      w.bytes(req.request)
+      break
     default:
       traffic.writeTrafficRequest(w, req)
   }
@@ -278,6 +290,9 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
     case IndexOp.REQUEST_TICKET:
       req = { op, request: r.bytes('ticket request', MAX_TICKET_BYTES) }
       break
+    case IndexOp.DELETE_MANIFEST:
+      req = { op, request: r.bytes('manifest delete', MAX_MANIFEST_DELETE_BYTES) }
+      break
     default:
       req = traffic.readTrafficRequest(r, op)
   }
@@ -329,6 +344,9 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
     }
     case IndexOp.REQUEST_TICKET:
       w.bytes(res.ticket)
+      break
+    case IndexOp.DELETE_MANIFEST:
+      w.u8(res.dropped ? 1 : 0)
       break
     case IndexOp.ANNOUNCE:
     case IndexOp.WITHDRAW:
@@ -391,6 +409,9 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
     }
     case IndexOp.REQUEST_TICKET:
       res = { op, ticket: r.bytes('ticket', MAX_TICKET_BYTES) }
+      break
+    case IndexOp.DELETE_MANIFEST:
+      res = { op, dropped: r.u8() === 1 }
       break
     default:
       res = traffic.readTrafficResponse(r, op)

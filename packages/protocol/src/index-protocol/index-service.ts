@@ -98,6 +98,10 @@ export interface IndexBackend {
     account: string,
     context: IndexRequestContext,
   ): Promise<RewardProof | undefined> | RewardProof | undefined
+   * Drops the manifest an owner-signed delete (core's `encodeManifestDelete`) names, after verifying it;
+   * resolves whether a manifest was dropped.
+   */
+  deleteManifest?(request: Uint8Array, context: IndexRequestContext): Promise<boolean> | boolean
 }
 
 /** Options of {@link registerIndexProtocol}. */
@@ -217,6 +221,10 @@ export function createIndexHandler(
           res = { op: req.op, proof }
           break
         }
+        case IndexOp.DELETE_MANIFEST:
+          if (!b.deleteManifest) unsupported('manifest deletes')
+          res = { op: req.op, dropped: await b.deleteManifest(req.request, context) }
+          break
       }
       stream.send(encodeFrame(encodeIndexResponse(res)))
       reader.release()

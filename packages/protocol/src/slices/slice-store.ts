@@ -74,4 +74,6 @@ export interface ManifestStore {
    * store that keeps one manifest per file has no such list.
    */
   manifestOwners?(fileHash: FileHash): readonly string[] | Promise<readonly string[]>
+  /** Drops `owner`'s manifest of the file; resolves whether one was stored. Optional. */
+  deleteManifest?(fileHash: FileHash, owner: string): Promise<boolean>
 }

@@ -1,0 +1,167 @@
+/**
+ * What the Earnings view shows, from the light node's Proof of Traffic API (`traffic()`, `claim()`,
+ * event `traffic:settled`: the contract between the portal and the light node). The node may not have
+ * the API yet: it is detected, never assumed, and its absence is told as "not live yet". Amounts arrive
+ * as decimal wei strings (STOS has 18 decimals) and are computed as bigints, never as floats.
+ */
+
+/** One epoch of the node's traffic, as `traffic()` reports it. */
+export interface TrafficEpoch {
+  epoch: number
+  bytesServed: number
+  receipts: number
+  /** Wei, decimal. */
+  reward: string
+  state: 'open' | 'submitted' | 'settled' | 'claimable' | 'claimed'
+}
+
+/** The node's traffic and rewards (wei as decimal strings). */
+export interface TrafficSummary {
+  account: string
+  network?: number
+  currentEpoch: number
+  epochMs: number
+  epochs: TrafficEpoch[]
+  pending: string
+  claimable: string
+  claimed: string
+  /** STOS on Polygon, when the node knows an RPC. */
+  balance?: string
+}
+
+/** What a claim did. */
+export interface ClaimResult {
+  epochs: number[]
+  amount: string
+  txHashes: string[]
+}
+
+/** The light node's Proof of Traffic API. */
+export interface TrafficApi {
+  traffic(): Promise<TrafficSummary>
+  claim(options?: { signer?: unknown }): Promise<ClaimResult>
+}
+
+/** The node's traffic API when it has one; undefined on a node from before Proof of Traffic. */
+export function trafficApiOf(node: object | undefined): TrafficApi | undefined {
+  if (!node || !('traffic' in node) || !('claim' in node)) return undefined
+  const api = node as Partial<TrafficApi>
+  return typeof api.traffic === 'function' && typeof api.claim === 'function'
+    ? (node as TrafficApi)
+    : undefined
+}
+
+const WEI_PER_STOS = 10n ** 18n
+
+/**
+ * Wei (decimal string) as STOS with at most `digits` decimals, rounded down: `1500000000000000000` →
+ * `1.5 STOS`. A string that is not a whole number reads `—`.
+ */
+export function formatStos(wei: string, digits = 4): string {
+  if (!/^\d+$/.test(wei)) return '—'
+  const value = BigInt(wei)
+  const whole = value / WEI_PER_STOS
+  const scale = 10n ** BigInt(18 - digits)
+  const fraction = ((value % WEI_PER_STOS) / scale).toString().padStart(digits, '0').replace(/0+$/, '')
+  if (value > 0n && whole === 0n && !fraction) return `< 0.${'0'.repeat(digits - 1)}1 STOS`
+  return `${whole}${fraction ? `.${fraction}` : ''} STOS`
+}
+
+/** Wei as a float STOS, for the chart only (precision does not matter there). */
+export function stosNumber(wei: string): number {
+  return /^\d+$/.test(wei) ? Number(BigInt(wei) / 10n ** 12n) / 1e6 : 0
+}
+
+/** Whether any wei is claimable now. */
+export function canClaim(summary: TrafficSummary): boolean {
+  return /^\d+$/.test(summary.claimable) && BigInt(summary.claimable) > 0n
+}
+
+/** How each epoch state reads in the table. */
+export const EPOCH_STATE_WORDS: Record<TrafficEpoch['state'], string> = {
+  open: 'open: still counting',
+  submitted: 'receipts submitted',
+  settled: 'settled, root not posted yet',
+  claimable: 'claimable',
+  claimed: 'claimed',
+}
+
+/** One row of the per-epoch table: STOS pending, claimable or claimed by the epoch's state. */
+export interface EpochRow {
+  epoch: number
+  bytesServed: number
+  receipts: number
+  pending: string
+  claimable: string
+  claimed: string
+  state: string
+}
+
+/** The table's rows, newest epoch first. */
+export function epochRows(summary: TrafficSummary): EpochRow[] {
+  return [...summary.epochs]
+    .sort((a, b) => b.epoch - a.epoch)
+    .map((e) => {
+      const reward = formatStos(e.reward)
+      const where = e.state === 'claimable' ? 'claimable' : e.state === 'claimed' ? 'claimed' : 'pending'
+      return {
+        epoch: e.epoch,
+        bytesServed: e.bytesServed,
+        receipts: e.receipts,
+        pending: where === 'pending' ? reward : '—',
+        claimable: where === 'claimable' ? reward : '—',
+        claimed: where === 'claimed' ? reward : '—',
+        state: EPOCH_STATE_WORDS[e.state] ?? e.state,
+      }
+    })
+}
+
+/**
+ * The chart's data (uPlot's column form): epochs in order, megabytes served and STOS earned per epoch.
+ * At most `last` epochs, the newest.
+ */
+export function chartColumns(summary: TrafficSummary, last = 48): [number[], number[], number[]] {
+  const epochs = [...summary.epochs].sort((a, b) => a.epoch - b.epoch).slice(-last)
+  return [
+    epochs.map((e) => e.epoch),
+    epochs.map((e) => e.bytesServed / 1e6),
+    epochs.map((e) => stosNumber(e.reward)),
+  ]
+}
+
+/** What the view shows. */
+export type EarningsState =
+  | { kind: 'not-live' }
+  | { kind: 'loading' }
+  | { kind: 'live'; summary: TrafficSummary }
+  | { kind: 'failed'; error: unknown }
+
+/**
+ * Reads the node's earnings: `not-live` when it has no traffic API, else its summary (or the failure).
+ *
+ * @example
+ * ```ts
+ * const state = await loadEarnings(session.node)
+ * if (state.kind === 'live') console.log(formatStos(state.summary.claimable))
+ * ```
+ */
+export async function loadEarnings(node: object | undefined): Promise<EarningsState> {
+  const api = trafficApiOf(node)
+  if (!api) return { kind: 'not-live' }
+  try {
+    return { kind: 'live', summary: await api.traffic() }
+  } catch (error) {
+    return { kind: 'failed', error }
+  }
+}
+
+/**
+ * Claims every claimable epoch (gas paid by `signer`, the page's wallet, or by the node's key) and says
+ * what happened in a sentence.
+ */
+export async function claimEarnings(api: TrafficApi, signer: unknown): Promise<string> {
+  const result = await api.claim(signer ? { signer } : {})
+  if (result.epochs.length === 0) return 'Nothing was claimable.'
+  const epochs = result.epochs.length === 1 ? `epoch ${result.epochs[0]}` : `${result.epochs.length} epochs`
+  return `Claimed ${formatStos(result.amount)} for ${epochs} (${result.txHashes.length} transaction${result.txHashes.length === 1 ? '' : 's'}).`
+}

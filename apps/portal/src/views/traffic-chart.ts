@@ -1,0 +1,101 @@
+/**
+ * The Earnings chart: megabytes served and STOS earned per epoch, drawn by uPlot (small, maintained,
+ * canvas), loaded only once there is something to chart (it is not in the page's first bundle). The
+ * per-epoch table below it holds the same figures for assistive technology; the canvas has a text
+ * summary as its label.
+ */
+import { html, LitElement, type PropertyValues } from 'lit'
+import type uPlot from 'uplot'
+
+/** uPlot and its stylesheet, loaded once. */
+let loading: Promise<typeof uPlot> | undefined
+function loadUPlot(): Promise<typeof uPlot> {
+  loading ??= Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]).then(([m]) => m.default)
+  return loading
+}
+
+const HEIGHT = 220
+
+export class TrafficChart extends LitElement {
+  static override properties = { columns: { attribute: false } }
+  /** Epochs, megabytes served, STOS earned (see `chartColumns`). */
+  declare columns: [number[], number[], number[]]
+  private plot: uPlot | undefined
+  private resize: ResizeObserver | undefined
+
+  constructor() {
+    super()
+    this.columns = [[], [], []]
+  }
+
+  protected override createRenderRoot(): HTMLElement {
+    return this
+  }
+
+  private summary(): string {
+    const [epochs, mb, stos] = this.columns
+    if (epochs.length === 0) return 'No epochs to chart yet.'
+    const served = mb.reduce((a, b) => a + b, 0)
+    const earned = stos.reduce((a, b) => a + b, 0)
+    return `Epochs ${epochs[0]} to ${epochs.at(-1)}: ${served.toFixed(1)} MB served, ${earned.toFixed(4)} STOS earned.`
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed)
+    void this.draw()
+  }
+
+  private async draw(): Promise<void> {
+    const target = this.querySelector<HTMLElement>('.chart-canvas')
+    if (!target || this.columns[0].length === 0) {
+      this.plot?.destroy()
+      this.plot = undefined
+      return
+    }
+    if (this.plot) {
+      this.plot.setData(this.columns)
+      return
+    }
+    const UPlot = await loadUPlot()
+    if (this.plot || !this.isConnected) return
+    this.plot = new UPlot(
+      {
+        width: Math.max(280, target.clientWidth),
+        height: HEIGHT,
+        scales: { x: { time: false }, stos: {} },
+        axes: [
+          { label: 'Epoch' },
+          { label: 'MB served', scale: 'y' },
+          { label: 'STOS', scale: 'stos', side: 1, grid: { show: false } },
+        ],
+        series: [
+          { label: 'Epoch' },
+          { label: 'MB served', scale: 'y', stroke: '#1f5fbf', width: 2 },
+          { label: 'STOS earned', scale: 'stos', stroke: '#8a4b00', width: 2, dash: [6, 4] },
+        ],
+      },
+      this.columns,
+      target,
+    )
+    this.resize = new ResizeObserver(() =>
+      this.plot?.setSize({ width: Math.max(280, target.clientWidth), height: HEIGHT }),
+    )
+    this.resize.observe(target)
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.resize?.disconnect()
+    this.plot?.destroy()
+    this.plot = undefined
+  }
+
+  override render() {
+    const summary = this.summary()
+    return html`<figure class="chart" id="traffic-chart">
+      <div class="chart-canvas" role="img" aria-label=${summary}></div>
+      <figcaption class="muted">${summary}</figcaption>
+    </figure>`
+  }
+}
+customElements.define('traffic-chart', TrafficChart)

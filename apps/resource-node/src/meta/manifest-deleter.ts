@@ -1,0 +1,87 @@
+/**
+ * DELETE_MANIFEST on a node: an owner's signed delete drops that owner's manifest of a file from the
+ * node's store, and the slices no manifest left of the file names are let go of (reported to
+ * `released`: kept until evicted, no longer anybody's file). Slices of one file are named only by
+ * manifests of that file (a slice hash binds its file hash), so only those are read.
+ */
+import {
+  decodeManifest,
+  decodeManifestDelete,
+  type FileHash,
+  type SliceHash,
+  verifyManifestDelete,
+} from '@stratos-edge/core'
+import type { ManifestStore } from '@stratos-edge/protocol'
+
+/** Options of {@link createManifestDeleter}. */
+export interface ManifestDeleterInit {
+  /** The network id deletes must be signed for; without it, any (a network without tickets). */
+  network?: number | undefined
+  /** Unix ms; default Date.now. */
+  now?: () => number
+}
+
+/** Edges of {@link createManifestDeleter}. */
+export interface ManifestDeleterComponents {
+  manifests: ManifestStore
+  /** Slices of the file no stored manifest names any longer. */
+  released?(fileHash: FileHash, hashes: SliceHash[]): void
+}
+
+/** What a delete did here. */
+export interface ManifestDeleteOutcome {
+  fileHash: FileHash
+  owner: string
+  dropped: boolean
+  released: SliceHash[]
+}
+
+/**
+ * Creates the handler of signed deletes. It throws as core's `verifyManifestDelete` does
+ * (`NotOwnerError`, `DeleteExpiredError`, `WrongNetworkError`) and `DecodeError` on garbage; a manifest
+ * made after the delete was signed stays (a replayed delete cannot remove a later upload).
+ *
+ * @example
+ * ```ts
+ * const deleter = createManifestDeleter({ network: 137 }, { manifests: store })
+ * const { dropped } = await deleter.deleteManifest(requestBytes)
+ * ```
+ */
+export function createManifestDeleter(init: ManifestDeleterInit, components: ManifestDeleterComponents) {
+  const now = init.now ?? Date.now
+  const { manifests } = components
+  const sliceHashesOf = (bytes: Uint8Array | undefined): SliceHash[] => {
+    if (!bytes) return []
+    try {
+      return decodeManifest(bytes, { verify: false }).slices.map((s) => s.hash)
+    } catch {
+      return []
+    }
+  }
+  return {
+    async deleteManifest(request: Uint8Array): Promise<ManifestDeleteOutcome> {
+      const del = decodeManifestDelete(request)
+      verifyManifestDelete(del, {
+        ...(init.network !== undefined ? { network: init.network } : {}),
+        now: Math.floor(now() / 1000),
+      })
+      const { fileHash, owner } = del
+      const none = { fileHash, owner, dropped: false, released: [] }
+      if (!manifests.deleteManifest) return none
+      const bytes = await manifests.getManifest(fileHash, owner)
+      if (!bytes) return none
+      const manifest = decodeManifest(bytes, { verify: false })
+      if (manifest.owner.toLowerCase() !== owner.toLowerCase()) return none
+      if (manifest.createdAt > del.signedAt * 1000) return none
+      if (!(await manifests.deleteManifest(fileHash, owner))) return none
+      const named = new Set<SliceHash>()
+      for (const other of (await manifests.manifestOwners?.(fileHash)) ?? [])
+        for (const h of sliceHashesOf(await manifests.getManifest(fileHash, other))) named.add(h)
+      const released = manifest.slices.map((s) => s.hash).filter((h) => !named.has(h))
+      if (released.length > 0) components.released?.(fileHash, released)
+      return { fileHash, owner, dropped: true, released }
+    },
+  }
+}
+
+export type ManifestDeleter = ReturnType<typeof createManifestDeleter>
