@@ -38,6 +38,7 @@ export class RateLimitedError extends StratosEdgeError {
     this.retryAfterMs = retryAfterMs
   }
 }
+/**
  * The meta service holds no reward for the account in the epoch: the epoch is not settled yet, or the
  * account earned nothing in it.
  */

@@ -85,6 +85,7 @@ export interface ResourceNodeInit {
   unpaidGraceMs?: number
   /** Unpaid slices younger than this are not evicted to make room, ms (default 60 000, at most the grace). */
   unpaidMinAgeForRoomMs?: number
+  /**
    * With `meta` and `tickets`: Proof of Traffic in the meta service (download tickets, receipts, epoch
    * settlement, reward roots). The network id and free tier are the tickets'.
    */

@@ -92,6 +92,7 @@ export interface IndexClient {
    * when it has none (not settled yet, or no traffic).
    */
   rewardProof(epoch: number, account: string, options?: ClientOptions): Promise<RewardProof>
+  /**
    * Asks the peer to drop the manifest an owner-signed delete (core's `encodeManifestDelete` bytes)
    * names; resolves whether it held and dropped it. Throws `NotOwnerError`, `DeleteExpiredError` or
    * `WrongNetworkError` as the peer refuses it.
@@ -337,6 +338,7 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
         options,
       ).catch(olderPeer('reward-proof'))
       return res.op === IndexOp.REWARD_PROOF ? res.proof : unexpected()
+    },
     async deleteManifest(request, options) {
       const res = await indexRequest(libp2p, peer, { op: IndexOp.DELETE_MANIFEST, request }, options)
       if (res.op !== IndexOp.DELETE_MANIFEST)

@@ -98,6 +98,7 @@ export interface IndexBackend {
     account: string,
     context: IndexRequestContext,
   ): Promise<RewardProof | undefined> | RewardProof | undefined
+  /**
    * Drops the manifest an owner-signed delete (core's `encodeManifestDelete`) names, after verifying it;
    * resolves whether a manifest was dropped.
    */
