@@ -10,7 +10,12 @@ import {
   type SliceHash,
   sameAddress,
 } from '@stratos-edge/core'
-import { commitPathUploadId, SLICE_UPLOAD_CORS_HEADERS, SLICE_UPLOAD_PATH } from '@stratos-edge/protocol'
+import {
+  commitPathUploadId,
+  HELD_SLICES_PATH,
+  SLICE_UPLOAD_CORS_HEADERS,
+  SLICE_UPLOAD_PATH,
+} from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parseRange } from './range.js'
@@ -338,6 +343,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       }
       if (req.method === 'POST' && init.sliceUpload) {
         if (path === SLICE_UPLOAD_PATH) return init.sliceUpload.upload(req, res)
+        if (path === HELD_SLICES_PATH) return init.sliceUpload.held(req, res)
         const uploadId = commitPathUploadId(path)
         if (uploadId) return init.sliceUpload.commit(req, res, uploadId)
       }

@@ -15,6 +15,8 @@ export interface NodeMetrics {
   gatewayStalledReaders: Counter
   /** Uploads refused or dropped by the upload budget: `wait` (waited too long), `slow` (body too slow). */
   uploadsDropped: Counter<'reason'>
+  /** Slice body bytes that reached the HTTP upload route: stored, staged, or drained as already held. */
+  uploadBodyBytes: Counter
   indexRequests: Counter<'op'>
 }
 
@@ -148,6 +150,11 @@ export function createNodeMetrics(sources: MetricsSources): NodeMetrics {
       name: 'stratos_edge_uploads_dropped_total',
       help: 'Uploads refused or dropped by the upload budget (wait: waited too long; slow: body too slow)',
       labelNames: ['reason'] as const,
+      ...reg,
+    }),
+    uploadBodyBytes: new Counter({
+      name: 'stratos_edge_upload_body_bytes_total',
+      help: 'Slice body bytes received by the HTTP upload route (stored, staged, or drained as already held)',
       ...reg,
     }),
     indexRequests: new Counter({
