@@ -21,7 +21,7 @@ import {
   toHex,
   toStratosAddress,
 } from '@stratos-edge/core'
-import { commitStagedUpload, findHttpUrl } from '@stratos-edge/protocol'
+import { commitStagedUpload } from '@stratos-edge/protocol'
 import type { LightNodeOptions, PutProgress, PutRequest, PutResult } from '../../api-types.js'
 import { FileChangedError, NodeStartError, UploadFailedError } from '../../errors.js'
 import type { IdbSliceStore } from '../../store/idb-slice-store.js'
@@ -29,12 +29,12 @@ import type { NetworkIndex } from '../network-index.js'
 import { hashBlobForUpload, type SliceDigester } from '../slice-digests.js'
 import { untilAborted } from '../until-aborted.js'
 import { cutSlices } from './cut-slices.js'
-import { findHeldSlices } from './held-slices.js'
 import { inlineSliceDigests } from './inline-slice-digests.js'
 import { signOwnedManifest } from './owner-signature.js'
 import { PlacedUpload } from './placed-upload.js'
 import { DEFAULT_REPLICAS, gatewayUrlOf, placeFile, withHomeFirst } from './placement.js'
 import { createResumeJournal } from './resume-journal.js'
+import { findResumePoint } from './resume-point.js'
 import { dropUnfinished, ownsWholeFileOfSize, type UnfinishedPut } from './rollback.js'
 import { SliceStager } from './slice-stager.js'
 import { forwardList } from './slice-uploader.js'
@@ -130,8 +130,9 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         const ticketHex = ticket ? toHex(ticket) : undefined
         // A file whose upload was cut short here is hashed before anything is sent (no staging), so that
         // only the slices the network lacks go. Remembered in the store: a reload or a closed tab keeps it.
-        const resuming = input instanceof Blob && (await journal.interrupted(input).catch(() => false))
-        if (input instanceof Blob) await journal.begin(input).catch(() => {})
+        const earlier =
+          input instanceof Blob ? await journal.interrupted(input).catch(() => undefined) : undefined
+        const resuming = earlier !== undefined
         const sliceSize = init.sliceSize
         // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
         progress('hashing', 0)
@@ -142,6 +143,13 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
           home && input instanceof Blob && copies > 0 && !resuming
             ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal, undefined, ticketHex)
             : undefined
+        // Remembered before a byte is sent, with the staged upload to commit if this attempt is cut short.
+        if (input instanceof Blob) {
+          const stagedAs = stager
+            ? { uploadId: stager.uploadId, ...(ticketHex ? { ticket: ticketHex } : {}) }
+            : undefined
+          await journal.begin(input, stagedAs).catch(() => {})
+        }
         // A Blob is read once: each chunk goes into the file hash here and, on another core, into its
         // slice's digest (see slice-digests.ts). A quota failure aborts hashing; report it, not the abort.
         const hashing =
@@ -191,18 +199,24 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         // One upload per file: the first node stores each slice and copies it on to the others. With a
         // staged upload the first node is the home node that holds the staged slices.
         let targets = staged ? withHomeFirst(placement, staged.peerId, home as string, copies) : placement
-        // Which slices the first node holds already: not sent again. A resumed upload asks the home node
-        // (where its first attempt staged) and goes there first, like that attempt.
+        // Which slices the first node holds already (an earlier attempt cut short): not sent again.
         const sliceHashes = sliceDigests?.map((d) => sliceHashFromInnerDigest(d, fileHash))
-        const askAt = resuming && home && copies > 0 ? home : targets[0] && findHttpUrl(targets[0].multiaddrs)
-        const found = sliceHashes ? await findHeldSlices(askAt, sliceHashes, signal) : undefined
-        if (found && resuming && home && !staged)
-          targets = withHomeFirst(placement, found.peerId, home, copies)
-        const skip = new Set(
-          found && found.peerId === targets[0]?.peerId
-            ? [...found.numbers].filter((n) => !staged?.numbers.includes(n))
-            : [],
-        )
+        let skip = new Set<number>()
+        if (sliceHashes) {
+          const point = await findResumePoint({
+            fileHash,
+            sliceHashes,
+            targets,
+            placement,
+            home,
+            copies,
+            earlier,
+            staged: staged?.numbers ?? [],
+            signal,
+          })
+          targets = point.targets
+          skip = point.skip
+        }
         const chunk = sliceSize ?? DEFAULT_SLICE_SIZE
         if (sliceHashes) {
           let heldBytes = 0

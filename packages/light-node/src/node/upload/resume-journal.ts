@@ -22,17 +22,31 @@ export interface ResumeJournalComponents {
   now?: () => number
 }
 
+/**
+ * An upload that began and did not finish. Its staged upload (slices sent before their hashes were known,
+ * held by the home node for a few minutes) can still be committed once the file is hashed again, with
+ * the ticket that paid for it.
+ */
+export interface UnfinishedUpload {
+  readonly uploadId?: string
+  /** The ticket the slices were staged with (`0x` hex), when the network needs one. */
+  readonly ticket?: string
+}
+
 /** Uploads that began and have not finished, by the chosen file's identity. */
 export interface ResumeJournal {
-  /** True when an upload of `file` began on this node and did not finish. */
-  interrupted(file: Blob): Promise<boolean>
-  /** Notes that an upload of `file` begins. */
-  begin(file: Blob): Promise<void>
+  /** What is known of an upload of `file` that began on this node and did not finish, if any. */
+  interrupted(file: Blob): Promise<UnfinishedUpload | undefined>
+  /**
+   * Notes that an upload of `file` begins, with its staged upload if it stages (without one, an earlier
+   * attempt's staged upload is kept: it may not have been committed yet).
+   */
+  begin(file: Blob, staged?: UnfinishedUpload): Promise<void>
   /** Notes that the upload of `file` finished. */
   end(file: Blob): Promise<void>
 }
 
-interface Entry {
+interface Entry extends UnfinishedUpload {
   id: string
   at: number
 }
@@ -54,8 +68,8 @@ async function identityOf(file: Blob): Promise<string | undefined> {
  * @example
  * ```ts
  * const journal = createResumeJournal({ settings: store })
- * const resuming = await journal.interrupted(file) // then do not stage
- * await journal.begin(file)
+ * const earlier = await journal.interrupted(file) // then do not stage; commit earlier.uploadId
+ * await journal.begin(file, { uploadId, ticket })
  * // … upload …
  * await journal.end(file)
  * ```
@@ -88,22 +102,39 @@ export function createResumeJournal(components: ResumeJournalComponents): Resume
       SETTING,
       new TextEncoder().encode(JSON.stringify(list.slice(-MAX_UNFINISHED_UPLOADS))),
     )
-  const update = async (file: Blob, add: boolean): Promise<void> => {
+  const update = async (file: Blob, add: boolean, staged?: UnfinishedUpload): Promise<void> => {
     const id = await identityOf(file)
     if (id === undefined) return
     await serial(async () => {
-      const list = (await read()).filter((e) => e.id !== id)
-      if (add) list.push({ id, at: now() })
+      const all = await read()
+      const old = all.find((e) => e.id === id)
+      const list = all.filter((e) => e.id !== id)
+      const keep = staged?.uploadId ? staged : old
+      if (add) {
+        list.push({
+          id,
+          at: now(),
+          ...(keep?.uploadId ? { uploadId: keep.uploadId } : {}),
+          ...(keep?.uploadId && keep.ticket ? { ticket: keep.ticket } : {}),
+        })
+      }
       await write(list)
     })
   }
   return {
     async interrupted(file) {
       const id = await identityOf(file)
-      if (id === undefined) return false
-      return serial(async () => (await read()).some((e) => e.id === id))
+      if (id === undefined) return undefined
+      return serial(async () => {
+        const e = (await read()).find((e) => e.id === id)
+        if (!e) return undefined
+        return {
+          ...(typeof e.uploadId === 'string' ? { uploadId: e.uploadId } : {}),
+          ...(typeof e.ticket === 'string' ? { ticket: e.ticket } : {}),
+        }
+      })
     },
-    begin: (file) => update(file, true),
+    begin: (file, staged) => update(file, true, staged),
     end: (file) => update(file, false),
   }
 }
