@@ -28,6 +28,7 @@ export {
   defineErrorClass,
   FileVerificationError,
   InsufficientOzoneError,
+  type InsufficientOzoneErrorOptions,
   InvalidAddressError,
   InvalidArgumentError,
   InvalidFileHashError,
