@@ -6,6 +6,7 @@ import { MessageChannel } from 'node:worker_threads'
 import { InsufficientOzoneError } from '@stratos-edge/core'
 import { type Endpoint, expose, wrap } from 'comlink'
 import { describe, expect, it } from 'vitest'
+import { errorFromPlain } from '../src/errors.js'
 import { installErrorTransfer } from '../src/worker/error-transfer.js'
 
 describe('installErrorTransfer', () => {
@@ -36,5 +37,15 @@ describe('installErrorTransfer', () => {
     })
     port1.close()
     port2.close()
+  })
+
+  it('a follower tab rebuilds the fields the leader sent with the name and message', () => {
+    const err = errorFromPlain({
+      name: 'InsufficientOzoneError',
+      message: 'Ozone short',
+      owner: '0xab',
+      shortfallBytes: 5n,
+    } as { name: string; message: string })
+    expect(err).toMatchObject({ name: 'InsufficientOzoneError', owner: '0xab', shortfallBytes: 5n })
   })
 })
