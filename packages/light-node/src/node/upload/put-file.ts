@@ -2,7 +2,7 @@
  * An upload: hash the file, cut and store its slices (owned), send each slice once to the first placed
  * resource node (staged on the home node while the file is still hashed), sign and publish the manifest.
  * A put that fails leaves nothing owned behind (see rollback.ts). Slices the first node holds already
- * (an earlier upload of the file cut short) are not sent again (held-slices.ts, resume-journal.ts).
+ * (an earlier upload of the file cut short) are not sent again (resume-point.ts, resume-journal.ts).
  */
 import type { Libp2p } from '@libp2p/interface'
 import {
@@ -216,9 +216,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
           })
           targets = point.targets
           skip = point.skip
-        }
-        const chunk = sliceSize ?? DEFAULT_SLICE_SIZE
-        if (sliceHashes) {
+          const chunk = sliceSize ?? DEFAULT_SLICE_SIZE
           let heldBytes = 0
           for (const n of skip) heldBytes += Math.min(chunk, total - (n - 1) * chunk)
           held = { slices: sliceHashes.length, heldSlices: skip.size, heldBytes }
