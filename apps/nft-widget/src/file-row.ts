@@ -7,6 +7,8 @@ import { createProgressTracker } from './upload-progress.js'
 
 /** The parts of a row the uploader updates. */
 export interface FileRow {
+  /** The file's name, as shown. */
+  readonly name: string
   readonly li: HTMLLIElement
   readonly progress: HTMLProgressElement
   readonly text: HTMLSpanElement
@@ -96,6 +98,7 @@ export function createFileRow(
   retry.addEventListener('click', () => actions.retry())
   if (remove && actions.remove) remove.addEventListener('click', actions.remove)
   return {
+    name,
     li,
     progress,
     text,

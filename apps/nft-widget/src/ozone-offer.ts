@@ -37,33 +37,18 @@ export interface PrepayOfferInit<T> {
   signal?: AbortSignal
 }
 
-const ADDRESS = /\b(st1[02-9ac-hj-np-z]{38}|0x[0-9a-fA-F]{40})\b/
-const SHORT = /(\d+)\s*(?:bytes?\s*)?short/i
-
 /**
  * The widget's `OzoneShortError` for a light node's `InsufficientOzoneError` (checked by `.name`), with the
- * owner and the shortfall in bytes (from its fields when it has them, else read from its message); undefined
- * for any other error.
+ * owner and the shortfall in bytes from its fields (core's `InsufficientOzoneError` carries them; the
+ * message is for people and is not read); undefined for any other error.
  */
 export function ozoneShortOf(err: unknown): OzoneShortError | undefined {
-  const e = err as {
-    name?: unknown
-    message?: unknown
-    owner?: unknown
-    shortfall?: unknown
-    shortfallBytes?: unknown
-  }
+  const e = err as { name?: unknown; owner?: unknown; shortfallBytes?: unknown }
   if (e?.name === 'OzoneShortError') return err as OzoneShortError
   if (e?.name !== 'InsufficientOzoneError') return undefined
-  const message = typeof e.message === 'string' ? e.message : ''
-  const owner = typeof e.owner === 'string' ? e.owner : message.match(ADDRESS)?.[1]
-  const field = e.shortfallBytes ?? e.shortfall
-  const shortfall =
-    typeof field === 'bigint' || typeof field === 'number'
-      ? BigInt(field)
-      : message.match(SHORT)?.[1] !== undefined
-        ? BigInt(message.match(SHORT)?.[1] as string)
-        : undefined
+  const owner = typeof e.owner === 'string' ? e.owner : undefined
+  const field = e.shortfallBytes
+  const shortfall = typeof field === 'bigint' || typeof field === 'number' ? BigInt(field) : undefined
   const what = shortfall !== undefined ? `${shortfall} bytes` : 'some bytes'
   const short = new OzoneShortError(
     `The storage prepaid for ${owner ?? 'this account'} is ${what} short of this upload`,

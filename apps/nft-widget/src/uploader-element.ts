@@ -1,4 +1,3 @@
-// Over 400 lines: the element's one state machine (choose, form, upload, wallet, prepay offer, result) and its DOM wiring; the DOM-free parts are in their own files.
 /**
  * `<stratos-nft-uploader>`: choose or drop media, fill OpenSea metadata, upload both through the page's
  * shared light node, and get a tokenURI. Everything the creator sees lives in a shadow root themed by
@@ -6,66 +5,28 @@
  */
 import type { LightNodeOptions, PutSigner } from '@stratos-edge/light-node'
 import type { BridgeAddresses, ChainConnection, NetworkName } from '@stratos-edge/polygon-bridge'
-import { formatBytes, parseByteSize } from './byte-size.js'
 import { h } from './dom.js'
 import { createFileRow, type FileRow } from './file-row.js'
-import { checkHostLimits, type HostLimits, parseAccept } from './host-limits.js'
+import { checkHostLimits, type HostLimits } from './host-limits.js'
 import { mediaKindOf } from './media-kind.js'
 import type { NftMetadataInput } from './metadata.js'
 import { createMetadataForm, type MetadataForm } from './metadata-form.js'
 import { type MediaFile, type NftUploadResult, type TokenUriMode, uploadNft } from './nft-upload.js'
-import { type PrepayReceipt, parseStos, uploadWithPrepayOffer } from './ozone-offer.js'
-import { loadOzonePrepay } from './ozone-prepay-loader.js'
 import { createPrepayOfferBox, type PrepayOfferBox } from './prepay-offer-box.js'
+import { withPrepayOffer } from './prepay-offer-flow.js'
 import { sharedLightNode, type UploaderNode } from './shared-light-node.js'
 import { UPLOADER_CSS } from './styles.js'
-import { describeProgress } from './upload-progress.js'
-import { isEip1193, resolveWallet } from './wallet.js'
+import { describeHeld, describeProgress } from './upload-progress.js'
+import { hintOf, hostLimitsOf, lightNodeOptionsOf, OBSERVED_ATTRIBUTES } from './uploader-attributes.js'
+import type { UploaderErrorDetail, UploaderState } from './uploader-types.js'
+import { resolveWallet } from './wallet.js'
 
-/** The element's state, reflected in its `state` attribute. */
-export type UploaderState = 'empty' | 'ready' | 'uploading' | 'done' | 'error'
-
-/** Detail of the `stratos-nft-error` event. */
-export interface UploaderErrorDetail {
-  readonly name: string
-  readonly message: string
-  readonly error: Error
-}
-
-const OBSERVED = [
-  'resource-nodes',
-  'gateway-url',
-  'token-uri',
-  'max-size',
-  'accept',
-  'too-large-message',
-  'wrong-type-message',
-  'token-id',
-  'store-name',
-  'network',
-  'submit-label',
-  'wallet',
-  'payments-network',
-  'prepay-stos',
-] as const
-
-/** Detail of the `stratos-nft-prepay-offer` event: the owner's ozone is short and the offer is shown. */
-export interface PrepayOfferDetail {
-  /** The account whose ozone is short (`st1…` or `0x…`). */
-  readonly owner: string | undefined
-  /** Bytes the prepaid ozone is short of, when the network said. */
-  readonly shortfallBytes: bigint | undefined
-  /** STOS (wei) the widget offers to prepay. */
-  readonly amount: bigint
-}
-
-/** STOS offered when `prepay-stos` is not set. */
-const DEFAULT_PREPAY = '10'
+export type { PrepayOfferDetail, UploaderErrorDetail, UploaderState } from './uploader-types.js'
 
 /** The custom element class; registered as `stratos-nft-uploader` by `defineNftUploader()`. */
 export class NftUploaderElement extends HTMLElement {
   static get observedAttributes(): readonly string[] {
-    return OBSERVED
+    return OBSERVED_ATTRIBUTES
   }
 
   /** A light node the host started itself; default: the page's shared one, started on first use. */
@@ -173,15 +134,7 @@ export class NftUploaderElement extends HTMLElement {
 
   /** The host's limits, read from the attributes. */
   get limits(): HostLimits {
-    const maxBytes = parseByteSize(this.getAttribute('max-size'))
-    const tooLarge = this.getAttribute('too-large-message')
-    const wrongType = this.getAttribute('wrong-type-message')
-    return {
-      ...(maxBytes !== undefined ? { maxBytes } : {}),
-      accept: parseAccept(this.getAttribute('accept')),
-      ...(tooLarge ? { tooLargeMessage: tooLarge } : {}),
-      ...(wrongType ? { wrongTypeMessage: wrongType } : {}),
-    }
+    return hostLimitsOf(this)
   }
 
   /**
@@ -262,12 +215,26 @@ export class NftUploaderElement extends HTMLElement {
           onProgress: (item, p) => {
             const row = this.rows.get(item)
             if (!row) return
+            const announced = describeHeld(row.tracker.last) !== undefined
             const shown = row.tracker.update(p)
             row.progress.value = shown.fraction
             row.text.textContent = describeProgress(shown)
+            const held = describeHeld(shown)
+            if (held && !announced) this.announce(`Resuming ${row.name}: ${held}`)
           },
         })
-      const result = await this.withPrepayOffer(upload, signer, controller.signal)
+      const result = await withPrepayOffer(upload, {
+        host: this,
+        offer: this.offer,
+        announce: (text) => this.announce(text),
+        signer,
+        payer: this.payer,
+        network:
+          this.paymentAddresses ??
+          ((this.getAttribute('payments-network') ?? undefined) as NetworkName | undefined),
+        prepayStos: this.getAttribute('prepay-stos'),
+        signal: controller.signal,
+      })
       this.showResult(result)
       this.setState('done')
       this.announce('Upload complete')
@@ -286,75 +253,8 @@ export class NftUploaderElement extends HTMLElement {
     }
   }
 
-  /** Runs the upload; if the owner's ozone is short, offers to prepay (payment code loaded lazily). */
-  private withPrepayOffer(
-    upload: () => Promise<NftUploadResult>,
-    signer: PutSigner | undefined,
-    signal: AbortSignal,
-  ): Promise<NftUploadResult> {
-    const payer = this.payer ?? (isEip1193(signer) ? { eip1193: signer } : undefined)
-    const network =
-      this.paymentAddresses ??
-      ((this.getAttribute('payments-network') ?? undefined) as NetworkName | undefined)
-    const owner = signer && !isEip1193(signer) ? signer.address : undefined
-    return uploadWithPrepayOffer({
-      upload,
-      amount:
-        parseStos(this.getAttribute('prepay-stos') ?? DEFAULT_PREPAY) ??
-        (parseStos(DEFAULT_PREPAY) as bigint),
-      owner,
-      signal,
-      offer: async (short, amount) => {
-        // No payer or no contracts: nothing to offer, the creator sees the shortfall as an error.
-        if (!payer || !network) return false
-        this.dispatchEvent(
-          new CustomEvent<PrepayOfferDetail>('stratos-nft-prepay-offer', {
-            detail: { owner: short.owner, shortfallBytes: short.shortfallBytes, amount },
-            bubbles: true,
-            composed: true,
-          }),
-        )
-        this.announce('Your prepaid storage is short')
-        const yes = await this.offer.ask(short, amount)
-        if (yes) this.offer.busy('Confirm the payment in your wallet…')
-        return yes
-      },
-      prepay: async (beneficiary, amount) => {
-        const { prepayOzone } = await loadOzonePrepay()
-        return prepayOzone({
-          payer: payer as ChainConnection,
-          network: network as NetworkName,
-          beneficiary,
-          amount,
-        })
-      },
-      onPrepaid: (receipt) => {
-        this.offer.busy('Paid. Waiting for the storage network to credit it…')
-        this.dispatchEvent(
-          new CustomEvent<PrepayReceipt>('stratos-nft-prepaid', {
-            detail: receipt,
-            bubbles: true,
-            composed: true,
-          }),
-        )
-      },
-    })
-  }
-
   private lightNodeOptions(): LightNodeOptions {
-    const nodes = (this.getAttribute('resource-nodes') ?? '').split(/[\s,]+/).filter((s) => s.length > 0)
-    const gatewayUrl = this.getAttribute('gateway-url')
-    const storeName = this.getAttribute('store-name')
-    // The network whose upload tickets the resource nodes ask for (a chain id); without it, none.
-    const network = Number(this.getAttribute('network') ?? Number.NaN)
-    return {
-      iceServers: [],
-      ...this.nodeOptions,
-      resourceNodes: this.nodeOptions.resourceNodes ?? nodes,
-      ...(gatewayUrl ? { gatewayUrl } : {}),
-      ...(storeName ? { storeName } : {}),
-      ...(Number.isInteger(network) ? { network } : {}),
-    }
+    return lightNodeOptionsOf(this, this.nodeOptions)
   }
 
   private onFileState(item: MediaFile | 'metadata', state: 'uploading' | 'done' | 'failed'): void {
@@ -366,7 +266,7 @@ export class NftUploaderElement extends HTMLElement {
     if (row.remove) row.remove.hidden = state === 'uploading'
     if (state === 'done') {
       row.progress.value = 1
-      row.text.textContent = 'Stored'
+      row.text.textContent = ['Stored', describeHeld(row.tracker.last)].filter(Boolean).join(' · ')
     }
     if (state === 'failed') row.text.textContent = 'Not stored'
   }
@@ -396,11 +296,7 @@ export class NftUploaderElement extends HTMLElement {
   }
 
   private renderHint(): void {
-    const limits = this.limits
-    const parts = ['Image, video, audio, 3D model (glb, gltf) or HTML.']
-    if (limits.accept && limits.accept.length > 0) parts.push(`Allowed: ${limits.accept.join(', ')}.`)
-    if (limits.maxBytes !== undefined) parts.push(`Up to ${formatBytes(limits.maxBytes)}.`)
-    this.hint.textContent = parts.join(' ')
+    this.hint.textContent = hintOf(this.limits)
   }
 
   private showResult(result: NftUploadResult): void {

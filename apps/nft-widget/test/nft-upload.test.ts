@@ -2,7 +2,7 @@
 import type { PutOptions, PutResult } from '@stratos-edge/light-node'
 import { describe, expect, it } from 'vitest'
 import { type MediaFile, uploadNft } from '../src/nft-upload.js'
-import { createProgressTracker, describeProgress } from '../src/upload-progress.js'
+import { createProgressTracker, describeHeld, describeProgress } from '../src/upload-progress.js'
 
 function fakeNode() {
   const puts: { name: string | undefined; mimeType: string | undefined; text?: string }[] = []
@@ -138,5 +138,25 @@ describe('progress', () => {
     expect(
       describeProgress(tracker.update({ phase: 'done', bytes: 10_000_000, totalBytes: 10_000_000 })),
     ).toBe('Stored 10 MB of 10 MB')
+  })
+
+  it('a resumed upload: counts only the bytes it sends, and says how many slices were stored already', () => {
+    let t = 0
+    const tracker = createProgressTracker(() => t)
+    const file = { totalBytes: 64_000_000, slices: 64, heldSlices: 41, heldBytes: 41_000_000 }
+    tracker.update({ phase: 'hashing', bytes: 64_000_000, totalBytes: 64_000_000 })
+    tracker.update({ phase: 'storing', bytes: 0, sentBytes: 0, ...file })
+    t = 2000
+    // 45 MB have gone through the node's store, 4 MB of them sent: the rest was held.
+    const p = tracker.update({ phase: 'storing', bytes: 45_000_000, sentBytes: 4_000_000, ...file })
+    expect(p.bytesPerSecond).toBe(2_000_000)
+    expect(p.secondsLeft).toBe(9.5)
+    expect(p.fraction).toBeCloseTo(0.5 + 0.5 * (4 / 23))
+    expect(describeProgress(p)).toBe(
+      'Uploading 4 MB of 23 MB · 41 of 64 slices already stored · 2 MB/s · 10 s left',
+    )
+    const done = tracker.update({ phase: 'done', bytes: 64_000_000, sentBytes: 23_000_000, ...file })
+    expect(describeProgress(done)).toBe('Stored 23 MB of 23 MB · 41 of 64 slices already stored')
+    expect(describeHeld(tracker.last)).toBe('41 of 64 slices already stored')
   })
 })

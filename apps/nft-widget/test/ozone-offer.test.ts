@@ -1,7 +1,7 @@
 // The prepay offer: a stand-in light node whose `put` fails with `InsufficientOzoneError` until the owner
 // has a prepayment on a real local Polygon (anvil, the real StoragePayments), and the widget's offer flow
 // that prepays through @stratos-edge/polygon-bridge and goes on with the upload.
-import { defineErrorClass } from '@stratos-edge/core'
+import { InsufficientOzoneError } from '@stratos-edge/core'
 import type { PutOptions, PutResult } from '@stratos-edge/light-node'
 import { connectWithPrivateKey, createBridgeClient } from '@stratos-edge/polygon-bridge'
 import { fundDemoWallet, type LocalChains, startLocalChains } from '@stratos-edge/polygon-bridge/local'
@@ -11,24 +11,33 @@ import { type MediaFile, uploadNft } from '../src/nft-upload.js'
 import { formatStos, ozoneShortOf, parseStos, uploadWithPrepayOffer } from '../src/ozone-offer.js'
 import { prepayOzone } from '../src/ozone-prepay.js'
 
-/** What the light node throws when the owner's ozone is short (checked by `.name` only). */
-class InsufficientOzoneError extends defineErrorClass('InsufficientOzoneError') {}
-
 const STOS = 10n ** 18n
 
 describe('ozoneShortOf and STOS amounts', () => {
-  it('reads the owner and the shortfall from the message, and ignores other errors', () => {
+  it("reads the owner and the shortfall from the error's fields, not its message", () => {
     const short = ozoneShortOf(
-      new InsufficientOzoneError(
-        'st1rfjz7r3u8t65teavh5utquj3kwvsj983l3hnfd has 100 ozone, 5000 asked: 4900 short',
-      ),
+      new InsufficientOzoneError('Ozone short', 'Prepay STOS', {
+        owner: 'st1rfjz7r3u8t65teavh5utquj3kwvsj983l3hnfd',
+        shortfallBytes: 4900n,
+      }),
     )
     expect(short?.name).toBe('OzoneShortError')
     expect(short?.owner).toBe('st1rfjz7r3u8t65teavh5utquj3kwvsj983l3hnfd')
     expect(short?.shortfallBytes).toBe(4900n)
+    expect(short?.message).toMatch(/4900 bytes short/)
     expect(ozoneShortOf(new Error('boom'))).toBeUndefined()
-    const fields = Object.assign(new InsufficientOzoneError('short'), { owner: '0xabc', shortfallBytes: 7n })
-    expect(ozoneShortOf(fields)).toMatchObject({ owner: '0xabc', shortfallBytes: 7n })
+    // As it arrives across the worker boundary: a plain Error with the name and the fields copied on.
+    const crossed = Object.assign(new Error('0xabc has 1 ozone: 7 short'), {
+      name: 'InsufficientOzoneError',
+      owner: '0xabc',
+      shortfallBytes: 7n,
+    })
+    expect(ozoneShortOf(crossed)).toMatchObject({ owner: '0xabc', shortfallBytes: 7n })
+    // Without fields nothing is guessed from the message.
+    expect(ozoneShortOf(new InsufficientOzoneError('0xabc is 7 bytes short'))).toMatchObject({
+      owner: undefined,
+      shortfallBytes: undefined,
+    })
   })
 
   it('parses and formats decimal STOS', () => {
@@ -82,9 +91,10 @@ describe('the prepay offer on a real local Polygon', () => {
       async put(file: Blob | Uint8Array, options: PutOptions = {}): Promise<PutResult> {
         if ((await prepaid()) < needed) {
           refusals++
-          throw new InsufficientOzoneError(
-            `Ticket refused: ${creator.address} has 1000 ozone, 50000 asked: 49000 short`,
-          )
+          throw new InsufficientOzoneError('Ticket refused: ozone short', 'Prepay STOS', {
+            owner: creator.address,
+            shortfallBytes: 49000n,
+          })
         }
         const size = file instanceof Blob ? file.size : file.byteLength
         puts.push(options.name ?? '')

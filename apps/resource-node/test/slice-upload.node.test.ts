@@ -8,7 +8,9 @@ import { MAX_SLICE_SIZE } from '@stratos-edge/core'
 import {
   commitStagedUpload,
   createIndexClient,
+  fetchHeldSlices,
   findHttpUrl,
+  HELD_SLICES_PATH,
   newUploadId,
   SLICE_UPLOAD_PATH,
   type SliceRecord,
@@ -118,6 +120,34 @@ describe('HTTP slice upload (POST /v1/slices)', () => {
     const held = await meta.store.get(slice.hash)
     expect(held && sameBytes(held.data, slice.data)).toBe(true)
     expect((await uploadSlice(meta.gatewayUrl, slice)).stored).toBe('existing')
+  })
+
+  it("says which of a file's slices it holds (what a resumed upload need not send)", async () => {
+    const other = await makeFile(3 * 64 * 1024, 64 * 1024)
+    const [a, b, c] = other.slices as [SliceRecord, SliceRecord, SliceRecord]
+    const bodyBytes = async () =>
+      Number(
+        /^stratos_edge_upload_body_bytes_total (\d+)$/m.exec(
+          await (await fetch(`${meta.gatewayUrl}/metrics`)).text(),
+        )?.[1] ?? 0,
+      )
+    const before = await bodyBytes()
+    expect(await fetchHeldSlices(meta.gatewayUrl, [a.hash, b.hash, c.hash])).toEqual({
+      held: [],
+      peerId: meta.peerId.toString(),
+    })
+    await uploadSlice(meta.gatewayUrl, a)
+    await uploadSlice(meta.gatewayUrl, c)
+    await uploadSlice(meta.gatewayUrl, c) // held already: drained, but the bytes were sent all the same
+    expect((await fetchHeldSlices(meta.gatewayUrl, [a.hash, b.hash, c.hash])).held).toEqual([a.hash, c.hash])
+    expect(await bodyBytes()).toBe(before + 3 * 64 * 1024)
+    const bad = await fetch(`${meta.gatewayUrl}${HELD_SLICES_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hashes: ['not a slice hash'] }),
+    })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: { name: string } }).error.name).toBe('DecodeError')
   })
 
   it('copies the slice on to the forward targets (one upload from the browser, r=2)', async () => {

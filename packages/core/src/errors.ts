@@ -76,8 +76,34 @@ export class WrongNetworkError extends defineErrorClass('WrongNetworkError') {}
 export class TicketRequiredError extends defineErrorClass('TicketRequiredError') {}
 /** An upload ticket already bound to another file: a ticket serves one file. */
 export class TicketBoundError extends defineErrorClass('TicketBoundError') {}
-/** Not enough ozone: an owner's balance, or what is left of a ticket, is short of the bytes asked. */
-export class InsufficientOzoneError extends defineErrorClass('InsufficientOzoneError') {}
+/** Options of {@link InsufficientOzoneError}: who is short, and by how much. */
+export interface InsufficientOzoneErrorOptions extends StratosEdgeErrorOptions {
+  /** The account whose ozone is short (`st1…` or `0x…`), when known. */
+  owner?: string | undefined
+  /** Bytes the owner's ozone (or the ticket) does not cover, when known. */
+  shortfallBytes?: bigint | undefined
+}
+
+/**
+ * Not enough ozone: an owner's balance, or what is left of a ticket, is short of the bytes asked. Carries
+ * `owner` and `shortfallBytes` when the thrower knew them, so callers need not read the message.
+ *
+ * @example
+ * ```ts
+ * const err = new InsufficientOzoneError('st1… is 4096 bytes short', 'Prepay STOS', { owner: 'st1…', shortfallBytes: 4096n })
+ * err.shortfallBytes // 4096n
+ * ```
+ */
+export class InsufficientOzoneError extends defineErrorClass('InsufficientOzoneError') {
+  readonly owner: string | undefined
+  readonly shortfallBytes: bigint | undefined
+
+  constructor(shortMessage: string, advice?: string, options: InsufficientOzoneErrorOptions = {}) {
+    super(shortMessage, advice, options)
+    this.owner = options.owner
+    this.shortfallBytes = options.shortfallBytes
+  }
+}
 /** A traffic receipt is inconsistent with its ticket or epoch. */
 export class InvalidReceiptError extends defineErrorClass('InvalidReceiptError') {}
 /** Slicing input was of an unsupported type or produced an inconsistent result. */

@@ -29,6 +29,7 @@ export {
   defineErrorClass,
   FileVerificationError,
   InsufficientOzoneError,
+  type InsufficientOzoneErrorOptions,
   InvalidAddressError,
   InvalidArgumentError,
   InvalidFileHashError,

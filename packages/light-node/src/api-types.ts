@@ -79,6 +79,17 @@ export interface PutProgress {
   readonly phase: 'hashing' | 'storing' | 'pushing' | 'done'
   readonly bytes: number
   readonly totalBytes: number
+  /**
+   * The file's slice count, once it is hashed (with `heldSlices`, `heldBytes` and `sentBytes`; not for a
+   * Uint8Array put).
+   */
+  readonly slices?: number
+  /** Slices the resource node held already (an earlier upload cut short): not sent again. */
+  readonly heldSlices?: number
+  /** The bytes of those slices. */
+  readonly heldBytes?: number
+  /** Bytes of the other slices sent so far (of `totalBytes - heldBytes`). */
+  readonly sentBytes?: number
 }
 
 /** Result of `put`. */

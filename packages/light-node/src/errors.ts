@@ -76,6 +76,11 @@ export function signingError(err: unknown): Error {
 /** Rebuilds a typed error from its plain `{ name, message }` (as it crosses the worker boundary). */
 export function errorFromPlain(plain: { name?: string; message?: string }): Error {
   const err = new StratosEdgeError(plain.message ?? 'Unknown error')
+  // Data fields the leader sent along (e.g. `owner`, `shortfallBytes`), then the name.
+  for (const [k, v] of Object.entries(plain)) {
+    if (k !== 'message' && k !== 'stack' && ['string', 'number', 'bigint', 'boolean'].includes(typeof v))
+      Object.defineProperty(err, k, { value: v, enumerable: true, writable: true, configurable: true })
+  }
   err.name = plain.name ?? 'Error'
   return err
 }

@@ -94,6 +94,8 @@ describe('put with upload tickets', () => {
     expect(err.message).toContain(owner.evmAddress)
     expect(err.message).toContain('1 short')
     expect(err.message).toContain('StoragePayments')
+    // The same, as fields (the widget reads these, not the message).
+    expect(err).toMatchObject({ owner: owner.evmAddress, shortfallBytes: 1n })
     // Nothing hashed, stored or sent.
     expect(phases).toEqual([])
     expect(store.stat().pinnedBytes).toBe(0)

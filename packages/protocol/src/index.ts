@@ -55,6 +55,13 @@ export {
 export { FrameReader, type FrameReaderOptions, type ReadFrameOptions } from './framing/frame-reader.js'
 export { encodeFrame, framePrefix, framesToList, sendWithBackpressure } from './framing/frame-writer.js'
 export {
+  fetchHeldSlices,
+  HELD_SLICES_PATH,
+  type HeldSlices,
+  MAX_HELD_QUERY_BYTES,
+  parseHeldSlicesQuery,
+} from './http-upload/held-slices.js'
+export {
   findHttpUrl,
   httpUrlToMultiaddr,
   isLibp2pAddress,

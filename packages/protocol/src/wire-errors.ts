@@ -95,13 +95,35 @@ export function wireCodeOf(err: unknown): WireErrorCode {
 
 /** Encodes an ERROR frame body for `err` (its short message, truncated). */
 export function encodeErrorMessage(err: unknown): Uint8Array {
-  const e = err as { shortMessage?: string; message?: string; retryAfterMs?: number }
+  const e = err as {
+    shortMessage?: string
+    message?: string
+    retryAfterMs?: number
+    owner?: unknown
+    shortfallBytes?: unknown
+  }
   const text = String(e?.shortMessage ?? e?.message ?? err).slice(0, 512)
   const code = wireCodeOf(err)
   const w = new MessageWriter().u8(MSG_ERROR).u8(code).string(text)
-  // Older readers stop after the message, so the wait can follow it without breaking them.
+  // Fields after the message: older readers stop after the message, so adding them breaks none.
+  // A rate limit says how long to wait; an ozone shortfall says whose and how many bytes.
   if (code === WireErrorCode.RATE_LIMITED) w.varint(Math.max(0, Math.ceil(e.retryAfterMs ?? 1000)))
+  if (code === WireErrorCode.INSUFFICIENT_OZONE) {
+    w.string(typeof e.owner === 'string' ? e.owner.slice(0, 128) : '')
+    w.string(typeof e.shortfallBytes === 'bigint' ? e.shortfallBytes.toString() : '')
+  }
   return w.finish()
+}
+
+/** The owner and shortfall after an INSUFFICIENT_OZONE message, when the sender wrote them. */
+function ozoneShortfallFields(r: MessageReader): { owner?: string; shortfallBytes?: bigint } {
+  if (r.remaining === 0) return {}
+  const owner = r.string('owner', 128)
+  const short = r.string('shortfall', 40)
+  return {
+    ...(owner ? { owner } : {}),
+    ...(/^\d+$/.test(short) ? { shortfallBytes: BigInt(short) } : {}),
+  }
 }
 
 /** Decodes an ERROR frame body (type byte included) into the typed error it stands for. */
@@ -132,7 +154,11 @@ export function decodeErrorMessage(body: Uint8Array, peer = 'peer'): Error {
     case WireErrorCode.TICKET_REQUIRED:
       return new TicketRequiredError(msg, 'Ask the meta service for an upload ticket first')
     case WireErrorCode.INSUFFICIENT_OZONE:
-      return new InsufficientOzoneError(msg, 'Prepay STOS to StoragePayments on Polygon for the owner')
+      return new InsufficientOzoneError(
+        msg,
+        'Prepay STOS to StoragePayments on Polygon for the owner',
+        ozoneShortfallFields(r),
+      )
     case WireErrorCode.TICKET_INVALID:
       return new InvalidTicketError(msg, 'Ask a known meta service for a ticket')
     case WireErrorCode.TICKET_EXPIRED:

@@ -1,4 +1,10 @@
-import { computeFileHash, computeSliceHash, DecodeError, fileHashToBytes } from '@stratos-edge/core'
+import {
+  computeFileHash,
+  computeSliceHash,
+  DecodeError,
+  fileHashToBytes,
+  InsufficientOzoneError,
+} from '@stratos-edge/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -202,6 +208,23 @@ describe('codecs', () => {
 })
 
 describe('ticket errors on the wire', () => {
+  it('an ozone shortfall keeps its owner and bytes across an ERROR frame', () => {
+    const short = new InsufficientOzoneError('0xab has 1 ozone, 8 needed: 7 short', 'Prepay', {
+      owner: '0x00000000000000000000000000000000000000ab',
+      shortfallBytes: 7n,
+    })
+    expect(decodeErrorMessage(encodeErrorMessage(short))).toMatchObject({
+      name: 'InsufficientOzoneError',
+      owner: '0x00000000000000000000000000000000000000ab',
+      shortfallBytes: 7n,
+    })
+    // From a sender that wrote no fields: none.
+    const bare = decodeErrorMessage(
+      encodeErrorMessage(Object.assign(new Error('x'), { name: 'InsufficientOzoneError' })),
+    )
+    expect(bare).toMatchObject({ owner: undefined, shortfallBytes: undefined })
+  })
+
   it('each ticket failure keeps its name across an ERROR frame', () => {
     for (const name of [
       'TicketRequiredError',

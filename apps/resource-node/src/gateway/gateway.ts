@@ -12,7 +12,12 @@ import {
   type SliceHash,
   sameAddress,
 } from '@stratos-edge/core'
-import { commitPathUploadId, SLICE_UPLOAD_CORS_HEADERS, SLICE_UPLOAD_PATH } from '@stratos-edge/protocol'
+import {
+  commitPathUploadId,
+  HELD_SLICES_PATH,
+  SLICE_UPLOAD_CORS_HEADERS,
+  SLICE_UPLOAD_PATH,
+} from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parseRange } from './range.js'
@@ -357,6 +362,11 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         )
           return
         if (path === SLICE_UPLOAD_PATH) return init.sliceUpload.upload(req, res)
+        if (path === HELD_SLICES_PATH) {
+          // No ticket needed to ask, so it is limited like a read.
+          if (init.rateLimit?.admit(req, res, 'read') === false) return
+          return init.sliceUpload.held(req, res)
+        }
         if (uploadId) return init.sliceUpload.commit(req, res, uploadId)
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return finish(res, 405, 'Method not allowed\n')

@@ -9,9 +9,11 @@ import {
 import {
   type CommitResult,
   MAX_COMMIT_BYTES,
+  MAX_HELD_QUERY_BYTES,
   type PeerAddress,
   ProtocolTimeoutError,
   parseCommitRequest,
+  parseHeldSlicesQuery,
   parseSliceUploadHeaders,
   parseStageHeaders,
   SliceHashMismatchError,
@@ -95,10 +97,14 @@ export interface SliceUploadRouteInit {
 /** Staged uploads whose ticket is remembered until their commit (older ones are forgotten first). */
 const MAX_STAGED_TICKETS = 16_384
 
-/** The upload handlers: `POST /v1/slices` (with hashes, or staged) and `POST /v1/uploads/<id>/commit`. */
+/**
+ * The upload handlers: `POST /v1/slices` (with hashes, or staged), `POST /v1/uploads/<id>/commit`, and
+ * `POST /v1/slices/held` (which slices the node holds already: what a resumed upload need not send).
+ */
 export interface SliceUploadRoute {
   upload(req: IncomingMessage, res: ServerResponse): Promise<void>
   commit(req: IncomingMessage, res: ServerResponse, uploadId: string): Promise<void>
+  held(req: IncomingMessage, res: ServerResponse): Promise<void>
 }
 
 /**
@@ -191,6 +197,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
       let data: Buffer
       try {
         data = await readBody(req, size, idleTimeoutMs, minBytesPerSecond)
+        metrics.uploadBodyBytes.inc(data.length)
       } catch (err) {
         if (isErrorNamed(err, 'ProtocolTimeoutError')) {
           metrics.uploadsDropped.inc({ reason: 'slow' })
@@ -287,6 +294,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     if (await target.has(request.hash)) {
       paid?.refund() // nothing stored, nothing spent
       reply(res, 200, receipt('existing'))
+      metrics.uploadBodyBytes.inc(request.size) // sent all the same
       req.resume() // the body is discarded; the connection stays usable
       return
     }
@@ -377,5 +385,28 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     reply(res, 200, result)
   }
 
-  return { upload, commit }
+  const held = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let hashes: string[]
+    try {
+      const length = Number(req.headers['content-length'])
+      if (!Number.isSafeInteger(length) || length < 1 || length > MAX_HELD_QUERY_BYTES) {
+        throw new DecodeError(`A held-slices query needs a JSON body of 1 to ${MAX_HELD_QUERY_BYTES} bytes`)
+      }
+      const body = await readBody(req, length, idleTimeoutMs)
+      let value: unknown
+      try {
+        value = JSON.parse(body.toString('utf8'))
+      } catch {
+        throw new DecodeError('The held-slices query is not JSON')
+      }
+      hashes = parseHeldSlicesQuery(value)
+    } catch (err) {
+      return fail(res, err, false)
+    }
+    const found = await Promise.all(hashes.map((h) => target.has(h)))
+    const indexes = found.flatMap((has, i) => (has ? [i] : []))
+    reply(res, 200, { held: indexes, peerId: target.peerId })
+  }
+
+  return { upload, commit, held }
 }

@@ -97,6 +97,8 @@ export function createTicketIssuer(init: TicketIssuerInit, components: TicketIss
       throw new InsufficientOzoneError(
         `${request.owner} has ${available > 0n ? available : 0n} ozone, ${ozone} needed for ${request.bytes} bytes: ${short} short`,
         `Prepay STOS to StoragePayments on Polygon with ${request.owner} as beneficiary, then upload again`,
+        // The bytes the missing ozone would have bought (rounded up).
+        { owner: request.owner, shortfallBytes: (short + ozonePerByte - 1n) / ozonePerByte },
       )
     }
     components.logger?.info('upload ticket issued', {

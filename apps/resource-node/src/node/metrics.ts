@@ -15,6 +15,8 @@ export interface NodeMetrics {
   gatewayStalledReaders: Counter
   /** Uploads refused or dropped by the upload budget: `wait` (waited too long), `slow` (body too slow). */
   uploadsDropped: Counter<'reason'>
+  /** Slice body bytes that reached the HTTP upload route: stored, staged, or drained as already held. */
+  uploadBodyBytes: Counter
   indexRequests: Counter<'op'>
   /** Requests refused by a rate limit, by `path`: http-read, http-write, p2p-fetch, p2p-push. */
   rateLimited: Counter<'path'>
@@ -164,6 +166,11 @@ export function createNodeMetrics(sources: MetricsSources): NodeMetrics {
       name: 'stratos_edge_slices_evicted_total',
       help: 'Unpaid slices evicted (grace: no paid manifest within the grace period; room: the store was full)',
       labelNames: ['reason'] as const,
+      ...reg,
+    }),
+    uploadBodyBytes: new Counter({
+      name: 'stratos_edge_upload_body_bytes_total',
+      help: 'Slice body bytes received by the HTTP upload route (stored, staged, or drained as already held)',
       ...reg,
     }),
     indexRequests: new Counter({

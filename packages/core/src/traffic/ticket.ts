@@ -192,6 +192,7 @@ export function verifyTicket(t: Ticket, options: VerifyTicketOptions): void {
     throw new InsufficientOzoneError(
       `Ticket ${t.id} of ${t.owner} allows ${t.bytesAllowed} bytes, ${options.bytesUsed} asked: ${options.bytesUsed - t.bytesAllowed} short`,
       'Ask the meta service for a ticket covering the whole file',
+      { owner: t.owner, shortfallBytes: options.bytesUsed - t.bytesAllowed },
     )
   }
 }

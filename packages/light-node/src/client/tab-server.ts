@@ -40,7 +40,13 @@ export interface TabServer {
 
 function plainError(err: unknown): { name: string; message: string } {
   const e = err as { name?: string; message?: string }
-  return { name: e?.name ?? 'Error', message: e?.message ?? String(err) }
+  // Data fields too (an InsufficientOzoneError's owner and shortfallBytes): the follower acts on them.
+  const fields = Object.fromEntries(
+    Object.entries(typeof err === 'object' && err !== null ? err : {}).filter(([, v]) =>
+      ['string', 'number', 'bigint', 'boolean'].includes(typeof v),
+    ),
+  )
+  return { ...fields, name: e?.name ?? 'Error', message: e?.message ?? String(err) }
 }
 
 /** One follower: its channel, its open downloads and its uploads' abort controllers. */

@@ -8,6 +8,7 @@
 import { expose } from 'comlink'
 import type { WorkerPing, WorkerPong } from '../client/worker-watch.js'
 import { installRtcStandIn, type RtcPort } from '../rtc/rtc-stand-in.js'
+import { installErrorTransfer } from './error-transfer.js'
 
 const scope = globalThis as unknown as RtcPort & {
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void
@@ -30,6 +31,7 @@ void scope.navigator?.locks
   .catch(() => {})
 
 installRtcStandIn(scope)
+installErrorTransfer()
 
 const ready = import('../node/light-node-service.js').then((m) => m.createLightNodeService())
 

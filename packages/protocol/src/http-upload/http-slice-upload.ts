@@ -81,7 +81,8 @@ export interface SliceUploadReceipt {
 
 /** The JSON body of a failed upload. */
 export interface SliceUploadErrorBody {
-  error: { name: string; message: string }
+  /** `owner` and `shortfallBytes` (decimal) come with an `InsufficientOzoneError`. */
+  error: { name: string; message: string; owner?: string; shortfallBytes?: string }
 }
 
 /** Headers of an upload of `slice`, forwarding to `forward` (trimmed to fit the header limit). */
@@ -195,11 +196,16 @@ export function sliceUploadStatusOf(err: unknown): number {
 /** The JSON body for an upload that failed with `err`. */
 export function sliceUploadErrorBody(err: unknown): SliceUploadErrorBody {
   const known = sliceUploadStatusOf(err) !== 500
-  const e = err as { name?: string; message?: string }
+  const e = err as { name?: string; message?: string; owner?: unknown; shortfallBytes?: unknown }
   return {
     error: {
       name: known ? String(e.name) : 'InternalError',
       message: known ? String(e.message).slice(0, 1024) : 'The node failed to store the slice',
+      // An ozone shortfall says whose, and how many bytes (a decimal string: JSON has no bigint).
+      ...(known && typeof e.owner === 'string' ? { owner: e.owner } : {}),
+      ...(known && typeof e.shortfallBytes === 'bigint'
+        ? { shortfallBytes: e.shortfallBytes.toString() }
+        : {}),
     },
   }
 }
@@ -399,7 +405,16 @@ async function httpUploadAttempt(
     error && typeof error.name === 'string' && Object.hasOwn(ERROR_CLASSES, error.name)
       ? ERROR_CLASSES[error.name as keyof typeof ERROR_CLASSES]
       : undefined
-  if (Known && error) throw new Known(`${url}: ${error.message}`)
+  if (Known && error) {
+    if (error.name === 'InsufficientOzoneError') {
+      const short = error.shortfallBytes
+      throw new InsufficientOzoneError(`${url}: ${error.message}`, undefined, {
+        ...(typeof error.owner === 'string' ? { owner: error.owner } : {}),
+        ...(typeof short === 'string' && /^\d+$/.test(short) ? { shortfallBytes: BigInt(short) } : {}),
+      })
+    }
+    throw new Known(`${url}: ${error.message}`)
+  }
   throw new HttpUploadError(
     res.status,
     `Upload to ${url} failed with HTTP ${res.status}${error ? `: ${error.message}` : ''}`,

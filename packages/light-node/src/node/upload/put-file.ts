@@ -1,7 +1,8 @@
 /**
  * An upload: hash the file, cut and store its slices (owned), send each slice once to the first placed
  * resource node (staged on the home node while the file is still hashed), sign and publish the manifest.
- * A put that fails leaves nothing owned behind (see rollback.ts).
+ * A put that fails leaves nothing owned behind (see rollback.ts). Slices the first node holds already
+ * (an earlier upload of the file cut short) are not sent again (resume-point.ts, resume-journal.ts).
  */
 import type { Libp2p } from '@libp2p/interface'
 import {
@@ -28,9 +29,12 @@ import type { NetworkIndex } from '../network-index.js'
 import { hashBlobForUpload, type SliceDigester } from '../slice-digests.js'
 import { untilAborted } from '../until-aborted.js'
 import { cutSlices } from './cut-slices.js'
+import { inlineSliceDigests } from './inline-slice-digests.js'
 import { signOwnedManifest } from './owner-signature.js'
 import { PlacedUpload } from './placed-upload.js'
 import { DEFAULT_REPLICAS, gatewayUrlOf, placeFile, withHomeFirst } from './placement.js'
+import { createResumeJournal } from './resume-journal.js'
+import { findResumePoint } from './resume-point.js'
 import { dropUnfinished, ownsWholeFileOfSize, type UnfinishedPut } from './rollback.js'
 import { SliceStager } from './slice-stager.js'
 import { forwardList } from './slice-uploader.js'
@@ -80,6 +84,7 @@ export interface Uploader {
  */
 export function createUploader(init: UploaderInit, components: UploaderComponents): Uploader {
   const { store } = components
+  const journal = createResumeJournal({ settings: store })
   return {
     async put(input, options, callerSignal, onProgress) {
       // Aborted by the caller's signal, and from inside: a quota error stops hashing, a failure stops sends.
@@ -89,8 +94,14 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
       else callerSignal.addEventListener('abort', onCallerAbort, { once: true })
       const signal = controller.signal
       const total = input instanceof Blob ? input.size : input.byteLength
+      // What the first node held already (known once the file is hashed), and what this put sent since.
+      let held: Pick<PutProgress, 'slices' | 'heldSlices' | 'heldBytes'> | undefined
+      let sentBytes = 0
       const progress = (phase: PutProgress['phase'], bytes: number) =>
-        onProgress && void Promise.resolve(onProgress({ phase, bytes, totalBytes: total })).catch(() => {})
+        onProgress &&
+        void Promise.resolve(
+          onProgress({ phase, bytes, totalBytes: total, ...(held ? { ...held, sentBytes } : {}) }),
+        ).catch(() => {})
       // The file this put writes owned slices of, and the slices it held whole before (if it did).
       let written: UnfinishedPut | undefined
       // The owner's refusal to sign, which stops the sends still on their way: what the put fails with.
@@ -117,6 +128,11 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
             ? await requestUploadTicket(init.network, total, signer, components.index)
             : undefined
         const ticketHex = ticket ? toHex(ticket) : undefined
+        // A file whose upload was cut short here is hashed before anything is sent (no staging), so that
+        // only the slices the network lacks go. Remembered in the store: a reload or a closed tab keeps it.
+        const earlier =
+          input instanceof Blob ? await journal.interrupted(input).catch(() => undefined) : undefined
+        const resuming = earlier !== undefined
         const sliceSize = init.sliceSize
         // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
         progress('hashing', 0)
@@ -124,19 +140,33 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         const home = init.gatewayUrl
         const copies = init.replicas ?? DEFAULT_REPLICAS
         const stager =
-          home && input instanceof Blob && copies > 0
+          home && input instanceof Blob && copies > 0 && !resuming
             ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal, undefined, ticketHex)
             : undefined
+        // Remembered before a byte is sent, with the staged upload to commit if this attempt is cut short.
+        if (input instanceof Blob) {
+          const stagedAs = stager
+            ? { uploadId: stager.uploadId, ...(ticketHex ? { ticket: ticketHex } : {}) }
+            : undefined
+          await journal.begin(input, stagedAs).catch(() => {})
+        }
         // A Blob is read once: each chunk goes into the file hash here and, on another core, into its
         // slice's digest (see slice-digests.ts). A quota failure aborts hashing; report it, not the abort.
         const hashing =
           input instanceof Blob
             ? hashBlobForUpload(input, sliceSize ?? DEFAULT_SLICE_SIZE, components.digester, signal)
             : hashFile(input, { signal }).then(({ fileHash }) => ({ fileHash, digests: undefined }))
-        const { fileHash, digests: sliceDigests } = await hashing.catch(async (err: unknown) => {
+        const hashed = await hashing.catch(async (err: unknown) => {
           await stager?.stop()
           throw (await roomError) ?? err
         })
+        const fileHash = hashed.fileHash
+        // A resumed upload needs every slice hash before it sends: computed here when no helper did.
+        const sliceDigests =
+          hashed.digests ??
+          (resuming && input instanceof Blob
+            ? await inlineSliceDigests(input, sliceSize ?? DEFAULT_SLICE_SIZE, signal)
+            : undefined)
         // A file already stored whole keeps its complete record (and manifest) while it is uploaded again:
         // a `writing` record would have its owned slices discarded at the next open if this put fails.
         const previous = await store.getFile(fileHash)
@@ -168,8 +198,31 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         ])
         // One upload per file: the first node stores each slice and copies it on to the others. With a
         // staged upload the first node is the home node that holds the staged slices.
-        const targets = staged ? withHomeFirst(placement, staged.peerId, home as string, copies) : placement
+        let targets = staged ? withHomeFirst(placement, staged.peerId, home as string, copies) : placement
+        // Which slices the first node holds already (an earlier attempt cut short): not sent again.
+        const sliceHashes = sliceDigests?.map((d) => sliceHashFromInnerDigest(d, fileHash))
+        let skip = new Set<number>()
+        if (sliceHashes) {
+          const point = await findResumePoint({
+            fileHash,
+            sliceHashes,
+            targets,
+            placement,
+            home,
+            copies,
+            earlier,
+            staged: staged?.numbers ?? [],
+            signal,
+          })
+          targets = point.targets
+          skip = point.skip
+          const chunk = sliceSize ?? DEFAULT_SLICE_SIZE
+          let heldBytes = 0
+          for (const n of skip) heldBytes += Math.min(chunk, total - (n - 1) * chunk)
+          held = { slices: sliceHashes.length, heldSlices: skip.size, heldBytes }
+        }
         const upload = new PlacedUpload(components.libp2p, targets, signal, ticket)
+        if (targets[0] && skip.size > 0) upload.markAcked(targets[0].peerId, [...skip])
         const commit =
           staged && sliceDigests && targets[0]
             ? commitStagedUpload(
@@ -207,8 +260,9 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
           written.added.push(hash)
           await store.put({ hash, fileHash, number: piece.number, data: piece.data, pinned: true })
           // Backpressure: waits while UPLOADS_IN_FLIGHT slices are unacknowledged (bounded memory).
-          if (targets.length > 0 && !committing.has(piece.number))
+          if (targets.length > 0 && !committing.has(piece.number) && !skip.has(piece.number))
             await upload.send({ hash, fileHash, number: piece.number, data: piece.data })
+          if (!skip.has(piece.number)) sentBytes += piece.size
           stored += piece.size
           progress('storing', stored)
         }
@@ -296,6 +350,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
             index.announce(layout.map((s) => s.hash)).catch(() => {}),
           ])
         }
+        if (input instanceof Blob) await journal.end(input).catch(() => {})
         progress('done', stored)
         const gatewayBase = placement.find((p) => replicas.includes(p.peerId))
         const uri = formatSdmUri(owner, fileHash)

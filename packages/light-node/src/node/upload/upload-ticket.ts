@@ -37,10 +37,11 @@ export async function requestUploadTicket(
     return await index.requestTicket(encodeTicketRequest(request))
   } catch (err) {
     if (isErrorNamed(err, 'InsufficientOzoneError')) {
+      const short = err as InsufficientOzoneError
       throw new InsufficientOzoneError(
         (err as StratosEdgeError).shortMessage ?? String(err),
         `Prepay STOS to the StoragePayments contract on Polygon with ${signer.address} as beneficiary (polygon-bridge prepay), wait for the meta service to credit it, then upload again`,
-        { cause: err },
+        { cause: err, owner: short.owner ?? signer.address, shortfallBytes: short.shortfallBytes },
       )
     }
     throw err
