@@ -11,11 +11,11 @@
 // Levers, each can be turned off: RECOVERY=js (JavaScript recovery in the threads), SELF_ISSUED=0 (recover
 // tickets the meta service signed itself), CONCURRENCY=1 (providers submit one after another).
 //
-// Measured (2026-12-07, this 2-core machine shared with other engineers, load average 13-20): with
-// JavaScript recovery (@noble/curves 2) recovery was the whole cost: 116 CPU-seconds, 270 s wall at load 11.
-// With the levers on, at load 19: 7.8 CPU-seconds (4.1 of them on the settlement's own thread), 28.5 s
-// from the epoch's end to the root posted, peak RSS 562 MiB. Without skipping self-issued tickets: 13.1
-// CPU-seconds. What is left is mostly this thread's own: receipt rules, address parsing and one sqlite
+// Measured (2026-12-07, this 2-core machine shared with other engineers, load average 13-27): with
+// JavaScript recovery (@noble/curves 2) recovery is the whole cost: 108 CPU-seconds, 404 s wall
+// (RECOVERY=js SELF_ISSUED=0 CONCURRENCY=1, load 13-27). With the levers on, at load 19: 7.8 CPU-seconds
+// (4.1 of them on the settlement's own thread), 28.5 s from the epoch's end to the root posted, peak RSS
+// 562 MiB; at load 15: 9.2 CPU-seconds, 32.4 s. Without skipping self-issued tickets: 13.1 CPU-seconds. What is left is mostly this thread's own: receipt rules, address parsing and one sqlite
 // commit (full sync) per submission. `verifiedPerCpuSecond` and `projectedEpochSecondsOnIdleCores`
 // divide out the other engineers' load.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
