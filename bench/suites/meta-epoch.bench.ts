@@ -4,16 +4,20 @@
 // not a million. Measures, from the epoch's end: submitting every provider's receipts (signature checks
 // on worker threads over all cores), settling (caps, report, rewards, tree, in node:sqlite) and posting
 // the root to TrafficRewards on a local anvil with 2 of 3 committee keys; then peak RSS.
-// Raw limit in the same run: downloader signature checks per second on one core, in this thread.
+// Raw limit in the same run: downloader signature checks per second on one core, in this thread, with
+// core's JavaScript recovery and with the path the worker threads use (native libsecp256k1 recovery
+// and WebAssembly keccak, unless RECOVERY=js).
 // Run: npm run bench -- meta-epoch (the signed data set is cached in the OS temp dir after the first run).
+// Levers, each can be turned off: RECOVERY=js (JavaScript recovery in the threads), SELF_ISSUED=0 (recover
+// tickets the meta service signed itself), CONCURRENCY=1 (providers submit one after another).
 //
-// Measured (2026-12-07, this 2-core machine shared with other engineers, load average 13-20): ECDSA
-// recovery (@noble/curves 2, pure JS) is the whole cost: 30,000 receipts + 10,000 new tickets took
-// 400-440 s wall to check, settling 2.4-2.8 s, posting 0.4 s. In-thread recovery ran at 63-195/s on one
-// core, ethers' recoverAddress at 120/s vs noble's 172/s in the same sitting. Worker threads (one batch
-// message per thread per submission) use both cores; the first run checked ticket signatures on the main
-// thread (10,000 recoveries serialised), now they go to the workers too. `verifiedPerCpuSecond` and
-// `projectedEpochSecondsOnIdleCores` divide out the other engineers' load.
+// Measured (2026-12-07, this 2-core machine shared with other engineers, load average 13-27): with
+// JavaScript recovery (@noble/curves 2) recovery is the whole cost: 108 CPU-seconds, 404 s wall
+// (RECOVERY=js SELF_ISSUED=0 CONCURRENCY=1, load 13-27). With the levers on, at load 19: 7.8 CPU-seconds
+// (4.1 of them on the settlement's own thread), 28.5 s from the epoch's end to the root posted, peak RSS
+// 562 MiB; at load 15: 9.2 CPU-seconds, 32.4 s. Without skipping self-issued tickets: 13.1 CPU-seconds. What is left is mostly this thread's own: receipt rules, address parsing and one sqlite
+// commit (full sync) per submission. `verifiedPerCpuSecond` and `projectedEpochSecondsOnIdleCores`
+// divide out the other engineers' load.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
@@ -27,11 +31,9 @@ import {
   encodeReceipt,
   encodeTicket,
   fromHex,
-  hashTypedData,
   issueTicket,
   keccak256,
   keyPairFromPrivateKey,
-  receiptTypedData,
   signReceipt,
   type Ticket,
   type TrafficReceipt,
@@ -42,6 +44,7 @@ import { DEV_ROLES, startLocalChains } from '@stratos-edge/polygon-bridge/local'
 import { createLogger } from '@stratos-edge/resource-node'
 import {
   createCommitteeRootPoster,
+  createReceiptDigester,
   createSignerRecovery,
   createTrafficSettlement,
   createWorkerReceiptVerifier,
@@ -185,11 +188,12 @@ async function main(): Promise<void> {
   let t = performance.now()
   for (const r of receipts.slice(0, RAW_SAMPLE)) receiptSignatureValid(r)
   const rawJsPerCore = RAW_SAMPLE / ((performance.now() - t) / 1000)
-  const recovery = createSignerRecovery({ forceJavaScript: FORCE_JS })
+  const digester = await createReceiptDigester()
+  const recovery = createSignerRecovery({ forceJavaScript: FORCE_JS, keccak: digester.keccak })
   const rawSample = receipts.slice(0, RAW_SAMPLE * 10)
   t = performance.now()
   for (const r of rawSample) {
-    const signer = recovery.recover(hashTypedData(receiptTypedData(r)), r.signature)
+    const signer = recovery.recover(digester.digest(r), r.signature)
     if (!signer || toHex(signer) !== r.downloader.toLowerCase()) throw new Error('raw check failed')
   }
   const rawPerCore = rawSample.length / ((performance.now() - t) / 1000)
@@ -249,6 +253,7 @@ async function main(): Promise<void> {
     // The epoch has ended: every provider submits its receipts.
     const start = performance.now()
     const cpuStart = process.cpuUsage()
+    const mainCpuStart = process.threadCpuUsage()
     let accepted = 0
     // Providers submit over their own streams, so several submissions are in flight at once: the
     // worker threads check one while this thread stores another.
@@ -265,6 +270,8 @@ async function main(): Promise<void> {
     const submitted = performance.now()
     const cpu = process.cpuUsage(cpuStart)
     const submitCpuS = (cpu.user + cpu.system) / 1e6
+    const mainCpu = process.threadCpuUsage(mainCpuStart)
+    const mainCpuS = (mainCpu.user + mainCpu.system) / 1e6
     clock.now = epochEnd + 60_000
     const settled = await settlement.settle(EPOCH)
     const settledAt = performance.now()
@@ -292,8 +299,14 @@ async function main(): Promise<void> {
       submitSeconds: +submitS.toFixed(2),
       // CPU time of the whole process (all threads): what the checks cost whatever else runs on the machine.
       submitCpuSeconds: +submitCpuS.toFixed(2),
+      // This thread's share: settlement rules, sqlite (its fsync waits are not CPU time), dispatch.
+      submitMainThreadCpuSeconds: +mainCpuS.toFixed(2),
       verifiedPerCpuSecond: Math.round(accepted / submitCpuS),
-      projectedEpochSecondsOnIdleCores: +(submitCpuS / cores + (posted - submitted) / 1000).toFixed(1),
+      // The busier of: all threads' CPU spread over the cores, this thread's own CPU.
+      projectedEpochSecondsOnIdleCores: +(
+        Math.max(submitCpuS / cores, mainCpuS) +
+        (posted - submitted) / 1000
+      ).toFixed(1),
       settleSeconds: +((settledAt - submitted) / 1000).toFixed(2),
       postSeconds: +((posted - settledAt) / 1000).toFixed(2),
       epochEndToRootPostedSeconds: +((posted - start) / 1000).toFixed(2),

@@ -57,6 +57,17 @@ describe('SDS known answers', () => {
     expect(toEvmAddress(keys.address)).toBe(keys.evmAddress)
   })
 
+  it('toEvmAddress answers the same when asked again, and still refuses a broken checksum', () => {
+    const evm = keyPairFromPrivateKey(`0x${'01'.repeat(32)}`).evmAddress
+    expect(evm).toBe('0x1a642f0E3c3aF545E7AcBD38b07251B3990914F1')
+    for (let i = 0; i < 2; i++) {
+      expect(toEvmAddress(evm.toLowerCase())).toBe(evm)
+      expect(toEvmAddress(evm)).toBe(evm)
+      expect(toEvmAddress('st1rfjz7r3u8t65teavh5utquj3kwvsj983l3hnfd')).toBe(evm)
+      expect(() => toEvmAddress(evm.replace('0E3c', '0e3c'))).toThrow()
+    }
+  })
+
   it("st1 address of the abandon…about mnemonic at m/44'/606'/0'/0/0", () => {
     expect(keyPairFromMnemonic(`${'abandon '.repeat(11)}about`).address).toBe(
       'st18yesadx3t8x3jjsygpqeqzh0j7xh2vh66945zx',

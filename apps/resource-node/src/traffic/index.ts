@@ -27,6 +27,7 @@ export {
   NoRewardError,
   SettlementStoreClosedError,
 } from './errors.js'
+export { createReceiptDigester, type ReceiptDigester } from './receipt-digest.js'
 export {
   checkReceipt,
   isSelfDealing,

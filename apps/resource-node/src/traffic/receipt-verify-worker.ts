@@ -4,24 +4,27 @@
 // `workerData.forceJavaScript` turns that off (to compare the two).
 import { parentPort, workerData } from 'node:worker_threads'
 import {
+  bytesEqual,
   hashTypedData,
-  receiptTypedData,
   type Ticket,
   type TrafficReceipt,
   ticketTypedData,
   toEvmAddress,
   toHex,
 } from '@stratos-edge/core'
+import { createReceiptDigester } from './receipt-digest.js'
 import { createSignerRecovery, type SignerRecovery } from './signer-recovery.js'
 
+const digester = await createReceiptDigester()
 const recovery = createSignerRecovery({
   forceJavaScript: (workerData as { forceJavaScript?: boolean } | undefined)?.forceJavaScript === true,
+  keccak: digester.keccak,
 })
 
-/** `receiptSignatureValid`, with this thread's recovery; throws where core's throws. */
+/** `receiptSignatureValid`, with this thread's recovery and hashing; throws where core's throws. */
 function receiptSigned(r: TrafficReceipt, by: SignerRecovery): boolean {
-  const signer = by.recover(hashTypedData(receiptTypedData(r)), r.signature)
-  return signer !== undefined && toHex(signer) === toEvmAddress(r.downloader).toLowerCase()
+  const signer = by.recover(digester.digest(r), r.signature)
+  return signer !== undefined && bytesEqual(signer, digester.addressBytes(r.downloader))
 }
 
 /** `ticketSignatureValid`: signed by its issuer, an accepted one (expiry not checked). */

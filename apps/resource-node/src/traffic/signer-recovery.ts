@@ -33,6 +33,8 @@ export interface SignerRecovery {
 export interface SignerRecoveryInit {
   /** Use the JavaScript path even when the native addon loads (tests compare the two). */
   readonly forceJavaScript?: boolean
+  /** Keccak-256 for the public key's address (core's JavaScript one by default). */
+  readonly keccak?: (data: Uint8Array) => Uint8Array
 }
 
 function loadNative(): NativeSecp256k1 | undefined {
@@ -68,6 +70,7 @@ export function createSignerRecovery(init: SignerRecoveryInit = {}): SignerRecov
   const native = init.forceJavaScript ? undefined : loadNative()
   if (!native) return { native: false, recover: javascriptRecover }
   const publicKey = new Uint8Array(65)
+  const keccak = init.keccak ?? keccak256
   return {
     native: true,
     recover(digest, signature) {
@@ -87,7 +90,7 @@ export function createSignerRecovery(init: SignerRecoveryInit = {}): SignerRecov
       } catch {
         return undefined
       }
-      return keccak256(publicKey.subarray(1)).subarray(12)
+      return keccak(publicKey.subarray(1)).slice(12)
     },
   }
 }

@@ -75,6 +75,14 @@ export function toStratosAddress(address: string | Uint8Array): StratosAddress {
 }
 
 /**
+ * Valid address strings already converted by {@link toEvmAddress}. Each conversion costs two Keccaks; a
+ * meta service converts the same few thousand accounts for every receipt it settles. Bounded: cleared
+ * when full. Invalid inputs throw and are never kept.
+ */
+const checksummed = new Map<string, EvmAddress>()
+const CHECKSUMMED_MAX = 65_536
+
+/**
  * Converts any address to its checksummed `0x…` form.
  *
  * @example
@@ -83,7 +91,13 @@ export function toStratosAddress(address: string | Uint8Array): StratosAddress {
  * ```
  */
 export function toEvmAddress(address: string | Uint8Array): EvmAddress {
-  return toChecksumAddress(typeof address === 'string' ? addressToBytes(address) : address)
+  if (typeof address !== 'string') return toChecksumAddress(address)
+  const known = checksummed.get(address)
+  if (known) return known
+  const out = toChecksumAddress(addressToBytes(address))
+  if (checksummed.size >= CHECKSUMMED_MAX) checksummed.clear()
+  checksummed.set(address, out)
+  return out
 }
 
 /** True when two addresses (in any form) name the same account. */
