@@ -15,6 +15,7 @@ import { MessageWriter } from './codec/message-writer.js'
 import {
   FrameTooLargeError,
   ProtocolTimeoutError,
+  ReceiptsOverdueError,
   RemoteProtocolError,
   SliceHashMismatchError,
   SliceNotFoundError,
@@ -43,6 +44,8 @@ export const WireErrorCode = {
   TICKET_EXPIRED: 13,
   WRONG_NETWORK: 14,
   TICKET_BOUND: 15,
+  /** The downloader owes receipts past the provider's grace. */
+  RECEIPTS_OVERDUE: 16,
 } as const
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode]
 
@@ -64,6 +67,7 @@ export function wireCodeOf(err: unknown): WireErrorCode {
   if (isErrorNamed(err, 'TicketExpiredError')) return WireErrorCode.TICKET_EXPIRED
   if (isErrorNamed(err, 'WrongNetworkError')) return WireErrorCode.WRONG_NETWORK
   if (isErrorNamed(err, 'TicketBoundError')) return WireErrorCode.TICKET_BOUND
+  if (isErrorNamed(err, 'ReceiptsOverdueError')) return WireErrorCode.RECEIPTS_OVERDUE
   if (
     isErrorNamed(err, 'InvalidArgumentError') ||
     isErrorNamed(err, 'InvalidManifestError') ||
@@ -120,6 +124,8 @@ export function decodeErrorMessage(body: Uint8Array, peer = 'peer'): Error {
       return new WrongNetworkError(msg, 'Ask this network’s meta service for a ticket')
     case WireErrorCode.TICKET_BOUND:
       return new TicketBoundError(msg, 'Ask for a new ticket: one ticket serves one file')
+    case WireErrorCode.RECEIPTS_OVERDUE:
+      return new ReceiptsOverdueError(msg, 'Sign and send a receipt to this provider, then ask again')
     case WireErrorCode.INVALID:
       return isInvalidManifest(text)
         ? new InvalidManifestError(msg, 'Check the manifest')
