@@ -156,6 +156,12 @@ export {
   type ReceiptServiceInit,
   registerReceiptProtocol,
 } from './receipts/receipt-service.js'
+export {
+  createReceiptSubmitter,
+  type ReceiptSubmitter,
+  type ReceiptSubmitterComponents,
+  type ReceiptSubmitterInit,
+} from './receipts/receipt-submitter.js'
 export { createMemorySliceStore, type MemorySliceStoreInit } from './slices/memory-slice-store.js'
 export {
   type ClientOptions,

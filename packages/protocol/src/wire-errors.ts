@@ -45,7 +45,7 @@ export const WireErrorCode = {
   WRONG_NETWORK: 14,
   TICKET_BOUND: 15,
   /** The downloader owes receipts past the provider's grace. */
-  RECEIPTS_OVERDUE: 16,
+  RECEIPTS_OVERDUE: 17,
 } as const
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode]
 
