@@ -24,6 +24,9 @@
  */
 
 export type {
+  // Proof of Traffic
+  ClaimOptions,
+  ClaimResult,
   ConnectionStat,
   DownloadProgress,
   GetOptions,
@@ -36,9 +39,15 @@ export type {
   PutRequest,
   PutResult,
   PutSigner,
+  RewardClaimCall,
+  TrafficEpoch,
+  TrafficSummary,
 } from './api-types.js'
 export { createLightNode, type LightNode } from './client/create-light-node.js'
 export {
+  // Proof of Traffic
+  ClaimFailedError,
+  ClaimSignerError,
   errorFromPlain,
   FileChangedError,
   LeaderLostError,
@@ -46,6 +55,7 @@ export {
   NodeStartError,
   NodeStoppedError,
   NoProviderError,
+  NothingToClaimError,
   ProtocolViolationError,
   SignatureRejectedError,
   SigningFailedError,
@@ -53,6 +63,7 @@ export {
   SliceNotFoundError,
   SliceVerificationError,
   StorageQuotaError,
+  TrafficUnavailableError,
   UploadFailedError,
   WorkerLostError,
 } from './errors.js'

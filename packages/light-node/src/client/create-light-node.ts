@@ -1,10 +1,14 @@
 import type {
+  ClaimOptions,
+  ClaimResult,
   GetOptions,
   LightNodeEventMap,
   LightNodeOptions,
   LightNodeStat,
   PutOptions,
   PutResult,
+  RewardClaimCall,
+  TrafficSummary,
 } from '../api-types.js'
 import { createOriginNode } from './origin-node.js'
 import { startWorkerNode } from './worker-node.js'
@@ -29,6 +33,16 @@ export interface LightNode {
   contribute(options: { bytes: number }): Promise<{ budgetBytes: number; persisted: boolean }>
   /** Removes a file's cached slices from this node (owned slices too with `includeOwned`). */
   drop(fileHash: string, options?: { includeOwned?: boolean }): Promise<void>
+  // Proof of Traffic (with `network`): what this node earned serving slices, and claiming it.
+  /** Bytes served per epoch, receipts held, rewards pending, claimable and claimed (and the STOS balance). */
+  traffic(): Promise<TrafficSummary>
+  /**
+   * Claims every settled epoch's reward on `TrafficRewards`: sent by `signer` (an EIP-1193 wallet, which
+   * pays the gas) or by the node key over `polygonRpc`. The STOS goes to the node key's account.
+   */
+  claim(options?: ClaimOptions): Promise<ClaimResult>
+  /** The claims `claim` would send, with their proofs and call data. */
+  claimPlan(): Promise<RewardClaimCall[]>
   addEventListener<K extends keyof LightNodeEventMap>(
     type: K,
     listener: (event: CustomEvent<LightNodeEventMap[K]>) => void,

@@ -261,6 +261,9 @@ export async function createOriginNode(
     stat: async () => (await target()).stat(),
     contribute: async (c) => (await target()).contribute(c),
     drop: async (fileHash, dropOptions) => (await target()).drop(fileHash, dropOptions),
+    traffic: async () => (await target()).traffic(),
+    claim: async (claimOptions) => (await target()).claim(claimOptions),
+    claimPlan: async () => (await target()).claimPlan(),
     addEventListener(type, listener) {
       events.addEventListener(type, listener as EventListener)
     },

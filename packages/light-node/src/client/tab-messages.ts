@@ -26,7 +26,19 @@ export type OriginMessage =
  * which the leader asks for each signature (`sign`, answered by `signed`). `progress`
  * messages carry the id of the `put` or `open` call they report on.
  */
-export type TabMethod = 'stat' | 'contribute' | 'drop' | 'put' | 'open' | 'read' | 'cancel' | 'abort'
+export type TabMethod =
+  | 'stat'
+  | 'contribute'
+  | 'drop'
+  | 'put'
+  | 'open'
+  | 'read'
+  | 'cancel'
+  | 'abort'
+  // Proof of Traffic; a wallet claim is sent by the follower's own wallet from the leader's `claimPlan`.
+  | 'traffic'
+  | 'claimPlan'
+  | 'claimWithNodeKey'
 
 /** On a follower's own channel (`<origin channel>:<client id>`). */
 export type ClientMessage =

@@ -6,6 +6,7 @@
 import { AbortedError, isErrorNamed, type TypedDataSigner, toEvmAddress } from '@stratos-edge/core'
 import { type Remote, releaseProxy } from 'comlink'
 import type {
+  ClaimResult,
   DownloadProgress,
   LightNodeEvent,
   LightNodeStat,
@@ -13,8 +14,10 @@ import type {
   PutProgress,
   PutRequest,
   PutResult,
+  RewardClaimCall,
+  TrafficSummary,
 } from '../api-types.js'
-import { NodeStartError, nodeStopped } from '../errors.js'
+import { NodeStartError, nodeStopped, TrafficUnavailableError } from '../errors.js'
 import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
 import { connectionKind } from './connection-kind.js'
 import { FileReads } from './file-reads.js'
@@ -22,6 +25,11 @@ import { createProviders, type Providers, type ProvidersInit } from './providers
 import { createDownloads, type Downloads } from './read/open-download.js'
 import { type Runtime, type RuntimeComponents, type RuntimeInit, startRuntime } from './runtime.js'
 import { createSliceDigester } from './slice-digests.js'
+import { createDownloadTraffic } from './traffic/download-traffic.js'
+import { claimWithNodeKey, planRewardClaims } from './traffic/reward-claims.js'
+import { watchSettlements } from './traffic/settlement-watch.js'
+import type { TrafficIndex } from './traffic/traffic-index.js'
+import { readTrafficSummary } from './traffic/traffic-summary.js'
 import { createUploader, type Uploader } from './upload/put-file.js'
 
 /** Edges of {@link LightNodeService}. */
@@ -37,7 +45,14 @@ export interface LightNodeServiceComponents {
 /** The worker-side node; every method is called through comlink. */
 export class LightNodeService {
   private parts:
-    | { runtime: Runtime; uploader: Uploader; downloads: Downloads; providers: Providers }
+    | {
+        runtime: Runtime
+        uploader: Uploader
+        downloads: Downloads
+        providers: Providers
+        init: RuntimeInit
+        stopWatch?: () => void
+      }
     | undefined
   private emit: (event: LightNodeEvent) => void = () => {}
   private readonly ops = new Map<string, AbortController>()
@@ -54,6 +69,17 @@ export class LightNodeService {
     const runtime = await (this.components.startRuntime ?? startRuntime)(init, { emit: (e) => this.emit(e) })
     const { store, libp2p, index, owner } = runtime
     const providers = createProviders(this.components.providers ?? {}, { libp2p, index })
+    const traffic =
+      init.network !== undefined && index?.requestDownloadTicket && index.trafficStatus
+        ? createDownloadTraffic(
+            { network: init.network },
+            {
+              nodeKey: owner,
+              index: index as Required<Pick<typeof index, 'requestDownloadTicket' | 'trafficStatus'>>,
+              connect: (p, s) => providers.connect(p, s),
+            },
+          )
+        : undefined
     const uploader = createUploader(init, { store, libp2p, index, owner, digester: this.digester })
     const downloads = createDownloads(
       {
@@ -64,6 +90,12 @@ export class LightNodeService {
         store,
         index,
         providers,
+        traffic,
+        onTicketError: (err) =>
+          this.emit({
+            type: 'traffic:ticket-error',
+            detail: { reason: `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? err}` },
+          }),
         onFetched: (hash, bytes, peerId) => {
           this.fetched.slices++
           this.fetched.bytes += bytes
@@ -76,7 +108,15 @@ export class LightNodeService {
         onProgress: (detail) => this.emit({ type: 'download:progress', detail }),
       },
     )
-    this.parts = { runtime, uploader, downloads, providers }
+    const stopWatch =
+      runtime.traffic && index?.trafficStatus
+        ? watchSettlements({
+            account: owner.evmAddress,
+            index: index as Pick<TrafficIndex, 'trafficStatus'>,
+            onSettled: (detail) => this.emit({ type: 'traffic:settled', detail }),
+          })
+        : undefined
+    this.parts = { runtime, uploader, downloads, providers, init, ...(stopWatch ? { stopWatch } : {}) }
     return { peerId: runtime.peerId }
   }
 
@@ -202,7 +242,53 @@ export class LightNodeService {
     await store.dropFile(fileHash, { includePinned: options.includeOwned === true, keepRecord: true })
   }
 
+  // Proof of Traffic: what this node earned as a provider, and claiming it.
+
+  /** Bytes served per epoch, receipts held, rewards pending, claimable and claimed. */
+  async traffic(): Promise<TrafficSummary> {
+    const { runtime, init } = this.started
+    return readTrafficSummary({
+      network: init.network,
+      account: runtime.owner.evmAddress,
+      hold: runtime.store.receipts,
+      index: runtime.index?.trafficStatus
+        ? (runtime.index as Pick<TrafficIndex, 'trafficStatus'>)
+        : undefined,
+      polygonRpc: init.polygonRpc,
+    })
+  }
+
+  /** The claims this node can send now, with their proofs and call data (for a page wallet to send). */
+  async claimPlan(): Promise<RewardClaimCall[]> {
+    return planRewardClaims(this.started.runtime.owner.evmAddress, this.trafficIndex())
+  }
+
+  /** Claims every claimable epoch from the node key over `polygonRpc` (the node key pays the gas). */
+  async claimWithNodeKey(): Promise<ClaimResult> {
+    const { runtime, init } = this.started
+    if (!init.polygonRpc) {
+      throw new TrafficUnavailableError(
+        'Claiming with the node key needs a Polygon RPC',
+        'Start the node with polygonRpc, or pass a wallet as claim({ signer })',
+      )
+    }
+    const calls = await this.claimPlan()
+    return claimWithNodeKey(calls, { rpcUrl: init.polygonRpc, nodeKey: runtime.owner })
+  }
+
+  private trafficIndex(): Pick<TrafficIndex, 'trafficStatus' | 'rewardProof'> {
+    const index = this.started.runtime.index
+    if (!index?.trafficStatus || !index.rewardProof) {
+      throw new TrafficUnavailableError(
+        'No meta service to ask about traffic rewards',
+        'Start the node with resourceNodes that run the meta service',
+      )
+    }
+    return index as Pick<TrafficIndex, 'trafficStatus' | 'rewardProof'>
+  }
+
   async stop(): Promise<void> {
+    this.parts?.stopWatch?.()
     for (const c of this.ops.values()) c.abort(nodeStopped())
     this.ops.clear()
     this.reads.stop()
