@@ -52,6 +52,11 @@ export interface LightNodeOptions {
    */
   receiptGraceBytes?: number
   /**
+   * With `network`: `false` turns Proof of Traffic off for this node (no download tickets, no receipts
+   * signed, none asked for as a provider), e.g. to measure what it costs. Default true.
+   */
+  receipts?: boolean
+  /**
    * A JSON-RPC URL of the Polygon chain `TrafficRewards` lives on: `traffic()` then reports the node
    * key's STOS balance, and `claim()` without a signer sends the claims from the node key (which pays
    * the gas).

@@ -70,7 +70,10 @@ export class LightNodeService {
     const { store, libp2p, index, owner } = runtime
     const providers = createProviders(this.components.providers ?? {}, { libp2p, index })
     const traffic =
-      init.network !== undefined && index?.requestDownloadTicket && index.trafficStatus
+      init.network !== undefined &&
+      init.receipts !== false &&
+      index?.requestDownloadTicket &&
+      index.trafficStatus
         ? createDownloadTraffic(
             { network: init.network },
             {

@@ -87,7 +87,7 @@ export async function startRuntime(init: RuntimeInit, components: RuntimeCompone
         .filter((a) => a.includes('/p2p-circuit') && a.includes('/webrtc'))
     const owner = await loadOwner(store)
     const traffic =
-      init.network !== undefined
+      init.network !== undefined && init.receipts !== false
         ? createProviderTraffic(
             {
               network: init.network,
