@@ -1,3 +1,4 @@
+// Over 400 lines: one factory that assembles the node's parts (store, libp2p, gateway, meta service, traffic) and their lifecycle.
 import { mkdir } from 'node:fs/promises'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -28,12 +29,15 @@ import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
 import { createLogger } from '../logger.js'
 import { createMetaService } from '../meta/meta-service.js'
+import { createMetaTraffic } from '../meta/meta-traffic.js'
+import { registerMetaTrafficMetrics } from '../meta/meta-traffic-metrics.js'
 import { openDiskSliceStore } from '../store/disk-slice-store.js'
 import { createSliceHashPool } from '../store/hash-pool.js'
 import { createSliceReadCache } from '../store/slice-read-cache.js'
 import { type Announcer, createAnnouncer } from './announcer.js'
 import { createGatewaySlices } from './gateway-slices.js'
 import { createMetaAccess } from './meta-access.js'
+import { loadOrCreateMetaKey } from './meta-key.js'
 import { createNodeMetrics } from './metrics.js'
 import { createNodeTickets } from './node-tickets.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
@@ -101,6 +105,22 @@ export async function createResourceNode(
   const tickets = init.tickets
     ? await createNodeTickets(init.tickets, { dataDir: init.dataDir, meta: Boolean(init.meta), logger })
     : undefined
+  const metaTraffic =
+    init.traffic && init.meta && init.tickets && tickets?.store
+      ? await createMetaTraffic(
+          { ...init.traffic, network: init.tickets.network, freeOzone: init.tickets.freeOzone ?? 0n },
+          {
+            dataDir: init.dataDir,
+            key: await loadOrCreateMetaKey(init.dataDir),
+            ledger: tickets.store,
+            manifest: async (fileHash, owner): Promise<Uint8Array | undefined> =>
+              owner === undefined
+                ? metaService?.resolveManifest(fileHash)
+                : store.getManifest(fileHash, owner),
+            logger,
+          },
+        )
+      : undefined
   const metaService = init.meta
     ? createMetaService({
         manifests: store,
@@ -108,6 +128,7 @@ export async function createResourceNode(
         ...(tickets?.issuer ? { tickets: tickets.issuer } : {}),
         ...(tickets ? { ticketGate: tickets.gate, closedRegistry: true } : {}),
         ...(init.resourcePeers ? { resourcePeers: init.resourcePeers } : {}),
+        ...(metaTraffic ? { traffic: metaTraffic } : {}),
       })
     : undefined
   const ip = host.includes(':') ? 'ip6' : 'ip4'
@@ -153,6 +174,7 @@ export async function createResourceNode(
     connections: () => libp2p.getConnections().length,
     ...(metaService ? { metaPeers: () => metaService.stats() } : {}),
   })
+  if (metaTraffic) registerMetaTrafficMetrics(metrics.registry, metaTraffic)
   const replicator: Replicator = createReplicator({ libp2p, store, logger, metrics })
   const metaAddr = !init.meta && init.bootstrap?.[0] ? multiaddr(init.bootstrap[0]) : undefined
   let gateway: Gateway | undefined
@@ -258,6 +280,7 @@ export async function createResourceNode(
     store,
     metrics,
     metaService,
+    metaTraffic,
     async replicationIdle() {
       while (resolving.size > 0) await Promise.all([...resolving])
       await replicator.idle()
@@ -407,6 +430,7 @@ export async function createResourceNode(
       }
       announcer?.start()
       tickets?.start()
+      metaTraffic?.start()
       logger.info('resource node started', { ...node.readyInfo() })
     },
     async stop() {
@@ -419,6 +443,7 @@ export async function createResourceNode(
       await receipts?.stop()
       libp2p.removeEventListener('peer:disconnect', onPeerDisconnect)
       await libp2p.stop()
+      await metaTraffic?.stop()
       await store.close()
       await tickets?.close()
       await hashPool.close()
