@@ -62,7 +62,10 @@ interface Harness {
     account: string
   }): Promise<{ epochs: number[]; amount: string; txHashes: string[] }>
   events: { type: string; detail: { peerId?: string; epoch?: number; reward?: string } }[]
-  node: { stat(): Promise<{ connections: { peerId: string; kind: string }[] }> }
+  node: {
+    stat(): Promise<{ connections: { peerId: string; kind: string }[] }>
+    drop(fileHash: string): Promise<void>
+  }
 }
 type W = Window & { harness: Harness }
 
@@ -242,6 +245,27 @@ describe('Proof of Traffic: a browser earns STOS for the bytes it serves', () =>
       const settled = events.filter((e) => e.type === 'traffic:settled')
       return settled.some((e) => claim.epochs.includes(e.detail.epoch as number)) ? true : undefined
     })
+  })
+
+  test('a later epoch is claimed with the node key, which pays its own gas', async () => {
+    const first = await a.evaluate(() => (window as unknown as W).harness.traffic())
+    const paid = new Set(first.epochs.map((e) => e.epoch))
+    await net.fundGas(first.account, 10n ** 18n)
+    // B reads the file again (its cache dropped): new receipts for A, in a new epoch.
+    await b.evaluate((f) => (window as unknown as W).harness.node.drop(f), uploaded.fileHash)
+    const got = await b.evaluate((u) => (window as unknown as W).harness.download(u), uploaded.uri)
+    assert.equal(got.sha256, uploaded.sha256)
+    const summary = await until('a new epoch of A to be claimable', 90_000, async () => {
+      const s = await a.evaluate(() => (window as unknown as W).harness.traffic())
+      return s.epochs.some((e) => e.state === 'claimable' && !paid.has(e.epoch)) ? s : undefined
+    })
+    const reward = summary.epochs
+      .filter((e) => e.state === 'claimable')
+      .reduce((n, e) => n + BigInt(e.reward), 0n)
+    const before = await net.stosBalance(summary.account)
+    const claim = await a.evaluate(() => (window as unknown as W).harness.claimWithNodeKey())
+    assert.equal(claim.amount, reward.toString())
+    assert.equal((await net.stosBalance(summary.account)) - before, reward)
   })
 
   test('the refused receipts changed no balance', async () => {

@@ -28,6 +28,8 @@ export interface TrafficNetwork {
   resource: ResourceNode
   /** Bridged STOS on Polygon (what TrafficRewards pays). */
   stosBalance(account: string): Promise<bigint>
+  /** Sends `wei` of Polygon's native coin from the claimer (gas for a node key). */
+  fundGas(account: string, wei: bigint): Promise<void>
   stop(): Promise<void>
 }
 
@@ -124,6 +126,10 @@ export async function startTrafficNetwork(init: TrafficNetworkInit): Promise<Tra
       claimer,
       resource,
       stosBalance: async (account) => (await reader.getFunction('balanceOf')(account)) as bigint,
+      async fundGas(account, wei) {
+        const tx = await new Wallet(claimer.privateKey, polygon).sendTransaction({ to: account, value: wei })
+        await tx.wait()
+      },
       async stop() {
         await resource.stop().catch(() => {})
         polygon.destroy()
