@@ -8,7 +8,8 @@
  * - `/stratos-edge/slice-push/1.0.0`: push slices, several pipelined per stream; the receiver verifies
  *   each while it arrives, stores it durably, then acknowledges; it may replicate it onward (`forward`).
  * - `/stratos-edge/index/1.0.0`: announce/withdraw held slices, look up providers (nearest first), ask
- *   for placement, store and read manifests, list the owners who signed manifests of a file.
+ *   for placement, store and read manifests, list the owners who signed manifests of a file; Proof of
+ *   Traffic: download tickets, receipts, traffic status, reward proofs.
  * - `/stratos-edge/receipt/1.0.0`: a downloader hands a provider its newest cumulative traffic receipts;
  *   the provider keeps the newest per (downloader, ticket, epoch) and, with a receipt gate, stops serving
  *   a downloader that owes receipts past a grace (`ReceiptsOverdueError`).
