@@ -41,9 +41,27 @@ export interface LightNodeOptions {
   gatewayUrl?: string
   /**
    * The network id (the chain id signed into upload tickets, e.g. 137; 31337 on a local anvil). When set,
-   * every upload first asks the meta service for a ticket signed by its owner, before any byte is sent.
+   * every upload first asks the meta service for a ticket signed by its owner, before any byte is sent;
+   * every download asks for a download ticket (signed by the node key) and signs traffic receipts for
+   * its providers; as a provider the node holds its downloaders' receipts and submits them.
    */
   network?: number
+  /**
+   * With `network`: bytes this node serves a downloader beyond its signed receipts before it refuses
+   * it (`ReceiptsOverdueError`, which the downloader answers with a receipt); default 32 MiB.
+   */
+  receiptGraceBytes?: number
+  /**
+   * With `network`: `false` turns Proof of Traffic off for this node (no download tickets, no receipts
+   * signed, none asked for as a provider), e.g. to measure what it costs. Default true.
+   */
+  receipts?: boolean
+  /**
+   * A JSON-RPC URL of the Polygon chain `TrafficRewards` lives on: `traffic()` then reports the node
+   * key's STOS balance, and `claim()` without a signer sends the claims from the node key (which pays
+   * the gas).
+   */
+  polygonRpc?: string
   /** Fault injection for tests: serve every slice with one byte flipped. */
   faults?: { corruptServedSlices?: boolean }
 }
@@ -204,9 +222,73 @@ export interface LightNodeEventMap {
   'slice:fetched': { hash: string; bytes: number; peerId: string }
   'provider:dropped': { peerId: string; reason: string }
   'download:progress': DownloadProgress
+  /** A download got no download ticket and goes on without receipts (providers may refuse it). */
+  'traffic:ticket-error': { reason: string }
+  /** An epoch this node earned in was settled by the meta service. */
+  'traffic:settled': { epoch: number; reward: string }
 }
 
 /** One event as it crosses from the worker. */
 export type LightNodeEvent = {
   [K in keyof LightNodeEventMap]: { type: K; detail: LightNodeEventMap[K] }
 }[keyof LightNodeEventMap]
+
+/** One epoch of this node's traffic as a provider. Amounts are decimal wei strings. */
+export interface TrafficEpoch {
+  readonly epoch: number
+  /** Bytes its downloaders signed for (the newest receipt of each downloader and ticket). */
+  readonly bytesServed: number
+  /** Receipts held for the epoch. */
+  readonly receipts: number
+  /** The reward the meta service settled for the epoch ('0' until settled). */
+  readonly reward: string
+  /**
+   * `open`: the epoch runs or its receipts wait to be submitted; `submitted`: the meta service holds
+   * them; `settled`: the epoch is settled, its root not yet on chain; `claimable`; `claimed`.
+   */
+  readonly state: 'open' | 'submitted' | 'settled' | 'claimable' | 'claimed'
+}
+
+/** What this node earned for the bytes it served (`traffic()`). */
+export interface TrafficSummary {
+  /** The node key's address: receipts name it, rewards go to it. */
+  readonly account: string
+  readonly network?: number
+  readonly currentEpoch: number
+  readonly epochMs: number
+  readonly epochs: TrafficEpoch[]
+  /** Wei not yet claimable (epochs not settled or their root not posted). */
+  readonly pending: string
+  readonly claimable: string
+  readonly claimed: string
+  /** STOS of the account on Polygon, when `polygonRpc` is set. */
+  readonly balance?: string
+}
+
+/** Options of `claim`. */
+export interface ClaimOptions {
+  /**
+   * The wallet that sends the claims and pays the gas (an EIP-1193 provider that can send transactions).
+   * The STOS goes to the node key's account whoever sends. Default: the node key, over `polygonRpc`.
+   */
+  signer?: PutSigner
+}
+
+/** Result of `claim`. */
+export interface ClaimResult {
+  readonly epochs: number[]
+  /** Wei claimed in total. */
+  readonly amount: string
+  readonly txHashes: string[]
+}
+
+/** One claim to send: `TrafficRewards.claim(epoch, account, amount, proof)`, its call data ready. */
+export interface RewardClaimCall {
+  readonly epoch: number
+  readonly account: string
+  readonly amount: string
+  readonly proof: string[]
+  /** The `TrafficRewards` contract. */
+  readonly to: string
+  readonly data: string
+}

@@ -36,6 +36,14 @@ export class UploadFailedError extends defineError('UploadFailedError') {}
 export class FileChangedError extends defineError('FileChangedError') {}
 /** Slice digests computed beforehand do not match the file's slice count. */
 export class SliceDigestCountError extends defineError('SliceDigestCountError') {}
+/** `claim()` found no settled epoch with an unclaimed reward for this node. */
+export class NothingToClaimError extends defineError('NothingToClaimError') {}
+/** `traffic()` or `claim()` on a node without a network id, a meta service or (for node-key claims) `polygonRpc`. */
+export class TrafficUnavailableError extends defineError('TrafficUnavailableError') {}
+/** A claim transaction reverted or was not mined in time; epochs claimed before it stay claimed. */
+export class ClaimFailedError extends defineError('ClaimFailedError') {}
+/** The wallet given to `claim()` cannot send transactions (it only signs typed data). */
+export class ClaimSignerError extends defineError('ClaimSignerError') {}
 /** The worker or its libp2p node failed to start. */
 export class NodeStartError extends defineError('NodeStartError') {}
 /** The light node's wire protocol received a malformed message or an oversized frame. */

@@ -24,6 +24,9 @@
  */
 
 export type {
+  // Proof of Traffic
+  ClaimOptions,
+  ClaimResult,
   ConnectionStat,
   DownloadProgress,
   GetOptions,
@@ -37,11 +40,17 @@ export type {
   PutRequest,
   PutResult,
   PutSigner,
+  RewardClaimCall,
+  TrafficEpoch,
+  TrafficSummary,
   WithdrawOptions,
   WithdrawResult,
 } from './api-types.js'
 export { createLightNode, type LightNode } from './client/create-light-node.js'
 export {
+  // Proof of Traffic
+  ClaimFailedError,
+  ClaimSignerError,
   errorFromPlain,
   FileChangedError,
   LeaderLostError,
@@ -49,6 +58,7 @@ export {
   NodeStartError,
   NodeStoppedError,
   NoProviderError,
+  NothingToClaimError,
   ProtocolViolationError,
   SignatureRejectedError,
   SigningFailedError,
@@ -56,6 +66,7 @@ export {
   SliceNotFoundError,
   SliceVerificationError,
   StorageQuotaError,
+  TrafficUnavailableError,
   UploadFailedError,
   WorkerLostError,
 } from './errors.js'

@@ -89,3 +89,8 @@ export class HttpUploadError extends StratosEdgeError {
     this.status = status
   }
 }
+/**
+ * A provider refused to serve more: this downloader was served more bytes than its receipts cover,
+ * past the provider's grace. Sign and send a receipt for what it served, then ask again.
+ */
+export class ReceiptsOverdueError extends defineErrorClass('ReceiptsOverdueError') {}

@@ -10,6 +10,9 @@
  * - `/stratos-edge/index/1.0.0`: announce/withdraw held slices, look up providers (nearest first), ask
  *   for placement, store and read manifests, list the owners who signed manifests of a file; Proof of
  *   Traffic: download tickets, receipts, traffic status, reward proofs.
+ * - `/stratos-edge/receipt/1.0.0`: a downloader hands a provider its newest cumulative traffic receipts;
+ *   the provider keeps the newest per (downloader, ticket, epoch) and, with a receipt gate, stops serving
+ *   a downloader that owes receipts past a grace (`ReceiptsOverdueError`).
  * - `POST /v1/slices` (HTTP, {@link uploadSlice}): the push protocol's contract over plain HTTP, for
  *   browsers, whose native TLS and HTTP stacks are several times faster than noise over WebSockets;
  *   staged uploads ({@link stageSlice}, {@link commitStagedUpload}) send slices while the file is still
@@ -42,6 +45,7 @@ export {
   NoRewardError,
   ProtocolTimeoutError,
   RateLimitedError,
+  ReceiptsOverdueError,
   RemoteProtocolError,
   SliceFetchInterruptedError,
   SliceHashMismatchError,
@@ -147,9 +151,41 @@ export {
   MAX_MULTIADDRS,
   MAX_PIECE_BYTES,
   MAX_SLICE_FRAME_BYTES,
+  RECEIPT_PROTOCOL,
   SLICE_FETCH_PROTOCOL,
   SLICE_PUSH_PROTOCOL,
 } from './protocol-ids.js'
+export { sendReceipts } from './receipts/receipt-client.js'
+export { createReceiptGate, type ReceiptGate, type ReceiptGateInit } from './receipts/receipt-gate.js'
+export {
+  compareReceipts,
+  createMemoryReceiptHold,
+  type HeldReceipt,
+  heldReceiptKey,
+  type ReceiptHoldStore,
+} from './receipts/receipt-hold.js'
+export {
+  decodeReceiptsMessage,
+  decodeReceiptsReply,
+  encodeReceiptsMessage,
+  encodeReceiptsReply,
+  MAX_RECEIPTS_PER_MESSAGE,
+  ReceiptMessageType,
+  type ReceiptRejection,
+  type ReceiptsReply,
+} from './receipts/receipt-messages.js'
+export {
+  createReceiptService,
+  type ReceiptService,
+  type ReceiptServiceInit,
+  registerReceiptProtocol,
+} from './receipts/receipt-service.js'
+export {
+  createReceiptSubmitter,
+  type ReceiptSubmitter,
+  type ReceiptSubmitterComponents,
+  type ReceiptSubmitterInit,
+} from './receipts/receipt-submitter.js'
 export { createMemorySliceStore, type MemorySliceStoreInit } from './slices/memory-slice-store.js'
 export {
   type ClientOptions,

@@ -13,6 +13,11 @@ export const SLICE_PUSH_PROTOCOL = '/stratos-edge/slice-push/1.0.0'
  * malformed (an unknown request type), which its client tells apart.
  */
 export const INDEX_PROTOCOL = '/stratos-edge/index/1.0.0'
+/**
+ * Receipts: a downloader hands a provider its newest cumulative receipts; the provider answers with its
+ * address and which it holds.
+ */
+export const RECEIPT_PROTOCOL = '/stratos-edge/receipt/1.0.0'
 
 /** Largest data piece in a DATA frame (256 KiB). */
 export const MAX_PIECE_BYTES = 256 * 1024

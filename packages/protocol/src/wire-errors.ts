@@ -19,6 +19,7 @@ import {
   NoRewardError,
   ProtocolTimeoutError,
   RateLimitedError,
+  ReceiptsOverdueError,
   RemoteProtocolError,
   SliceHashMismatchError,
   SliceNotFoundError,
@@ -51,6 +52,8 @@ export const WireErrorCode = {
   RATE_LIMITED: 16,
   /** No reward of the account in the epoch (REWARD_PROOF). */
   NO_REWARD: 17,
+  /** The downloader owes receipts past the provider's grace. */
+  RECEIPTS_OVERDUE: 18,
   /** Manifest deletes (DELETE_MANIFEST): from 24, leaving room for more ticket and traffic codes. */
   NOT_OWNER: 24,
   DELETE_EXPIRED: 25,
@@ -81,6 +84,7 @@ export function wireCodeOf(err: unknown): WireErrorCode {
   if (isErrorNamed(err, 'NoRewardError')) return WireErrorCode.NO_REWARD
   if (isErrorNamed(err, 'NotOwnerError')) return WireErrorCode.NOT_OWNER
   if (isErrorNamed(err, 'DeleteExpiredError')) return WireErrorCode.DELETE_EXPIRED
+  if (isErrorNamed(err, 'ReceiptsOverdueError')) return WireErrorCode.RECEIPTS_OVERDUE
   if (
     isErrorNamed(err, 'InvalidArgumentError') ||
     isErrorNamed(err, 'InvalidManifestError') ||
@@ -178,6 +182,8 @@ export function decodeErrorMessage(body: Uint8Array, peer = 'peer'): Error {
       return new NotOwnerError(msg, 'Only the owner can delete its manifest: sign with the owner’s wallet')
     case WireErrorCode.DELETE_EXPIRED:
       return new DeleteExpiredError(msg, 'Sign a new delete (and check the clock)')
+    case WireErrorCode.RECEIPTS_OVERDUE:
+      return new ReceiptsOverdueError(msg, 'Sign and send a receipt to this provider, then ask again')
     case WireErrorCode.INVALID:
       return isInvalidManifest(text)
         ? new InvalidManifestError(msg, 'Check the manifest')

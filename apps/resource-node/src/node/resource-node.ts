@@ -11,6 +11,7 @@ import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { SliceHash } from '@stratos-edge/core'
 import {
+  createIndexClient,
   createIndexHandler,
   httpUrlToMultiaddr,
   INDEX_PROTOCOL,
@@ -43,6 +44,7 @@ import { loadOrCreateMetaKey } from './meta-key.js'
 import { createNodeMetrics } from './metrics.js'
 import { createNodeTickets } from './node-tickets.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
+import { type ReceiptExchange, startReceiptExchange } from './receipt-exchange.js'
 import { createReplicator, type Replicator } from './replicator.js'
 import type { ResourceNode, ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
 
@@ -189,6 +191,7 @@ export async function createResourceNode(
   const metaAddr = !init.meta && init.bootstrap?.[0] ? multiaddr(init.bootstrap[0]) : undefined
   let gateway: Gateway | undefined
   let sliceService: SliceService | undefined
+  let receipts: ReceiptExchange | undefined
   /** The HTTP upload endpoint as a multiaddr, announced ahead of the libp2p addresses. */
   const httpAddresses = (): string[] =>
     gateway ? [httpUrlToMultiaddr(init.publicGatewayUrl ?? gateway.url)] : []
@@ -363,10 +366,45 @@ export async function createResourceNode(
           trustProxy: init.trustProxy ?? false,
         }),
       })
+      // With a network id, browsers that read from this node pay it with receipts like any provider.
+      const self = { peer: libp2p.peerId, remoteAddr: selfObservedAddr }
+      receipts = init.tickets
+        ? await startReceiptExchange(
+            { network: init.tickets.network, dataDir: init.dataDir },
+            {
+              libp2p,
+              logger,
+              submit: (batch) =>
+                metaService
+                  ? Promise.resolve(
+                      metaService.submitReceipts(batch, {
+                        peer: libp2p.peerId,
+                        remoteAddr: selfObservedAddr,
+                      }),
+                    )
+                  : createIndexClient(libp2p, metaAddr ?? libp2p.peerId).submitReceipts(batch, {
+                      timeout: 10_000,
+                    }),
+              // The meta service answers the clock only when it settles traffic.
+              settlesTraffic: async () => {
+                if (metaService) await metaService.trafficStatus(undefined, self)
+                else
+                  await createIndexClient(libp2p, metaAddr ?? libp2p.peerId).trafficStatus(undefined, {
+                    timeout: 10_000,
+                  })
+                return true
+              },
+              exempt: async (peer) =>
+                (await meta.forwardTargets([{ peerId: peer.toString(), multiaddrs: [] }])).length > 0,
+            },
+          )
+        : undefined
+      const paid = receipts
       sliceService = await registerSliceProtocols(libp2p, {
         store: room.sliceStore,
         hashSlice: hashPool.hashSlice,
         admitFetch: limits.peers.fetch,
+        ...(paid ? { admitReceipts: paid.admitFetch } : {}),
         ...(tickets
           ? {
               admitPush: async (header, from) => {
@@ -385,7 +423,8 @@ export async function createResourceNode(
         onSliceStored: (slice, { forward, isNew }) => {
           if (isNew) sliceArrived(slice, forward)
         },
-        onSliceServed: ({ bytes }) => {
+        onSliceServed: ({ bytes, peer }) => {
+          paid?.served(peer, bytes)
           metrics.slicesServed.inc()
           metrics.bytesServed.inc(bytes)
         },
@@ -429,6 +468,7 @@ export async function createResourceNode(
       await gateway?.close()
       staging.close()
       await sliceService?.unregister().catch(() => {})
+      await receipts?.stop()
       libp2p.removeEventListener('peer:disconnect', onPeerDisconnect)
       await libp2p.stop()
       await metaTraffic?.stop()

@@ -1,4 +1,6 @@
 import type {
+  ClaimOptions,
+  ClaimResult,
   GetOptions,
   LightNodeEventMap,
   LightNodeOptions,
@@ -6,6 +8,8 @@ import type {
   OwnedFile,
   PutOptions,
   PutResult,
+  RewardClaimCall,
+  TrafficSummary,
   WithdrawOptions,
   WithdrawResult,
 } from '../api-types.js'
@@ -40,6 +44,16 @@ export interface LightNode {
    * other manifest names, and this node drops the file and withdraws its announcements.
    */
   withdraw(fileHash: string, options?: WithdrawOptions): Promise<WithdrawResult>
+  // Proof of Traffic (with `network`): what this node earned serving slices, and claiming it.
+  /** Bytes served per epoch, receipts held, rewards pending, claimable and claimed (and the STOS balance). */
+  traffic(): Promise<TrafficSummary>
+  /**
+   * Claims every settled epoch's reward on `TrafficRewards`: sent by `signer` (an EIP-1193 wallet, which
+   * pays the gas) or by the node key over `polygonRpc`. The STOS goes to the node key's account.
+   */
+  claim(options?: ClaimOptions): Promise<ClaimResult>
+  /** The claims `claim` would send, with their proofs and call data. */
+  claimPlan(): Promise<RewardClaimCall[]>
   addEventListener<K extends keyof LightNodeEventMap>(
     type: K,
     listener: (event: CustomEvent<LightNodeEventMap[K]>) => void,

@@ -263,6 +263,9 @@ export async function createOriginNode(
     drop: async (fileHash, dropOptions) => (await target()).drop(fileHash, dropOptions),
     files: async () => (await target()).files(),
     withdraw: async (fileHash, withdrawOptions) => (await target()).withdraw(fileHash, withdrawOptions),
+    traffic: async () => (await target()).traffic(),
+    claim: async (claimOptions) => (await target()).claim(claimOptions),
+    claimPlan: async () => (await target()).claimPlan(),
     addEventListener(type, listener) {
       events.addEventListener(type, listener as EventListener)
     },

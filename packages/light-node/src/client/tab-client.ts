@@ -3,7 +3,7 @@
  * the follower's own BroadcastChannel (see tab-messages.ts and tab-server.ts).
  */
 import type { TypedDataSigner } from '@stratos-edge/core'
-import type { DownloadProgress, PutOptions, PutProgress } from '../api-types.js'
+import type { DownloadProgress, PutOptions, PutProgress, RewardClaimCall } from '../api-types.js'
 import {
   errorFromPlain,
   LeaderLostError,
@@ -14,6 +14,7 @@ import {
 import type { LightNode } from './create-light-node.js'
 import { type FileReadSource, openFileStream } from './file-stream.js'
 import { resolvePutSigner } from './put-signer.js'
+import { claimWithWallet } from './reward-claim.js'
 import type { ClientMessage, OriginMessage, TabMethod } from './tab-messages.js'
 
 /** Options of {@link connectTab}. */
@@ -253,6 +254,13 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
       const { done } = start('withdraw', [fileHash, owner?.address], undefined, owner)
       return (await done) as Awaited<ReturnType<LightNode['withdraw']>>
     },
+    traffic: () => call('traffic'),
+    // A wallet claim is sent from this tab's wallet; the leader only plans it.
+    claim: async (options = {}) =>
+      options.signer
+        ? claimWithWallet(await call<RewardClaimCall[]>('claimPlan'), options.signer)
+        : call('claimWithNodeKey'),
+    claimPlan: () => call('claimPlan'),
     // The origin's facade dispatches the leader's events; a bare client has none of its own.
     addEventListener() {},
     removeEventListener() {},

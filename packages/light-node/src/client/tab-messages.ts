@@ -38,6 +38,10 @@ export type TabMethod =
   /** Owned files; and a withdraw, which like `put` sends its signer's address and asks it to sign. */
   | 'files'
   | 'withdraw'
+  // Proof of Traffic; a wallet claim is sent by the follower's own wallet from the leader's `claimPlan`.
+  | 'traffic'
+  | 'claimPlan'
+  | 'claimWithNodeKey'
 
 /** On a follower's own channel (`<origin channel>:<client id>`). */
 export type ClientMessage =

@@ -16,6 +16,8 @@ const EVENT_TYPES: { readonly [K in keyof LightNodeEventMap]: true } = {
   'slice:fetched': true,
   'provider:dropped': true,
   'download:progress': true,
+  'traffic:ticket-error': true,
+  'traffic:settled': true,
 }
 
 /** Every event type of a light node (forwarded to the other tabs and redispatched by the origin facade). */
@@ -121,6 +123,12 @@ function serveClient(node: LightNode, channel: BroadcastChannel, heartbeatMs: nu
       case 'abort':
         uploads.get(args[0] as number)?.abort()
         return undefined
+      case 'traffic':
+        return node.traffic()
+      case 'claimPlan':
+        return node.claimPlan()
+      case 'claimWithNodeKey':
+        return node.claim()
       default:
         throw new Error(`Unknown method ${String(method)}`)
     }

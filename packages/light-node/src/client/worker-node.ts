@@ -10,6 +10,7 @@ import { startRtcHost } from '../rtc/rtc-host.js'
 import type { LightNode } from './create-light-node.js'
 import { type FileReadSource, openFileStream } from './file-stream.js'
 import { resolvePutSigner } from './put-signer.js'
+import { claimWithWallet } from './reward-claim.js'
 import { type WatchedWorker, watchWorker } from './worker-watch.js'
 
 function defaultWorker(): Worker {
@@ -169,6 +170,19 @@ export async function startWorkerNode(
       // Like put's: the wallet signs where it is, asked from the worker.
       const signer = withdrawOptions.signer ? await resolvePutSigner(withdrawOptions.signer) : undefined
       return call(remote.withdraw(fileHash, signer ? proxy(signer) : undefined))
+    },
+    async traffic() {
+      live()
+      return call(remote.traffic())
+    },
+    async claim(claimOptions = {}) {
+      live()
+      if (!claimOptions.signer) return call(remote.claimWithNodeKey())
+      return claimWithWallet(await call(remote.claimPlan()), claimOptions.signer)
+    },
+    async claimPlan() {
+      live()
+      return call(remote.claimPlan())
     },
     addEventListener(type, listener) {
       events.addEventListener(type, listener as EventListener)

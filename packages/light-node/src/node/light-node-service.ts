@@ -6,6 +6,7 @@
 import { AbortedError, isErrorNamed, type TypedDataSigner, toEvmAddress } from '@stratos-edge/core'
 import { type Remote, releaseProxy } from 'comlink'
 import type {
+  ClaimResult,
   DownloadProgress,
   LightNodeEvent,
   LightNodeStat,
@@ -14,9 +15,11 @@ import type {
   PutProgress,
   PutRequest,
   PutResult,
+  RewardClaimCall,
+  TrafficSummary,
   WithdrawResult,
 } from '../api-types.js'
-import { NodeStartError, nodeStopped } from '../errors.js'
+import { NodeStartError, nodeStopped, TrafficUnavailableError } from '../errors.js'
 import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
 import { connectionKind } from './connection-kind.js'
 import { FileReads } from './file-reads.js'
@@ -25,6 +28,11 @@ import { createProviders, type Providers, type ProvidersInit } from './providers
 import { createDownloads, type Downloads } from './read/open-download.js'
 import { type Runtime, type RuntimeComponents, type RuntimeInit, startRuntime } from './runtime.js'
 import { createSliceDigester } from './slice-digests.js'
+import { createDownloadTraffic } from './traffic/download-traffic.js'
+import { claimWithNodeKey, planRewardClaims } from './traffic/reward-claims.js'
+import { watchSettlements } from './traffic/settlement-watch.js'
+import type { TrafficIndex } from './traffic/traffic-index.js'
+import { readTrafficSummary } from './traffic/traffic-summary.js'
 import { createUploader, type Uploader } from './upload/put-file.js'
 import { withdrawFile } from './withdraw-file.js'
 
@@ -47,6 +55,8 @@ export class LightNodeService {
         downloads: Downloads
         providers: Providers
         settings: Pick<RuntimeInit, 'gatewayUrl' | 'network'>
+        init: RuntimeInit
+        stopWatch?: () => void
       }
     | undefined
   private emit: (event: LightNodeEvent) => void = () => {}
@@ -64,6 +74,20 @@ export class LightNodeService {
     const runtime = await (this.components.startRuntime ?? startRuntime)(init, { emit: (e) => this.emit(e) })
     const { store, libp2p, index, owner } = runtime
     const providers = createProviders(this.components.providers ?? {}, { libp2p, index })
+    const traffic =
+      init.network !== undefined &&
+      init.receipts !== false &&
+      index?.requestDownloadTicket &&
+      index.trafficStatus
+        ? createDownloadTraffic(
+            { network: init.network },
+            {
+              nodeKey: owner,
+              index: index as Required<Pick<typeof index, 'requestDownloadTicket' | 'trafficStatus'>>,
+              connect: (p, s) => providers.connect(p, s),
+            },
+          )
+        : undefined
     const uploader = createUploader(init, { store, libp2p, index, owner, digester: this.digester })
     const downloads = createDownloads(
       {
@@ -74,6 +98,12 @@ export class LightNodeService {
         store,
         index,
         providers,
+        traffic,
+        onTicketError: (err) =>
+          this.emit({
+            type: 'traffic:ticket-error',
+            detail: { reason: `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? err}` },
+          }),
         onFetched: (hash, bytes, peerId) => {
           this.fetched.slices++
           this.fetched.bytes += bytes
@@ -87,7 +117,23 @@ export class LightNodeService {
       },
     )
     const settings = { gatewayUrl: init.gatewayUrl, network: init.network }
-    this.parts = { runtime, uploader, downloads, providers, settings }
+    const stopWatch =
+      runtime.traffic && index?.trafficStatus
+        ? watchSettlements({
+            account: owner.evmAddress,
+            index: index as Pick<TrafficIndex, 'trafficStatus'>,
+            onSettled: (detail) => this.emit({ type: 'traffic:settled', detail }),
+          })
+        : undefined
+    this.parts = {
+      runtime,
+      uploader,
+      downloads,
+      providers,
+      settings,
+      init,
+      ...(stopWatch ? { stopWatch } : {}),
+    }
     return { peerId: runtime.peerId }
   }
 
@@ -244,7 +290,53 @@ export class LightNodeService {
     }
   }
 
+  // Proof of Traffic: what this node earned as a provider, and claiming it.
+
+  /** Bytes served per epoch, receipts held, rewards pending, claimable and claimed. */
+  async traffic(): Promise<TrafficSummary> {
+    const { runtime, init } = this.started
+    return readTrafficSummary({
+      network: init.network,
+      account: runtime.owner.evmAddress,
+      hold: runtime.store.receipts,
+      index: runtime.index?.trafficStatus
+        ? (runtime.index as Pick<TrafficIndex, 'trafficStatus'>)
+        : undefined,
+      polygonRpc: init.polygonRpc,
+    })
+  }
+
+  /** The claims this node can send now, with their proofs and call data (for a page wallet to send). */
+  async claimPlan(): Promise<RewardClaimCall[]> {
+    return planRewardClaims(this.started.runtime.owner.evmAddress, this.trafficIndex())
+  }
+
+  /** Claims every claimable epoch from the node key over `polygonRpc` (the node key pays the gas). */
+  async claimWithNodeKey(): Promise<ClaimResult> {
+    const { runtime, init } = this.started
+    if (!init.polygonRpc) {
+      throw new TrafficUnavailableError(
+        'Claiming with the node key needs a Polygon RPC',
+        'Start the node with polygonRpc, or pass a wallet as claim({ signer })',
+      )
+    }
+    const calls = await this.claimPlan()
+    return claimWithNodeKey(calls, { rpcUrl: init.polygonRpc, nodeKey: runtime.owner })
+  }
+
+  private trafficIndex(): Pick<TrafficIndex, 'trafficStatus' | 'rewardProof'> {
+    const index = this.started.runtime.index
+    if (!index?.trafficStatus || !index.rewardProof) {
+      throw new TrafficUnavailableError(
+        'No meta service to ask about traffic rewards',
+        'Start the node with resourceNodes that run the meta service',
+      )
+    }
+    return index as Pick<TrafficIndex, 'trafficStatus' | 'rewardProof'>
+  }
+
   async stop(): Promise<void> {
+    this.parts?.stopWatch?.()
     for (const c of this.ops.values()) c.abort(nodeStopped())
     this.ops.clear()
     this.reads.stop()

@@ -2,6 +2,7 @@
  * What the light node needs of the meta service's index, behind one interface so the node logic does not
  * depend on the wire client's shape.
  */
+import type { TrafficIndex } from './traffic/traffic-index.js'
 
 /** A peer that may hold slices. */
 export interface ProviderInfo {
@@ -11,8 +12,11 @@ export interface ProviderInfo {
   readonly kind: 'light' | 'resource'
 }
 
-/** The meta service's index as the light node uses it. */
-export interface NetworkIndex {
+/**
+ * The meta service's index as the light node uses it; the Proof of Traffic operations are there when
+ * the index client speaks them.
+ */
+export interface NetworkIndex extends Partial<TrafficIndex> {
   /**
    * Tells the index this node holds these slices (edge relay). With `replace`, they are all it holds:
    * the index forgets any other slice it listed for this node.

@@ -17,6 +17,7 @@ import { createNetworkIndex } from './network-index-client.js'
 import { createPushAdmission } from './push-admission.js'
 import { watchResourceNodes } from './resource-link.js'
 import { createStoreAdapter } from './store-adapter.js'
+import { createProviderTraffic, type ProviderTraffic } from './traffic/provider-traffic.js'
 import { createWithdrawBatcher } from './withdraw-batcher.js'
 
 /** Options of {@link startRuntime}: the page's options, less the worker. */
@@ -38,6 +39,8 @@ export interface Runtime {
   /** The key uploads are signed with unless `put` names another. */
   readonly owner: KeyPair
   readonly served: { slices: number; bytes: number; rejectedStreams: number }
+  /** With a network id: the receipts this node holds as a provider, and their submission. */
+  readonly traffic?: ProviderTraffic | undefined
   /** Addresses other browsers can dial: relayed WebRTC addresses. */
   reachableAddresses(): string[]
   /** Stops libp2p and closes the store. */
@@ -84,12 +87,25 @@ export async function startRuntime(init: RuntimeInit, components: RuntimeCompone
         .map((m) => m.toString())
         .filter((a) => a.includes('/p2p-circuit') && a.includes('/webrtc'))
     const pushAdmission = createPushAdmission({ store })
+    const owner = await loadOwner(store)
+    const traffic =
+      init.network !== undefined && init.receipts !== false
+        ? createProviderTraffic(
+            {
+              network: init.network,
+              ...(init.receiptGraceBytes !== undefined ? { graceBytes: init.receiptGraceBytes } : {}),
+            },
+            { hold: store.receipts, nodeKey: owner },
+          )
+        : undefined
     await registerSliceProtocols(node, {
       store: createStoreAdapter(store, { corruptServedSlices: init.faults?.corruptServedSlices === true }),
       runOnLimitedConnection: false,
       // Pushed slices only after `contribute`, and only within the contribution.
       admitPush: (header) => pushAdmission.admit(header),
+      ...(traffic ? { admitReceipts: traffic.admitFetch } : {}),
       onSliceServed: (info) => {
+        traffic?.served(info.peer, info.bytes)
         served.slices++
         served.bytes += info.bytes
         emit({
@@ -112,7 +128,6 @@ export async function startRuntime(init: RuntimeInit, components: RuntimeCompone
     node.addEventListener('peer:disconnect', (e) => {
       emit({ type: 'peer:disconnect', detail: { peerId: e.detail.toString() } })
     })
-    const owner = await loadOwner(store)
     await connectResourceNodes(node, init, reachableAddresses)
     if (init.resourceNodes.length > 0) {
       index = createNetworkIndex(node, {
@@ -125,6 +140,16 @@ export async function startRuntime(init: RuntimeInit, components: RuntimeCompone
           return Math.max(0, s.budgetBytes - s.pinnedBytes - s.cachedBytes)
         },
       })
+    }
+    const trafficIndex = index
+    if (traffic && trafficIndex?.submitReceipts && trafficIndex.trafficStatus) {
+      // Only a meta service that settles traffic makes receipts worth asking for: find out first
+      // (without holding up the start), then take receipts and gate downloaders.
+      const submitReceipts = trafficIndex.submitReceipts
+      void trafficIndex
+        .trafficStatus()
+        .then(() => traffic.start(node, { submitReceipts: (receipts) => submitReceipts(receipts) }))
+        .catch(() => {})
     }
     const announceAll = (replace: boolean) =>
       void store
@@ -148,8 +173,10 @@ export async function startRuntime(init: RuntimeInit, components: RuntimeCompone
       index,
       owner,
       served,
+      traffic,
       reachableAddresses,
       async stop() {
+        traffic?.stop()
         await Promise.resolve(node.stop()).catch(() => {})
         await store.close().catch(() => {})
       },

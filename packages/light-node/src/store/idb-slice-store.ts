@@ -5,10 +5,12 @@
  * (key-store.ts), reads verified against the slice hash (verified-reads.ts).
  */
 import { type FileHash, hashSlice, type SliceHash } from '@stratos-edge/core'
+import type { ReceiptHoldStore } from '@stratos-edge/protocol'
 import { AccessTracker } from './access-tracker.js'
 import { commitBatch } from './batch-commit.js'
 import { FileRecords } from './file-records.js'
 import { createKeyStore, type KeyStore } from './key-store.js'
+import { createIdbReceiptHold } from './receipt-hold-store.js'
 import {
   type FileRecord,
   openSliceDatabase,
@@ -108,6 +110,8 @@ export class IdbSliceStore {
   private readonly access: AccessTracker
   private readonly files: FileRecords
   private readonly settings: KeyStore
+  /** Traffic receipts held as a provider. */
+  readonly receipts: ReceiptHoldStore
   private readonly reads: VerifiedReads
   private budgetChosen = false
 
@@ -147,6 +151,7 @@ export class IdbSliceStore {
       removed: (hashes) => this.removed(hashes),
     })
     this.settings = createKeyStore({ database: () => this.database })
+    this.receipts = createIdbReceiptHold({ database: () => this.database })
     this.reads = new VerifiedReads(
       init.verifyOnRead !== undefined ? { verifyOnRead: init.verifyOnRead } : {},
       {

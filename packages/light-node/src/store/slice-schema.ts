@@ -1,5 +1,6 @@
 /**
- * The slice store's IndexedDB schema (slice bytes, slice records, file records, settings), and the
+ * The slice store's IndexedDB schema (slice bytes, slice records, file records, settings, held traffic
+ * receipts), and the
  * recovery run at every open: a file whose write was cut short (a closed tab) is discarded, with any
  * slice record or bytes left without the other.
  */
@@ -59,6 +60,15 @@ export interface SliceSchema extends DBSchema {
   meta: { key: string; value: SliceMeta; indexes: { lru: [number, number]; file: string } }
   files: { key: string; value: FileRecord }
   settings: { key: string; value: Uint8Array }
+  /** Traffic receipts this node holds as a provider (version 2): the newest per downloader, ticket, epoch. */
+  receipts: { key: string; value: StoredReceipt }
+}
+
+/** A held receipt as stored: its encoded bytes and whether the meta service took it. */
+export interface StoredReceipt {
+  readonly bytes: Uint8Array
+  readonly state: 'pending' | 'submitted' | 'rejected'
+  readonly reason?: string
 }
 
 /** The open database. */
@@ -79,14 +89,17 @@ export interface RecoveredDatabase {
 
 /** Opens (creating on first use) the slice database called `name`. */
 export function openSliceDatabase(name: string): Promise<SliceDatabase> {
-  return openDB<SliceSchema>(name, 1, {
-    upgrade(db) {
-      db.createObjectStore('data')
-      const meta = db.createObjectStore('meta', { keyPath: 'hash' })
-      meta.createIndex('lru', ['pinned', 'lastAccess'])
-      meta.createIndex('file', 'fileHash')
-      db.createObjectStore('files', { keyPath: 'fileHash' })
-      db.createObjectStore('settings')
+  return openDB<SliceSchema>(name, 2, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('data')
+        const meta = db.createObjectStore('meta', { keyPath: 'hash' })
+        meta.createIndex('lru', ['pinned', 'lastAccess'])
+        meta.createIndex('file', 'fileHash')
+        db.createObjectStore('files', { keyPath: 'fileHash' })
+        db.createObjectStore('settings')
+      }
+      if (oldVersion < 2) db.createObjectStore('receipts')
     },
   })
 }

@@ -19,6 +19,7 @@ import {
   decodePushHeader,
   encodeFetchResponse,
   encodePushAck,
+  type FetchRequest,
   type PeerAddress,
   type PushHeader,
   SliceMessageType,
@@ -83,6 +84,11 @@ export interface SliceServiceInit extends SliceServiceEvents {
    * `RateLimitedError`): the stream fails with that error.
    */
   admitFetch?(request: { hash: SliceHash; bytes: number }, from: PeerId): Promise<void> | void
+  /**
+   * Decides whether a fetch may be served, before any byte is read from the store (e.g. a receipt gate:
+   * a downloader that owes receipts past a grace). Throws to refuse it: the stream fails with that error.
+   */
+  admitReceipts?(request: FetchRequest, from: PeerId): Promise<void> | void
 }
 
 /** Handle returned by {@link registerSliceProtocols}. */
@@ -154,6 +160,7 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
       const body = await reader.next({ signal: AbortSignal.timeout(timeout) })
       if (body === null) return await closeGracefully(stream)
       const req = decodeFetchRequest(body)
+      await init.admitReceipts?.(req, peer)
       // The fetcher verifies every slice it receives, so the store need not hash it again on each read.
       const slice = await init.store.get(req.hash, { reverify: false })
       if (!slice) throw new SliceNotFoundError(`Slice ${req.hash} is not held here`, 'Ask another provider')

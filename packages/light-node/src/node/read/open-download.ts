@@ -7,6 +7,8 @@ import type { IdbSliceStore } from '../../store/idb-slice-store.js'
 import type { ReadableDownload } from '../file-reads.js'
 import type { NetworkIndex } from '../network-index.js'
 import type { Providers } from '../providers.js'
+import type { DownloadReceipts } from '../traffic/download-receipts.js'
+import type { DownloadTraffic } from '../traffic/download-traffic.js'
 import { resolveManifest } from './resolve-manifest.js'
 import { SliceDownload } from './slice-download.js'
 
@@ -24,6 +26,10 @@ export interface DownloadsComponents {
   onFetched?(hash: string, bytes: number, peerId: string): void
   onDropped?(peerId: string, reason: string): void
   onProgress?(progress: DownloadProgress): void
+  /** With a network id: the download's ticket and receipts. */
+  traffic?: DownloadTraffic | undefined
+  /** A download could not get a ticket: it goes on without receipts (providers may refuse it). */
+  onTicketError?(err: unknown): void
   /** Milliseconds now; default `performance.now`. */
   now?: () => number
 }
@@ -58,6 +64,15 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
     async open(ref, signal, onProgress) {
       const manifest = await resolveManifest(ref, signal, { store, ...(index ? { index } : {}) })
       signal.throwIfAborted()
+      let receipts: DownloadReceipts | undefined
+      if (components.traffic) {
+        try {
+          receipts = await components.traffic.begin(manifest, signal)
+        } catch (err) {
+          signal.throwIfAborted()
+          components.onTicketError?.(err)
+        }
+      }
       const started = now()
       let bytes = 0
       const report = (delta: number, source: DownloadProgress['source'], peerId?: string) => {
@@ -91,14 +106,29 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
         connect: (p, s, failed) => providers.connect(p, s, failed),
         onLocal: (_hash, n) => report(n, 'local'),
         onFetched: (hash, n, provider) => {
+          receipts?.verified(provider, hash, n)
           components.onFetched?.(hash, n, provider.peerId)
           report(n, provider.kind, provider.peerId)
         },
         onDropped: (peerId, reason) => components.onDropped?.(peerId, reason),
         onComplete: (hashes) => void index?.announce(hashes).catch(() => {}),
+        ...(receipts ? { onReceiptsOverdue: (p, s) => (receipts as DownloadReceipts).flush(p, s) } : {}),
       })
       download.start()
-      return download
+      if (!receipts) return download
+      const r = receipts
+      // The last receipts go out before the reader hears the end (bounded: a provider gone away waits 10 s).
+      return {
+        next: async () => {
+          const bytes = await download.next()
+          if (bytes === undefined) await r.finish(AbortSignal.timeout(10_000))
+          return bytes
+        },
+        cancel: () => {
+          download.cancel()
+          void r.finish(AbortSignal.timeout(10_000))
+        },
+      }
     },
   }
 }

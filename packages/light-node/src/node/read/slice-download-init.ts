@@ -18,6 +18,11 @@ export interface SliceDownloadInit {
   /** A slice read from this node's own store. */
   onLocal?(hash: string, bytes: number): void
   onDropped?(peerId: string, reason: string): void
+  /**
+   * A provider refused to serve more until it gets a receipt (`ReceiptsOverdueError`): sign and send one;
+   * the fetch is then tried once more. Without it the provider is dropped like any other failure.
+   */
+  onReceiptsOverdue?(provider: ProviderInfo, signal: AbortSignal): Promise<void>
   /** Called with the hashes fetched and stored (for announcing). */
   onComplete?(hashes: string[]): void
   /** Longest silence from a provider during a transfer before it counts as stalled; default 5 s. */

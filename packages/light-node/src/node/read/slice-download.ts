@@ -1,3 +1,4 @@
+// Over 400 lines: one class whose hedging, redials and receipts retry share the download's state.
 import type { Connection, Libp2p } from '@libp2p/interface'
 import { AbortedError, isErrorNamed, type SliceHash } from '@stratos-edge/core'
 import { fetchSlice, SLICE_FETCH_PROTOCOL } from '@stratos-edge/protocol'
@@ -312,6 +313,11 @@ export class SliceDownload {
       return await retryRateLimited(run, signal) // a node's rate limit is waited out, not a failure
     } catch (err) {
       if (signal.aborted) throw err
+      if (isErrorNamed(err, 'ReceiptsOverdueError') && this.init.onReceiptsOverdue) {
+        // The provider wants a receipt for what it served before it serves more: sign, send, ask once more.
+        await this.init.onReceiptsOverdue(provider, signal)
+        return await this.fetchFrom(provider, hash, size, signal)
+      }
       if (isErrorNamed(err, 'SliceHashMismatchError') || isErrorNamed(err, 'SliceNotFoundError')) throw err
       // One redial per provider and download, shared by the fetches that failed on the old connection.
       let pending = this.redials.get(provider.peerId)

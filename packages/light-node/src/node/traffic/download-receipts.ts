@@ -1,0 +1,150 @@
+/**
+ * The downloader's receipts for one download: per provider, the running total of verified bytes it got
+ * under the download's ticket in the current epoch, signed with the node key every few slices and at the
+ * end, and sent to that provider.
+ */
+import {
+  type EpochClock,
+  encodeReceipt,
+  epochAt,
+  type KeyPair,
+  type SliceHash,
+  signReceipt,
+  type Ticket,
+} from '@stratos-edge/core'
+import type { ReceiptsReply } from '@stratos-edge/protocol'
+import type { ProviderInfo } from '../network-index.js'
+
+/** Options of {@link createDownloadReceipts}. */
+export interface DownloadReceiptsInit {
+  network: number
+  /** The download ticket the traffic is paid under. */
+  ticket: Ticket
+  clock: EpochClock
+  /** Slices from one provider between two receipts to it; default 4. */
+  signEvery?: number
+}
+
+/** Edges of {@link createDownloadReceipts}. */
+export interface DownloadReceiptsComponents {
+  /** The node key: the downloader receipts are signed by (the ticket's holder). */
+  nodeKey: KeyPair
+  /** Sends encoded receipts (none: only asks for the provider's address). */
+  send(provider: ProviderInfo, receipts: Uint8Array[], signal: AbortSignal): Promise<ReceiptsReply>
+  /** Provider addresses learned so far, by peer id (shared by the node's downloads). */
+  addresses: Map<string, string>
+  /** Milliseconds since the Unix epoch; default `Date.now`. */
+  now?: () => number
+}
+
+/** One download's receipts. */
+export interface DownloadReceipts {
+  /** A verified slice of `bytes` from `provider`; signs and sends a receipt every few slices. */
+  verified(provider: ProviderInfo, sliceHash: string, bytes: number): void
+  /** Signs and sends the current total to `provider` now (it refused to serve more without one). */
+  flush(provider: ProviderInfo, signal: AbortSignal): Promise<void>
+  /** Signs and sends the final total to every provider (the download ended). */
+  finish(signal: AbortSignal): Promise<void>
+}
+
+interface Tally {
+  provider: ProviderInfo
+  epoch: number
+  bytes: number
+  lastSlice: string
+  unsigned: number
+  /** The last total signed and sent: nothing new to sign while it equals `bytes`. */
+  sentBytes: number
+  sending: Promise<void>
+}
+
+/**
+ * Creates the receipts of one download. Sending is serialised per provider and never blocks the
+ * download; a send that fails is retried with the next receipt (the total is cumulative).
+ *
+ * @example
+ * ```ts
+ * const receipts = createDownloadReceipts({ network, ticket, clock }, { nodeKey, send, addresses })
+ * receipts.verified(provider, sliceHash, 4 << 20)
+ * await receipts.finish(signal)
+ * ```
+ */
+export function createDownloadReceipts(
+  init: DownloadReceiptsInit,
+  components: DownloadReceiptsComponents,
+): DownloadReceipts {
+  const signEvery = Math.max(1, init.signEvery ?? 4)
+  const now = components.now ?? Date.now
+  const tallies = new Map<string, Tally>()
+  let nonce = BigInt(now()) * 1000n
+
+  const addressOf = async (provider: ProviderInfo, signal: AbortSignal): Promise<string> => {
+    const known = components.addresses.get(provider.peerId)
+    if (known) return known
+    const reply = await components.send(provider, [], signal)
+    components.addresses.set(provider.peerId, reply.provider)
+    return reply.provider
+  }
+
+  const signAndSend = async (t: Tally, signal: AbortSignal): Promise<void> => {
+    if (t.bytes === 0 || t.bytes === t.sentBytes) return
+    const bytes = t.bytes
+    const address = await addressOf(t.provider, signal)
+    const receipt = signReceipt(
+      {
+        network: init.network,
+        epoch: t.epoch,
+        provider: address,
+        fileHash: init.ticket.fileHash as NonNullable<Ticket['fileHash']>,
+        sliceHash: t.lastSlice as SliceHash,
+        bytes,
+        ticketId: init.ticket.id,
+        nonce: ++nonce,
+      },
+      components.nodeKey,
+    )
+    await components.send(t.provider, [encodeReceipt(receipt)], signal)
+    t.sentBytes = Math.max(t.sentBytes, bytes)
+  }
+
+  /** Queues a send after the provider's previous one; resolves when it is done (never rejects). */
+  const queue = (t: Tally, signal: AbortSignal): Promise<void> => {
+    t.unsigned = 0
+    t.sending = t.sending.then(() => signAndSend(t, signal)).catch(() => {})
+    return t.sending
+  }
+
+  return {
+    verified(provider, sliceHash, bytes) {
+      const epoch = epochAt(now(), init.clock)
+      let t = tallies.get(provider.peerId)
+      if (t && t.epoch !== epoch) {
+        // The epoch turned: the old total is final; a new one starts from zero.
+        void queue(t, AbortSignal.timeout(10_000))
+        t = undefined
+      }
+      if (!t) {
+        t = {
+          provider,
+          epoch,
+          bytes: 0,
+          lastSlice: sliceHash,
+          unsigned: 0,
+          sentBytes: 0,
+          sending: tallies.get(provider.peerId)?.sending ?? Promise.resolve(),
+        }
+        tallies.set(provider.peerId, t)
+      }
+      t.bytes += bytes
+      t.lastSlice = sliceHash
+      if (++t.unsigned >= signEvery) void queue(t, AbortSignal.timeout(10_000))
+    },
+    async flush(provider, signal) {
+      const t = tallies.get(provider.peerId)
+      if (t) await queue(t, signal)
+    },
+    async finish(signal) {
+      await Promise.all([...tallies.values()].map((t) => queue(t, signal)))
+    },
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * What a download does for Proof of Traffic when the node has a network id: a download ticket before
+ * the first slice, then receipts to every provider that served it (see download-receipts.ts).
+ */
+import type { Connection } from '@libp2p/interface'
+import type { EpochClock, KeyPair, Manifest } from '@stratos-edge/core'
+import { sendReceipts } from '@stratos-edge/protocol'
+import type { ProviderInfo } from '../network-index.js'
+import { createDownloadReceipts, type DownloadReceipts } from './download-receipts.js'
+import { requestDownloadTicket } from './download-ticket.js'
+import type { TrafficIndex } from './traffic-index.js'
+
+/** Options of {@link createDownloadTraffic}. */
+export interface DownloadTrafficInit {
+  network: number
+  /** See `DownloadReceiptsInit.signEvery`. */
+  signEvery?: number
+}
+
+/** Edges of {@link createDownloadTraffic}. */
+export interface DownloadTrafficComponents {
+  nodeKey: KeyPair
+  index: Pick<TrafficIndex, 'requestDownloadTicket' | 'trafficStatus'>
+  /** A connection to a provider (the one slices come over). */
+  connect(provider: ProviderInfo, signal: AbortSignal): Promise<Connection>
+}
+
+/** Starts the receipts of each download. */
+export interface DownloadTraffic {
+  /** A ticket for the manifest's file and the receipts that go with it. */
+  begin(manifest: Manifest, signal: AbortSignal): Promise<DownloadReceipts>
+}
+
+/**
+ * Creates the node's download traffic. The epoch clock is asked of the meta service once.
+ *
+ * @example
+ * ```ts
+ * const traffic = createDownloadTraffic({ network: 31337 }, { nodeKey, index, connect })
+ * const receipts = await traffic.begin(manifest, signal)
+ * ```
+ */
+export function createDownloadTraffic(
+  init: DownloadTrafficInit,
+  components: DownloadTrafficComponents,
+): DownloadTraffic {
+  const addresses = new Map<string, string>()
+  let clock: Promise<EpochClock> | undefined
+  const send = async (provider: ProviderInfo, receipts: Uint8Array[], signal: AbortSignal) => {
+    const conn = await components.connect(provider, signal)
+    const via = {
+      dialProtocol: (_peer: unknown, protocol: string, o?: { signal?: AbortSignal }) =>
+        conn.newStream(protocol, o),
+    }
+    return sendReceipts(via as never, conn.remotePeer, receipts, { signal, runOnLimitedConnection: true })
+  }
+  return {
+    async begin(manifest, signal) {
+      clock ??= components.index.trafficStatus().then((s) => ({ genesisMs: s.genesisMs, epochMs: s.epochMs }))
+      clock.catch(() => {
+        clock = undefined
+      })
+      const [{ ticket }, epochs] = await Promise.all([
+        requestDownloadTicket(
+          { network: init.network, fileHash: manifest.fileHash, owner: manifest.owner },
+          components,
+        ),
+        clock,
+      ])
+      signal.throwIfAborted()
+      return createDownloadReceipts(
+        {
+          network: init.network,
+          ticket,
+          clock: epochs,
+          ...(init.signEvery !== undefined ? { signEvery: init.signEvery } : {}),
+        },
+        { nodeKey: components.nodeKey, send, addresses },
+      )
+    },
+  }
+}

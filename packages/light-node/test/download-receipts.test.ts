@@ -1,0 +1,131 @@
+import {
+  computeFileHash,
+  computeSliceHash,
+  decodeReceipt,
+  encodeReceipt,
+  generateKeyPair,
+  issueTicket,
+  type TrafficReceipt,
+  verifyReceipt,
+} from '@stratos-edge/core'
+import 'fake-indexeddb/auto'
+import { heldReceiptKey } from '@stratos-edge/protocol'
+import { describe, expect, it } from 'vitest'
+import type { ProviderInfo } from '../src/node/network-index.js'
+import { createDownloadReceipts } from '../src/node/traffic/download-receipts.js'
+import { createIdbSliceStore } from '../src/store/idb-slice-store.js'
+
+const fileHash = computeFileHash(new TextEncoder().encode('download receipts'))
+const nodeKey = generateKeyPair()
+const meta = generateKeyPair()
+const ticket = issueTicket(
+  {
+    kind: 'download',
+    network: 31337,
+    owner: generateKeyPair().evmAddress,
+    holder: nodeKey.evmAddress,
+    fileHash,
+    bytesAllowed: 1n << 30n,
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  },
+  meta,
+)
+const providerKeys = [generateKeyPair(), generateKeyPair()]
+const providers: ProviderInfo[] = providerKeys.map((_, i) => ({
+  peerId: `peer-${i}`,
+  multiaddrs: [],
+  kind: 'light',
+}))
+const hash = computeSliceHash(1, new Uint8Array(10), fileHash)
+
+function setup(now: () => number) {
+  const sent: { peer: string; receipts: TrafficReceipt[] }[] = []
+  const receipts = createDownloadReceipts(
+    { network: 31337, ticket, clock: { genesisMs: 0, epochMs: 10_000 }, signEvery: 2 },
+    {
+      nodeKey,
+      addresses: new Map(),
+      now,
+      async send(provider, batch) {
+        sent.push({ peer: provider.peerId, receipts: batch.map((b) => decodeReceipt(b)) })
+        const i = providers.indexOf(provider)
+        return {
+          provider: providerKeys[i]!.evmAddress,
+          network: 31337,
+          accepted: batch.length,
+          rejected: [],
+        }
+      },
+    },
+  )
+  return { receipts, sent }
+}
+
+describe('download receipts', () => {
+  it('signs the running total per provider every few slices and at the end, nonces rising', async () => {
+    let t = 25_000 // epoch 2
+    const { receipts, sent } = setup(() => t)
+    const [a, b] = providers as [ProviderInfo, ProviderInfo]
+    receipts.verified(a, hash, 100)
+    receipts.verified(b, hash, 50)
+    receipts.verified(a, hash, 100) // a: 2 slices → a receipt for 200
+    await receipts.flush(b, AbortSignal.timeout(1000)) // b asked for one: 50
+    t = 26_000
+    receipts.verified(a, hash, 100)
+    await receipts.finish(AbortSignal.timeout(1000)) // a: 300; b: nothing new
+    const signed = sent.filter((s) => s.receipts.length > 0)
+    expect(signed.map((s) => [s.peer, s.receipts[0]!.bytes])).toEqual([
+      ['peer-0', 200],
+      ['peer-1', 50],
+      ['peer-0', 300],
+    ])
+    const all = signed.map((s) => s.receipts[0]!)
+    for (const r of all) {
+      verifyReceipt(r, { network: 31337 })
+      expect(r.downloader).toBe(nodeKey.evmAddress)
+      expect(r.ticketId).toBe(ticket.id)
+      expect(r.epoch).toBe(2)
+    }
+    expect(all[0]!.provider).toBe(providerKeys[0]!.evmAddress)
+    expect(all[1]!.provider).toBe(providerKeys[1]!.evmAddress)
+    expect(all[0]!.nonce < all[1]!.nonce && all[1]!.nonce < all[2]!.nonce).toBe(true)
+  })
+
+  it('starts a new total when the epoch turns, after signing the old one', async () => {
+    let t = 9_000
+    const { receipts, sent } = setup(() => t)
+    const [a] = providers as [ProviderInfo]
+    receipts.verified(a, hash, 100)
+    t = 10_500
+    receipts.verified(a, hash, 70)
+    await receipts.finish(AbortSignal.timeout(1000))
+    const signed = sent.flatMap((s) => s.receipts).map((r) => [r.epoch, r.bytes])
+    expect(signed).toEqual([
+      [0, 100],
+      [1, 70],
+    ])
+  })
+})
+
+describe('receipts held in the slice database', () => {
+  it('survive closing and reopening the store', async () => {
+    const name = `receipts-${Math.random()}`
+    const store = await createIdbSliceStore({ name })
+    const { receipts, sent } = setup(() => 5_000)
+    receipts.verified(providers[0]!, hash, 123)
+    await receipts.finish(AbortSignal.timeout(1000))
+    const receipt = sent.flatMap((s) => s.receipts)[0]!
+    await store.receipts.put(heldReceiptKey(receipt), {
+      receipt,
+      bytes: encodeReceipt(receipt),
+      state: 'pending',
+    })
+    await store.close()
+    const again = await createIdbSliceStore({ name })
+    const held = await again.receipts.list()
+    expect(held).toHaveLength(1)
+    expect(held[0]!.receipt.bytes).toBe(123)
+    expect(held[0]!.state).toBe('pending')
+    await again.close()
+  })
+})
