@@ -91,9 +91,9 @@ describe('per-client rate limits', () => {
   })
 
   it('HTTP writes: a client over its bytes gets 429 with Retry-After and CORS; a second client is not slowed', async () => {
-    // 2 slices of burst, then 1 slice per second.
+    // 2 slices of burst, then one slice per 8 s: A's third upload is told to wait 8 s.
     const node = await startNode({
-      rateLimits: { write: { bytes: { perSecond: SLICE, burst: 2 * SLICE } } },
+      rateLimits: { write: { bytes: { perSecond: SLICE / 8, burst: 2 * SLICE } } },
     })
     const url = node.gatewayUrl
     const a = '127.0.0.1'
@@ -108,11 +108,11 @@ describe('per-client rate limits', () => {
     expect(JSON.parse(limited.body).error.name).toBe('RateLimitedError')
     expect(await node.store.has(file.slices[2]!.hash)).toBe(false)
 
-    // While A is limited, B uploads at once, every time.
+    // While A is limited, B uploads at once, every time (well within A's wait, even on a busy machine).
     for (const s of other.slices.slice(0, 2)) {
       const answer = await uploadFrom(url, s, b)
       expect(answer.status).toBe(201)
-      expect(answer.ms).toBeLessThan(1000)
+      expect(answer.ms).toBeLessThan(4000)
     }
     const metrics = await (await fetch(`${url}/metrics`)).text()
     expect(metrics).toMatch(/stratos_edge_rate_limited_total\{path="http-write"\} [1-9]/)
@@ -120,7 +120,7 @@ describe('per-client rate limits', () => {
 
   it('the upload client waits out Retry-After and retries instead of failing', async () => {
     const node = await startNode({
-      rateLimits: { write: { requests: { perSecond: 1, burst: 1 } } },
+      rateLimits: { write: { requests: { perSecond: 0.25, burst: 1 } } },
     })
     const s1 = file.slices[3] as SliceRecord
     const s2 = file.slices[4] as SliceRecord
@@ -128,9 +128,11 @@ describe('per-client rate limits', () => {
     const started = performance.now()
     const receipt = await uploadSlice(node.gatewayUrl, s2)
     expect(receipt.stored).toBe('new')
-    // One request per second: the retry came after the node's Retry-After (1 s).
+    // The node said 429 with Retry-After (at least 1 s), and the client waited it out.
     expect(performance.now() - started).toBeGreaterThanOrEqual(900)
     expect(await node.store.has(s2.hash)).toBe(true)
+    const metrics = await (await fetch(`${node.gatewayUrl}/metrics`)).text()
+    expect(metrics).toMatch(/stratos_edge_rate_limited_total\{path="http-write"\} 1\n/)
   })
 
   it('HTTP reads: requests and bytes per client, 429 with Retry-After; another client still reads', async () => {
@@ -138,7 +140,7 @@ describe('per-client rate limits', () => {
       meta: true,
       rateLimits: {
         read: {
-          requests: { perSecond: 1, burst: 3 },
+          requests: { perSecond: 0.1, burst: 3 },
           bytes: { perSecond: SLICE, burst: 2 * file.bytes.length },
         },
       },
@@ -152,7 +154,8 @@ describe('per-client rate limits', () => {
     expect((await get('127.0.0.1')).status).toBe(200)
     const third = await get('127.0.0.1')
     expect(third.status).toBe(429)
-    expect(Number(third.headers['retry-after'])).toBeGreaterThanOrEqual(8) // 2 MiB at 256 KiB/s
+    // 2 MiB at 256 KiB/s: 8 s, less what came back while the first two were read (slow on a busy machine).
+    expect(Number(third.headers['retry-after'])).toBeGreaterThanOrEqual(4)
     expect(third.headers['access-control-allow-origin']).toBe('*')
     // Requests: the third request was the last of the burst; the fourth is refused before any lookup.
     const fourth = await send(`${node.gatewayUrl}/v1/files/not-a-hash`, {
@@ -168,8 +171,8 @@ describe('per-client rate limits', () => {
   it('libp2p: pushes and fetches over a peer’s limit fail with RateLimitedError and its wait; another peer goes on', async () => {
     const node = await startNode({
       rateLimits: {
-        write: { requests: { perSecond: 0.5, burst: 1 } },
-        read: { requests: { perSecond: 0.5, burst: 1 } },
+        write: { requests: { perSecond: 0.1, burst: 1 } },
+        read: { requests: { perSecond: 0.1, burst: 1 } },
       },
     })
     const addr = multiaddr(node.readyInfo().multiaddrs.find((a) => !a.includes('/ws')) as string)

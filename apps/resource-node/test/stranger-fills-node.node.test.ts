@@ -20,7 +20,7 @@ async function stranger(node: ResourceNode, ms: number, slices: SliceRecord[]): 
       const res = await fetch(`${node.gatewayUrl}${SLICE_UPLOAD_PATH}`, {
         method: 'POST',
         headers: sliceUploadHeaders(s),
-        body: s.data,
+        body: new Blob([s.data as BlobPart]),
       }).catch(() => undefined)
       await res?.arrayBuffer().catch(() => {})
       const status = res?.status ?? 0

@@ -34,7 +34,7 @@ export class RateLimitedError extends StratosEdgeError {
   readonly retryAfterMs: number
 
   constructor(shortMessage: string, retryAfterMs: number, options?: StratosEdgeErrorOptions) {
-    super(shortMessage, `Retry in ${Math.ceil(retryAfterMs / 1000)} s`, options)
+    super(shortMessage, `Send it again in ${Math.ceil(retryAfterMs / 1000)} s`, options)
     this.retryAfterMs = retryAfterMs
   }
 }

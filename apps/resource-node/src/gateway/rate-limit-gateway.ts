@@ -69,7 +69,7 @@ export function createGatewayRateLimit(
       const text = `${JSON.stringify({
         error: {
           name: 'RateLimitedError',
-          message: `Too many ${path === 'read' ? 'reads' : 'uploads'} from this address: retry in ${seconds} s`,
+          message: `Too many ${path === 'read' ? 'reads' : 'uploads'} from this address`,
         },
       })}\n`
       res.writeHead(429, {

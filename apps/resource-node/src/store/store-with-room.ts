@@ -14,6 +14,8 @@ import { createUnpaidEviction, type UnpaidEviction } from './unpaid-eviction.js'
 
 /** Options of {@link createStoreWithRoom}. */
 export interface StoreWithRoomInit {
+  /** The node runs the meta service (its store holds the manifests); else `metaAddr` says where it is. */
+  meta?: boolean
   /** Grace before an unpaid slice is evicted, ms (default 1 hour; 0: only when room is needed). */
   unpaidGraceMs?: number
   /** Unpaid slices younger than this are not evicted for room, ms (default 60 000, at most the grace). */
@@ -46,7 +48,8 @@ export interface StoreWithRoom {
 const HEADER_ROOM = 128
 
 /**
- * Slices no stored manifest lists go after the grace period, and first when the disk is full.
+ * Slices no stored manifest lists go after the grace period, and first when the disk is full; a node
+ * that knows no meta service (so never hears of a manifest) evicts nothing.
  * Wraps the node's store so that its write paths make room by evicting unpaid slices before refusing
  * with StoreFullError, and sweeps slices no manifest paid for (see `createUnpaidEviction`).
  *
@@ -62,6 +65,8 @@ export function createStoreWithRoom(
   components: StoreWithRoomComponents,
 ): StoreWithRoom {
   const { store, metrics, logger, libp2p, metaAddr } = components
+  // A node that knows no meta service never hears of a manifest: it cannot tell paid from unpaid.
+  const knowsManifests = init.meta === true || metaAddr !== undefined
   const metaIndex = libp2p && metaAddr ? createIndexClient(libp2p, metaAddr) : undefined
   const remote: RemoteManifests | undefined = metaIndex && {
     owners: (fileHash) => metaIndex.manifestOwners(fileHash, { timeout: 10_000 }),
@@ -69,12 +74,12 @@ export function createStoreWithRoom(
   }
   const eviction = createUnpaidEviction(
     {
-      graceMs: init.unpaidGraceMs ?? 3_600_000,
+      graceMs: knowsManifests ? (init.unpaidGraceMs ?? 3_600_000) : 0,
       ...(init.unpaidMinAgeForRoomMs !== undefined ? { minAgeForRoomMs: init.unpaidMinAgeForRoomMs } : {}),
     },
     { store, metrics, logger, manifests: createFileManifests({ store, remote }) },
   )
-  const makeRoom = (size: number) => eviction.makeRoom(size + HEADER_ROOM)
+  const makeRoom = async (size: number) => knowsManifests && eviction.makeRoom(size + HEADER_ROOM)
   const put = async (slice: SliceRecord, options: DiskSlicePutOptions = {}): Promise<boolean> => {
     try {
       return await store.put(slice, options)
