@@ -3,15 +3,13 @@
  * `createLightNode`): a facade over the runtime (libp2p, store, index, keys), uploads, downloads and
  * the provider choice, each built by its own factory.
  */
-import { AbortedError, isErrorNamed, type TypedDataSigner, toEvmAddress } from '@stratos-edge/core'
-import { type Remote, releaseProxy } from 'comlink'
+import { AbortedError, isErrorNamed } from '@stratos-edge/core'
 import type {
   ClaimResult,
   DownloadProgress,
   LightNodeEvent,
   LightNodeStat,
   OwnedFile,
-  PutOptions,
   PutProgress,
   PutRequest,
   PutResult,
@@ -19,20 +17,17 @@ import type {
   TrafficSummary,
   WithdrawResult,
 } from '../api-types.js'
-import { NodeStartError, nodeStopped, TrafficUnavailableError } from '../errors.js'
-import { rtcStandInStats } from '../rtc/rtc-stand-in.js'
-import { connectionKind } from './connection-kind.js'
+import { NodeStartError, nodeStopped } from '../errors.js'
 import { FileReads } from './file-reads.js'
+import { readNodeStat } from './node-stat.js'
 import { listOwnedFiles } from './owned-files.js'
+import { type PageSigner, withPageSigner } from './page-signer.js'
 import { createProviders, type Providers, type ProvidersInit } from './providers.js'
-import { createDownloads, type Downloads } from './read/open-download.js'
+import { createNodeDownloads } from './read/node-downloads.js'
+import type { Downloads } from './read/open-download.js'
 import { type Runtime, type RuntimeComponents, type RuntimeInit, startRuntime } from './runtime.js'
 import { createSliceDigester } from './slice-digests.js'
-import { createDownloadTraffic } from './traffic/download-traffic.js'
-import { claimWithNodeKey, planRewardClaims } from './traffic/reward-claims.js'
-import { watchSettlements } from './traffic/settlement-watch.js'
-import type { TrafficIndex } from './traffic/traffic-index.js'
-import { readTrafficSummary } from './traffic/traffic-summary.js'
+import { createNodeTraffic, type NodeTraffic } from './traffic/node-traffic.js'
 import { createUploader, type Uploader } from './upload/put-file.js'
 import { withdrawFile } from './withdraw-file.js'
 
@@ -55,8 +50,7 @@ export class LightNodeService {
         downloads: Downloads
         providers: Providers
         settings: Pick<RuntimeInit, 'gatewayUrl' | 'network'>
-        init: RuntimeInit
-        stopWatch?: () => void
+        traffic: NodeTraffic
       }
     | undefined
   private emit: (event: LightNodeEvent) => void = () => {}
@@ -74,66 +68,14 @@ export class LightNodeService {
     const runtime = await (this.components.startRuntime ?? startRuntime)(init, { emit: (e) => this.emit(e) })
     const { store, libp2p, index, owner } = runtime
     const providers = createProviders(this.components.providers ?? {}, { libp2p, index })
-    const traffic =
-      init.network !== undefined &&
-      init.receipts !== false &&
-      index?.requestDownloadTicket &&
-      index.trafficStatus
-        ? createDownloadTraffic(
-            { network: init.network },
-            {
-              nodeKey: owner,
-              index: index as Required<Pick<typeof index, 'requestDownloadTicket' | 'trafficStatus'>>,
-              connect: (p, s) => providers.connect(p, s),
-            },
-          )
-        : undefined
+    const traffic = createNodeTraffic(init, { runtime, providers, emit: (e) => this.emit(e) })
     const uploader = createUploader(init, { store, libp2p, index, owner, digester: this.digester })
-    const downloads = createDownloads(
-      {
-        ...init,
-        ...(this.components.hedgeDelayMs !== undefined ? { hedgeDelayMs: this.components.hedgeDelayMs } : {}),
-      },
-      {
-        store,
-        index,
-        providers,
-        traffic,
-        onTicketError: (err) =>
-          this.emit({
-            type: 'traffic:ticket-error',
-            detail: { reason: `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? err}` },
-          }),
-        onFetched: (hash, bytes, peerId) => {
-          this.fetched.slices++
-          this.fetched.bytes += bytes
-          this.emit({ type: 'slice:fetched', detail: { hash, bytes, peerId } })
-        },
-        onDropped: (peerId, reason) => {
-          this.fetched.badProviders++
-          this.emit({ type: 'provider:dropped', detail: { peerId, reason } })
-        },
-        onProgress: (detail) => this.emit({ type: 'download:progress', detail }),
-      },
+    const downloads = createNodeDownloads(
+      { ...init, hedgeDelayMs: this.components.hedgeDelayMs },
+      { runtime, providers, traffic: traffic.downloads, fetched: this.fetched, emit: (e) => this.emit(e) },
     )
     const settings = { gatewayUrl: init.gatewayUrl, network: init.network }
-    const stopWatch =
-      runtime.traffic && index?.trafficStatus
-        ? watchSettlements({
-            account: owner.evmAddress,
-            index: index as Pick<TrafficIndex, 'trafficStatus'>,
-            onSettled: (detail) => this.emit({ type: 'traffic:settled', detail }),
-          })
-        : undefined
-    this.parts = {
-      runtime,
-      uploader,
-      downloads,
-      providers,
-      settings,
-      init,
-      ...(stopWatch ? { stopWatch } : {}),
-    }
+    this.parts = { runtime, uploader, downloads, providers, settings, traffic }
     return { peerId: runtime.peerId }
   }
 
@@ -156,22 +98,17 @@ export class LightNodeService {
     options: PutRequest,
     opId: string,
     onProgress?: (p: PutProgress) => void,
-    signer?: Remote<TypedDataSigner> | TypedDataSigner,
+    signer?: PageSigner,
   ): Promise<PutResult> {
     const { uploader } = this.started
     const controller = new AbortController()
     this.ops.set(opId, controller)
     try {
-      const owner: TypedDataSigner | undefined = signer && {
-        // A proxy's property reads are asynchronous.
-        address: toEvmAddress(await signer.address),
-        signTypedData: (data) => signer.signTypedData(data),
-      }
-      return await uploader.put(input, { ...options, signer: owner }, controller.signal, onProgress)
+      return await withPageSigner(signer, (owner) =>
+        uploader.put(input, { ...options, signer: owner }, controller.signal, onProgress),
+      )
     } finally {
       this.ops.delete(opId)
-      // The page's end of the callback's channel stays open until released.
-      ;(signer as Partial<Remote<TypedDataSigner>> | undefined)?.[releaseProxy]?.()
     }
   }
 
@@ -219,31 +156,7 @@ export class LightNodeService {
   }
 
   async stat(): Promise<LightNodeStat> {
-    const { libp2p, store, served } = this.started.runtime
-    const standIn = rtcStandInStats()
-    const scope = globalThis as { WorkerGlobalScope?: unknown; document?: unknown }
-    const rtc = (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection
-    return {
-      peerId: libp2p.peerId.toString(),
-      ownerAddress: this.started.runtime.owner.evmAddress,
-      multiaddrs: libp2p.getMultiaddrs().map((m) => m.toString()),
-      connections: libp2p.getConnections().map((c) => ({
-        peerId: c.remotePeer.toString(),
-        remoteAddr: c.remoteAddr.toString(),
-        kind: connectionKind(c),
-        limited: c.limits !== undefined,
-      })),
-      store: store.stat(),
-      served: { ...served },
-      fetched: { ...this.fetched },
-      persisted: this.persisted,
-      runtime: {
-        inWorker: typeof scope.WorkerGlobalScope !== 'undefined' && typeof scope.document === 'undefined',
-        hasRealRtc:
-          typeof rtc === 'function' && (rtc as { stratosEdgeStandIn?: boolean }).stratosEdgeStandIn !== true,
-        standInPeerConnections: standIn.peerConnections,
-      },
-    }
+    return readNodeStat(this.started.runtime, { fetched: this.fetched, persisted: this.persisted })
   }
 
   async contribute({ bytes }: { bytes: number }): Promise<{ budgetBytes: number; persisted: boolean }> {
@@ -269,74 +182,35 @@ export class LightNodeService {
    * Withdraws an owned file from the network (see withdraw-file.ts). `signer` (the page's wallet, a
    * comlink proxy) signs the delete for a wallet-owned file; without it the node's own key does.
    */
-  async withdraw(
-    fileHash: string,
-    signer?: Remote<TypedDataSigner> | TypedDataSigner,
-  ): Promise<WithdrawResult> {
+  async withdraw(fileHash: string, signer?: PageSigner): Promise<WithdrawResult> {
     const { runtime, settings } = this.started
-    try {
-      const owner: TypedDataSigner | undefined = signer && {
-        address: toEvmAddress(await signer.address),
-        signTypedData: (data) => signer.signTypedData(data),
-      }
-      return await withdrawFile(
+    return withPageSigner(signer, (owner) =>
+      withdrawFile(
         fileHash,
         owner,
         { network: settings.network },
         { store: runtime.store, index: runtime.index, owner: runtime.owner },
-      )
-    } finally {
-      ;(signer as Partial<Remote<TypedDataSigner>> | undefined)?.[releaseProxy]?.()
-    }
+      ),
+    )
   }
 
-  // Proof of Traffic: what this node earned as a provider, and claiming it.
-
-  /** Bytes served per epoch, receipts held, rewards pending, claimable and claimed. */
+  /** Proof of Traffic: bytes served per epoch, receipts held, rewards pending, claimable and claimed. */
   async traffic(): Promise<TrafficSummary> {
-    const { runtime, init } = this.started
-    return readTrafficSummary({
-      network: init.network,
-      account: runtime.owner.evmAddress,
-      hold: runtime.store.receipts,
-      index: runtime.index?.trafficStatus
-        ? (runtime.index as Pick<TrafficIndex, 'trafficStatus'>)
-        : undefined,
-      polygonRpc: init.polygonRpc,
-    })
+    return this.started.traffic.summary()
   }
 
   /** The claims this node can send now, with their proofs and call data (for a page wallet to send). */
   async claimPlan(): Promise<RewardClaimCall[]> {
-    return planRewardClaims(this.started.runtime.owner.evmAddress, this.trafficIndex())
+    return this.started.traffic.claimPlan()
   }
 
   /** Claims every claimable epoch from the node key over `polygonRpc` (the node key pays the gas). */
   async claimWithNodeKey(): Promise<ClaimResult> {
-    const { runtime, init } = this.started
-    if (!init.polygonRpc) {
-      throw new TrafficUnavailableError(
-        'Claiming with the node key needs a Polygon RPC',
-        'Start the node with polygonRpc, or pass a wallet as claim({ signer })',
-      )
-    }
-    const calls = await this.claimPlan()
-    return claimWithNodeKey(calls, { rpcUrl: init.polygonRpc, nodeKey: runtime.owner })
-  }
-
-  private trafficIndex(): Pick<TrafficIndex, 'trafficStatus' | 'rewardProof'> {
-    const index = this.started.runtime.index
-    if (!index?.trafficStatus || !index.rewardProof) {
-      throw new TrafficUnavailableError(
-        'No meta service to ask about traffic rewards',
-        'Start the node with resourceNodes that run the meta service',
-      )
-    }
-    return index as Pick<TrafficIndex, 'trafficStatus' | 'rewardProof'>
+    return this.started.traffic.claimWithNodeKey()
   }
 
   async stop(): Promise<void> {
-    this.parts?.stopWatch?.()
+    this.parts?.traffic.stop()
     for (const c of this.ops.values()) c.abort(nodeStopped())
     this.ops.clear()
     this.reads.stop()
