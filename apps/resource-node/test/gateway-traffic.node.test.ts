@@ -1,10 +1,13 @@
 // The gateway counts the file bytes it serves per epoch and per (owner, file), for its self-report, and
 // answers GET /v1/status/traffic; over real HTTP.
-import { toEvmAddress } from '@stratos-edge/core'
+import { type FileHash, toEvmAddress } from '@stratos-edge/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServedTraffic } from '../src/gateway/served-traffic.js'
 import { createNodeMetrics, type Gateway, startGateway } from '../src/index.js'
 import { makeFile, owner, quietLogger } from './helpers.js'
+
+const FILE_A = 'v05j1m52c3o7rd6if0b6u23dcoaajjs77tlmkdco' as FileHash
+const FILE_B = 'v05j1m555fu587j6jih6c1k0uheu1g2o8stakpm0' as FileHash
 
 describe('gateway traffic counting', () => {
   let gw: Gateway | undefined
@@ -76,13 +79,13 @@ describe('gateway traffic counting', () => {
       keepEpochs: 2,
       maxFilesPerEpoch: 1,
     })
-    served.add(owner.address, 'v05j1m52c3o7rd6if0b6u23dcoaajjs77tlmkdco', 5)
-    served.add(owner.address, 'v05j1m555fu587j6jih6c1k0uheu1g2o8stakpm0', 7)
+    served.add(owner.address, FILE_A, 5)
+    served.add(owner.address, FILE_B, 7)
     expect(served.epochs()).toEqual([{ epoch: 0, bytes: 5n, files: 1, droppedBytes: 7n }])
     clock.now = 10
-    served.add(owner.address, 'v05j1m555fu587j6jih6c1k0uheu1g2o8stakpm0', 1)
+    served.add(owner.address, FILE_B, 1)
     clock.now = 20
-    served.add(owner.address, 'v05j1m555fu587j6jih6c1k0uheu1g2o8stakpm0', 1)
+    served.add(owner.address, FILE_B, 1)
     expect(served.epochs().map((e) => e.epoch)).toEqual([1, 2])
   })
 })

@@ -8,3 +8,5 @@ export class SettlementStoreClosedError extends defineErrorClass('SettlementStor
 export class NoRewardError extends defineErrorClass('NoRewardError') {}
 /** Too few committee keys to sign an epoch root (fewer than the contract's threshold). */
 export class CommitteeTooSmallError extends defineErrorClass('CommitteeTooSmallError') {}
+/** A gateway self-report is malformed: bad shape, unsorted or repeated entries, or undecodable. */
+export class InvalidSelfReportError extends defineErrorClass('InvalidSelfReportError') {}
