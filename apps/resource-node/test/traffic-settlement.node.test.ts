@@ -4,6 +4,8 @@ import {
   decodeVolumeReport,
   fromHex,
   generateKeyPair,
+  issueTicket,
+  signReceipt,
   splitTrafficReward,
   trafficReward,
   verifyRewardProof,
@@ -19,6 +21,7 @@ import {
   receiptOf,
   settlementFor,
   T0,
+  TEST_NETWORK,
   tempDir,
   ticketFor,
 } from './traffic-fixtures.js'
@@ -208,6 +211,34 @@ describe('traffic settlement', () => {
       },
     ])
     expect(outcome).toEqual(['late'])
+  })
+
+  it('refuses receipts and tickets signed for another network id', async () => {
+    const w = makeWorld(1, 1)
+    const d = w.downloaders[0]!
+    const p = w.providers[0]!
+    const t = ticketFor(w, d)
+    // The same ticket fields, signed for another chain by the same meta key.
+    const elsewhere = issueTicket(
+      { ...t, network: TEST_NETWORK + 1, id: undefined, owner: t.owner, holder: t.holder },
+      w.meta,
+    )
+    const { settlement, store } = settlementFor(w, await dir(), {
+      tickets: [t, elsewhere],
+      init: { network: TEST_NETWORK },
+    })
+    cleanups.push(() => store.close())
+    const onOtherNetwork = signReceipt({ ...receiptOf(w, d, p, t, 10, 1n), network: TEST_NETWORK + 1 }, d)
+    const result = await settlement.submit(p.evmAddress, [
+      onOtherNetwork,
+      receiptOf(w, d, p, elsewhere, 10, 2n),
+      receiptOf(w, d, p, t, 10, 3n),
+    ])
+    expect(result.rejected).toEqual([
+      { index: 0, reason: 'wrong-network' },
+      { index: 1, reason: 'wrong-network' },
+    ])
+    expect(result.accepted).toBe(1)
   })
 
   it('rejects a receipt signed with the downloader key of another', async () => {

@@ -174,6 +174,19 @@ export {
   sliceFile,
   slicePieces,
 } from './slicing/slicer.js'
+export {
+  DOWNLOAD_TICKET_REQUEST_BYTES,
+  type DownloadTicketRequest,
+  type DownloadTicketRequestFields,
+  type DownloadTicketRequestInit,
+  decodeDownloadTicketRequest,
+  downloadTicketIdOf,
+  downloadTicketRequestTypedData,
+  encodeDownloadTicketRequest,
+  requestedOwnerOf,
+  signDownloadTicketRequest,
+  verifyDownloadTicketRequest,
+} from './traffic/download-ticket-request.js'
 export { DEFAULT_EPOCH_MS, type EpochClock, epochAt, epochBounds } from './traffic/epoch.js'
 export {
   applyPrepay,

@@ -23,6 +23,11 @@ export class StagingFullError extends defineErrorClass('StagingFullError') {}
  * turn; nothing was read. Try again later or upload to another node.
  */
 export class UploadBusyError extends defineErrorClass('UploadBusyError') {}
+/**
+ * The meta service holds no reward for the account in the epoch: the epoch is not settled yet, or the
+ * account earned nothing in it.
+ */
+export class NoRewardError extends defineErrorClass('NoRewardError') {}
 /** The remote does not implement the requested operation (e.g. a light node asked for placement). */
 export class UnsupportedOperationError extends defineErrorClass('UnsupportedOperationError') {}
 /** The remote reported an error this code has no more specific class for. `code` is the wire code. */

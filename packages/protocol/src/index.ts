@@ -38,6 +38,7 @@ export { encodeVarint, readVarint, varintLength } from './codec/varint.js'
 export {
   FrameTooLargeError,
   HttpUploadError,
+  NoRewardError,
   ProtocolTimeoutError,
   RemoteProtocolError,
   SliceFetchInterruptedError,
@@ -113,6 +114,17 @@ export {
   type IndexServiceInit,
   registerIndexProtocol,
 } from './index-protocol/index-service.js'
+export {
+  MAX_RECEIPTS_PER_SUBMIT,
+  MAX_REWARD_PROOF_LENGTH,
+  type RewardProof,
+  type SubmitReceiptsResult,
+  type TrafficEpochStatus,
+  TrafficIndexOp,
+  type TrafficIndexRequest,
+  type TrafficIndexResponse,
+  type TrafficStatus,
+} from './index-protocol/traffic-messages.js'
 export {
   INDEX_PROTOCOL,
   MAX_CONTROL_FRAME_BYTES,

@@ -14,6 +14,7 @@ import { MessageReader } from './codec/message-reader.js'
 import { MessageWriter } from './codec/message-writer.js'
 import {
   FrameTooLargeError,
+  NoRewardError,
   ProtocolTimeoutError,
   RemoteProtocolError,
   SliceHashMismatchError,
@@ -43,6 +44,8 @@ export const WireErrorCode = {
   TICKET_EXPIRED: 13,
   WRONG_NETWORK: 14,
   TICKET_BOUND: 15,
+  /** No reward of the account in the epoch (REWARD_PROOF). */
+  NO_REWARD: 16,
 } as const
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode]
 
@@ -64,6 +67,7 @@ export function wireCodeOf(err: unknown): WireErrorCode {
   if (isErrorNamed(err, 'TicketExpiredError')) return WireErrorCode.TICKET_EXPIRED
   if (isErrorNamed(err, 'WrongNetworkError')) return WireErrorCode.WRONG_NETWORK
   if (isErrorNamed(err, 'TicketBoundError')) return WireErrorCode.TICKET_BOUND
+  if (isErrorNamed(err, 'NoRewardError')) return WireErrorCode.NO_REWARD
   if (
     isErrorNamed(err, 'InvalidArgumentError') ||
     isErrorNamed(err, 'InvalidManifestError') ||
@@ -120,6 +124,11 @@ export function decodeErrorMessage(body: Uint8Array, peer = 'peer'): Error {
       return new WrongNetworkError(msg, 'Ask this network’s meta service for a ticket')
     case WireErrorCode.TICKET_BOUND:
       return new TicketBoundError(msg, 'Ask for a new ticket: one ticket serves one file')
+    case WireErrorCode.NO_REWARD:
+      return new NoRewardError(
+        msg,
+        'Ask again once the epoch is settled; an account with no traffic has none',
+      )
     case WireErrorCode.INVALID:
       return isInvalidManifest(text)
         ? new InvalidManifestError(msg, 'Check the manifest')

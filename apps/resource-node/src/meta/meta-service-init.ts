@@ -1,4 +1,4 @@
-import type { ManifestStore } from '@stratos-edge/protocol'
+import type { IndexBackend, ManifestStore } from '@stratos-edge/protocol'
 import type { TicketGate } from '../gateway/ticket-gate.js'
 import type { Logger } from '../logger.js'
 import type { TicketIssuer } from './ticket-issuer.js'
@@ -46,5 +46,16 @@ export interface MetaServiceInit {
    * the node's gate, so a ticket bound at a commit here is the one the manifest must come with.
    */
   ticketGate?: TicketGate
+  /**
+   * Proof of Traffic (download tickets, receipts, traffic status, reward proofs); without it those
+   * requests answer UnsupportedOperationError.
+   */
+  traffic?: MetaTrafficBackend
   now?: () => number
 }
+
+/** The Proof of Traffic part of the index protocol, as the meta service's settlement answers it. */
+export type MetaTrafficBackend = Pick<
+  Required<IndexBackend>,
+  'requestDownloadTicket' | 'submitReceipts' | 'trafficStatus' | 'rewardProof'
+>

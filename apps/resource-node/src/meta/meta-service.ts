@@ -18,7 +18,7 @@ import { UnsupportedOperationError } from '@stratos-edge/protocol'
 import type { MetaServiceInit } from './meta-service-init.js'
 import { networkDistance } from './network-distance.js'
 
-export type { MetaServiceInit } from './meta-service-init.js'
+export type { MetaServiceInit, MetaTrafficBackend } from './meta-service-init.js'
 
 interface PeerEntry {
   peerId: string
@@ -266,6 +266,15 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     return sorted.filter((e) => e.kind === 'resource' || light++ < lightRoom).slice(0, limit)
   }
 
+  function traffic(): NonNullable<MetaServiceInit['traffic']> {
+    if (!init.traffic)
+      throw new UnsupportedOperationError(
+        'This meta service settles no traffic',
+        'Ask one run with Proof of Traffic',
+      )
+    return init.traffic
+  }
+
   return {
     registerLocal(peerId, announcement, observedAddr) {
       if (announcement.kind === 'resource') registry?.add(peerId)
@@ -363,6 +372,10 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       return owner === undefined ? resolveManifest(fileHash) : init.manifests.getManifest(fileHash, owner)
     },
     resolveManifest,
+    requestDownloadTicket: (request, context) => traffic().requestDownloadTicket(request, context),
+    submitReceipts: (receipts, context) => traffic().submitReceipts(receipts, context),
+    trafficStatus: (account, context) => traffic().trafficStatus(account, context),
+    rewardProof: (epoch, account, context) => traffic().rewardProof(epoch, account, context),
     async manifestOwners(fileHash: FileHash) {
       return (await init.manifests.manifestOwners?.(fileHash)) ?? []
     },

@@ -10,6 +10,7 @@ import {
 /**
  * Why a receipt did not count. Checked by {@link checkReceipt} (needs no state) or by the settlement
  * store (needs the receipts already held):
+ * - `wrong-network`: it (or its ticket) is signed for another network id than the meta service's;
  * - `late`: its epoch's late window has closed (or the epoch is settled); `future`: it has not begun;
  * - `wrong-provider`: it names another provider than the one submitting it;
  * - `forged`: the signature is not the downloader's;
@@ -22,6 +23,7 @@ import {
  * - `not-cumulative`: a newer nonce with fewer bytes than the one held.
  */
 export type RejectReason =
+  | 'wrong-network'
   | 'late'
   | 'future'
   | 'wrong-provider'
@@ -76,6 +78,7 @@ export function checkReceipt(receipt: TrafficReceipt, ctx: ReceiptContext): Reje
   const downloader = toEvmAddress(receipt.downloader)
   const ticket = ctx.ticket
   if (!ticket) return 'unknown-ticket'
+  if (ticket.network !== receipt.network) return 'wrong-network'
   if (ctx.ticketSignatureValid === false) return 'invalid-ticket'
   if (ctx.ticketSignatureValid === undefined && !ticketSignatureValid(ticket, ctx.issuers))
     return 'invalid-ticket'

@@ -38,7 +38,10 @@ export interface TrafficSettlementInit extends EpochRewardsInit {
   readonly lateWindowMs?: number
   /** Meta service addresses whose tickets back traffic. */
   readonly issuers: readonly string[]
-  /** The network id; when given, self-reports of another network are refused. */
+  /**
+   * The network id receipts, their tickets and gateway self-reports must be signed for
+   * (`wrong-network` otherwise); default any.
+   */
   readonly network?: number
 }
 
@@ -177,7 +180,9 @@ export function createTrafficSettlement(
     // Cheap rules first, so a flood of late or misaddressed receipts costs no signature check.
     const candidates: number[] = []
     receipts.forEach((r, index) => {
-      if (r.epoch > current) rejected.push({ index, reason: 'future' })
+      if (init.network !== undefined && r.network !== init.network)
+        rejected.push({ index, reason: 'wrong-network' })
+      else if (r.epoch > current) rejected.push({ index, reason: 'future' })
       else if (at >= closesAt(r.epoch)) rejected.push({ index, reason: 'late' })
       else if (toEvmAddress(r.provider) !== provider) rejected.push({ index, reason: 'wrong-provider' })
       else candidates.push(index)

@@ -23,6 +23,12 @@ import {
   type PlacementRequest,
   type ProviderRecord,
 } from './index-messages.js'
+import {
+  MAX_RECEIPTS_PER_SUBMIT,
+  type RewardProof,
+  type SubmitReceiptsResult,
+  type TrafficStatus,
+} from './traffic-messages.js'
 
 /** A client of one index peer (the meta service, or a light node for lookups). */
 export interface IndexClient {
@@ -67,6 +73,25 @@ export interface IndexClient {
    * `encodeTicketRequest` bytes). Throws `InsufficientOzoneError` when the owner's ozone is short.
    */
   requestTicket(request: Uint8Array, options?: ClientOptions): Promise<Uint8Array>
+  /**
+   * A download ticket (core's `encodeTicket` bytes, kind download, paid by the file's owner) for a
+   * downloader-signed request (core's `encodeDownloadTicketRequest` bytes). Throws
+   * `InsufficientOzoneError` when the owner's ozone is short, `SliceNotFoundError` when the meta service
+   * knows no manifest of the file, UnsupportedOperationError when the peer issues none.
+   */
+  requestDownloadTicket(request: Uint8Array, options?: ClientOptions): Promise<Uint8Array>
+  /**
+   * Submits encoded receipts (core's `encodeReceipt`), in batches of `MAX_RECEIPTS_PER_SUBMIT`; each
+   * rejected one is named by its index in `receipts` with the rule it broke (docs/proof-of-traffic.md).
+   */
+  submitReceipts(receipts: readonly Uint8Array[], options?: ClientOptions): Promise<SubmitReceiptsResult>
+  /** The epoch clock, and with an account (any address form) its epochs, pending, claimable and claimed. */
+  trafficStatus(account?: string, options?: ClientOptions): Promise<TrafficStatus>
+  /**
+   * What `TrafficRewards.claim` takes for the account's reward in a settled epoch. Throws `NoRewardError`
+   * when it has none (not settled yet, or no traffic).
+   */
+  rewardProof(epoch: number, account: string, options?: ClientOptions): Promise<RewardProof>
 }
 
 /** ERROR frames the index peer sent, as opposed to errors raised here (a malformed answer, a timeout). */
@@ -103,6 +128,24 @@ export async function indexRequest(
     if (stream.status === 'open') stream.abort(err as Error)
     throw err
   }
+}
+
+/** A peer from before a request refuses its type as malformed: say so with UnsupportedOperationError. */
+function olderPeer(what: string): (err: unknown) => never {
+  return (err) => {
+    if (isErrorNamed(err, 'DecodeError') && remoteErrors.has(err as Error)) {
+      throw new UnsupportedOperationError(
+        `The index peer does not know the ${what} request (a node from before it)`,
+        'Ask a newer meta service',
+        { cause: err },
+      )
+    }
+    throw err
+  }
+}
+
+function unexpected(): never {
+  throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -245,6 +288,50 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
       if (res.op !== IndexOp.REQUEST_TICKET)
         throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
       return res.ticket
+    },
+    async requestDownloadTicket(request, options) {
+      const res = await indexRequest(
+        libp2p,
+        peer,
+        { op: IndexOp.REQUEST_DOWNLOAD_TICKET, request },
+        options,
+      ).catch(olderPeer('download-ticket'))
+      return res.op === IndexOp.REQUEST_DOWNLOAD_TICKET ? res.ticket : unexpected()
+    },
+    async submitReceipts(receipts, options) {
+      const out: SubmitReceiptsResult = { accepted: 0, rejected: [] }
+      let offset = 0
+      for (const batch of chunks(receipts, MAX_RECEIPTS_PER_SUBMIT)) {
+        const res = await indexRequest(
+          libp2p,
+          peer,
+          { op: IndexOp.SUBMIT_RECEIPTS, receipts: batch },
+          options,
+        ).catch(olderPeer('submit-receipts'))
+        if (res.op !== IndexOp.SUBMIT_RECEIPTS) unexpected()
+        out.accepted += res.result.accepted
+        for (const r of res.result.rejected) out.rejected.push({ index: r.index + offset, reason: r.reason })
+        offset += batch.length
+      }
+      return out
+    },
+    async trafficStatus(account, options) {
+      const res = await indexRequest(
+        libp2p,
+        peer,
+        { op: IndexOp.TRAFFIC_STATUS, ...(account ? { account: addressToBytes(account) } : {}) },
+        options,
+      ).catch(olderPeer('traffic-status'))
+      return res.op === IndexOp.TRAFFIC_STATUS ? res.status : unexpected()
+    },
+    async rewardProof(epoch, account, options) {
+      const res = await indexRequest(
+        libp2p,
+        peer,
+        { op: IndexOp.REWARD_PROOF, epoch, account: addressToBytes(account) },
+        options,
+      ).catch(olderPeer('reward-proof'))
+      return res.op === IndexOp.REWARD_PROOF ? res.proof : unexpected()
     },
   }
 }

@@ -11,6 +11,7 @@ import { MessageReader } from '../codec/message-reader.js'
 import { MessageWriter } from '../codec/message-writer.js'
 import { MAX_HASHES_PER_MESSAGE, MAX_INDEX_FRAME_BYTES, MAX_MANIFEST_OWNERS } from '../protocol-ids.js'
 import { decodePeerAddress, encodePeerAddress, type PeerAddress } from '../slices/slice-messages.js'
+import * as traffic from './traffic-messages.js'
 
 /** Request types of the index protocol; a response has the request's type with the high bit set. */
 export const IndexOp = {
@@ -32,6 +33,8 @@ export const IndexOp = {
    * the owner's ozone and answers core's `encodeTicket` (newer than the others).
    */
   REQUEST_TICKET: 0x29,
+  /** Proof of Traffic: download tickets, receipts, status, reward proofs (traffic-messages.ts). */
+  ...traffic.TrafficIndexOp,
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
@@ -93,6 +96,7 @@ export type IndexRequest =
   /** Peer ids, at most {@link MAX_RESOURCE_NODE_QUERY}. */
   | { op: typeof IndexOp.RESOURCE_NODES; peerIds: string[] }
   | { op: typeof IndexOp.REQUEST_TICKET; request: Uint8Array }
+  | traffic.TrafficIndexRequest
 
 /** A decoded index response. */
 export type IndexResponse =
@@ -108,6 +112,7 @@ export type IndexResponse =
   | { op: typeof IndexOp.RESOURCE_NODES; nodes: ProviderRecord[] }
   /** The signed ticket (core's `encodeTicket`). */
   | { op: typeof IndexOp.REQUEST_TICKET; ticket: Uint8Array }
+  | traffic.TrafficIndexResponse
 
 const MAX_PROVIDERS = 64
 /** Largest encoded ticket or ticket request (both are about 250 bytes). */
@@ -210,6 +215,8 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
     case IndexOp.REQUEST_TICKET:
       w.bytes(req.request)
       break
+    default:
+      traffic.writeTrafficRequest(w, req)
   }
   return w.finish()
 }
@@ -272,7 +279,7 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
       req = { op, request: r.bytes('ticket request', MAX_TICKET_BYTES) }
       break
     default:
-      r.fail(`unknown request type 0x${op.toString(16)}`)
+      req = traffic.readTrafficRequest(r, op)
   }
   r.end()
   return req
@@ -323,8 +330,11 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
     case IndexOp.REQUEST_TICKET:
       w.bytes(res.ticket)
       break
-    default:
+    case IndexOp.ANNOUNCE:
+    case IndexOp.WITHDRAW:
       break
+    default:
+      traffic.writeTrafficResponse(w, res)
   }
   return w.finish()
 }
@@ -383,7 +393,7 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
       res = { op, ticket: r.bytes('ticket', MAX_TICKET_BYTES) }
       break
     default:
-      r.fail('unknown op')
+      res = traffic.readTrafficResponse(r, op)
   }
   r.end()
   return res

@@ -1,6 +1,11 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { addressToBytes, type FileHash, type SliceHash, toChecksumAddress } from '@stratos-edge/core'
-import { SliceNotFoundError, UnexpectedEndOfStreamError, UnsupportedOperationError } from '../errors.js'
+import {
+  NoRewardError,
+  SliceNotFoundError,
+  UnexpectedEndOfStreamError,
+  UnsupportedOperationError,
+} from '../errors.js'
 import { FrameReader } from '../framing/frame-reader.js'
 import { encodeFrame } from '../framing/frame-writer.js'
 import { INDEX_PROTOCOL, MAX_INDEX_FRAME_BYTES, MAX_MANIFEST_OWNERS } from '../protocol-ids.js'
@@ -14,6 +19,7 @@ import {
   type PlacementRequest,
   type ProviderRecord,
 } from './index-messages.js'
+import type { RewardProof, SubmitReceiptsResult, TrafficStatus } from './traffic-messages.js'
 
 /** Who is asking: the authenticated remote peer and the address it connected from. */
 export interface IndexRequestContext {
@@ -67,6 +73,31 @@ export interface IndexBackend {
   ): Promise<ProviderRecord[]> | ProviderRecord[]
   /** An upload ticket (core's `encodeTicket`) for an owner-signed request (core's `encodeTicketRequest`). */
   requestTicket?(request: Uint8Array, context: IndexRequestContext): Promise<Uint8Array> | Uint8Array
+  /**
+   * A download ticket (core's `encodeTicket`, kind download) for a downloader-signed request (core's
+   * `encodeDownloadTicketRequest`), reserving the file owner's ozone.
+   */
+  requestDownloadTicket?(request: Uint8Array, context: IndexRequestContext): Promise<Uint8Array> | Uint8Array
+  /**
+   * Takes encoded receipts (core's `encodeReceipt`, at most `MAX_RECEIPTS_PER_SUBMIT`) a provider
+   * earned; `rejected` names each refused one by its index in `receipts`. No auth: a receipt pays only
+   * its named provider.
+   */
+  submitReceipts?(
+    receipts: Uint8Array[],
+    context: IndexRequestContext,
+  ): Promise<SubmitReceiptsResult> | SubmitReceiptsResult
+  /** The epoch clock, plus the account's epochs and amounts when `account` (checksummed) is given. */
+  trafficStatus?(
+    account: string | undefined,
+    context: IndexRequestContext,
+  ): Promise<TrafficStatus> | TrafficStatus
+  /** The account's (checksummed) reward proof in a settled epoch; undefined answers `NoRewardError`. */
+  rewardProof?(
+    epoch: number,
+    account: string,
+    context: IndexRequestContext,
+  ): Promise<RewardProof | undefined> | RewardProof | undefined
 }
 
 /** Options of {@link registerIndexProtocol}. */
@@ -160,6 +191,32 @@ export function createIndexHandler(
           if (!b.requestTicket) unsupported('upload tickets')
           res = { op: req.op, ticket: await b.requestTicket(req.request, context) }
           break
+        case IndexOp.REQUEST_DOWNLOAD_TICKET:
+          if (!b.requestDownloadTicket) unsupported('download tickets')
+          res = { op: req.op, ticket: await b.requestDownloadTicket(req.request, context) }
+          break
+        case IndexOp.SUBMIT_RECEIPTS:
+          if (!b.submitReceipts) unsupported('traffic receipts')
+          res = { op: req.op, result: await b.submitReceipts(req.receipts, context) }
+          break
+        case IndexOp.TRAFFIC_STATUS: {
+          if (!b.trafficStatus) unsupported('traffic status')
+          const account = req.account ? toChecksumAddress(req.account) : undefined
+          res = { op: req.op, status: await b.trafficStatus(account, context) }
+          break
+        }
+        case IndexOp.REWARD_PROOF: {
+          if (!b.rewardProof) unsupported('reward proofs')
+          const account = toChecksumAddress(req.account)
+          const proof = await b.rewardProof(req.epoch, account, context)
+          if (!proof)
+            throw new NoRewardError(
+              `No reward for ${account} in epoch ${req.epoch}`,
+              'Ask again once it is settled',
+            )
+          res = { op: req.op, proof }
+          break
+        }
       }
       stream.send(encodeFrame(encodeIndexResponse(res)))
       reader.release()
