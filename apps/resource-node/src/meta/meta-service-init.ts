@@ -58,4 +58,6 @@ export interface MetaServiceInit {
 export type MetaTrafficBackend = Pick<
   Required<IndexBackend>,
   'requestDownloadTicket' | 'submitReceipts' | 'trafficStatus' | 'rewardProof'
->
+> &
+  // Gateway self-reports are optional: without the hook they answer UnsupportedOperationError.
+  Pick<IndexBackend, 'submitSelfReport'>

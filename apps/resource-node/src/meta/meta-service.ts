@@ -376,6 +376,15 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     submitReceipts: (receipts, context) => traffic().submitReceipts(receipts, context),
     trafficStatus: (account, context) => traffic().trafficStatus(account, context),
     rewardProof: (epoch, account, context) => traffic().rewardProof(epoch, account, context),
+    submitSelfReport(report, context) {
+      const t = traffic()
+      if (!t.submitSelfReport)
+        throw new UnsupportedOperationError(
+          'This meta service takes no gateway self-reports',
+          'Count this traffic with receipts',
+        )
+      return t.submitSelfReport(report, context)
+    },
     async manifestOwners(fileHash: FileHash) {
       return (await init.manifests.manifestOwners?.(fileHash)) ?? []
     },

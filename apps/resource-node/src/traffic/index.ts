@@ -50,6 +50,7 @@ export {
   selfReportTypedData,
   signSelfReport,
 } from './self-report.js'
+export { submitEncodedSelfReport } from './self-report-intake.js'
 export {
   type CappedSelfReports,
   capSelfReports,

@@ -23,6 +23,7 @@ import {
   type PlacementRequest,
   type ProviderRecord,
 } from './index-messages.js'
+import type { SubmitSelfReportResult } from './self-report-messages.js'
 import {
   MAX_RECEIPTS_PER_SUBMIT,
   type RewardProof,
@@ -92,6 +93,11 @@ export interface IndexClient {
    * when it has none (not settled yet, or no traffic).
    */
   rewardProof(epoch: number, account: string, options?: ClientOptions): Promise<RewardProof>
+  /**
+   * Submits a gateway self-report (the resource node's `encodeSelfReport` bytes); the answer says whether
+   * it is held, or which rule it broke. UnsupportedOperationError when the peer takes none.
+   */
+  submitSelfReport(report: Uint8Array, options?: ClientOptions): Promise<SubmitSelfReportResult>
 }
 
 /** ERROR frames the index peer sent, as opposed to errors raised here (a malformed answer, a timeout). */
@@ -332,6 +338,12 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
         options,
       ).catch(olderPeer('reward-proof'))
       return res.op === IndexOp.REWARD_PROOF ? res.proof : unexpected()
+    },
+    async submitSelfReport(report, options) {
+      const res = await indexRequest(libp2p, peer, { op: IndexOp.SUBMIT_SELF_REPORT, report }, options).catch(
+        olderPeer('submit-self-report'),
+      )
+      return res.op === IndexOp.SUBMIT_SELF_REPORT ? res.result : unexpected()
     },
   }
 }

@@ -11,6 +11,7 @@ import { MessageReader } from '../codec/message-reader.js'
 import { MessageWriter } from '../codec/message-writer.js'
 import { MAX_HASHES_PER_MESSAGE, MAX_INDEX_FRAME_BYTES, MAX_MANIFEST_OWNERS } from '../protocol-ids.js'
 import { decodePeerAddress, encodePeerAddress, type PeerAddress } from '../slices/slice-messages.js'
+import * as selfReport from './self-report-messages.js'
 import * as traffic from './traffic-messages.js'
 
 /** Request types of the index protocol; a response has the request's type with the high bit set. */
@@ -35,6 +36,8 @@ export const IndexOp = {
   REQUEST_TICKET: 0x29,
   /** Proof of Traffic: download tickets, receipts, status, reward proofs (traffic-messages.ts). */
   ...traffic.TrafficIndexOp,
+  /** A gateway's self-report of its anonymous HTTP traffic (self-report-messages.ts). */
+  ...selfReport.SelfReportIndexOp,
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
@@ -97,6 +100,7 @@ export type IndexRequest =
   | { op: typeof IndexOp.RESOURCE_NODES; peerIds: string[] }
   | { op: typeof IndexOp.REQUEST_TICKET; request: Uint8Array }
   | traffic.TrafficIndexRequest
+  | selfReport.SelfReportIndexRequest
 
 /** A decoded index response. */
 export type IndexResponse =
@@ -113,6 +117,7 @@ export type IndexResponse =
   /** The signed ticket (core's `encodeTicket`). */
   | { op: typeof IndexOp.REQUEST_TICKET; ticket: Uint8Array }
   | traffic.TrafficIndexResponse
+  | selfReport.SelfReportIndexResponse
 
 const MAX_PROVIDERS = 64
 /** Largest encoded ticket or ticket request (both are about 250 bytes). */
@@ -215,6 +220,9 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
     case IndexOp.REQUEST_TICKET:
       w.bytes(req.request)
       break
+    case IndexOp.SUBMIT_SELF_REPORT:
+      selfReport.writeSelfReportRequest(w, req)
+      break
     default:
       traffic.writeTrafficRequest(w, req)
   }
@@ -278,6 +286,9 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
     case IndexOp.REQUEST_TICKET:
       req = { op, request: r.bytes('ticket request', MAX_TICKET_BYTES) }
       break
+    case IndexOp.SUBMIT_SELF_REPORT:
+      req = selfReport.readSelfReportRequest(r)
+      break
     default:
       req = traffic.readTrafficRequest(r, op)
   }
@@ -332,6 +343,9 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
       break
     case IndexOp.ANNOUNCE:
     case IndexOp.WITHDRAW:
+      break
+    case IndexOp.SUBMIT_SELF_REPORT:
+      selfReport.writeSelfReportResponse(w, res)
       break
     default:
       traffic.writeTrafficResponse(w, res)
@@ -391,6 +405,9 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
     }
     case IndexOp.REQUEST_TICKET:
       res = { op, ticket: r.bytes('ticket', MAX_TICKET_BYTES) }
+      break
+    case IndexOp.SUBMIT_SELF_REPORT:
+      res = selfReport.readSelfReportResponse(r)
       break
     default:
       res = traffic.readTrafficResponse(r, op)
