@@ -8,6 +8,7 @@ import {
   DEFAULT_TCP_PORT,
   DEFAULT_WS_PORT,
 } from '../node/resource-node.js'
+import type { NodeTrafficInit } from '../node/traffic-node.js'
 import { openDiskSliceStore } from '../store/disk-slice-store.js'
 
 const USAGE = `Usage: stratos-edge-node <command> [options]
@@ -48,6 +49,15 @@ Upload tickets (off unless --network is given; then every write needs a ticket):
   --storage-payments <0x…>  with --polygon-rpc: the StoragePayments contract
   --confirmations <n>     with --polygon-rpc: blocks before a prepayment is credited (default 64)
   --payments-from-block <n>  with --polygon-rpc: first block to scan (the contract's deployment)
+
+Proof of Traffic as a provider (needs a meta service that settles traffic):
+  --traffic               count the gateway's bytes to anonymous readers and self-report them per epoch;
+                          GET /v1/status/traffic and stratos_edge_traffic_* metrics; the node's EVM key
+                          (<data dir>/node-evm.key) is "trafficAccount" in the ready line
+  --claim-rewards         with --polygon-rpc: also claim each settled epoch's reward on TrafficRewards
+                          (the node's EVM key sends the claims: fund it with gas)
+  --traffic-rewards <0x…>  with --claim-rewards: the TrafficRewards contract (default: the meta
+                          service's)
 `
 
 function parseBytes(text: string): number {
@@ -103,6 +113,9 @@ export async function runCli(argv: string[]): Promise<number> {
       'storage-payments': { type: 'string' },
       confirmations: { type: 'string' },
       'payments-from-block': { type: 'string' },
+      traffic: { type: 'boolean' },
+      'claim-rewards': { type: 'boolean' },
+      'traffic-rewards': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -127,8 +140,23 @@ export async function runCli(argv: string[]): Promise<number> {
     return report.corrupt.length === 0 ? 0 : 1
   }
 
-  if (values['polygon-rpc'] && !values['storage-payments'])
-    throw new Error('--polygon-rpc needs --storage-payments')
+  const claimRewards = values['claim-rewards'] ?? false
+  if (claimRewards && !values['polygon-rpc']) throw new Error('--claim-rewards needs --polygon-rpc')
+  if (values['polygon-rpc'] && !values['storage-payments'] && !claimRewards)
+    throw new Error('--polygon-rpc needs --storage-payments (or --claim-rewards)')
+  const traffic: NodeTrafficInit | undefined =
+    values.traffic || claimRewards
+      ? {
+          ...(claimRewards && values['polygon-rpc']
+            ? {
+                claimRewards: {
+                  polygonRpc: values['polygon-rpc'],
+                  ...(values['traffic-rewards'] ? { trafficRewards: values['traffic-rewards'] } : {}),
+                },
+              }
+            : {}),
+        }
+      : undefined
   const tickets: TicketsInit | undefined = values.network
     ? {
         network: positiveInt(values.network, 'network id'),
@@ -150,7 +178,7 @@ export async function runCli(argv: string[]): Promise<number> {
           : {}),
       }
     : undefined
-  if (!tickets && (values['ticket-issuer'] || values['free-ozone'] || values['polygon-rpc']))
+  if (!tickets && (values['ticket-issuer'] || values['free-ozone'] || values['storage-payments']))
     throw new Error('Ticket options need --network <chain id>')
   const node = await createResourceNode(
     {
@@ -177,6 +205,7 @@ export async function runCli(argv: string[]): Promise<number> {
       ...(values['read-cache'] ? { readCacheBytes: parseBytes(values['read-cache']) } : {}),
       ...(values['trust-proxy'] ? { trustProxy: true } : {}),
       ...(tickets ? { tickets } : {}),
+      ...(traffic ? { traffic } : {}),
     },
     { logger },
   )

@@ -5,6 +5,7 @@ import type { MetaService } from '../meta/meta-service.js'
 import type { DiskSliceStore } from '../store/disk-slice-store.js'
 import type { NodeMetrics } from './metrics.js'
 import type { TicketsInit } from './node-tickets.js'
+import type { NodeTrafficInit } from './traffic-node.js'
 
 /** Options of `createResourceNode`. */
 export interface ResourceNodeInit {
@@ -69,6 +70,12 @@ export interface ResourceNodeInit {
    * a trusted meta service; with `meta`, this node also issues them against its ozone ledger.
    */
   tickets?: TicketsInit
+  /**
+   * Proof of Traffic for this node as a provider: its EVM key (`<dataDir>/node-evm.key`), the gateway's
+   * self-reports, `/v1/status/traffic`, traffic metrics and, with `claimRewards`, its reward claims.
+   * Needs a meta service that settles traffic.
+   */
+  traffic?: NodeTrafficInit
 }
 
 /** Injectable edges of a resource node. */
@@ -90,6 +97,8 @@ export interface ReadyInfo {
   dataDir: string
   /** With tickets and `meta`: the address this meta service signs tickets with (give it to other nodes). */
   ticketIssuer?: string
+  /** With `traffic`: the node's EVM address (receipts name it; fund it with gas to claim). */
+  trafficAccount?: string
 }
 
 /** A running (or startable) resource node. */

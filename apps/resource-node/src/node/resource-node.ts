@@ -38,6 +38,7 @@ import { createNodeTickets } from './node-tickets.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
 import { createReplicator, type Replicator } from './replicator.js'
 import type { ResourceNode, ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
+import { createNodeTraffic, metaTrafficAccessOf } from './traffic-node.js'
 
 export type {
   ReadyInfo,
@@ -215,6 +216,14 @@ export async function createResourceNode(
 
   const meta = createMetaAccess({ libp2p, store, logger, metaService, metaAddr, selfObservedAddr })
   const slices = createGatewaySlices({ libp2p, store, readCache, meta, logger })
+  const traffic = init.traffic
+    ? await createNodeTraffic(init.traffic, {
+        dataDir: init.dataDir,
+        logger,
+        metrics,
+        meta: metaTrafficAccessOf({ libp2p, metaService, metaAddr, selfObservedAddr }),
+      })
+    : undefined
 
   /** Forward lists being checked against the registry (replicationIdle waits for them). */
   const resolving = new Set<Promise<void>>()
@@ -270,6 +279,7 @@ export async function createResourceNode(
         meta: Boolean(init.meta),
         dataDir: init.dataDir,
         ...(tickets?.issuer ? { ticketIssuer: tickets.issuer.address } : {}),
+        ...(traffic ? { trafficAccount: traffic.key.evmAddress } : {}),
       }
     },
     async start() {
@@ -281,6 +291,7 @@ export async function createResourceNode(
         logger,
         getManifest: meta.getManifest,
         readSlice: slices.readSlice,
+        ...(traffic ? { onFileBytes: traffic.onFileBytes, trafficStatus: traffic.status } : {}),
         ...(init.writeTimeoutMs !== undefined ? { writeTimeoutMs: init.writeTimeoutMs } : {}),
         health: () => ({
           status: 'ok',
@@ -368,11 +379,13 @@ export async function createResourceNode(
       }
       announcer?.start()
       tickets?.start()
+      traffic?.start()
       logger.info('resource node started', { ...node.readyInfo() })
     },
     async stop() {
       clearInterval(selfTimer)
       announcer?.stop()
+      await traffic?.stop()
       await replicator.stop()
       await gateway?.close()
       staging.close()

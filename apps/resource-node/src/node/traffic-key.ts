@@ -1,4 +1,4 @@
-import { chmod, readFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type KeyPair, keyPairFromPrivateKey, toHex } from '@stratos-edge/core'
 import { writeFileAtomic } from '../store/atomic-file.js'
@@ -26,6 +26,7 @@ export async function loadOrCreateNodeEvmKey(dataDir: string): Promise<KeyPair> 
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
   const key = toHex(crypto.getRandomValues(new Uint8Array(32)))
+  await mkdir(dataDir, { recursive: true })
   await writeFileAtomic(dataDir, path, [new TextEncoder().encode(`${key}\n`)])
   await chmod(path, 0o600)
   return keyPairFromPrivateKey(key)

@@ -1,4 +1,11 @@
-import { DEFAULT_EPOCH_MS, type EpochClock, epochAt, toEvmAddress } from '@stratos-edge/core'
+import {
+  DEFAULT_EPOCH_MS,
+  decodeVolumeReport,
+  type EpochClock,
+  epochAt,
+  fromHex,
+  toEvmAddress,
+} from '@stratos-edge/core'
 import type { SettlementStore, TrafficSettlement } from '../traffic/index.js'
 import type { RewardSource, TrafficEpochStatus, TrafficStatusView } from './traffic-claimer.js'
 
@@ -44,10 +51,11 @@ export function createSettlementRewardSource(
         const reward = s?.rewards.find((r) => r.account === account)?.amount
         if (!s || reward === undefined) continue
         if (!s.postedTx) pending += reward
+        const volume = decodeVolumeReport(fromHex(s.report)).entries.find((v) => v.provider === account)
         epochs.push({
           epoch: e,
-          bytes: '0',
-          receipts: 0,
+          bytes: Number(volume?.bytes ?? 0n),
+          receipts: volume?.receipts ?? 0,
           reward: reward.toString(),
           settled: true,
           rootPosted: Boolean(s.postedTx),
