@@ -53,7 +53,7 @@ Upload tickets (off unless --network is given; then every write needs a ticket):
 Proof of Traffic as a provider (needs a meta service that settles traffic):
   --traffic               count the gateway's bytes to anonymous readers and self-report them per epoch;
                           GET /v1/status/traffic and stratos_edge_traffic_* metrics; the node's EVM key
-                          (<data dir>/node-evm.key) is "trafficAccount" in the ready line
+                          (<data dir>/traffic.key) is "trafficAccount" in the ready line
   --claim-rewards         with --polygon-rpc: also claim each settled epoch's reward on TrafficRewards
                           (the node's EVM key sends the claims: fund it with gas)
   --traffic-rewards <0x…>  with --claim-rewards: the TrafficRewards contract (default: the meta

@@ -71,7 +71,7 @@ export interface ResourceNodeInit {
    */
   tickets?: TicketsInit
   /**
-   * Proof of Traffic for this node as a provider: its EVM key (`<dataDir>/node-evm.key`), the gateway's
+   * Proof of Traffic for this node as a provider: its EVM key (`<dataDir>/traffic.key`), the gateway's
    * self-reports, `/v1/status/traffic`, traffic metrics and, with `claimRewards`, its reward claims.
    * Needs a meta service that settles traffic.
    */

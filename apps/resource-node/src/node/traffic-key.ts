@@ -4,10 +4,10 @@ import { type KeyPair, keyPairFromPrivateKey, toHex } from '@stratos-edge/core'
 import { writeFileAtomic } from '../store/atomic-file.js'
 
 /** The file of the node's EVM key in the data directory. */
-export const NODE_EVM_KEY_FILE = 'node-evm.key'
+export const NODE_EVM_KEY_FILE = 'traffic.key'
 
 /**
- * Loads the resource node's own secp256k1 key (`0x` hex in `<dataDir>/node-evm.key`), creating one on
+ * Loads the resource node's own secp256k1 key (`0x` hex in `<dataDir>/traffic.key`, the file the receipt exchange uses too), creating one on
  * first start. Its address is the node's Proof of Traffic identity: receipts name it as provider, its
  * self-reports are signed with it, rewards are paid to it, and it sends (and pays the gas of) its
  * claims. Apart from the meta service's ticket key and the libp2p key.

@@ -53,7 +53,7 @@ export interface NodeTrafficComponents {
   readonly meta: MetaTrafficAccess
   /** Receipts held for libp2p traffic (the receipt protocol's hold store `list()`), when it runs. */
   readonly receipts?: () => Promise<readonly HeldReceiptView[]>
-  /** The node's EVM key; default loaded from (or created in) `<dataDir>/node-evm.key`. */
+  /** The node's EVM key; default loaded from (or created in) `<dataDir>/traffic.key`. */
   readonly key?: KeyPair
   /** The claims' chain; default a client of `claimRewards.polygonRpc` with the node's key. */
   readonly chain?: RewardChain
