@@ -87,7 +87,7 @@ describe('resource node traffic', () => {
         wsPort: 0,
         httpPort: 0,
         bootstrap: metaAddr ? [metaAddr.toString()] : [],
-        traffic: { intervalMs: 200 },
+        providerTraffic: { intervalMs: 200 },
       },
       { logger: quietLogger },
     )

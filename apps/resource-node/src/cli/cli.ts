@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger, type LogLevel } from '../logger.js'
+import type { MetaTrafficInit } from '../meta/meta-traffic.js'
 import type { TicketsInit } from '../node/node-tickets.js'
 import {
   createResourceNode,
@@ -50,14 +52,22 @@ Upload tickets (off unless --network is given; then every write needs a ticket):
   --confirmations <n>     with --polygon-rpc: blocks before a prepayment is credited (default 64)
   --payments-from-block <n>  with --polygon-rpc: first block to scan (the contract's deployment)
 
-Proof of Traffic as a provider (needs a meta service that settles traffic):
-  --traffic               count the gateway's bytes to anonymous readers and self-report them per epoch;
+Proof of Traffic (on with --meta and --network: download tickets, receipts, epoch settlement):
+  --epoch-seconds <n>     epoch length (default 600; with --traffic-rewards, the contract's)
+  --late-window-seconds <n>  receipts of an epoch are taken this long after it ends (default epoch/5)
+  --traffic-rewards <0x…> with --polygon-rpc: post each epoch's reward root to this TrafficRewards
+  --committee-key-file <path>  committee private keys, one 0x… per line (repeatable); the first key
+                          also pays the gas of posting
+  --committee-threshold <n>  committee signatures per root (default 2)
+  --self-reporter <0x…>   a provider whose gateway self-reports are taken (repeatable; a node with
+                          --provider-traffic always takes its own)
+
+This node as a provider that earns (needs a meta service that settles traffic):
+  --provider-traffic      count the gateway's bytes to anonymous readers and self-report them per epoch;
                           GET /v1/status/traffic and stratos_edge_traffic_* metrics; the node's EVM key
                           (<data dir>/traffic.key) is "trafficAccount" in the ready line
-  --claim-rewards         with --polygon-rpc: also claim each settled epoch's reward on TrafficRewards
-                          (the node's EVM key sends the claims: fund it with gas)
-  --traffic-rewards <0x…>  with --claim-rewards: the TrafficRewards contract (default: the meta
-                          service's)
+  --claim-rewards         with --polygon-rpc: also claim each settled epoch's reward on the meta
+                          service's TrafficRewards (the node's EVM key sends the claims: fund it with gas)
 `
 
 function parseBytes(text: string): number {
@@ -78,6 +88,72 @@ function port(text: string | undefined, fallback: number): number {
   const n = Number(text)
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`Invalid port: ${text}`)
   return n
+}
+
+/** Committee keys from key files: one `0x…` 32-byte key per line; blank lines and `#` comments skipped. */
+export function readCommitteeKeys(paths: readonly string[]): string[] {
+  const keys: string[] = []
+  for (const path of paths) {
+    for (const raw of readFileSync(path, 'utf8').split('\n')) {
+      const line = raw.replace(/#.*/, '').trim()
+      if (!line) continue
+      if (!/^0x[0-9a-fA-F]{64}$/.test(line))
+        throw new Error(`${path}: a committee key is 0x and 64 hex digits`)
+      keys.push(line)
+    }
+  }
+  return keys
+}
+
+type TrafficFlags = Partial<
+  Record<
+    'epoch-seconds' | 'late-window-seconds' | 'traffic-rewards' | 'committee-threshold' | 'polygon-rpc',
+    string
+  >
+> & { 'committee-key-file'?: string[]; 'self-reporter'?: string[] }
+
+function trafficOptions(
+  values: TrafficFlags,
+  on: boolean,
+): Omit<MetaTrafficInit, 'network' | 'freeOzone'> | undefined {
+  const given = [
+    'epoch-seconds',
+    'late-window-seconds',
+    'traffic-rewards',
+    'committee-key-file',
+    'committee-threshold',
+    'self-reporter',
+  ]
+  if (!on) {
+    if (given.some((k) => values[k as keyof TrafficFlags] !== undefined))
+      throw new Error('Proof of Traffic options need --meta and --network')
+    return undefined
+  }
+  if (values['traffic-rewards'] && !values['polygon-rpc'])
+    throw new Error('--traffic-rewards needs --polygon-rpc')
+  const keys = readCommitteeKeys(values['committee-key-file'] ?? [])
+  if (values['traffic-rewards'] && keys.length === 0)
+    throw new Error('--traffic-rewards needs committee keys (--committee-key-file)')
+  const late = values['late-window-seconds']
+  return {
+    ...(values['self-reporter'] ? { selfReporters: values['self-reporter'] } : {}),
+    ...(values['epoch-seconds']
+      ? { epochSeconds: positiveInt(values['epoch-seconds'], 'epoch length') }
+      : {}),
+    ...(late !== undefined ? { lateWindowSeconds: late === '0' ? 0 : positiveInt(late, 'late window') } : {}),
+    ...(values['traffic-rewards'] && values['polygon-rpc']
+      ? {
+          posting: {
+            polygonRpc: values['polygon-rpc'],
+            trafficRewards: values['traffic-rewards'],
+            committeeKeys: keys,
+            threshold: values['committee-threshold']
+              ? positiveInt(values['committee-threshold'], 'committee threshold')
+              : 2,
+          },
+        }
+      : {}),
+  }
 }
 
 /**
@@ -113,9 +189,14 @@ export async function runCli(argv: string[]): Promise<number> {
       'storage-payments': { type: 'string' },
       confirmations: { type: 'string' },
       'payments-from-block': { type: 'string' },
-      traffic: { type: 'boolean' },
-      'claim-rewards': { type: 'boolean' },
+      'epoch-seconds': { type: 'string' },
+      'late-window-seconds': { type: 'string' },
       'traffic-rewards': { type: 'string' },
+      'committee-key-file': { type: 'string', multiple: true },
+      'committee-threshold': { type: 'string' },
+      'self-reporter': { type: 'string', multiple: true },
+      'provider-traffic': { type: 'boolean' },
+      'claim-rewards': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -144,15 +225,12 @@ export async function runCli(argv: string[]): Promise<number> {
   if (claimRewards && !values['polygon-rpc']) throw new Error('--claim-rewards needs --polygon-rpc')
   if (values['polygon-rpc'] && !values['storage-payments'] && !claimRewards)
     throw new Error('--polygon-rpc needs --storage-payments (or --claim-rewards)')
-  const traffic: NodeTrafficInit | undefined =
-    values.traffic || claimRewards
+  const providerTraffic: NodeTrafficInit | undefined =
+    values['provider-traffic'] || claimRewards
       ? {
           ...(claimRewards && values['polygon-rpc']
             ? {
-                claimRewards: {
-                  polygonRpc: values['polygon-rpc'],
-                  ...(values['traffic-rewards'] ? { trafficRewards: values['traffic-rewards'] } : {}),
-                },
+                claimRewards: { polygonRpc: values['polygon-rpc'] },
               }
             : {}),
         }
@@ -180,6 +258,7 @@ export async function runCli(argv: string[]): Promise<number> {
     : undefined
   if (!tickets && (values['ticket-issuer'] || values['free-ozone'] || values['storage-payments']))
     throw new Error('Ticket options need --network <chain id>')
+  const traffic = trafficOptions(values, Boolean(values.meta && tickets))
   const node = await createResourceNode(
     {
       dataDir,
@@ -206,6 +285,7 @@ export async function runCli(argv: string[]): Promise<number> {
       ...(values['trust-proxy'] ? { trustProxy: true } : {}),
       ...(tickets ? { tickets } : {}),
       ...(traffic ? { traffic } : {}),
+      ...(providerTraffic ? { providerTraffic } : {}),
     },
     { logger },
   )

@@ -51,6 +51,17 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL
    );
    CREATE INDEX reservations_by_owner ON reservations (owner);`,
+  // 3: download tickets (Proof of Traffic): their reservation keeps the signed ticket (the settlement's
+  // ticket book); traffic charges, one per settled epoch and owner, each taken once by its key.
+  `ALTER TABLE reservations ADD COLUMN kind TEXT NOT NULL DEFAULT 'upload';
+   ALTER TABLE reservations ADD COLUMN ticket BLOB;
+   CREATE INDEX reservations_by_kind_expiry ON reservations (kind, expires_at);
+   CREATE TABLE traffic_charges (
+     key TEXT PRIMARY KEY,
+     epoch INTEGER NOT NULL,
+     owner TEXT NOT NULL,
+     ozone TEXT NOT NULL
+   );`,
 ]
 
 /** The schema version a database has (0 when new). */

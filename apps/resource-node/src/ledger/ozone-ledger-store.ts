@@ -72,6 +72,34 @@ export interface OzoneLedgerStore extends PaymentWatcherStore {
     allowance: bigint,
     expiresAt: number,
   ): Promise<{ granted: boolean; available: bigint }>
+  /**
+   * Reserves `ozone` of `owner` for download ticket `ticketId` and keeps the ticket `sign()` makes, in
+   * one transaction, like {@link OzoneLedgerStore.reserveOzone}: the file owner pays for reads. A ticket
+   * id reserved before is granted again with the ticket kept then (a replayed request gets the same
+   * ticket, and spends nothing more).
+   */
+  reserveDownload(
+    owner: string,
+    ticketId: string,
+    ozone: bigint,
+    allowance: bigint,
+    expiresAt: number,
+    sign: () => Uint8Array,
+  ): Promise<{ granted: boolean; available: bigint; ticket?: Uint8Array }>
+  /** The encoded download ticket kept under `ticketId` (core's `encodeTicket`), or undefined. */
+  downloadTicket(ticketId: string): Promise<Uint8Array | undefined>
+  /**
+   * Takes an epoch's traffic from the owner's ozone, exactly once per `charge.key`, in one transaction:
+   * the balance goes down by `charge.ozone` (below zero when a free tier paid) and the owner's download
+   * reservations, soonest to expire first, by as much (the reserved ozone is now spent). Returns false,
+   * changing nothing, when the key was charged before.
+   */
+  chargeTraffic(charge: { key: string; epoch: number; owner: string; ozone: bigint }): Promise<boolean>
+  /**
+   * Gives back what download tickets expired by `expiredBy` (Unix seconds) still reserve: call it once
+   * every epoch they could back is settled and charged. Their tickets are kept (lookups still work).
+   */
+  releaseDownloads(expiredBy: number): Promise<{ tickets: number; ozone: bigint }>
   /** Ozone (noz) of `owner` reserved by tickets so far. */
   reserved(owner: string): Promise<bigint>
   /** Ozone (noz) of `owner` (a `0x` address, any case); 0 for an unknown one. */

@@ -118,6 +118,22 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
     insertReservation: db.prepare(
       'INSERT INTO reservations (ticket_id, owner, ozone, expires_at) VALUES (?, ?, ?, ?)',
     ),
+    insertDownload: db.prepare(
+      `INSERT INTO reservations (ticket_id, owner, ozone, expires_at, kind, ticket)
+       VALUES (?, ?, ?, ?, 'download', ?)`,
+    ),
+    downloadTicket: db.prepare("SELECT ticket FROM reservations WHERE ticket_id = ? AND kind = 'download'"),
+    downloadsOf: db.prepare(
+      "SELECT ticket_id, ozone FROM reservations WHERE owner = ? AND kind = 'download' AND ozone != '0' ORDER BY expires_at, ticket_id",
+    ),
+    expiredDownloads: db.prepare(
+      "SELECT ticket_id, ozone FROM reservations WHERE kind = 'download' AND expires_at <= ? AND ozone != '0'",
+    ),
+    setReserved: db.prepare('UPDATE reservations SET ozone = ? WHERE ticket_id = ?'),
+    trafficCharge: db.prepare('SELECT key FROM traffic_charges WHERE key = ?'),
+    insertTrafficCharge: db.prepare(
+      'INSERT INTO traffic_charges (key, epoch, owner, ozone) VALUES (?, ?, ?, ?)',
+    ),
     setBalance: db.prepare(
       'INSERT INTO balances (owner, ozone) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET ozone = excluded.ozone',
     ),
@@ -242,6 +258,52 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
         if (available < ozone) return { granted: false, available }
         q.insertReservation.run(ticketId.toLowerCase(), who, ozone.toString(), expiresAt)
         return { granted: true, available }
+      })
+    },
+    async reserveDownload(owner, ticketId, ozone, allowance, expiresAt, sign) {
+      return transaction(() => {
+        const who = owner.toLowerCase()
+        const id = ticketId.toLowerCase()
+        const available = readBalance(who) + allowance - readReserved(who)
+        const kept = q.downloadTicket.get(id) as { ticket: Uint8Array | null } | undefined
+        if (kept?.ticket) return { granted: true, available, ticket: Uint8Array.from(kept.ticket) }
+        if (available < ozone) return { granted: false, available }
+        const ticket = sign()
+        q.insertDownload.run(id, who, ozone.toString(), expiresAt, ticket)
+        return { granted: true, available, ticket }
+      })
+    },
+    async downloadTicket(ticketId) {
+      check()
+      const r = q.downloadTicket.get(ticketId.toLowerCase()) as { ticket: Uint8Array | null } | undefined
+      return r?.ticket ? Uint8Array.from(r.ticket) : undefined
+    },
+    async chargeTraffic(charge) {
+      return transaction(() => {
+        if (q.trafficCharge.get(charge.key)) return false
+        const who = charge.owner.toLowerCase()
+        q.insertTrafficCharge.run(charge.key, charge.epoch, who, charge.ozone.toString())
+        q.setBalance.run(who, (readBalance(who) - charge.ozone).toString())
+        let left = charge.ozone
+        for (const r of q.downloadsOf.all(who) as unknown as { ticket_id: string; ozone: string }[]) {
+          if (left === 0n) break
+          const held = BigInt(r.ozone)
+          const spent = held < left ? held : left
+          q.setReserved.run((held - spent).toString(), r.ticket_id)
+          left -= spent
+        }
+        return true
+      })
+    },
+    async releaseDownloads(expiredBy) {
+      return transaction(() => {
+        let ozone = 0n
+        const rows = q.expiredDownloads.all(expiredBy) as unknown as { ticket_id: string; ozone: string }[]
+        for (const r of rows) {
+          ozone += BigInt(r.ozone)
+          q.setReserved.run('0', r.ticket_id)
+        }
+        return { tickets: rows.length, ozone }
       })
     },
     async reserved(owner) {

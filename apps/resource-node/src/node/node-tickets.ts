@@ -40,6 +40,8 @@ export interface NodeTickets {
   gate: TicketGate
   issuer: TicketIssuer | undefined
   ledger: OzoneLedger | undefined
+  /** With `meta`: the ledger's store (Proof of Traffic reserves, charges and keeps download tickets in it). */
+  store: OzoneLedgerStore | undefined
   start(): void
   close(): Promise<void>
 }
@@ -99,6 +101,7 @@ export async function createNodeTickets(
     gate,
     issuer,
     ledger,
+    store,
     start: () => ledger?.start(),
     async close() {
       await ledger?.stop()

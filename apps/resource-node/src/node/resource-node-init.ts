@@ -2,6 +2,7 @@ import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from '../logger.js'
 import type { MetaService } from '../meta/meta-service.js'
+import type { MetaTraffic, MetaTrafficInit } from '../meta/meta-traffic.js'
 import type { DiskSliceStore } from '../store/disk-slice-store.js'
 import type { NodeMetrics } from './metrics.js'
 import type { TicketsInit } from './node-tickets.js'
@@ -71,11 +72,16 @@ export interface ResourceNodeInit {
    */
   tickets?: TicketsInit
   /**
+   * With `meta` and `tickets`: Proof of Traffic in the meta service (download tickets, receipts, epoch
+   * settlement, reward roots). The network id and free tier are the tickets'.
+   */
+  traffic?: Omit<MetaTrafficInit, 'network' | 'freeOzone'>
+  /**
    * Proof of Traffic for this node as a provider: its EVM key (`<dataDir>/traffic.key`), the gateway's
    * self-reports, `/v1/status/traffic`, traffic metrics and, with `claimRewards`, its reward claims.
-   * Needs a meta service that settles traffic.
+   * Needs a meta service that settles traffic (this one with `meta` and `traffic`, or the bootstrap's).
    */
-  traffic?: NodeTrafficInit
+  providerTraffic?: NodeTrafficInit
 }
 
 /** Injectable edges of a resource node. */
@@ -113,6 +119,8 @@ export interface ResourceNode {
   readonly metrics: NodeMetrics
   /** The in-process meta service, when started with `meta: true`. */
   readonly metaService: MetaService | undefined
+  /** The meta service's Proof of Traffic, when started with `traffic`. */
+  readonly metaTraffic: MetaTraffic | undefined
   /** Waits until queued replications are done (tests, graceful shutdown). */
   replicationIdle(): Promise<void>
   readyInfo(): ReadyInfo

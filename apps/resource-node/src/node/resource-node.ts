@@ -1,3 +1,4 @@
+// Over 400 lines: one factory that assembles the node's parts (store, libp2p, gateway, meta service, traffic) and their lifecycle.
 import { mkdir } from 'node:fs/promises'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -27,17 +28,21 @@ import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
 import { createLogger } from '../logger.js'
 import { createMetaService } from '../meta/meta-service.js'
+import { createMetaTraffic } from '../meta/meta-traffic.js'
+import { registerMetaTrafficMetrics } from '../meta/meta-traffic-metrics.js'
 import { openDiskSliceStore } from '../store/disk-slice-store.js'
 import { createSliceHashPool } from '../store/hash-pool.js'
 import { createSliceReadCache } from '../store/slice-read-cache.js'
 import { type Announcer, createAnnouncer } from './announcer.js'
 import { createGatewaySlices } from './gateway-slices.js'
 import { createMetaAccess } from './meta-access.js'
+import { loadOrCreateMetaKey } from './meta-key.js'
 import { createNodeMetrics } from './metrics.js'
 import { createNodeTickets } from './node-tickets.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
 import { createReplicator, type Replicator } from './replicator.js'
 import type { ResourceNode, ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
+import { loadOrCreateNodeEvmKey } from './traffic-key.js'
 import { createNodeTraffic, metaTrafficAccessOf } from './traffic-node.js'
 
 export type {
@@ -100,6 +105,35 @@ export async function createResourceNode(
   const tickets = init.tickets
     ? await createNodeTickets(init.tickets, { dataDir: init.dataDir, meta: Boolean(init.meta), logger })
     : undefined
+  const metaTraffic =
+    init.traffic && init.meta && init.tickets && tickets?.store
+      ? await createMetaTraffic(
+          {
+            ...init.traffic,
+            network: init.tickets.network,
+            freeOzone: init.tickets.freeOzone ?? 0n,
+            // This node's own gateway self-reports are taken, besides the ones listed.
+            ...(init.providerTraffic
+              ? {
+                  selfReporters: [
+                    ...(init.traffic.selfReporters ?? []),
+                    (await loadOrCreateNodeEvmKey(init.dataDir)).evmAddress,
+                  ],
+                }
+              : {}),
+          },
+          {
+            dataDir: init.dataDir,
+            key: await loadOrCreateMetaKey(init.dataDir),
+            ledger: tickets.store,
+            manifest: async (fileHash, owner): Promise<Uint8Array | undefined> =>
+              owner === undefined
+                ? metaService?.resolveManifest(fileHash)
+                : store.getManifest(fileHash, owner),
+            logger,
+          },
+        )
+      : undefined
   const metaService = init.meta
     ? createMetaService({
         manifests: store,
@@ -107,6 +141,7 @@ export async function createResourceNode(
         ...(tickets?.issuer ? { tickets: tickets.issuer } : {}),
         ...(tickets ? { ticketGate: tickets.gate, closedRegistry: true } : {}),
         ...(init.resourcePeers ? { resourcePeers: init.resourcePeers } : {}),
+        ...(metaTraffic ? { traffic: metaTraffic } : {}),
       })
     : undefined
   const ip = host.includes(':') ? 'ip6' : 'ip4'
@@ -152,6 +187,7 @@ export async function createResourceNode(
     connections: () => libp2p.getConnections().length,
     ...(metaService ? { metaPeers: () => metaService.stats() } : {}),
   })
+  if (metaTraffic) registerMetaTrafficMetrics(metrics.registry, metaTraffic)
   const replicator: Replicator = createReplicator({ libp2p, store, logger, metrics })
   const metaAddr = !init.meta && init.bootstrap?.[0] ? multiaddr(init.bootstrap[0]) : undefined
   let gateway: Gateway | undefined
@@ -216,8 +252,8 @@ export async function createResourceNode(
 
   const meta = createMetaAccess({ libp2p, store, logger, metaService, metaAddr, selfObservedAddr })
   const slices = createGatewaySlices({ libp2p, store, readCache, meta, logger })
-  const traffic = init.traffic
-    ? await createNodeTraffic(init.traffic, {
+  const providerTraffic = init.providerTraffic
+    ? await createNodeTraffic(init.providerTraffic, {
         dataDir: init.dataDir,
         logger,
         metrics,
@@ -264,6 +300,7 @@ export async function createResourceNode(
     store,
     metrics,
     metaService,
+    metaTraffic,
     async replicationIdle() {
       while (resolving.size > 0) await Promise.all([...resolving])
       await replicator.idle()
@@ -279,7 +316,7 @@ export async function createResourceNode(
         meta: Boolean(init.meta),
         dataDir: init.dataDir,
         ...(tickets?.issuer ? { ticketIssuer: tickets.issuer.address } : {}),
-        ...(traffic ? { trafficAccount: traffic.key.evmAddress } : {}),
+        ...(providerTraffic ? { trafficAccount: providerTraffic.key.evmAddress } : {}),
       }
     },
     async start() {
@@ -291,7 +328,9 @@ export async function createResourceNode(
         logger,
         getManifest: meta.getManifest,
         readSlice: slices.readSlice,
-        ...(traffic ? { onFileBytes: traffic.onFileBytes, trafficStatus: traffic.status } : {}),
+        ...(providerTraffic
+          ? { onFileBytes: providerTraffic.onFileBytes, trafficStatus: providerTraffic.status }
+          : {}),
         ...(init.writeTimeoutMs !== undefined ? { writeTimeoutMs: init.writeTimeoutMs } : {}),
         health: () => ({
           status: 'ok',
@@ -379,19 +418,21 @@ export async function createResourceNode(
       }
       announcer?.start()
       tickets?.start()
-      traffic?.start()
+      metaTraffic?.start()
+      providerTraffic?.start()
       logger.info('resource node started', { ...node.readyInfo() })
     },
     async stop() {
       clearInterval(selfTimer)
       announcer?.stop()
-      await traffic?.stop()
+      await providerTraffic?.stop()
       await replicator.stop()
       await gateway?.close()
       staging.close()
       await sliceService?.unregister().catch(() => {})
       libp2p.removeEventListener('peer:disconnect', onPeerDisconnect)
       await libp2p.stop()
+      await metaTraffic?.stop()
       await store.close()
       await tickets?.close()
       await hashPool.close()

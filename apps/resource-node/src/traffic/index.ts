@@ -50,7 +50,7 @@ export {
   selfReportTypedData,
   signSelfReport,
 } from './self-report.js'
-export { submitEncodedSelfReport } from './self-report-intake.js'
+export { selfReportParts, submitEncodedSelfReport } from './self-report-intake.js'
 export {
   type CappedSelfReports,
   capSelfReports,
