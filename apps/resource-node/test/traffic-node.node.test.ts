@@ -132,3 +132,40 @@ describe('resource node traffic', () => {
     )
   })
 })
+
+describe('resource node traffic with its own meta service', () => {
+  it('self-reports to the meta service in its process, which holds the report', async () => {
+    const { dir, cleanup } = await tempDir('traffic-node-meta')
+    const node = await createResourceNode(
+      {
+        dataDir: dir,
+        tcpPort: 0,
+        wsPort: 0,
+        httpPort: 0,
+        meta: true,
+        tickets: { network: NETWORK },
+        traffic: { epochSeconds: 2, lateWindowSeconds: 1, verifierThreads: 0 },
+        providerTraffic: { intervalMs: 200 },
+      },
+      { logger: quietLogger },
+    )
+    try {
+      await node.start()
+      const file = await makeFile(20_000, 16_384)
+      for (const s of file.slices) await node.store.put(s)
+      await node.store.putManifest(file.manifestBytes)
+      const statusOf = async (): Promise<NodeTrafficStatus> =>
+        (await fetch(`${node.gatewayUrl}/v1/status/traffic`)).json() as Promise<NodeTrafficStatus>
+      await until(async () => (await statusOf()).currentEpoch !== undefined, 10_000)
+      const uri = encodeURIComponent(formatSdmUri(owner.address, file.manifest.fileHash))
+      expect((await (await fetch(`${node.gatewayUrl}/v1/files/${uri}`)).arrayBuffer()).byteLength).toBe(
+        20_000,
+      )
+      await until(async () => (await statusOf()).epochs.some((e) => e.selfReport === 'accepted'), 15_000)
+      expect((await statusOf()).account).toBe(node.readyInfo().trafficAccount)
+    } finally {
+      await node.stop()
+      await cleanup()
+    }
+  })
+})
