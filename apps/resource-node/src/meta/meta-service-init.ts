@@ -1,3 +1,4 @@
+import type { Ticket } from '@stratos-edge/core'
 import type { IndexBackend, ManifestStore } from '@stratos-edge/protocol'
 import type { TicketGate } from '../gateway/ticket-gate.js'
 import type { Logger } from '../logger.js'
@@ -46,6 +47,11 @@ export interface MetaServiceInit {
    * the node's gate, so a ticket bound at a commit here is the one the manifest must come with.
    */
   ticketGate?: TicketGate
+  /**
+   * With `ticketGate`: a manifest paid by an upload ticket was stored; `size` is the file's bytes (the
+   * ledger gives back what the ticket reserved and the file did not use).
+   */
+  onUploadCommitted?(ticket: Ticket, size: number): Promise<void>
   /**
    * Proof of Traffic (download tickets, receipts, traffic status, reward proofs); without it those
    * requests answer UnsupportedOperationError.

@@ -26,6 +26,7 @@ import { createLibp2p } from 'libp2p'
 import { type Gateway, startGateway } from '../gateway/gateway.js'
 import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
+import { createUploadRefunds } from '../ledger/upload-refunds.js'
 import { createLogger } from '../logger.js'
 import { createMetaService } from '../meta/meta-service.js'
 import { createMetaTraffic } from '../meta/meta-traffic.js'
@@ -134,6 +135,9 @@ export async function createResourceNode(
           },
         )
       : undefined
+  // The meta node gives back what upload tickets reserved and their files did not use.
+  const uploadRefunds =
+    init.meta && tickets?.store ? createUploadRefunds({}, { store: tickets.store, logger }) : undefined
   const metaService = init.meta
     ? createMetaService({
         manifests: store,
@@ -142,6 +146,7 @@ export async function createResourceNode(
         ...(tickets ? { ticketGate: tickets.gate, closedRegistry: true } : {}),
         ...(init.resourcePeers ? { resourcePeers: init.resourcePeers } : {}),
         ...(metaTraffic ? { traffic: metaTraffic } : {}),
+        ...(uploadRefunds ? { onUploadCommitted: uploadRefunds.committed } : {}),
       })
     : undefined
   const ip = host.includes(':') ? 'ip6' : 'ip4'
@@ -420,12 +425,14 @@ export async function createResourceNode(
       tickets?.start()
       metaTraffic?.start()
       providerTraffic?.start()
+      uploadRefunds?.start()
       logger.info('resource node started', { ...node.readyInfo() })
     },
     async stop() {
       clearInterval(selfTimer)
       announcer?.stop()
       await providerTraffic?.stop()
+      uploadRefunds?.stop()
       await replicator.stop()
       await gateway?.close()
       staging.close()
