@@ -12,6 +12,7 @@ import { DataDirLockedError, lockDataDir } from './start/data-dir-lock.mjs'
 import { PORTS, parseStartOptions, StartOptionsError, usage } from './start/options.mjs'
 import { checkPortsFree, PortInUseError } from './start/port-check.mjs'
 import { serveStatic } from './start/static-server.mjs'
+import { setUpTraffic } from './start/traffic.mjs'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 /** Stop functions of what is running, in start order. */
@@ -136,10 +137,13 @@ async function start(options, dataDir) {
   const chains = await startChains(options, dataDir)
   if (stopping) return
   const p = options.ports
+  // Proof of Traffic (scripts/start/traffic.mjs): on in the meta node whenever upload tickets are.
+  const traffic = await setUpTraffic({ chains, dataDir })
   const meta = await startResourceNode(dataDir, 'resource-node-1', [
     '--meta',
     ...['--tcp-port', String(p['node1-tcp-port']), '--ws-port', String(p['node1-ws-port'])],
     ...['--http-port', String(p['node1-http-port'])],
+    ...traffic.args,
   ])
   if (stopping) return
   const tcp = meta.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))
@@ -194,6 +198,7 @@ async function start(options, dataDir) {
         log(`    ${chain.padEnd(9)} ${name.padEnd(24)} ${address}`)
     }
   }
+  for (const line of traffic.lines) log(line)
   for (const line of walletLines) log(`  ${line}`)
   log(`  data and logs            ${dataDir}`)
 }

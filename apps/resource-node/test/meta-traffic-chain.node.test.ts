@@ -200,6 +200,11 @@ describe('Proof of Traffic in the meta service, on anvil', () => {
     const after = await index.trafficStatus(honest.evmAddress)
     expect(after.epochs[0]).toMatchObject({ epoch, claimed: true })
     expect(after).toMatchObject({ claimed: reward.toString(), claimable: '0', pending: '0' })
+    // The same state as JSON on the gateway, for operators and pages.
+    const http = await fetch(`${node.gatewayUrl}/v1/meta/traffic?account=${honest.evmAddress}`)
+    expect(http.headers.get('content-type')).toBe('application/json')
+    expect(await http.json()).toEqual(after)
+    expect((await fetch(`${node.gatewayUrl}/v1/meta/traffic?account=0x12`)).status).toBe(400)
     // The cheats earned nothing: no proof, no STOS.
     for (const who of [cheat, downloader]) {
       await expect(index.rewardProof(epoch, who.evmAddress)).rejects.toMatchObject({ name: 'NoRewardError' })

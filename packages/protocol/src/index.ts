@@ -8,7 +8,8 @@
  * - `/stratos-edge/slice-push/1.0.0`: push slices, several pipelined per stream; the receiver verifies
  *   each while it arrives, stores it durably, then acknowledges; it may replicate it onward (`forward`).
  * - `/stratos-edge/index/1.0.0`: announce/withdraw held slices, look up providers (nearest first), ask
- *   for placement, store and read manifests, list the owners who signed manifests of a file.
+ *   for placement, store and read manifests, list the owners who signed manifests of a file; Proof of
+ *   Traffic: download tickets, receipts, traffic status, reward proofs.
  * - `POST /v1/slices` (HTTP, {@link uploadSlice}): the push protocol's contract over plain HTTP, for
  *   browsers, whose native TLS and HTTP stacks are several times faster than noise over WebSockets;
  *   staged uploads ({@link stageSlice}, {@link commitStagedUpload}) send slices while the file is still

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createLogger, type LogLevel } from '../logger.js'
+import { createLogger, type Logger, type LogLevel } from '../logger.js'
 import type { MetaTrafficInit } from '../meta/meta-traffic.js'
 import type { TicketsInit } from '../node/node-tickets.js'
 import {
@@ -47,7 +47,7 @@ Upload tickets (off unless --network is given; then every write needs a ticket):
                           with --meta accepts its own (its address is "ticketIssuer" in the ready line)
   --free-ozone <n>        with --meta: ozone (noz, 1 per stored byte) every owner may spend without
                           prepaying (default 0: no free tier; suffixes k, m, g)
-  --polygon-rpc <url>     with --meta: Polygon JSON-RPC whose StoragePayments prepayments buy ozone
+  --polygon-rpc <url>     with --meta: Polygon JSON-RPC (StoragePayments prepayments, TrafficRewards)
   --storage-payments <0x…>  with --polygon-rpc: the StoragePayments contract
   --confirmations <n>     with --polygon-rpc: blocks before a prepayment is credited (default 64)
   --payments-from-block <n>  with --polygon-rpc: first block to scan (the contract's deployment)
@@ -115,6 +115,7 @@ type TrafficFlags = Partial<
 function trafficOptions(
   values: TrafficFlags,
   on: boolean,
+  logger: Logger,
 ): Omit<MetaTrafficInit, 'network' | 'freeOzone'> | undefined {
   const given = [
     'epoch-seconds',
@@ -125,8 +126,9 @@ function trafficOptions(
     'self-reporter',
   ]
   if (!on) {
+    // Not an error: `npm start` passes them to its meta node whether or not tickets are on.
     if (given.some((k) => values[k as keyof TrafficFlags] !== undefined))
-      throw new Error('Proof of Traffic options need --meta and --network')
+      logger.warn('Proof of Traffic is off: it needs --meta and --network (upload tickets)')
     return undefined
   }
   if (values['traffic-rewards'] && !values['polygon-rpc'])
@@ -223,8 +225,6 @@ export async function runCli(argv: string[]): Promise<number> {
 
   const claimRewards = values['claim-rewards'] ?? false
   if (claimRewards && !values['polygon-rpc']) throw new Error('--claim-rewards needs --polygon-rpc')
-  if (values['polygon-rpc'] && !values['storage-payments'] && !claimRewards)
-    throw new Error('--polygon-rpc needs --storage-payments (or --claim-rewards)')
   const providerTraffic: NodeTrafficInit | undefined =
     values['provider-traffic'] || claimRewards
       ? {
@@ -235,6 +235,9 @@ export async function runCli(argv: string[]): Promise<number> {
             : {}),
         }
       : undefined
+  // --polygon-rpc alone serves Proof of Traffic's roots; prepayments need the contract too.
+  if (values['storage-payments'] && !values['polygon-rpc'])
+    throw new Error('--storage-payments needs --polygon-rpc')
   const tickets: TicketsInit | undefined = values.network
     ? {
         network: positiveInt(values.network, 'network id'),
@@ -256,9 +259,10 @@ export async function runCli(argv: string[]): Promise<number> {
           : {}),
       }
     : undefined
+  // --polygon-rpc alone may serve Proof of Traffic's root posting, which is off without --network too.
   if (!tickets && (values['ticket-issuer'] || values['free-ozone'] || values['storage-payments']))
     throw new Error('Ticket options need --network <chain id>')
-  const traffic = trafficOptions(values, Boolean(values.meta && tickets))
+  const traffic = trafficOptions(values, Boolean(values.meta && tickets), logger)
   const node = await createResourceNode(
     {
       dataDir,

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import {
   type FileHash,
+  isAddress,
   isErrorNamed,
   isFileHash,
   type Manifest,
@@ -35,6 +36,8 @@ export interface GatewayInit {
   readSlice(hash: SliceHash, from: number, to: number, signal: AbortSignal): AsyncIterable<Uint8Array>
   /** Body of `/healthz`. */
   health(): Record<string, unknown>
+  /** With the meta service's Proof of Traffic: `GET /v1/meta/traffic[?account=0x…]` (its epoch state). */
+  metaTrafficStatus?(account: string | undefined): Promise<unknown>
   /** Handler of `POST /v1/slices` (uploads); without it the gateway is read-only. */
   sliceUpload?: SliceUploadRoute
   /** A reader that takes no bytes for this long is dropped, ms (default 120 000): slow readers are not. */
@@ -360,6 +363,12 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         return finish(res, 200, `${body}\n`, 'application/json')
       }
       if (path.startsWith(FILES_PREFIX) || path.startsWith(FILES_ALIAS)) return serveFile(req, res, path)
+      if (path === '/v1/meta/traffic' && init.metaTrafficStatus) {
+        const account = new URL(req.url ?? '/', 'http://x').searchParams.get('account') ?? undefined
+        if (account !== undefined && !isAddress(account)) return finish(res, 400, 'Bad account\n')
+        const status = await init.metaTrafficStatus(account)
+        return finish(res, 200, `${JSON.stringify(status)}\n`, 'application/json')
+      }
       return finish(res, 404, 'Not found\n')
     }
     handle().catch((err) => {

@@ -346,6 +346,12 @@ export async function createResourceNode(
           connections: libp2p.getConnections().length,
           meta: Boolean(metaService),
         }),
+        ...(metaTraffic
+          ? {
+              metaTrafficStatus: async (a: string | undefined) =>
+                metaTraffic.trafficStatus(a, { peer: libp2p.peerId, remoteAddr: selfObservedAddr }),
+            }
+          : {}),
         sliceUpload: createSliceUploadRoute({
           target: {
             peerId: libp2p.peerId.toString(),

@@ -75,6 +75,7 @@ export interface RewardProof {
 
 /** SUBMIT_RECEIPTS's answer: how many receipts counted, and why each other one did not. */
 export interface SubmitReceiptsResult {
+  /** Receipts that count: held now, or held already (a resubmission is not refused, and counts once). */
   accepted: number
   rejected: { index: number; reason: string }[]
 }
