@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DataDirLockedError, lockDataDir } from './start/data-dir-lock.mjs'
 import { PORTS, parseStartOptions, StartOptionsError, usage } from './start/options.mjs'
 import { checkPortsFree, PortInUseError } from './start/port-check.mjs'
+import { fundProviders, providerAddress, providerArgs } from './start/provider-traffic.mjs'
 import { serveStatic } from './start/static-server.mjs'
 import { setUpTraffic } from './start/traffic.mjs'
 
@@ -139,18 +140,28 @@ async function start(options, dataDir) {
   const p = options.ports
   // Proof of Traffic (scripts/start/traffic.mjs): on in the meta node whenever upload tickets are.
   const traffic = await setUpTraffic({ chains, dataDir })
+  // Both nodes earn as providers (scripts/start/provider-traffic.mjs); the meta node takes node 2's
+  // gateway self-reports.
+  const provider2 = await providerAddress(join(dataDir, 'resource-node-2'))
   const meta = await startResourceNode(dataDir, 'resource-node-1', [
     '--meta',
     ...['--tcp-port', String(p['node1-tcp-port']), '--ws-port', String(p['node1-ws-port'])],
     ...['--http-port', String(p['node1-http-port'])],
     ...traffic.args,
+    ...providerArgs(chains, { polygonRpc: !traffic.args.includes('--polygon-rpc') }),
+    ...['--self-reporter', provider2],
   ])
   if (stopping) return
   const tcp = meta.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))
   const second = await startResourceNode(dataDir, 'resource-node-2', [
     ...['--tcp-port', String(p['node2-tcp-port']), '--ws-port', String(p['node2-ws-port'])],
     ...['--http-port', String(p['node2-http-port']), '--bootstrap', tcp],
+    ...providerArgs(chains, { polygonRpc: true }),
   ])
+  await fundProviders(
+    chains,
+    [meta.trafficAccount, second.trafficAccount].filter((a) => a !== undefined),
+  )
   if (stopping) return
   const network = {
     resourceNodes: [...meta.wsMultiaddrs, ...second.wsMultiaddrs],
