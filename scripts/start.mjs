@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DataDirLockedError, lockDataDir } from './start/data-dir-lock.mjs'
 import { PORTS, parseStartOptions, StartOptionsError, usage } from './start/options.mjs'
 import { checkPortsFree, PortInUseError } from './start/port-check.mjs'
+import { fundProviders, providerAddress, providerArgs } from './start/provider-traffic.mjs'
 import { serveStatic } from './start/static-server.mjs'
 import { metaTicketArgs, nodeTicketArgs, pageNetwork, peerIdOfNode, ticketSummary } from './start/tickets.mjs'
 import { setUpTraffic } from './start/traffic.mjs'
@@ -144,12 +145,17 @@ async function start(options, dataDir) {
   const secondPeerId = await peerIdOfNode(join(dataDir, 'resource-node-2'))
   // Proof of Traffic (scripts/start/traffic.mjs): on in the meta node whenever upload tickets are.
   const traffic = await setUpTraffic({ chains, dataDir })
+  // Both nodes earn as providers (scripts/start/provider-traffic.mjs); the meta node takes node 2's
+  // gateway self-reports.
+  const provider2 = await providerAddress(join(dataDir, 'resource-node-2'))
   const meta = await startResourceNode(dataDir, 'resource-node-1', [
     '--meta',
     ...['--tcp-port', String(p['node1-tcp-port']), '--ws-port', String(p['node1-ws-port'])],
     ...['--http-port', String(p['node1-http-port'])],
     ...metaTicketArgs({ chains, freeOzone: options.freeOzone, resourcePeers: [secondPeerId] }),
     ...traffic.args,
+    ...providerArgs(chains, { polygonRpc: !traffic.args.includes('--polygon-rpc') }),
+    ...['--self-reporter', provider2],
   ])
   if (stopping) return
   const tcp = meta.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'))
@@ -157,7 +163,12 @@ async function start(options, dataDir) {
     ...['--tcp-port', String(p['node2-tcp-port']), '--ws-port', String(p['node2-ws-port'])],
     ...['--http-port', String(p['node2-http-port']), '--bootstrap', tcp],
     ...nodeTicketArgs(chains, meta),
+    ...providerArgs(chains, { polygonRpc: true }),
   ])
+  await fundProviders(
+    chains,
+    [meta.trafficAccount, second.trafficAccount].filter((a) => a !== undefined),
+  )
   if (stopping) return
   const network = {
     resourceNodes: [...meta.wsMultiaddrs, ...second.wsMultiaddrs],

@@ -131,6 +131,13 @@ export {
   registerIndexProtocol,
 } from './index-protocol/index-service.js'
 export {
+  MAX_SELF_REPORT_BYTES,
+  SelfReportIndexOp,
+  type SelfReportIndexRequest,
+  type SelfReportIndexResponse,
+  type SubmitSelfReportResult,
+} from './index-protocol/self-report-messages.js'
+export {
   MAX_RECEIPTS_PER_SUBMIT,
   MAX_REWARD_PROOF_LENGTH,
   type RewardProof,

@@ -10,6 +10,7 @@ import {
   DEFAULT_TCP_PORT,
   DEFAULT_WS_PORT,
 } from '../node/resource-node.js'
+import type { NodeTrafficInit } from '../node/traffic-node.js'
 import { openDiskSliceStore } from '../store/disk-slice-store.js'
 import { QUOTA_FLAGS, QUOTA_USAGE, quotaInit } from './quota-flags.js'
 
@@ -59,6 +60,15 @@ Proof of Traffic (on with --meta and --network: download tickets, receipts, epoc
   --committee-key-file <path>  committee private keys, one 0x… per line (repeatable); the first key
                           also pays the gas of posting
   --committee-threshold <n>  committee signatures per root (default 2)
+  --self-reporter <0x…>   a provider whose gateway self-reports are taken (repeatable; a node with
+                          --provider-traffic always takes its own)
+
+This node as a provider that earns (needs a meta service that settles traffic):
+  --provider-traffic      count the gateway's bytes to anonymous readers and self-report them per epoch;
+                          GET /v1/status/traffic and stratos_edge_traffic_* metrics; the node's EVM key
+                          (<data dir>/traffic.key) is "trafficAccount" in the ready line
+  --claim-rewards         with --polygon-rpc: also claim each settled epoch's reward on the meta
+                          service's TrafficRewards (the node's EVM key sends the claims: fund it with gas)
 `
 
 function parseBytes(text: string): number {
@@ -101,7 +111,7 @@ type TrafficFlags = Partial<
     'epoch-seconds' | 'late-window-seconds' | 'traffic-rewards' | 'committee-threshold' | 'polygon-rpc',
     string
   >
-> & { 'committee-key-file'?: string[] }
+> & { 'committee-key-file'?: string[]; 'self-reporter'?: string[] }
 
 function trafficOptions(
   values: TrafficFlags,
@@ -114,6 +124,7 @@ function trafficOptions(
     'traffic-rewards',
     'committee-key-file',
     'committee-threshold',
+    'self-reporter',
   ]
   if (!on) {
     // Not an error: `npm start` passes them to its meta node whether or not tickets are on.
@@ -128,6 +139,7 @@ function trafficOptions(
     throw new Error('--traffic-rewards needs committee keys (--committee-key-file)')
   const late = values['late-window-seconds']
   return {
+    ...(values['self-reporter'] ? { selfReporters: values['self-reporter'] } : {}),
     ...(values['epoch-seconds']
       ? { epochSeconds: positiveInt(values['epoch-seconds'], 'epoch length') }
       : {}),
@@ -186,6 +198,9 @@ export async function runCli(argv: string[]): Promise<number> {
       'traffic-rewards': { type: 'string' },
       'committee-key-file': { type: 'string', multiple: true },
       'committee-threshold': { type: 'string' },
+      'self-reporter': { type: 'string', multiple: true },
+      'provider-traffic': { type: 'boolean' },
+      'claim-rewards': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -210,6 +225,18 @@ export async function runCli(argv: string[]): Promise<number> {
     return report.corrupt.length === 0 ? 0 : 1
   }
 
+  const claimRewards = values['claim-rewards'] ?? false
+  if (claimRewards && !values['polygon-rpc']) throw new Error('--claim-rewards needs --polygon-rpc')
+  const providerTraffic: NodeTrafficInit | undefined =
+    values['provider-traffic'] || claimRewards
+      ? {
+          ...(claimRewards && values['polygon-rpc']
+            ? {
+                claimRewards: { polygonRpc: values['polygon-rpc'] },
+              }
+            : {}),
+        }
+      : undefined
   // --polygon-rpc alone serves Proof of Traffic's roots; prepayments need the contract too.
   if (values['storage-payments'] && !values['polygon-rpc'])
     throw new Error('--storage-payments needs --polygon-rpc')
@@ -265,6 +292,7 @@ export async function runCli(argv: string[]): Promise<number> {
       ...(tickets ? { tickets } : {}),
       ...quotaInit(values, parseBytes),
       ...(traffic ? { traffic } : {}),
+      ...(providerTraffic ? { providerTraffic } : {}),
     },
     { logger },
   )

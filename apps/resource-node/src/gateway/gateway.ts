@@ -56,6 +56,10 @@ export interface GatewayInit {
   writeBytesPerTurn?: number
   /** Per-client rate limits of reads and writes; without it, none. */
   rateLimit?: GatewayRateLimit
+  /** Called with the file bytes handed to a reader (traffic counting: its owner's ozone pays). */
+  onFileBytes?(manifest: Manifest, bytes: number): void
+  /** Body of `GET /v1/status/traffic` (JSON); without it the route answers 404. */
+  trafficStatus?(): Promise<unknown>
 }
 
 /** A running gateway. */
@@ -69,6 +73,8 @@ export interface Gateway {
 const BUSY_RETRY_AFTER_SECONDS = 2
 
 const FILES_PREFIX = '/v1/files/'
+/** The node's own Proof of Traffic figures, JSON. */
+export const TRAFFIC_STATUS_PATH = '/v1/status/traffic'
 /** Unversioned alias (`<gateway url>/files/<file hash>`). */
 const FILES_ALIAS = '/files/'
 
@@ -280,6 +286,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
           }
           sent += chunk.length
           metrics.gatewayBytes.inc(chunk.length)
+          init.onFileBytes?.(manifest, chunk.length)
           head()
           const waited = res.write(chunk) ? 'drained' : await drained(res, writeTimeoutMs)
           if (waited === 'closed') return
@@ -375,6 +382,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       if (path === '/metrics') {
         const body = await metrics.registry.metrics()
         return finish(res, 200, body, metrics.registry.contentType)
+      }
+      if (path === TRAFFIC_STATUS_PATH && init.trafficStatus) {
+        const body = JSON.stringify(await init.trafficStatus())
+        return finish(res, 200, `${body}\n`, 'application/json')
       }
       if (path.startsWith(FILES_PREFIX) || path.startsWith(FILES_ALIAS)) return serveFile(req, res, path)
       if (path === '/v1/meta/traffic' && init.metaTrafficStatus) {

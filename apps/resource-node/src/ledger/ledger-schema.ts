@@ -62,6 +62,9 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
      owner TEXT NOT NULL,
      ozone TEXT NOT NULL
    );`,
+  // 4: upload reservations given back: what a commit did not use, or all of an expired ticket's.
+  `ALTER TABLE reservations ADD COLUMN upload_done TEXT;
+   CREATE INDEX reservations_open_uploads ON reservations (kind, upload_done, expires_at);`,
 ]
 
 /** The schema version a database has (0 when new). */

@@ -100,6 +100,17 @@ export interface OzoneLedgerStore extends PaymentWatcherStore {
    * every epoch they could back is settled and charged. Their tickets are kept (lookups still work).
    */
   releaseDownloads(expiredBy: number): Promise<{ tickets: number; ozone: bigint }>
+  /**
+   * An upload ticket's file committed with `usedBytes` of its `bytesAllowed`: keeps that share of its
+   * reservation (rounded up) and gives the rest back to the owner, once per ticket, in one transaction.
+   * Returns the ozone given back (0 for an unknown, download or already settled ticket).
+   */
+  commitUpload(ticketId: string, usedBytes: bigint, bytesAllowed: bigint): Promise<bigint>
+  /**
+   * Gives back all that upload tickets expired by `expiredBy` (Unix seconds) without a commit still
+   * reserve, once each.
+   */
+  releaseExpiredUploads(expiredBy: number): Promise<{ tickets: number; ozone: bigint }>
   /** Ozone (noz) of `owner` reserved by tickets so far. */
   reserved(owner: string): Promise<bigint>
   /** Ozone (noz) of `owner` (a `0x` address, any case); 0 for an unknown one. */

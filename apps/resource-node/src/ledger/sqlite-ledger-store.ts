@@ -130,6 +130,13 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
       "SELECT ticket_id, ozone FROM reservations WHERE kind = 'download' AND expires_at <= ? AND ozone != '0'",
     ),
     setReserved: db.prepare('UPDATE reservations SET ozone = ? WHERE ticket_id = ?'),
+    openUpload: db.prepare(
+      "SELECT ozone FROM reservations WHERE ticket_id = ? AND kind = 'upload' AND upload_done IS NULL",
+    ),
+    expiredUploads: db.prepare(
+      "SELECT ticket_id, ozone FROM reservations WHERE kind = 'upload' AND upload_done IS NULL AND expires_at <= ?",
+    ),
+    doneUpload: db.prepare('UPDATE reservations SET ozone = ?, upload_done = ? WHERE ticket_id = ?'),
     trafficCharge: db.prepare('SELECT key FROM traffic_charges WHERE key = ?'),
     insertTrafficCharge: db.prepare(
       'INSERT INTO traffic_charges (key, epoch, owner, ozone) VALUES (?, ?, ?, ?)',
@@ -302,6 +309,30 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
         for (const r of rows) {
           ozone += BigInt(r.ozone)
           q.setReserved.run('0', r.ticket_id)
+        }
+        return { tickets: rows.length, ozone }
+      })
+    },
+    async commitUpload(ticketId, usedBytes, bytesAllowed) {
+      return transaction(() => {
+        const id = ticketId.toLowerCase()
+        const row = q.openUpload.get(id) as { ozone: string } | undefined
+        if (!row) return 0n
+        const held = BigInt(row.ozone)
+        const used =
+          bytesAllowed <= 0n || usedBytes >= bytesAllowed ? bytesAllowed : usedBytes < 0n ? 0n : usedBytes
+        const kept = bytesAllowed <= 0n ? held : (held * used + bytesAllowed - 1n) / bytesAllowed
+        q.doneUpload.run(kept.toString(), 'committed', id)
+        return held - kept
+      })
+    },
+    async releaseExpiredUploads(expiredBy) {
+      return transaction(() => {
+        let ozone = 0n
+        const rows = q.expiredUploads.all(expiredBy) as unknown as { ticket_id: string; ozone: string }[]
+        for (const r of rows) {
+          ozone += BigInt(r.ozone)
+          q.doneUpload.run('0', 'expired', r.ticket_id)
         }
         return { tickets: rows.length, ozone }
       })

@@ -1,3 +1,4 @@
+import type { Ticket } from '@stratos-edge/core'
 import type { IndexBackend, ManifestStore } from '@stratos-edge/protocol'
 import type { TicketGate } from '../gateway/ticket-gate.js'
 import type { Logger } from '../logger.js'
@@ -48,6 +49,11 @@ export interface MetaServiceInit {
    */
   ticketGate?: TicketGate
   /**
+   * With `ticketGate`: a manifest paid by an upload ticket was stored; `size` is the file's bytes (the
+   * ledger gives back what the ticket reserved and the file did not use).
+   */
+  onUploadCommitted?(ticket: Ticket, size: number): Promise<void>
+  /**
    * Proof of Traffic (download tickets, receipts, traffic status, reward proofs); without it those
    * requests answer UnsupportedOperationError.
    */
@@ -64,4 +70,6 @@ export interface MetaServiceInit {
 export type MetaTrafficBackend = Pick<
   Required<IndexBackend>,
   'requestDownloadTicket' | 'submitReceipts' | 'trafficStatus' | 'rewardProof'
->
+> &
+  // Gateway self-reports are optional: without the hook they answer UnsupportedOperationError.
+  Pick<IndexBackend, 'submitSelfReport'>

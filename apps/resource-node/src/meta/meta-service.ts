@@ -4,6 +4,7 @@ import {
   InvalidArgumentError,
   InvalidTicketError,
   type SliceHash,
+  type Ticket,
   toEvmAddress,
 } from '@stratos-edge/core'
 import type {
@@ -353,6 +354,7 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       return init.tickets.issueEncoded(request)
     },
     async putManifest(bytes: Uint8Array, _context: IndexRequestContext, ticket?: Uint8Array) {
+      let committed: { ticket: Ticket; size: number } | undefined
       if (init.ticketGate) {
         // Checked before the manifest is stored: decoded without its signature (the store verifies it).
         const m = decodeManifest(bytes, { verify: false })
@@ -363,8 +365,10 @@ export function createMetaService(init: MetaServiceInit): MetaService {
             'Send the manifest with its owner’s upload ticket',
           )
         }
+        committed = { ticket: paid.ticket, size: m.size }
       }
       const fileHash = await init.manifests.putManifest(bytes)
+      if (committed) await init.onUploadCommitted?.(committed.ticket, committed.size)
       generation++
       resolved.delete(fileHash) // another owner's may be the one to answer now
       resolving.delete(fileHash) // and one under way may have read the owners before it
@@ -386,6 +390,15 @@ export function createMetaService(init: MetaServiceInit): MetaService {
         resolving.delete(fileHash)
       }
       return dropped
+    },
+    submitSelfReport(report, context) {
+      const t = traffic()
+      if (!t.submitSelfReport)
+        throw new UnsupportedOperationError(
+          'This meta service takes no gateway self-reports',
+          'Count this traffic with receipts',
+        )
+      return t.submitSelfReport(report, context)
     },
     async manifestOwners(fileHash: FileHash) {
       return (await init.manifests.manifestOwners?.(fileHash)) ?? []

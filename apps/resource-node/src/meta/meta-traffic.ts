@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js'
 import { createCommitteeRootPoster, type RootPoster } from '../traffic/committee-root-poster.js'
 import type { EpochRewardsInit } from '../traffic/epoch-rewards.js'
 import type { RejectReason } from '../traffic/receipt-rules.js'
+import { selfReportParts, submitEncodedSelfReport } from '../traffic/self-report-intake.js'
 import type { SettlementStore } from '../traffic/settlement-store.js'
 import { openSqliteSettlementStore } from '../traffic/sqlite-settlement-store.js'
 import { createTrafficSettlement, type TrafficSettlement } from '../traffic/traffic-settlement.js'
@@ -68,6 +69,11 @@ export interface MetaTrafficInit extends EpochRewardsInit {
   freeOzone?: bigint
   /** Signature-checking worker threads; 0 checks in this thread (default: the machine's parallelism). */
   verifierThreads?: number
+  /**
+   * Provider addresses (`0x…`) whose gateway self-reports are taken (nodes this meta service runs or
+   * lists); default none. Each owner pays them only from its balance less its reservations.
+   */
+  selfReporters?: readonly string[]
 }
 
 /** The edges of {@link createMetaTraffic}. */
@@ -211,6 +217,7 @@ export async function createMetaTraffic(
       ...(init.split ? { split: init.split } : {}),
       ...(init.ozonePerByte !== undefined ? { ozonePerByte: init.ozonePerByte } : {}),
       ...(init.metaNodeAccounts ? { metaNodeAccounts: init.metaNodeAccounts } : {}),
+      ...(init.selfReportWeightBps !== undefined ? { selfReportWeightBps: init.selfReportWeightBps } : {}),
     },
     {
       store,
@@ -230,6 +237,7 @@ export async function createMetaTraffic(
       ...(pool ? { verifier: pool.verify, ticketVerifier: pool.verifyTickets } : {}),
       now,
       logger,
+      ...selfReportParts(init.selfReporters ?? [], ledger),
     },
   )
   const downloads: DownloadTicketIssuer = createDownloadTicketIssuer(
@@ -269,6 +277,7 @@ export async function createMetaTraffic(
     counters,
     tick,
     requestDownloadTicket: (request) => downloads.issueEncoded(request),
+    submitSelfReport: (report) => submitEncodedSelfReport(settlement, report),
     async submitReceipts(encoded, context) {
       // The provider is named in each receipt: a receipt pays only its named provider, whoever hands it in.
       const rejected: { index: number; reason: string }[] = []

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import type { NodeTrafficStatus, NodeTrafficStatusSource } from './traffic-status.js'
 
 /** The node's Prometheus metrics, on their own registry (not prom-client's global one). */
 export interface NodeMetrics {
@@ -180,4 +181,71 @@ export function createNodeMetrics(sources: MetricsSources): NodeMetrics {
       ...reg,
     }),
   }
+}
+
+/**
+ * Adds the node's Proof of Traffic gauges to its registry, read from `source` on each scrape:
+ * `stratos_edge_traffic_bytes_served{epoch, via="libp2p"|"gateway"}` (libp2p: bytes its receipts
+ * attest; gateway: self-reported), `stratos_edge_traffic_receipts_held{epoch}`,
+ * `stratos_edge_traffic_receipts_held_total`, and `stratos_edge_traffic_reward_wei{state}` (pending,
+ * claimable, claimed; a float, exact up to 2^53 wei).
+ *
+ * @example
+ * ```ts
+ * registerTrafficMetrics(metrics, createNodeTrafficStatus({ account, served }))
+ * ```
+ */
+export function registerTrafficMetrics(metrics: NodeMetrics, source: NodeTrafficStatusSource): void {
+  const reg = { registers: [metrics.registry] }
+  // One status per scrape, shared by the gauges.
+  let cached: { at: number; status: Promise<NodeTrafficStatus> } | undefined
+  const status = (): Promise<NodeTrafficStatus> => {
+    if (!cached || Date.now() - cached.at > 500) cached = { at: Date.now(), status: source.status() }
+    return cached.status
+  }
+  new Gauge({
+    name: 'stratos_edge_traffic_bytes_served',
+    help: 'Bytes this node served per epoch: libp2p (attested by receipts held) or gateway (self-reported)',
+    labelNames: ['epoch', 'via'] as const,
+    ...reg,
+    async collect() {
+      const s = await status()
+      this.reset()
+      for (const e of s.epochs) {
+        this.set({ epoch: String(e.epoch), via: 'libp2p' }, Number(e.libp2pBytes))
+        this.set({ epoch: String(e.epoch), via: 'gateway' }, Number(e.gatewayBytes))
+      }
+    },
+  })
+  new Gauge({
+    name: 'stratos_edge_traffic_receipts_held',
+    help: 'Receipts held for libp2p traffic, per epoch',
+    labelNames: ['epoch'] as const,
+    ...reg,
+    async collect() {
+      const s = await status()
+      this.reset()
+      for (const e of s.epochs) this.set({ epoch: String(e.epoch) }, e.receipts)
+    },
+  })
+  new Gauge({
+    name: 'stratos_edge_traffic_receipts_held_total',
+    help: 'Receipts held for libp2p traffic, all epochs',
+    ...reg,
+    async collect() {
+      this.set((await status()).receiptsHeld)
+    },
+  })
+  new Gauge({
+    name: 'stratos_edge_traffic_reward_wei',
+    help: 'Traffic rewards of this node in STOS wei: pending (settled, root not posted), claimable, claimed',
+    labelNames: ['state'] as const,
+    ...reg,
+    async collect() {
+      const s = await status()
+      this.set({ state: 'pending' }, Number(s.pending))
+      this.set({ state: 'claimable' }, Number(s.claimable))
+      this.set({ state: 'claimed' }, Number(s.claimed))
+    },
+  })
 }

@@ -7,6 +7,7 @@ import type { MetaTraffic, MetaTrafficInit } from '../meta/meta-traffic.js'
 import type { DiskSliceStore } from '../store/disk-slice-store.js'
 import type { NodeMetrics } from './metrics.js'
 import type { TicketsInit } from './node-tickets.js'
+import type { NodeTrafficInit } from './traffic-node.js'
 
 /** Options of `createResourceNode`. */
 export interface ResourceNodeInit {
@@ -90,6 +91,12 @@ export interface ResourceNodeInit {
    * settlement, reward roots). The network id and free tier are the tickets'.
    */
   traffic?: Omit<MetaTrafficInit, 'network' | 'freeOzone'>
+  /**
+   * Proof of Traffic for this node as a provider: its EVM key (`<dataDir>/traffic.key`), the gateway's
+   * self-reports, `/v1/status/traffic`, traffic metrics and, with `claimRewards`, its reward claims.
+   * Needs a meta service that settles traffic (this one with `meta` and `traffic`, or the bootstrap's).
+   */
+  providerTraffic?: NodeTrafficInit
 }
 
 /** Injectable edges of a resource node. */
@@ -111,6 +118,8 @@ export interface ReadyInfo {
   dataDir: string
   /** With tickets and `meta`: the address this meta service signs tickets with (give it to other nodes). */
   ticketIssuer?: string
+  /** With `traffic`: the node's EVM address (receipts name it; fund it with gas to claim). */
+  trafficAccount?: string
 }
 
 /** A running (or startable) resource node. */

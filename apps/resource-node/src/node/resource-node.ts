@@ -28,6 +28,7 @@ import { type Gateway, startGateway } from '../gateway/gateway.js'
 import { createNodeRateLimits } from '../gateway/rate-limit-node.js'
 import { createSliceUploadRoute } from '../gateway/slice-upload-route.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
+import { createUploadRefunds } from '../ledger/upload-refunds.js'
 import { createLogger } from '../logger.js'
 import { createManifestDeleter } from '../meta/manifest-deleter.js'
 import { createMetaService } from '../meta/meta-service.js'
@@ -47,6 +48,8 @@ import { loadOrCreatePeerKey } from './peer-key.js'
 import { type ReceiptExchange, startReceiptExchange } from './receipt-exchange.js'
 import { createReplicator, type Replicator } from './replicator.js'
 import type { ResourceNode, ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
+import { loadOrCreateNodeEvmKey } from './traffic-key.js'
+import { createNodeTraffic, metaTrafficAccessOf } from './traffic-node.js'
 
 export type {
   ReadyInfo,
@@ -111,7 +114,20 @@ export async function createResourceNode(
   const metaTraffic =
     init.traffic && init.meta && init.tickets && tickets?.store
       ? await createMetaTraffic(
-          { ...init.traffic, network: init.tickets.network, freeOzone: init.tickets.freeOzone ?? 0n },
+          {
+            ...init.traffic,
+            network: init.tickets.network,
+            freeOzone: init.tickets.freeOzone ?? 0n,
+            // This node's own gateway self-reports are taken, besides the ones listed.
+            ...(init.providerTraffic
+              ? {
+                  selfReporters: [
+                    ...(init.traffic.selfReporters ?? []),
+                    (await loadOrCreateNodeEvmKey(init.dataDir)).evmAddress,
+                  ],
+                }
+              : {}),
+          },
           {
             dataDir: init.dataDir,
             key: await loadOrCreateMetaKey(init.dataDir),
@@ -132,6 +148,9 @@ export async function createResourceNode(
       released: (fileHash, hashes) => logger.info('slices released', { fileHash, slices: hashes.length }),
     },
   )
+  // The meta node gives back what upload tickets reserved and their files did not use.
+  const uploadRefunds =
+    init.meta && tickets?.store ? createUploadRefunds({}, { store: tickets.store, logger }) : undefined
   const metaService = init.meta
     ? createMetaService({
         manifests: store,
@@ -141,6 +160,7 @@ export async function createResourceNode(
         ...(tickets ? { ticketGate: tickets.gate, closedRegistry: true } : {}),
         ...(init.resourcePeers ? { resourcePeers: init.resourcePeers } : {}),
         ...(metaTraffic ? { traffic: metaTraffic } : {}),
+        ...(uploadRefunds ? { onUploadCommitted: uploadRefunds.committed } : {}),
       })
     : undefined
   const ip = host.includes(':') ? 'ip6' : 'ip4'
@@ -253,6 +273,14 @@ export async function createResourceNode(
 
   const meta = createMetaAccess({ libp2p, store, logger, metaService, metaAddr, selfObservedAddr })
   const slices = createGatewaySlices({ libp2p, store, readCache, meta, logger })
+  const providerTraffic = init.providerTraffic
+    ? await createNodeTraffic(init.providerTraffic, {
+        dataDir: init.dataDir,
+        logger,
+        metrics,
+        meta: metaTrafficAccessOf({ libp2p, metaService, metaAddr, selfObservedAddr }),
+      })
+    : undefined
 
   const limits = createNodeRateLimits(init, { metrics, meta })
   const room = createStoreWithRoom(init, { store, metrics, logger, libp2p, metaAddr })
@@ -312,6 +340,7 @@ export async function createResourceNode(
         meta: Boolean(init.meta),
         dataDir: init.dataDir,
         ...(tickets?.issuer ? { ticketIssuer: tickets.issuer.address } : {}),
+        ...(providerTraffic ? { trafficAccount: providerTraffic.key.evmAddress } : {}),
       }
     },
     async start() {
@@ -323,6 +352,9 @@ export async function createResourceNode(
         logger,
         getManifest: meta.getManifest,
         readSlice: slices.readSlice,
+        ...(providerTraffic
+          ? { onFileBytes: providerTraffic.onFileBytes, trafficStatus: providerTraffic.status }
+          : {}),
         ...(init.writeTimeoutMs !== undefined ? { writeTimeoutMs: init.writeTimeoutMs } : {}),
         rateLimit: limits.gateway,
         health: () => ({
@@ -458,12 +490,16 @@ export async function createResourceNode(
       tickets?.start()
       room.eviction.start()
       metaTraffic?.start()
+      providerTraffic?.start()
+      uploadRefunds?.start()
       logger.info('resource node started', { ...node.readyInfo() })
     },
     async stop() {
       clearInterval(selfTimer)
       announcer?.stop()
       await room.eviction.stop()
+      await providerTraffic?.stop()
+      uploadRefunds?.stop()
       await replicator.stop()
       await gateway?.close()
       staging.close()

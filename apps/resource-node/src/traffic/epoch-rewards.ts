@@ -12,7 +12,15 @@ import {
   type VolumeReport,
   volumeReportDigest,
 } from '@stratos-edge/core'
+import { capSelfReports, type HeldSelfReportEntry } from './self-report-rules.js'
 import type { HeldReceipt, SettledEpoch, TrafficCharge } from './settlement-store.js'
+
+/** An epoch's gateway self-reports and what each owner's paid ozone covers (noz), for {@link settleEpoch}. */
+export interface EpochSelfReports {
+  readonly entries: readonly HeldSelfReportEntry[]
+  /** Ozone of each owner that may pay this epoch's traffic (absent: none). */
+  readonly capOzone: ReadonlyMap<EvmAddress, bigint>
+}
 
 /** Economic parameters of a settlement. */
 export interface EpochRewardsInit {
@@ -22,6 +30,8 @@ export interface EpochRewardsInit {
   readonly ozonePerByte?: bigint
   /** Accounts sharing the meta-node pool equally (the committee); none: the pool is not paid out here. */
   readonly metaNodeAccounts?: readonly EvmAddress[]
+  /** What a self-reported byte counts for against a receipted one, basis points (default 5000). */
+  readonly selfReportWeightBps?: number
 }
 
 /**
@@ -64,6 +74,7 @@ export function settleEpoch(
   usedBefore: ReadonlyMap<string, bigint>,
   market: OzoneMarket,
   init: EpochRewardsInit,
+  selfReports?: EpochSelfReports,
 ): SettledEpoch {
   const ozonePerByte = init.ozonePerByte ?? 1n
   const { paid, perTicket } = capByTicket(held, usedBefore)
@@ -77,6 +88,18 @@ export function settleEpoch(
     perProvider.set(r.provider, entry)
     perOwner.set(r.owner, (perOwner.get(r.owner) ?? 0n) + bytes)
   })
+  // Self-reports: each owner pays them only from what its ozone covers after its receipted traffic.
+  const self = capSelfReports(
+    selfReports?.entries ?? [],
+    (owner) => (selfReports?.capOzone.get(owner) ?? 0n) / ozonePerByte - (perOwner.get(owner) ?? 0n),
+    init.selfReportWeightBps,
+  )
+  for (const [provider, v] of self.perProvider) {
+    const entry = perProvider.get(provider) ?? { bytes: 0n, receipts: 0 }
+    entry.bytes += v.weighted
+    perProvider.set(provider, entry)
+  }
+  for (const [owner, weighted] of self.perOwner) perOwner.set(owner, (perOwner.get(owner) ?? 0n) + weighted)
   const entries = [...perProvider]
     .filter(([, v]) => v.bytes > 0n)
     .map(([provider, v]) => ({ provider, bytes: v.bytes, receipts: v.receipts }))
@@ -122,5 +145,12 @@ export function settleEpoch(
     charges,
     ticketBytes: perTicket,
     postedTx: undefined,
+    ...(self.perProvider.size > 0
+      ? {
+          selfReported: [...self.perProvider]
+            .map(([provider, v]) => ({ provider, bytes: v.bytes, weighted: v.weighted }))
+            .sort((a, b) => (a.provider < b.provider ? -1 : 1)),
+        }
+      : {}),
   }
 }

@@ -11,3 +11,5 @@ export class SettlementStoreClosedError extends defineErrorClass('SettlementStor
 export { NoRewardError } from '@stratos-edge/protocol'
 /** Too few committee keys to sign an epoch root (fewer than the contract's threshold). */
 export class CommitteeTooSmallError extends defineErrorClass('CommitteeTooSmallError') {}
+/** A gateway self-report is malformed: bad shape, unsorted or repeated entries, or undecodable. */
+export class InvalidSelfReportError extends defineErrorClass('InvalidSelfReportError') {}

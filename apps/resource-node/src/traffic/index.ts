@@ -20,10 +20,11 @@ export {
   createCommitteeRootPoster,
   type RootPoster,
 } from './committee-root-poster.js'
-export { capByTicket, type EpochRewardsInit, settleEpoch } from './epoch-rewards.js'
+export { capByTicket, type EpochRewardsInit, type EpochSelfReports, settleEpoch } from './epoch-rewards.js'
 export {
   CommitteeTooSmallError,
   EpochNotDueError,
+  InvalidSelfReportError,
   NoRewardError,
   SettlementStoreClosedError,
 } from './errors.js'
@@ -37,10 +38,35 @@ export {
   receiptSignatureValid,
   ticketSignatureValid,
 } from './receipt-rules.js'
+export {
+  decodeSelfReport,
+  encodeSelfReport,
+  MAX_SELF_REPORT_ENTRIES,
+  type SelfReport,
+  type SelfReportEntry,
+  type SelfReportFields,
+  selfReportEntriesDigest,
+  selfReportId,
+  selfReportSignatureValid,
+  selfReportTypedData,
+  signSelfReport,
+} from './self-report.js'
+export { selfReportParts, submitEncodedSelfReport } from './self-report-intake.js'
+export {
+  type CappedSelfReports,
+  capSelfReports,
+  checkSelfReport,
+  DEFAULT_SELF_REPORT_WEIGHT_BPS,
+  type HeldSelfReportEntry,
+  type SelfReportContext,
+  type SelfReportRejectReason,
+} from './self-report-rules.js'
 export { SETTLEMENT_MIGRATIONS } from './settlement-schema.js'
 export type {
   HeldReceipt,
   HoldOutcome,
+  SelfReportedVolume,
+  SelfReportHoldOutcome,
   SettledEpoch,
   SettlementStore,
   TrafficCharge,
@@ -60,6 +86,7 @@ export {
   type OzoneCharger,
   type ReceiptVerifier,
   type RewardProof,
+  type SelfReportResult,
   type SubmitResult,
   type TicketBook,
   type TicketVerifier,

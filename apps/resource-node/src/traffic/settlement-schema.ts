@@ -45,4 +45,13 @@ export const SETTLEMENT_MIGRATIONS: readonly string[] = [
      ozone TEXT NOT NULL,
      charged INTEGER NOT NULL DEFAULT 0
    );`,
+  // 2: gateway self-reports, one per (epoch, provider), and the self-reported volume of a settlement.
+  `CREATE TABLE self_reports (
+     epoch INTEGER NOT NULL,
+     provider TEXT NOT NULL,
+     report_id TEXT NOT NULL,
+     entries TEXT NOT NULL,
+     PRIMARY KEY (epoch, provider)
+   ) WITHOUT ROWID;
+   ALTER TABLE epochs ADD COLUMN self_reported TEXT;`,
 ]

@@ -1,4 +1,5 @@
 import type { EvmAddress } from '@stratos-edge/core'
+import type { HeldSelfReportEntry } from './self-report-rules.js'
 
 /** The latest receipt held for one (epoch, downloader, provider, ticket): all that settlement needs. */
 export interface HeldReceipt {
@@ -46,7 +47,22 @@ export interface SettledEpoch {
   readonly ticketBytes: ReadonlyMap<string, bigint>
   /** Transaction that posted the root to `TrafficRewards`. */
   readonly postedTx: string | undefined
+  /**
+   * Gateway self-reported traffic in this epoch, per provider (less trusted, marked apart from the
+   * receipted bytes): bytes paid after the owners' caps, and the weighted bytes the report counts.
+   */
+  readonly selfReported?: readonly SelfReportedVolume[]
 }
+
+/** One provider's self-reported traffic in a settled epoch. */
+export interface SelfReportedVolume {
+  readonly provider: EvmAddress
+  readonly bytes: bigint
+  readonly weighted: bigint
+}
+
+/** What the store made of a self-report. */
+export type SelfReportHoldOutcome = 'accepted' | 'duplicate' | 'already-reported' | 'late'
 
 /**
  * Durable state of the settlement engine. Each changing method is one atomic transaction, so a crash
@@ -74,7 +90,7 @@ export interface SettlementStore {
   settlement(epoch: number): Promise<SettledEpoch | undefined>
   /** The highest settled epoch, or undefined. */
   lastSettled(): Promise<number | undefined>
-  /** Epochs up to `upTo` with held receipts and no settlement yet, oldest first. */
+  /** Epochs up to `upTo` with held receipts or self-reports and no settlement yet, oldest first. */
   unsettledEpochs(upTo: number): Promise<number[]>
   /** Charges saved with a settlement and not yet marked charged, oldest first. */
   pendingCharges(): Promise<TrafficCharge[]>
@@ -82,5 +98,18 @@ export interface SettlementStore {
   /** Settled epochs with a root not yet posted, oldest first. */
   unposted(): Promise<SettledEpoch[]>
   markPosted(epoch: number, txHash: string): Promise<void>
+  /**
+   * Holds a provider's self-report for an epoch, in one transaction: `late` when the epoch is settled;
+   * `duplicate` when this very report (`reportId`) is held; `already-reported` when another one of this
+   * provider for this epoch is held (one per epoch, never replaced); else `accepted`.
+   */
+  holdSelfReport(
+    epoch: number,
+    provider: EvmAddress,
+    reportId: string,
+    entries: readonly HeldSelfReportEntry[],
+  ): Promise<SelfReportHoldOutcome>
+  /** Every self-report line held for `epoch`. */
+  selfReports(epoch: number): Promise<HeldSelfReportEntry[]>
   close(): Promise<void>
 }

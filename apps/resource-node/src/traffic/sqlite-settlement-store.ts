@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite'
-import type { EvmAddress } from '@stratos-edge/core'
+import type { EvmAddress, FileHash } from '@stratos-edge/core'
 import { migrateLedger } from '../ledger/ledger-schema.js'
 import { SettlementStoreClosedError } from './errors.js'
 import { SETTLEMENT_MIGRATIONS } from './settlement-schema.js'
@@ -43,6 +43,7 @@ interface EpochRow {
   rewards: string
   ticket_bytes: string
   posted_tx: string | null
+  self_reported: string | null
 }
 
 interface ChargeRow {
@@ -103,9 +104,15 @@ export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): Sett
     charged: db.prepare('UPDATE charges SET charged = 1 WHERE key = ?'),
     last: db.prepare('SELECT MAX(epoch) AS e FROM epochs'),
     unsettled: db.prepare(
-      `SELECT DISTINCT epoch FROM receipts WHERE epoch <= ?
-       AND epoch NOT IN (SELECT epoch FROM epochs) ORDER BY epoch`,
+      `SELECT epoch FROM (SELECT epoch FROM receipts UNION SELECT epoch FROM self_reports)
+       WHERE epoch <= ? AND epoch NOT IN (SELECT epoch FROM epochs) ORDER BY epoch`,
     ),
+    selfReport: db.prepare('SELECT report_id FROM self_reports WHERE epoch = ? AND provider = ?'),
+    addSelfReport: db.prepare(
+      'INSERT INTO self_reports (epoch, provider, report_id, entries) VALUES (?, ?, ?, ?)',
+    ),
+    selfReports: db.prepare('SELECT provider, entries FROM self_reports WHERE epoch = ? ORDER BY provider'),
+    setSelfReported: db.prepare('UPDATE epochs SET self_reported = ? WHERE epoch = ?'),
     unposted: db.prepare('SELECT * FROM epochs WHERE root IS NOT NULL AND posted_tx IS NULL ORDER BY epoch'),
     posted: db.prepare('UPDATE epochs SET posted_tx = ? WHERE epoch = ?'),
   }
@@ -171,6 +178,17 @@ export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): Sett
       charges: (q.chargesOf.all(row.epoch) as unknown as ChargeRow[]).map(toCharge),
       ticketBytes: new Map(ticketBytes.map(([id, bytes]) => [id, BigInt(bytes)])),
       postedTx: row.posted_tx ?? undefined,
+      ...(row.self_reported
+        ? {
+            selfReported: (JSON.parse(row.self_reported) as [string, string, string][]).map(
+              ([provider, bytes, weighted]) => ({
+                provider: provider as EvmAddress,
+                bytes: BigInt(bytes),
+                weighted: BigInt(weighted),
+              }),
+            ),
+          }
+        : {}),
     }
   }
 
@@ -221,6 +239,10 @@ export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): Sett
           q.setUsage.run(id, ((row ? BigInt(row.bytes) : 0n) + bytes).toString())
         }
         for (const c of s.charges) q.addCharge.run(c.key, c.epoch, c.owner, c.ozone.toString())
+        if (s.selfReported) {
+          const volumes = s.selfReported.map((v) => [v.provider, v.bytes.toString(), v.weighted.toString()])
+          q.setSelfReported.run(JSON.stringify(volumes), s.epoch)
+        }
         return toSettled(q.epoch.get(s.epoch) as unknown as EpochRow)
       })
     },
@@ -253,6 +275,29 @@ export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): Sett
     async markPosted(epoch, txHash) {
       open()
       q.posted.run(txHash, epoch)
+    },
+    async holdSelfReport(epoch, provider, reportId, entries) {
+      open()
+      return transaction(() => {
+        if (q.settled.get(epoch)) return 'late'
+        const held = q.selfReport.get(epoch, provider) as { report_id: string } | undefined
+        if (held) return held.report_id === reportId ? 'duplicate' : 'already-reported'
+        const lines = entries.map((e) => [e.owner, e.fileHash, e.bytes.toString()])
+        q.addSelfReport.run(epoch, provider, reportId, JSON.stringify(lines))
+        return 'accepted'
+      })
+    },
+    async selfReports(epoch) {
+      open()
+      const rows = q.selfReports.all(epoch) as unknown as { provider: string; entries: string }[]
+      return rows.flatMap((row) =>
+        (JSON.parse(row.entries) as [string, string, string][]).map(([owner, fileHash, bytes]) => ({
+          provider: row.provider as EvmAddress,
+          owner: owner as EvmAddress,
+          fileHash: fileHash as FileHash,
+          bytes: BigInt(bytes),
+        })),
+      )
     },
     async close() {
       if (closed) return

@@ -24,6 +24,9 @@ import {
   receiptSignatureValid,
   ticketSignatureValid,
 } from './receipt-rules.js'
+import type { SelfReport } from './self-report.js'
+import { selfReportId } from './self-report.js'
+import { checkSelfReport, type SelfReportRejectReason } from './self-report-rules.js'
 import type { HeldReceipt, SettledEpoch, SettlementStore, TrafficCharge } from './settlement-store.js'
 
 /** Most ticket signature checks remembered at once. */
@@ -37,7 +40,10 @@ export interface TrafficSettlementInit extends EpochRewardsInit {
   readonly lateWindowMs?: number
   /** Meta service addresses whose tickets back traffic. */
   readonly issuers: readonly string[]
-  /** The network id receipts and their tickets must be signed for (`wrong-network` otherwise); default any. */
+  /**
+   * The network id receipts, their tickets and gateway self-reports must be signed for
+   * (`wrong-network` otherwise); default any.
+   */
   readonly network?: number
 }
 
@@ -82,6 +88,13 @@ export interface TrafficSettlementComponents {
   readonly ticketVerifier?: TicketVerifier
   /** Current time in ms; default `Date.now`. */
   readonly now?: () => number
+  /** Providers whose gateway self-reports are taken (nodes the meta service runs or lists); default none. */
+  readonly selfReporters?: (provider: EvmAddress) => boolean
+  /**
+   * Ozone (noz) of an owner that may pay its self-reported traffic at settlement (e.g. its balance less
+   * its reservations); default 0n: self-reports pay nothing.
+   */
+  readonly selfReportCap?: (owner: EvmAddress) => Promise<bigint>
   readonly logger: Logger
 }
 
@@ -94,6 +107,11 @@ export interface SubmitResult {
   /** Receipts that count for nothing, by index in the submission. */
   readonly rejected: readonly { index: number; reason: RejectReason }[]
 }
+
+/** What became of a self-report: held (`accepted`), held already (`duplicate`), or why not. */
+export type SelfReportResult =
+  | { readonly outcome: 'accepted' | 'duplicate' }
+  | { readonly outcome: 'rejected'; readonly reason: SelfReportRejectReason }
 
 /** A reward claim's leaf and proof. */
 export interface RewardProof {
@@ -108,6 +126,12 @@ export interface RewardProof {
 export interface TrafficSettlement {
   /** Takes a provider's latest receipts (any epoch still inside its late window). */
   submit(provider: string, receipts: readonly TrafficReceipt[]): Promise<SubmitResult>
+  /**
+   * Takes a gateway's signed self-report of a closed epoch (inside its late window): less trusted than
+   * receipts, paid only within each owner's cap and at a weight (see `capSelfReports`), one per provider
+   * per epoch.
+   */
+  submitSelfReport(report: SelfReport): Promise<SelfReportResult>
   /** Settles `epoch` (once its late window has closed): report, rewards, tree, charges. Idempotent. */
   settle(epoch: number): Promise<SettledEpoch>
   /** Settles every due epoch with receipts, retries pending charges, posts unposted roots. */
@@ -254,6 +278,26 @@ export function createTrafficSettlement(
     return { accepted, duplicates, rejected }
   }
 
+  async function submitSelfReport(report: SelfReport): Promise<SelfReportResult> {
+    const at = now()
+    const reason = checkSelfReport(report, {
+      network: init.network,
+      currentEpoch: epochAt(Math.max(at, init.clock.genesisMs), init.clock),
+      open: at < closesAt(report.epoch),
+      mayReport: components.selfReporters?.(toEvmAddress(report.provider)) ?? false,
+    })
+    if (reason) return { outcome: 'rejected', reason }
+    const provider = toEvmAddress(report.provider)
+    const outcome = await store.holdSelfReport(
+      report.epoch,
+      provider,
+      selfReportId(report),
+      report.entries.map((e) => ({ provider, owner: e.owner, fileHash: e.fileHash, bytes: e.bytes })),
+    )
+    if (outcome === 'accepted' || outcome === 'duplicate') return { outcome }
+    return { outcome: 'rejected', reason: outcome }
+  }
+
   async function settle(epoch: number): Promise<SettledEpoch> {
     const saved = await store.settlement(epoch)
     if (saved) return saved
@@ -266,8 +310,13 @@ export function createTrafficSettlement(
     }
     const held = await store.heldReceipts(epoch)
     const usage = await store.ticketUsage([...new Set(held.map((r) => r.ticketId))])
+    const selfEntries = await store.selfReports(epoch)
+    const capOzone = new Map<EvmAddress, bigint>()
+    for (const owner of new Set(selfEntries.map((e) => e.owner))) {
+      capOzone.set(owner, (await components.selfReportCap?.(owner)) ?? 0n)
+    }
     const settled = await store.saveSettlement(
-      settleEpoch(epoch, held, usage, await components.market(), init),
+      settleEpoch(epoch, held, usage, await components.market(), init, { entries: selfEntries, capOzone }),
     )
     logger.info('epoch settled', { epoch, root: settled.root, total: settled.total, receipts: held.length })
     await chargePending()
@@ -295,6 +344,7 @@ export function createTrafficSettlement(
 
   return {
     submit,
+    submitSelfReport,
     settle,
     tick,
     async rewardProof(epoch, accountAddress) {

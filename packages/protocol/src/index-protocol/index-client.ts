@@ -23,6 +23,7 @@ import {
   type PlacementRequest,
   type ProviderRecord,
 } from './index-messages.js'
+import type { SubmitSelfReportResult } from './self-report-messages.js'
 import {
   MAX_RECEIPTS_PER_SUBMIT,
   type RewardProof,
@@ -98,6 +99,11 @@ export interface IndexClient {
    * `WrongNetworkError` as the peer refuses it.
    */
   deleteManifest(request: Uint8Array, options?: ClientOptions): Promise<boolean>
+  /**
+   * Submits a gateway self-report (the resource node's `encodeSelfReport` bytes); the answer says whether
+   * it is held, or which rule it broke. UnsupportedOperationError when the peer takes none.
+   */
+  submitSelfReport(report: Uint8Array, options?: ClientOptions): Promise<SubmitSelfReportResult>
 }
 
 /** ERROR frames the index peer sent, as opposed to errors raised here (a malformed answer, a timeout). */
@@ -344,6 +350,12 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
       if (res.op !== IndexOp.DELETE_MANIFEST)
         throw new UnexpectedEndOfStreamError('Unexpected response', 'Retry')
       return res.dropped
+    },
+    async submitSelfReport(report, options) {
+      const res = await indexRequest(libp2p, peer, { op: IndexOp.SUBMIT_SELF_REPORT, report }, options).catch(
+        olderPeer('submit-self-report'),
+      )
+      return res.op === IndexOp.SUBMIT_SELF_REPORT ? res.result : unexpected()
     },
   }
 }

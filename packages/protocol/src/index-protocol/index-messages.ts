@@ -12,6 +12,7 @@ import { MessageReader } from '../codec/message-reader.js'
 import { MessageWriter } from '../codec/message-writer.js'
 import { MAX_HASHES_PER_MESSAGE, MAX_INDEX_FRAME_BYTES, MAX_MANIFEST_OWNERS } from '../protocol-ids.js'
 import { decodePeerAddress, encodePeerAddress, type PeerAddress } from '../slices/slice-messages.js'
+import * as selfReport from './self-report-messages.js'
 import * as traffic from './traffic-messages.js'
 
 /** Request types of the index protocol; a response has the request's type with the high bit set. */
@@ -41,6 +42,8 @@ export const IndexOp = {
    * manifest and lets go of slices no other manifest names (newer than the others).
    */
   DELETE_MANIFEST: 0x2b,
+  /** A gateway's self-report of its anonymous HTTP traffic (self-report-messages.ts). */
+  ...selfReport.SelfReportIndexOp,
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
@@ -104,6 +107,7 @@ export type IndexRequest =
   | { op: typeof IndexOp.REQUEST_TICKET; request: Uint8Array }
   | traffic.TrafficIndexRequest
   | { op: typeof IndexOp.DELETE_MANIFEST; request: Uint8Array }
+  | selfReport.SelfReportIndexRequest
 
 /** A decoded index response. */
 export type IndexResponse =
@@ -122,6 +126,7 @@ export type IndexResponse =
   | traffic.TrafficIndexResponse
   /** Whether the node held the owner's manifest and dropped it. */
   | { op: typeof IndexOp.DELETE_MANIFEST; dropped: boolean }
+  | selfReport.SelfReportIndexResponse
 
 const MAX_PROVIDERS = 64
 /** Largest encoded ticket or ticket request (both are about 250 bytes). */
@@ -227,6 +232,9 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
     case IndexOp.DELETE_MANIFEST:
       w.bytes(req.request)
       break
+    case IndexOp.SUBMIT_SELF_REPORT:
+      selfReport.writeSelfReportRequest(w, req)
+      break
     default:
       traffic.writeTrafficRequest(w, req)
   }
@@ -293,6 +301,9 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
     case IndexOp.DELETE_MANIFEST:
       req = { op, request: r.bytes('manifest delete', MAX_MANIFEST_DELETE_BYTES) }
       break
+    case IndexOp.SUBMIT_SELF_REPORT:
+      req = selfReport.readSelfReportRequest(r)
+      break
     default:
       req = traffic.readTrafficRequest(r, op)
   }
@@ -350,6 +361,9 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
       break
     case IndexOp.ANNOUNCE:
     case IndexOp.WITHDRAW:
+      break
+    case IndexOp.SUBMIT_SELF_REPORT:
+      selfReport.writeSelfReportResponse(w, res)
       break
     default:
       traffic.writeTrafficResponse(w, res)
@@ -412,6 +426,9 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
       break
     case IndexOp.DELETE_MANIFEST:
       res = { op, dropped: r.u8() === 1 }
+      break
+    case IndexOp.SUBMIT_SELF_REPORT:
+      res = selfReport.readSelfReportResponse(r)
       break
     default:
       res = traffic.readTrafficResponse(r, op)

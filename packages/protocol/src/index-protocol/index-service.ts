@@ -19,6 +19,7 @@ import {
   type PlacementRequest,
   type ProviderRecord,
 } from './index-messages.js'
+import type { SubmitSelfReportResult } from './self-report-messages.js'
 import type { RewardProof, SubmitReceiptsResult, TrafficStatus } from './traffic-messages.js'
 
 /** Who is asking: the authenticated remote peer and the address it connected from. */
@@ -103,6 +104,14 @@ export interface IndexBackend {
    * resolves whether a manifest was dropped.
    */
   deleteManifest?(request: Uint8Array, context: IndexRequestContext): Promise<boolean> | boolean
+  /**
+   * Takes a serving node's signed gateway self-report (the resource node's `encodeSelfReport`); the
+   * report's signature, not the peer, says whose it is.
+   */
+  submitSelfReport?(
+    report: Uint8Array,
+    context: IndexRequestContext,
+  ): Promise<SubmitSelfReportResult> | SubmitSelfReportResult
 }
 
 /** Options of {@link registerIndexProtocol}. */
@@ -225,6 +234,10 @@ export function createIndexHandler(
         case IndexOp.DELETE_MANIFEST:
           if (!b.deleteManifest) unsupported('manifest deletes')
           res = { op: req.op, dropped: await b.deleteManifest(req.request, context) }
+          break
+        case IndexOp.SUBMIT_SELF_REPORT:
+          if (!b.submitSelfReport) unsupported('gateway self-reports')
+          res = { op: req.op, result: await b.submitSelfReport(req.report, context) }
           break
       }
       stream.send(encodeFrame(encodeIndexResponse(res)))
