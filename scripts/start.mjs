@@ -135,6 +135,12 @@ function firstLine(text) {
   return String(text).split('\n')[0]
 }
 
+/** `args` without `flag` and its value. */
+function withoutFlag(args, flag) {
+  const i = args.indexOf(flag)
+  return i < 0 ? args : [...args.slice(0, i), ...args.slice(i + 2)]
+}
+
 async function start(options, dataDir) {
   log('stratos-edge: starting the local network…')
   const chains = await startChains(options, dataDir)
@@ -148,13 +154,18 @@ async function start(options, dataDir) {
   // Both nodes earn as providers (scripts/start/provider-traffic.mjs); the meta node takes node 2's
   // gateway self-reports.
   const provider2 = await providerAddress(join(dataDir, 'resource-node-2'))
+  // Tickets, traffic and the provider each want the Polygon RPC: the meta node is given it once.
+  const ticketArgs = metaTicketArgs({ chains, freeOzone: options.freeOzone, resourcePeers: [secondPeerId] })
+  const trafficArgs = ticketArgs.includes('--polygon-rpc')
+    ? withoutFlag(traffic.args, '--polygon-rpc')
+    : traffic.args
   const meta = await startResourceNode(dataDir, 'resource-node-1', [
     '--meta',
     ...['--tcp-port', String(p['node1-tcp-port']), '--ws-port', String(p['node1-ws-port'])],
     ...['--http-port', String(p['node1-http-port'])],
-    ...metaTicketArgs({ chains, freeOzone: options.freeOzone, resourcePeers: [secondPeerId] }),
-    ...traffic.args,
-    ...providerArgs(chains, { polygonRpc: !traffic.args.includes('--polygon-rpc') }),
+    ...ticketArgs,
+    ...trafficArgs,
+    ...providerArgs(chains, { polygonRpc: ![...ticketArgs, ...trafficArgs].includes('--polygon-rpc') }),
     ...['--self-reporter', provider2],
   ])
   if (stopping) return
