@@ -72,7 +72,9 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
       if (!bytes) return none
       const manifest = decodeManifest(bytes, { verify: false })
       if (manifest.owner.toLowerCase() !== owner.toLowerCase()) return none
-      if (manifest.createdAt > del.signedAt * 1000) return none
+      // The delete's time is whole seconds: a manifest made in the same second as the delete is the one
+      // its owner saw (an upload deleted at once); only a later re-upload is out of its reach.
+      if (Math.floor(manifest.createdAt / 1000) > del.signedAt) return none
       if (!(await manifests.deleteManifest(fileHash, owner))) return none
       const named = new Set<SliceHash>()
       for (const other of (await manifests.manifestOwners?.(fileHash)) ?? [])
