@@ -1,4 +1,3 @@
-// Over 400 lines: one benchmark whose attackers, good client, raw baseline and per-window probes must run in one process and sitting.
 // The resource node under hostile load, on loopback (every loop bounded by a deadline or a count):
 //  - gateway vs raw: 200 concurrent readers of a 64 MiB file for a fixed window, against the gateway and
 //    against a raw Node static-file HTTP server (fs.createReadStream of the same bytes on disk), in
@@ -13,8 +12,8 @@
 // a CPU (schedstat; BENCH_LOAD_THREADS=1 prints them per thread), and during the attack the node's
 // /healthz round trip (its event-loop delay) and a 1 MiB write + fdatasync on its disk.
 // The readers and attackers run in a child process, so their CPU does not stall the good client's timer.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { rmSync, writeFileSync } from 'node:fs'
 import { mkdtemp, open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -35,6 +34,8 @@ import {
 import { createIndexClient, type SliceRecord, sliceUploadHeaders, uploadSlice } from '@stratos-edge/protocol'
 import { RESOURCE_NODE_BIN, spawnResourceNode } from '@stratos-edge/resource-node'
 import { createLibp2p } from 'libp2p'
+import { firstJsonLine, type LoadReport, RAW_SERVER, runLoad } from '../load-clients.js'
+import { cpuSecondsOf, memoryOf, openFdsOf, schedOf } from '../proc-stats.js'
 import { median, writeResults } from '../results.js'
 
 const MiB = 1024 * 1024
@@ -59,170 +60,6 @@ function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n)
   for (let o = 0; o < n; o += 65536) crypto.getRandomValues(out.subarray(o, Math.min(n, o + 65536)))
   return out
-}
-
-// Raw static-file server in its own process: the limit the gateway is compared with.
-const RAW_SERVER = `
-const { createServer } = require('node:http')
-const { createReadStream, statSync } = require('node:fs')
-const path = process.argv[1]
-const size = statSync(path).size
-const server = createServer((req, res) => {
-  res.writeHead(200, { 'content-length': size, 'content-type': 'application/octet-stream' })
-  createReadStream(path, { highWaterMark: 256 * 1024 }).pipe(res)
-})
-server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })))
-`
-
-// Readers and attackers in their own process. argv: JSON options; prints one JSON line with the counts.
-const LOAD = `
-const http = require('node:http')
-const o = JSON.parse(process.argv[1])
-const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity })
-const deadline = Date.now() + o.seconds * 1000
-const open = new Set()
-let bytes = 0, completed = 0, errors = 0, trickleAnswers = {}
-const stalled = []
-const stalledRequests = []
-function get(url) {
-  return new Promise((resolve) => {
-    if (Date.now() >= deadline) return resolve()
-    const req = http.get(url, { agent }, (res) => {
-      res.on('data', (d) => { bytes += d.length })
-      res.on('end', () => { completed++; resolve() })
-      res.on('error', () => { if (Date.now() < deadline) errors++; resolve() })
-    })
-    open.add(req)
-    req.on('error', () => { if (Date.now() < deadline) errors++; resolve() })
-    req.on('close', () => { open.delete(req); resolve() })
-  })
-}
-async function reader() {
-  // Bounded: one whole-file read after another until the deadline (at most 1000).
-  for (let i = 0; i < 1000 && Date.now() < deadline; i++) await get(o.url)
-}
-function staller() {
-  const req = http.get(o.url, { agent }, (res) => {
-    res.pause() // and never reads
-    stalled.push(res)
-  })
-  // Not in \`open\`: the window's end must not close them before they are checked.
-  stalledRequests.push(req)
-  req.on('error', () => {})
-}
-function trickler(i) {
-  const req = http.request(o.uploadUrl, { method: 'POST', agent, localAddress: '127.0.0.2', headers: o.trickleHeaders })
-  req.on('response', (res) => { trickleAnswers[res.statusCode] = (trickleAnswers[res.statusCode] || 0) + 1; res.resume() })
-  req.on('error', () => {})
-  open.add(req)
-  let sent = 0
-  const send = () => { if (sent < 1000 && !req.destroyed) { req.write(Buffer.of(sent & 255)); sent++ } }
-  send()
-  const timer = setInterval(send, 10_000)
-  timer.unref()
-}
-const start = Date.now()
-for (let i = 0; i < (o.tricklers || 0); i++) trickler(i)
-for (let i = 0; i < (o.stallers || 0); i++) staller()
-Promise.all(Array.from({ length: o.readers }, reader)).then(async () => {
-  const seconds = (Date.now() - start) / 1000
-  // Whether the node dropped the stalled readers: read on now; a dropped one ends short (not complete)
-  // once the bytes buffered before the drop are read.
-  const dropped = await Promise.all(stalled.map((res) => new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), 3000)
-    res.on('data', () => {})
-    res.on('error', () => {})
-    res.on('close', () => { clearTimeout(timer); resolve(!res.complete) })
-    res.resume()
-  })))
-  for (const r of [...open, ...stalledRequests]) r.destroy()
-  const stalledDropped = dropped.filter(Boolean).length
-  console.log(JSON.stringify({ bytes, completed, errors, seconds, trickleAnswers, stalledDropped }))
-  process.exit(0)
-})
-setTimeout(() => {
-  for (const r of open) r.destroy()
-}, o.seconds * 1000).unref()
-`
-
-interface LoadReport {
-  bytes: number
-  completed: number
-  errors: number
-  seconds: number
-  /** Stalled readers the node had dropped by the end of the window (seen by the client). */
-  stalledDropped?: number
-  trickleAnswers: Record<string, number>
-}
-
-function runLoad(options: Record<string, unknown>): { child: ChildProcess; report: Promise<LoadReport> } {
-  const child = spawn(process.execPath, ['-e', LOAD, JSON.stringify(options)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let out = ''
-  child.stdout?.on('data', (d) => {
-    out += String(d)
-  })
-  const report = new Promise<LoadReport>((resolve, reject) => {
-    child.once('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('{'))
-      if (line) resolve(JSON.parse(line) as LoadReport)
-      else reject(new Error(`load process exited ${code} without a report`))
-    })
-  })
-  return { child, report }
-}
-
-function firstJsonLine<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout?.on('data', (d) => {
-      out += String(d)
-      const line = out.split('\n').find((l) => l.startsWith('{'))
-      if (line) resolve(JSON.parse(line) as T)
-    })
-    child.once('exit', (code) => reject(new Error(`child exited ${code}`)))
-  })
-}
-
-/** The node's resident memory now and its peak so far (VmHWM), MiB. */
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0)
-  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 }
-}
-
-/** CPU seconds (user + system) a process used so far. */
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
-/**
- * Seconds a process's threads ran and seconds they waited, runnable, for a CPU (sum of
- * /proc/<pid>/task/<tid>/schedstat): on a shared machine, "waits rather than computes" is often this.
- */
-function schedOf(pid: number): { run: number; queued: number; byThread: Record<string, number[]> } {
-  let run = 0
-  let queued = 0
-  const byThread: Record<string, number[]> = {}
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const [r, q] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number)
-      run += (r ?? 0) / 1e9
-      queued += (q ?? 0) / 1e9
-      const name = `${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${tid}`
-      byThread[name] = [(r ?? 0) / 1e9, (q ?? 0) / 1e9]
-    } catch {
-      // the thread ended
-    }
-  }
-  return { run, queued, byThread }
-}
-
-/** Open file descriptors of a process (sockets included). */
-function openFdsOf(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length
 }
 
 function percentile(values: readonly number[], p: number): number {

@@ -16,6 +16,7 @@ import type {
   ProviderRecord,
 } from '@stratos-edge/protocol'
 import { UnsupportedOperationError } from '@stratos-edge/protocol'
+import { createBareHashResolver } from './bare-hash-resolver.js'
 import { createManifestDeleter } from './manifest-deleter.js'
 import type { MetaServiceInit } from './meta-service-init.js'
 import { networkDistance } from './network-distance.js'
@@ -48,7 +49,7 @@ export interface MetaService extends Required<IndexBackend> {
   /** The peers among `peerIds` the registry lists as resource nodes, with the addresses they announced. */
   resourceNodes(peerIds: readonly string[]): ProviderRecord[]
   /**
-   * The manifest a bare file hash means (see {@link resolveBareHash}): what `getManifest` without an
+   * The manifest a bare file hash means (see {@link createBareHashResolver}): what `getManifest` without an
    * owner answers, here and over the index protocol. Undefined when no manifest of the file is stored.
    */
   resolveManifest(fileHash: FileHash): Promise<Uint8Array | undefined>
@@ -56,15 +57,6 @@ export interface MetaService extends Required<IndexBackend> {
 
 /** Places in a lookup answer kept for resource nodes (the default replica count) that browsers would fill. */
 const RESOURCE_SLOTS = 2
-/** Owners' manifests a bare file hash is resolved among, first stored first (anyone can store one). */
-const RESOLVE_CANDIDATES = 16
-/** How long a bare file hash's answer is used again: one whose slices registered nodes hold, ms. */
-const RESOLVED_HELD_KEPT_MS = 30_000
-/** …and one whose slices they do not all hold (they may be uploaded meanwhile), ms. */
-const RESOLVED_UNHELD_KEPT_MS = 5_000
-/** Bare file hashes whose answer is kept at once. */
-const RESOLVED_KEPT_FILES = 4096
-
 /**
  * Creates the meta service: which peers hold which slices (light and resource nodes announce and
  * withdraw), placement of uploads on `replicas` distinct resource nodes with room, provider lookup
@@ -102,71 +94,8 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     }
     return false
   }
-  /** Answers to bare file hashes, most recently resolved last; and resolutions under way. */
-  const resolved = new Map<string, { at: number; bytes: Uint8Array; held: boolean }>()
-  const resolving = new Map<string, Promise<Uint8Array | undefined>>()
-  /**
-   * Counts stored manifests: a resolution that began before a `putManifest` answers its caller but keeps
-   * nothing, or it would write back the answer the store just made stale.
-   */
-  let generation = 0
+  const bareHashes = createBareHashResolver({ manifests: init.manifests, now, heldByResourceNode })
   const deleter = init.deleter ?? createManifestDeleter({}, { manifests: init.manifests })
-
-  /**
-   * Resolves a bare file hash to one manifest, once, on the server: among the first
-   * {@link RESOLVE_CANDIDATES} owners who stored one, the first whose slices registered resource nodes all
-   * hold; failing that, the first stored. (Once payments exist, whose owner paid comes next.) The answer
-   * is kept for a while; storing another manifest of the file forgets it.
-   */
-  async function resolveBareHash(fileHash: FileHash): Promise<Uint8Array | undefined> {
-    const started = generation
-    const keep = (h: FileHash, bytes: Uint8Array, held: boolean) =>
-      started === generation ? keepResolved(h, bytes, held) : bytes
-    const owners = ((await init.manifests.manifestOwners?.(fileHash)) ?? []).slice(0, RESOLVE_CANDIDATES)
-    if (owners.length === 0) {
-      // A store that lists no owners answers for itself.
-      const bytes = await init.manifests.getManifest(fileHash)
-      return bytes && keep(fileHash, bytes, false)
-    }
-    let first: Uint8Array | undefined
-    for (const owner of owners) {
-      const bytes = await init.manifests.getManifest(fileHash, owner)
-      if (!bytes) continue
-      let slices: SliceHash[]
-      try {
-        // Its signature was checked when it was stored.
-        const m = decodeManifest(bytes, { verify: false })
-        if (m.fileHash !== fileHash) continue
-        slices = m.slices.map((x) => x.hash)
-      } catch {
-        continue
-      }
-      const t = now()
-      if (slices.every((h) => heldByResourceNode(h, t))) return keep(fileHash, bytes, true)
-      first ??= bytes
-    }
-    return first && keep(fileHash, first, false)
-  }
-  function keepResolved(fileHash: string, bytes: Uint8Array, held: boolean): Uint8Array {
-    resolved.delete(fileHash) // re-inserted last: the oldest entry is the first to go
-    resolved.set(fileHash, { at: now(), bytes, held })
-    if (resolved.size > RESOLVED_KEPT_FILES) resolved.delete(resolved.keys().next().value as string)
-    return bytes
-  }
-  function resolveManifest(fileHash: FileHash): Promise<Uint8Array | undefined> {
-    const kept = resolved.get(fileHash)
-    if (kept && now() - kept.at < (kept.held ? RESOLVED_HELD_KEPT_MS : RESOLVED_UNHELD_KEPT_MS))
-      return Promise.resolve(kept.bytes)
-    let running = resolving.get(fileHash)
-    if (!running) {
-      const mine: Promise<Uint8Array | undefined> = resolveBareHash(fileHash).finally(() => {
-        if (resolving.get(fileHash) === mine) resolving.delete(fileHash)
-      })
-      running = mine
-      resolving.set(fileHash, running)
-    }
-    return running
-  }
 
   /** Forgets resource nodes long silent (light nodes are forgotten when they disconnect). */
   function sweep(): void {
@@ -369,15 +298,14 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       }
       const fileHash = await init.manifests.putManifest(bytes)
       if (committed) await init.onUploadCommitted?.(committed.ticket, committed.size)
-      generation++
-      resolved.delete(fileHash) // another owner's may be the one to answer now
-      resolving.delete(fileHash) // and one under way may have read the owners before it
+      // Another owner's may be the one to answer now, and one under way may have read the owners before it.
+      bareHashes.forget(fileHash)
       return fileHash
     },
     async getManifest(fileHash: FileHash, _context: IndexRequestContext, owner?: string) {
-      return owner === undefined ? resolveManifest(fileHash) : init.manifests.getManifest(fileHash, owner)
+      return owner === undefined ? bareHashes.resolve(fileHash) : init.manifests.getManifest(fileHash, owner)
     },
-    resolveManifest,
+    resolveManifest: (fileHash) => bareHashes.resolve(fileHash),
     requestDownloadTicket: (request, context) => traffic().requestDownloadTicket(request, context),
     submitReceipts: (receipts, context) => traffic().submitReceipts(receipts, context),
     trafficStatus: (account, context) => traffic().trafficStatus(account, context),
@@ -385,9 +313,7 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     async deleteManifest(request: Uint8Array) {
       const { dropped, fileHash } = await deleter.deleteManifest(request)
       if (dropped) {
-        generation++
-        resolved.delete(fileHash) // the dropped manifest may be the one a bare hash answered
-        resolving.delete(fileHash)
+        bareHashes.forget(fileHash) // the dropped manifest may be the one a bare hash answered
       }
       return dropped
     },

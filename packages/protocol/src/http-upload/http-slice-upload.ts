@@ -14,29 +14,22 @@ import {
   type FileHash,
   InsufficientOzoneError,
   InvalidArgumentError,
-  InvalidTicketError,
   isErrorNamed,
   isFileHash,
   isSliceHash,
   type SliceHash,
-  TicketBoundError,
-  TicketExpiredError,
-  TicketRequiredError,
-  WrongNetworkError,
 } from '@stratos-edge/core'
-import {
-  HttpUploadError,
-  ProtocolTimeoutError,
-  RateLimitedError,
-  SliceHashMismatchError,
-  SliceNotFoundError,
-  StagingFullError,
-  StoreFullError,
-  UploadBusyError,
-} from '../errors.js'
+import { HttpUploadError, ProtocolTimeoutError, RateLimitedError } from '../errors.js'
 import { MAX_FORWARD_TARGETS, MAX_MULTIADDRS } from '../protocol-ids.js'
 import type { PeerAddress } from '../slices/slice-messages.js'
 import { uploadBodyLength } from './upload-body-length.js'
+import { type SliceUploadErrorBody, UPLOAD_ERROR_CLASSES } from './upload-errors.js'
+
+export {
+  type SliceUploadErrorBody,
+  sliceUploadErrorBody,
+  sliceUploadStatusOf,
+} from './upload-errors.js'
 
 /** The upload endpoint's path. */
 export const SLICE_UPLOAD_PATH = '/v1/slices'
@@ -77,12 +70,6 @@ export interface SliceUploadReceipt {
   stored: 'new' | 'existing'
   /** The storing node's libp2p peer id. */
   peerId: string
-}
-
-/** The JSON body of a failed upload. */
-export interface SliceUploadErrorBody {
-  /** `owner` and `shortfallBytes` (decimal) come with an `InsufficientOzoneError`. */
-  error: { name: string; message: string; owner?: string; shortfallBytes?: string }
 }
 
 /** Headers of an upload of `slice`, forwarding to `forward` (trimmed to fit the header limit). */
@@ -170,62 +157,6 @@ export function parseSliceUploadHeaders(header: (name: string) => string | undef
   const size = uploadBodyLength(length)
   return { hash, fileHash, number, size, forward: parseForward(header(SliceUploadHeader.FORWARD)) }
 }
-
-/** The HTTP status for an upload that failed with `err`. */
-export function sliceUploadStatusOf(err: unknown): number {
-  if (isErrorNamed(err, 'DecodeError')) return 400
-  if (isErrorNamed(err, 'InvalidArgumentError')) return 413
-  if (isErrorNamed(err, 'SliceHashMismatchError')) return 422
-  if (isErrorNamed(err, 'StoreFullError')) return 507
-  if (isErrorNamed(err, 'ProtocolTimeoutError')) return 408
-  if (isErrorNamed(err, 'StagingFullError')) return 503
-  if (isErrorNamed(err, 'UploadBusyError')) return 503
-  if (isErrorNamed(err, 'RateLimitedError')) return 429
-  // No ticket, or one used up: payment required. A ticket that is no good: forbidden.
-  if (isErrorNamed(err, 'TicketRequiredError') || isErrorNamed(err, 'InsufficientOzoneError')) return 402
-  if (
-    isErrorNamed(err, 'InvalidTicketError') ||
-    isErrorNamed(err, 'TicketExpiredError') ||
-    isErrorNamed(err, 'WrongNetworkError') ||
-    isErrorNamed(err, 'TicketBoundError')
-  )
-    return 403
-  return 500
-}
-
-/** The JSON body for an upload that failed with `err`. */
-export function sliceUploadErrorBody(err: unknown): SliceUploadErrorBody {
-  const known = sliceUploadStatusOf(err) !== 500
-  const e = err as { name?: string; message?: string; owner?: unknown; shortfallBytes?: unknown }
-  return {
-    error: {
-      name: known ? String(e.name) : 'InternalError',
-      message: known ? String(e.message).slice(0, 1024) : 'The node failed to store the slice',
-      // An ozone shortfall says whose, and how many bytes (a decimal string: JSON has no bigint).
-      ...(known && typeof e.owner === 'string' ? { owner: e.owner } : {}),
-      ...(known && typeof e.shortfallBytes === 'bigint'
-        ? { shortfallBytes: e.shortfallBytes.toString() }
-        : {}),
-    },
-  }
-}
-
-const ERROR_CLASSES = {
-  StagingFullError,
-  UploadBusyError,
-  SliceHashMismatchError,
-  StoreFullError,
-  SliceNotFoundError,
-  ProtocolTimeoutError,
-  DecodeError,
-  InvalidArgumentError,
-  TicketRequiredError,
-  InsufficientOzoneError,
-  InvalidTicketError,
-  TicketExpiredError,
-  WrongNetworkError,
-  TicketBoundError,
-} as const
 
 /**
  * The request body for slice bytes. Chromium sends a Blob body about ten times faster than a typed-array
@@ -402,8 +333,8 @@ async function httpUploadAttempt(
     )
   }
   const Known =
-    error && typeof error.name === 'string' && Object.hasOwn(ERROR_CLASSES, error.name)
-      ? ERROR_CLASSES[error.name as keyof typeof ERROR_CLASSES]
+    error && typeof error.name === 'string' && Object.hasOwn(UPLOAD_ERROR_CLASSES, error.name)
+      ? UPLOAD_ERROR_CLASSES[error.name as keyof typeof UPLOAD_ERROR_CLASSES]
       : undefined
   if (Known && error) {
     if (error.name === 'InsufficientOzoneError') {

@@ -1,19 +1,19 @@
 import {
   type FileHash,
-  fileHashFromBytes,
   fileHashToBytes,
-  InvalidArgumentError,
-  MAX_MANIFEST_DELETE_BYTES,
   type SliceHash,
   sliceHashFromBytes,
   sliceHashToBytes,
 } from '@stratos-edge/core'
 import { MessageReader } from '../codec/message-reader.js'
 import { MessageWriter } from '../codec/message-writer.js'
-import { MAX_HASHES_PER_MESSAGE, MAX_INDEX_FRAME_BYTES, MAX_MANIFEST_OWNERS } from '../protocol-ids.js'
+import { MAX_HASHES_PER_MESSAGE } from '../protocol-ids.js'
 import { decodePeerAddress, encodePeerAddress, type PeerAddress } from '../slices/slice-messages.js'
+import * as manifest from './manifest-messages.js'
+import { readFileHash } from './manifest-messages.js'
 import * as selfReport from './self-report-messages.js'
 import * as traffic from './traffic-messages.js'
+import * as uploadTicket from './upload-ticket-messages.js'
 
 /** Request types of the index protocol; a response has the request's type with the high bit set. */
 export const IndexOp = {
@@ -21,27 +21,17 @@ export const IndexOp = {
   WITHDRAW: 0x22,
   LOOKUP: 0x23,
   PLACE: 0x24,
-  PUT_MANIFEST: 0x25,
-  GET_MANIFEST: 0x26,
-  /** The owners who signed manifests of a file (newer than the others: older nodes refuse it). */
-  MANIFEST_OWNERS: 0x27,
+  /** Put, get, list owners (0x25-0x27) and delete (0x2b) manifests (manifest-messages.ts). */
+  ...manifest.ManifestIndexOp,
   /**
    * Which of the named peers the meta service's registry lists as resource nodes, with the addresses it
    * knows for them (newer than the others: older nodes refuse it). A node forwards only to these.
    */
   RESOURCE_NODES: 0x28,
-  /**
-   * An upload ticket for an owner-signed request (core's `encodeTicketRequest`); the meta service reserves
-   * the owner's ozone and answers core's `encodeTicket` (newer than the others).
-   */
-  REQUEST_TICKET: 0x29,
+  /** An upload ticket for an owner-signed request (upload-ticket-messages.ts). */
+  ...uploadTicket.UploadTicketIndexOp,
   /** Proof of Traffic: download tickets, receipts, status, reward proofs (traffic-messages.ts). */
   ...traffic.TrafficIndexOp,
-  /**
-   * An owner-signed delete of its manifest of a file (core's `encodeManifestDelete`); the node drops that
-   * manifest and lets go of slices no other manifest names (newer than the others).
-   */
-  DELETE_MANIFEST: 0x2b,
   /** A gateway's self-report of its anonymous HTTP traffic (self-report-messages.ts). */
   ...selfReport.SelfReportIndexOp,
 } as const
@@ -96,17 +86,11 @@ export type IndexRequest =
   | { op: typeof IndexOp.WITHDRAW; hashes: SliceHash[] }
   | { op: typeof IndexOp.LOOKUP; hashes: SliceHash[]; limit: number }
   | { op: typeof IndexOp.PLACE; placement: PlacementRequest }
-  /** With a ticket (core's `encodeTicket`): the upload ticket that pays for the file the manifest names. */
-  | { op: typeof IndexOp.PUT_MANIFEST; manifest: Uint8Array; ticket?: Uint8Array }
-  /** With an owner (an sdm:// URI's), the manifest that owner signed; without, any manifest of the file. */
-  | { op: typeof IndexOp.GET_MANIFEST; fileHash: FileHash; owner?: Uint8Array }
-  /** The owners who signed the manifests of the file the index holds. */
-  | { op: typeof IndexOp.MANIFEST_OWNERS; fileHash: FileHash }
+  | manifest.ManifestIndexRequest
   /** Peer ids, at most {@link MAX_RESOURCE_NODE_QUERY}. */
   | { op: typeof IndexOp.RESOURCE_NODES; peerIds: string[] }
-  | { op: typeof IndexOp.REQUEST_TICKET; request: Uint8Array }
+  | uploadTicket.UploadTicketIndexRequest
   | traffic.TrafficIndexRequest
-  | { op: typeof IndexOp.DELETE_MANIFEST; request: Uint8Array }
   | selfReport.SelfReportIndexRequest
 
 /** A decoded index response. */
@@ -115,27 +99,17 @@ export type IndexResponse =
   | { op: typeof IndexOp.WITHDRAW }
   | { op: typeof IndexOp.LOOKUP; results: Map<SliceHash, ProviderRecord[]> }
   | { op: typeof IndexOp.PLACE; targets: ProviderRecord[] }
-  | { op: typeof IndexOp.PUT_MANIFEST; fileHash: FileHash }
-  | { op: typeof IndexOp.GET_MANIFEST; manifest: Uint8Array }
-  /** The 20-byte addresses of the owners, at most {@link MAX_MANIFEST_OWNERS} (more are not sent). */
-  | { op: typeof IndexOp.MANIFEST_OWNERS; owners: Uint8Array[] }
+  | manifest.ManifestIndexResponse
   /** The registered resource nodes among those asked about (the others are left out). */
   | { op: typeof IndexOp.RESOURCE_NODES; nodes: ProviderRecord[] }
-  /** The signed ticket (core's `encodeTicket`). */
-  | { op: typeof IndexOp.REQUEST_TICKET; ticket: Uint8Array }
+  | uploadTicket.UploadTicketIndexResponse
   | traffic.TrafficIndexResponse
-  /** Whether the node held the owner's manifest and dropped it. */
-  | { op: typeof IndexOp.DELETE_MANIFEST; dropped: boolean }
   | selfReport.SelfReportIndexResponse
 
 const MAX_PROVIDERS = 64
-/** Largest encoded ticket or ticket request (both are about 250 bytes). */
-const MAX_TICKET_BYTES = 512
 /** Peer ids asked about in one RESOURCE_NODES request (a forward list holds at most 8). */
 export const MAX_RESOURCE_NODE_QUERY = 64
 const MAX_ID = 64
-/** An owner travels as its 20 address bytes. */
-const OWNER_BYTES = 20
 
 function writeHashes(w: MessageWriter, hashes: readonly SliceHash[]): void {
   w.varint(hashes.length)
@@ -148,15 +122,6 @@ function readSliceHash(r: MessageReader): SliceHash {
     return sliceHashFromBytes(b)
   } catch {
     r.fail('invalid slice hash')
-  }
-}
-
-function readFileHash(r: MessageReader): FileHash {
-  const b = r.bytes('file hash', MAX_ID)
-  try {
-    return fileHashFromBytes(b)
-  } catch {
-    r.fail('invalid file hash')
   }
 }
 
@@ -210,27 +175,17 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
       break
     }
     case IndexOp.PUT_MANIFEST:
-      w.bytes(req.manifest)
-      // Optional, at the end, like GET_MANIFEST's owner.
-      if (req.ticket) w.bytes(req.ticket)
-      break
     case IndexOp.GET_MANIFEST:
-      w.bytes(fileHashToBytes(req.fileHash))
-      // Optional, at the end: requests without it stay readable by older nodes and the other way round.
-      if (req.owner) w.raw(req.owner)
-      break
     case IndexOp.MANIFEST_OWNERS:
-      w.bytes(fileHashToBytes(req.fileHash))
+    case IndexOp.DELETE_MANIFEST:
+      manifest.writeManifestRequest(w, req)
       break
     case IndexOp.RESOURCE_NODES:
       w.varint(Math.min(req.peerIds.length, MAX_RESOURCE_NODE_QUERY))
       for (const id of req.peerIds.slice(0, MAX_RESOURCE_NODE_QUERY)) w.string(id)
       break
     case IndexOp.REQUEST_TICKET:
-      w.bytes(req.request)
-      break
-    case IndexOp.DELETE_MANIFEST:
-      w.bytes(req.request)
+      uploadTicket.writeUploadTicketRequest(w, req)
       break
     case IndexOp.SUBMIT_SELF_REPORT:
       selfReport.writeSelfReportRequest(w, req)
@@ -275,18 +230,11 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
       req = { op, placement: { fileHash, size, replicas, exclude } }
       break
     }
-    case IndexOp.PUT_MANIFEST: {
-      const manifest = r.bytes('manifest', MAX_INDEX_FRAME_BYTES)
-      req = r.remaining > 0 ? { op, manifest, ticket: r.bytes('ticket', MAX_TICKET_BYTES) } : { op, manifest }
-      break
-    }
-    case IndexOp.GET_MANIFEST: {
-      const fileHash = readFileHash(r)
-      req = r.remaining > 0 ? { op, fileHash, owner: r.fixed('owner', OWNER_BYTES) } : { op, fileHash }
-      break
-    }
+    case IndexOp.PUT_MANIFEST:
+    case IndexOp.GET_MANIFEST:
     case IndexOp.MANIFEST_OWNERS:
-      req = { op, fileHash: readFileHash(r) }
+    case IndexOp.DELETE_MANIFEST:
+      req = manifest.readManifestRequest(r, op)
       break
     case IndexOp.RESOURCE_NODES: {
       const n = r.varint('peer id count', MAX_RESOURCE_NODE_QUERY)
@@ -296,10 +244,7 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
       break
     }
     case IndexOp.REQUEST_TICKET:
-      req = { op, request: r.bytes('ticket request', MAX_TICKET_BYTES) }
-      break
-    case IndexOp.DELETE_MANIFEST:
-      req = { op, request: r.bytes('manifest delete', MAX_MANIFEST_DELETE_BYTES) }
+      req = uploadTicket.readUploadTicketRequest(r)
       break
     case IndexOp.SUBMIT_SELF_REPORT:
       req = selfReport.readSelfReportRequest(r)
@@ -327,26 +272,11 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
       for (const p of res.targets) writeProvider(w, p)
       break
     case IndexOp.PUT_MANIFEST:
-      w.bytes(fileHashToBytes(res.fileHash))
-      break
     case IndexOp.GET_MANIFEST:
-      w.bytes(res.manifest)
+    case IndexOp.MANIFEST_OWNERS:
+    case IndexOp.DELETE_MANIFEST:
+      manifest.writeManifestResponse(w, res)
       break
-    case IndexOp.MANIFEST_OWNERS: {
-      // Fixed-size entries: a count, then 20 bytes per owner.
-      const owners = res.owners.slice(0, MAX_MANIFEST_OWNERS)
-      for (const o of owners) {
-        if (o.length !== OWNER_BYTES) {
-          throw new InvalidArgumentError(
-            `An owner address is ${o.length} bytes, not ${OWNER_BYTES}`,
-            'Pass 20-byte addresses (core addressToBytes)',
-          )
-        }
-      }
-      w.varint(owners.length)
-      for (const o of owners) w.raw(o)
-      break
-    }
     case IndexOp.RESOURCE_NODES: {
       const nodes = res.nodes.slice(0, MAX_RESOURCE_NODE_QUERY)
       w.varint(nodes.length)
@@ -354,10 +284,7 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
       break
     }
     case IndexOp.REQUEST_TICKET:
-      w.bytes(res.ticket)
-      break
-    case IndexOp.DELETE_MANIFEST:
-      w.u8(res.dropped ? 1 : 0)
+      uploadTicket.writeUploadTicketResponse(w, res)
       break
     case IndexOp.ANNOUNCE:
     case IndexOp.WITHDRAW:
@@ -402,18 +329,11 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
       break
     }
     case IndexOp.PUT_MANIFEST:
-      res = { op, fileHash: readFileHash(r) }
-      break
     case IndexOp.GET_MANIFEST:
-      res = { op, manifest: r.bytes('manifest', MAX_INDEX_FRAME_BYTES) }
+    case IndexOp.MANIFEST_OWNERS:
+    case IndexOp.DELETE_MANIFEST:
+      res = manifest.readManifestResponse(r, op)
       break
-    case IndexOp.MANIFEST_OWNERS: {
-      const n = r.varint('owner count', MAX_MANIFEST_OWNERS)
-      const owners: Uint8Array[] = []
-      for (let i = 0; i < n; i++) owners.push(r.fixed('owner', OWNER_BYTES))
-      res = { op, owners }
-      break
-    }
     case IndexOp.RESOURCE_NODES: {
       const n = r.varint('node count', MAX_RESOURCE_NODE_QUERY)
       const nodes: ProviderRecord[] = []
@@ -422,10 +342,7 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
       break
     }
     case IndexOp.REQUEST_TICKET:
-      res = { op, ticket: r.bytes('ticket', MAX_TICKET_BYTES) }
-      break
-    case IndexOp.DELETE_MANIFEST:
-      res = { op, dropped: r.u8() === 1 }
+      res = uploadTicket.readUploadTicketResponse(r)
       break
     case IndexOp.SUBMIT_SELF_REPORT:
       res = selfReport.readSelfReportResponse(r)

@@ -1,10 +1,9 @@
-// Over 400 lines: one class whose hedging, redials and receipts retry share the download's state.
-import type { Connection, Libp2p } from '@libp2p/interface'
+import type { Connection } from '@libp2p/interface'
 import { AbortedError, isErrorNamed, type SliceHash } from '@stratos-edge/core'
-import { fetchSlice, SLICE_FETCH_PROTOCOL } from '@stratos-edge/protocol'
 import { NoProviderError } from '../../errors.js'
 import type { ProviderInfo } from '../network-index.js'
 import { untilAborted } from '../until-aborted.js'
+import { fetchFromProvider } from './provider-fetch.js'
 import { retryRateLimited } from './rate-limited-retry.js'
 import type { SliceDownloadInit } from './slice-download-init.js'
 
@@ -12,9 +11,6 @@ export type { SliceDownloadInit } from './slice-download-init.js'
 
 /** Default of `SliceDownloadInit.hedgeDelayMs`. */
 const HEDGE_DELAY_MS = 2500
-
-/** Longest silence from a provider during a slice transfer before it counts as stalled. */
-const STALL_TIMEOUT_MS = 5000
 
 /** A slot's slice: a promise and its settlers (the reader awaits it, a fetch settles it). */
 function deferred() {
@@ -350,7 +346,7 @@ export class SliceDownload {
     return [...rotate(light), ...rotate(resource)]
   }
 
-  private async fetchFrom(
+  private fetchFrom(
     provider: ProviderInfo,
     hash: SliceHash,
     size: number,
@@ -358,49 +354,6 @@ export class SliceDownload {
     onConnected?: () => void,
     used: { conn?: Connection } = {},
   ): Promise<Uint8Array> {
-    // Dialling has its own budget (retries of stalled WebRTC dials included); the transfer is then
-    // bounded: a provider slower than 250 KB/s (plus 5 s) counts as slow and is dropped.
-    const dialSignal = AbortSignal.any([attemptSignal, AbortSignal.timeout(25_000)])
-    let conn = await this.init.connect(provider, dialSignal)
-    used.conn = conn
-    onConnected?.()
-    const limit = this.init.sliceTimeoutMs ?? 5000 + Math.ceil(size / 250)
-    // A provider that sends nothing for 5 s (a dead connection, a stalled peer) is given up on early.
-    const stall = new AbortController()
-    const stallMs = this.init.stallTimeoutMs ?? STALL_TIMEOUT_MS
-    let watchdog = setTimeout(() => stall.abort(new Error('Provider stalled')), stallMs)
-    const signal = AbortSignal.any([attemptSignal, AbortSignal.timeout(limit), stall.signal])
-    let stream: Awaited<ReturnType<Connection['newStream']>> | undefined
-    try {
-      stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })
-    } catch (err) {
-      // An abort (a cancelled download, the losing side of a race, the stall watchdog) says nothing
-      // about the connection: leave it alone.
-      if (signal.aborted) throw err
-      // A connection whose remote went away (a reload) is noticed late: close it alone and redial once.
-      conn = await this.init.connect(provider, dialSignal, conn)
-      used.conn = conn
-      stream = await conn.newStream(SLICE_FETCH_PROTOCOL, { signal })
-    }
-    const opened = stream
-    const viaConnection = { dialProtocol: async () => opened }
-    try {
-      const record = await fetchSlice(
-        viaConnection as unknown as Pick<Libp2p, 'dialProtocol'>,
-        conn.remotePeer,
-        hash,
-        {
-          signal,
-          timeout: limit,
-          onProgress: () => {
-            clearTimeout(watchdog)
-            watchdog = setTimeout(() => stall.abort(new Error('Provider stalled')), stallMs)
-          },
-        },
-      )
-      return record.data
-    } finally {
-      clearTimeout(watchdog)
-    }
+    return fetchFromProvider(this.init, { provider, hash, size, signal: attemptSignal, onConnected, used })
   }
 }
