@@ -112,6 +112,26 @@ describe('ozone ledger: download tickets and traffic charges', () => {
     await store.close()
   })
 
+  it('a self-report charge lowers the balance only, so reserved ozone cannot be handed out twice', async () => {
+    const store = await funded(150n)
+    expect((await store.reserveDownload(owner, id(1), 100n, 0n, 100, () => Uint8Array.of(1))).granted).toBe(
+      true,
+    )
+    // 50 self-reported (capped to what is not reserved): the reservation of ticket 1 stays whole.
+    expect(await store.chargeTraffic({ key: 'self:1:x', epoch: 1, owner, ozone: 50n })).toBe(true)
+    expect(await store.balance(owner)).toBe(100n)
+    expect(await store.reserved(owner)).toBe(100n)
+    expect(await store.reserveDownload(owner, id(2), 50n, 0n, 100, () => Uint8Array.of(2))).toEqual({
+      granted: false,
+      available: 0n,
+    })
+    // Ticket 1's receipted 100: the balance ends at 0, never below.
+    expect(await store.chargeTraffic({ key: 'traffic:2:x', epoch: 2, owner, ozone: 100n })).toBe(true)
+    expect(await store.balance(owner)).toBe(0n)
+    expect(await store.reserved(owner)).toBe(0n)
+    await store.close()
+  })
+
   it('migrates a version-2 ledger: its upload reservations stay upload reservations', async () => {
     const { DatabaseSync } = await import('node:sqlite')
     const { migrateLedger } = await import('../src/ledger/ledger-schema.js')

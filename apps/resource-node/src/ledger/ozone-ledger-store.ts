@@ -91,7 +91,9 @@ export interface OzoneLedgerStore extends PaymentWatcherStore {
   /**
    * Takes an epoch's traffic from the owner's ozone, exactly once per `charge.key`, in one transaction:
    * the balance goes down by `charge.ozone` (below zero when a free tier paid) and the owner's download
-   * reservations, soonest to expire first, by as much (the reserved ozone is now spent). Returns false,
+   * reservations, soonest to expire first, by as much (the reserved ozone is now spent). A self-report
+   * charge (key `self:…`, see `selfReportChargeKey`) lowers the balance only: it was capped to the ozone
+   * left after the reservations, so it must not eat a ticket's reservation. Returns false,
    * changing nothing, when the key was charged before.
    */
   chargeTraffic(charge: { key: string; epoch: number; owner: string; ozone: bigint }): Promise<boolean>

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { defineErrorClass, type OzoneMarket } from '@stratos-edge/core'
 import type { PaymentWatcherState } from '@stratos-edge/polygon-bridge'
+import { isSelfReportCharge } from '../traffic/settlement-store.js'
 import { migrateLedger } from './ledger-schema.js'
 import type { CreditedPayment, OzoneLedgerStore } from './ozone-ledger-store.js'
 
@@ -291,7 +292,8 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
         const who = charge.owner.toLowerCase()
         q.insertTrafficCharge.run(charge.key, charge.epoch, who, charge.ozone.toString())
         q.setBalance.run(who, (readBalance(who) - charge.ozone).toString())
-        let left = charge.ozone
+        // Self-reported bytes were paid from the owner's unreserved ozone: no ticket's reservation is spent.
+        let left = isSelfReportCharge(charge.key) ? 0n : charge.ozone
         for (const r of q.downloadsOf.all(who) as unknown as { ticket_id: string; ozone: string }[]) {
           if (left === 0n) break
           const held = BigInt(r.ozone)
