@@ -120,8 +120,12 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
       'INSERT INTO reservations (ticket_id, owner, ozone, expires_at) VALUES (?, ?, ?, ?)',
     ),
     insertDownload: db.prepare(
-      `INSERT INTO reservations (ticket_id, owner, ozone, expires_at, kind, ticket)
-       VALUES (?, ?, ?, ?, 'download', ?)`,
+      `INSERT INTO reservations (ticket_id, owner, ozone, expires_at, kind, ticket, holder, file_hash)
+       VALUES (?, ?, ?, ?, 'download', ?, ?, ?)`,
+    ),
+    liveDownload: db.prepare(
+      `SELECT ticket FROM reservations WHERE holder = ? AND file_hash = ? AND owner = ? AND expires_at > ?
+         AND kind = 'download' AND ozone != '0' AND ticket IS NOT NULL ORDER BY expires_at DESC LIMIT 1`,
     ),
     downloadTicket: db.prepare("SELECT ticket FROM reservations WHERE ticket_id = ? AND kind = 'download'"),
     downloadsOf: db.prepare(
@@ -268,16 +272,24 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
         return { granted: true, available }
       })
     },
-    async reserveDownload(owner, ticketId, ozone, allowance, expiresAt, sign) {
+    async reserveDownload(owner, ticketId, ozone, allowance, expiresAt, sign, live) {
       return transaction(() => {
         const who = owner.toLowerCase()
         const id = ticketId.toLowerCase()
         const available = readBalance(who) + allowance - readReserved(who)
         const kept = q.downloadTicket.get(id) as { ticket: Uint8Array | null } | undefined
         if (kept?.ticket) return { granted: true, available, ticket: Uint8Array.from(kept.ticket) }
+        const holder = live?.holder.toLowerCase() ?? null
+        const fileHash = live?.fileHash.toLowerCase() ?? null
+        if (live) {
+          const again = q.liveDownload.get(holder, fileHash, who, live.after) as
+            | { ticket: Uint8Array }
+            | undefined
+          if (again) return { granted: true, available, ticket: Uint8Array.from(again.ticket) }
+        }
         if (available < ozone) return { granted: false, available }
         const ticket = sign()
-        q.insertDownload.run(id, who, ozone.toString(), expiresAt, ticket)
+        q.insertDownload.run(id, who, ozone.toString(), expiresAt, ticket, holder, fileHash)
         return { granted: true, available, ticket }
       })
     },
