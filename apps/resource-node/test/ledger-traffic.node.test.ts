@@ -112,6 +112,96 @@ describe('ozone ledger: download tickets and traffic charges', () => {
     await store.close()
   })
 
+  it('hands a holder its live ticket of the same file again instead of reserving more', async () => {
+    let store = await funded(1000n)
+    const holder = '0x00000000000000000000000000000000000000d1'
+    const file = `0x${'f1'.repeat(32)}`
+    const live = (after: number, who = holder, fileHash = file) => ({ holder: who, fileHash, after })
+    let signed = 0
+    const sign = () => Uint8Array.of(++signed)
+    expect(await store.reserveDownload(owner, id(1), 300n, 0n, 1000, sign, live(500))).toMatchObject({
+      granted: true,
+      ticket: Uint8Array.of(1),
+    })
+    // Fresh ticket ids (fresh nonces), same holder and file: ticket 1 again, nothing more reserved,
+    // also after a restart and with the holder's address in another case.
+    await store.close()
+    store = openSqliteLedgerStore({ dataDir: dir, initialMarket: market })
+    for (const n of [2, 3, 4]) {
+      expect(
+        await store.reserveDownload(
+          owner,
+          id(n),
+          300n,
+          0n,
+          1000,
+          sign,
+          live(500, holder.toUpperCase().replace('0X', '0x')),
+        ),
+      ).toEqual({ granted: true, available: 700n, ticket: Uint8Array.of(1) })
+    }
+    expect(await store.reserved(owner)).toBe(300n)
+    expect(signed).toBe(1)
+    // Another holder, another file, or too little lifetime left: a new reservation.
+    expect(
+      (
+        await store.reserveDownload(
+          owner,
+          id(5),
+          300n,
+          0n,
+          1000,
+          sign,
+          live(500, `0x${'d2'.padStart(40, '0')}`),
+        )
+      ).ticket,
+    ).toEqual(Uint8Array.of(2))
+    expect(
+      (
+        await store.reserveDownload(
+          owner,
+          id(6),
+          300n,
+          0n,
+          1000,
+          sign,
+          live(500, holder, `0x${'f2'.repeat(32)}`),
+        )
+      ).ticket,
+    ).toEqual(Uint8Array.of(3))
+    expect(await store.reserveDownload(owner, id(7), 300n, 0n, 1000, sign, live(1000))).toEqual({
+      granted: false,
+      available: 100n,
+    })
+    // Once its reservation is spent, a ticket is not handed out again.
+    await store.chargeTraffic({ key: 'traffic:1:x', epoch: 1, owner, ozone: 900n })
+    expect(await store.reserveDownload(owner, id(8), 100n, 0n, 1000, sign, live(500))).toMatchObject({
+      granted: true,
+      ticket: Uint8Array.of(4),
+    })
+    await store.close()
+  })
+
+  it('a self-report charge lowers the balance only, so reserved ozone cannot be handed out twice', async () => {
+    const store = await funded(150n)
+    expect((await store.reserveDownload(owner, id(1), 100n, 0n, 100, () => Uint8Array.of(1))).granted).toBe(
+      true,
+    )
+    // 50 self-reported (capped to what is not reserved): the reservation of ticket 1 stays whole.
+    expect(await store.chargeTraffic({ key: 'self:1:x', epoch: 1, owner, ozone: 50n })).toBe(true)
+    expect(await store.balance(owner)).toBe(100n)
+    expect(await store.reserved(owner)).toBe(100n)
+    expect(await store.reserveDownload(owner, id(2), 50n, 0n, 100, () => Uint8Array.of(2))).toEqual({
+      granted: false,
+      available: 0n,
+    })
+    // Ticket 1's receipted 100: the balance ends at 0, never below.
+    expect(await store.chargeTraffic({ key: 'traffic:2:x', epoch: 2, owner, ozone: 100n })).toBe(true)
+    expect(await store.balance(owner)).toBe(0n)
+    expect(await store.reserved(owner)).toBe(0n)
+    await store.close()
+  })
+
   it('migrates a version-2 ledger: its upload reservations stay upload reservations', async () => {
     const { DatabaseSync } = await import('node:sqlite')
     const { migrateLedger } = await import('../src/ledger/ledger-schema.js')

@@ -169,6 +169,60 @@ describe('meta service traffic', () => {
     expect(t.counters.epochsSettled).toBe(1)
   })
 
+  it('gives a downloader its live ticket again, and limits ticket requests per peer', async () => {
+    const limited = await createMetaTraffic(
+      {
+        network: NETWORK,
+        epochSeconds: EPOCH_S,
+        freeOzone: 10n ** 9n,
+        downloadTicketSeconds: 600,
+        downloadTicketRate: { perSecond: 1, burst: 3 },
+        verifierThreads: 0,
+      },
+      {
+        dataDir: join(dir, 'limited'),
+        key: generateKeyPair(),
+        ledger,
+        manifest: async (h) => (h === file.manifest.fileHash ? file.manifestBytes : undefined),
+        logger: quietLogger,
+        now: () => clock.now,
+      },
+    )
+    const ask = async (who: ReturnType<typeof generateKeyPair>, from = context) => {
+      const request = await signDownloadTicketRequest(
+        { network: NETWORK, fileHash: file.manifest.fileHash, expiresAt: clock.now / 1000 + 60 },
+        privateKeySigner(who.privateKey),
+      )
+      return decodeTicket(await limited.requestDownloadTicket(encodeDownloadTicketRequest(request), from))
+    }
+    try {
+      const downloader = generateKeyPair()
+      // Fresh nonces, same downloader and file: the same ticket, one reservation.
+      const first = await ask(downloader)
+      expect((await ask(downloader)).id).toBe(first.id)
+      expect(await ledger.reserved(owner.evmAddress)).toBe(200_000n)
+      // The peer's burst of 3 is spent: refused, nothing reserved, whatever key signs the request.
+      await expect(ask(generateKeyPair())).resolves.toBeDefined()
+      await expect(ask(generateKeyPair())).rejects.toMatchObject({ name: 'RateLimitedError' })
+      expect(await ledger.reserved(owner.evmAddress)).toBe(400_000n)
+      // Another peer has its own bucket; a second later this one may ask once more.
+      const other = {
+        ...context,
+        peer: peerIdFromString('12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'),
+      }
+      await expect(ask(generateKeyPair(), other)).resolves.toBeDefined()
+      clock.now += 1000
+      await expect(ask(generateKeyPair())).resolves.toBeDefined()
+      await expect(ask(generateKeyPair())).rejects.toMatchObject({ name: 'RateLimitedError' })
+      // Past half its lifetime, the downloader's ticket is not handed out again: a new one.
+      clock.now += 301_000
+      const later = await ask(downloader, other)
+      expect(later.id).not.toBe(first.id)
+    } finally {
+      await limited.stop()
+    }
+  })
+
   it('reads committee keys from files, several per file', async () => {
     const a = join(dir, 'a.keys')
     const b = join(dir, 'b.key')

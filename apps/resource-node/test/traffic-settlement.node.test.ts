@@ -89,6 +89,22 @@ describe('traffic settlement', () => {
     expect(charger.calls).toBe(1)
   })
 
+  it('takes receipts of a ticket’s last, partial epoch, capped by the ticket', async () => {
+    const w = makeWorld(1, 1)
+    const d = w.downloaders[0]!
+    const p = w.providers[0]!
+    // Expires 5 s into epoch 1 (of 10 s): its traffic up to then is paid, at most bytesAllowed.
+    const t = ticketFor(w, d, { expiresAt: Math.floor(T0 / 1000) + 5, bytesAllowed: 800n })
+    const { settlement, store, clock, charger } = settlementFor(w, await dir(), { tickets: [t] })
+    cleanups.push(() => store.close())
+    const result = await settlement.submit(p.evmAddress, [receiptOf(w, d, p, t, 800, 1n)])
+    expect(result).toMatchObject({ accepted: 1, rejected: [] })
+    clock.now = afterLate(1)
+    const settled = await settlement.settle(1)
+    expect(decodeVolumeReport(fromHex(settled.report)).totalBytes).toBe(800n)
+    expect([...charger.charges.values()].map((c) => c.ozone)).toEqual([800n])
+  })
+
   it('uses the configured split, meta accounts and ozone price per byte', async () => {
     const w = makeWorld(1, 1)
     const d = w.downloaders[0]!
@@ -125,7 +141,8 @@ describe('traffic settlement', () => {
     const stranger = generateKeyPair()
     const good = ticketFor(w, d0)
     const foreign = ticketFor(w, d1, { issuer: stranger })
-    const expired = ticketFor(w, d1, { expiresAt: Math.floor((GENESIS_MS + EPOCH_MS) / 1000) + 5 })
+    // Expired when epoch 1 starts: it backs none of it.
+    const expired = ticketFor(w, d1, { expiresAt: Math.floor((GENESIS_MS + EPOCH_MS) / 1000) })
     const upload = ticketFor(w, d1, { kind: 'upload' })
     const otherFile = ticketFor(w, d1, { fileHash: makeWorld().fileHash })
     const small = ticketFor(w, d1, { bytesAllowed: 99n })

@@ -19,7 +19,13 @@ export {
   type OzoneLedgerInit,
   refundEffect,
 } from './ozone-ledger.js'
-export type { CreditedPayment, OzoneLedgerStore, PrepayEffect, RefundEffect } from './ozone-ledger-store.js'
+export type {
+  CreditedPayment,
+  LiveDownload,
+  OzoneLedgerStore,
+  PrepayEffect,
+  RefundEffect,
+} from './ozone-ledger-store.js'
 export {
   LEDGER_FILE,
   LedgerClosedError,

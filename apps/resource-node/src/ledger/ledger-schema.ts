@@ -65,6 +65,11 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
   // 4: upload reservations given back: what a commit did not use, or all of an expired ticket's.
   `ALTER TABLE reservations ADD COLUMN upload_done TEXT;
    CREATE INDEX reservations_open_uploads ON reservations (kind, upload_done, expires_at);`,
+  // 5: a download ticket's holder and file, so a new request of the same holder for the same file and
+  // owner gets the live ticket back instead of reserving the owner's ozone again.
+  `ALTER TABLE reservations ADD COLUMN holder TEXT;
+   ALTER TABLE reservations ADD COLUMN file_hash TEXT;
+   CREATE INDEX reservations_by_download ON reservations (holder, file_hash, owner, expires_at);`,
 ]
 
 /** The schema version a database has (0 when new). */

@@ -1,6 +1,16 @@
 import type { OzoneMarket } from '@stratos-edge/core'
 import type { PaymentCredit, PaymentWatcherStore, RefundDebit } from '@stratos-edge/polygon-bridge'
 
+/** Which kept download ticket {@link OzoneLedgerStore.reserveDownload} may hand out again. */
+export interface LiveDownload {
+  /** The ticket's holder (the downloader's address). */
+  holder: string
+  /** The file it reads. */
+  fileHash: string
+  /** Only a ticket expiring after this (Unix seconds) is handed out again. */
+  after: number
+}
+
 /** A prepayment the ledger credited, with the ozone it bought. */
 export interface CreditedPayment {
   /** `${chainId}:${txHash}:${logIndex}`: credited at most once. */
@@ -76,7 +86,9 @@ export interface OzoneLedgerStore extends PaymentWatcherStore {
    * Reserves `ozone` of `owner` for download ticket `ticketId` and keeps the ticket `sign()` makes, in
    * one transaction, like {@link OzoneLedgerStore.reserveOzone}: the file owner pays for reads. A ticket
    * id reserved before is granted again with the ticket kept then (a replayed request gets the same
-   * ticket, and spends nothing more).
+   * ticket, and spends nothing more). With `live`, a download ticket kept for the same holder, file and
+   * owner that still reserves ozone and expires after `live.after` (Unix seconds) is granted instead, so
+   * asking again and again with fresh nonces does not lock up more of the owner's ozone.
    */
   reserveDownload(
     owner: string,
@@ -85,13 +97,16 @@ export interface OzoneLedgerStore extends PaymentWatcherStore {
     allowance: bigint,
     expiresAt: number,
     sign: () => Uint8Array,
+    live?: LiveDownload,
   ): Promise<{ granted: boolean; available: bigint; ticket?: Uint8Array }>
   /** The encoded download ticket kept under `ticketId` (core's `encodeTicket`), or undefined. */
   downloadTicket(ticketId: string): Promise<Uint8Array | undefined>
   /**
    * Takes an epoch's traffic from the owner's ozone, exactly once per `charge.key`, in one transaction:
    * the balance goes down by `charge.ozone` (below zero when a free tier paid) and the owner's download
-   * reservations, soonest to expire first, by as much (the reserved ozone is now spent). Returns false,
+   * reservations, soonest to expire first, by as much (the reserved ozone is now spent). A self-report
+   * charge (key `self:…`, see `selfReportChargeKey`) lowers the balance only: it was capped to the ozone
+   * left after the reservations, so it must not eat a ticket's reservation. Returns false,
    * changing nothing, when the key was charged before.
    */
   chargeTraffic(charge: { key: string; epoch: number; owner: string; ozone: bigint }): Promise<boolean>

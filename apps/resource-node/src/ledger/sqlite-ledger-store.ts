@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { defineErrorClass, type OzoneMarket } from '@stratos-edge/core'
 import type { PaymentWatcherState } from '@stratos-edge/polygon-bridge'
+import { isSelfReportCharge } from '../traffic/settlement-store.js'
 import { migrateLedger } from './ledger-schema.js'
 import type { CreditedPayment, OzoneLedgerStore } from './ozone-ledger-store.js'
 
@@ -119,8 +120,12 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
       'INSERT INTO reservations (ticket_id, owner, ozone, expires_at) VALUES (?, ?, ?, ?)',
     ),
     insertDownload: db.prepare(
-      `INSERT INTO reservations (ticket_id, owner, ozone, expires_at, kind, ticket)
-       VALUES (?, ?, ?, ?, 'download', ?)`,
+      `INSERT INTO reservations (ticket_id, owner, ozone, expires_at, kind, ticket, holder, file_hash)
+       VALUES (?, ?, ?, ?, 'download', ?, ?, ?)`,
+    ),
+    liveDownload: db.prepare(
+      `SELECT ticket FROM reservations WHERE holder = ? AND file_hash = ? AND owner = ? AND expires_at > ?
+         AND kind = 'download' AND ozone != '0' AND ticket IS NOT NULL ORDER BY expires_at DESC LIMIT 1`,
     ),
     downloadTicket: db.prepare("SELECT ticket FROM reservations WHERE ticket_id = ? AND kind = 'download'"),
     downloadsOf: db.prepare(
@@ -267,16 +272,24 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
         return { granted: true, available }
       })
     },
-    async reserveDownload(owner, ticketId, ozone, allowance, expiresAt, sign) {
+    async reserveDownload(owner, ticketId, ozone, allowance, expiresAt, sign, live) {
       return transaction(() => {
         const who = owner.toLowerCase()
         const id = ticketId.toLowerCase()
         const available = readBalance(who) + allowance - readReserved(who)
         const kept = q.downloadTicket.get(id) as { ticket: Uint8Array | null } | undefined
         if (kept?.ticket) return { granted: true, available, ticket: Uint8Array.from(kept.ticket) }
+        const holder = live?.holder.toLowerCase() ?? null
+        const fileHash = live?.fileHash.toLowerCase() ?? null
+        if (live) {
+          const again = q.liveDownload.get(holder, fileHash, who, live.after) as
+            | { ticket: Uint8Array }
+            | undefined
+          if (again) return { granted: true, available, ticket: Uint8Array.from(again.ticket) }
+        }
         if (available < ozone) return { granted: false, available }
         const ticket = sign()
-        q.insertDownload.run(id, who, ozone.toString(), expiresAt, ticket)
+        q.insertDownload.run(id, who, ozone.toString(), expiresAt, ticket, holder, fileHash)
         return { granted: true, available, ticket }
       })
     },
@@ -291,7 +304,8 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
         const who = charge.owner.toLowerCase()
         q.insertTrafficCharge.run(charge.key, charge.epoch, who, charge.ozone.toString())
         q.setBalance.run(who, (readBalance(who) - charge.ozone).toString())
-        let left = charge.ozone
+        // Self-reported bytes were paid from the owner's unreserved ozone: no ticket's reservation is spent.
+        let left = isSelfReportCharge(charge.key) ? 0n : charge.ozone
         for (const r of q.downloadsOf.all(who) as unknown as { ticket_id: string; ozone: string }[]) {
           if (left === 0n) break
           const held = BigInt(r.ozone)

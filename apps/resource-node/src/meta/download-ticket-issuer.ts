@@ -51,7 +51,8 @@ export interface DownloadTicketIssuerComponents {
 export interface DownloadTicketIssuer {
   /**
    * Verifies a downloader-signed request, finds the file's owner, reserves `size × sizeFactor` bytes of
-   * the owner's ozone and signs the ticket. Throws `WrongNetworkError`, `TicketExpiredError`,
+   * the owner's ozone and signs the ticket. A downloader that holds a live ticket of the same file and
+   * owner with at least half its lifetime left gets that ticket again (nothing more reserved). Throws `WrongNetworkError`, `TicketExpiredError`,
    * `InvalidTicketError`, `SliceNotFoundError` (no manifest of the file) or `InsufficientOzoneError`.
    */
   issue(request: DownloadTicketRequest): Promise<Ticket>
@@ -123,6 +124,9 @@ export function createDownloadTicketIssuer(
       init.freeOzone ?? 0n,
       expiresAt,
       sign,
+      // The same downloader asking for the same file again (any nonce) gets its live ticket back while it
+      // has at least half its lifetime left: fresh nonces do not lock up more of the owner's ozone.
+      { holder: request.downloader, fileHash: request.fileHash, after: seconds + Math.floor(lifetime / 2) },
     )
     if (!granted || !ticket) {
       const has = available > 0n ? available : 0n

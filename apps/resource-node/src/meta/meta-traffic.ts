@@ -10,7 +10,9 @@ import {
 } from '@stratos-edge/core'
 import type { BridgeAddresses, BridgeClient } from '@stratos-edge/polygon-bridge'
 import { createBridgeClient } from '@stratos-edge/polygon-bridge'
+import { RateLimitedError } from '@stratos-edge/protocol'
 import { Contract, FetchRequest, JsonRpcProvider, Wallet } from 'ethers'
+import { type BucketRate, createRateLimit } from '../gateway/rate-limit.js'
 import type { OzoneLedgerStore } from '../ledger/ozone-ledger-store.js'
 import type { Logger } from '../logger.js'
 import { createCommitteeRootPoster, type RootPoster } from '../traffic/committee-root-poster.js'
@@ -30,6 +32,12 @@ import { trafficStatusOf } from './meta-traffic-status.js'
 
 /** Default epoch length: stratos settles traffic about every 10 minutes. */
 export const DEFAULT_EPOCH_SECONDS = 600
+
+/**
+ * Default per-peer limit on REQUEST_DOWNLOAD_TICKET: a burst of 60 (a page of files), then 1 a second.
+ * Each granted request reserves twice the file's size of its owner's ozone for the ticket's lifetime.
+ */
+export const DEFAULT_DOWNLOAD_TICKET_RATE: Readonly<BucketRate> = { perSecond: 1, burst: 60 }
 
 /** Where epoch roots are posted: `TrafficRewards` on Polygon, signed by M of N committee keys. */
 export interface RootPostingInit {
@@ -65,6 +73,11 @@ export interface MetaTrafficInit extends EpochRewardsInit {
   downloadSizeFactor?: number
   /** Download ticket lifetime, seconds (default 3600). */
   downloadTicketSeconds?: number
+  /**
+   * REQUEST_DOWNLOAD_TICKET requests each peer may send (default {@link DEFAULT_DOWNLOAD_TICKET_RATE});
+   * past it the request fails with `RateLimitedError`. `false`: no limit.
+   */
+  downloadTicketRate?: BucketRate | false
   /** The upload tickets' free tier also pays for reads (default 0). */
   freeOzone?: bigint
   /** Signature-checking worker threads; 0 checks in this thread (default: the machine's parallelism). */
@@ -253,6 +266,11 @@ export async function createMetaTraffic(
     { key: components.key, ledger, manifest: components.manifest, logger, now },
   )
 
+  // Every granted request locks up some of an owner's ozone for an hour: each peer asks at a bounded rate.
+  const ticketRate =
+    init.downloadTicketRate === false
+      ? undefined
+      : createRateLimit({ requests: init.downloadTicketRate ?? DEFAULT_DOWNLOAD_TICKET_RATE }, { now })
   const currentEpoch = () => (now() < genesisMs ? 0 : epochAt(now(), { genesisMs, epochMs }))
 
   async function tick(): Promise<void> {
@@ -276,7 +294,15 @@ export async function createMetaTraffic(
     trafficRewards: posting ? toEvmAddress(posting.trafficRewards) : undefined,
     counters,
     tick,
-    requestDownloadTicket: (request) => downloads.issueEncoded(request),
+    requestDownloadTicket(request, context) {
+      const waitMs = ticketRate?.take(context.peer.toString()) ?? 0
+      if (waitMs > 0) {
+        return Promise.reject(
+          new RateLimitedError(`Too many download ticket requests from ${context.peer}`, Math.ceil(waitMs)),
+        )
+      }
+      return downloads.issueEncoded(request)
+    },
     submitSelfReport: (report) => submitEncodedSelfReport(settlement, report),
     async submitReceipts(encoded, context) {
       // The provider is named in each receipt: a receipt pays only its named provider, whoever hands it in.

@@ -13,7 +13,13 @@ import {
   volumeReportDigest,
 } from '@stratos-edge/core'
 import { capSelfReports, type HeldSelfReportEntry } from './self-report-rules.js'
-import type { HeldReceipt, SettledEpoch, TrafficCharge } from './settlement-store.js'
+import {
+  type HeldReceipt,
+  type SettledEpoch,
+  selfReportChargeKey,
+  type TrafficCharge,
+  trafficChargeKey,
+} from './settlement-store.js'
 
 /** An epoch's gateway self-reports and what each owner's paid ozone covers (noz), for {@link settleEpoch}. */
 export interface EpochSelfReports {
@@ -99,7 +105,6 @@ export function settleEpoch(
     entry.bytes += v.weighted
     perProvider.set(provider, entry)
   }
-  for (const [owner, weighted] of self.perOwner) perOwner.set(owner, (perOwner.get(owner) ?? 0n) + weighted)
   const entries = [...perProvider]
     .filter(([, v]) => v.bytes > 0n)
     .map(([provider, v]) => ({ provider, bytes: v.bytes, receipts: v.receipts }))
@@ -127,14 +132,14 @@ export function settleEpoch(
   const total = rewardList.reduce((sum, r) => sum + r.amount, 0n)
   const root = rewardList.length > 0 ? buildRewardTree({ epoch, rewards: rewardList }).root : undefined
 
-  const charges: TrafficCharge[] = [...perOwner]
-    .filter(([, bytes]) => bytes > 0n)
-    .map(([owner, bytes]) => ({
-      key: `traffic:${epoch}:${owner}`,
-      epoch,
-      owner,
-      ozone: bytes * ozonePerByte,
-    }))
+  // Receipted traffic and self-reports are charged apart: only the first was backed by download tickets,
+  // so only it may spend their reservations (see OzoneLedgerStore.chargeTraffic).
+  const charges: TrafficCharge[] = [
+    ...[...perOwner].map(([owner, bytes]) => ({ key: trafficChargeKey(epoch, owner), owner, bytes })),
+    ...[...self.perOwner].map(([owner, bytes]) => ({ key: selfReportChargeKey(epoch, owner), owner, bytes })),
+  ]
+    .filter((c) => c.bytes > 0n)
+    .map((c) => ({ key: c.key, epoch, owner: c.owner, ozone: c.bytes * ozonePerByte }))
   return {
     epoch,
     report: toHex(encodeVolumeReport(report)),

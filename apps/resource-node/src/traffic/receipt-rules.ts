@@ -49,7 +49,7 @@ export interface ReceiptContext {
   readonly ticket: Ticket | undefined
   /** Accepted ticket issuers (meta service addresses). */
   readonly issuers: readonly string[]
-  /** Unix seconds the ticket is checked at: the epoch's end. */
+  /** Unix seconds the ticket is checked at: the epoch's start (a ticket expiring in the epoch still counts). */
   readonly ticketTime: number
   readonly ownerOf: OwnerOf
   /** Whether the downloader's signature was already checked (true) or found bad (false); undefined: check it here. */

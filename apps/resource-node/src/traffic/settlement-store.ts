@@ -22,7 +22,19 @@ export interface HeldReceipt {
 /** What the store made of one receipt, in input order. */
 export type HoldOutcome = 'accepted' | 'duplicate' | 'replayed' | 'stale' | 'not-cumulative' | 'late'
 
-/** One owner's ozone charge for an epoch's traffic; `key` makes charging it idempotent. */
+/** Key of an owner's charge for an epoch's receipted traffic (backed by its download tickets). */
+export const trafficChargeKey = (epoch: number, owner: string): string => `traffic:${epoch}:${owner}`
+
+/** Key of an owner's charge for an epoch's gateway self-reports (no ticket backs them). */
+export const selfReportChargeKey = (epoch: number, owner: string): string => `self:${epoch}:${owner}`
+
+/** True for a {@link selfReportChargeKey}: such a charge lowers the balance only, never a reservation. */
+export const isSelfReportCharge = (key: string): boolean => key.startsWith('self:')
+
+/**
+ * One owner's ozone charge for an epoch's traffic; `key` makes charging it idempotent and tells its kind
+ * ({@link trafficChargeKey} or {@link selfReportChargeKey}).
+ */
 export interface TrafficCharge {
   readonly key: string
   readonly epoch: number

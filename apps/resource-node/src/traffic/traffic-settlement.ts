@@ -236,7 +236,9 @@ export function createTrafficSettlement(
       const r = receipts[index] as TrafficReceipt
       const ticketId = r.ticketId.toLowerCase()
       const ticket = tickets.get(ticketId)
-      const ticketTime = Math.floor(epochBounds(r.epoch, init.clock).end / 1000)
+      // Checked at the epoch's start: a ticket that expires inside the epoch backed its traffic up to then
+      // (capByTicket still caps its bytes).
+      const ticketTime = Math.floor(epochBounds(r.epoch, init.clock).start / 1000)
       const reason = checkReceipt(r, {
         provider,
         ticket,
