@@ -108,6 +108,55 @@ describe('eviction of unpaid slices', () => {
     await store.close()
   })
 
+  it('part: a ticketed file is paid until the ticket expires plus the margin; grace 0 never evicts; a deleted manifest is looked up again', async () => {
+    const store = await openDiskSliceStore({
+      dir: await dir(),
+      maxBytes: 4 * FILE_ROOM + 4096,
+      logger: quietLogger,
+    })
+    const ticketed = await makeFile(2 * SLICE, SLICE)
+    const deleted = await makeFile(2 * SLICE, SLICE)
+    for (const s of [...ticketed.slices, ...deleted.slices]) await store.put(s)
+    await store.putManifest(deleted.manifestBytes)
+    const t0 = Date.now()
+    let fakeNow = t0 + 120_000 // every slice is past the grace and the minimum age
+    const manifests = createFileManifests({ store })
+    // `--unpaid-grace 0` means never: not even for room.
+    const never = createUnpaidEviction({ graceMs: 0 }, { store, manifests, now: () => fakeNow })
+    expect(await never.makeRoom(FILE_ROOM)).toBe(false)
+    expect(await never.sweep()).toBe(0)
+    expect(store.sliceCount).toBe(4)
+    await never.stop()
+
+    const expiry = t0 + 300_000
+    const eviction = createUnpaidEviction(
+      { graceMs: 60_000, minAgeForRoomMs: 10_000, ticketMarginMs: 600_000 },
+      {
+        store,
+        manifests,
+        now: () => fakeNow,
+        ticketExpiry: (f) => (f === ticketed.manifest.fileHash ? expiry : undefined),
+      },
+    )
+    // The ticketed upload's manifest has not come, but its ticket pays for it: kept, for room too.
+    expect(await eviction.sweep()).toBe(0)
+    expect(await eviction.makeRoom(FILE_ROOM)).toBe(false)
+    expect(store.sliceCount).toBe(4)
+    // The other file's manifest is deleted: once forgotten (as the deleter's `released` does), its slices go.
+    expect(await store.deleteManifest?.(deleted.manifest.fileHash, deleted.manifest.owner)).toBe(true)
+    eviction.forget(deleted.manifest.fileHash)
+    expect(await eviction.sweep()).toBe(2)
+    for (const s of deleted.slices) expect(await store.has(s.hash)).toBe(false)
+    // The ticketed slices stay until the ticket's expiry plus the margin, then go.
+    fakeNow = expiry + 600_000 - 1
+    expect(await eviction.sweep()).toBe(0)
+    fakeNow = expiry + 600_001
+    expect(await eviction.sweep()).toBe(2)
+    expect(store.sliceCount).toBe(0)
+    await eviction.stop()
+    await store.close()
+  })
+
   it('node: slices whose manifest never came are evicted after the grace; a committed file stays and is served', async () => {
     const node = await startNode({ unpaidGraceMs: 1500 })
     const paid = await makeFile(4 * SLICE, SLICE)
