@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import { encodeManifestDelete, privateKeySigner, signManifestDelete } from '@stratos-edge/core'
 import { createIndexClient, type SliceRecord, uploadSlice } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -13,7 +14,16 @@ import { openDiskSliceStore } from '../src/store/disk-slice-store.js'
 import { createFileManifests } from '../src/store/file-manifests.js'
 import { createUnpaidEviction } from '../src/store/unpaid-eviction.js'
 import { runNode } from './cli-process.js'
-import { createClient, makeFile, quietLogger, sameBytes, type TestFile, tempDir, until } from './helpers.js'
+import {
+  createClient,
+  makeFile,
+  owner,
+  quietLogger,
+  sameBytes,
+  type TestFile,
+  tempDir,
+  until,
+} from './helpers.js'
 
 const SLICE = 256 * 1024
 /** A slice file on disk: the bytes and a header (under 128 bytes). */
@@ -175,6 +185,25 @@ describe('eviction of unpaid slices', () => {
         await (await fetch(`${node.gatewayUrl}/metrics`)).text(),
       ),
     )
+  })
+
+  it('node: once its owner deletes the manifest, a file that was paid is evicted after the grace', async () => {
+    const node = await startNode({ unpaidGraceMs: 1000 })
+    const file = await makeFile(2 * SLICE, SLICE)
+    await commit(node, file)
+    for (const s of file.slices) await uploadSlice(node.gatewayUrl, s)
+    // Sweeps past the grace have seen the file paid (and remembered that).
+    await new Promise((r) => setTimeout(r, 2500))
+    expect(await holds(node, file.slices)).toBe(2)
+    const del = encodeManifestDelete(
+      await signManifestDelete(
+        { network: 0, fileHash: file.manifest.fileHash },
+        privateKeySigner(owner.privateKey),
+      ),
+    )
+    const index = createIndexClient(client, multiaddr(node.readyInfo().multiaddrs[0] as string))
+    expect(await index.deleteManifest(del)).toBe(true)
+    await until(async () => (await holds(node, file.slices)) === 0, 15_000)
   })
 
   it('node: a full store evicts unpaid slices before refusing; paid ones are never evicted (then 507)', async () => {
