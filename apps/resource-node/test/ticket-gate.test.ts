@@ -1,4 +1,4 @@
-import { encodeTicket, issueTicket, keyPairFromPrivateKey, toHex } from '@stratos-edge/core'
+import { computeFileHash, encodeTicket, issueTicket, keyPairFromPrivateKey, toHex } from '@stratos-edge/core'
 import { describe, expect, it } from 'vitest'
 import { createTicketGate } from '../src/index.js'
 
@@ -52,5 +52,21 @@ describe('ticket gate', () => {
     expect(() => gate.admit(undefined, { bytes: 1 })).toThrow(
       expect.objectContaining({ name: 'TicketRequiredError' }),
     )
+  })
+
+  it('remembers, per file, when the latest ticket admitted for it expires (what eviction spares)', async () => {
+    const gate = createTicketGate({ issuers: [meta.address], network: 5, now: () => 1_000_000 })
+    const fileHash = await computeFileHash(new Uint8Array(100))
+    expect(gate.expiryOf(fileHash)).toBeUndefined()
+    gate.admit(toHex(encodeTicket(issueTicket(init, meta))), { bytes: 0 }) // not bound to a file yet
+    expect(gate.expiryOf(fileHash)).toBeUndefined()
+    gate.admit(toHex(encodeTicket(issueTicket(init, meta))), { bytes: 10, fileHash })
+    expect(gate.expiryOf(fileHash)).toBe(2_000_000)
+    const later = { ...init, id: `0x${'cd'.repeat(32)}` as const, expiresAt: 3_000 }
+    gate.admit(toHex(encodeTicket(issueTicket(later, meta))), { bytes: 10, fileHash })
+    expect(gate.expiryOf(fileHash)).toBe(3_000_000)
+    // An earlier-expiring ticket admitted afterwards does not shorten it.
+    gate.admit(toHex(encodeTicket(issueTicket(init, meta))), { bytes: 10, fileHash })
+    expect(gate.expiryOf(fileHash)).toBe(3_000_000)
   })
 })

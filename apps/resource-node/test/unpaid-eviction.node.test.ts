@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import { encodeManifestDelete, privateKeySigner, signManifestDelete } from '@stratos-edge/core'
 import { createIndexClient, type SliceRecord, uploadSlice } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -13,7 +14,16 @@ import { openDiskSliceStore } from '../src/store/disk-slice-store.js'
 import { createFileManifests } from '../src/store/file-manifests.js'
 import { createUnpaidEviction } from '../src/store/unpaid-eviction.js'
 import { runNode } from './cli-process.js'
-import { createClient, makeFile, quietLogger, sameBytes, type TestFile, tempDir, until } from './helpers.js'
+import {
+  createClient,
+  makeFile,
+  owner,
+  quietLogger,
+  sameBytes,
+  type TestFile,
+  tempDir,
+  until,
+} from './helpers.js'
 
 const SLICE = 256 * 1024
 /** A slice file on disk: the bytes and a header (under 128 bytes). */
@@ -108,6 +118,55 @@ describe('eviction of unpaid slices', () => {
     await store.close()
   })
 
+  it('part: a ticketed file is paid until the ticket expires plus the margin; grace 0 never evicts; a deleted manifest is looked up again', async () => {
+    const store = await openDiskSliceStore({
+      dir: await dir(),
+      maxBytes: 4 * FILE_ROOM + 4096,
+      logger: quietLogger,
+    })
+    const ticketed = await makeFile(2 * SLICE, SLICE)
+    const deleted = await makeFile(2 * SLICE, SLICE)
+    for (const s of [...ticketed.slices, ...deleted.slices]) await store.put(s)
+    await store.putManifest(deleted.manifestBytes)
+    const t0 = Date.now()
+    let fakeNow = t0 + 120_000 // every slice is past the grace and the minimum age
+    const manifests = createFileManifests({ store })
+    // `--unpaid-grace 0` means never: not even for room.
+    const never = createUnpaidEviction({ graceMs: 0 }, { store, manifests, now: () => fakeNow })
+    expect(await never.makeRoom(FILE_ROOM)).toBe(false)
+    expect(await never.sweep()).toBe(0)
+    expect(store.sliceCount).toBe(4)
+    await never.stop()
+
+    const expiry = t0 + 300_000
+    const eviction = createUnpaidEviction(
+      { graceMs: 60_000, minAgeForRoomMs: 10_000, ticketMarginMs: 600_000 },
+      {
+        store,
+        manifests,
+        now: () => fakeNow,
+        ticketExpiry: (f) => (f === ticketed.manifest.fileHash ? expiry : undefined),
+      },
+    )
+    // The ticketed upload's manifest has not come, but its ticket pays for it: kept, for room too.
+    expect(await eviction.sweep()).toBe(0)
+    expect(await eviction.makeRoom(FILE_ROOM)).toBe(false)
+    expect(store.sliceCount).toBe(4)
+    // The other file's manifest is deleted: once forgotten (as the deleter's `released` does), its slices go.
+    expect(await store.deleteManifest?.(deleted.manifest.fileHash, deleted.manifest.owner)).toBe(true)
+    eviction.forget(deleted.manifest.fileHash)
+    expect(await eviction.sweep()).toBe(2)
+    for (const s of deleted.slices) expect(await store.has(s.hash)).toBe(false)
+    // The ticketed slices stay until the ticket's expiry plus the margin, then go.
+    fakeNow = expiry + 600_000 - 1
+    expect(await eviction.sweep()).toBe(0)
+    fakeNow = expiry + 600_001
+    expect(await eviction.sweep()).toBe(2)
+    expect(store.sliceCount).toBe(0)
+    await eviction.stop()
+    await store.close()
+  })
+
   it('node: slices whose manifest never came are evicted after the grace; a committed file stays and is served', async () => {
     const node = await startNode({ unpaidGraceMs: 1500 })
     const paid = await makeFile(4 * SLICE, SLICE)
@@ -126,6 +185,25 @@ describe('eviction of unpaid slices', () => {
         await (await fetch(`${node.gatewayUrl}/metrics`)).text(),
       ),
     )
+  })
+
+  it('node: once its owner deletes the manifest, a file that was paid is evicted after the grace', async () => {
+    const node = await startNode({ unpaidGraceMs: 1000 })
+    const file = await makeFile(2 * SLICE, SLICE)
+    await commit(node, file)
+    for (const s of file.slices) await uploadSlice(node.gatewayUrl, s)
+    // Sweeps past the grace have seen the file paid (and remembered that).
+    await new Promise((r) => setTimeout(r, 2500))
+    expect(await holds(node, file.slices)).toBe(2)
+    const del = encodeManifestDelete(
+      await signManifestDelete(
+        { network: 0, fileHash: file.manifest.fileHash },
+        privateKeySigner(owner.privateKey),
+      ),
+    )
+    const index = createIndexClient(client, multiaddr(node.readyInfo().multiaddrs[0] as string))
+    expect(await index.deleteManifest(del)).toBe(true)
+    await until(async () => (await holds(node, file.slices)) === 0, 15_000)
   })
 
   it('node: a full store evicts unpaid slices before refusing; paid ones are never evicted (then 507)', async () => {

@@ -126,6 +126,7 @@ export {
 export {
   decodeManifestDelete,
   encodeManifestDelete,
+  MANIFEST_DELETE_AHEAD_S,
   MANIFEST_DELETE_WINDOW_S,
   MAX_MANIFEST_DELETE_BYTES,
   type ManifestDelete,

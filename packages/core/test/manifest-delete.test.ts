@@ -30,6 +30,23 @@ describe('manifest delete', () => {
     )
   })
 
+  it('accepts a delete signed at most 30 s ahead of the clock, refuses one further ahead', async () => {
+    const key = generateKeyPair()
+    const fileHash = await computeFileHash(new TextEncoder().encode('ahead'))
+    const del = await signManifestDelete(
+      { network: 0, fileHash, signedAt: 1000 },
+      privateKeySigner(key.privateKey),
+    )
+    expect(() => verifyManifestDelete(del, { now: 970 })).not.toThrow() // signed 30 s ahead
+    expect(() => verifyManifestDelete(del, { now: 1300 })).not.toThrow() // 300 s behind
+    // 31 s and 300 s ahead: a replay could delete a file uploaded again before then.
+    for (const now of [969, 700]) {
+      expect(() => verifyManifestDelete(del, { now })).toThrow(
+        expect.objectContaining({ name: 'DeleteExpiredError' }),
+      )
+    }
+  })
+
   it('refuses a delete of one owner signed by another', async () => {
     const owner = generateKeyPair()
     const other = generateKeyPair()

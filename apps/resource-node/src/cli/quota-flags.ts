@@ -13,7 +13,9 @@ Quotas (per client: an IPv4 address or IPv6 /64 over HTTP, a peer id over libp2p
   --read-requests <n>     read requests per second per client (default 200; bursts of 10 s worth)
   --no-rate-limits        no per-client limits at all
   --unpaid-grace <time>   evict slices no stored manifest lists after this long (default 1h; 90s, 10m,
-                          2h or ms; 0 = never); when the disk is full the oldest unpaid go first
+                          2h or ms); when the disk is full the oldest unpaid go first; 0 = never, not
+                          even for room. Slices of a file an upload ticket was admitted for stay until
+                          the ticket expires plus 10 minutes
 `
 
 /** The quota flags, for `parseArgs`. */

@@ -48,7 +48,15 @@ export interface TicketGate {
   admit(ticket: Uint8Array | string | undefined, use: TicketUse): TicketAdmission
   /** Bytes counted against a ticket id so far (tests, metrics). */
   used(ticketId: string): bigint
+  /**
+   * When the latest ticket admitted for `fileHash` expires, ms since the epoch (undefined: none seen):
+   * the slices stored under it are paid for until then, though their manifest has not come yet.
+   */
+  expiryOf(fileHash: FileHash): number | undefined
 }
+
+/** How long past its ticket's expiry a file's expiry is remembered, ms (longer than any eviction margin). */
+const FILE_KEPT_PAST_EXPIRY_MS = 3_600_000
 
 interface Usage {
   /** The ticket as first admitted (`0x` hex): the same bytes again need no second signature check. */
@@ -73,6 +81,16 @@ export function createTicketGate(init: TicketGateInit): TicketGate {
   const now = init.now ?? Date.now
   const maxTickets = init.maxTickets ?? 65_536
   const usage = new Map<string, Usage>()
+  /** Per file, when the latest ticket admitted for it expires (kept an hour past it, for eviction margins). */
+  const files = new Map<FileHash, number>()
+  const noteFile = (fileHash: FileHash, expiresAt: number, t: number): void => {
+    if ((files.get(fileHash) ?? 0) >= expiresAt) return
+    files.delete(fileHash)
+    files.set(fileHash, expiresAt)
+    if (files.size <= maxTickets) return
+    for (const [f, at] of files) if (at + FILE_KEPT_PAST_EXPIRY_MS <= t) files.delete(f)
+    while (files.size > maxTickets) files.delete(files.keys().next().value as FileHash)
+  }
 
   const prune = (t: number): void => {
     for (const [id, u] of usage) if (u.expiresAt <= t) usage.delete(id)
@@ -128,7 +146,10 @@ export function createTicketGate(init: TicketGateInit): TicketGate {
       const entry: Usage = known ?? { encoded, used: 0n, expiresAt: ticket.expiresAt * 1000 }
       entry.used = used
       const fileHash = use.fileHash ?? bound
-      if (fileHash) entry.fileHash = fileHash
+      if (fileHash) {
+        entry.fileHash = fileHash
+        noteFile(fileHash, entry.expiresAt, t)
+      }
       usage.set(ticket.id, entry)
       let refunded = false
       return {
@@ -141,5 +162,6 @@ export function createTicketGate(init: TicketGateInit): TicketGate {
       }
     },
     used: (id) => usage.get(id.toLowerCase())?.used ?? 0n,
+    expiryOf: (fileHash) => files.get(fileHash),
   }
 }

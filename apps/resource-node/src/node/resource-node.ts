@@ -104,7 +104,10 @@ export async function createResourceNode(
     {
       manifests: store,
       // Kept until evicted: no manifest names them now, so no owner's ozone keeps them.
-      released: (fileHash, hashes) => logger.info('slices released', { fileHash, slices: hashes.length }),
+      released: (fileHash, hashes) => {
+        logger.info('slices released', { fileHash, slices: hashes.length })
+        room.eviction.forget(fileHash) // called on a delete, long after `room` below is made
+      },
     },
   )
   // The meta node gives back what upload tickets reserved and their files did not use.
@@ -169,7 +172,14 @@ export async function createResourceNode(
     : undefined
 
   const limits = createNodeRateLimits(init, { metrics, meta })
-  const room = createStoreWithRoom(init, { store, metrics, logger, libp2p, metaAddr })
+  const room = createStoreWithRoom(init, {
+    store,
+    metrics,
+    logger,
+    libp2p,
+    metaAddr,
+    ticketExpiry: tickets?.gate.expiryOf,
+  })
   const arrival = wireSliceArrival({ metrics, meta, replicator, registration, logger })
 
   const node: ResourceNode = {

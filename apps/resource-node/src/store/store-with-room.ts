@@ -1,5 +1,5 @@
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { isErrorNamed } from '@stratos-edge/core'
+import { type FileHash, isErrorNamed } from '@stratos-edge/core'
 import {
   createIndexClient,
   type DialComponents,
@@ -16,7 +16,7 @@ import { createUnpaidEviction, type UnpaidEviction } from './unpaid-eviction.js'
 export interface StoreWithRoomInit {
   /** The node runs the meta service (its store holds the manifests); else `metaAddr` says where it is. */
   meta?: boolean
-  /** Grace before an unpaid slice is evicted, ms (default 1 hour; 0: only when room is needed). */
+  /** Grace before an unpaid slice is evicted, ms (default 1 hour; 0: never evicted). */
   unpaidGraceMs?: number
   /** Unpaid slices younger than this are not evicted for room, ms (default 60 000, at most the grace). */
   unpaidMinAgeForRoomMs?: number
@@ -31,6 +31,8 @@ export interface StoreWithRoomComponents {
   libp2p?: DialComponents
   /** Where the meta service is, for a node that does not run it: its manifests are asked there too. */
   metaAddr?: Multiaddr | undefined
+  /** When the latest upload ticket admitted for a file expires, ms: its slices are paid until then. */
+  ticketExpiry?: ((fileHash: FileHash) => number | undefined) | undefined
 }
 
 /** The node's slice store as its write paths use it: a full store first evicts unpaid slices. */
@@ -77,7 +79,13 @@ export function createStoreWithRoom(
       graceMs: knowsManifests ? (init.unpaidGraceMs ?? 3_600_000) : 0,
       ...(init.unpaidMinAgeForRoomMs !== undefined ? { minAgeForRoomMs: init.unpaidMinAgeForRoomMs } : {}),
     },
-    { store, metrics, logger, manifests: createFileManifests({ store, remote }) },
+    {
+      store,
+      metrics,
+      logger,
+      manifests: createFileManifests({ store, remote }),
+      ...(components.ticketExpiry ? { ticketExpiry: components.ticketExpiry } : {}),
+    },
   )
   const makeRoom = async (size: number) => knowsManifests && eviction.makeRoom(size + HEADER_ROOM)
   const put = async (slice: SliceRecord, options: DiskSlicePutOptions = {}): Promise<boolean> => {

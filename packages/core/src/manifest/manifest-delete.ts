@@ -17,8 +17,13 @@ const DELETE_MAGIC = Uint8Array.from([0x53, 0x45, 0x44, 0x4d]) // "SEDM"
 const DELETE_VERSION = 1
 /** Largest encoded delete (a file hash is 25 bytes today). */
 export const MAX_MANIFEST_DELETE_BYTES = 256
-/** How far a delete's signing time may be from the verifier's clock, seconds. */
+/** How far a delete's signing time may be behind the verifier's clock, seconds. */
 export const MANIFEST_DELETE_WINDOW_S = 300
+/**
+ * How far a delete's signing time may be ahead of the verifier's clock, seconds: a delete signed "in the
+ * future" could be replayed against a file uploaded again before that time.
+ */
+export const MANIFEST_DELETE_AHEAD_S = 30
 
 /** What an owner signs to delete its manifest of a file. */
 export interface ManifestDeleteFields {
@@ -76,8 +81,8 @@ export async function signManifestDelete(
 }
 
 /**
- * Throws unless the owner signed the delete, for this network (when the verifier has one), within
- * {@link MANIFEST_DELETE_WINDOW_S} of `now`: `WrongNetworkError`, `DeleteExpiredError`, `NotOwnerError`.
+ * Throws unless the owner signed the delete, for this network (when the verifier has one), at most
+ * {@link MANIFEST_DELETE_WINDOW_S} before `now` and {@link MANIFEST_DELETE_AHEAD_S} after it: `WrongNetworkError`, `DeleteExpiredError`, `NotOwnerError`.
  *
  * @example
  * ```ts
@@ -91,7 +96,8 @@ export function verifyManifestDelete(d: ManifestDelete, options: { network?: num
       'Sign the delete for this network',
     )
   }
-  if (Math.abs(options.now - d.signedAt) > MANIFEST_DELETE_WINDOW_S) {
+  const behind = options.now - d.signedAt
+  if (behind > MANIFEST_DELETE_WINDOW_S || -behind > MANIFEST_DELETE_AHEAD_S) {
     throw new DeleteExpiredError(
       `Delete signed at ${d.signedAt}, ${options.now - d.signedAt} s from this node's clock`,
       'Sign a new delete (and check the clock)',
