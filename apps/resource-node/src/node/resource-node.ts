@@ -402,7 +402,13 @@ export async function createResourceNode(
       const self = { peer: libp2p.peerId, remoteAddr: selfObservedAddr }
       receipts = init.tickets
         ? await startReceiptExchange(
-            { network: init.tickets.network, dataDir: init.dataDir },
+            {
+              network: init.tickets.network,
+              dataDir: init.dataDir,
+              issuers: tickets?.issuer
+                ? [...(init.tickets.issuers ?? []), tickets.issuer.address]
+                : (init.tickets.issuers ?? []),
+            },
             {
               libp2p,
               logger,

@@ -6,6 +6,7 @@
 import {
   type EpochClock,
   encodeReceipt,
+  encodeTicket,
   epochAt,
   type KeyPair,
   type SliceHash,
@@ -29,8 +30,16 @@ export interface DownloadReceiptsInit {
 export interface DownloadReceiptsComponents {
   /** The node key: the downloader receipts are signed by (the ticket's holder). */
   nodeKey: KeyPair
-  /** Sends encoded receipts (none: only asks for the provider's address). */
-  send(provider: ProviderInfo, receipts: Uint8Array[], signal: AbortSignal): Promise<ReceiptsReply>
+  /**
+   * Sends encoded receipts (none: only asks for the provider's address) with the encoded download
+   * ticket they are under (the provider credits no receipt without it).
+   */
+  send(
+    provider: ProviderInfo,
+    receipts: Uint8Array[],
+    signal: AbortSignal,
+    tickets?: Uint8Array[],
+  ): Promise<ReceiptsReply>
   /** Provider addresses learned so far, by peer id (shared by the node's downloads). */
   addresses: Map<string, string>
   /** Milliseconds since the Unix epoch; default `Date.now`. */
@@ -76,6 +85,7 @@ export function createDownloadReceipts(
   const signEvery = Math.max(1, init.signEvery ?? 4)
   const now = components.now ?? Date.now
   const tallies = new Map<string, Tally>()
+  const ticketBytes = encodeTicket(init.ticket)
   let nonce = BigInt(now()) * 1000n
 
   const addressOf = async (provider: ProviderInfo, signal: AbortSignal): Promise<string> => {
@@ -103,7 +113,7 @@ export function createDownloadReceipts(
       },
       components.nodeKey,
     )
-    await components.send(t.provider, [encodeReceipt(receipt)], signal)
+    await components.send(t.provider, [encodeReceipt(receipt)], signal, [ticketBytes])
     t.sentBytes = Math.max(t.sentBytes, bytes)
   }
 

@@ -46,13 +46,22 @@ export function createDownloadTraffic(
 ): DownloadTraffic {
   const addresses = new Map<string, string>()
   let clock: Promise<EpochClock> | undefined
-  const send = async (provider: ProviderInfo, receipts: Uint8Array[], signal: AbortSignal) => {
+  const send = async (
+    provider: ProviderInfo,
+    receipts: Uint8Array[],
+    signal: AbortSignal,
+    tickets: Uint8Array[] = [],
+  ) => {
     const conn = await components.connect(provider, signal)
     const via = {
       dialProtocol: (_peer: unknown, protocol: string, o?: { signal?: AbortSignal }) =>
         conn.newStream(protocol, o),
     }
-    return sendReceipts(via as never, conn.remotePeer, receipts, { signal, runOnLimitedConnection: true })
+    return sendReceipts(via as never, conn.remotePeer, receipts, {
+      signal,
+      runOnLimitedConnection: true,
+      tickets,
+    })
   }
   return {
     async begin(manifest, signal) {
