@@ -6,7 +6,9 @@ import {
   computeFileHash,
   computeSliceHash,
   encodeReceipt,
+  encodeTicket,
   generateKeyPair,
+  issueTicket,
   keyPairFromPrivateKey,
   signReceipt,
 } from '@stratos-edge/core'
@@ -54,7 +56,22 @@ describe('resource node receipt exchange', () => {
     const downloader = generateKeyPair()
     const fileHash = computeFileHash(new TextEncoder().encode('receipts for a resource node'))
     const sliceHash = computeSliceHash(1, new Uint8Array(4), fileHash)
-    const receipt = (bytes: number, nonce: bigint, provider = key.evmAddress) =>
+    // A download ticket of the node's own meta service: the only receipts it credits are under one.
+    const meta = keyPairFromPrivateKey((await readFile(join(d.dir, 'meta.key'), 'utf8')).trim())
+    const ticket = issueTicket(
+      {
+        kind: 'download',
+        network: NETWORK,
+        owner: meta.evmAddress,
+        holder: downloader.evmAddress,
+        fileHash,
+        bytesAllowed: 1n << 20n,
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
+      meta,
+    )
+    const tickets = [encodeTicket(ticket)]
+    const receipt = (bytes: number, nonce: bigint, provider = key.evmAddress, ticketId = ticket.id) =>
       encodeReceipt(
         signReceipt(
           {
@@ -64,25 +81,34 @@ describe('resource node receipt exchange', () => {
             fileHash,
             sliceHash,
             bytes,
-            ticketId: `0x${'11'.repeat(32)}`,
+            ticketId,
             nonce,
           },
           downloader,
         ),
       )
-    const reply = await sendReceipts(client, node.multiaddrs, [
-      receipt(1000, 1n),
-      receipt(3000, 2n),
-      receipt(9000, 3n, generateKeyPair().evmAddress),
-    ])
+    const reply = await sendReceipts(
+      client,
+      node.multiaddrs,
+      [
+        receipt(1000, 1n),
+        receipt(3000, 2n),
+        receipt(9000, 3n, generateKeyPair().evmAddress),
+        receipt(9000, 4n, key.evmAddress, `0x${'11'.repeat(32)}`),
+      ],
+      { tickets },
+    )
     expect(reply.accepted).toBe(2)
-    expect(reply.rejected).toEqual([{ index: 2, reason: 'wrong-provider' }])
+    expect(reply.rejected).toEqual([
+      { index: 2, reason: 'wrong-provider' },
+      { index: 3, reason: 'unknown-ticket' },
+    ])
 
     await node.stop()
     node = await start(d.dir)
     cleanups.push(() => node.stop())
     // After the restart the held one is still the newest: an older one is stale.
-    const again = await sendReceipts(client, node.multiaddrs, [receipt(2000, 2n - 1n)])
+    const again = await sendReceipts(client, node.multiaddrs, [receipt(2000, 2n - 1n)], { tickets })
     expect(again.rejected).toEqual([{ index: 0, reason: 'stale' }])
   })
 })

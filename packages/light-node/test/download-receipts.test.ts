@@ -12,7 +12,7 @@ import 'fake-indexeddb/auto'
 import { heldReceiptKey } from '@stratos-edge/protocol'
 import { describe, expect, it } from 'vitest'
 import type { ProviderInfo } from '../src/node/network-index.js'
-import { createDownloadReceipts } from '../src/node/traffic/download-receipts.js'
+import { createDownloadReceipts, type Tally } from '../src/node/traffic/download-receipts.js'
 import { createIdbSliceStore } from '../src/store/idb-slice-store.js'
 
 const fileHash = computeFileHash(new TextEncoder().encode('download receipts'))
@@ -38,13 +38,14 @@ const providers: ProviderInfo[] = providerKeys.map((_, i) => ({
 }))
 const hash = computeSliceHash(1, new Uint8Array(10), fileHash)
 
-function setup(now: () => number) {
+function setup(now: () => number, tallies?: Map<string, Tally>) {
   const sent: { peer: string; receipts: TrafficReceipt[] }[] = []
   const receipts = createDownloadReceipts(
     { network: 31337, ticket, clock: { genesisMs: 0, epochMs: 10_000 }, signEvery: 2 },
     {
       nodeKey,
       addresses: new Map(),
+      ...(tallies ? { tallies } : {}),
       now,
       async send(provider, batch) {
         sent.push({ peer: provider.peerId, receipts: batch.map((b) => decodeReceipt(b)) })
@@ -104,6 +105,25 @@ describe('download receipts', () => {
       [0, 100],
       [1, 70],
     ])
+  })
+})
+
+describe('download receipts across downloads of one file', () => {
+  it('a second download under the same ticket counts on from the first: the provider keeps the largest', async () => {
+    // The meta service hands a downloader its live ticket again for the same file, and a provider
+    // credits only what a receipt adds to the largest total it holds for that ticket and epoch: a
+    // total restarting from 0 would earn no credit, and the provider would stop serving after its grace.
+    const t = 25_000
+    const tallies = new Map<string, Tally>()
+    const first = setup(() => t, tallies)
+    const [a] = providers as [ProviderInfo]
+    first.receipts.verified(a, hash, 100)
+    await first.receipts.finish(AbortSignal.timeout(1000))
+    const second = setup(() => t, tallies)
+    second.receipts.verified(a, hash, 40)
+    await second.receipts.finish(AbortSignal.timeout(1000))
+    const bytes = [...first.sent, ...second.sent].flatMap((s) => s.receipts).map((r) => r.bytes)
+    expect(bytes).toEqual([100, 140])
   })
 })
 

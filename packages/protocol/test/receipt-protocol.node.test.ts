@@ -1,5 +1,12 @@
 import type { Libp2p } from '@libp2p/interface'
-import { encodeReceipt, generateKeyPair, signReceipt, type TrafficReceipt } from '@stratos-edge/core'
+import {
+  encodeReceipt,
+  encodeTicket,
+  generateKeyPair,
+  issueTicket,
+  signReceipt,
+  type TrafficReceipt,
+} from '@stratos-edge/core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   createMemoryReceiptHold,
@@ -23,7 +30,23 @@ describe('receipt protocol between two real libp2p nodes', () => {
   const hold = createMemoryReceiptHold()
   const gate = createReceiptGate({ graceBytes: 300 * 1024 })
   const file = makeFile(4 * 256 * 1024, 256 * 1024)
-  const ticketId = `0x${'ab'.repeat(32)}` as const
+  const meta = generateKeyPair()
+  const ticketOf = (holder: string, issuer = meta, over: { bytesAllowed?: bigint } = {}) =>
+    issueTicket(
+      {
+        kind: 'download',
+        network: NETWORK,
+        owner: meta.evmAddress,
+        holder,
+        fileHash: file.fileHash,
+        bytesAllowed: over.bytesAllowed ?? 1n << 30n,
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
+      issuer,
+    )
+  const ticket = ticketOf(downloaderKey.evmAddress)
+  const ticketId = ticket.id
+  const tickets = [encodeTicket(ticket)]
   let nonce = 0n
 
   const receipt = (bytes: number, over: Partial<TrafficReceipt> = {}, key = downloaderKey) =>
@@ -56,6 +79,7 @@ describe('receipt protocol between two real libp2p nodes', () => {
     await registerReceiptProtocol(provider, {
       network: NETWORK,
       provider: providerKey.evmAddress,
+      issuers: [meta.evmAddress],
       hold,
       gate,
     })
@@ -81,7 +105,7 @@ describe('receipt protocol between two real libp2p nodes', () => {
     await expect(fetchSlice(downloader, target, file.slices[2]!.hash)).rejects.toMatchObject({
       name: 'ReceiptsOverdueError',
     })
-    const reply = await sendReceipts(downloader, target, [receipt(512 * 1024)])
+    const reply = await sendReceipts(downloader, target, [receipt(512 * 1024)], { tickets })
     expect(reply.accepted).toBe(1)
     const got = await fetchSlice(downloader, target, file.slices[2]!.hash)
     expect(got.data.length).toBe(256 * 1024)
@@ -92,7 +116,7 @@ describe('receipt protocol between two real libp2p nodes', () => {
     const newer = receipt(768 * 1024)
     const older = receipt(100, { nonce: 1n })
     const shrunk = receipt(600 * 1024)
-    const reply = await sendReceipts(downloader, target, [newer, newer, older, shrunk])
+    const reply = await sendReceipts(downloader, target, [newer, newer, older, shrunk], { tickets })
     // the same receipt twice is a duplicate (accepted, counted once)
     expect(reply.accepted).toBe(2)
     expect(reply.rejected).toEqual([
@@ -111,12 +135,17 @@ describe('receipt protocol between two real libp2p nodes', () => {
     const forged = receipt(900 * 1024)
     forged[forged.length - 10]! ^= 0xff
     const other = generateKeyPair()
-    const reply = await sendReceipts(downloader, target, [
-      forged,
-      receipt(900 * 1024, { provider: other.evmAddress }),
-      receipt(900 * 1024, { network: 137 }),
-      new Uint8Array(214),
-    ])
+    const reply = await sendReceipts(
+      downloader,
+      target,
+      [
+        forged,
+        receipt(900 * 1024, { provider: other.evmAddress }),
+        receipt(900 * 1024, { network: 137 }),
+        new Uint8Array(214),
+      ],
+      { tickets },
+    )
     expect(reply.accepted).toBe(0)
     expect(reply.rejected.map((r) => r.reason)).toEqual([
       'forged',
@@ -127,5 +156,47 @@ describe('receipt protocol between two real libp2p nodes', () => {
     const held = await hold.list()
     expect(held).toHaveLength(1)
     expect(held[0]!.receipt.bytes).toBe(768 * 1024)
+  })
+
+  it('credits no receipt without a real ticket of its signer, and pins a peer to one downloader', async () => {
+    const target = provider.getMultiaddrs()
+    const me = downloader.peerId.toString()
+    const before = gate.owed(me)
+    const stranger = generateKeyPair()
+    const huge = 2 ** 40
+    // A fresh key signs for a made-up ticket id, then for a ticket it issued itself.
+    const madeUp = receipt(huge, { ticketId: `0x${'ee'.repeat(32)}` }, stranger)
+    const selfIssued = ticketOf(stranger.evmAddress, stranger)
+    const selfSigned = receipt(huge, { ticketId: selfIssued.id }, stranger)
+    // A real ticket, but of someone else than the receipt's signer.
+    const theirs = ticketOf(generateKeyPair().evmAddress)
+    const notHolder = receipt(huge, { ticketId: theirs.id }, stranger)
+    // The downloader's own ticket, claiming more than it covers.
+    const small = ticketOf(downloaderKey.evmAddress, meta, { bytesAllowed: 1000n })
+    const overClaim = receipt(2000, { ticketId: small.id })
+    const reply = await sendReceipts(downloader, target, [madeUp, selfSigned, notHolder, overClaim], {
+      tickets: [encodeTicket(selfIssued), encodeTicket(theirs), encodeTicket(small)],
+    })
+    expect(reply.accepted).toBe(0)
+    expect(reply.rejected.map((r) => r.reason)).toEqual([
+      'unknown-ticket',
+      'unknown-ticket',
+      'not-ticket-holder',
+      'over-claim',
+    ])
+    // A real ticket of the stranger, sent by the downloader's peer: it already signs as another key.
+    const strangers = ticketOf(stranger.evmAddress)
+    const pinned = await sendReceipts(
+      downloader,
+      target,
+      [receipt(4096, { ticketId: strangers.id }, stranger)],
+      {
+        tickets: [encodeTicket(strangers)],
+      },
+    )
+    expect(pinned.rejected.map((r) => r.reason)).toEqual(['not-ticket-holder'])
+    expect(gate.owed(me)).toBe(before)
+    expect((await hold.list()).map((h) => h.receipt.bytes)).toEqual([768 * 1024])
+    expect((await hold.list())[0]!.ticketExpiresAt).toBe(ticket.expiresAt)
   })
 })

@@ -90,4 +90,39 @@ describe('receipt submitter', () => {
       submitter.stop()
     }
   })
+
+  it('deletes submitted and rejected receipts once their ticket is long expired, keeps pending ones', async () => {
+    const hold = createMemoryReceiptHold()
+    let nowMs = 1_000_000 * 1000
+    const expiresAt = 1_000_000 + 60
+    const [done, refused, late, fresh] = [held(1n, 100), held(1n, 200), held(1n, 300), held(1n, 400)]
+    await hold.put(heldReceiptKey(done.receipt), { ...done, state: 'submitted', ticketExpiresAt: expiresAt })
+    await hold.put(heldReceiptKey(refused.receipt), {
+      ...refused,
+      state: 'rejected',
+      reason: 'late',
+      ticketExpiresAt: expiresAt,
+    })
+    // still pending: never deleted, whatever its age
+    await hold.put(heldReceiptKey(late.receipt), { ...late, ticketExpiresAt: expiresAt })
+    await hold.put(heldReceiptKey(fresh.receipt), {
+      ...fresh,
+      state: 'submitted',
+      ticketExpiresAt: expiresAt + 7200,
+    })
+    const submitter = createReceiptSubmitter(
+      { everyMs: 60_000, forgetAfterSeconds: 600, now: () => nowMs },
+      { hold, submit: async () => ({ accepted: 0, rejected: [{ index: 0, reason: 'future' }] }) },
+    )
+    try {
+      await submitter.round()
+      expect(await hold.list()).toHaveLength(4)
+      nowMs = (expiresAt + 601) * 1000
+      await submitter.round()
+      const left = (await hold.list()).map((h) => h.receipt.bytes).sort((x, y) => x - y)
+      expect(left).toEqual([300, 400])
+    } finally {
+      submitter.stop()
+    }
+  })
 })

@@ -12,6 +12,8 @@ export interface TrafficStatusSources {
   clock: { genesisMs: number; epochMs: number; lateWindowMs: number }
   currentEpoch: number
   trafficRewards?: `0x${string}`
+  /** The meta service's ticket-signing address, for providers to check receipts' tickets against. */
+  ticketIssuer?: `0x${string}`
   store: Pick<SettlementStore, 'settlement' | 'heldReceipts'>
   /** Asks `TrafficRewards` whether a reward was claimed; without it nothing counts as claimed. */
   client?: Pick<BridgeClient, 'isRewardClaimed'>
@@ -73,6 +75,7 @@ export async function trafficStatusOf(src: TrafficStatusSources, account?: strin
     currentEpoch: current,
     lateWindowMs: src.clock.lateWindowMs,
     ...(src.trafficRewards ? { trafficRewards: src.trafficRewards } : {}),
+    ...(src.ticketIssuer ? { ticketIssuer: src.ticketIssuer } : {}),
   }
   if (!account) return { ...base, epochs: [], pending: '0', claimable: '0', claimed: '0' }
   const who = toEvmAddress(account)

@@ -351,6 +351,7 @@ export async function createMetaTraffic(
           clock,
           currentEpoch: currentEpoch(),
           ...(posting ? { trafficRewards: toEvmAddress(posting.trafficRewards) } : {}),
+          ticketIssuer: components.key.evmAddress,
           store,
           ...(client ? { client } : {}),
         },

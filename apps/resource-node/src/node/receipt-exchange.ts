@@ -24,6 +24,8 @@ export interface ReceiptExchangeInit {
   graceBytes?: number
   /** Time between submission rounds; default 2 s. */
   submitEveryMs?: number
+  /** Meta service addresses whose download tickets count: receipts under others' are refused. */
+  issuers: readonly string[]
 }
 
 /** Edges of {@link startReceiptExchange}. */
@@ -59,7 +61,7 @@ export interface ReceiptExchange {
  *
  * @example
  * ```ts
- * const receipts = await startReceiptExchange({ network: 31337, dataDir }, { libp2p, logger, submit })
+ * const receipts = await startReceiptExchange({ network: 31337, dataDir, issuers: [meta] }, { libp2p, logger, submit })
  * ```
  */
 export async function startReceiptExchange(
@@ -95,6 +97,7 @@ export async function startReceiptExchange(
   const service = await registerReceiptProtocol(components.libp2p, {
     network: init.network,
     provider: key.evmAddress,
+    issuers: init.issuers,
     hold,
     gate,
     onHeld: () => submitter.poke(),

@@ -13,6 +13,7 @@ interface Row {
   bytes: Uint8Array
   state: HeldReceipt['state']
   reason: string | null
+  ticket_expires_at: number | null
 }
 
 function revive(row: Row): HeldReceipt {
@@ -22,6 +23,7 @@ function revive(row: Row): HeldReceipt {
     bytes,
     state: row.state,
     ...(row.reason !== null ? { reason: row.reason } : {}),
+    ...(row.ticket_expires_at !== null ? { ticketExpiresAt: Number(row.ticket_expires_at) } : {}),
   }
 }
 
@@ -42,13 +44,19 @@ export function openSqliteReceiptHold(dataDir: string): ReceiptHoldStore & { clo
   db.exec('PRAGMA busy_timeout = 5000')
   db.exec(
     `CREATE TABLE IF NOT EXISTS held_receipts (
-       key TEXT PRIMARY KEY, bytes BLOB NOT NULL, state TEXT NOT NULL, reason TEXT)`,
+       key TEXT PRIMARY KEY, bytes BLOB NOT NULL, state TEXT NOT NULL, reason TEXT,
+       ticket_expires_at INTEGER)`,
   )
+  // Holds made before the ticket's expiry was kept gain the column (empty on their rows).
+  const columns = db.prepare('PRAGMA table_info(held_receipts)').all() as { name: string }[]
+  if (!columns.some((c) => c.name === 'ticket_expires_at'))
+    db.exec('ALTER TABLE held_receipts ADD COLUMN ticket_expires_at INTEGER')
   const q = {
     get: db.prepare('SELECT * FROM held_receipts WHERE key = ?'),
     put: db.prepare(
-      `INSERT INTO held_receipts (key, bytes, state, reason) VALUES (?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes, state = excluded.state, reason = excluded.reason`,
+      `INSERT INTO held_receipts (key, bytes, state, reason, ticket_expires_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes, state = excluded.state,
+         reason = excluded.reason, ticket_expires_at = excluded.ticket_expires_at`,
     ),
     list: db.prepare('SELECT * FROM held_receipts'),
     delete: db.prepare('DELETE FROM held_receipts WHERE key = ?'),
@@ -59,7 +67,7 @@ export function openSqliteReceiptHold(dataDir: string): ReceiptHoldStore & { clo
       return row && revive(row)
     },
     async put(key, held) {
-      q.put.run(key, held.bytes, held.state, held.reason ?? null)
+      q.put.run(key, held.bytes, held.state, held.reason ?? null, held.ticketExpiresAt ?? null)
     },
     async list() {
       return (q.list.all() as unknown as Row[]).map(revive)

@@ -253,7 +253,15 @@ export async function createResourceNode(
           arrived: arrival.arrived,
         }),
       })
-      receipts = await wireReceipts(init, { libp2p, logger, meta, metaService, metaAddr, selfObservedAddr })
+      receipts = await wireReceipts(init, {
+        libp2p,
+        logger,
+        meta,
+        metaService,
+        metaAddr,
+        selfObservedAddr,
+        ownIssuer: tickets?.issuer?.address,
+      })
       sliceService = await wireSliceProtocols(init, {
         libp2p,
         room,

@@ -18,6 +18,8 @@ export interface WireReceiptsComponents {
   metaAddr: Multiaddr | undefined
   /** How this node appears to its in-process meta service. */
   selfObservedAddr: string
+  /** The address this node's own meta service signs tickets with (on the meta node). */
+  ownIssuer?: string | undefined
 }
 
 /**
@@ -38,7 +40,12 @@ export async function wireReceipts(
   const { libp2p, logger, meta, metaService, metaAddr, selfObservedAddr } = components
   const self = { peer: libp2p.peerId, remoteAddr: selfObservedAddr }
   return startReceiptExchange(
-    { network: init.tickets.network, dataDir: init.dataDir },
+    {
+      network: init.tickets.network,
+      dataDir: init.dataDir,
+      // Tickets this node accepts: those of the listed issuers and, on the meta node, its own.
+      issuers: [...(init.tickets.issuers ?? []), ...(components.ownIssuer ? [components.ownIssuer] : [])],
+    },
     {
       libp2p,
       logger,

@@ -143,12 +143,11 @@ export async function startRuntime(init: RuntimeInit, components: RuntimeCompone
     }
     const trafficIndex = index
     if (traffic && trafficIndex?.submitReceipts && trafficIndex.trafficStatus) {
-      // Only a meta service that settles traffic makes receipts worth asking for: find out first
-      // (without holding up the start), then take receipts and gate downloaders.
-      const submitReceipts = trafficIndex.submitReceipts
-      void trafficIndex
-        .trafficStatus()
-        .then(() => traffic.start(node, { submitReceipts: (receipts) => submitReceipts(receipts) }))
+      // Takes receipts and gates downloaders once the meta service answers TRAFFIC_STATUS (asked again
+      // every 30 s until it does), without holding up the start.
+      const { submitReceipts, trafficStatus } = trafficIndex
+      void traffic
+        .start(node, { submitReceipts: (r) => submitReceipts(r), trafficStatus: () => trafficStatus() })
         .catch(() => {})
     }
     const announceAll = (replace: boolean) =>

@@ -1,7 +1,7 @@
 /** Traffic receipts this node holds as a provider, in the slice database: they outlive a reload. */
 import { decodeReceipt } from '@stratos-edge/core'
 import type { HeldReceipt, ReceiptHoldStore } from '@stratos-edge/protocol'
-import type { SliceDatabase } from './slice-schema.js'
+import type { SliceDatabase, StoredReceipt } from './slice-schema.js'
 
 /**
  * A `ReceiptHoldStore` in `database()`'s `receipts` store.
@@ -13,11 +13,12 @@ import type { SliceDatabase } from './slice-schema.js'
  * ```
  */
 export function createIdbReceiptHold(components: { database(): SliceDatabase }): ReceiptHoldStore {
-  const revive = (v: { bytes: Uint8Array; state: HeldReceipt['state']; reason?: string }): HeldReceipt => ({
+  const revive = (v: StoredReceipt): HeldReceipt => ({
     receipt: decodeReceipt(v.bytes),
     bytes: v.bytes,
     state: v.state,
     ...(v.reason !== undefined ? { reason: v.reason } : {}),
+    ...(v.ticketExpiresAt !== undefined ? { ticketExpiresAt: v.ticketExpiresAt } : {}),
   })
   return {
     async get(key) {
@@ -31,6 +32,7 @@ export function createIdbReceiptHold(components: { database(): SliceDatabase }):
           bytes: held.bytes,
           state: held.state,
           ...(held.reason !== undefined ? { reason: held.reason } : {}),
+          ...(held.ticketExpiresAt !== undefined ? { ticketExpiresAt: held.ticketExpiresAt } : {}),
         },
         key,
       )

@@ -69,6 +69,8 @@ export interface StoredReceipt {
   readonly bytes: Uint8Array
   readonly state: 'pending' | 'submitted' | 'rejected'
   readonly reason?: string
+  /** Unix seconds at which its download ticket expires (absent on receipts held before it was kept). */
+  readonly ticketExpiresAt?: number
 }
 
 /** The open database. */

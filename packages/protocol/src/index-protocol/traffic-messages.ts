@@ -56,6 +56,8 @@ export interface TrafficStatus {
   lateWindowMs: number
   /** The `TrafficRewards` contract roots are posted to, when the meta service posts them. */
   trafficRewards?: `0x${string}`
+  /** The address that signs this meta service's tickets: providers credit receipts under its tickets only. */
+  ticketIssuer?: `0x${string}`
   /** Empty when no account was asked about. */
   epochs: TrafficEpochStatus[]
   pending: string
@@ -237,6 +239,8 @@ function readStatus(r: MessageReader): TrafficStatus {
     !(typeof s.trafficRewards === 'string' && ADDRESS.test(s.trafficRewards))
   )
     r.fail('traffic status trafficRewards is not an address')
+  if (s.ticketIssuer !== undefined && !(typeof s.ticketIssuer === 'string' && ADDRESS.test(s.ticketIssuer)))
+    r.fail('traffic status ticketIssuer is not an address')
   if (!Array.isArray(s.epochs)) r.fail('traffic status epochs is not a list')
   const epochs: TrafficEpochStatus[] = s.epochs.map((e: Record<string, unknown>) => {
     if (typeof e !== 'object' || e === null) r.fail('traffic status epoch is not an object')
@@ -261,6 +265,7 @@ function readStatus(r: MessageReader): TrafficStatus {
     currentEpoch: s.currentEpoch as number,
     lateWindowMs: s.lateWindowMs as number,
     ...(s.trafficRewards !== undefined ? { trafficRewards: s.trafficRewards as `0x${string}` } : {}),
+    ...(s.ticketIssuer !== undefined ? { ticketIssuer: s.ticketIssuer as `0x${string}` } : {}),
     epochs,
     pending: s.pending as string,
     claimable: s.claimable as string,

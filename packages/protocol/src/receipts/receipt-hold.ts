@@ -10,6 +10,11 @@ export interface HeldReceipt {
   state: 'pending' | 'submitted' | 'rejected'
   /** The meta service's reason, for a rejected one. */
   reason?: string
+  /**
+   * Unix seconds at which the receipt's download ticket expires. Once it is long past, the provider
+   * refuses the receipt anyway, so a submitted or rejected one can be deleted (see the submitter).
+   */
+  ticketExpiresAt?: number
 }
 
 /**

@@ -11,6 +11,10 @@ export const ReceiptMessageType = {
 
 /** Most receipts in one RECEIPTS frame (one per provider and ticket is the usual load). */
 export const MAX_RECEIPTS_PER_MESSAGE = 64
+/** Most download tickets in one RECEIPTS frame (the tickets its receipts are under). */
+export const MAX_TICKETS_PER_MESSAGE = 8
+/** Longest encoded ticket accepted (core's `encodeTicket` is about 230 bytes). */
+const MAX_TICKET_BYTES = 512
 /** Longest rejection reason carried back. */
 const MAX_REASON_BYTES = 64
 
@@ -22,6 +26,11 @@ export type ReceiptRejection =
   | 'forged'
   | 'stale'
   | 'not-cumulative'
+  | 'unknown-ticket'
+  | 'invalid-ticket'
+  | 'not-ticket-holder'
+  | 'wrong-file'
+  | 'over-claim'
 
 /** The provider's answer to a RECEIPTS frame. */
 export interface ReceiptsReply {
@@ -34,21 +43,39 @@ export interface ReceiptsReply {
   rejected: { index: number; reason: ReceiptRejection }[]
 }
 
-/** RECEIPTS: encoded core receipts (`encodeReceipt`), possibly none (to learn the provider's address). */
-export function encodeReceiptsMessage(receipts: readonly Uint8Array[]): Uint8Array {
+/** A RECEIPTS frame: the receipts and the download tickets (core's `encodeTicket`) they are under. */
+export interface ReceiptsMessage {
+  receipts: Uint8Array[]
+  /** The provider credits a receipt only with its ticket, issued by a known meta service to its signer. */
+  tickets: Uint8Array[]
+}
+
+/**
+ * RECEIPTS: encoded core receipts (`encodeReceipt`), possibly none (to learn the provider's address),
+ * then the encoded download tickets they are under.
+ */
+export function encodeReceiptsMessage(
+  receipts: readonly Uint8Array[],
+  tickets: readonly Uint8Array[] = [],
+): Uint8Array {
   const w = new MessageWriter().u8(ReceiptMessageType.RECEIPTS).varint(receipts.length)
   for (const r of receipts) w.bytes(r)
+  w.varint(tickets.length)
+  for (const t of tickets) w.bytes(t)
   return w.finish()
 }
 
-export function decodeReceiptsMessage(body: Uint8Array): Uint8Array[] {
+export function decodeReceiptsMessage(body: Uint8Array): ReceiptsMessage {
   const r: MessageReader = new MessageReader(body, 'receipts')
   if (r.u8() !== ReceiptMessageType.RECEIPTS) r.fail('wrong message type')
   const n = r.varint('receipt count', MAX_RECEIPTS_PER_MESSAGE)
-  const out: Uint8Array[] = []
-  for (let i = 0; i < n; i++) out.push(r.bytes('receipt', RECEIPT_BYTES))
+  const receipts: Uint8Array[] = []
+  for (let i = 0; i < n; i++) receipts.push(r.bytes('receipt', RECEIPT_BYTES))
+  const m = r.varint('ticket count', MAX_TICKETS_PER_MESSAGE)
+  const tickets: Uint8Array[] = []
+  for (let i = 0; i < m; i++) tickets.push(r.bytes('ticket', MAX_TICKET_BYTES))
   r.end()
-  return out
+  return { receipts, tickets }
 }
 
 export function encodeReceiptsReply(m: ReceiptsReply): Uint8Array {

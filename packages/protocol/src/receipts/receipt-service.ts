@@ -1,14 +1,19 @@
 /**
- * The provider's end of the receipt protocol: checks each receipt (network, provider, signature), keeps
- * the newest per (downloader, ticket, epoch) durably and credits the sending peer in the gate.
+ * The provider's end of the receipt protocol: checks each receipt (network, provider, signature) and
+ * its download ticket (issued by a known meta service to the receipt's signer, for its file, covering its
+ * bytes), keeps the newest per (downloader, ticket, epoch) durably and credits the sending peer in the
+ * gate. A peer is pinned to the first downloader whose receipt it got credit for.
  */
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import {
   decodeReceipt,
+  decodeTicket,
   type EvmAddress,
+  type Ticket,
   type TrafficReceipt,
   toEvmAddress,
   verifyReceipt,
+  verifyTicket,
 } from '@stratos-edge/core'
 import { FrameReader } from '../framing/frame-reader.js'
 import { encodeFrame } from '../framing/frame-writer.js'
@@ -23,12 +28,22 @@ import {
   type ReceiptsReply,
 } from './receipt-messages.js'
 
+/** Tickets and peer pins kept at once; the oldest is forgotten first. */
+const MAX_REMEMBERED = 4096
+
 /** Options and edges of {@link registerReceiptProtocol}. */
 export interface ReceiptServiceInit {
   /** The network id receipts must be signed for. */
   network: number
   /** This provider's EVM address (its node key): receipts must name it. */
   provider: EvmAddress | string
+  /**
+   * Meta service addresses whose download tickets count (asked at each batch: a light node learns its
+   * meta service's address after it started). None known: every receipt is refused as `unknown-ticket`.
+   */
+  issuers: readonly string[] | (() => readonly string[])
+  /** Receipts of a ticket that expired longer ago than this are refused; seconds, default 3600. */
+  ticketGraceSeconds?: number
   /** Where held receipts live. */
   hold: ReceiptHoldStore
   /** Credited with each receipt's new bytes, per sending peer. */
@@ -39,12 +54,18 @@ export interface ReceiptServiceInit {
   timeout?: number
   /** Accept receipts over relayed (limited) connections; default true (a few hundred bytes). */
   runOnLimitedConnection?: boolean
+  /** Milliseconds since the Unix epoch; default `Date.now`. */
+  now?: () => number
 }
 
 /** Handle returned by {@link registerReceiptProtocol}. */
 export interface ReceiptService {
-  /** Checks and holds a batch from `peer`, as if it had arrived on a stream. */
-  accept(receipts: readonly Uint8Array[], peer: string): Promise<ReceiptsReply>
+  /** Checks and holds a batch from `peer` (with the encoded tickets it is under), as if from a stream. */
+  accept(
+    receipts: readonly Uint8Array[],
+    peer: string,
+    tickets?: readonly Uint8Array[],
+  ): Promise<ReceiptsReply>
   handle(stream: Stream, connection: Pick<Connection, 'remotePeer'>): Promise<void>
   unregister(): Promise<void>
 }
@@ -55,7 +76,7 @@ export interface ReceiptService {
  * @example
  * ```ts
  * const gate = createReceiptGate()
- * await registerReceiptProtocol(libp2p, { network: 137, provider: nodeKey.evmAddress, hold, gate })
+ * await registerReceiptProtocol(libp2p, { network: 137, provider: nodeKey.evmAddress, issuers: [meta], hold, gate })
  * ```
  */
 export async function registerReceiptProtocol(
@@ -74,8 +95,47 @@ export async function registerReceiptProtocol(
 export function createReceiptService(init: ReceiptServiceInit): Omit<ReceiptService, 'unregister'> {
   const provider = toEvmAddress(init.provider)
   const timeout = init.timeout ?? 10_000
+  const grace = init.ticketGraceSeconds ?? 3600
+  const now = init.now ?? Date.now
+  const issuers = typeof init.issuers === 'function' ? init.issuers : () => init.issuers as readonly string[]
+  // Tickets whose issuer signature was checked, by id; and the downloader each peer signs as.
+  const tickets = new Map<string, Ticket>()
+  const pins = new Map<string, EvmAddress>()
+  const remember = <V>(map: Map<string, V>, key: string, value: V): void => {
+    map.delete(key)
+    map.set(key, value)
+    if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as string)
+  }
   // One batch at a time: the held receipt of a key is read, compared and replaced without a race.
   let queue: Promise<unknown> = Promise.resolve()
+
+  /** Verifies the tickets sent with a batch; the valid ones join the cache. */
+  const learnTickets = (encoded: readonly Uint8Array[]): void => {
+    for (const bytes of encoded) {
+      let t: Ticket
+      try {
+        t = decodeTicket(bytes)
+        // Expiry is judged per receipt, with a grace: the last receipts of a ticket arrive after it.
+        verifyTicket(t, { issuers: issuers(), network: init.network, now: t.expiresAt - 1, kind: 'download' })
+      } catch {
+        continue
+      }
+      if (t.fileHash !== undefined) remember(tickets, t.id.toLowerCase(), t)
+    }
+  }
+
+  const ticketRejection = (receipt: TrafficReceipt, peer: string): ReceiptRejection | undefined => {
+    const t = tickets.get(receipt.ticketId.toLowerCase())
+    if (!t) return 'unknown-ticket'
+    if (t.expiresAt + grace < Math.floor(now() / 1000)) return 'invalid-ticket'
+    const downloader = toEvmAddress(receipt.downloader)
+    if (toEvmAddress(t.holder) !== downloader) return 'not-ticket-holder'
+    if (t.fileHash?.toLowerCase() !== receipt.fileHash.toLowerCase()) return 'wrong-file'
+    if (BigInt(receipt.bytes) > t.bytesAllowed) return 'over-claim'
+    const pinned = pins.get(peer)
+    if (pinned !== undefined && pinned !== downloader) return 'not-ticket-holder'
+    return undefined
+  }
 
   const check = async (bytes: Uint8Array, peer: string): Promise<ReceiptRejection | undefined> => {
     let receipt: TrafficReceipt
@@ -91,12 +151,21 @@ export function createReceiptService(init: ReceiptServiceInit): Omit<ReceiptServ
     } catch {
       return 'forged'
     }
+    const rejection = ticketRejection(receipt, peer)
+    if (rejection) return rejection
+    remember(pins, peer, toEvmAddress(receipt.downloader))
     const key = heldReceiptKey(receipt)
     const held = await init.hold.get(key)
     const order = compareReceipts(receipt, held?.receipt)
     if (order === 'duplicate') return undefined
     if (order !== 'newer') return order
-    const next: HeldReceipt = { receipt, bytes: bytes.slice(), state: 'pending' }
+    const ticket = tickets.get(receipt.ticketId.toLowerCase()) as Ticket
+    const next: HeldReceipt = {
+      receipt,
+      bytes: bytes.slice(),
+      state: 'pending',
+      ticketExpiresAt: ticket.expiresAt,
+    }
     await init.hold.put(key, next)
     const addedBytes = receipt.bytes - (held?.receipt.bytes ?? 0)
     init.gate?.credit(peer, addedBytes)
@@ -104,8 +173,13 @@ export function createReceiptService(init: ReceiptServiceInit): Omit<ReceiptServ
     return undefined
   }
 
-  const accept = (receipts: readonly Uint8Array[], peer: string): Promise<ReceiptsReply> => {
+  const accept = (
+    receipts: readonly Uint8Array[],
+    peer: string,
+    encodedTickets: readonly Uint8Array[] = [],
+  ): Promise<ReceiptsReply> => {
     const run = queue.then(async () => {
+      learnTickets(encodedTickets)
       const reply: ReceiptsReply = { provider, network: init.network, accepted: 0, rejected: [] }
       for (const [index, bytes] of receipts.entries()) {
         const reason = await check(bytes, peer)
@@ -123,7 +197,8 @@ export function createReceiptService(init: ReceiptServiceInit): Omit<ReceiptServ
     try {
       const body = await reader.next({ signal: AbortSignal.timeout(timeout) })
       if (body === null) return await closeGracefully(stream)
-      const reply = await accept(decodeReceiptsMessage(body), connection.remotePeer.toString())
+      const message = decodeReceiptsMessage(body)
+      const reply = await accept(message.receipts, connection.remotePeer.toString(), message.tickets)
       stream.send(encodeFrame(encodeReceiptsReply(reply)))
       reader.release()
       await closeGracefully(stream, timeout)

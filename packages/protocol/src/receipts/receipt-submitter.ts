@@ -1,7 +1,8 @@
 /**
  * The provider's side of settlement: the receipts it holds go to the meta service soon after they
  * arrive, and again whenever a newer one replaces them, so the last one of an epoch is in before the
- * late window closes. A failed submission is retried on the next round.
+ * late window closes. A failed submission is retried on the next round. A submitted or rejected receipt
+ * is deleted once its ticket is long expired (the provider refuses it then, so it cannot come back).
  */
 import { heldReceiptKey, type ReceiptHoldStore } from './receipt-hold.js'
 
@@ -11,6 +12,13 @@ export interface ReceiptSubmitterInit {
   everyMs?: number
   /** Wait after a receipt arrives before a round, so a burst goes in one batch; default 200 ms. */
   debounceMs?: number
+  /**
+   * Seconds after its ticket's expiry a submitted or rejected receipt is deleted; default 3600. Keep it
+   * at least the receipt service's `ticketGraceSeconds`, or a deleted receipt could be credited again.
+   */
+  forgetAfterSeconds?: number
+  /** Milliseconds since the Unix epoch; default `Date.now`. */
+  now?: () => number
 }
 
 /** Edges of {@link createReceiptSubmitter}. */
@@ -66,8 +74,18 @@ export function createReceiptSubmitter(
   let stopped = false
   let debounce: ReturnType<typeof setTimeout> | undefined
 
+  const forgetAfter = init.forgetAfterSeconds ?? 3600
+  const now = init.now ?? Date.now
+
   const once = async (): Promise<void> => {
-    const pending = (await hold.list()).filter((h) => h.state === 'pending')
+    const all = await hold.list()
+    const nowSeconds = Math.floor(now() / 1000)
+    for (const h of all) {
+      // Held before tickets were recorded: settled long ago, and the ticket is checked if it comes back.
+      const done = h.state !== 'pending' && (h.ticketExpiresAt ?? 0) + forgetAfter < nowSeconds
+      if (done) await hold.delete(heldReceiptKey(h.receipt))
+    }
+    const pending = all.filter((h) => h.state === 'pending')
     for (let i = 0; i < pending.length && !stopped; i += 1024) {
       const batch = pending.slice(i, i + 1024)
       const result = await components.submit(batch.map((h) => h.bytes))

@@ -6,6 +6,7 @@
 import {
   type EpochClock,
   encodeReceipt,
+  encodeTicket,
   epochAt,
   type KeyPair,
   type SliceHash,
@@ -29,10 +30,24 @@ export interface DownloadReceiptsInit {
 export interface DownloadReceiptsComponents {
   /** The node key: the downloader receipts are signed by (the ticket's holder). */
   nodeKey: KeyPair
-  /** Sends encoded receipts (none: only asks for the provider's address). */
-  send(provider: ProviderInfo, receipts: Uint8Array[], signal: AbortSignal): Promise<ReceiptsReply>
+  /**
+   * Sends encoded receipts (none: only asks for the provider's address) with the encoded download
+   * ticket they are under (the provider credits no receipt without it).
+   */
+  send(
+    provider: ProviderInfo,
+    receipts: Uint8Array[],
+    signal: AbortSignal,
+    tickets?: Uint8Array[],
+  ): Promise<ReceiptsReply>
   /** Provider addresses learned so far, by peer id (shared by the node's downloads). */
   addresses: Map<string, string>
+  /**
+   * Running totals by ticket and provider, shared by the node's downloads: a ticket serves every
+   * download of its file (the meta service hands the same one back), and a provider keeps only the
+   * largest total per ticket and epoch, so a second download of the file must count on from the first.
+   */
+  tallies?: Map<string, Tally>
   /** Milliseconds since the Unix epoch; default `Date.now`. */
   now?: () => number
 }
@@ -47,7 +62,8 @@ export interface DownloadReceipts {
   finish(signal: AbortSignal): Promise<void>
 }
 
-interface Tally {
+/** The running total of one ticket's bytes from one provider in one epoch. */
+export interface Tally {
   provider: ProviderInfo
   epoch: number
   bytes: number
@@ -75,7 +91,11 @@ export function createDownloadReceipts(
 ): DownloadReceipts {
   const signEvery = Math.max(1, init.signEvery ?? 4)
   const now = components.now ?? Date.now
-  const tallies = new Map<string, Tally>()
+  const tallies = components.tallies ?? new Map<string, Tally>()
+  /** The tallies this download added to: `finish` signs those. */
+  const mine = new Set<Tally>()
+  const keyOf = (provider: ProviderInfo) => `${init.ticket.id}|${provider.peerId}`
+  const ticketBytes = encodeTicket(init.ticket)
   let nonce = BigInt(now()) * 1000n
 
   const addressOf = async (provider: ProviderInfo, signal: AbortSignal): Promise<string> => {
@@ -103,7 +123,7 @@ export function createDownloadReceipts(
       },
       components.nodeKey,
     )
-    await components.send(t.provider, [encodeReceipt(receipt)], signal)
+    await components.send(t.provider, [encodeReceipt(receipt)], signal, [ticketBytes])
     t.sentBytes = Math.max(t.sentBytes, bytes)
   }
 
@@ -117,7 +137,8 @@ export function createDownloadReceipts(
   return {
     verified(provider, sliceHash, bytes) {
       const epoch = epochAt(now(), init.clock)
-      let t = tallies.get(provider.peerId)
+      const key = keyOf(provider)
+      let t = tallies.get(key)
       if (t && t.epoch !== epoch) {
         // The epoch turned: the old total is final; a new one starts from zero.
         void queue(t, AbortSignal.timeout(10_000))
@@ -131,20 +152,21 @@ export function createDownloadReceipts(
           lastSlice: sliceHash,
           unsigned: 0,
           sentBytes: 0,
-          sending: tallies.get(provider.peerId)?.sending ?? Promise.resolve(),
+          sending: tallies.get(key)?.sending ?? Promise.resolve(),
         }
-        tallies.set(provider.peerId, t)
+        tallies.set(key, t)
       }
+      mine.add(t)
       t.bytes += bytes
       t.lastSlice = sliceHash
       if (++t.unsigned >= signEvery) void queue(t, AbortSignal.timeout(10_000))
     },
     async flush(provider, signal) {
-      const t = tallies.get(provider.peerId)
+      const t = tallies.get(keyOf(provider))
       if (t) await queue(t, signal)
     },
     async finish(signal) {
-      await Promise.all([...tallies.values()].map((t) => queue(t, signal)))
+      await Promise.all([...mine].map((t) => queue(t, signal)))
     },
   }
 }

@@ -6,7 +6,7 @@ import type { Connection } from '@libp2p/interface'
 import type { EpochClock, KeyPair, Manifest } from '@stratos-edge/core'
 import { sendReceipts } from '@stratos-edge/protocol'
 import type { ProviderInfo } from '../network-index.js'
-import { createDownloadReceipts, type DownloadReceipts } from './download-receipts.js'
+import { createDownloadReceipts, type DownloadReceipts, type Tally } from './download-receipts.js'
 import { requestDownloadTicket } from './download-ticket.js'
 import type { TrafficIndex } from './traffic-index.js'
 
@@ -45,14 +45,24 @@ export function createDownloadTraffic(
   components: DownloadTrafficComponents,
 ): DownloadTraffic {
   const addresses = new Map<string, string>()
+  const tallies = new Map<string, Tally>()
   let clock: Promise<EpochClock> | undefined
-  const send = async (provider: ProviderInfo, receipts: Uint8Array[], signal: AbortSignal) => {
+  const send = async (
+    provider: ProviderInfo,
+    receipts: Uint8Array[],
+    signal: AbortSignal,
+    tickets: Uint8Array[] = [],
+  ) => {
     const conn = await components.connect(provider, signal)
     const via = {
       dialProtocol: (_peer: unknown, protocol: string, o?: { signal?: AbortSignal }) =>
         conn.newStream(protocol, o),
     }
-    return sendReceipts(via as never, conn.remotePeer, receipts, { signal, runOnLimitedConnection: true })
+    return sendReceipts(via as never, conn.remotePeer, receipts, {
+      signal,
+      runOnLimitedConnection: true,
+      tickets,
+    })
   }
   return {
     async begin(manifest, signal) {
@@ -75,7 +85,7 @@ export function createDownloadTraffic(
           clock: epochs,
           ...(init.signEvery !== undefined ? { signEvery: init.signEvery } : {}),
         },
-        { nodeKey: components.nodeKey, send, addresses },
+        { nodeKey: components.nodeKey, send, addresses, tallies },
       )
     },
   }

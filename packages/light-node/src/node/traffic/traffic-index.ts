@@ -22,6 +22,8 @@ export interface TrafficStatus {
   currentEpoch: number
   lateWindowMs: number
   trafficRewards?: `0x${string}`
+  /** The address that signs the meta service's tickets (receipts are credited under its tickets only). */
+  ticketIssuer?: `0x${string}`
   epochs: TrafficEpochStatus[]
   pending: string
   claimable: string
