@@ -8,6 +8,7 @@ import type { KeyPair } from '@stratos-edge/core'
 import {
   createReceiptGate,
   createReceiptSubmitter,
+  type HeldReceipt,
   type ReceiptGate,
   type ReceiptSubmitter,
   registerReceiptProtocol,
@@ -49,6 +50,8 @@ export interface ReceiptExchange {
   readonly key: KeyPair
   readonly gate: ReceiptGate
   readonly submitter: ReceiptSubmitter
+  /** The receipts held (for the node's traffic status). */
+  held(): Promise<HeldReceipt[]>
   /** The slice service's `admitFetch`. */
   admitFetch(request: unknown, peer: PeerId): Promise<void>
   /** To call from the slice service's `onSliceServed`. */
@@ -106,6 +109,7 @@ export async function startReceiptExchange(
     key,
     gate,
     submitter,
+    held: () => hold.list(),
     async admitFetch(_request, peer) {
       if (!gating || gate.owed(peer.toString()) <= 0) return
       try {

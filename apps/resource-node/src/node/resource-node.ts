@@ -168,6 +168,8 @@ export async function createResourceNode(
         logger,
         metrics,
         meta: metaTrafficAccessOf({ libp2p, metaService, metaAddr, selfObservedAddr }),
+        // The receipt exchange starts with the node; asked only when the status is read.
+        receipts: async () => (await receipts?.held()) ?? [],
       })
     : undefined
 
