@@ -223,6 +223,40 @@ describe('meta service traffic', () => {
     }
   })
 
+  it('hands a live ticket out again only while no receipt was taken under it', async () => {
+    // A used ticket may be near its allowance: a second download under it would be refused by its
+    // providers once their receipts pass it (seen in the browser bench's repeated 64 MiB downloads).
+    const t = traffic as MetaTraffic
+    const downloader = generateKeyPair()
+    const ask = async () => {
+      const request = await signDownloadTicketRequest(
+        { network: NETWORK, fileHash: file.manifest.fileHash, expiresAt: clock.now / 1000 + 60 },
+        privateKeySigner(downloader.privateKey),
+      )
+      return decodeTicket(await t.requestDownloadTicket(encodeDownloadTicketRequest(request), context))
+    }
+    const first = await ask()
+    expect((await ask()).id).toBe(first.id)
+    const receipt = signReceipt(
+      {
+        network: NETWORK,
+        epoch: Math.floor(clock.now / (EPOCH_S * 1000)),
+        provider: generateKeyPair().evmAddress,
+        fileHash: file.manifest.fileHash,
+        sliceHash: computeSliceHash(1, new Uint8Array([1]), file.manifest.fileHash),
+        bytes: 100_000,
+        ticketId: first.id,
+        nonce: 1n,
+      },
+      downloader,
+    )
+    expect((await t.submitReceipts([encodeReceipt(receipt)], context)).accepted).toBe(1)
+    const second = await ask()
+    expect(second.id).not.toBe(first.id)
+    expect((await ask()).id).toBe(second.id)
+    expect(await ledger.reserved(owner.evmAddress)).toBe(400_000n)
+  })
+
   it('reads committee keys from files, several per file', async () => {
     const a = join(dir, 'a.keys')
     const b = join(dir, 'b.key')

@@ -9,6 +9,8 @@ export interface LiveDownload {
   fileHash: string
   /** Only a ticket expiring after this (Unix seconds) is handed out again. */
   after: number
+  /** False: record the holder and file with the new ticket, but hand out none again (checked already). */
+  reuse?: boolean
 }
 
 /** A prepayment the ledger credited, with the ozone it bought. */
@@ -99,6 +101,8 @@ export interface OzoneLedgerStore extends PaymentWatcherStore {
     sign: () => Uint8Array,
     live?: LiveDownload,
   ): Promise<{ granted: boolean; available: bigint; ticket?: Uint8Array }>
+  /** The newest kept download ticket of `owner` that `live` names (core's `encodeTicket`), or undefined. */
+  liveDownload(owner: string, live: LiveDownload): Promise<Uint8Array | undefined>
   /** The encoded download ticket kept under `ticketId` (core's `encodeTicket`), or undefined. */
   downloadTicket(ticketId: string): Promise<Uint8Array | undefined>
   /**

@@ -281,7 +281,7 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
         if (kept?.ticket) return { granted: true, available, ticket: Uint8Array.from(kept.ticket) }
         const holder = live?.holder.toLowerCase() ?? null
         const fileHash = live?.fileHash.toLowerCase() ?? null
-        if (live) {
+        if (live && live.reuse !== false) {
           const again = q.liveDownload.get(holder, fileHash, who, live.after) as
             | { ticket: Uint8Array }
             | undefined
@@ -292,6 +292,16 @@ export function openSqliteLedgerStore(init: SqliteLedgerStoreInit): OzoneLedgerS
         q.insertDownload.run(id, who, ozone.toString(), expiresAt, ticket, holder, fileHash)
         return { granted: true, available, ticket }
       })
+    },
+    async liveDownload(owner, live) {
+      check()
+      const r = q.liveDownload.get(
+        live.holder.toLowerCase(),
+        live.fileHash.toLowerCase(),
+        owner.toLowerCase(),
+        live.after,
+      ) as { ticket: Uint8Array } | undefined
+      return r ? Uint8Array.from(r.ticket) : undefined
     },
     async downloadTicket(ticketId) {
       check()

@@ -36,7 +36,12 @@ export interface DownloadTicketIssuerInit {
 export interface DownloadTicketIssuerComponents {
   /** The meta service's signing key (the same one as for upload tickets). */
   key: KeyPair
-  ledger: Pick<OzoneLedgerStore, 'reserveDownload'>
+  ledger: Pick<OzoneLedgerStore, 'reserveDownload' | 'liveDownload'>
+  /**
+   * Whether any receipt was taken under a ticket. A live ticket is handed out again only while unused: a
+   * used one may be near its allowance, and a download under it would be refused by its providers.
+   */
+  ticketUsed?(ticketId: string): Promise<boolean>
   /**
    * The manifest a download reads: the one `owner` signed when given, else the one the meta service
    * answers for the bare file hash.
@@ -117,6 +122,18 @@ export function createDownloadTicketIssuer(
           components.key,
         ),
       )
+    // The same downloader asking for the same file again (any nonce) gets its live, unused ticket back
+    // while it has at least half its lifetime left: asking again and again locks up no more ozone.
+    const live = {
+      holder: request.downloader,
+      fileHash: request.fileHash,
+      after: seconds + Math.floor(lifetime / 2),
+    }
+    const again = await components.ledger.liveDownload(owner, live)
+    if (again) {
+      const kept = decodeTicket(again)
+      if (!(await components.ticketUsed?.(kept.id))) return kept
+    }
     const { granted, available, ticket } = await components.ledger.reserveDownload(
       owner,
       id,
@@ -124,9 +141,7 @@ export function createDownloadTicketIssuer(
       init.freeOzone ?? 0n,
       expiresAt,
       sign,
-      // The same downloader asking for the same file again (any nonce) gets its live ticket back while it
-      // has at least half its lifetime left: fresh nonces do not lock up more of the owner's ozone.
-      { holder: request.downloader, fileHash: request.fileHash, after: seconds + Math.floor(lifetime / 2) },
+      { ...live, reuse: false },
     )
     if (!granted || !ticket) {
       const has = available > 0n ? available : 0n

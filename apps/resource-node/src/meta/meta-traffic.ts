@@ -263,7 +263,14 @@ export async function createMetaTraffic(
         ? { ticketLifetimeSeconds: init.downloadTicketSeconds }
         : {}),
     },
-    { key: components.key, ledger, manifest: components.manifest, logger, now },
+    {
+      key: components.key,
+      ledger,
+      manifest: components.manifest,
+      ticketUsed: async (id) => (await store.ticketsSeen([id])).has(id),
+      logger,
+      now,
+    },
   )
 
   // Every granted request locks up some of an owner's ozone for an hour: each peer asks at a bounded rate.

@@ -92,6 +92,8 @@ export interface SettlementStore {
   holdReceipts(receipts: readonly HeldReceipt[]): Promise<HoldOutcome[]>
   /** The latest receipts held for `epoch`. */
   heldReceipts(epoch: number): Promise<HeldReceipt[]>
+  /** The tickets among `ticketIds` under which a receipt was ever taken (held, settled or not). */
+  ticketsSeen(ticketIds: readonly string[]): Promise<Set<string>>
   /** Bytes counted per ticket in settled epochs (0n for a ticket never counted). */
   ticketUsage(ticketIds: readonly string[]): Promise<Map<string, bigint>>
   /**

@@ -81,6 +81,7 @@ export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): Sett
   const q = {
     settled: db.prepare('SELECT 1 AS x FROM epochs WHERE epoch = ?'),
     nonce: db.prepare('SELECT signature FROM nonces WHERE downloader = ? AND ticket_id = ? AND nonce = ?'),
+    ticketSeen: db.prepare('SELECT 1 AS seen FROM nonces WHERE ticket_id = ? LIMIT 1'),
     addNonce: db.prepare('INSERT INTO nonces (downloader, ticket_id, nonce, signature) VALUES (?, ?, ?, ?)'),
     held: db.prepare(
       'SELECT nonce, bytes FROM receipts WHERE epoch = ? AND downloader = ? AND provider = ? AND ticket_id = ?',
@@ -210,6 +211,10 @@ export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): Sett
         nonce: BigInt(r.nonce),
         signature: r.signature,
       }))
+    },
+    async ticketsSeen(ids) {
+      open()
+      return new Set(ids.filter((id) => q.ticketSeen.get(id) !== undefined))
     },
     async ticketUsage(ids) {
       open()
