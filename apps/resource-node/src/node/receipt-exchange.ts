@@ -15,7 +15,7 @@ import {
 } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import { openSqliteReceiptHold } from './receipt-hold.js'
-import { loadOrCreateReceiptKey } from './receipt-key.js'
+import { loadOrCreateNodeEvmKey } from './traffic-key.js'
 
 /** Options of {@link startReceiptExchange}. */
 export interface ReceiptExchangeInit {
@@ -71,7 +71,7 @@ export async function startReceiptExchange(
   init: ReceiptExchangeInit,
   components: ReceiptExchangeComponents,
 ): Promise<ReceiptExchange> {
-  const key = await loadOrCreateReceiptKey(init.dataDir)
+  const key = await loadOrCreateNodeEvmKey(init.dataDir)
   const hold = openSqliteReceiptHold(init.dataDir)
   const gate = createReceiptGate(init.graceBytes !== undefined ? { graceBytes: init.graceBytes } : {})
   const submitter = createReceiptSubmitter(
