@@ -3,46 +3,14 @@
  * REQUEST_DOWNLOAD_TICKET, SUBMIT_RECEIPTS, TRAFFIC_STATUS and REWARD_PROOF).
  */
 
-/** One epoch of an account, as the meta service counts it. Amounts are decimal wei strings. */
-export interface TrafficEpochStatus {
-  epoch: number
-  bytes: number
-  receipts: number
-  reward: string
-  settled: boolean
-  rootPosted: boolean
-  claimed: boolean
-}
+import type { RewardProof, SubmitReceiptsResult, TrafficStatus } from '@stratos-edge/protocol'
 
-/** The meta service's epoch clock and, for an account, its epochs and totals. */
-export interface TrafficStatus {
-  network: number
-  genesisMs: number
-  epochMs: number
-  currentEpoch: number
-  lateWindowMs: number
-  trafficRewards?: `0x${string}`
-  /** The address that signs the meta service's tickets (receipts are credited under its tickets only). */
-  ticketIssuer?: `0x${string}`
-  epochs: TrafficEpochStatus[]
-  pending: string
-  claimable: string
-  claimed: string
-}
-
-/** What `TrafficRewards.claim(epoch, account, amount, proof)` takes. */
-export interface RewardProof {
-  epoch: number
-  account: `0x${string}`
-  amount: string
-  proof: `0x${string}`[]
-}
-
-/** The meta service's verdict on submitted receipts. */
-export interface SubmitReceiptsResult {
-  accepted: number
-  rejected: { index: number; reason: string }[]
-}
+export type {
+  RewardProof,
+  SubmitReceiptsResult,
+  TrafficEpochStatus,
+  TrafficStatus,
+} from '@stratos-edge/protocol'
 
 /** The Proof of Traffic operations of the meta service. */
 export interface TrafficIndex {
