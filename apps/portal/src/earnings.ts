@@ -55,21 +55,39 @@ const WEI_PER_STOS = 10n ** 18n
 
 /**
  * Wei (decimal string) as STOS with at most `digits` decimals, rounded down: `1500000000000000000` →
- * `1.5 STOS`. A string that is not a whole number reads `—`.
+ * `1.5 STOS`. An amount too small for `digits` is shown in full (`900` → `0.0000000000000009 STOS`):
+ * a first reward is often that small, and "< 0.0001" would hide whether it moved. A string that is not
+ * a whole number reads `—`.
  */
 export function formatStos(wei: string, digits = 4): string {
   if (!/^\d+$/.test(wei)) return '—'
   const value = BigInt(wei)
   const whole = value / WEI_PER_STOS
-  const scale = 10n ** BigInt(18 - digits)
-  const fraction = ((value % WEI_PER_STOS) / scale).toString().padStart(digits, '0').replace(/0+$/, '')
-  if (value > 0n && whole === 0n && !fraction) return `< 0.${'0'.repeat(digits - 1)}1 STOS`
+  const decimals = (value % WEI_PER_STOS).toString().padStart(18, '0')
+  let fraction = decimals.slice(0, digits).replace(/0+$/, '')
+  if (value > 0n && whole === 0n && !fraction) fraction = decimals.replace(/0+$/, '')
   return `${whole}${fraction ? `.${fraction}` : ''} STOS`
+}
+
+/** An epoch's length in words: `8 s`, `10 min`, `1 min 30 s`. */
+export function formatEpochLength(epochMs: number): string {
+  const s = Math.round(epochMs / 1000)
+  if (s < 60) return `${s} s`
+  return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`
 }
 
 /** Wei as a float STOS, for the chart only (precision does not matter there). */
 export function stosNumber(wei: string): number {
-  return /^\d+$/.test(wei) ? Number(BigInt(wei) / 10n ** 12n) / 1e6 : 0
+  return /^\d+$/.test(wei) ? Number(wei) / 1e18 : 0
+}
+
+/**
+ * How often the Earnings view reads the figures again: a quarter of an epoch, between 2 and 15 s, so a
+ * settled epoch shows within a fraction of an epoch whether epochs last ten minutes or a few seconds.
+ */
+export function refreshPeriodMs(epochMs: number | undefined): number {
+  if (epochMs === undefined || !Number.isFinite(epochMs) || epochMs <= 0) return 15_000
+  return Math.min(15_000, Math.max(2_000, Math.round(epochMs / 4)))
 }
 
 /** Whether any wei is claimable now. */

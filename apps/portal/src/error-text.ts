@@ -27,6 +27,16 @@ const WORDS: Record<string, string> = {
     'The signed request was too old when it arrived. Check this computer’s clock and try again.',
   SignatureRejectedError: 'You declined the signature in your wallet, so nothing was changed.',
   SigningFailedError: 'The wallet could not sign. Unlock it, select the account, and try again.',
+  InsufficientOzoneError:
+    'The owner has not prepaid enough for this upload. Prepay STOS for the owner on Polygon (a payment counts after a block or two), then try again.',
+  NothingToClaimError:
+    'Nothing is claimable yet: rewards become claimable once an epoch you served in settles.',
+  ClaimSignerError:
+    'This wallet cannot send transactions, so it cannot claim. Disconnect it to claim with the node key.',
+  ClaimFailedError:
+    'A claim transaction failed or was not mined in time. Epochs claimed before it stay claimed; try again.',
+  TrafficUnavailableError:
+    'Earnings are not available: this portal was started without the network id or the Polygon chain it pays on.',
   AbortedError: 'Cancelled.',
   AbortError: 'Cancelled.',
 }

@@ -6,8 +6,10 @@ import {
   chartColumns,
   claimEarnings,
   epochRows,
+  formatEpochLength,
   formatStos,
   loadEarnings,
+  refreshPeriodMs,
   type TrafficApi,
   type TrafficSummary,
   trafficApiOf,
@@ -64,9 +66,22 @@ describe('earnings', () => {
     expect(formatStos('0')).toBe('0 STOS')
     expect(formatStos('1500000000000000000')).toBe('1.5 STOS')
     expect(formatStos((123_456n * STOS + 1n).toString())).toBe('123456 STOS')
-    expect(formatStos('1')).toBe('< 0.0001 STOS')
+    // Too small for four decimals: shown in full, so a first tiny reward is seen to move.
+    expect(formatStos('1')).toBe('0.000000000000000001 STOS')
+    expect(formatStos('900')).toBe('0.0000000000000009 STOS')
+    expect(formatStos((STOS + 900n).toString())).toBe('1 STOS')
     expect(formatStos('100000000000000')).toBe('0.0001 STOS')
     expect(formatStos('garbage')).toBe('—')
+  })
+
+  it('tells the epoch length, and reads again a quarter of an epoch later, between 2 and 15 s', () => {
+    expect(formatEpochLength(8_000)).toBe('8 s')
+    expect(formatEpochLength(600_000)).toBe('10 min')
+    expect(formatEpochLength(90_000)).toBe('1 min 30 s')
+    expect(refreshPeriodMs(600_000)).toBe(15_000)
+    expect(refreshPeriodMs(8_000)).toBe(2_000)
+    expect(refreshPeriodMs(40_000)).toBe(10_000)
+    expect(refreshPeriodMs(undefined)).toBe(15_000)
   })
 
   it('puts each epoch reward under pending, claimable or claimed, newest first', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseBudget } from '../src/budget.ts'
 import { plainError } from '../src/error-text.ts'
-import { formatBytes, formatDuration } from '../src/format.ts'
+import { countOf, formatBytes, formatDuration } from '../src/format.ts'
 
 describe('budget', () => {
   it('an empty field is an error, not 0', () => {
@@ -35,6 +35,11 @@ describe('formatBytes', () => {
     expect(formatDuration(45)).toBe('45 s')
     expect(formatDuration(200)).toBe('3 min 20 s')
     expect(formatDuration(Number.NaN)).toBe('—')
+  })
+  it('counts: one slice, two slices', () => {
+    expect(countOf(1, 'slice')).toBe('1 slice')
+    expect(countOf(0, 'slice')).toBe('0 slices')
+    expect(countOf(2, 'slice')).toBe('2 slices')
   })
 })
 

@@ -6,7 +6,7 @@
 import { html } from 'lit'
 import { BUDGET_UNITS, type BudgetUnit, parseBudget } from '../budget.ts'
 import { plainError } from '../error-text.ts'
-import { formatBytes } from '../format.ts'
+import { countOf, formatBytes } from '../format.ts'
 import { PortalView } from './portal-view.ts'
 
 interface Estimate {
@@ -139,7 +139,7 @@ export class ContributeView extends PortalView {
               <dt>Storage given</dt><dd id="budget-given">${contributing ? formatBytes(store.budgetBytes) : 'none'}</dd>
               <dt>Kept for others</dt><dd>${formatBytes(store.cachedBytes)}</dd>
               <dt>Your own files here</dt><dd>${formatBytes(store.pinnedBytes)} in ${store.files} files</dd>
-              <dt>Served to others</dt><dd>${formatBytes(stat.served.bytes)} in ${stat.served.slices} slices</dd>
+              <dt>Served to others</dt><dd>${formatBytes(stat.served.bytes)} in ${countOf(stat.served.slices, 'slice')}</dd>
             </dl>`
           : ''
       }

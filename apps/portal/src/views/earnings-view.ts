@@ -11,17 +11,21 @@ import {
   claimEarnings,
   type EarningsState,
   epochRows,
+  formatEpochLength,
   formatStos,
   loadEarnings,
+  refreshPeriodMs,
   trafficApiOf,
 } from '../earnings.ts'
 import { plainError } from '../error-text.ts'
-import { formatBytes } from '../format.ts'
+import { countOf, formatBytes } from '../format.ts'
 import { PortalView } from './portal-view.ts'
 import './traffic-chart.ts'
 
-/** How often the figures are read again while the view is shown, ms. */
-const REFRESH_MS = 15_000
+/** STOS for a decimal wei string, with the exact wei as the machine-readable value. */
+function stos(wei: string) {
+  return html`<data value=${wei}>${formatStos(wei)}</data>`
+}
 
 export class EarningsView extends PortalView {
   static override properties = {
@@ -35,7 +39,7 @@ export class EarningsView extends PortalView {
   declare claiming: boolean
   declare claimMessage: string
   declare claimError: string
-  private timer: ReturnType<typeof setInterval> | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
   private readFrom: object | undefined
   private readonly onSettled = () => void this.refresh()
 
@@ -49,13 +53,21 @@ export class EarningsView extends PortalView {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    this.timer = setInterval(() => void this.refresh(), REFRESH_MS)
+    this.schedule()
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
-    clearInterval(this.timer)
+    clearTimeout(this.timer)
+    this.timer = undefined
     this.listen(undefined)
+  }
+
+  /** Reads the figures again after a period that follows the epoch length (see `refreshPeriodMs`). */
+  private schedule() {
+    clearTimeout(this.timer)
+    const epochMs = this.earnings.kind === 'live' ? this.earnings.summary.epochMs : undefined
+    this.timer = setTimeout(() => void this.refresh(), refreshPeriodMs(epochMs))
   }
 
   /** Hears `traffic:settled` from the current node only (an event the node has once it has the API). */
@@ -83,8 +95,9 @@ export class EarningsView extends PortalView {
 
   private async refresh(): Promise<void> {
     const node = this.session?.node
-    if (!node) return
-    this.earnings = await loadEarnings(node)
+    if (node) this.earnings = await loadEarnings(node)
+    // Every read (timed, after a claim, on `traffic:settled`) sets the next one.
+    if (this.isConnected) this.schedule()
   }
 
   private async claim() {
@@ -131,11 +144,11 @@ export class EarningsView extends PortalView {
     const rows = epochRows(s)
     return html`<dl class="facts" id="earnings-totals">
         ${this.address('Earning account', s.account, 'earning-account')}
-        <dt>STOS pending</dt><dd id="stos-pending">${formatStos(s.pending)}</dd>
-        <dt>Claimable</dt><dd id="stos-claimable">${formatStos(s.claimable)}</dd>
-        <dt>Claimed</dt><dd id="stos-claimed">${formatStos(s.claimed)}</dd>
-        ${s.balance !== undefined ? html`<dt>Balance on Polygon</dt><dd id="stos-balance">${formatStos(s.balance)}</dd>` : ''}
-        <dt>Current epoch</dt><dd>${s.currentEpoch} (${Math.round(s.epochMs / 60_000) || '<1'} min each)</dd>
+        <dt>STOS pending</dt><dd id="stos-pending">${stos(s.pending)}</dd>
+        <dt>Claimable</dt><dd id="stos-claimable">${stos(s.claimable)}</dd>
+        <dt>Claimed</dt><dd id="stos-claimed">${stos(s.claimed)}</dd>
+        ${s.balance !== undefined ? html`<dt>Balance on Polygon</dt><dd id="stos-balance">${stos(s.balance)}</dd>` : ''}
+        <dt>Current epoch</dt><dd>${s.currentEpoch} (${formatEpochLength(s.epochMs)} each)</dd>
       </dl>
       <button type="button" id="claim" ?disabled=${!canClaim(s) || this.claiming} @click=${this.claim}>
         ${this.claiming ? 'Claiming…' : `Claim ${formatStos(s.claimable)}`}</button>
@@ -155,7 +168,7 @@ export class EarningsView extends PortalView {
               : rows.map(
                   (
                     r,
-                  ) => html`<tr><th scope="row">${r.epoch}</th><td>${formatBytes(r.bytesServed)}</td><td>${r.receipts}</td>
+                  ) => html`<tr><th scope="row">${r.epoch}</th><td><data value=${r.bytesServed}>${formatBytes(r.bytesServed)}</data></td><td>${r.receipts}</td>
                     <td>${r.pending}</td><td>${r.claimable}</td><td>${r.claimed}</td><td>${r.state}</td></tr>`,
                 )
           }</tbody>
@@ -170,7 +183,7 @@ export class EarningsView extends PortalView {
       <dl class="facts">
         ${stat ? this.address("Your node's address", stat.ownerAddress, 'node-address') : ''}
         ${this.wallet?.account ? this.address('Connected wallet', this.wallet.account, 'wallet-address') : ''}
-        <dt>Served by this node</dt><dd>${stat ? `${formatBytes(stat.served.bytes)} in ${stat.served.slices} slices` : '—'}</dd>
+        <dt>Served by this node</dt><dd>${stat ? `${formatBytes(stat.served.bytes)} in ${countOf(stat.served.slices, 'slice')}` : '—'}</dd>
       </dl>
       ${this.walletPart()}
       <p class="error" role="alert">${this.wallet?.error ?? ''}</p>

@@ -5,7 +5,7 @@
  */
 import type { ConnectionStat } from '@stratos-edge/light-node'
 import { html } from 'lit'
-import { formatBytes } from '../format.ts'
+import { countOf, formatBytes } from '../format.ts'
 import { PortalView } from './portal-view.ts'
 
 const PATH: Record<ConnectionStat['kind'], string> = {
@@ -53,8 +53,8 @@ export class NetworkView extends PortalView {
         </table>
       </div>
       <dl class="facts">
-        <dt>Served in total</dt><dd>${formatBytes(stat.served.bytes)} in ${stat.served.slices} slices</dd>
-        <dt>Fetched in total</dt><dd>${formatBytes(stat.fetched.bytes)} in ${stat.fetched.slices} slices</dd>
+        <dt>Served in total</dt><dd>${formatBytes(stat.served.bytes)} in ${countOf(stat.served.slices, 'slice')}</dd>
+        <dt>Fetched in total</dt><dd>${formatBytes(stat.fetched.bytes)} in ${countOf(stat.fetched.slices, 'slice')}</dd>
         <dt>Providers dropped for bad data</dt><dd>${stat.fetched.badProviders}</dd>
       </dl>
     </section>`

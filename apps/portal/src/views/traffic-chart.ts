@@ -37,7 +37,9 @@ export class TrafficChart extends LitElement {
     if (epochs.length === 0) return 'No epochs to chart yet.'
     const served = mb.reduce((a, b) => a + b, 0)
     const earned = stos.reduce((a, b) => a + b, 0)
-    return `Epochs ${epochs[0]} to ${epochs.at(-1)}: ${served.toFixed(1)} MB served, ${earned.toFixed(4)} STOS earned.`
+    // Below what four decimals show, say so rather than "0.0000" (the table has the exact amounts).
+    const earnedText = earned > 0 && earned < 1e-4 ? 'less than 0.0001' : earned.toFixed(4)
+    return `Epochs ${epochs[0]} to ${epochs.at(-1)}: ${served.toFixed(1)} MB served, ${earnedText} STOS earned.`
   }
 
   protected override updated(changed: PropertyValues<this>): void {
