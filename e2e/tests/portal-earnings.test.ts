@@ -253,13 +253,19 @@ describe('portal Earnings: served bytes, receipts and a claim through an epoch',
       return e && served.length > 0 && served.every((r) => r.state === 'claimable') ? e : undefined
     })
     assert.ok(beforeClaim.claimable > 0n, 'claimable STOS > 0')
+    // The words say so too: not "0 STOS", and the button names the amount.
+    const claimableText = ((await a.locator('#stos-claimable').textContent()) ?? '').trim()
+    assert.match(claimableText, /^(0\.\d*[1-9]\d*|[1-9][\d.]*) STOS$/)
+    assert.equal(((await a.locator('#claim').textContent()) ?? '').trim(), `Claim ${claimableText}`)
     assert.equal(beforeClaim.account.toLowerCase(), (await nodeAddress(a)).toLowerCase())
     const balanceBefore = await net.stosBalance(beforeClaim.account)
     assert.equal(beforeClaim.balance, balanceBefore, 'the view shows the on-chain balance')
 
     const sentBefore = walletCalls.filter((m) => m === 'eth_sendTransaction').length
     await a.locator('#claim').click()
-    await a.locator('#claim-status', { hasText: /^Claimed / }).waitFor({ timeout: 60_000 })
+    await a
+      .locator('#claim-status', { hasText: `Claimed ${claimableText} for ` })
+      .waitFor({ timeout: 60_000 })
     const after = await until('the claimed amount to rise', 20_000, async () => {
       const e = await shownEarnings(a)
       return e && e.claimed > beforeClaim.claimed ? e : undefined

@@ -135,15 +135,20 @@ export function epochRows(summary: TrafficSummary): EpochRow[] {
 }
 
 /**
- * The chart's data (uPlot's column form): epochs in order, megabytes served and STOS earned per epoch.
- * At most `last` epochs, the newest.
+ * The chart's data (uPlot's column form): epochs in order, megabytes served and STOS earned per epoch,
+ * from the first epoch with traffic to the current one; an epoch without traffic counts 0 (the node
+ * lists only epochs it served in, and a lone point draws no line). At most `last` epochs, the newest.
  */
 export function chartColumns(summary: TrafficSummary, last = 48): [number[], number[], number[]] {
-  const epochs = [...summary.epochs].sort((a, b) => a.epoch - b.epoch).slice(-last)
+  const byEpoch = new Map(summary.epochs.map((e) => [e.epoch, e]))
+  if (byEpoch.size === 0) return [[], [], []]
+  const newest = Math.max(summary.currentEpoch, ...byEpoch.keys())
+  const oldest = Math.max(Math.min(...byEpoch.keys()), newest - last + 1)
+  const epochs = Array.from({ length: newest - oldest + 1 }, (_, i) => oldest + i)
   return [
-    epochs.map((e) => e.epoch),
-    epochs.map((e) => e.bytesServed / 1e6),
-    epochs.map((e) => stosNumber(e.reward)),
+    epochs,
+    epochs.map((n) => (byEpoch.get(n)?.bytesServed ?? 0) / 1e6),
+    epochs.map((n) => stosNumber(byEpoch.get(n)?.reward ?? '0')),
   ]
 }
 

@@ -103,6 +103,16 @@ describe('earnings', () => {
     expect(chartColumns(summary, 2)[0]).toEqual([11, 12])
   })
 
+  it('charts epochs without traffic as 0, up to the current epoch', () => {
+    const one = { ...summary, currentEpoch: 5, epochs: [{ ...summary.epochs[0]!, epoch: 3 }] }
+    expect(chartColumns(one)).toEqual([
+      [3, 4, 5],
+      [5, 0, 0],
+      [0.5, 0, 0],
+    ])
+    expect(chartColumns({ ...summary, epochs: [] })).toEqual([[], [], []])
+  })
+
   it('claims with the wallet when one is connected, else with the node key', async () => {
     const { node, claims } = fakeNode(summary)
     const api = trafficApiOf(node) as TrafficApi

@@ -16,6 +16,12 @@ function loadUPlot(): Promise<typeof uPlot> {
 
 const HEIGHT = 220
 
+/** A tick of the STOS axis: first rewards can be far below 0.001 STOS, so small ones read `9e-16`. */
+function stosTick(value: number): string {
+  if (value === 0) return '0'
+  return Math.abs(value) < 1e-3 ? value.toExponential(0) : String(Number(value.toPrecision(3)))
+}
+
 export class TrafficChart extends LitElement {
   static override properties = { columns: { attribute: false } }
   /** Epochs, megabytes served, STOS earned (see `chartColumns`). */
@@ -66,9 +72,16 @@ export class TrafficChart extends LitElement {
         height: HEIGHT,
         scales: { x: { time: false }, stos: {} },
         axes: [
-          { label: 'Epoch' },
+          // Epochs are whole numbers: ticks at steps of 1, 2, 5, 10…
+          { label: 'Epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
           { label: 'MB served', scale: 'y' },
-          { label: 'STOS', scale: 'stos', side: 1, grid: { show: false } },
+          {
+            label: 'STOS',
+            scale: 'stos',
+            side: 1,
+            grid: { show: false },
+            values: (_u, ticks) => ticks.map(stosTick),
+          },
         ],
         series: [
           { label: 'Epoch' },
