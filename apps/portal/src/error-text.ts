@@ -57,6 +57,11 @@ export function plainError(err: unknown, context: ErrorContext, online = true): 
     return 'The network is unreachable: no resource node answers. Reconnect when it is back.'
   const known = name ? WORDS[name] : undefined
   if (known) return known
+  // Errors from a chain or a wallet carry a code, not a name of ours (ethers' codes; EIP-1193's 4001).
+  const { code } = (err ?? {}) as { code?: unknown }
+  if (code === 'INSUFFICIENT_FUNDS')
+    return 'The account sending this has no POL on Polygon to pay the gas. Connect a wallet that has some, or send a little POL to your node’s address.'
+  if (code === 4001 || code === 'ACTION_REJECTED') return 'You declined in your wallet, so nothing was sent.'
   const what = {
     download: 'The download',
     upload: 'The upload',

@@ -53,6 +53,13 @@ describe('plainError', () => {
       'The download failed: Failed to fetch',
     )
   })
+  it('tells chain and wallet failures by their code: no gas, a declined request', () => {
+    const noGas = { name: 'Error', code: 'INSUFFICIENT_FUNDS', message: 'insufficient funds for intrinsic…' }
+    expect(plainError(noGas, 'claim')).toMatch(/no POL on Polygon to pay the gas/)
+    expect(plainError({ name: 'Error', code: 4001, message: 'User rejected' }, 'claim')).toBe(
+      'You declined in your wallet, so nothing was sent.',
+    )
+  })
   it('blames the network, not the hash, when the network is down; garbage is still garbage', () => {
     expect(plainError({ name: 'ManifestNotFoundError' }, 'download', false)).toMatch(/network is unreachable/)
     expect(plainError({ name: 'InvalidFileHashError' }, 'download', false)).toMatch(/not a file hash/)

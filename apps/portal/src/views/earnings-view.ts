@@ -124,11 +124,13 @@ export class EarningsView extends PortalView {
     const wallet = this.wallet
     if (!wallet?.provider)
       return html`<p>No wallet found in this browser (an EIP-1193 wallet such as a browser extension). Your
-        node's key earns and claims; its address is above.</p>`
+        node's key earns and claims, and pays the claim's gas in POL; its address is above.</p>`
     if (wallet.account)
       return html`<p class="muted">Claims are sent from your wallet, which pays their gas. Rewards go to the
         account that served the traffic.</p>`
-    return html`<button type="button" id="wallet-connect" @click=${() => wallet.connect()}>Connect wallet</button>`
+    return html`<p class="muted">Without a wallet, Claim is sent from your node's key, which pays the gas in
+        POL. Connect a wallet to send it from there instead.</p>
+      <button type="button" id="wallet-connect" @click=${() => wallet.connect()}>Connect wallet</button>`
   }
 
   private figures() {
