@@ -223,6 +223,7 @@ export async function createResourceNode(
         logger,
         getManifest: meta.getManifest,
         readSlice: slices.readSlice,
+        unknownSlices: slices.unknownSlices,
         ...(providerTraffic
           ? { onFileBytes: providerTraffic.onFileBytes, trafficStatus: providerTraffic.status }
           : {}),
