@@ -8,10 +8,12 @@ import {
   decodeManifest,
   decodeManifestDelete,
   type FileHash,
+  MANIFEST_DELETE_WINDOW_S,
   type SliceHash,
   verifyManifestDelete,
 } from '@stratos-edge/core'
 import type { ManifestStore } from '@stratos-edge/protocol'
+import { DELETE_RETENTION_MS } from './delete-forwarder.js'
 
 /** Options of {@link createManifestDeleter}. */
 export interface ManifestDeleterInit {
@@ -19,6 +21,14 @@ export interface ManifestDeleterInit {
   network?: number | undefined
   /** Unix ms; default Date.now. */
   now?: () => number
+  /**
+   * The peer id of this node's meta service: a delete it forwards may be older than core's window, up to
+   * `relayedMaxAgeMs` (a node that was down gets it when it is back). The owner's signature and the
+   * network are checked all the same; a manifest made after the delete was signed still stays.
+   */
+  relayedBy?: () => string | undefined
+  /** Oldest delete taken from `relayedBy`, ms (default the meta service's outbox retention, 30 days). */
+  relayedMaxAgeMs?: number
 }
 
 /** Edges of {@link createManifestDeleter}. */
@@ -59,11 +69,21 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
     }
   }
   return {
-    async deleteManifest(request: Uint8Array): Promise<ManifestDeleteOutcome> {
+    /** `from`: the peer that sent it (the index protocol's request context). */
+    async deleteManifest(
+      request: Uint8Array,
+      from?: { peer: { toString(): string } },
+    ): Promise<ManifestDeleteOutcome> {
       const del = decodeManifestDelete(request)
+      const nowS = Math.floor(now() / 1000)
+      const relayer = init.relayedBy?.()
+      const relayed = relayer !== undefined && from?.peer.toString() === relayer
+      const oldest = nowS - Math.floor((init.relayedMaxAgeMs ?? DELETE_RETENTION_MS) / 1000)
       verifyManifestDelete(del, {
         ...(init.network !== undefined ? { network: init.network } : {}),
-        now: Math.floor(now() / 1000),
+        // A relayed delete is judged as of its signing (when the meta service took it fresh), if not too old.
+        now:
+          relayed && del.signedAt >= oldest ? Math.min(nowS, del.signedAt + MANIFEST_DELETE_WINDOW_S) : nowS,
       })
       const { fileHash, owner } = del
       const none = { fileHash, owner, dropped: false, released: [] }
