@@ -8,6 +8,7 @@ import { formatSdmUri, type SliceHash } from '@stratos-edge/core'
 import { createIndexClient, createMemorySliceStore, registerSliceProtocols } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createResourceNode, type ResourceNode } from '../src/index.js'
+import { createGatewaySlices } from '../src/node/gateway-slices.js'
 import { createClient, makeFile, owner, quietLogger, type TestFile, tempDir } from './helpers.js'
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -81,5 +82,25 @@ describe('a gateway read of slices announced late', () => {
     expect(res.status).toBe(503)
     expect(res.headers.get('retry-after')).toBe('2')
     await res.arrayBuffer()
+  })
+
+  it('mid-stream, a slice with no provider yet is looked up again before the read gives up', async () => {
+    const file = await makeFile(2 * 65_536, 65_536)
+    await publish(file, 2)
+    const hash = file.slices[1]!.hash
+    const record = { peerId: holder.peerId.toString(), kind: 'resource' as const, multiaddrs: [] }
+    let lookups = 0
+    // The index knows no provider for its first three answers (announcements still on their way).
+    const slices = createGatewaySlices({
+      libp2p: meta.libp2p,
+      store: { get: async () => undefined, has: async () => false, put: async () => true },
+      readCache: { read: async function* () {}, cachedBytes: 0 },
+      meta: { lookup: async (hashes) => new Map(hashes.map((h) => [h, ++lookups > 3 ? [record] : []])) },
+      logger: quietLogger,
+    })
+    const chunks: Uint8Array[] = []
+    for await (const c of slices.readSlice(hash, 0, 65_536, new AbortController().signal)) chunks.push(c)
+    expect(sha256(Buffer.concat(chunks))).toBe(sha256(file.slices[1]!.data))
+    expect(lookups).toBe(4)
   })
 })

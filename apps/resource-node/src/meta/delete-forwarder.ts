@@ -89,6 +89,8 @@ export function createDeleteForwarder(
   let stopped = true
   let timer: ReturnType<typeof setTimeout> | undefined
   let abort = new AbortController()
+  /** Sends under way (awaited on stop: each writes the outbox when it ends). */
+  const inflight = new Set<Promise<void>>()
   /** Outbox writes, one after another, the last state always written last. */
   let saving: Promise<void> = Promise.resolve()
 
@@ -159,7 +161,8 @@ export function createDeleteForwarder(
           continue
         }
         if (sending.size >= maxParallel) return // each send that ends pumps again
-        void sendOne(peerId, d)
+        const running = sendOne(peerId, d).finally(() => inflight.delete(running))
+        inflight.add(running)
       }
     }
     if (Number.isFinite(next)) timer = setTimeout(pump, Math.max(10, next - t))
@@ -177,6 +180,7 @@ export function createDeleteForwarder(
       stopped = true
       if (timer) clearTimeout(timer)
       abort.abort()
+      await Promise.allSettled([...inflight])
       await saving
     },
     async forward({ fileHash, owner, request }) {
