@@ -60,6 +60,8 @@ export interface ManifestDeleteOutcome {
 export function createManifestDeleter(init: ManifestDeleterInit, components: ManifestDeleterComponents) {
   const now = init.now ?? Date.now
   const { manifests } = components
+  /** Deletes under way, by file and owner. */
+  const running = new Map<string, Promise<void>>()
   const sliceHashesOf = (bytes: Uint8Array | undefined): SliceHash[] => {
     if (!bytes) return []
     try {
@@ -86,23 +88,42 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
           relayed && del.signedAt >= oldest ? Math.min(nowS, del.signedAt + MANIFEST_DELETE_WINDOW_S) : nowS,
       })
       const { fileHash, owner } = del
-      const none = { fileHash, owner, dropped: false, released: [] }
-      if (!manifests.deleteManifest) return none
-      const bytes = await manifests.getManifest(fileHash, owner)
-      if (!bytes) return none
-      const manifest = decodeManifest(bytes, { verify: false })
-      if (manifest.owner.toLowerCase() !== owner.toLowerCase()) return none
-      // The delete's time is whole seconds: a manifest made in the same second as the delete is the one
-      // its owner saw (an upload deleted at once); only a later re-upload is out of its reach.
-      if (Math.floor(manifest.createdAt / 1000) > del.signedAt) return none
-      if (!(await manifests.deleteManifest(fileHash, owner))) return none
-      const named = new Set<SliceHash>()
-      for (const other of (await manifests.manifestOwners?.(fileHash)) ?? [])
-        for (const h of sliceHashesOf(await manifests.getManifest(fileHash, other))) named.add(h)
-      const released = manifest.slices.map((s) => s.hash).filter((h) => !named.has(h))
-      if (released.length > 0) components.released?.(fileHash, released)
-      return { fileHash, owner, dropped: true, released }
+      // One delete of a manifest at a time: the same delete may come from its owner and, forwarded, from
+      // the meta service at once, and the store's delete of one file is not safe to run twice together.
+      const key = `${fileHash} ${owner.toLowerCase()}`
+      const before = running.get(key) ?? Promise.resolve()
+      const mine = before.then(() => drop(del))
+      const settled: Promise<void> = mine.then(
+        () => {},
+        () => {},
+      )
+      running.set(key, settled)
+      try {
+        return await mine
+      } finally {
+        if (running.get(key) === settled) running.delete(key)
+      }
     },
+  }
+
+  async function drop(del: ReturnType<typeof decodeManifestDelete>): Promise<ManifestDeleteOutcome> {
+    const { fileHash, owner } = del
+    const none = { fileHash, owner, dropped: false, released: [] }
+    if (!manifests.deleteManifest) return none
+    const bytes = await manifests.getManifest(fileHash, owner)
+    if (!bytes) return none
+    const manifest = decodeManifest(bytes, { verify: false })
+    if (manifest.owner.toLowerCase() !== owner.toLowerCase()) return none
+    // The delete's time is whole seconds: a manifest made in the same second as the delete is the one
+    // its owner saw (an upload deleted at once); only a later re-upload is out of its reach.
+    if (Math.floor(manifest.createdAt / 1000) > del.signedAt) return none
+    if (!(await manifests.deleteManifest(fileHash, owner))) return none
+    const named = new Set<SliceHash>()
+    for (const other of (await manifests.manifestOwners?.(fileHash)) ?? [])
+      for (const h of sliceHashesOf(await manifests.getManifest(fileHash, other))) named.add(h)
+    const released = manifest.slices.map((s) => s.hash).filter((h) => !named.has(h))
+    if (released.length > 0) components.released?.(fileHash, released)
+    return { fileHash, owner, dropped: true, released }
   }
 }
 
