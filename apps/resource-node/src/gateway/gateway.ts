@@ -42,6 +42,11 @@ export interface GatewayInit {
    * throws when the slice is unavailable. `signal` stops a read no longer needed.
    */
   readSlice(hash: SliceHash, from: number, to: number, signal: AbortSignal): AsyncIterable<Uint8Array>
+  /**
+   * Of a read's slices, those no node can give yet (none announced after a short wait): the read is then
+   * answered 503 + Retry-After before any byte, never cut short. Without it, reads start at once.
+   */
+  unknownSlices?(hashes: readonly SliceHash[], signal: AbortSignal): Promise<SliceHash[]>
   /** Body of `/healthz`. */
   health(): Record<string, unknown>
   /** With the meta service's Proof of Traffic: `GET /v1/meta/traffic[?account=0x…]` (its epoch state). */
@@ -70,7 +75,7 @@ export interface Gateway {
   close(): Promise<void>
 }
 
-/** Seconds a reader turned away because the node fetches too many slices is asked to wait (503). */
+/** Seconds a reader turned away (503: too many slices being fetched, or some not announced yet) waits. */
 const BUSY_RETRY_AFTER_SECONDS = 2
 
 const FILES_PREFIX = '/v1/files/'
@@ -152,6 +157,13 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     res.end(body)
   }
 
+  /** 503 with Retry-After: nothing of the file was sent, and the reader may come back in a moment. */
+  const tryLater = (res: ServerResponse, why: string): void =>
+    finish(res, 503, `${why}\n`, undefined, {
+      'retry-after': BUSY_RETRY_AFTER_SECONDS,
+      'access-control-expose-headers': 'retry-after',
+    })
+
   async function serveFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (init.rateLimit && !init.rateLimit.admit(req, res, 'read')) return
     const t = target(path)
@@ -222,7 +234,16 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     const abort = new AbortController()
     res.on('close', () => abort.abort())
     const sliceSize = manifest.sliceSize
-    for (let i = Math.floor(start / sliceSize); i <= Math.floor(end / sliceSize); i++) {
+    const first = Math.floor(start / sliceSize)
+    const last = Math.floor(end / sliceSize)
+    const unknown = await init.unknownSlices?.(
+      manifest.slices.slice(first, last + 1).map((s) => s.hash),
+      abort.signal,
+    )
+    if (abort.signal.aborted || res.destroyed) return
+    // Nothing sent yet: say when to come back rather than cut the body at the first unannounced slice.
+    if (unknown?.length) return tryLater(res, `${unknown.length} slices are not announced yet`)
+    for (let i = first; i <= last; i++) {
       const entry = manifest.slices[i]
       const sliceStart = i * sliceSize
       const from = Math.max(start, sliceStart) - sliceStart
@@ -257,10 +278,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         if (abort.signal.aborted || res.destroyed) return
         if (!res.headersSent && isErrorNamed(error, 'GatewayBusyError')) {
           // Too many slices being fetched from other nodes: nothing sent yet, so say when to come back.
-          return finish(res, 503, `${(error as Error).message}\n`, undefined, {
-            'retry-after': BUSY_RETRY_AFTER_SECONDS,
-            'access-control-expose-headers': 'retry-after',
-          })
+          return tryLater(res, (error as Error).message)
         }
         if (!res.headersSent) {
           logger.warn('gateway: first slice unavailable', {

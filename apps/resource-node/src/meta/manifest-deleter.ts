@@ -8,10 +8,12 @@ import {
   decodeManifest,
   decodeManifestDelete,
   type FileHash,
+  MANIFEST_DELETE_WINDOW_S,
   type SliceHash,
   verifyManifestDelete,
 } from '@stratos-edge/core'
 import type { ManifestStore } from '@stratos-edge/protocol'
+import { DELETE_RETENTION_MS } from './delete-forwarder.js'
 
 /** Options of {@link createManifestDeleter}. */
 export interface ManifestDeleterInit {
@@ -19,6 +21,14 @@ export interface ManifestDeleterInit {
   network?: number | undefined
   /** Unix ms; default Date.now. */
   now?: () => number
+  /**
+   * The peer id of this node's meta service: a delete it forwards may be older than core's window, up to
+   * `relayedMaxAgeMs` (a node that was down gets it when it is back). The owner's signature and the
+   * network are checked all the same; a manifest made after the delete was signed still stays.
+   */
+  relayedBy?: () => string | undefined
+  /** Oldest delete taken from `relayedBy`, ms (default the meta service's outbox retention, 30 days). */
+  relayedMaxAgeMs?: number
 }
 
 /** Edges of {@link createManifestDeleter}. */
@@ -50,6 +60,8 @@ export interface ManifestDeleteOutcome {
 export function createManifestDeleter(init: ManifestDeleterInit, components: ManifestDeleterComponents) {
   const now = init.now ?? Date.now
   const { manifests } = components
+  /** Deletes under way, by file and owner. */
+  const running = new Map<string, Promise<void>>()
   const sliceHashesOf = (bytes: Uint8Array | undefined): SliceHash[] => {
     if (!bytes) return []
     try {
@@ -59,30 +71,59 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
     }
   }
   return {
-    async deleteManifest(request: Uint8Array): Promise<ManifestDeleteOutcome> {
+    /** `from`: the peer that sent it (the index protocol's request context). */
+    async deleteManifest(
+      request: Uint8Array,
+      from?: { peer: { toString(): string } },
+    ): Promise<ManifestDeleteOutcome> {
       const del = decodeManifestDelete(request)
+      const nowS = Math.floor(now() / 1000)
+      const relayer = init.relayedBy?.()
+      const relayed = relayer !== undefined && from?.peer.toString() === relayer
+      const oldest = nowS - Math.floor((init.relayedMaxAgeMs ?? DELETE_RETENTION_MS) / 1000)
       verifyManifestDelete(del, {
         ...(init.network !== undefined ? { network: init.network } : {}),
-        now: Math.floor(now() / 1000),
+        // A relayed delete is judged as of its signing (when the meta service took it fresh), if not too old.
+        now:
+          relayed && del.signedAt >= oldest ? Math.min(nowS, del.signedAt + MANIFEST_DELETE_WINDOW_S) : nowS,
       })
       const { fileHash, owner } = del
-      const none = { fileHash, owner, dropped: false, released: [] }
-      if (!manifests.deleteManifest) return none
-      const bytes = await manifests.getManifest(fileHash, owner)
-      if (!bytes) return none
-      const manifest = decodeManifest(bytes, { verify: false })
-      if (manifest.owner.toLowerCase() !== owner.toLowerCase()) return none
-      // The delete's time is whole seconds: a manifest made in the same second as the delete is the one
-      // its owner saw (an upload deleted at once); only a later re-upload is out of its reach.
-      if (Math.floor(manifest.createdAt / 1000) > del.signedAt) return none
-      if (!(await manifests.deleteManifest(fileHash, owner))) return none
-      const named = new Set<SliceHash>()
-      for (const other of (await manifests.manifestOwners?.(fileHash)) ?? [])
-        for (const h of sliceHashesOf(await manifests.getManifest(fileHash, other))) named.add(h)
-      const released = manifest.slices.map((s) => s.hash).filter((h) => !named.has(h))
-      if (released.length > 0) components.released?.(fileHash, released)
-      return { fileHash, owner, dropped: true, released }
+      // One delete of a manifest at a time: the same delete may come from its owner and, forwarded, from
+      // the meta service at once, and the store's delete of one file is not safe to run twice together.
+      const key = `${fileHash} ${owner.toLowerCase()}`
+      const before = running.get(key) ?? Promise.resolve()
+      const mine = before.then(() => drop(del))
+      const settled: Promise<void> = mine.then(
+        () => {},
+        () => {},
+      )
+      running.set(key, settled)
+      try {
+        return await mine
+      } finally {
+        if (running.get(key) === settled) running.delete(key)
+      }
     },
+  }
+
+  async function drop(del: ReturnType<typeof decodeManifestDelete>): Promise<ManifestDeleteOutcome> {
+    const { fileHash, owner } = del
+    const none = { fileHash, owner, dropped: false, released: [] }
+    if (!manifests.deleteManifest) return none
+    const bytes = await manifests.getManifest(fileHash, owner)
+    if (!bytes) return none
+    const manifest = decodeManifest(bytes, { verify: false })
+    if (manifest.owner.toLowerCase() !== owner.toLowerCase()) return none
+    // The delete's time is whole seconds: a manifest made in the same second as the delete is the one
+    // its owner saw (an upload deleted at once); only a later re-upload is out of its reach.
+    if (Math.floor(manifest.createdAt / 1000) > del.signedAt) return none
+    if (!(await manifests.deleteManifest(fileHash, owner))) return none
+    const named = new Set<SliceHash>()
+    for (const other of (await manifests.manifestOwners?.(fileHash)) ?? [])
+      for (const h of sliceHashesOf(await manifests.getManifest(fileHash, other))) named.add(h)
+    const released = manifest.slices.map((s) => s.hash).filter((h) => !named.has(h))
+    if (released.length > 0) components.released?.(fileHash, released)
+    return { fileHash, owner, dropped: true, released }
   }
 }
 

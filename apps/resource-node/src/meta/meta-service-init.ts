@@ -2,6 +2,7 @@ import type { Ticket } from '@stratos-edge/core'
 import type { IndexBackend, ManifestStore } from '@stratos-edge/protocol'
 import type { TicketGate } from '../gateway/ticket-gate.js'
 import type { Logger } from '../logger.js'
+import type { DeleteForwarder } from './delete-forwarder.js'
 import type { ManifestDeleter } from './manifest-deleter.js'
 import type { TicketIssuer } from './ticket-issuer.js'
 
@@ -64,6 +65,11 @@ export interface MetaServiceInit {
    * signed for any network.
    */
   deleter?: ManifestDeleter
+  /**
+   * Forwards the deletes dropped here to every registered resource node (durably); told when a node
+   * announces itself, so one that was down gets what it is owed. Without it deletes stay here.
+   */
+  deletes?: Pick<DeleteForwarder, 'forward' | 'peerSeen'>
 }
 
 /** The Proof of Traffic part of the index protocol, as the meta service's settlement answers it. */

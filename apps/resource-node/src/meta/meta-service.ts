@@ -48,6 +48,8 @@ export interface MetaService extends Required<IndexBackend> {
   stats(): { light: number; resource: number; slices: number }
   /** The peers among `peerIds` the registry lists as resource nodes, with the addresses they announced. */
   resourceNodes(peerIds: readonly string[]): ProviderRecord[]
+  /** Every registered resource node known, heard from lately or not (where deletes are forwarded). */
+  registeredResourceNodes(): ProviderRecord[]
   /**
    * The manifest a bare file hash means (see {@link createBareHashResolver}): what `getManifest` without an
    * owner answers, here and over the index protocol. Undefined when no manifest of the file is stored.
@@ -219,6 +221,11 @@ export function createMetaService(init: MetaServiceInit): MetaService {
         .filter((e): e is PeerEntry => e !== undefined && registered(e) && t - e.lastSeen <= staleAfter)
         .map(record)
     },
+    registeredResourceNodes() {
+      const known = [...peers.values()].filter(registered).map(record)
+      const named = [...(registry ?? [])].filter((id) => !peers.has(id))
+      return [...known, ...named.map((peerId) => ({ peerId, kind: 'resource' as const, multiaddrs: [] }))]
+    },
     peerDisconnected(peerId) {
       if (peers.get(peerId)?.kind === 'light') {
         forget(peerId)
@@ -232,7 +239,8 @@ export function createMetaService(init: MetaServiceInit): MetaService {
       return { light, resource, slices: holders.size }
     },
     announce(a: Announcement, ctx: IndexRequestContext) {
-      upsert(ctx.peer.toString(), a, ctx.remoteAddr)
+      const e = upsert(ctx.peer.toString(), a, ctx.remoteAddr)
+      if (registered(e)) init.deletes?.peerSeen(e.peerId)
     },
     withdraw(hashes: SliceHash[], ctx: IndexRequestContext) {
       const id = ctx.peer.toString()
@@ -311,9 +319,11 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     trafficStatus: (account, context) => traffic().trafficStatus(account, context),
     rewardProof: (epoch, account, context) => traffic().rewardProof(epoch, account, context),
     async deleteManifest(request: Uint8Array) {
-      const { dropped, fileHash } = await deleter.deleteManifest(request)
+      const { dropped, fileHash, owner } = await deleter.deleteManifest(request)
       if (dropped) {
         bareHashes.forget(fileHash) // the dropped manifest may be the one a bare hash answered
+        // Every manifest comes through here, so a delete that drops none here has nothing to reach.
+        await init.deletes?.forward({ fileHash, owner, request })
       }
       return dropped
     },

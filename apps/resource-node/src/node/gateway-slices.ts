@@ -2,7 +2,13 @@ import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { defineErrorClass, type SliceHash } from '@stratos-edge/core'
-import { fetchSlice, isLibp2pAddress, SliceNotFoundError, type SliceRecord } from '@stratos-edge/protocol'
+import {
+  fetchSlice,
+  isLibp2pAddress,
+  type ProviderRecord,
+  SliceNotFoundError,
+  type SliceRecord,
+} from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
 import type { DiskSliceStore } from '../store/disk-slice-store.js'
 import type { SliceReadCache } from '../store/slice-read-cache.js'
@@ -16,6 +22,13 @@ export class GatewayBusyError extends defineErrorClass('GatewayBusyError') {}
 
 /** Slices fetched from other nodes at once for the gateway, by default. */
 export const MAX_REMOTE_FETCHES = 4
+
+/**
+ * Waits between index lookups for slices nobody has announced yet, ms (3 s in all). Right after an
+ * upload the manifest is indexed before the storing nodes' batched announcements arrive (they announce
+ * within a second or two); a reader waits that long rather than get a cut body.
+ */
+export const UNANNOUNCED_WAITS_MS: readonly number[] = [100, 200, 400, 800, 1500]
 
 /** Components of {@link createGatewaySlices}. */
 export interface GatewaySlicesComponents {
@@ -41,7 +54,24 @@ export interface GatewaySlices {
    * when none has it, GatewayBusyError when too many other slices are being fetched.
    */
   readSlice(hash: SliceHash, from: number, to: number, signal: AbortSignal): AsyncGenerator<Uint8Array>
+  /**
+   * Of `hashes`, the slices neither held here nor announced by another resource node, after asking the
+   * index again with short waits ({@link UNANNOUNCED_WAITS_MS}); none when there is no index to ask.
+   */
+  unknownSlices(hashes: readonly SliceHash[], signal: AbortSignal): Promise<SliceHash[]>
 }
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const pause = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done(): void {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done, { once: true })
+  })
 
 /**
  * Creates the gateway's slice source: the store through the read cache, and other resource nodes the
@@ -58,9 +88,26 @@ export function createGatewaySlices(components: GatewaySlicesComponents): Gatewa
   const maxRemoteFetches = components.maxRemoteFetches ?? MAX_REMOTE_FETCHES
   /** Fetches from other nodes under way, by slice: its readers share one. */
   const fetching = new Map<SliceHash, Promise<SliceRecord | undefined>>()
+  const self = libp2p.peerId.toString()
+  const otherResourceNode = (p: ProviderRecord): boolean => p.kind === 'resource' && p.peerId !== self
 
-  async function providersOf(hash: SliceHash) {
-    return (await meta.lookup([hash]))?.get(hash) ?? []
+  async function providersOf(hash: SliceHash): Promise<ProviderRecord[]> {
+    return ((await meta.lookup([hash]))?.get(hash) ?? []).filter(otherResourceNode)
+  }
+
+  async function unknownSlices(hashes: readonly SliceHash[], signal: AbortSignal): Promise<SliceHash[]> {
+    let unknown: SliceHash[] = []
+    for (const h of new Set(hashes)) if (!(await store.has(h))) unknown.push(h)
+    for (let attempt = 0; unknown.length > 0 && !signal.aborted; attempt++) {
+      // An index that cannot answer says nothing: the read goes on and finds out slice by slice.
+      const found = await meta.lookup(unknown).catch(() => undefined)
+      if (!found) return []
+      unknown = unknown.filter((h) => !(found.get(h) ?? []).some(otherResourceNode))
+      const wait = UNANNOUNCED_WAITS_MS[attempt]
+      if (unknown.length === 0 || wait === undefined) break
+      await pause(wait, signal)
+    }
+    return unknown
   }
 
   async function getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined> {
@@ -98,10 +145,19 @@ export function createGatewaySlices(components: GatewaySlicesComponents): Gatewa
     }
   }
 
+  /**
+   * The slice from a resource node that holds it (Node cannot dial browsers over WebRTC). When none is
+   * announced yet the index is asked again with short waits, so a read under way is not cut.
+   */
   async function fetchRemote(hash: SliceHash): Promise<SliceRecord | undefined> {
-    // Not here: fetch it from a resource node that holds it (Node cannot dial browsers over WebRTC).
-    for (const p of (await providersOf(hash)).filter((x) => x.kind === 'resource')) {
-      if (p.peerId === libp2p.peerId.toString()) continue
+    let providers = await providersOf(hash)
+    for (let attempt = 0; providers.length === 0; attempt++) {
+      const wait = UNANNOUNCED_WAITS_MS[attempt]
+      if (wait === undefined) return undefined
+      await pause(wait)
+      providers = await providersOf(hash)
+    }
+    for (const p of providers) {
       try {
         const peer = peerIdFromString(p.peerId)
         const dialable = p.multiaddrs.filter(isLibp2pAddress)
@@ -139,5 +195,5 @@ export function createGatewaySlices(components: GatewaySlicesComponents): Gatewa
     yield* readCache.read(hash, from, to, signal)
   }
 
-  return { getSlice, readSlice }
+  return { getSlice, readSlice, unknownSlices }
 }

@@ -7,8 +7,9 @@ import { createNodeRateLimits } from '../gateway/rate-limit-node.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
 import { createUploadRefunds } from '../ledger/upload-refunds.js'
 import { createLogger } from '../logger.js'
+import type { DeleteForwarder } from '../meta/delete-forwarder.js'
 import { createManifestDeleter } from '../meta/manifest-deleter.js'
-import { createMetaService } from '../meta/meta-service.js'
+import { createMetaService, type MetaService } from '../meta/meta-service.js'
 import { registerMetaTrafficMetrics } from '../meta/meta-traffic-metrics.js'
 import { openDiskSliceStore } from '../store/disk-slice-store.js'
 import { createSliceHashPool } from '../store/hash-pool.js'
@@ -24,6 +25,7 @@ import type { ReceiptExchange } from './receipt-exchange.js'
 import { createReplicator, type Replicator } from './replicator.js'
 import type { ResourceNode, ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
 import { createNodeTraffic, metaTrafficAccessOf } from './traffic-node.js'
+import { wireDeleteForwarding } from './wire-delete-forwarding.js'
 import { createLocalIndex, handleIndexProtocol } from './wire-index-protocol.js'
 import { createNodeLibp2p, ipProtocolOf } from './wire-libp2p.js'
 import { wireMetaTraffic } from './wire-meta-traffic.js'
@@ -99,8 +101,10 @@ export async function createResourceNode(
     logger,
     resolveManifest: (fileHash) => metaService?.resolveManifest(fileHash),
   })
+  const libp2p = await createNodeLibp2p(init, { privateKey, host })
   const deleter = createManifestDeleter(
-    { network: init.tickets?.network },
+    // Deletes the meta service forwards may be older than core's window (it kept them for a node that was down).
+    { network: init.tickets?.network, relayedBy: () => metaPeerId },
     {
       manifests: store,
       // Kept until evicted: no manifest names them now, so no owner's ozone keeps them.
@@ -113,10 +117,18 @@ export async function createResourceNode(
   // The meta node gives back what upload tickets reserved and their files did not use.
   const uploadRefunds =
     init.meta && tickets?.store ? createUploadRefunds({}, { store: tickets.store, logger }) : undefined
-  const metaService = init.meta
+  const deletes: DeleteForwarder | undefined = init.meta
+    ? wireDeleteForwarding(init.dataDir, {
+        libp2p,
+        resourceNodes: () => metaService?.registeredResourceNodes() ?? [],
+        logger,
+      })
+    : undefined
+  const metaService: MetaService | undefined = init.meta
     ? createMetaService({
         manifests: store,
         deleter,
+        ...(deletes ? { deletes } : {}),
         logger,
         ...(tickets?.issuer ? { tickets: tickets.issuer } : {}),
         ...(tickets ? { ticketGate: tickets.gate, closedRegistry: true } : {}),
@@ -126,7 +138,6 @@ export async function createResourceNode(
       })
     : undefined
 
-  const libp2p = await createNodeLibp2p(init, { privateKey, host })
   const metrics = createNodeMetrics({
     storeUsedBytes: () => store.usedBytes,
     storeMaxBytes: () => store.maxBytes,
@@ -137,6 +148,7 @@ export async function createResourceNode(
   if (metaTraffic) registerMetaTrafficMetrics(metrics.registry, metaTraffic)
   const replicator: Replicator = createReplicator({ libp2p, store, logger, metrics })
   const metaAddr = !init.meta && init.bootstrap?.[0] ? multiaddr(init.bootstrap[0]) : undefined
+  const metaPeerId = metaAddr ? /\/p2p\/([^/]+)$/.exec(metaAddr.toString())?.[1] : undefined
   let gateway: Gateway | undefined
   let sliceService: SliceService | undefined
   let receipts: ReceiptExchange | undefined
@@ -216,6 +228,7 @@ export async function createResourceNode(
     },
     async start() {
       await libp2p.start()
+      await deletes?.start() // before the index protocol takes deletes: the outbox is loaded first
       gateway = await startGateway({
         host,
         port: init.httpPort ?? DEFAULT_HTTP_PORT,
@@ -223,6 +236,7 @@ export async function createResourceNode(
         logger,
         getManifest: meta.getManifest,
         readSlice: slices.readSlice,
+        unknownSlices: slices.unknownSlices,
         ...(providerTraffic
           ? { onFileBytes: providerTraffic.onFileBytes, trafficStatus: providerTraffic.status }
           : {}),
@@ -301,6 +315,7 @@ export async function createResourceNode(
       await room.eviction.stop()
       await providerTraffic?.stop()
       uploadRefunds?.stop()
+      await deletes?.stop()
       await replicator.stop()
       await gateway?.close()
       staging.close()

@@ -43,7 +43,7 @@ export function createLocalIndex(components: LocalIndexComponents): IndexBackend
     },
     getManifest: (fileHash, _context, owner) => meta.getManifestBytes(fileHash, owner),
     manifestOwners: (fileHash) => store.manifestOwners(fileHash),
-    deleteManifest: async (request) => (await deleter.deleteManifest(request)).dropped,
+    deleteManifest: async (request, context) => (await deleter.deleteManifest(request, context)).dropped,
   }
 }
 
