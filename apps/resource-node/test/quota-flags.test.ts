@@ -21,9 +21,13 @@ describe('quota flags', () => {
         bytes: { perSecond: 8 * 2 ** 20, burst: DEFAULT_RATE_LIMITS.write.bytes?.burst },
       },
       read: { bytes: { perSecond: 2 ** 20, burst: 16 * 2 ** 20 } },
+      index: DEFAULT_RATE_LIMITS.index,
     })
     expect(quotaInit({ 'write-requests': '5' }, bytes).rateLimits).toMatchObject({
       write: { requests: { perSecond: 5, burst: 50 } },
+    })
+    expect(quotaInit({ 'index-requests': '20' }, bytes).rateLimits).toMatchObject({
+      index: { requests: { perSecond: 20, burst: 200 } },
     })
     expect(quotaInit({ 'write-rate': '0' }, bytes).rateLimits).not.toHaveProperty('write.bytes')
   })

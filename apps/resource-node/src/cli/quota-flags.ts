@@ -11,6 +11,8 @@ Quotas (per client: an IPv4 address or IPv6 /64 over HTTP, a peer id over libp2p
   --read-rate <n>         gateway/fetch bytes per second per client (default: not limited)
   --read-burst <n>        read bytes a client may take at once (default 16 s worth of --read-rate)
   --read-requests <n>     read requests per second per client (default 200; bursts of 10 s worth)
+  --index-requests <n>    index protocol units per second per peer (default 100; bursts of 10 s worth;
+                          a lookup of up to 63 hashes is 1 unit, see the README)
   --no-rate-limits        no per-client limits at all
   --unpaid-grace <time>   evict slices no stored manifest lists after this long (default 1h; 90s, 10m,
                           2h or ms); when the disk is full the oldest unpaid go first; 0 = never, not
@@ -26,6 +28,7 @@ export const QUOTA_FLAGS = {
   'read-rate': { type: 'string' },
   'read-burst': { type: 'string' },
   'read-requests': { type: 'string' },
+  'index-requests': { type: 'string' },
   'no-rate-limits': { type: 'boolean' },
   'unpaid-grace': { type: 'string' },
 } as const
@@ -107,8 +110,12 @@ export function quotaInit(
         'read',
         parseBytes,
       ),
+      index: side(DEFAULT_RATE_LIMITS.index, { requests: values['index-requests'] }, 'index', parseBytes),
     }
-    const given = ['write-rate', 'write-burst', 'write-requests', 'read-rate', 'read-burst', 'read-requests']
+    const given = [
+      ...['write-rate', 'write-burst', 'write-requests', 'read-rate', 'read-burst', 'read-requests'],
+      'index-requests',
+    ]
     if (given.some((k) => values[k as keyof QuotaValues] !== undefined)) out.rateLimits = limits
   }
   if (values['unpaid-grace'] !== undefined) out.unpaidGraceMs = parseDuration(values['unpaid-grace'])

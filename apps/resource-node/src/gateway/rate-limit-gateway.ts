@@ -91,6 +91,8 @@ export function createGatewayRateLimit(
 export interface NodeRateLimits {
   read?: RateLimitInit
   write?: RateLimitInit
+  /** Index protocol requests per peer, in `indexOpCost` units (its `requests` bucket only). */
+  index?: RateLimitInit
 }
 
 /**
@@ -105,4 +107,6 @@ export const DEFAULT_RATE_LIMITS: Readonly<Required<NodeRateLimits>> = {
     requests: { perSecond: 100, burst: 1000 },
     bytes: { perSecond: 64 * 2 ** 20, burst: 2 ** 30 },
   },
+  // 100 small lookups a second, or about six announces of 1,000 hashes; ten seconds of it at once.
+  index: { requests: { perSecond: 100, burst: 1000 } },
 }

@@ -1,6 +1,7 @@
 import type { PeerId } from '@libp2p/interface'
-import { RateLimitedError } from '@stratos-edge/protocol'
+import { type IndexRequest, indexOpName, RateLimitedError } from '@stratos-edge/protocol'
 import type { NodeMetrics } from '../node/metrics.js'
+import { indexOpCost } from './index-op-cost.js'
 import { createRateLimit } from './rate-limit.js'
 import type { NodeRateLimits } from './rate-limit-gateway.js'
 
@@ -21,11 +22,14 @@ export interface PeerRateLimit {
   push(header: { size: number }, from: PeerId): Promise<void>
   /** A fetch answered with `bytes`: as {@link PeerRateLimit.push}. */
   fetch(request: { bytes: number }, from: PeerId): Promise<void>
+  /** An index request, charged {@link indexOpCost} units: as {@link PeerRateLimit.push}. */
+  index(request: IndexRequest, from: PeerId): Promise<void>
 }
 
 /**
- * Creates per-peer token buckets for libp2p pushes (the write limits) and fetches (the read limits); a
- * refusal is `RateLimitedError`, which crosses the wire with its wait.
+ * Creates per-peer token buckets for libp2p pushes (the write limits), fetches (the read limits) and
+ * index requests (the index limits, in {@link indexOpCost} units); a refusal is `RateLimitedError`,
+ * which crosses the wire with its wait.
  *
  * @example
  * ```ts
@@ -40,22 +44,23 @@ export function createPeerRateLimit(
   const clock = components.now ? { now: components.now } : {}
   const write = createRateLimit(init.write ?? {}, clock)
   const read = createRateLimit(init.read ?? {}, clock)
-  const check = async (
-    limit: ReturnType<typeof createRateLimit>,
-    path: 'p2p-push' | 'p2p-fetch',
-    bytes: number,
-    from: PeerId,
-  ): Promise<void> => {
-    const waitMs = limit.take(from.toString(), bytes)
+  const index = createRateLimit(init.index ?? {}, clock)
+  // A request dearer than the whole burst could never pass: it takes a full bucket instead.
+  const indexBurst = init.index?.requests?.burst ?? Number.POSITIVE_INFINITY
+  const check = async (waitMs: number, path: string, what: string, from: PeerId): Promise<void> => {
     if (waitMs === 0 || (await components.isResourceNode(from))) return
     components.metrics.rateLimited.inc({ path })
-    throw new RateLimitedError(
-      `Too many ${path === 'p2p-push' ? 'pushes' : 'fetches'} from peer ${from.toString()}`,
-      waitMs,
-    )
+    throw new RateLimitedError(`Too many ${what} from peer ${from.toString()}`, waitMs)
   }
   return {
-    push: (header, from) => check(write, 'p2p-push', header.size, from),
-    fetch: (request, from) => check(read, 'p2p-fetch', request.bytes, from),
+    push: (header, from) => check(write.take(from.toString(), header.size), 'p2p-push', 'pushes', from),
+    fetch: (request, from) => check(read.take(from.toString(), request.bytes), 'p2p-fetch', 'fetches', from),
+    index: (request, from) =>
+      check(
+        index.take(from.toString(), 0, Math.min(indexOpCost(request), indexBurst)),
+        'p2p-index',
+        `index requests (${indexOpName(request.op)})`,
+        from,
+      ),
   }
 }

@@ -18,12 +18,13 @@ export interface SliceUploadTarget {
   /**
    * Durably stores and announces a slice, then copies it on to `forward`; verifies its hash first unless
    * `verified` (a staged slice whose hash was finished from its digest). With `staged`, the slice's bytes
-   * already written ahead to the store are adopted (the temp file is gone when this settles).
+   * already written ahead to the store are adopted (the temp file is gone when this settles). `ticket`
+   * (core's `encodeTicket`) is the upload ticket that paid for it: the copies on carry it.
    */
   put(
     slice: SliceRecord,
     forward: PeerAddress[],
-    options?: { verified?: boolean; staged?: StagedSliceFile },
+    options?: { verified?: boolean; staged?: StagedSliceFile; ticket?: Uint8Array },
   ): Promise<void>
   /**
    * Keccak-256 of (uint64 BE slice number ‖ bytes), off the network thread; the bytes are handed over

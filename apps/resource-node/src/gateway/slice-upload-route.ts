@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   DecodeError,
+  encodeTicket,
   type FileHash,
   isErrorNamed,
   sliceHashFromInnerDigest,
@@ -253,7 +254,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
       await target.put(
         { hash: request.hash, fileHash: request.fileHash, number: request.number, data: digested.data },
         request.forward,
-        { verified: true },
+        { verified: true, ...(paid ? { ticket: encodeTicket(paid.ticket) } : {}) },
       )
       stored = true
       reply(res, 201, receipt('new'))
@@ -263,9 +264,10 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
 
   const commit = async (req: IncomingMessage, res: ServerResponse, uploadId: string): Promise<void> => {
     let request: ReturnType<typeof parseCommitRequest>
+    let paid: TicketAdmission | undefined
     try {
       // The ticket first, before the body: a commit without one reads nothing.
-      const paid = admit(req, { bytes: 0 })
+      paid = admit(req, { bytes: 0 })
       const earlier = stagedTickets.get(uploadId)
       if (paid && earlier !== undefined && earlier !== paid.ticket.id) {
         throw new TicketBoundError(
@@ -293,6 +295,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
     stagedTickets.delete(uploadId)
     const staged = init.staging.take(uploadId)
     const result: CommitResult = { stored: [], rejected: [], peerId: target.peerId }
+    const ticket = paid ? encodeTicket(paid.ticket) : undefined
     // Stored in parallel, so the fsyncs overlap; each slice succeeds or is rejected on its own.
     await Promise.all(
       request.slices.map(async ({ number, hash }) => {
@@ -305,6 +308,7 @@ export function createSliceUploadRoute(init: SliceUploadRouteInit): SliceUploadR
           await target.put({ hash, fileHash: request.fileHash, number, data: s.data }, request.forward, {
             verified: true,
             ...(s.file ? { staged: s.file } : {}),
+            ...(ticket ? { ticket } : {}),
           })
           result.stored.push(number)
         } catch (err) {

@@ -9,6 +9,7 @@ import {
   toHex,
   verifyTicket,
 } from '@stratos-edge/core'
+import { createMemoryTicketExpiries, type TicketExpiries } from '../store/ticket-expiries.js'
 
 /** Options of {@link createTicketGate}. */
 export interface TicketGateInit {
@@ -55,9 +56,6 @@ export interface TicketGate {
   expiryOf(fileHash: FileHash): number | undefined
 }
 
-/** How long past its ticket's expiry a file's expiry is remembered, ms (longer than any eviction margin). */
-const FILE_KEPT_PAST_EXPIRY_MS = 3_600_000
-
 interface Usage {
   /** The ticket as first admitted (`0x` hex): the same bytes again need no second signature check. */
   encoded: string
@@ -69,7 +67,8 @@ interface Usage {
 /**
  * Creates the gate. A ticket's usage lives in memory: it is for one upload, short-lived (minutes), and a
  * restart that forgets it lets an uploader store at most one more ticket's worth, which the meta
- * service already reserved and charged.
+ * service already reserved and charged. Each file's latest ticket expiry (which keeps its slices from
+ * eviction until the manifest comes) is kept by `expiries`: a node keeps them on disk, across restarts.
  *
  * @example
  * ```ts
@@ -77,20 +76,18 @@ interface Usage {
  * gate.admit(req.headers['x-stratos-ticket'], { bytes: size, fileHash })
  * ```
  */
-export function createTicketGate(init: TicketGateInit): TicketGate {
+export function createTicketGate(
+  init: TicketGateInit,
+  components: {
+    /** Where each file's latest ticket expiry is kept (default in memory; a node keeps them on disk). */
+    expiries?: TicketExpiries
+  } = {},
+): TicketGate {
   const now = init.now ?? Date.now
   const maxTickets = init.maxTickets ?? 65_536
   const usage = new Map<string, Usage>()
   /** Per file, when the latest ticket admitted for it expires (kept an hour past it, for eviction margins). */
-  const files = new Map<FileHash, number>()
-  const noteFile = (fileHash: FileHash, expiresAt: number, t: number): void => {
-    if ((files.get(fileHash) ?? 0) >= expiresAt) return
-    files.delete(fileHash)
-    files.set(fileHash, expiresAt)
-    if (files.size <= maxTickets) return
-    for (const [f, at] of files) if (at + FILE_KEPT_PAST_EXPIRY_MS <= t) files.delete(f)
-    while (files.size > maxTickets) files.delete(files.keys().next().value as FileHash)
-  }
+  const files = components.expiries ?? createMemoryTicketExpiries({ now, maxFiles: maxTickets })
 
   const prune = (t: number): void => {
     for (const [id, u] of usage) if (u.expiresAt <= t) usage.delete(id)
@@ -148,7 +145,7 @@ export function createTicketGate(init: TicketGateInit): TicketGate {
       const fileHash = use.fileHash ?? bound
       if (fileHash) {
         entry.fileHash = fileHash
-        noteFile(fileHash, entry.expiresAt, t)
+        files.note(fileHash, entry.expiresAt)
       }
       usage.set(ticket.id, entry)
       let refunded = false
@@ -162,6 +159,6 @@ export function createTicketGate(init: TicketGateInit): TicketGate {
       }
     },
     used: (id) => usage.get(id.toLowerCase())?.used ?? 0n,
-    expiryOf: (fileHash) => files.get(fileHash),
+    expiryOf: (fileHash) => files.expiryOf(fileHash),
   }
 }

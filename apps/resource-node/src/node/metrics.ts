@@ -19,7 +19,7 @@ export interface NodeMetrics {
   /** Slice body bytes that reached the HTTP upload route: stored, staged, or drained as already held. */
   uploadBodyBytes: Counter
   indexRequests: Counter<'op'>
-  /** Requests refused by a rate limit, by `path`: http-read, http-write, p2p-fetch, p2p-push. */
+  /** Requests refused by a rate limit, by `path`: http-read, http-write, p2p-fetch, p2p-push, p2p-index. */
   rateLimited: Counter<'path'>
   /** Unpaid slices evicted, by `reason`: `grace` (no paid manifest in time) or `room` (the store was full). */
   slicesEvicted: Counter<'reason'>
@@ -159,7 +159,7 @@ export function createNodeMetrics(sources: MetricsSources): NodeMetrics {
     }),
     rateLimited: new Counter({
       name: 'stratos_edge_rate_limited_total',
-      help: 'Requests refused by a per-client rate limit (path: http-read, http-write, p2p-fetch, p2p-push)',
+      help: 'Requests refused by a per-client rate limit (path: http-read, http-write, p2p-fetch, p2p-push, p2p-index)',
       labelNames: ['path'] as const,
       ...reg,
     }),

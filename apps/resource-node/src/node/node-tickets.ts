@@ -5,6 +5,7 @@ import type { OzoneLedgerStore } from '../ledger/ozone-ledger-store.js'
 import { openSqliteLedgerStore } from '../ledger/sqlite-ledger-store.js'
 import type { Logger } from '../logger.js'
 import { createTicketIssuer, type TicketIssuer } from '../meta/ticket-issuer.js'
+import { openTicketExpiries } from '../store/ticket-expiries.js'
 import { loadOrCreateMetaKey } from './meta-key.js'
 
 /** Where the meta service reads prepayments: Polygon's `StoragePayments`. */
@@ -49,7 +50,8 @@ export interface NodeTickets {
 /**
  * Builds the ticket parts of a node. A meta node signs tickets with `<dataDir>/meta.key`, reserves ozone
  * in the ledger at `<dataDir>/ozone-ledger.sqlite` (fed by the payment watcher when `payments` is given),
- * and accepts its own tickets.
+ * and accepts its own tickets. Every node keeps its files' ticket expiries (eviction spares their slices
+ * until then) in `<dataDir>/ticket-expiries.sqlite`, so a restart mid-upload keeps them.
  */
 export async function createNodeTickets(
   init: TicketsInit,
@@ -93,10 +95,14 @@ export async function createNodeTickets(
       )
     }
   }
-  const gate = createTicketGate({
-    network: init.network,
-    issuers: [...(init.issuers ?? []), ...(issuer ? [issuer.address] : [])],
-  })
+  const expiries = openTicketExpiries({ dataDir: context.dataDir })
+  const gate = createTicketGate(
+    {
+      network: init.network,
+      issuers: [...(init.issuers ?? []), ...(issuer ? [issuer.address] : [])],
+    },
+    { expiries },
+  )
   return {
     gate,
     issuer,
@@ -106,6 +112,7 @@ export async function createNodeTickets(
     async close() {
       await ledger?.stop()
       await store?.close()
+      expiries.close()
     },
   }
 }

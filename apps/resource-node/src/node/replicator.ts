@@ -26,12 +26,22 @@ export interface ReplicatorInit {
 
 /** Copies stored slices to other resource nodes (node-to-node over TCP). */
 export interface Replicator {
-  replicate(hash: SliceHash, targets: PeerAddress[]): void
+  /**
+   * Copies a stored slice to `targets`; `ticket` (core's `encodeTicket`), the upload ticket that paid
+   * for it, goes along so each replica spares the slice from eviction until its manifest comes.
+   */
+  replicate(hash: SliceHash, targets: PeerAddress[], ticket?: Uint8Array): void
   /** Resolves when nothing is queued or in flight. */
   idle(): Promise<void>
   /** Targets remembered: with an open session or pushes under way (tests, diagnostics). */
   readonly targetCount: number
   stop(): Promise<void>
+}
+
+interface Job {
+  hash: SliceHash
+  target: PeerAddress
+  ticket?: Uint8Array
 }
 
 interface TargetState {
@@ -43,14 +53,16 @@ interface TargetState {
 /**
  * Creates the replicator: a slice pushed with `forward` targets is stored and acknowledged first, then
  * pushed on to each target (one reused, pipelined push stream per target; a failed push is retried once
- * on a fresh stream). The queue is bounded.
+ * on a fresh stream). The queue is bounded. The slice's ticket goes in the push header; the retry goes
+ * without it, so a replica that refuses the ticket (an older node that does not take it from a
+ * registered node: another issuer, expired meanwhile) still takes the copy as before.
  */
 export function createReplicator(init: ReplicatorInit): Replicator {
   const { libp2p, store, logger, metrics } = init
   const maxQueued = init.maxQueued ?? 10_000
   const concurrency = init.concurrency ?? 8
   const targets = new Map<string, TargetState>()
-  const queue: Array<{ hash: SliceHash; target: PeerAddress }> = []
+  const queue: Job[] = []
   let running = 0
   let stopped = false
   const idleWaiters: Array<() => void> = []
@@ -93,12 +105,17 @@ export function createReplicator(init: ReplicatorInit): Replicator {
     }, 2000)
   }
 
-  const pushOnce = async (hash: SliceHash, t: PeerAddress, state: TargetState): Promise<void> => {
+  const pushOnce = async (
+    hash: SliceHash,
+    t: PeerAddress,
+    state: TargetState,
+    ticket?: Uint8Array,
+  ): Promise<void> => {
     const slice = await store.get(hash)
     if (!slice) throw new Error(`slice ${hash} vanished before replication`)
     const s = await session(t, state)
     try {
-      await s.push(slice)
+      await s.push(slice, ticket ? { ticket } : {})
     } catch (err) {
       s.abort(err as Error)
       state.session = undefined
@@ -108,7 +125,7 @@ export function createReplicator(init: ReplicatorInit): Replicator {
 
   const pump = (): void => {
     while (!stopped && running < concurrency && queue.length > 0) {
-      const job = queue.shift() as { hash: SliceHash; target: PeerAddress }
+      const job = queue.shift() as Job
       running++
       const id = job.target.peerId
       let state = targets.get(id)
@@ -119,7 +136,7 @@ export function createReplicator(init: ReplicatorInit): Replicator {
       state.pending++
       clearTimeout(state.idleTimer)
       const st = state
-      pushOnce(job.hash, job.target, st)
+      pushOnce(job.hash, job.target, st, job.ticket)
         .catch(() => pushOnce(job.hash, job.target, st))
         .then(
           () => metrics.replications.inc({ result: 'ok' }),
@@ -138,7 +155,7 @@ export function createReplicator(init: ReplicatorInit): Replicator {
   }
 
   return {
-    replicate(hash, list) {
+    replicate(hash, list, ticket) {
       for (const target of list) {
         if (target.peerId === libp2p.peerId.toString()) continue
         if (queue.length >= maxQueued) {
@@ -146,7 +163,7 @@ export function createReplicator(init: ReplicatorInit): Replicator {
           logger.warn('replication queue full, dropping', { hash, target: target.peerId })
           continue
         }
-        queue.push({ hash, target })
+        queue.push({ hash, target, ...(ticket ? { ticket } : {}) })
       }
       pump()
     },

@@ -294,6 +294,7 @@ export async function createResourceNode(
         backend: metaService ?? localIndex,
         metrics,
         streamTimeoutMs: init.streamTimeoutMs,
+        limit: limits.peers.index,
       })
       registration.start()
       for (const addr of init.bootstrap ?? []) {

@@ -1,9 +1,10 @@
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { SliceHash } from '@stratos-edge/core'
 import {
   createIndexHandler,
   INDEX_PROTOCOL,
   type IndexBackend,
+  type IndexRequest,
   indexOpName,
   type ProviderRecord,
 } from '@stratos-edge/protocol'
@@ -49,11 +50,12 @@ export function createLocalIndex(components: LocalIndexComponents): IndexBackend
 
 /**
  * Serves the index protocol: from the in-process meta service when the node runs it, else from
- * {@link createLocalIndex}.
+ * {@link createLocalIndex}. Each request is first charged against its peer's index limit (`limit`, the
+ * node's `PeerRateLimit.index`): past it the peer gets `RateLimitedError` with the wait, and nothing runs.
  *
  * @example
  * ```ts
- * await handleIndexProtocol(libp2p, { backend: metaService ?? localIndex, metrics, streamTimeoutMs })
+ * await handleIndexProtocol(libp2p, { backend: metaService ?? localIndex, metrics, streamTimeoutMs, limit: limits.peers.index })
  * ```
  */
 export async function handleIndexProtocol(
@@ -62,6 +64,8 @@ export async function handleIndexProtocol(
     backend: IndexBackend | MetaService
     metrics: Pick<NodeMetrics, 'streamErrors' | 'indexRequests'>
     streamTimeoutMs: number | undefined
+    /** Refuses a request over its peer's limit (throws `RateLimitedError`); unset: not limited. */
+    limit?: (request: IndexRequest, from: PeerId) => Promise<void>
   },
 ): Promise<void> {
   const { metrics } = options
@@ -72,6 +76,7 @@ export async function handleIndexProtocol(
       timeout: Math.min(options.streamTimeoutMs ?? 15_000, 15_000),
       onStreamError: (error) => metrics.streamErrors.inc({ protocol: INDEX_PROTOCOL, error: error.name }),
       onRequest: (op) => metrics.indexRequests.inc({ op: indexOpName(op) }),
+      ...(options.limit ? { admit: (request, context) => options.limit?.(request, context.peer) } : {}),
     }),
     // Outbound too: a node without --meta asks the meta service over this protocol for every request.
     { maxInboundStreams: 1024, maxOutboundStreams: 1024, runOnLimitedConnection: true },

@@ -16,8 +16,11 @@ export interface SliceArrivalComponents {
 
 /** What the node does with each new slice. */
 export interface SliceArrival {
-  /** A new slice arrived (libp2p push or HTTP upload) and is durably stored: count, announce, copy on. */
-  arrived(slice: SliceRecord, forward: PeerAddress[]): void
+  /**
+   * A new slice arrived (libp2p push or HTTP upload) and is durably stored: count, announce, copy on
+   * (with `ticket`, core's `encodeTicket` of the upload ticket that paid for it, so replicas spare it).
+   */
+  arrived(slice: SliceRecord, forward: PeerAddress[], ticket?: Uint8Array): void
   /** Waits until forward lists are checked and queued replications are done. */
   idle(): Promise<void>
 }
@@ -36,7 +39,7 @@ export function wireSliceArrival(components: SliceArrivalComponents): SliceArriv
   /** Forward lists being checked against the registry (idle waits for them). */
   const resolving = new Set<Promise<void>>()
   return {
-    arrived(slice, forward) {
+    arrived(slice, forward, ticket) {
       metrics.slicesStored.inc()
       metrics.bytesReceived.inc(slice.data.length)
       registration.stored(slice.hash)
@@ -47,7 +50,7 @@ export function wireSliceArrival(components: SliceArrivalComponents): SliceArriv
           const refused = forward.length - targets.length
           if (refused > 0)
             logger.debug('forward targets not registered, skipped', { hash: slice.hash, refused })
-          if (targets.length > 0) replicator.replicate(slice.hash, targets)
+          if (targets.length > 0) replicator.replicate(slice.hash, targets, ticket)
         })
         .catch((error: unknown) => logger.warn('forwarding failed', { hash: slice.hash, error }))
         .finally(() => resolving.delete(p))

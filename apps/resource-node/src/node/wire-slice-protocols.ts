@@ -28,8 +28,8 @@ export interface WireSliceProtocolsComponents {
   meta: Pick<MetaAccess, 'forwardTargets'>
   metrics: Pick<NodeMetrics, 'slicesServed' | 'bytesServed' | 'streamErrors'>
   logger: Logger
-  /** A new slice was stored (counted, announced and copied on by the caller). */
-  arrived(slice: SliceRecord, forward: PeerAddress[]): void
+  /** A new slice was stored (counted, announced and copied on by the caller, with its ticket). */
+  arrived(slice: SliceRecord, forward: PeerAddress[], ticket?: Uint8Array): void
 }
 
 /**
@@ -56,18 +56,28 @@ export function wireSliceProtocols(
           admitPush: async (header, from) => {
             await limits.push(header, from)
             const use = { bytes: header.size, fileHash: header.fileHash }
-            if (header.ticket) return void tickets.gate.admit(header.ticket, use)
             // A registered resource node copying on a slice that was paid for where it came in.
             const peer = [{ peerId: from.toString(), multiaddrs: [] }]
-            if ((await meta.forwardTargets(peer)).length > 0) return
+            const replica = async () => (await meta.forwardTargets(peer)).length > 0
+            if (header.ticket) {
+              // The copy's ticket (admitted like any other) keeps its file from eviction here too until
+              // the manifest comes; one this node refuses does not refuse a registered node's copy.
+              try {
+                return void tickets.gate.admit(header.ticket, use)
+              } catch (err) {
+                if (await replica()) return
+                throw err
+              }
+            }
+            if (await replica()) return
             tickets.gate.admit(undefined, use) // throws TicketRequiredError
           },
         }
       : { admitPush: limits.push }),
     timeout: init.streamTimeoutMs ?? 30_000,
     // A slice held already was counted and copied on when it first arrived.
-    onSliceStored: (slice, { forward, isNew }) => {
-      if (isNew) components.arrived(slice, forward)
+    onSliceStored: (slice, { forward, isNew, ticket }) => {
+      if (isNew) components.arrived(slice, forward, ticket)
     },
     onSliceServed: ({ bytes, peer }) => {
       paid?.served(peer, bytes)

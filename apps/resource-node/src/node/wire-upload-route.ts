@@ -21,7 +21,7 @@ export interface WireUploadRouteComponents {
   metrics: NodeMetrics
   logger: Logger
   /** A new slice was stored (counted, announced and copied on by the caller). */
-  arrived(slice: SliceRecord, forward: PeerAddress[]): void
+  arrived(slice: SliceRecord, forward: PeerAddress[], ticket?: Uint8Array): void
 }
 
 /**
@@ -50,8 +50,9 @@ export function wireUploadRoute(
       peerId: components.peerId,
       has: (hash) => store.has(hash as SliceHash),
       freeBytes: () => Math.max(0, store.maxBytes - store.usedBytes),
-      put: async (slice, forward, options) => {
-        if (await room.put(slice, options)) components.arrived(slice, forward)
+      put: async (slice, forward, options = {}) => {
+        const { ticket, ...storeOptions } = options
+        if (await room.put(slice, storeOptions)) components.arrived(slice, forward, ticket)
       },
       makeRoom: room.makeRoom,
       digest: components.hashPool.digestMoving,

@@ -3,6 +3,14 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { asFileHash, type SliceHash } from '@stratos-edge/core'
 import { createIndexClient, type IndexClient } from '@stratos-edge/protocol'
 import type { NetworkIndex, ProviderInfo } from './network-index.js'
+import { retryRateLimited } from './read/rate-limited-retry.js'
+
+/**
+ * A meta service's per-peer limit (`RateLimitedError` with its wait) is waited out this many times per
+ * node before the next node is asked; a wait longer than {@link MAX_INDEX_WAIT_MS} is not waited for.
+ */
+const INDEX_RATE_LIMIT_RETRIES = 3
+const MAX_INDEX_WAIT_MS = 10_000
 
 /** Options of {@link createNetworkIndex}. */
 export interface NetworkIndexInit {
@@ -16,7 +24,10 @@ export interface NetworkIndexInit {
   timeoutMs?: number
 }
 
-/** The meta service's index over the protocol package's index client. */
+/**
+ * The meta service's index over the protocol package's index client. A node's per-peer limit on index
+ * requests is waited out (a few times, each wait at most 10 s) before the next node is asked.
+ */
 export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): NetworkIndex {
   const clients: IndexClient[] = init.resourceNodes.map((a) => createIndexClient(libp2p, multiaddr(a)))
   const peerIds = init.resourceNodes.map(
@@ -26,12 +37,16 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
         .findLast((c) => c.name === 'p2p')?.value ?? a,
   )
   const timeout = init.timeoutMs ?? 10_000
+  const never = new AbortController().signal
   const first = async <T>(fn: (c: IndexClient) => Promise<T>, signal?: AbortSignal): Promise<T> => {
     let last: unknown = new Error('No resource node configured')
     for (const c of clients) {
       signal?.throwIfAborted()
       try {
-        return await fn(c)
+        return await retryRateLimited(() => fn(c), signal ?? never, {
+          retries: INDEX_RATE_LIMIT_RETRIES,
+          maxWaitMs: MAX_INDEX_WAIT_MS,
+        })
       } catch (err) {
         last = err
         if ((err as Error)?.name === 'SliceNotFoundError') throw err

@@ -15,6 +15,7 @@ import {
   decodeIndexRequest,
   encodeIndexResponse,
   IndexOp,
+  type IndexRequest,
   type IndexResponse,
   type PlacementRequest,
   type ProviderRecord,
@@ -125,6 +126,11 @@ export interface IndexServiceInit {
   onStreamError?(error: Error, context: { peer: PeerId }): void
   /** Called with each well-formed request's type, before it is answered (for metrics). */
   onRequest?(op: IndexOp, context: { peer: PeerId }): void
+  /**
+   * Asked with each well-formed request before the backend sees it: throw to refuse it (a per-peer limit
+   * throws `RateLimitedError`, which crosses the wire with its wait). Nothing of a refused request runs.
+   */
+  admit?(request: IndexRequest, context: IndexRequestContext): Promise<void> | void
 }
 
 function unsupported(what: string): never {
@@ -159,6 +165,7 @@ export function createIndexHandler(
       if (body === null) throw new UnexpectedEndOfStreamError('No request', 'Send one request per stream')
       const req = decodeIndexRequest(body)
       init.onRequest?.(req.op, { peer: connection.remotePeer })
+      await init.admit?.(req, context)
       let res: IndexResponse
       switch (req.op) {
         case IndexOp.ANNOUNCE:

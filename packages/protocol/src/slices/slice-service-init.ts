@@ -9,7 +9,16 @@ export interface SliceServiceEvents {
    * A pushed slice verified and is durable; it has been (or is being) acknowledged. `isNew` is false when
    * the store held it already (its `put` resolved `false`): nothing new to count or copy on.
    */
-  onSliceStored?(slice: SliceRecord, context: { from: PeerId; forward: PeerAddress[]; isNew: boolean }): void
+  onSliceStored?(
+    slice: SliceRecord,
+    context: {
+      from: PeerId
+      forward: PeerAddress[]
+      isNew: boolean
+      /** The upload ticket the push carried (core's `encodeTicket`), if any: copies on carry it too. */
+      ticket?: Uint8Array
+    },
+  ): void
   /** A slice (or its tail from an offset) was sent to `peer`. */
   onSliceServed?(info: { hash: string; bytes: number; peer: PeerId }): void
   /** A stream was closed because of `error` (malformed, oversized, wrong hash, store full...). */

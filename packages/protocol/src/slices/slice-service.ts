@@ -237,7 +237,12 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
           try {
             const isNew = await put
             await sendWithBackpressure(stream, encodeFrame(encodePushAck(header.hash)))
-            init.onSliceStored?.(record, { from: peer, forward: header.forward, isNew })
+            init.onSliceStored?.(record, {
+              from: peer,
+              forward: header.forward,
+              isNew,
+              ...(header.ticket ? { ticket: header.ticket } : {}),
+            })
           } catch (err) {
             failure ??= err
             failed.abort(err)
