@@ -67,7 +67,7 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
       const manifest = await resolveManifest(ref, signal, { store, ...(index ? { index } : {}) })
       signal.throwIfAborted()
       // The ticket is asked for while the first slices already flow (see pending-receipts.ts).
-      const receipts = components.traffic?.begin(manifest, signal)
+      const receipts = components.traffic?.begin(manifest)
       receipts?.ready.catch((err) => {
         if (!signal.aborted) components.onTicketError?.(err)
       })

@@ -33,7 +33,7 @@ export interface DownloadTraffic {
    * The receipts of a download of the manifest's file, at once: its ticket is asked for in the
    * background (`ready` says when it arrived, or why not) and the receipts are signed from then on.
    */
-  begin(manifest: Manifest, signal: AbortSignal): PendingReceipts
+  begin(manifest: Manifest): PendingReceipts
 }
 
 /**
@@ -42,7 +42,7 @@ export interface DownloadTraffic {
  * @example
  * ```ts
  * const traffic = createDownloadTraffic({ network: 31337 }, { nodeKey, index, connect })
- * const receipts = traffic.begin(manifest, signal)
+ * const receipts = traffic.begin(manifest)
  * receipts.ready.catch((err) => console.warn('no ticket: providers may refuse past their grace', err))
  * ```
  */
@@ -70,7 +70,8 @@ export function createDownloadTraffic(
       tickets,
     })
   }
-  const ticketed = async (manifest: Manifest, signal: AbortSignal): Promise<DownloadReceipts> => {
+  // Not stopped by the download's signal: a download aborted after some slices still signs for them.
+  const ticketed = async (manifest: Manifest): Promise<DownloadReceipts> => {
     clock ??= components.index.trafficStatus().then((s) => ({ genesisMs: s.genesisMs, epochMs: s.epochMs }))
     clock.catch(() => {
       clock = undefined
@@ -82,7 +83,6 @@ export function createDownloadTraffic(
       ),
       clock,
     ])
-    signal.throwIfAborted()
     return createDownloadReceipts(
       {
         network: init.network,
@@ -94,6 +94,6 @@ export function createDownloadTraffic(
     )
   }
   return {
-    begin: (manifest, signal) => pendingReceipts(ticketed(manifest, signal)),
+    begin: (manifest) => pendingReceipts(ticketed(manifest)),
   }
 }

@@ -20,7 +20,7 @@ export interface PendingReceipts extends DownloadReceipts {
  *
  * @example
  * ```ts
- * const receipts = pendingReceipts(traffic.ticketed(manifest, signal))
+ * const receipts = pendingReceipts(ticketed(manifest))
  * receipts.verified(provider, sliceHash, 4 << 20) // noted; signed once the ticket is in
  * ```
  */
