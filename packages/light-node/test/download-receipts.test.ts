@@ -41,7 +41,7 @@ const hash = computeSliceHash(1, new Uint8Array(10), fileHash)
 function setup(now: () => number, tallies?: Map<string, Tally>) {
   const sent: { peer: string; receipts: TrafficReceipt[] }[] = []
   const receipts = createDownloadReceipts(
-    { network: 31337, ticket, clock: { genesisMs: 0, epochMs: 10_000 }, signEvery: 2 },
+    { network: 31337, ticket, clock: { genesisMs: 0, epochMs: 10_000 }, signEveryBytes: 200 },
     {
       nodeKey,
       addresses: new Map(),

@@ -12,6 +12,7 @@ import {
   type Ticket,
   type TrafficReceipt,
   toEvmAddress,
+  toHex,
   verifyReceipt,
   verifyTicket,
 } from '@stratos-edge/core'
@@ -100,6 +101,10 @@ export function createReceiptService(init: ReceiptServiceInit): Omit<ReceiptServ
   const issuers = typeof init.issuers === 'function' ? init.issuers : () => init.issuers as readonly string[]
   // Tickets whose issuer signature was checked, by id; and the downloader each peer signs as.
   const tickets = new Map<string, Ticket>()
+  // Tickets already verified, by their exact bytes and the issuers they were checked against: a
+  // downloader sends its ticket with every batch, and its signature is checked once (an ecrecover each
+  // time cost the provider's thread as much as the receipt's own check).
+  const verified = new Map<string, Ticket>()
   const pins = new Map<string, EvmAddress>()
   const remember = <V>(map: Map<string, V>, key: string, value: V): void => {
     map.delete(key)
@@ -111,14 +116,19 @@ export function createReceiptService(init: ReceiptServiceInit): Omit<ReceiptServ
 
   /** Verifies the tickets sent with a batch; the valid ones join the cache. */
   const learnTickets = (encoded: readonly Uint8Array[]): void => {
+    const known = issuers()
     for (const bytes of encoded) {
-      let t: Ticket
-      try {
-        t = decodeTicket(bytes)
-        // Expiry is judged per receipt, with a grace: the last receipts of a ticket arrive after it.
-        verifyTicket(t, { issuers: issuers(), network: init.network, now: t.expiresAt - 1, kind: 'download' })
-      } catch {
-        continue
+      const key = `${known.join(',')}|${toHex(bytes)}`
+      let t = verified.get(key)
+      if (!t) {
+        try {
+          t = decodeTicket(bytes)
+          // Expiry is judged per receipt, with a grace: the last receipts of a ticket arrive after it.
+          verifyTicket(t, { issuers: known, network: init.network, now: t.expiresAt - 1, kind: 'download' })
+        } catch {
+          continue
+        }
+        remember(verified, key, t)
       }
       if (t.fileHash !== undefined) remember(tickets, t.id.toLowerCase(), t)
     }

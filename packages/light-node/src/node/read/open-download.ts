@@ -7,7 +7,6 @@ import type { IdbSliceStore } from '../../store/idb-slice-store.js'
 import type { ReadableDownload } from '../file-reads.js'
 import type { NetworkIndex } from '../network-index.js'
 import type { Providers } from '../providers.js'
-import type { DownloadReceipts } from '../traffic/download-receipts.js'
 import type { DownloadTraffic } from '../traffic/download-traffic.js'
 import { resolveManifest } from './resolve-manifest.js'
 import { SliceDownload } from './slice-download.js'
@@ -28,7 +27,10 @@ export interface DownloadsComponents {
   onProgress?(progress: DownloadProgress): void
   /** With a network id: the download's ticket and receipts. */
   traffic?: DownloadTraffic | undefined
-  /** A download could not get a ticket: it goes on without receipts (providers may refuse it). */
+  /**
+   * A download could not get a ticket (heard while it runs): it goes on without receipts, and providers
+   * refuse it past their grace.
+   */
   onTicketError?(err: unknown): void
   /** Milliseconds now; default `performance.now`. */
   now?: () => number
@@ -64,15 +66,11 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
     async open(ref, signal, onProgress) {
       const manifest = await resolveManifest(ref, signal, { store, ...(index ? { index } : {}) })
       signal.throwIfAborted()
-      let receipts: DownloadReceipts | undefined
-      if (components.traffic) {
-        try {
-          receipts = await components.traffic.begin(manifest, signal)
-        } catch (err) {
-          signal.throwIfAborted()
-          components.onTicketError?.(err)
-        }
-      }
+      // The ticket is asked for while the first slices already flow (see pending-receipts.ts).
+      const receipts = components.traffic?.begin(manifest)
+      receipts?.ready.catch((err) => {
+        if (!signal.aborted) components.onTicketError?.(err)
+      })
       const started = now()
       let bytes = 0
       const report = (delta: number, source: DownloadProgress['source'], peerId?: string) => {
@@ -112,21 +110,33 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
         },
         onDropped: (peerId, reason) => components.onDropped?.(peerId, reason),
         onComplete: (hashes) => void index?.announce(hashes).catch(() => {}),
-        ...(receipts ? { onReceiptsOverdue: (p, s) => (receipts as DownloadReceipts).flush(p, s) } : {}),
+        ...(receipts ? { onReceiptsOverdue: (p, s) => receipts.flush(p, s) } : {}),
       })
       download.start()
       if (!receipts) return download
-      const r = receipts
-      // The last receipts go out before the reader hears the end (bounded: a provider gone away waits 10 s).
+      // The reader hears the end at once; the last receipts go out behind it, once, also on cancel
+      // or failure (bounded: a provider gone away is given 10 s; a send never rejects).
+      let finished = false
+      const finish = () => {
+        if (finished) return
+        finished = true
+        void receipts.finish(AbortSignal.timeout(10_000)).catch(() => {})
+      }
       return {
         next: async () => {
-          const bytes = await download.next()
-          if (bytes === undefined) await r.finish(AbortSignal.timeout(10_000))
-          return bytes
+          try {
+            const bytes = await download.next()
+            if (bytes === undefined) finish()
+            return bytes
+          } catch (err) {
+            // A failed download still signs for what it got.
+            finish()
+            throw err
+          }
         },
         cancel: () => {
           download.cancel()
-          void r.finish(AbortSignal.timeout(10_000))
+          finish()
         },
       }
     },

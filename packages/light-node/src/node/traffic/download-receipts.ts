@@ -1,6 +1,6 @@
 /**
  * The downloader's receipts for one download: per provider, the running total of verified bytes it got
- * under the download's ticket in the current epoch, signed with the node key every few slices and at the
+ * under the download's ticket in the current epoch, signed with the node key every 16 MiB or so and at the
  * end, and sent to that provider.
  */
 import {
@@ -22,8 +22,12 @@ export interface DownloadReceiptsInit {
   /** The download ticket the traffic is paid under. */
   ticket: Ticket
   clock: EpochClock
-  /** Slices from one provider between two receipts to it; default 4. */
-  signEvery?: number
+  /**
+   * Verified bytes from one provider between two receipts to it; default 16 MiB (half the providers'
+   * default grace of 32 MiB, so a receipt is on its way well before the grace runs out). By bytes, not
+   * slices: the signatures per download then do not grow when slices are small.
+   */
+  signEveryBytes?: number
 }
 
 /** Edges of {@link createDownloadReceipts}. */
@@ -54,8 +58,11 @@ export interface DownloadReceiptsComponents {
 
 /** One download's receipts. */
 export interface DownloadReceipts {
-  /** A verified slice of `bytes` from `provider`; signs and sends a receipt every few slices. */
-  verified(provider: ProviderInfo, sliceHash: string, bytes: number): void
+  /**
+   * A verified slice of `bytes` from `provider`, at `at` (ms since the Unix epoch; default now); signs
+   * and sends a receipt every `signEveryBytes`.
+   */
+  verified(provider: ProviderInfo, sliceHash: string, bytes: number, at?: number): void
   /** Signs and sends the current total to `provider` now (it refused to serve more without one). */
   flush(provider: ProviderInfo, signal: AbortSignal): Promise<void>
   /** Signs and sends the final total to every provider (the download ended). */
@@ -68,6 +75,7 @@ export interface Tally {
   epoch: number
   bytes: number
   lastSlice: string
+  /** Bytes added since the last receipt was queued. */
   unsigned: number
   /** The last total signed and sent: nothing new to sign while it equals `bytes`. */
   sentBytes: number
@@ -89,7 +97,7 @@ export function createDownloadReceipts(
   init: DownloadReceiptsInit,
   components: DownloadReceiptsComponents,
 ): DownloadReceipts {
-  const signEvery = Math.max(1, init.signEvery ?? 4)
+  const signEveryBytes = Math.max(1, init.signEveryBytes ?? 16 * 1024 * 1024)
   const now = components.now ?? Date.now
   const tallies = components.tallies ?? new Map<string, Tally>()
   /** The tallies this download added to: `finish` signs those. */
@@ -135,8 +143,8 @@ export function createDownloadReceipts(
   }
 
   return {
-    verified(provider, sliceHash, bytes) {
-      const epoch = epochAt(now(), init.clock)
+    verified(provider, sliceHash, bytes, at) {
+      const epoch = epochAt(at ?? now(), init.clock)
       const key = keyOf(provider)
       let t = tallies.get(key)
       if (t && t.epoch !== epoch) {
@@ -159,7 +167,8 @@ export function createDownloadReceipts(
       mine.add(t)
       t.bytes += bytes
       t.lastSlice = sliceHash
-      if (++t.unsigned >= signEvery) void queue(t, AbortSignal.timeout(10_000))
+      t.unsigned += bytes
+      if (t.unsigned >= signEveryBytes) void queue(t, AbortSignal.timeout(10_000))
     },
     async flush(provider, signal) {
       const t = tallies.get(keyOf(provider))

@@ -1,6 +1,7 @@
 /**
- * What a download does for Proof of Traffic when the node has a network id: a download ticket before
- * the first slice, then receipts to every provider that served it (see download-receipts.ts).
+ * What a download does for Proof of Traffic when the node has a network id: a download ticket, asked
+ * for while the first slices already flow, then receipts to every provider that served it (see
+ * download-receipts.ts and pending-receipts.ts).
  */
 import type { Connection } from '@libp2p/interface'
 import type { EpochClock, KeyPair, Manifest } from '@stratos-edge/core'
@@ -8,13 +9,14 @@ import { sendReceipts } from '@stratos-edge/protocol'
 import type { ProviderInfo } from '../network-index.js'
 import { createDownloadReceipts, type DownloadReceipts, type Tally } from './download-receipts.js'
 import { requestDownloadTicket } from './download-ticket.js'
+import { type PendingReceipts, pendingReceipts } from './pending-receipts.js'
 import type { TrafficIndex } from './traffic-index.js'
 
 /** Options of {@link createDownloadTraffic}. */
 export interface DownloadTrafficInit {
   network: number
-  /** See `DownloadReceiptsInit.signEvery`. */
-  signEvery?: number
+  /** See `DownloadReceiptsInit.signEveryBytes`. */
+  signEveryBytes?: number
 }
 
 /** Edges of {@link createDownloadTraffic}. */
@@ -27,8 +29,11 @@ export interface DownloadTrafficComponents {
 
 /** Starts the receipts of each download. */
 export interface DownloadTraffic {
-  /** A ticket for the manifest's file and the receipts that go with it. */
-  begin(manifest: Manifest, signal: AbortSignal): Promise<DownloadReceipts>
+  /**
+   * The receipts of a download of the manifest's file, at once: its ticket is asked for in the
+   * background (`ready` says when it arrived, or why not) and the receipts are signed from then on.
+   */
+  begin(manifest: Manifest): PendingReceipts
 }
 
 /**
@@ -37,7 +42,8 @@ export interface DownloadTraffic {
  * @example
  * ```ts
  * const traffic = createDownloadTraffic({ network: 31337 }, { nodeKey, index, connect })
- * const receipts = await traffic.begin(manifest, signal)
+ * const receipts = traffic.begin(manifest)
+ * receipts.ready.catch((err) => console.warn('no ticket: providers may refuse past their grace', err))
  * ```
  */
 export function createDownloadTraffic(
@@ -64,29 +70,30 @@ export function createDownloadTraffic(
       tickets,
     })
   }
+  // Not stopped by the download's signal: a download aborted after some slices still signs for them.
+  const ticketed = async (manifest: Manifest): Promise<DownloadReceipts> => {
+    clock ??= components.index.trafficStatus().then((s) => ({ genesisMs: s.genesisMs, epochMs: s.epochMs }))
+    clock.catch(() => {
+      clock = undefined
+    })
+    const [{ ticket }, epochs] = await Promise.all([
+      requestDownloadTicket(
+        { network: init.network, fileHash: manifest.fileHash, owner: manifest.owner },
+        components,
+      ),
+      clock,
+    ])
+    return createDownloadReceipts(
+      {
+        network: init.network,
+        ticket,
+        clock: epochs,
+        ...(init.signEveryBytes !== undefined ? { signEveryBytes: init.signEveryBytes } : {}),
+      },
+      { nodeKey: components.nodeKey, send, addresses, tallies },
+    )
+  }
   return {
-    async begin(manifest, signal) {
-      clock ??= components.index.trafficStatus().then((s) => ({ genesisMs: s.genesisMs, epochMs: s.epochMs }))
-      clock.catch(() => {
-        clock = undefined
-      })
-      const [{ ticket }, epochs] = await Promise.all([
-        requestDownloadTicket(
-          { network: init.network, fileHash: manifest.fileHash, owner: manifest.owner },
-          components,
-        ),
-        clock,
-      ])
-      signal.throwIfAborted()
-      return createDownloadReceipts(
-        {
-          network: init.network,
-          ticket,
-          clock: epochs,
-          ...(init.signEvery !== undefined ? { signEvery: init.signEvery } : {}),
-        },
-        { nodeKey: components.nodeKey, send, addresses, tallies },
-      )
-    },
+    begin: (manifest) => pendingReceipts(ticketed(manifest)),
   }
 }
