@@ -21,7 +21,6 @@ export interface StagedSlices {
 
 /** Stages slices of `blob` in order until stopped, at most {@link UPLOADS_IN_FLIGHT} at a time. */
 export class SliceStager {
-  readonly uploadId = newUploadId()
   private readonly staged: number[] = []
   private peerId: string | undefined
   private stopped = false
@@ -33,13 +32,26 @@ export class SliceStager {
     private readonly sliceSize: number,
     private readonly signal: AbortSignal,
     private readonly maxBytes = MAX_STAGED_BYTES,
-    /** The upload ticket (`0x` hex of core's `encodeTicket`), when the network needs one. */
-    private readonly ticket?: string,
+    /**
+     * The upload ticket (`0x` hex of core's `encodeTicket`), when the network needs one. A promise while it
+     * is still being asked for (the file is hashed meanwhile): nothing is sent before it resolves, and
+     * nothing at all if it rejects.
+     */
+    private readonly ticket?: string | Promise<string | undefined>,
+    /** The staged upload's id (chosen by the caller when it must remember it before staging starts). */
+    readonly uploadId = newUploadId(),
   ) {
     this.running = this.run()
   }
 
   private async run(): Promise<void> {
+    let ticket: string | undefined
+    try {
+      ticket = await this.ticket
+    } catch {
+      this.stopped = true
+      return
+    }
     const count = Math.max(1, Math.ceil(this.blob.size / this.sliceSize))
     const limit = Math.min(count, Math.max(1, Math.floor(this.maxBytes / this.sliceSize)))
     let next = 0
@@ -51,7 +63,7 @@ export class SliceStager {
           const { peerId } = await stageSlice(
             this.url,
             { uploadId: this.uploadId, number: index + 1, data },
-            { signal: this.signal, ...(this.ticket ? { ticket: this.ticket } : {}) },
+            { signal: this.signal, ...(ticket ? { ticket } : {}) },
           )
           this.peerId ??= peerId
           this.staged.push(index + 1)
