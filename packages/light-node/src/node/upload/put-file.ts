@@ -21,7 +21,7 @@ import {
   toHex,
   toStratosAddress,
 } from '@stratos-edge/core'
-import { commitStagedUpload, newUploadId } from '@stratos-edge/protocol'
+import { newUploadId } from '@stratos-edge/protocol'
 import type { LightNodeOptions, PutProgress, PutRequest, PutResult } from '../../api-types.js'
 import { FileChangedError, NodeStartError, UploadFailedError } from '../../errors.js'
 import type { IdbSliceStore } from '../../store/idb-slice-store.js'
@@ -36,7 +36,7 @@ import { PlacedUpload } from './placed-upload.js'
 import { DEFAULT_REPLICAS, gatewayUrlOf, placeFile, withHomeFirst } from './placement.js'
 import { createResumeJournal } from './resume-journal.js'
 import { findResumePoint } from './resume-point.js'
-import { dropUnfinished, ownsWholeFileOfSize, type UnfinishedPut } from './rollback.js'
+import { dropUnfinished, roomFor, type UnfinishedPut } from './rollback.js'
 import { SliceStager } from './slice-stager.js'
 import { forwardList } from './slice-uploader.js'
 import { requestUploadTicket } from './upload-ticket.js'
@@ -110,16 +110,8 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
       // The meta service's refusal of a ticket (asked for while the file is hashed): likewise.
       let ticketFailure: unknown
       try {
-        // Quota exhaustion is detected before anything is written (checked while the file is hashed). A
-        // re-upload of a file this node owns whole needs no new room, which only its hash can tell: a file
-        // that size is hashed before the error counts; any other stops at once. Resolves the error, if any.
-        const roomError = store.assertCanStore(total).then(
-          () => undefined,
-          async (err: unknown) => {
-            if (!(await ownsWholeFileOfSize(store, total))) controller.abort()
-            return err
-          },
-        )
+        // Quota exhaustion is detected before anything is written (checked while the file is hashed).
+        const roomError = roomFor(store, total, () => controller.abort())
         if (!options.signer && !components.owner)
           throw new NodeStartError('No owner key', 'Start the node first')
         const signer = options.signer ?? privateKeySigner(components.owner.privateKey)
@@ -176,8 +168,9 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         const fileHash = hashed.fileHash
         // Nothing is sent before the ticket (it has usually arrived while the file was hashed).
         const ticket = await ticketing
-        const ticketHex = await begun
-        // Staging stops (slices on their way still land; see below for the wait).
+        await begun
+        // Staging stops taking slices; those on their way land while the rest are sent (no drain).
+        const claimed = stager?.handOff() ?? []
         const stopping = stager?.stop()
         // A resumed upload needs every slice hash before it sends, and staged slices need theirs to be
         // committed (else they are sent again and counted twice against the ticket): computed here when
@@ -205,8 +198,9 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
           sliceHashes && home && (stager || resuming) ? findHeldSlices(home, sliceHashes, signal) : undefined
         // At once: what the home node holds, where the file goes, and the file's record (slices of a file
         // still `writing` are discarded after a crash).
-        const [staged, placement] = await Promise.all([
-          stopping,
+        const [homePeer, placement] = await Promise.all([
+          // The home node's peer id: known from its first answer, else once the slices on their way land.
+          stager ? (stager.homePeerId ?? stopping?.then((s) => s?.peerId)) : undefined,
           placeFile(fileHash, total, init, components.index),
           written.kept
             ? undefined
@@ -222,7 +216,9 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         ])
         // One upload per file: the first node stores each slice and copies it on to the others. With a
         // staged upload the first node is the home node that holds the staged slices.
-        let targets = staged ? withHomeFirst(placement, staged.peerId, home as string, copies) : placement
+        let targets = homePeer ? withHomeFirst(placement, homePeer, home as string, copies) : placement
+        // Sent by the stager (the home node answered it, so it holds them or they fail and go again).
+        const committing = new Set(homePeer ? claimed : [])
         // Which slices the first node holds already (an earlier attempt cut short): not sent again.
         let skip = new Set<number>()
         if (sliceHashes) {
@@ -234,7 +230,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
             home,
             copies,
             earlier,
-            staged: staged?.numbers ?? [],
+            staged: [...committing],
             heldAtHome,
             signal,
           })
@@ -248,22 +244,13 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         const upload = new PlacedUpload(components.libp2p, targets, signal, ticket)
         if (targets[0] && skip.size > 0) upload.markAcked(targets[0].peerId, [...skip])
         const commit =
-          staged && sliceDigests && targets[0]
-            ? commitStagedUpload(
-                home as string,
-                staged.uploadId,
-                {
-                  fileHash,
-                  slices: staged.numbers.map((number) => ({
-                    number,
-                    hash: sliceHashFromInnerDigest(sliceDigests[number - 1] as Uint8Array, fileHash),
-                  })),
-                  forward: forwardList(targets.slice(1)),
-                },
-                { signal, ...(ticketHex ? { ticket: ticketHex } : {}) },
-              ).catch(() => undefined)
+          stager && homePeer && sliceDigests && targets[0]
+            ? stager.commit(
+                fileHash,
+                (n) => sliceHashFromInnerDigest(sliceDigests[n - 1] as Uint8Array, fileHash),
+                forwardList(targets.slice(1)),
+              )
             : undefined
-        const committing = new Set(staged?.numbers)
         const layout: { number: number; size: number; hash: SliceHash }[] = []
         const gen = cutSlices(input, fileHash, {
           signal,
@@ -334,7 +321,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         recorded.catch(() => {})
         // Staged slices the home node stored count as sent there; the rest are sent again below.
         const committed = await commit
-        if (committed && targets[0]) upload.markAcked(targets[0].peerId, committed.stored)
+        if (committed && targets[0]) upload.markAcked(targets[0].peerId, committed)
         const byNumber = new Map(layout.map((l) => [l.number, l.hash]))
         const uploaded = await upload.finish(
           layout.map((l) => l.number),

@@ -4,7 +4,8 @@
  * slices are committed once their hashes are known; anything not staged, not committed or rejected is
  * sent again the normal way, so staging can only save time, never lose a slice.
  */
-import { newUploadId, stageSlice } from '@stratos-edge/protocol'
+import type { FileHash, SliceHash } from '@stratos-edge/core'
+import { commitStagedUpload, newUploadId, type PeerAddress, stageSlice } from '@stratos-edge/protocol'
 import { UPLOADS_IN_FLIGHT } from './slice-uploader.js'
 
 /** Most bytes of one file staged before its hash is known (bounds the node's memory per upload). */
@@ -24,6 +25,9 @@ export class SliceStager {
   private readonly staged: number[] = []
   private peerId: string | undefined
   private stopped = false
+  /** Slices taken so far (staged, failed or on their way): numbers 1..next. */
+  private next = 0
+  private ticketHex: string | undefined
   private readonly running: Promise<void>
 
   constructor(
@@ -48,16 +52,16 @@ export class SliceStager {
     let ticket: string | undefined
     try {
       ticket = await this.ticket
+      this.ticketHex = ticket
     } catch {
       this.stopped = true
       return
     }
     const count = Math.max(1, Math.ceil(this.blob.size / this.sliceSize))
     const limit = Math.min(count, Math.max(1, Math.floor(this.maxBytes / this.sliceSize)))
-    let next = 0
     const sender = async (): Promise<void> => {
-      while (!this.stopped && !this.signal.aborted && next < limit) {
-        const index = next++
+      while (!this.stopped && !this.signal.aborted && this.next < limit) {
+        const index = this.next++
         const data = this.blob.slice(index * this.sliceSize, (index + 1) * this.sliceSize)
         try {
           const { peerId } = await stageSlice(
@@ -74,6 +78,43 @@ export class SliceStager {
       }
     }
     await Promise.all(Array.from({ length: UPLOADS_IN_FLIGHT }, sender))
+  }
+
+  /** The home node's peer id, once it has answered a staged slice. */
+  get homePeerId(): string | undefined {
+    return this.peerId
+  }
+
+  /**
+   * Stops taking slices and says which it took (staged, or still on their way), without waiting for
+   * them: the caller sends the rest at once, so the upload does not drain while staging ends. Those on
+   * their way that fail are not committed; the caller sends them again (they are never acknowledged).
+   */
+  handOff(): number[] {
+    this.stopped = true
+    return Array.from({ length: this.next }, (_, i) => i + 1)
+  }
+
+  /**
+   * Waits for the slices on their way, then commits every staged slice with its hash (`hashOf`), asking
+   * the home node to copy them on to `forward`. Resolves with the slice numbers the node stored (none
+   * when the commit failed: the caller sends them again).
+   */
+  async commit(
+    fileHash: FileHash,
+    hashOf: (number: number) => SliceHash,
+    forward: PeerAddress[],
+  ): Promise<number[]> {
+    const staged = await this.stop()
+    if (!staged) return []
+    const slices = staged.numbers.map((number) => ({ number, hash: hashOf(number) }))
+    const result = await commitStagedUpload(
+      this.url,
+      this.uploadId,
+      { fileHash, slices, forward },
+      { signal: this.signal, ...(this.ticketHex ? { ticket: this.ticketHex } : {}) },
+    ).catch(() => undefined)
+    return result?.stored ?? []
   }
 
   /** Stops staging, waits for slices on their way, and says what the node holds. */
