@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MIN_SLICE_SIZE, sliceFile } from '@stratos-edge/core'
+import { MIN_SLICE_SIZE, type SliceHash, sliceFile } from '@stratos-edge/core'
 import { commitStagedUpload } from '@stratos-edge/protocol'
 import { createLogger, createResourceNode, type ResourceNode } from '@stratos-edge/resource-node'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -86,7 +86,7 @@ describe('SliceStager', () => {
     await new Promise((r) => setImmediate(r))
     expect(stager.homePeerId).toBeUndefined() // no answer yet: the four are on their way
     expect(stager.handOff()).toEqual([1, 2, 3, 4])
-    const hashOf = (n: number) => (sliced.slices[n - 1] as { hash: never }).hash
+    const hashOf = (n: number) => sliced.slices[n - 1]?.hash as SliceHash
     expect(await stager.commit(sliced.fileHash, hashOf, [])).toEqual([1, 2, 3, 4])
     expect(stager.homePeerId).toBe(node.peerId.toString())
     for (const s of sliced.slices) expect(await node.store.has(s.hash)).toBe(s.number <= 4)
