@@ -169,15 +169,12 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         // Nothing is sent before the ticket (it has usually arrived while the file was hashed).
         const ticket = await ticketing
         await begun
-        // Staging stops taking slices; those on their way land while the rest are sent (no drain).
-        const claimed = stager?.handOff() ?? []
-        const stopping = stager?.stop()
         // A resumed upload needs every slice hash before it sends, and staged slices need theirs to be
         // committed (else they are sent again and counted twice against the ticket): computed here when
         // no helper did.
         const sliceDigests =
           hashed.digests ??
-          ((resuming || (await stopping)) && input instanceof Blob
+          ((resuming || (await stager?.stop())) && input instanceof Blob
             ? await inlineSliceDigests(input, sliceSize ?? DEFAULT_SLICE_SIZE, signal)
             : undefined)
         // A file already stored whole keeps its complete record (and manifest) while it is uploaded again:
@@ -198,9 +195,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
           sliceHashes && home && (stager || resuming) ? findHeldSlices(home, sliceHashes, signal) : undefined
         // At once: what the home node holds, where the file goes, and the file's record (slices of a file
         // still `writing` are discarded after a crash).
-        const [homePeer, placement] = await Promise.all([
-          // The home node's peer id: known from its first answer, else once the slices on their way land.
-          stager ? (stager.homePeerId ?? stopping?.then((s) => s?.peerId)) : undefined,
+        const [placement] = await Promise.all([
           placeFile(fileHash, total, init, components.index),
           written.kept
             ? undefined
@@ -214,6 +209,10 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
                 updatedAt: Date.now(),
               }),
         ])
+        // Staging ran on while the placement was asked for. It stops taking slices now; those on their way
+        // land while the rest are sent (no drain). The home node's peer id is known from its first answer.
+        const claimed = stager?.handOff() ?? []
+        const homePeer = stager && (stager.homePeerId ?? (await stager.stop())?.peerId)
         // One upload per file: the first node stores each slice and copies it on to the others. With a
         // staged upload the first node is the home node that holds the staged slices.
         let targets = homePeer ? withHomeFirst(placement, homePeer, home as string, copies) : placement
