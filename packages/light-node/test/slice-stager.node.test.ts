@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MIN_SLICE_SIZE, sliceFile } from '@stratos-edge/core'
+import { MIN_SLICE_SIZE, type SliceHash, sliceFile } from '@stratos-edge/core'
 import { commitStagedUpload } from '@stratos-edge/protocol'
 import { createLogger, createResourceNode, type ResourceNode } from '@stratos-edge/resource-node'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -62,6 +62,34 @@ describe('SliceStager', () => {
     expect(result.stored).toEqual([1, 2, 3, 4])
     expect(result.rejected).toEqual([5, 6])
     for (const s of sliced.slices.slice(0, 4)) expect(await node.store.has(s.hash)).toBe(true)
+  })
+
+  it('hands off with slices still on their way, and commits them once they land', async () => {
+    const node = await startNode()
+    const { bytes, sliced } = await file(6)
+    // Nothing is staged before the ticket: hand off right after it arrives, while the first four are sent.
+    let giveTicket: (hex: string | undefined) => void = () => {}
+    const ticket = new Promise<string | undefined>((resolve) => {
+      giveTicket = resolve
+    })
+    const stager = new SliceStager(
+      node.gatewayUrl,
+      new Blob([bytes]),
+      MIN_SLICE_SIZE,
+      new AbortController().signal,
+      undefined,
+      ticket,
+    )
+    await new Promise((r) => setTimeout(r, 100))
+    expect(stager.homePeerId).toBeUndefined()
+    giveTicket(undefined)
+    await new Promise((r) => setImmediate(r))
+    expect(stager.homePeerId).toBeUndefined() // no answer yet: the four are on their way
+    expect(stager.handOff()).toEqual([1, 2, 3, 4])
+    const hashOf = (n: number) => sliced.slices[n - 1]?.hash as SliceHash
+    expect(await stager.commit(sliced.fileHash, hashOf, [])).toEqual([1, 2, 3, 4])
+    expect(stager.homePeerId).toBe(node.peerId.toString())
+    for (const s of sliced.slices) expect(await node.store.has(s.hash)).toBe(s.number <= 4)
   })
 
   it('stops staging when the node is out of staging room, and reports only what it holds', async () => {

@@ -3,7 +3,7 @@
  * `createLightNode`): a facade over the runtime (libp2p, store, index, keys), uploads, downloads and
  * the provider choice, each built by its own factory.
  */
-import { AbortedError, isErrorNamed } from '@stratos-edge/core'
+import { AbortedError } from '@stratos-edge/core'
 import type {
   ClaimResult,
   DownloadProgress,
@@ -19,17 +19,12 @@ import type {
 } from '../api-types.js'
 import { NodeStartError, nodeStopped } from '../errors.js'
 import { FileReads } from './file-reads.js'
+import { createNodeParts, type NodeParts } from './node-parts.js'
 import { readNodeStat } from './node-stat.js'
-import { listOwnedFiles } from './owned-files.js'
 import { type PageSigner, withPageSigner } from './page-signer.js'
-import { createProviders, type Providers, type ProvidersInit } from './providers.js'
-import { createNodeDownloads } from './read/node-downloads.js'
-import type { Downloads } from './read/open-download.js'
+import type { ProvidersInit } from './providers.js'
 import { type Runtime, type RuntimeComponents, type RuntimeInit, startRuntime } from './runtime.js'
 import { createSliceDigester } from './slice-digests.js'
-import { createNodeTraffic, type NodeTraffic } from './traffic/node-traffic.js'
-import { createUploader, type Uploader } from './upload/put-file.js'
-import { withdrawFile } from './withdraw-file.js'
 
 /** Edges of {@link LightNodeService}. */
 export interface LightNodeServiceComponents {
@@ -43,16 +38,7 @@ export interface LightNodeServiceComponents {
 
 /** The worker-side node; every method is called through comlink. */
 export class LightNodeService {
-  private parts:
-    | {
-        runtime: Runtime
-        uploader: Uploader
-        downloads: Downloads
-        providers: Providers
-        settings: Pick<RuntimeInit, 'gatewayUrl' | 'network'>
-        traffic: NodeTraffic
-      }
-    | undefined
+  private parts: NodeParts | undefined
   private emit: (event: LightNodeEvent) => void = () => {}
   private readonly ops = new Map<string, AbortController>()
   private readonly reads = new FileReads()
@@ -66,16 +52,11 @@ export class LightNodeService {
   async start(init: RuntimeInit, onEvent?: (event: LightNodeEvent) => void): Promise<{ peerId: string }> {
     if (onEvent) this.emit = (e) => void Promise.resolve(onEvent(e)).catch(() => {})
     const runtime = await (this.components.startRuntime ?? startRuntime)(init, { emit: (e) => this.emit(e) })
-    const { store, libp2p, index, owner } = runtime
-    const providers = createProviders(this.components.providers ?? {}, { libp2p, index })
-    const traffic = createNodeTraffic(init, { runtime, providers, emit: (e) => this.emit(e) })
-    const uploader = createUploader(init, { store, libp2p, index, owner, digester: this.digester })
-    const downloads = createNodeDownloads(
-      { ...init, hedgeDelayMs: this.components.hedgeDelayMs },
-      { runtime, providers, traffic: traffic.downloads, fetched: this.fetched, emit: (e) => this.emit(e) },
+    const { providers, hedgeDelayMs } = this.components
+    this.parts = createNodeParts(
+      { ...init, providers, hedgeDelayMs },
+      { runtime, digester: this.digester, fetched: this.fetched, emit: (e) => this.emit(e) },
     )
-    const settings = { gatewayUrl: init.gatewayUrl, network: init.network }
-    this.parts = { runtime, uploader, downloads, providers, settings, traffic }
     return { peerId: runtime.peerId }
   }
 
@@ -174,8 +155,7 @@ export class LightNodeService {
 
   /** The files this node uploaded (owned by its key or a page wallet), newest first. */
   async files(): Promise<OwnedFile[]> {
-    const { runtime, settings } = this.started
-    return listOwnedFiles({ gatewayUrl: settings.gatewayUrl }, { listFiles: () => runtime.store.listFiles() })
+    return this.started.files()
   }
 
   /**
@@ -183,15 +163,8 @@ export class LightNodeService {
    * comlink proxy) signs the delete for a wallet-owned file; without it the node's own key does.
    */
   async withdraw(fileHash: string, signer?: PageSigner): Promise<WithdrawResult> {
-    const { runtime, settings } = this.started
-    return withPageSigner(signer, (owner) =>
-      withdrawFile(
-        fileHash,
-        owner,
-        { network: settings.network },
-        { store: runtime.store, index: runtime.index, owner: runtime.owner },
-      ),
-    )
+    const { withdraw } = this.started
+    return withPageSigner(signer, (owner) => withdraw(fileHash, owner))
   }
 
   /** Proof of Traffic: bytes served per epoch, receipts held, rewards pending, claimable and claimed. */
@@ -223,5 +196,3 @@ export class LightNodeService {
 export function createLightNodeService(components: LightNodeServiceComponents = {}): LightNodeService {
   return new LightNodeService(components)
 }
-
-export { isErrorNamed }

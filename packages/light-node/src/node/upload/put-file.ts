@@ -21,7 +21,7 @@ import {
   toHex,
   toStratosAddress,
 } from '@stratos-edge/core'
-import { commitStagedUpload } from '@stratos-edge/protocol'
+import { newUploadId } from '@stratos-edge/protocol'
 import type { LightNodeOptions, PutProgress, PutRequest, PutResult } from '../../api-types.js'
 import { FileChangedError, NodeStartError, UploadFailedError } from '../../errors.js'
 import type { IdbSliceStore } from '../../store/idb-slice-store.js'
@@ -29,13 +29,14 @@ import type { NetworkIndex } from '../network-index.js'
 import { hashBlobForUpload, type SliceDigester } from '../slice-digests.js'
 import { untilAborted } from '../until-aborted.js'
 import { cutSlices } from './cut-slices.js'
+import { findHeldSlices } from './held-slices.js'
 import { inlineSliceDigests } from './inline-slice-digests.js'
 import { signOwnedManifest } from './owner-signature.js'
 import { PlacedUpload } from './placed-upload.js'
 import { DEFAULT_REPLICAS, gatewayUrlOf, placeFile, withHomeFirst } from './placement.js'
 import { createResumeJournal } from './resume-journal.js'
 import { findResumePoint } from './resume-point.js'
-import { dropUnfinished, ownsWholeFileOfSize, type UnfinishedPut } from './rollback.js'
+import { dropUnfinished, roomFor, type UnfinishedPut } from './rollback.js'
 import { SliceStager } from './slice-stager.js'
 import { forwardList } from './slice-uploader.js'
 import { requestUploadTicket } from './upload-ticket.js'
@@ -106,65 +107,74 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
       let written: UnfinishedPut | undefined
       // The owner's refusal to sign, which stops the sends still on their way: what the put fails with.
       let signFailure: unknown
+      // The meta service's refusal of a ticket (asked for while the file is hashed): likewise.
+      let ticketFailure: unknown
       try {
-        // Quota exhaustion is detected before anything is written (checked while the file is hashed). A
-        // re-upload of a file this node owns whole needs no new room, which only its hash can tell: a file
-        // that size is hashed before the error counts; any other stops at once. Resolves the error, if any.
-        const roomError = store.assertCanStore(total).then(
-          () => undefined,
-          async (err: unknown) => {
-            if (!(await ownsWholeFileOfSize(store, total))) controller.abort()
-            return err
-          },
-        )
+        // Quota exhaustion is detected before anything is written (checked while the file is hashed).
+        const roomError = roomFor(store, total, () => controller.abort())
         if (!options.signer && !components.owner)
           throw new NodeStartError('No owner key', 'Start the node first')
         const signer = options.signer ?? privateKeySigner(components.owner.privateKey)
         const owner = toStratosAddress(signer.address)
-        // The ticket before the first byte: an owner short of ozone has nothing hashed, staged or sent.
-        // The owner's signer signs the request (a page wallet or the node's key).
-        const ticket =
+        // The ticket is asked for now and arrives while the file is hashed; no byte is staged or sent
+        // before it is held. A refusal (an owner short of ozone) stops the hashing pass at once.
+        const ticketing =
           init.network !== undefined
-            ? await requestUploadTicket(init.network, total, signer, components.index)
-            : undefined
-        const ticketHex = ticket ? toHex(ticket) : undefined
+            ? requestUploadTicket(init.network, total, signer, components.index)
+            : Promise.resolve(undefined)
+        ticketing.catch((err: unknown) => {
+          ticketFailure = err
+          controller.abort(err)
+        })
+        const sliceSize = init.sliceSize
+        // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
+        // A Blob is read once: each chunk goes into the file hash here and, on another core, into its
+        // slice's digest (see slice-digests.ts).
+        progress('hashing', 0)
+        const hashing =
+          input instanceof Blob
+            ? hashBlobForUpload(input, sliceSize ?? DEFAULT_SLICE_SIZE, components.digester, signal)
+            : hashFile(input, { signal }).then(({ fileHash }) => ({ fileHash, digests: undefined }))
+        hashing.catch(() => {}) // awaited below
         // A file whose upload was cut short here is hashed before anything is sent (no staging), so that
         // only the slices the network lacks go. Remembered in the store: a reload or a closed tab keeps it.
         const earlier =
           input instanceof Blob ? await journal.interrupted(input).catch(() => undefined) : undefined
         const resuming = earlier !== undefined
-        const sliceSize = init.sliceSize
-        // Pass 1: the file hash (slice hashes depend on it), so pass 2 can store and push each slice at once.
-        progress('hashing', 0)
-        // Meanwhile the first slices already go to the home node, staged until their hashes are known.
+        // Meanwhile the first slices already go to the home node, staged until their hashes are known,
+        // once the ticket is held and the upload is remembered (with the staged upload to commit if this
+        // attempt is cut short).
         const home = init.gatewayUrl
         const copies = init.replicas ?? DEFAULT_REPLICAS
-        const stager =
-          home && input instanceof Blob && copies > 0 && !resuming
-            ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal, undefined, ticketHex)
-            : undefined
-        // Remembered before a byte is sent, with the staged upload to commit if this attempt is cut short.
-        if (input instanceof Blob) {
-          const stagedAs = stager
-            ? { uploadId: stager.uploadId, ...(ticketHex ? { ticket: ticketHex } : {}) }
-            : undefined
-          await journal.begin(input, stagedAs).catch(() => {})
-        }
-        // A Blob is read once: each chunk goes into the file hash here and, on another core, into its
-        // slice's digest (see slice-digests.ts). A quota failure aborts hashing; report it, not the abort.
-        const hashing =
-          input instanceof Blob
-            ? hashBlobForUpload(input, sliceSize ?? DEFAULT_SLICE_SIZE, components.digester, signal)
-            : hashFile(input, { signal }).then(({ fileHash }) => ({ fileHash, digests: undefined }))
+        const staging = home && input instanceof Blob && copies > 0 && !resuming
+        const uploadId = newUploadId()
+        const begun = ticketing.then(async (t) => {
+          const hex = t ? toHex(t) : undefined
+          if (input instanceof Blob) {
+            const stagedAs = staging ? { uploadId, ...(hex ? { ticket: hex } : {}) } : undefined
+            await journal.begin(input, stagedAs).catch(() => {})
+          }
+          return hex
+        })
+        begun.catch(() => {}) // a refusal is reported through ticketing
+        const stager = staging
+          ? new SliceStager(home, input, sliceSize ?? DEFAULT_SLICE_SIZE, signal, undefined, begun, uploadId)
+          : undefined
+        // A quota or ticket failure aborts hashing; report it, not the abort.
         const hashed = await hashing.catch(async (err: unknown) => {
           await stager?.stop()
-          throw (await roomError) ?? err
+          throw (await roomError) ?? ticketFailure ?? err
         })
         const fileHash = hashed.fileHash
-        // A resumed upload needs every slice hash before it sends: computed here when no helper did.
+        // Nothing is sent before the ticket (it has usually arrived while the file was hashed).
+        const ticket = await ticketing
+        await begun
+        // A resumed upload needs every slice hash before it sends, and staged slices need theirs to be
+        // committed (else they are sent again and counted twice against the ticket): computed here when
+        // no helper did.
         const sliceDigests =
           hashed.digests ??
-          (resuming && input instanceof Blob
+          ((resuming || (await stager?.stop())) && input instanceof Blob
             ? await inlineSliceDigests(input, sliceSize ?? DEFAULT_SLICE_SIZE, signal)
             : undefined)
         // A file already stored whole keeps its complete record (and manifest) while it is uploaded again:
@@ -178,11 +188,14 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
           throw noRoom
         }
         written = { fileHash, kept: own ? previous.slices : undefined, added: [] }
+        const sliceHashes = sliceDigests?.map((d) => sliceHashFromInnerDigest(d, fileHash))
+        // Which slices the home node holds already (an earlier attempt cut short), asked for while the
+        // placement is: it is the first node when this attempt staged or resumes there.
+        const heldAtHome =
+          sliceHashes && home && (stager || resuming) ? findHeldSlices(home, sliceHashes, signal) : undefined
         // At once: what the home node holds, where the file goes, and the file's record (slices of a file
         // still `writing` are discarded after a crash).
-        const [staged, placement] = await Promise.all([
-          // Without the slice digests the staged slices cannot be committed; they expire on the node.
-          stager?.stop().then((s) => (sliceDigests ? s : undefined)),
+        const [placement] = await Promise.all([
           placeFile(fileHash, total, init, components.index),
           written.kept
             ? undefined
@@ -196,11 +209,16 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
                 updatedAt: Date.now(),
               }),
         ])
+        // Staging ran on while the placement was asked for. It stops taking slices now; those on their way
+        // land while the rest are sent (no drain). The home node's peer id is known from its first answer.
+        const claimed = stager?.handOff() ?? []
+        const homePeer = stager && (stager.homePeerId ?? (await stager.stop())?.peerId)
         // One upload per file: the first node stores each slice and copies it on to the others. With a
         // staged upload the first node is the home node that holds the staged slices.
-        let targets = staged ? withHomeFirst(placement, staged.peerId, home as string, copies) : placement
+        let targets = homePeer ? withHomeFirst(placement, homePeer, home as string, copies) : placement
+        // Sent by the stager (the home node answered it, so it holds them or they fail and go again).
+        const committing = new Set(homePeer ? claimed : [])
         // Which slices the first node holds already (an earlier attempt cut short): not sent again.
-        const sliceHashes = sliceDigests?.map((d) => sliceHashFromInnerDigest(d, fileHash))
         let skip = new Set<number>()
         if (sliceHashes) {
           const point = await findResumePoint({
@@ -211,7 +229,8 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
             home,
             copies,
             earlier,
-            staged: staged?.numbers ?? [],
+            staged: [...committing],
+            heldAtHome,
             signal,
           })
           targets = point.targets
@@ -224,22 +243,13 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         const upload = new PlacedUpload(components.libp2p, targets, signal, ticket)
         if (targets[0] && skip.size > 0) upload.markAcked(targets[0].peerId, [...skip])
         const commit =
-          staged && sliceDigests && targets[0]
-            ? commitStagedUpload(
-                home as string,
-                staged.uploadId,
-                {
-                  fileHash,
-                  slices: staged.numbers.map((number) => ({
-                    number,
-                    hash: sliceHashFromInnerDigest(sliceDigests[number - 1] as Uint8Array, fileHash),
-                  })),
-                  forward: forwardList(targets.slice(1)),
-                },
-                { signal, ...(ticketHex ? { ticket: ticketHex } : {}) },
-              ).catch(() => undefined)
+          stager && homePeer && sliceDigests && targets[0]
+            ? stager.commit(
+                fileHash,
+                (n) => sliceHashFromInnerDigest(sliceDigests[n - 1] as Uint8Array, fileHash),
+                forwardList(targets.slice(1)),
+              )
             : undefined
-        const committing = new Set(staged?.numbers)
         const layout: { number: number; size: number; hash: SliceHash }[] = []
         const gen = cutSlices(input, fileHash, {
           signal,
@@ -310,7 +320,7 @@ export function createUploader(init: UploaderInit, components: UploaderComponent
         recorded.catch(() => {})
         // Staged slices the home node stored count as sent there; the rest are sent again below.
         const committed = await commit
-        if (committed && targets[0]) upload.markAcked(targets[0].peerId, committed.stored)
+        if (committed && targets[0]) upload.markAcked(targets[0].peerId, committed)
         const byNumber = new Map(layout.map((l) => [l.number, l.hash]))
         const uploaded = await upload.finish(
           layout.map((l) => l.number),

@@ -6,7 +6,7 @@
 import type { FileHash, SliceHash } from '@stratos-edge/core'
 import { commitStagedUpload, findHttpUrl } from '@stratos-edge/protocol'
 import type { ProviderInfo } from '../network-index.js'
-import { findHeldSlices } from './held-slices.js'
+import { findHeldSlices, type HeldSliceNumbers } from './held-slices.js'
 import { withHomeFirst } from './placement.js'
 import type { UnfinishedUpload } from './resume-journal.js'
 import { forwardList } from './slice-uploader.js'
@@ -25,6 +25,11 @@ export interface ResumePointInit {
   earlier: UnfinishedUpload | undefined
   /** Slice numbers this attempt staged (sent already, committed by the caller). */
   staged: readonly number[]
+  /**
+   * The home node's answer, asked for while the placement was (the caller knows the slice hashes and the
+   * home URL before it knows where the file goes): used when the home node is the one to ask.
+   */
+  heldAtHome?: Promise<HeldSliceNumbers | undefined> | undefined
   signal: AbortSignal
 }
 
@@ -43,7 +48,11 @@ export async function findResumePoint(init: ResumePointInit): Promise<ResumePoin
   let targets = init.targets
   const resumeAtHome = earlier !== undefined && home !== undefined && init.copies > 0
   const askAt = resumeAtHome ? home : targets[0] && findHttpUrl(targets[0].multiaddrs)
-  const found = await findHeldSlices(askAt, sliceHashes, signal)
+  // With staged slices the first target is the home node too (see withHomeFirst).
+  const atHome = resumeAtHome || init.staged.length > 0
+  const found = await (atHome && init.heldAtHome
+    ? init.heldAtHome
+    : findHeldSlices(askAt, sliceHashes, signal))
   if (!found) return { targets, skip: new Set() }
   if (resumeAtHome && init.staged.length === 0)
     targets = withHomeFirst(init.placement, found.peerId, home, init.copies)

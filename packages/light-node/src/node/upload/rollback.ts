@@ -31,3 +31,18 @@ export async function ownsWholeFileOfSize(store: IdbSliceStore, size: number): P
   const files = await store.listFiles().catch(() => [])
   return files.some((f) => f.size === size && f.state === 'complete' && f.pinned === 1)
 }
+
+/**
+ * Whether the store has room for a put of `bytes`: resolves with the quota error, if any. A re-upload
+ * of a file this node owns whole needs no new room, which only its hash can tell: a file of that size is
+ * hashed before the error counts; for any other `stop` is called at once (it stops the hashing pass).
+ */
+export function roomFor(store: IdbSliceStore, bytes: number, stop: () => void): Promise<unknown> {
+  return store.assertCanStore(bytes).then(
+    () => undefined,
+    async (err: unknown) => {
+      if (!(await ownsWholeFileOfSize(store, bytes))) stop()
+      return err
+    },
+  )
+}
