@@ -65,6 +65,7 @@ export { SETTLEMENT_MIGRATIONS } from './settlement-schema.js'
 export type {
   HeldReceipt,
   HoldOutcome,
+  PruneResult,
   SelfReportedVolume,
   SelfReportHoldOutcome,
   SettledEpoch,
@@ -81,6 +82,12 @@ export {
   SETTLEMENT_FILE,
   type SqliteSettlementStoreInit,
 } from './sqlite-settlement-store.js'
+export {
+  createTicketPruner,
+  DEFAULT_PRUNE_BATCH,
+  type TicketPrunerComponents,
+  type TicketPrunerInit,
+} from './ticket-pruner.js'
 export {
   createTrafficSettlement,
   type OzoneCharger,
