@@ -28,6 +28,19 @@ export {
   NoRewardError,
   SettlementStoreClosedError,
 } from './errors.js'
+export {
+  DEFAULT_MAX_OWNERS_PER_NODE,
+  NODE_OWNERS_FILE,
+  type NodeOwnerBook,
+  type NodeOwnerBookInit,
+  type NodeOwnerKeepOutcome,
+  openNodeOwnerBook,
+} from './node-owner-book.js'
+export {
+  checkNodeOwnerBinding,
+  type NodeOwnerRejectReason,
+  registerEncodedNodeOwner,
+} from './node-owner-rules.js'
 export { createReceiptDigester, type ReceiptDigester } from './receipt-digest.js'
 export {
   checkReceipt,

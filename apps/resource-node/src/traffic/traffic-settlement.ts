@@ -174,7 +174,7 @@ export function createTrafficSettlement(
   const now = components.now ?? Date.now
   const epochMs = init.clock.epochMs ?? DEFAULT_EPOCH_MS
   const lateWindowMs = init.lateWindowMs ?? Math.floor(epochMs / 5)
-  const ownerOf: OwnerOf = components.ownerOf ?? (() => undefined)
+  const ownerOf: OwnerOf = components.ownerOf ?? (() => [])
   const verify: ReceiptVerifier =
     components.verifier ?? (async (receipts) => receipts.map(receiptSignatureValid))
   const verifyTickets: TicketVerifier =
