@@ -1,7 +1,8 @@
 // REGISTER_NODE_OWNER over real libp2p against a meta node in this process: once a provider and a
 // downloader are both bound to one owner's wallet, the meta service refuses their receipts as
 // self-dealing (and a stranger's are still paid); a binding not signed by both sides is refused, and
-// bindings survive a restart of the meta node.
+// bindings survive a restart of the meta node. A resource node started with its operator's key binds
+// its own traffic key.
 import type { Libp2p } from '@libp2p/interface'
 import {
   computeSliceHash,
@@ -17,14 +18,36 @@ import {
   signNodeOwnerBinding,
   signReceipt,
   signTicketRequest,
+  toHex,
 } from '@stratos-edge/core'
 import { createIndexClient, type IndexClient } from '@stratos-edge/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createResourceNode } from '../src/index.js'
-import { createClient, makeFile, owner, quietLogger, tempDir } from './helpers.js'
+import { createResourceNode, type ResourceNodeInit } from '../src/index.js'
+import { loadOrCreateNodeEvmKey } from '../src/node/traffic-key.js'
+import { openNodeOwnerBook } from '../src/traffic/index.js'
+import { createClient, makeFile, owner, quietLogger, tempDir, until } from './helpers.js'
 
 const NETWORK = 31337
 const EPOCH_S = 600
+
+/** A resource node running the meta service with download tickets and traffic settlement. */
+async function startMetaNode(dataDir: string, extra: Partial<ResourceNodeInit> = {}) {
+  const node = await createResourceNode(
+    {
+      dataDir,
+      tcpPort: 0,
+      wsPort: 0,
+      httpPort: 0,
+      meta: true,
+      tickets: { network: NETWORK, freeOzone: 10n ** 9n },
+      traffic: { verifierThreads: 0, epochSeconds: EPOCH_S },
+      ...extra,
+    },
+    { logger: quietLogger },
+  )
+  await node.start()
+  return node
+}
 
 describe('node-owner bindings over libp2p', () => {
   const stops: (() => Promise<unknown>)[] = []
@@ -35,22 +58,7 @@ describe('node-owner bindings over libp2p', () => {
   it('refuses receipts between two nodes of one owner as self-dealing', async () => {
     const { dir, cleanup } = await tempDir('meta-node-owners')
     stops.push(cleanup)
-    const start = async () => {
-      const node = await createResourceNode(
-        {
-          dataDir: dir,
-          tcpPort: 0,
-          wsPort: 0,
-          httpPort: 0,
-          meta: true,
-          tickets: { network: NETWORK, freeOzone: 10n ** 9n },
-          traffic: { verifierThreads: 0, epochSeconds: EPOCH_S },
-        },
-        { logger: quietLogger },
-      )
-      await node.start()
-      return node
-    }
+    const start = () => startMetaNode(dir)
     let node = await start()
     stops.push(() => node.stop())
     const peer: Libp2p = await createClient()
@@ -138,5 +146,21 @@ describe('node-owner bindings over libp2p', () => {
         await receiptFrom(stranger, provider),
       ]),
     ).toEqual({ accepted: 1, rejected: [{ index: 0, reason: 'self-dealing' }] })
+  })
+
+  it('binds a resource node’s traffic key to its operator’s wallet', async () => {
+    const { dir, cleanup } = await tempDir('traffic-owner-binding')
+    stops.push(cleanup)
+    const operator = generateKeyPair()
+    const nodeKey = await loadOrCreateNodeEvmKey(dir)
+    const providerTraffic = { operatorKey: toHex(operator.privateKey), intervalMs: 100, selfReport: false }
+    const node = await startMetaNode(dir, { providerTraffic })
+    stops.push(() => node.stop())
+    // A second connection to the meta service's book (WAL: it sees what the node committed).
+    const book = openNodeOwnerBook({ dataDir: dir })
+    stops.push(async () => book.close())
+    await until(() => book.owners(nodeKey.evmAddress).length > 0, 10_000)
+    expect(book.owners(nodeKey.evmAddress)).toEqual([operator.evmAddress])
+    expect(book.bindings(nodeKey.evmAddress)[0]).toMatchObject({ network: NETWORK, node: nodeKey.evmAddress })
   })
 })

@@ -137,6 +137,7 @@ export {
   type NodeOwnerIndexResponse,
   type RegisterNodeOwnerResult,
 } from './index-protocol/node-owner-messages.js'
+export type { RecordOutcome } from './index-protocol/outcome-messages.js'
 export {
   MAX_SELF_REPORT_BYTES,
   SelfReportIndexOp,

@@ -1,6 +1,3 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { DatabaseSync } from 'node:sqlite'
 import {
   decodeNodeOwnerBinding,
   type EvmAddress,
@@ -8,8 +5,8 @@ import {
   type NodeOwnerBinding,
   toEvmAddress,
 } from '@stratos-edge/core'
-import { migrateLedger } from '../ledger/ledger-schema.js'
 import { SettlementStoreClosedError } from './errors.js'
+import { openTrafficDatabase } from './traffic-database.js'
 
 /** File name of the node-owner bindings inside the meta node's data directory. */
 export const NODE_OWNERS_FILE = 'node-owners.sqlite'
@@ -64,11 +61,7 @@ export interface NodeOwnerBook {
  * ```
  */
 export function openNodeOwnerBook(init: NodeOwnerBookInit): NodeOwnerBook {
-  mkdirSync(init.dataDir, { recursive: true })
-  const db = new DatabaseSync(join(init.dataDir, NODE_OWNERS_FILE))
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = FULL')
-  migrateLedger(db, NODE_OWNER_MIGRATIONS)
+  const db = openTrafficDatabase(init.dataDir, NODE_OWNERS_FILE, NODE_OWNER_MIGRATIONS)
   const maxOwners = init.maxOwnersPerNode ?? DEFAULT_MAX_OWNERS_PER_NODE
   let closed = false
   const q = {

@@ -1,8 +1,5 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite'
+import type { SQLInputValue } from 'node:sqlite'
 import type { EvmAddress, FileHash } from '@stratos-edge/core'
-import { migrateLedger } from '../ledger/ledger-schema.js'
 import { SettlementStoreClosedError } from './errors.js'
 import { SETTLEMENT_MIGRATIONS } from './settlement-schema.js'
 import type {
@@ -13,6 +10,7 @@ import type {
   SettlementStore,
   TrafficCharge,
 } from './settlement-store.js'
+import { openTrafficDatabase } from './traffic-database.js'
 
 /** File name of the settlement database inside the node's data directory. */
 export const SETTLEMENT_FILE = 'traffic-settlement.sqlite'
@@ -72,11 +70,7 @@ const toCharge = (r: ChargeRow): TrafficCharge => ({
  * ```
  */
 export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): SettlementStore {
-  mkdirSync(init.dataDir, { recursive: true })
-  const db = new DatabaseSync(join(init.dataDir, SETTLEMENT_FILE))
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = FULL')
-  migrateLedger(db, SETTLEMENT_MIGRATIONS)
+  const db = openTrafficDatabase(init.dataDir, SETTLEMENT_FILE, SETTLEMENT_MIGRATIONS)
   let closed = false
 
   const q = {

@@ -1,5 +1,6 @@
 import type { MessageReader } from '../codec/message-reader.js'
 import type { MessageWriter } from '../codec/message-writer.js'
+import { type RecordOutcome, readRecordOutcome, writeRecordOutcome } from './outcome-messages.js'
 
 /** The node-owner binding request of the index protocol (newer than the self-report op). */
 export const NodeOwnerIndexOp = {
@@ -13,14 +14,9 @@ export const NodeOwnerIndexOp = {
 
 /** Largest encoded binding taken (it is 211 bytes today). */
 export const MAX_NODE_OWNER_BINDING_BYTES = 1024
-const MAX_OUTCOME_BYTES = 64
 
 /** REGISTER_NODE_OWNER's answer: kept (`accepted`), kept already (`duplicate`), or refused with a reason. */
-export interface RegisterNodeOwnerResult {
-  outcome: 'accepted' | 'duplicate' | 'rejected'
-  /** The rule it broke, when rejected. */
-  reason?: string
-}
+export type RegisterNodeOwnerResult = RecordOutcome
 
 export type NodeOwnerIndexRequest = { op: typeof NodeOwnerIndexOp.REGISTER_NODE_OWNER; binding: Uint8Array }
 export type NodeOwnerIndexResponse = {
@@ -43,17 +39,10 @@ export function readNodeOwnerRequest(r: MessageReader): NodeOwnerIndexRequest {
 
 /** Writes the body of a REGISTER_NODE_OWNER response. */
 export function writeNodeOwnerResponse(w: MessageWriter, res: NodeOwnerIndexResponse): void {
-  w.string(res.result.outcome).string((res.result.reason ?? '').slice(0, MAX_OUTCOME_BYTES))
+  writeRecordOutcome(w, res.result)
 }
 
 /** Reads the body of a REGISTER_NODE_OWNER response. */
 export function readNodeOwnerResponse(r: MessageReader): NodeOwnerIndexResponse {
-  const outcome = r.string('outcome', MAX_OUTCOME_BYTES)
-  if (outcome !== 'accepted' && outcome !== 'duplicate' && outcome !== 'rejected')
-    r.fail(`unknown node-owner outcome ${outcome}`)
-  const reason = r.string('reason', MAX_OUTCOME_BYTES)
-  return {
-    op: NodeOwnerIndexOp.REGISTER_NODE_OWNER,
-    result: { outcome, ...(reason ? { reason } : {}) },
-  }
+  return { op: NodeOwnerIndexOp.REGISTER_NODE_OWNER, result: readRecordOutcome(r, 'node-owner') }
 }
