@@ -68,7 +68,7 @@ describe('traffic rewards on anvil', () => {
     const t1 = ticketFor(w, d1)
     // The self-dealer's downloader d1 is run by the same owner.
     const operator = generateKeyPair().evmAddress
-    const ownerOf = (a: string) => (a === selfDealer.evmAddress || a === d1.evmAddress ? operator : undefined)
+    const ownerOf = (a: string) => (a === selfDealer.evmAddress || a === d1.evmAddress ? [operator] : [])
     const committee = DEV_ROLES.committee.map((i) => new Wallet(chains.accounts[i]!.privateKey, pol))
     const poster = createCommitteeRootPoster({ threshold: DEV_ROLES.threshold }, { client, committee })
     const { settlement, store, clock } = settlementFor(w, dir, { tickets: [t0, t1], ownerOf, poster })

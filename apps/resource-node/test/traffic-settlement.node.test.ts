@@ -150,8 +150,7 @@ describe('traffic settlement', () => {
     const unknown = ticketFor(w, d1)
     const ownTicket = ticketFor(w, p0)
     const ownerOfP1 = generateKeyPair()
-    const ownerOf = (a: string) =>
-      a === p1.evmAddress || a === d2.evmAddress ? ownerOfP1.evmAddress : undefined
+    const ownerOf = (a: string) => (a === p1.evmAddress || a === d2.evmAddress ? [ownerOfP1.evmAddress] : [])
     const { settlement, store } = settlementFor(w, await dir(), {
       tickets: [good, foreign, expired, upload, otherFile, small, heldByD2, ownTicket],
       ownerOf,

@@ -204,6 +204,16 @@ export {
 } from './traffic/download-ticket-request.js'
 export { DEFAULT_EPOCH_MS, type EpochClock, epochAt, epochBounds } from './traffic/epoch.js'
 export {
+  decodeNodeOwnerBinding,
+  encodeNodeOwnerBinding,
+  NODE_OWNER_BINDING_BYTES,
+  type NodeOwnerBinding,
+  type NodeOwnerBindingFields,
+  nodeOwnerBindingSigned,
+  nodeOwnerBindingTypedData,
+  signNodeOwnerBinding,
+} from './traffic/node-owner-binding.js'
+export {
   applyPrepay,
   FIRST_PHASE_SPLIT,
   type OzoneMarket,

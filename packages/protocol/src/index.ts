@@ -131,6 +131,14 @@ export {
   registerIndexProtocol,
 } from './index-protocol/index-service.js'
 export {
+  MAX_NODE_OWNER_BINDING_BYTES,
+  NodeOwnerIndexOp,
+  type NodeOwnerIndexRequest,
+  type NodeOwnerIndexResponse,
+  type RegisterNodeOwnerResult,
+} from './index-protocol/node-owner-messages.js'
+export type { RecordOutcome } from './index-protocol/outcome-messages.js'
+export {
   MAX_SELF_REPORT_BYTES,
   SelfReportIndexOp,
   type SelfReportIndexRequest,

@@ -67,6 +67,9 @@ This node as a provider that earns (needs a meta service that settles traffic):
   --provider-traffic      count the gateway's bytes to anonymous readers and self-report them per epoch;
                           GET /v1/status/traffic and stratos_edge_traffic_* metrics; the node's EVM key
                           (<data dir>/traffic.key) is "trafficAccount" in the ready line
+  --operator-key-file <path>  with --provider-traffic: the operator's wallet key (one 0x… line); the
+                          node binds its EVM key to it at the meta service, so traffic between the
+                          operator's nodes is refused as self-dealing
   --claim-rewards         with --polygon-rpc: also claim each settled epoch's reward on the meta
                           service's TrafficRewards (the node's EVM key sends the claims: fund it with gas)
 `
@@ -104,6 +107,17 @@ export function readCommitteeKeys(paths: readonly string[]): string[] {
     }
   }
   return keys
+}
+
+/** The operator's wallet key for --operator-key-file: the file's one `0x…` key line. */
+export function readOperatorKey(path: string): string {
+  const keys = readFileSync(path, 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter(Boolean)
+  if (keys.length !== 1 || !/^0x[0-9a-fA-F]{64}$/.test(keys[0] as string))
+    throw new Error(`${path}: an operator key file holds one 0x key of 64 hex digits`)
+  return keys[0] as string
 }
 
 type TrafficFlags = Partial<
@@ -201,6 +215,7 @@ export async function runCli(argv: string[]): Promise<number> {
       'self-reporter': { type: 'string', multiple: true },
       'provider-traffic': { type: 'boolean' },
       'claim-rewards': { type: 'boolean' },
+      'operator-key-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -230,6 +245,9 @@ export async function runCli(argv: string[]): Promise<number> {
   const providerTraffic: NodeTrafficInit | undefined =
     values['provider-traffic'] || claimRewards
       ? {
+          ...(values['operator-key-file']
+            ? { operatorKey: readOperatorKey(values['operator-key-file']) }
+            : {}),
           ...(claimRewards && values['polygon-rpc']
             ? {
                 claimRewards: { polygonRpc: values['polygon-rpc'] },

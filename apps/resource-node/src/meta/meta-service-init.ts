@@ -77,5 +77,6 @@ export type MetaTrafficBackend = Pick<
   Required<IndexBackend>,
   'requestDownloadTicket' | 'submitReceipts' | 'trafficStatus' | 'rewardProof'
 > &
-  // Gateway self-reports are optional: without the hook they answer UnsupportedOperationError.
-  Pick<IndexBackend, 'submitSelfReport'>
+  // Gateway self-reports and node-owner bindings are optional: without the hook they answer
+  // UnsupportedOperationError.
+  Pick<IndexBackend, 'submitSelfReport' | 'registerNodeOwner'>

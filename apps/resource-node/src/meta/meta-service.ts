@@ -336,6 +336,15 @@ export function createMetaService(init: MetaServiceInit): MetaService {
         )
       return t.submitSelfReport(report, context)
     },
+    registerNodeOwner(binding, context) {
+      const t = traffic()
+      if (!t.registerNodeOwner)
+        throw new UnsupportedOperationError(
+          'This meta service takes no node-owner bindings',
+          'Ask a meta service that settles traffic',
+        )
+      return t.registerNodeOwner(binding, context)
+    },
     async manifestOwners(fileHash: FileHash) {
       return (await init.manifests.manifestOwners?.(fileHash)) ?? []
     },

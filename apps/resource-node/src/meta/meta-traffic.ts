@@ -1,13 +1,4 @@
-import {
-  decodeReceipt,
-  decodeTicket,
-  type EvmAddress,
-  epochAt,
-  type FileHash,
-  type KeyPair,
-  type TrafficReceipt,
-  toEvmAddress,
-} from '@stratos-edge/core'
+import { decodeTicket, epochAt, type FileHash, type KeyPair, toEvmAddress } from '@stratos-edge/core'
 import type { BridgeAddresses, BridgeClient } from '@stratos-edge/polygon-bridge'
 import { createBridgeClient } from '@stratos-edge/polygon-bridge'
 import { RateLimitedError } from '@stratos-edge/protocol'
@@ -27,7 +18,9 @@ import {
   type WorkerReceiptVerifier,
 } from '../traffic/worker-receipt-verifier.js'
 import { createDownloadTicketIssuer, type DownloadTicketIssuer } from './download-ticket-issuer.js'
+import { createMetaNodeOwners } from './meta-node-owners.js'
 import type { MetaTrafficBackend } from './meta-service-init.js'
+import { submitEncodedReceipts } from './meta-traffic-receipts.js'
 import { trafficStatusOf } from './meta-traffic-status.js'
 
 /** Default epoch length: stratos settles traffic about every 10 minutes. */
@@ -87,6 +80,8 @@ export interface MetaTrafficInit extends EpochRewardsInit {
    * lists); default none. Each owner pays them only from its balance less its reservations.
    */
   selfReporters?: readonly string[]
+  /** REGISTER_NODE_OWNER requests each peer may send (default a burst of 20, then one every 5 s). */
+  nodeOwnerRate?: BucketRate | false
 }
 
 /** The edges of {@link createMetaTraffic}. */
@@ -221,6 +216,10 @@ export async function createMetaTraffic(
   const pool: WorkerReceiptVerifier | undefined =
     threads === 0 ? undefined : createWorkerReceiptVerifier(threads ? { threads } : {})
   const store = openSqliteSettlementStore({ dataDir: components.dataDir })
+  const nodeOwners = createMetaNodeOwners(
+    { network: init.network, ...(init.nodeOwnerRate !== undefined ? { rate: init.nodeOwnerRate } : {}) },
+    { dataDir: components.dataDir, now, logger },
+  )
   const settlement = createTrafficSettlement(
     {
       clock: { genesisMs, epochMs },
@@ -246,6 +245,7 @@ export async function createMetaTraffic(
         },
       },
       market: () => ledger.market(),
+      ownerOf: nodeOwners.ownerOf,
       ...(timedPoster ? { poster: timedPoster } : {}),
       ...(pool ? { verifier: pool.verify, ticketVerifier: pool.verifyTickets } : {}),
       now,
@@ -311,46 +311,9 @@ export async function createMetaTraffic(
       return downloads.issueEncoded(request)
     },
     submitSelfReport: (report) => submitEncodedSelfReport(settlement, report),
-    async submitReceipts(encoded, context) {
-      // The provider is named in each receipt: a receipt pays only its named provider, whoever hands it in.
-      const rejected: { index: number; reason: string }[] = []
-      const byProvider = new Map<EvmAddress, { index: number; receipt: TrafficReceipt }[]>()
-      encoded.forEach((bytes, index) => {
-        let receipt: TrafficReceipt
-        try {
-          receipt = decodeReceipt(bytes)
-        } catch {
-          rejected.push({ index, reason: 'malformed' })
-          return
-        }
-        const provider = toEvmAddress(receipt.provider)
-        const list = byProvider.get(provider) ?? []
-        list.push({ index, receipt })
-        byProvider.set(provider, list)
-      })
-      let accepted = 0
-      for (const [provider, list] of byProvider) {
-        const result = await settlement.submit(
-          provider,
-          list.map((x) => x.receipt),
-        )
-        accepted += result.accepted
-        counters.receiptsAccepted += result.accepted
-        counters.receiptsDuplicate += result.duplicates
-        for (const r of result.rejected) {
-          rejected.push({ index: (list[r.index] as { index: number }).index, reason: r.reason })
-          counters.rejected.set(r.reason, (counters.rejected.get(r.reason) ?? 0) + 1)
-        }
-      }
-      logger.debug('receipts submitted', {
-        peer: context.peer.toString(),
-        accepted,
-        rejected: rejected.length,
-      })
-      rejected.sort((a, b) => a.index - b.index)
-      // Duplicates are receipts already held: counted once, not refused.
-      return { accepted: encoded.length - rejected.length, rejected }
-    },
+    registerNodeOwner: nodeOwners.registerNodeOwner,
+    submitReceipts: (encoded, context) =>
+      submitEncodedReceipts(settlement, counters, logger, encoded, context),
     trafficStatus: (account) =>
       trafficStatusOf(
         {
@@ -387,6 +350,7 @@ export async function createMetaTraffic(
       await running
       await pool?.close()
       await store.close()
+      nodeOwners.close()
       rpc?.destroy()
     },
   }

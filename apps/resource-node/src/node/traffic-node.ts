@@ -2,7 +2,12 @@ import type { Libp2p } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type EpochClock, type KeyPair, type Manifest, toEvmAddress } from '@stratos-edge/core'
 import { createBridgeClient } from '@stratos-edge/polygon-bridge'
-import { createIndexClient, NoRewardError, type SubmitSelfReportResult } from '@stratos-edge/protocol'
+import {
+  createIndexClient,
+  NoRewardError,
+  type RegisterNodeOwnerResult,
+  type SubmitSelfReportResult,
+} from '@stratos-edge/protocol'
 import { JsonRpcProvider, Wallet } from 'ethers'
 import { createServedTraffic, type ServedTraffic } from '../gateway/served-traffic.js'
 import type { Logger } from '../logger.js'
@@ -17,6 +22,7 @@ import {
 } from './traffic-claimer.js'
 import { NoMetaServiceError } from './traffic-errors.js'
 import { loadOrCreateNodeEvmKey } from './traffic-key.js'
+import { createOwnerBindingRegistrar, type OwnerBindingRegistrar } from './traffic-owner-binding.js'
 import { createSelfReporter, type SelfReporter } from './traffic-self-reporter.js'
 import { createNodeTrafficStatus, type HeldReceiptView, type NodeTrafficStatus } from './traffic-status.js'
 
@@ -36,6 +42,12 @@ export interface NodeTrafficInit {
   readonly selfReport?: boolean
   /** How often to report, refresh the status and claim, ms (default 5000). */
   readonly intervalMs?: number
+  /**
+   * The operator's wallet key (`0x` hex): the node binds its traffic key to it at the meta service
+   * (REGISTER_NODE_OWNER), so receipts between this node and the operator's other nodes are refused as
+   * self-dealing. Default none: the node stays unbound.
+   */
+  readonly operatorKey?: string
 }
 
 /** The meta service's Proof of Traffic requests, as this node reaches them (index protocol or in process). */
@@ -43,6 +55,7 @@ export interface MetaTrafficAccess extends RewardSource {
   /** The clock fields only without an account. */
   trafficStatus(account?: string): Promise<TrafficStatusView>
   submitSelfReport(report: Uint8Array): Promise<SubmitSelfReportResult>
+  registerNodeOwner(binding: Uint8Array): Promise<RegisterNodeOwnerResult>
 }
 
 /** The edges of {@link createNodeTraffic}. */
@@ -118,6 +131,7 @@ export async function createNodeTraffic(
   let served: ServedTraffic | undefined
   let reporter: SelfReporter | undefined
   let claimer: TrafficClaimer | undefined
+  let binder: OwnerBindingRegistrar | undefined
   let view: TrafficStatusView | undefined
   let timer: ReturnType<typeof setInterval> | undefined
   let running: Promise<void> | undefined
@@ -149,6 +163,12 @@ export async function createNodeTraffic(
         { served, key, submit: (r) => c.meta.submitSelfReport(r), logger: c.logger, now },
       )
     }
+    if (init.operatorKey) {
+      binder = createOwnerBindingRegistrar(
+        { network: clock.network, operatorKey: init.operatorKey },
+        { nodeKey: key, register: (b) => c.meta.registerNodeOwner(b), logger: c.logger },
+      )
+    }
     const rewards = init.claimRewards?.trafficRewards ?? s.trafficRewards
     if (init.claimRewards && rewards) {
       const chain = c.chain ?? claimChain(init.claimRewards.polygonRpc, rewards, key)
@@ -161,6 +181,7 @@ export async function createNodeTraffic(
 
   async function tick(): Promise<void> {
     if (!clock) await learnClock()
+    await binder?.registerDue()
     await reporter?.reportDue()
     if (claimer) await claimer.claimDue()
     else view = await c.meta.trafficStatus(account)
@@ -214,6 +235,7 @@ export function metaTrafficAccessOf(parts: {
         return proof
       },
       submitSelfReport: async (report) => metaService.submitSelfReport(report, context),
+      registerNodeOwner: async (binding) => metaService.registerNodeOwner(binding, context),
     }
   }
   const addr = parts.metaAddr
@@ -225,5 +247,6 @@ export function metaTrafficAccessOf(parts: {
     trafficStatus: (account) => client().trafficStatus(account),
     rewardProof: (epoch, account) => client().rewardProof(epoch, account),
     submitSelfReport: (report) => client().submitSelfReport(report),
+    registerNodeOwner: (binding) => client().registerNodeOwner(binding),
   }
 }

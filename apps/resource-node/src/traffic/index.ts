@@ -28,6 +28,19 @@ export {
   NoRewardError,
   SettlementStoreClosedError,
 } from './errors.js'
+export {
+  DEFAULT_MAX_OWNERS_PER_NODE,
+  NODE_OWNERS_FILE,
+  type NodeOwnerBook,
+  type NodeOwnerBookInit,
+  type NodeOwnerKeepOutcome,
+  openNodeOwnerBook,
+} from './node-owner-book.js'
+export {
+  checkNodeOwnerBinding,
+  type NodeOwnerRejectReason,
+  registerEncodedNodeOwner,
+} from './node-owner-rules.js'
 export { createReceiptDigester, type ReceiptDigester } from './receipt-digest.js'
 export {
   checkReceipt,
@@ -65,6 +78,7 @@ export { SETTLEMENT_MIGRATIONS } from './settlement-schema.js'
 export type {
   HeldReceipt,
   HoldOutcome,
+  PruneResult,
   SelfReportedVolume,
   SelfReportHoldOutcome,
   SettledEpoch,
@@ -81,6 +95,12 @@ export {
   SETTLEMENT_FILE,
   type SqliteSettlementStoreInit,
 } from './sqlite-settlement-store.js'
+export {
+  createTicketPruner,
+  DEFAULT_PRUNE_BATCH,
+  type TicketPrunerComponents,
+  type TicketPrunerInit,
+} from './ticket-pruner.js'
 export {
   createTrafficSettlement,
   type OzoneCharger,

@@ -38,8 +38,11 @@ export type RejectReason =
   | 'stale'
   | 'not-cumulative'
 
-/** Who operates a node: its owner's wallet, when known. Self-dealing is judged by it. */
-export type OwnerOf = (account: EvmAddress) => EvmAddress | undefined
+/**
+ * Who owns a node address: every owner wallet it was bound to (empty when none is known). Self-dealing
+ * is judged by it. The meta service reads its node-owner book (`openNodeOwnerBook`).
+ */
+export type OwnerOf = (account: EvmAddress) => readonly EvmAddress[]
 
 /** What {@link checkReceipt} checks a receipt against. */
 export interface ReceiptContext {
@@ -67,7 +70,7 @@ export interface ReceiptContext {
  *
  * @example
  * ```ts
- * const reason = checkReceipt(receipt, { provider, ticket, issuers, ticketTime, ownerOf: () => undefined })
+ * const reason = checkReceipt(receipt, { provider, ticket, issuers, ticketTime, ownerOf: () => [] })
  * ```
  */
 export function checkReceipt(receipt: TrafficReceipt, ctx: ReceiptContext): RejectReason | undefined {
@@ -114,13 +117,13 @@ export function receiptSignatureValid(receipt: TrafficReceipt): boolean {
 }
 
 /**
- * A provider paid for serving itself: the downloader is the provider, is the provider's owner (or the
- * other way round), or both have the same owner.
+ * A provider paid for serving itself: the downloader is the provider, is one of the provider's owners
+ * (or the other way round), or both share an owner.
  */
 export function isSelfDealing(downloader: EvmAddress, provider: EvmAddress, ownerOf: OwnerOf): boolean {
   if (downloader === provider) return true
-  const downloaderOwner = ownerOf(downloader)
-  const providerOwner = ownerOf(provider)
-  if (providerOwner === downloader || downloaderOwner === provider) return true
-  return downloaderOwner !== undefined && downloaderOwner === providerOwner
+  const downloaderOwners = ownerOf(downloader)
+  const providerOwners = ownerOf(provider)
+  if (providerOwners.includes(downloader) || downloaderOwners.includes(provider)) return true
+  return downloaderOwners.some((o) => providerOwners.includes(o))
 }

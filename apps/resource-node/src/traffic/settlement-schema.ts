@@ -54,4 +54,13 @@ export const SETTLEMENT_MIGRATIONS: readonly string[] = [
      PRIMARY KEY (epoch, provider)
    ) WITHOUT ROWID;
    ALTER TABLE epochs ADD COLUMN self_reported TEXT;`,
+  // 3: each receipted ticket's expiry, so the nonces and receipts of tickets that can back no more
+  // traffic can be pruned (rows held before this migration have none and are kept).
+  `CREATE TABLE ticket_expiry (
+     ticket_id TEXT PRIMARY KEY,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX ticket_expiry_at ON ticket_expiry (expires_at);
+   CREATE INDEX nonces_ticket ON nonces (ticket_id);
+   CREATE INDEX receipts_ticket ON receipts (ticket_id, epoch);`,
 ]

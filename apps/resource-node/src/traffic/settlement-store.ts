@@ -17,6 +17,21 @@ export interface HeldReceipt {
   readonly nonce: bigint
   /** The downloader's signature, hex: tells a resubmitted receipt from a replayed nonce. */
   readonly signature: string
+  /**
+   * Unix seconds its ticket expires at: kept per ticket so that {@link SettlementStore.pruneTickets}
+   * can drop the rows of tickets that can back no more traffic. Without it the rows are kept.
+   */
+  readonly ticketExpiresAt?: number
+}
+
+/** What {@link SettlementStore.pruneTickets} dropped. */
+export interface PruneResult {
+  /** Tickets whose rows were dropped. */
+  readonly tickets: number
+  /** Used-nonce rows dropped. */
+  readonly nonces: number
+  /** Held receipts (of settled epochs) dropped. */
+  readonly receipts: number
 }
 
 /** What the store made of one receipt, in input order. */
@@ -123,6 +138,14 @@ export interface SettlementStore {
     reportId: string,
     entries: readonly HeldSelfReportEntry[],
   ): Promise<SelfReportHoldOutcome>
+  /**
+   * Drops, in one transaction, the used nonces, held receipts and ticket usage of at most `limit`
+   * tickets that expired at or before `expiredBy` (Unix seconds) and have no receipt held in an
+   * unsettled epoch. The caller picks `expiredBy` so that every receipt under such a ticket is refused
+   * by the stateless rules (its epoch closed, or the ticket expired by the epoch's start): no replay can
+   * count once its nonces are gone.
+   */
+  pruneTickets(expiredBy: number, limit: number): Promise<PruneResult>
   /** Every self-report line held for `epoch`. */
   selfReports(epoch: number): Promise<HeldSelfReportEntry[]>
   close(): Promise<void>

@@ -1,17 +1,16 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite'
+import type { SQLInputValue } from 'node:sqlite'
 import type { EvmAddress, FileHash } from '@stratos-edge/core'
-import { migrateLedger } from '../ledger/ledger-schema.js'
 import { SettlementStoreClosedError } from './errors.js'
 import { SETTLEMENT_MIGRATIONS } from './settlement-schema.js'
 import type {
   HeldReceipt,
   HoldOutcome,
+  PruneResult,
   SettledEpoch,
   SettlementStore,
   TrafficCharge,
 } from './settlement-store.js'
+import { openTrafficDatabase } from './traffic-database.js'
 
 /** File name of the settlement database inside the node's data directory. */
 export const SETTLEMENT_FILE = 'traffic-settlement.sqlite'
@@ -71,11 +70,7 @@ const toCharge = (r: ChargeRow): TrafficCharge => ({
  * ```
  */
 export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): SettlementStore {
-  mkdirSync(init.dataDir, { recursive: true })
-  const db = new DatabaseSync(join(init.dataDir, SETTLEMENT_FILE))
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = FULL')
-  migrateLedger(db, SETTLEMENT_MIGRATIONS)
+  const db = openTrafficDatabase(init.dataDir, SETTLEMENT_FILE, SETTLEMENT_MIGRATIONS)
   let closed = false
 
   const q = {
@@ -114,6 +109,18 @@ export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): Sett
     ),
     selfReports: db.prepare('SELECT provider, entries FROM self_reports WHERE epoch = ? ORDER BY provider'),
     setSelfReported: db.prepare('UPDATE epochs SET self_reported = ? WHERE epoch = ?'),
+    addExpiry: db.prepare('INSERT OR IGNORE INTO ticket_expiry (ticket_id, expires_at) VALUES (?, ?)'),
+    // Expired tickets with no receipt held in an epoch not yet settled.
+    prunable: db.prepare(
+      `SELECT ticket_id FROM ticket_expiry t WHERE expires_at <= ? AND NOT EXISTS
+         (SELECT 1 FROM receipts r WHERE r.ticket_id = t.ticket_id
+            AND r.epoch NOT IN (SELECT epoch FROM epochs))
+       ORDER BY expires_at LIMIT ?`,
+    ),
+    dropNonces: db.prepare('DELETE FROM nonces WHERE ticket_id = ?'),
+    dropReceipts: db.prepare('DELETE FROM receipts WHERE ticket_id = ?'),
+    dropUsage: db.prepare('DELETE FROM ticket_usage WHERE ticket_id = ?'),
+    dropExpiry: db.prepare('DELETE FROM ticket_expiry WHERE ticket_id = ?'),
     unposted: db.prepare('SELECT * FROM epochs WHERE root IS NOT NULL AND posted_tx IS NULL ORDER BY epoch'),
     posted: db.prepare('UPDATE epochs SET posted_tx = ? WHERE epoch = ?'),
   }
@@ -139,6 +146,7 @@ export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): Sett
     const nonce = r.nonce.toString()
     const used = q.nonce.get(r.downloader, r.ticketId, nonce) as { signature: string } | undefined
     if (used) return used.signature === r.signature ? 'duplicate' : 'replayed'
+    if (r.ticketExpiresAt !== undefined) q.addExpiry.run(r.ticketId, r.ticketExpiresAt)
     const held = q.held.get(r.epoch, r.downloader, r.provider, r.ticketId) as
       | { nonce: string; bytes: number }
       | undefined
@@ -290,6 +298,21 @@ export function openSqliteSettlementStore(init: SqliteSettlementStoreInit): Sett
         const lines = entries.map((e) => [e.owner, e.fileHash, e.bytes.toString()])
         q.addSelfReport.run(epoch, provider, reportId, JSON.stringify(lines))
         return 'accepted'
+      })
+    },
+    async pruneTickets(expiredBy, limit) {
+      open()
+      return transaction((): PruneResult => {
+        const ids = (q.prunable.all(expiredBy, limit) as { ticket_id: string }[]).map((r) => r.ticket_id)
+        let nonces = 0
+        let receipts = 0
+        for (const id of ids) {
+          nonces += Number(q.dropNonces.run(id).changes)
+          receipts += Number(q.dropReceipts.run(id).changes)
+          q.dropUsage.run(id)
+          q.dropExpiry.run(id)
+        }
+        return { tickets: ids.length, nonces, receipts }
       })
     },
     async selfReports(epoch) {

@@ -28,6 +28,7 @@ import type { SelfReport } from './self-report.js'
 import { selfReportId } from './self-report.js'
 import { checkSelfReport, type SelfReportRejectReason } from './self-report-rules.js'
 import type { HeldReceipt, SettledEpoch, SettlementStore, TrafficCharge } from './settlement-store.js'
+import { createTicketPruner } from './ticket-pruner.js'
 
 /** Most ticket signature checks remembered at once. */
 const MAX_CHECKED_TICKETS = 100_000
@@ -45,6 +46,11 @@ export interface TrafficSettlementInit extends EpochRewardsInit {
    * (`wrong-network` otherwise); default any.
    */
   readonly network?: number
+  /**
+   * Most expired tickets whose used nonces and held receipts each `tick()` drops (default
+   * `DEFAULT_PRUNE_BATCH`; 0: never prune). See `createTicketPruner`.
+   */
+  readonly pruneBatch?: number
 }
 
 /** The meta service's download tickets, by id (lower-case hex). */
@@ -168,7 +174,7 @@ export function createTrafficSettlement(
   const now = components.now ?? Date.now
   const epochMs = init.clock.epochMs ?? DEFAULT_EPOCH_MS
   const lateWindowMs = init.lateWindowMs ?? Math.floor(epochMs / 5)
-  const ownerOf: OwnerOf = components.ownerOf ?? (() => undefined)
+  const ownerOf: OwnerOf = components.ownerOf ?? (() => [])
   const verify: ReceiptVerifier =
     components.verifier ?? (async (receipts) => receipts.map(receiptSignatureValid))
   const verifyTickets: TicketVerifier =
@@ -177,6 +183,10 @@ export function createTrafficSettlement(
   const closesAt = (epoch: number) => epochBounds(epoch, init.clock).end + lateWindowMs
   // Tickets whose issuer signature was checked, by id; bounded, cleared when full.
   const ticketChecked = new Map<string, boolean>()
+  const prune = createTicketPruner(
+    { clock: init.clock, lateWindowMs, ...(init.pruneBatch !== undefined ? { batch: init.pruneBatch } : {}) },
+    { store, now, logger },
+  )
   let timer: ReturnType<typeof setInterval> | undefined
   let running: Promise<void> | undefined
 
@@ -265,6 +275,7 @@ export function createTrafficSettlement(
         bytes: BigInt(r.bytes),
         nonce: r.nonce,
         signature: toHex(r.signature),
+        ticketExpiresAt: ticket.expiresAt,
       })
       heldIndex.push(index)
     }
@@ -336,6 +347,7 @@ export function createTrafficSettlement(
     const lastDue = epochAt(Math.max(init.clock.genesisMs, now() - lateWindowMs), init.clock) - 1
     for (const epoch of await store.unsettledEpochs(lastDue)) await settle(epoch)
     await chargePending()
+    await prune()
     if (!components.poster) return
     for (const s of await store.unposted()) {
       const tx = await components.poster.post({ epoch: s.epoch, root: s.root as string, total: s.total })

@@ -23,6 +23,7 @@ import {
   type PlacementRequest,
   type ProviderRecord,
 } from './index-messages.js'
+import type { RegisterNodeOwnerResult } from './node-owner-messages.js'
 import type { SubmitSelfReportResult } from './self-report-messages.js'
 import {
   MAX_RECEIPTS_PER_SUBMIT,
@@ -104,6 +105,11 @@ export interface IndexClient {
    * it is held, or which rule it broke. UnsupportedOperationError when the peer takes none.
    */
   submitSelfReport(report: Uint8Array, options?: ClientOptions): Promise<SubmitSelfReportResult>
+  /**
+   * Registers a node-owner binding (core's `encodeNodeOwnerBinding` bytes); the answer says whether it
+   * is kept, or which rule it broke. UnsupportedOperationError when the peer takes none.
+   */
+  registerNodeOwner(binding: Uint8Array, options?: ClientOptions): Promise<RegisterNodeOwnerResult>
 }
 
 /** ERROR frames the index peer sent, as opposed to errors raised here (a malformed answer, a timeout). */
@@ -356,6 +362,15 @@ export function createIndexClient(libp2p: DialComponents, peer: DialTarget): Ind
         olderPeer('submit-self-report'),
       )
       return res.op === IndexOp.SUBMIT_SELF_REPORT ? res.result : unexpected()
+    },
+    async registerNodeOwner(binding, options) {
+      const res = await indexRequest(
+        libp2p,
+        peer,
+        { op: IndexOp.REGISTER_NODE_OWNER, binding },
+        options,
+      ).catch(olderPeer('register-node-owner'))
+      return res.op === IndexOp.REGISTER_NODE_OWNER ? res.result : unexpected()
     },
   }
 }

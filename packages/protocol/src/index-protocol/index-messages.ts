@@ -11,6 +11,7 @@ import { MAX_HASHES_PER_MESSAGE } from '../protocol-ids.js'
 import { decodePeerAddress, encodePeerAddress, type PeerAddress } from '../slices/slice-messages.js'
 import * as manifest from './manifest-messages.js'
 import { readFileHash } from './manifest-messages.js'
+import * as nodeOwner from './node-owner-messages.js'
 import * as selfReport from './self-report-messages.js'
 import * as traffic from './traffic-messages.js'
 import * as uploadTicket from './upload-ticket-messages.js'
@@ -34,6 +35,8 @@ export const IndexOp = {
   ...traffic.TrafficIndexOp,
   /** A gateway's self-report of its anonymous HTTP traffic (self-report-messages.ts). */
   ...selfReport.SelfReportIndexOp,
+  /** A node's binding to its owner's wallet, for the self-dealing rule (node-owner-messages.ts). */
+  ...nodeOwner.NodeOwnerIndexOp,
 } as const
 export type IndexOp = (typeof IndexOp)[keyof typeof IndexOp]
 
@@ -92,6 +95,7 @@ export type IndexRequest =
   | uploadTicket.UploadTicketIndexRequest
   | traffic.TrafficIndexRequest
   | selfReport.SelfReportIndexRequest
+  | nodeOwner.NodeOwnerIndexRequest
 
 /** A decoded index response. */
 export type IndexResponse =
@@ -105,6 +109,7 @@ export type IndexResponse =
   | uploadTicket.UploadTicketIndexResponse
   | traffic.TrafficIndexResponse
   | selfReport.SelfReportIndexResponse
+  | nodeOwner.NodeOwnerIndexResponse
 
 const MAX_PROVIDERS = 64
 /** Peer ids asked about in one RESOURCE_NODES request (a forward list holds at most 8). */
@@ -190,6 +195,9 @@ export function encodeIndexRequest(req: IndexRequest): Uint8Array {
     case IndexOp.SUBMIT_SELF_REPORT:
       selfReport.writeSelfReportRequest(w, req)
       break
+    case IndexOp.REGISTER_NODE_OWNER:
+      nodeOwner.writeNodeOwnerRequest(w, req)
+      break
     default:
       traffic.writeTrafficRequest(w, req)
   }
@@ -249,6 +257,9 @@ export function decodeIndexRequest(body: Uint8Array): IndexRequest {
     case IndexOp.SUBMIT_SELF_REPORT:
       req = selfReport.readSelfReportRequest(r)
       break
+    case IndexOp.REGISTER_NODE_OWNER:
+      req = nodeOwner.readNodeOwnerRequest(r)
+      break
     default:
       req = traffic.readTrafficRequest(r, op)
   }
@@ -291,6 +302,9 @@ export function encodeIndexResponse(res: IndexResponse): Uint8Array {
       break
     case IndexOp.SUBMIT_SELF_REPORT:
       selfReport.writeSelfReportResponse(w, res)
+      break
+    case IndexOp.REGISTER_NODE_OWNER:
+      nodeOwner.writeNodeOwnerResponse(w, res)
       break
     default:
       traffic.writeTrafficResponse(w, res)
@@ -346,6 +360,9 @@ export function decodeIndexResponse(body: Uint8Array, op: IndexOp): IndexRespons
       break
     case IndexOp.SUBMIT_SELF_REPORT:
       res = selfReport.readSelfReportResponse(r)
+      break
+    case IndexOp.REGISTER_NODE_OWNER:
+      res = nodeOwner.readNodeOwnerResponse(r)
       break
     default:
       res = traffic.readTrafficResponse(r, op)

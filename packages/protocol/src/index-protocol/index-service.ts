@@ -20,6 +20,7 @@ import {
   type PlacementRequest,
   type ProviderRecord,
 } from './index-messages.js'
+import type { RegisterNodeOwnerResult } from './node-owner-messages.js'
 import type { SubmitSelfReportResult } from './self-report-messages.js'
 import type { RewardProof, SubmitReceiptsResult, TrafficStatus } from './traffic-messages.js'
 
@@ -113,6 +114,14 @@ export interface IndexBackend {
     report: Uint8Array,
     context: IndexRequestContext,
   ): Promise<SubmitSelfReportResult> | SubmitSelfReportResult
+  /**
+   * Keeps a node-owner binding signed by both the owner and the node (core's `encodeNodeOwnerBinding`);
+   * the signatures, not the peer, say whose it is.
+   */
+  registerNodeOwner?(
+    binding: Uint8Array,
+    context: IndexRequestContext,
+  ): Promise<RegisterNodeOwnerResult> | RegisterNodeOwnerResult
 }
 
 /** Options of {@link registerIndexProtocol}. */
@@ -245,6 +254,10 @@ export function createIndexHandler(
         case IndexOp.SUBMIT_SELF_REPORT:
           if (!b.submitSelfReport) unsupported('gateway self-reports')
           res = { op: req.op, result: await b.submitSelfReport(req.report, context) }
+          break
+        case IndexOp.REGISTER_NODE_OWNER:
+          if (!b.registerNodeOwner) unsupported('node-owner bindings')
+          res = { op: req.op, result: await b.registerNodeOwner(req.binding, context) }
           break
       }
       stream.send(encodeFrame(encodeIndexResponse(res)))

@@ -1,5 +1,6 @@
 import type { MessageReader } from '../codec/message-reader.js'
 import type { MessageWriter } from '../codec/message-writer.js'
+import { type RecordOutcome, readRecordOutcome, writeRecordOutcome } from './outcome-messages.js'
 
 /** The gateway self-report request of the index protocol (newer than the traffic ops). */
 export const SelfReportIndexOp = {
@@ -13,14 +14,9 @@ export const SelfReportIndexOp = {
 
 /** Largest encoded self-report (4096 lines of owner, file hash and bytes in JSON: about 480 KiB). */
 export const MAX_SELF_REPORT_BYTES = 1024 * 1024
-const MAX_OUTCOME_BYTES = 64
 
 /** SUBMIT_SELF_REPORT's answer: held (`accepted`), held already (`duplicate`), or refused with a reason. */
-export interface SubmitSelfReportResult {
-  outcome: 'accepted' | 'duplicate' | 'rejected'
-  /** The rule it broke, when rejected. */
-  reason?: string
-}
+export type SubmitSelfReportResult = RecordOutcome
 
 export type SelfReportIndexRequest = { op: typeof SelfReportIndexOp.SUBMIT_SELF_REPORT; report: Uint8Array }
 export type SelfReportIndexResponse = {
@@ -40,17 +36,10 @@ export function readSelfReportRequest(r: MessageReader): SelfReportIndexRequest 
 
 /** Writes the body of a SUBMIT_SELF_REPORT response. */
 export function writeSelfReportResponse(w: MessageWriter, res: SelfReportIndexResponse): void {
-  w.string(res.result.outcome).string((res.result.reason ?? '').slice(0, MAX_OUTCOME_BYTES))
+  writeRecordOutcome(w, res.result)
 }
 
 /** Reads the body of a SUBMIT_SELF_REPORT response. */
 export function readSelfReportResponse(r: MessageReader): SelfReportIndexResponse {
-  const outcome = r.string('outcome', MAX_OUTCOME_BYTES)
-  if (outcome !== 'accepted' && outcome !== 'duplicate' && outcome !== 'rejected')
-    r.fail(`unknown self-report outcome ${outcome}`)
-  const reason = r.string('reason', MAX_OUTCOME_BYTES)
-  return {
-    op: SelfReportIndexOp.SUBMIT_SELF_REPORT,
-    result: { outcome, ...(reason ? { reason } : {}) },
-  }
+  return { op: SelfReportIndexOp.SUBMIT_SELF_REPORT, result: readRecordOutcome(r, 'self-report') }
 }
