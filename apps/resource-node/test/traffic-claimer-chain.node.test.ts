@@ -3,13 +3,14 @@
 // second look nor a restarted claimer sends another claim.
 import { splitTrafficReward, trafficReward } from '@stratos-edge/core'
 import { createBridgeClient } from '@stratos-edge/polygon-bridge'
-import { DEV_ROLES, type LocalChains, startLocalChains } from '@stratos-edge/polygon-bridge/local'
-import { FetchRequest, hexlify, JsonRpcProvider, parseEther, toBeHex, Wallet } from 'ethers'
+import { DEV_ROLES, type LocalChains } from '@stratos-edge/polygon-bridge/local'
+import { hexlify, type JsonRpcProvider, parseEther, toBeHex, Wallet } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTrafficClaimer, type RewardChain } from '../src/node/traffic-claimer.js'
 import { loadOrCreateNodeEvmKey } from '../src/node/traffic-key.js'
 import { createSettlementRewardSource } from '../src/node/traffic-settlement-source.js'
 import { createCommitteeRootPoster } from '../src/traffic/index.js'
+import { type AnvilTrafficRewards, startAnvilTrafficRewards } from './support/anvil-traffic-rewards.js'
 import {
   afterLate,
   EPOCH_MS,
@@ -24,15 +25,8 @@ import {
   ticketFor,
 } from './traffic-fixtures.js'
 
-const STOS = 10n ** 18n
-
-function provider(url: string, chainId: number): JsonRpcProvider {
-  const request = new FetchRequest(url)
-  request.timeout = 30_000
-  return new JsonRpcProvider(request, chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-}
-
 describe('resource node reward claims on anvil', () => {
+  let anvil: AnvilTrafficRewards
   let chains: LocalChains
   let eth: JsonRpcProvider
   let pol: JsonRpcProvider
@@ -40,22 +34,12 @@ describe('resource node reward claims on anvil', () => {
   let dir: string
 
   beforeAll(async () => {
-    chains = await startLocalChains({ autoRelay: false })
-    eth = provider(chains.ethereum.rpcUrl, chains.ethereum.chainId)
-    pol = provider(chains.polygon.rpcUrl, chains.polygon.chainId)
-    const treasury = createBridgeClient({
-      ethereum: new Wallet(chains.accounts[0]!.privateKey, eth),
-      polygon: new Wallet(chains.accounts[0]!.privateKey, pol),
-      addresses: chains.addresses,
-    })
-    await treasury.deposit({ amount: 1000n * STOS, to: chains.addresses.polygon.trafficRewards })
-    await chains.relayer.syncState()
+    anvil = await startAnvilTrafficRewards()
+    ;({ chains, eth, pol } = anvil)
     ;({ dir, cleanup } = await tempDir())
   })
   afterAll(async () => {
-    eth?.destroy()
-    pol?.destroy()
-    await chains?.stop()
+    await anvil?.stop()
     await cleanup?.()
   })
 
@@ -69,11 +53,7 @@ describe('resource node reward claims on anvil', () => {
 
     const d = w.downloaders[0]!
     const ticket = ticketFor(w, d)
-    const metaSender = createBridgeClient({
-      ethereum: new Wallet(chains.accounts[5]!.privateKey, eth),
-      polygon: new Wallet(chains.accounts[5]!.privateKey, pol),
-      addresses: chains.addresses,
-    })
+    const metaSender = anvil.client
     const committee = DEV_ROLES.committee.map((i) => new Wallet(chains.accounts[i]!.privateKey, pol))
     const poster = createCommitteeRootPoster(
       { threshold: DEV_ROLES.threshold },
