@@ -26,19 +26,11 @@ import {
 import { createIndexClient, type IndexClient, uploadSlice } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient, randomBytes, tempDir } from './helpers.js'
+import { caught } from './support/caught.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..')
 const SIZE = 2 * 1024 * 1024 + 3
 const SLICE = 1024 * 1024
-
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 /** A random file sliced with core, its manifest signed by `owner`. */
 async function ownedFile(owner: KeyPair) {

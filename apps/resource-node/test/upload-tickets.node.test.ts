@@ -36,18 +36,10 @@ import {
   tempDir,
   until,
 } from './helpers.js'
+import { caught } from './support/caught.js'
 
 const NETWORK = 31337
 const SLICE = 256 * 1024
-
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('upload tickets: every write path of a resource node needs one', () => {
   let meta: ResourceNode
