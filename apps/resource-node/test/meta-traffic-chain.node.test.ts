@@ -24,9 +24,10 @@ import type { BridgeClient } from '@stratos-edge/polygon-bridge'
 import { DEV_ROLES, type LocalChains } from '@stratos-edge/polygon-bridge/local'
 import { createIndexClient, type IndexClient } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createResourceNode, type ResourceNode } from '../src/index.js'
-import { createClient, makeFile, owner, quietLogger, type TestFile, tempDir, until } from './helpers.js'
+import type { ResourceNode } from '../src/index.js'
+import { createClient, makeFile, owner, type TestFile, until } from './helpers.js'
 import { type AnvilTrafficRewards, startAnvilTrafficRewards } from './support/anvil-traffic-rewards.js'
+import { startTempNode } from './support/temp-node.js'
 
 const NETWORK = 31337
 const EPOCH_SECONDS = 4
@@ -45,29 +46,21 @@ describe('Proof of Traffic in the meta service, on anvil', () => {
   beforeAll(async () => {
     anvil = await startAnvilTrafficRewards({ epochDuration: EPOCH_SECONDS })
     ;({ chains, client } = anvil)
-    const d = await tempDir('meta-traffic')
-    cleanups.push(d.cleanup)
-    node = await createResourceNode(
-      {
-        dataDir: d.dir,
-        meta: true,
-        tcpPort: 0,
-        wsPort: 0,
-        httpPort: 0,
-        tickets: { network: NETWORK, freeOzone: 1n << 30n },
-        traffic: {
-          lateWindowSeconds: 1,
-          posting: {
-            polygonRpc: chains.polygon.rpcUrl,
-            trafficRewards: chains.addresses.polygon.trafficRewards!,
-            committeeKeys: DEV_ROLES.committee.map((i) => chains.accounts[i]!.privateKey),
-            threshold: DEV_ROLES.threshold,
-          },
+    const d = await startTempNode('meta-traffic', {
+      meta: true,
+      tickets: { network: NETWORK, freeOzone: 1n << 30n },
+      traffic: {
+        lateWindowSeconds: 1,
+        posting: {
+          polygonRpc: chains.polygon.rpcUrl,
+          trafficRewards: chains.addresses.polygon.trafficRewards!,
+          committeeKeys: DEV_ROLES.committee.map((i) => chains.accounts[i]!.privateKey),
+          threshold: DEV_ROLES.threshold,
         },
       },
-      { logger: quietLogger },
-    )
-    await node.start()
+    })
+    cleanups.push(d.cleanup)
+    node = d.node
     peer = await createClient()
     index = createIndexClient(peer, multiaddr(node.readyInfo().wsMultiaddrs[0] as string))
     // The owner uploads a manifest with its upload ticket.

@@ -15,9 +15,10 @@ import type { LocalChains } from '@stratos-edge/polygon-bridge/local'
 import { createIndexClient, uploadSlice } from '@stratos-edge/protocol'
 import { type JsonRpcProvider, toBeHex } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createResourceNode, type ResourceNode } from '../src/index.js'
-import { createClient, makeFile, quietLogger, tempDir, until } from './helpers.js'
+import type { ResourceNode } from '../src/index.js'
+import { createClient, makeFile, until } from './helpers.js'
 import { type AnvilChains, startAnvilChains } from './support/anvil-chains.js'
+import { startTempNode } from './support/temp-node.js'
 
 const STOS = 10n ** 18n
 
@@ -35,29 +36,21 @@ describe('upload tickets paid by StoragePayments prepayments (anvil)', () => {
     payer = anvil.bridgeClient(1)
     await payer.deposit({ amount: 10n * STOS })
     await chains.relayer.syncState()
-    const d = await tempDir('paid-meta')
-    cleanups.push(d.cleanup)
-    meta = await createResourceNode(
-      {
-        dataDir: d.dir,
-        meta: true,
-        tcpPort: 0,
-        wsPort: 0,
-        httpPort: 0,
-        tickets: {
-          network: chains.polygon.chainId,
-          payments: {
-            rpcUrl: chains.polygon.rpcUrl,
-            storagePayments: chains.addresses.polygon.storagePayments,
-            confirmations: 2,
-            fromBlock: await pol.getBlockNumber(),
-            pollIntervalMs: 100,
-          },
+    const d = await startTempNode('paid-meta', {
+      meta: true,
+      tickets: {
+        network: chains.polygon.chainId,
+        payments: {
+          rpcUrl: chains.polygon.rpcUrl,
+          storagePayments: chains.addresses.polygon.storagePayments,
+          confirmations: 2,
+          fromBlock: await pol.getBlockNumber(),
+          pollIntervalMs: 100,
         },
       },
-      { logger: quietLogger },
-    )
-    await meta.start()
+    })
+    cleanups.push(d.cleanup)
+    meta = d.node
   }, 120_000)
 
   afterAll(async () => {

@@ -20,6 +20,7 @@ import {
   submitEncodedSelfReport,
 } from '../src/traffic/index.js'
 import { makeFile, owner, quietLogger, tempDir, until } from './helpers.js'
+import { startTempNode } from './support/temp-node.js'
 import { MARKET, recordingCharger } from './traffic-fixtures.js'
 
 const NETWORK = 31337
@@ -135,22 +136,13 @@ describe('resource node traffic', () => {
 
 describe('resource node traffic with its own meta service', () => {
   it('self-reports to the meta service in its process, which holds the report', async () => {
-    const { dir, cleanup } = await tempDir('traffic-node-meta')
-    const node = await createResourceNode(
-      {
-        dataDir: dir,
-        tcpPort: 0,
-        wsPort: 0,
-        httpPort: 0,
-        meta: true,
-        tickets: { network: NETWORK },
-        traffic: { epochSeconds: 2, lateWindowSeconds: 1, verifierThreads: 0 },
-        providerTraffic: { intervalMs: 200 },
-      },
-      { logger: quietLogger },
-    )
+    const { node, cleanup } = await startTempNode('traffic-node-meta', {
+      meta: true,
+      tickets: { network: NETWORK },
+      traffic: { epochSeconds: 2, lateWindowSeconds: 1, verifierThreads: 0 },
+      providerTraffic: { intervalMs: 200 },
+    })
     try {
-      await node.start()
       const file = await makeFile(20_000, 16_384)
       for (const s of file.slices) await node.store.put(s)
       await node.store.putManifest(file.manifestBytes)
