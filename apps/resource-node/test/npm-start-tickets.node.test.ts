@@ -25,7 +25,7 @@ import {
 } from '@stratos-edge/core'
 import { createIndexClient, type IndexClient, uploadSlice } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createClient, randomBytes, tempDir } from './helpers.js'
+import { createClient, randomBytes, sliceRecords, tempDir } from './helpers.js'
 import { caught } from './support/caught.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -40,12 +40,7 @@ async function ownedFile(owner: KeyPair) {
     createManifest({ sliced, owner: owner.address, name: 'paid.bin', mimeType: 'application/octet-stream' }),
     owner.privateKey,
   )
-  const slices = sliced.slices.map((s) => ({
-    hash: s.hash,
-    fileHash: sliced.fileHash,
-    number: s.number,
-    data: bytes.slice(s.offset, s.offset + s.size),
-  }))
+  const slices = sliceRecords(bytes, sliced)
   return { bytes, fileHash: sliced.fileHash, manifestBytes: encodeManifest(manifest), slices }
 }
 

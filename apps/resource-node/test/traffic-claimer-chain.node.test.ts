@@ -3,14 +3,14 @@
 // second look nor a restarted claimer sends another claim.
 import { splitTrafficReward, trafficReward } from '@stratos-edge/core'
 import { createBridgeClient } from '@stratos-edge/polygon-bridge'
-import { DEV_ROLES, type LocalChains } from '@stratos-edge/polygon-bridge/local'
-import { hexlify, type JsonRpcProvider, parseEther, toBeHex, Wallet } from 'ethers'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEV_ROLES } from '@stratos-edge/polygon-bridge/local'
+import { hexlify, parseEther, toBeHex, Wallet } from 'ethers'
+import { describe, expect, it } from 'vitest'
 import { createTrafficClaimer, type RewardChain } from '../src/node/traffic-claimer.js'
 import { loadOrCreateNodeEvmKey } from '../src/node/traffic-key.js'
 import { createSettlementRewardSource } from '../src/node/traffic-settlement-source.js'
 import { createCommitteeRootPoster } from '../src/traffic/index.js'
-import { type AnvilTrafficRewards, startAnvilTrafficRewards } from './support/anvil-traffic-rewards.js'
+import { useAnvilTrafficRewards } from './support/anvil-traffic-rewards.js'
 import {
   afterLate,
   EPOCH_MS,
@@ -21,29 +21,14 @@ import {
   makeWorld,
   receiptOf,
   settlementFor,
-  tempDir,
   ticketFor,
 } from './traffic-fixtures.js'
 
 describe('resource node reward claims on anvil', () => {
-  let anvil: AnvilTrafficRewards
-  let chains: LocalChains
-  let eth: JsonRpcProvider
-  let pol: JsonRpcProvider
-  let cleanup: () => Promise<void>
-  let dir: string
-
-  beforeAll(async () => {
-    anvil = await startAnvilTrafficRewards()
-    ;({ chains, eth, pol } = anvil)
-    ;({ dir, cleanup } = await tempDir())
-  })
-  afterAll(async () => {
-    await anvil?.stop()
-    await cleanup?.()
-  })
+  const rig = useAnvilTrafficRewards()
 
   it('claims exactly its reward once, with its own key paying the gas', async () => {
+    const { chains, eth, pol, dir } = rig
     const w = makeWorld(1, 0)
     const nodeKey = await loadOrCreateNodeEvmKey(dir)
     // The same key comes back on the next start.
@@ -53,7 +38,7 @@ describe('resource node reward claims on anvil', () => {
 
     const d = w.downloaders[0]!
     const ticket = ticketFor(w, d)
-    const metaSender = anvil.client
+    const metaSender = rig.client
     const committee = DEV_ROLES.committee.map((i) => new Wallet(chains.accounts[i]!.privateKey, pol))
     const poster = createCommitteeRootPoster(
       { threshold: DEV_ROLES.threshold },

@@ -2,42 +2,19 @@
 // signatures, the honest provider claims with its proof and its STOS balance rises by exactly its
 // reward; replayed, forged and self-dealt receipts earn nothing (balances asserted).
 import { generateKeyPair, splitTrafficReward, trafficReward } from '@stratos-edge/core'
-import type { BridgeClient } from '@stratos-edge/polygon-bridge'
-import { DEV_ROLES, type LocalChains } from '@stratos-edge/polygon-bridge/local'
-import { type JsonRpcProvider, toBeHex, Wallet } from 'ethers'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEV_ROLES } from '@stratos-edge/polygon-bridge/local'
+import { toBeHex, Wallet } from 'ethers'
+import { describe, expect, it } from 'vitest'
 import { createCommitteeRootPoster } from '../src/traffic/index.js'
-import { type AnvilTrafficRewards, startAnvilTrafficRewards } from './support/anvil-traffic-rewards.js'
-import {
-  afterLate,
-  MARKET,
-  makeWorld,
-  receiptOf,
-  settlementFor,
-  tempDir,
-  ticketFor,
-} from './traffic-fixtures.js'
+import { useAnvilTrafficRewards } from './support/anvil-traffic-rewards.js'
+import { afterLate, MARKET, makeWorld, receiptOf, settlementFor, ticketFor } from './traffic-fixtures.js'
 
 describe('traffic rewards on anvil', () => {
-  let anvil: AnvilTrafficRewards
-  let chains: LocalChains
-  let pol: JsonRpcProvider
-  let client: BridgeClient
-  let cleanup: () => Promise<void>
-  let dir: string
-
-  beforeAll(async () => {
-    // The rewards pool holds bridged STOS; account 5 (`client`) sends the meta service's transactions.
-    anvil = await startAnvilTrafficRewards()
-    ;({ chains, pol, client } = anvil)
-    ;({ dir, cleanup } = await tempDir())
-  })
-  afterAll(async () => {
-    await anvil?.stop()
-    await cleanup?.()
-  })
+  // The rewards pool holds bridged STOS; account 5 (`client`) sends the meta service's transactions.
+  const rig = useAnvilTrafficRewards()
 
   it('posts the root with 2 of 3 keys; the honest provider claims exactly its reward, cheats get nothing', async () => {
+    const { chains, pol, client, dir } = rig
     const w = makeWorld(2, 3)
     const [honest, forger, selfDealer] = w.providers as [typeof w.meta, typeof w.meta, typeof w.meta]
     const [d0, d1] = w.downloaders as [typeof w.meta, typeof w.meta]

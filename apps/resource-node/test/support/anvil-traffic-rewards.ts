@@ -1,5 +1,7 @@
 /** The `TrafficRewards` pool on local anvil chains, funded with bridged STOS, for reward tests. */
 import type { BridgeClient } from '@stratos-edge/polygon-bridge'
+import { afterAll, beforeAll } from 'vitest'
+import { tempDir } from '../traffic-fixtures.js'
 import { type AnvilChains, startAnvilChains } from './anvil-chains.js'
 
 /** One STOS in wei. */
@@ -27,4 +29,30 @@ export async function startAnvilTrafficRewards(
     throw err
   }
   return { ...anvil, client: anvil.bridgeClient(5) }
+}
+
+/** {@link AnvilTrafficRewards} with a temporary directory for the settlement's store. */
+export interface AnvilTrafficRewardsSuite extends AnvilTrafficRewards {
+  dir: string
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` hooks in the calling `describe` that start the funded chains and make
+ * a temporary directory, then stop and delete them. The object returned is filled in by `beforeAll`:
+ * read it inside tests.
+ */
+export function useAnvilTrafficRewards(): AnvilTrafficRewardsSuite {
+  const suite = {} as AnvilTrafficRewardsSuite
+  let cleanup: (() => Promise<void>) | undefined
+  beforeAll(async () => {
+    Object.assign(suite, await startAnvilTrafficRewards())
+    const made = await tempDir()
+    suite.dir = made.dir
+    cleanup = made.cleanup
+  })
+  afterAll(async () => {
+    await suite.stop?.()
+    await cleanup?.()
+  })
+  return suite
 }
