@@ -25,6 +25,23 @@ import { MARKET, recordingCharger } from './traffic-fixtures.js'
 
 const NETWORK = 31337
 
+/**
+ * Stores a file of `size` bytes on `node`, waits until the node knows the epoch clock (it learns it from
+ * the meta service before it counts), then reads the file once through its gateway as an anonymous
+ * reader. Returns the bytes read and a reader of the node's traffic status.
+ */
+async function serveFileOnce(node: ResourceNode, size: number) {
+  const file = await makeFile(size, 16_384)
+  for (const s of file.slices) await node.store.put(s)
+  await node.store.putManifest(file.manifestBytes)
+  const statusOf = async (): Promise<NodeTrafficStatus> =>
+    (await fetch(`${node.gatewayUrl}/v1/status/traffic`)).json() as Promise<NodeTrafficStatus>
+  await until(async () => (await statusOf()).currentEpoch !== undefined, 10_000)
+  const uri = encodeURIComponent(formatSdmUri(owner.address, file.manifest.fileHash))
+  const body = await (await fetch(`${node.gatewayUrl}/v1/files/${uri}`)).arrayBuffer()
+  return { statusOf, bytesRead: body.byteLength }
+}
+
 describe('resource node traffic', () => {
   const stops: (() => Promise<unknown>)[] = []
   afterAll(async () => {
@@ -96,16 +113,8 @@ describe('resource node traffic', () => {
     stops.push(() => node.stop())
     expect(node.readyInfo().trafficAccount).toBe(nodeKey.evmAddress)
 
-    const file = await makeFile(40_000, 16_384)
-    for (const s of file.slices) await node.store.put(s)
-    await node.store.putManifest(file.manifestBytes)
-    const statusOf = async (): Promise<NodeTrafficStatus> =>
-      (await fetch(`${node.gatewayUrl}/v1/status/traffic`)).json() as Promise<NodeTrafficStatus>
-    // The node learns the epoch clock from the meta service before it counts.
-    await until(async () => (await statusOf()).currentEpoch !== undefined, 10_000)
-    const uri = encodeURIComponent(formatSdmUri(owner.address, file.manifest.fileHash))
-    const body = await (await fetch(`${node.gatewayUrl}/v1/files/${uri}`)).arrayBuffer()
-    expect(body.byteLength).toBe(40_000)
+    const { statusOf, bytesRead } = await serveFileOnce(node, 40_000)
+    expect(bytesRead).toBe(40_000)
     const servedIn = (await statusOf()).epochs.find((e) => e.gatewayBytes === '40000')?.epoch
     expect(servedIn).toBeDefined()
 
@@ -143,16 +152,8 @@ describe('resource node traffic with its own meta service', () => {
       providerTraffic: { intervalMs: 200 },
     })
     try {
-      const file = await makeFile(20_000, 16_384)
-      for (const s of file.slices) await node.store.put(s)
-      await node.store.putManifest(file.manifestBytes)
-      const statusOf = async (): Promise<NodeTrafficStatus> =>
-        (await fetch(`${node.gatewayUrl}/v1/status/traffic`)).json() as Promise<NodeTrafficStatus>
-      await until(async () => (await statusOf()).currentEpoch !== undefined, 10_000)
-      const uri = encodeURIComponent(formatSdmUri(owner.address, file.manifest.fileHash))
-      expect((await (await fetch(`${node.gatewayUrl}/v1/files/${uri}`)).arrayBuffer()).byteLength).toBe(
-        20_000,
-      )
+      const { statusOf, bytesRead } = await serveFileOnce(node, 20_000)
+      expect(bytesRead).toBe(20_000)
       await until(async () => (await statusOf()).epochs.some((e) => e.selfReport === 'accepted'), 15_000)
       expect((await statusOf()).account).toBe(node.readyInfo().trafficAccount)
     } finally {
