@@ -7,52 +7,25 @@
 //  - time from createLightNode to ready.
 // Needs root (unshare -n) and the built fixture page (`npm run build -w @stratos-edge/e2e`). Every figure
 // is a median over several repetitions, with the raw baseline measured in the same run and pages.
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { loadavg } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { NETNS_ADDRESS, setUpTestNetwork } from '../../e2e/scripts/test-network.mjs'
 import { launchChromium } from '../../e2e/tests/support/browser.ts'
 import { startResourceNode } from '../../e2e/tests/support/resource-node.ts'
 import { serveStatic } from '../../e2e/tests/support/static-server.ts'
+import { openFixturePage, openRawDataChannel, type RawChannelCalls } from '../fixture-pages.js'
+import { E2E_FIXTURE, runInNetworkNamespace } from '../netns-launch.js'
 import { byKind, cpuPerMB, processCpu } from '../process-cpu.js'
 import { median, writeResults } from '../results.js'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const fixture = join(here, '..', '..', 'e2e', 'dist')
 const HOST = NETNS_ADDRESS
 const MiB = 1024 * 1024
 const SIZE = 64 * MiB
 const REPS = Number(process.env.BENCH_REPS ?? 5)
 
-if (!process.argv.includes('--inside')) {
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/chromium')) {
-    console.log('browser-light-node: skipped (needs root for unshare -n, and /usr/bin/chromium)')
-    process.exit(0)
-  }
-  if (!existsSync(join(fixture, 'index.html'))) {
-    console.error('browser-light-node: build the fixture first: npm run build -w @stratos-edge/e2e')
-    process.exit(1)
-  }
-  const child = spawn(
-    'unshare',
-    ['-n', '--', process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), '--inside'],
-    {
-      stdio: 'inherit',
-    },
-  )
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000)
-  child.on('exit', (code) => {
-    clearTimeout(timer)
-    process.exit(code ?? 1)
-  })
-} else {
-  await inside()
-}
+await runInNetworkNamespace('browser-light-node', import.meta.url, inside)
 
 /** A WebSocket sink: counts raw bytes after the upgrade and answers one text frame when all arrived. */
 async function startWsSink(host: string): Promise<{ url(total: number): string; close(): void }> {
@@ -95,13 +68,7 @@ type Harness = {
     longTasks: { start: number; duration: number }[]
     stop(): Promise<void>
   }
-  bench: {
-    rtcOffer(): Promise<RTCSessionDescriptionInit>
-    rtcAnswer(o: RTCSessionDescriptionInit): Promise<RTCSessionDescriptionInit>
-    rtcAccept(a: RTCSessionDescriptionInit): Promise<void>
-    rtcWaitOpen(): Promise<void>
-    rtcReceive(total: number): Promise<number>
-    rtcSend(total: number): Promise<number>
+  bench: RawChannelCalls & {
     wsUpload(url: string, total: number): Promise<number>
     idb(total: number, rounds: number): Promise<{ rawMBps: number[]; storeMBps: number[] }>
   }
@@ -133,7 +100,7 @@ function cpuSummary(runs: Record<string, number>[], mbps: readonly number[]) {
 async function inside(): Promise<void> {
   setUpTestNetwork()
 
-  const server = await serveStatic(fixture, '127.0.0.1')
+  const server = await serveStatic(E2E_FIXTURE, '127.0.0.1')
   const resource = await startResourceNode(HOST)
   const sink = await startWsSink(HOST)
   const browser = await launchChromium()
@@ -143,13 +110,7 @@ async function inside(): Promise<void> {
     harness: 'playwright-core (CDP attached) in both runs',
   }
   try {
-    const open = async (): Promise<Page> => {
-      const ctx = await browser.newContext()
-      const page = await ctx.newPage()
-      await page.goto(`${server.url}/index.html`)
-      await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
-      return page
-    }
+    const open = (): Promise<Page> => openFixturePage(browser, server.url)
     const options = (name: string) => ({
       resourceNodes: [resource.wsAddr],
       gatewayUrl: resource.gatewayUrl,
@@ -230,10 +191,7 @@ async function inside(): Promise<void> {
 
     // Browser→browser: B downloads A's last file over direct WebRTC (dropping its cache each time) vs a raw
     // RTCDataChannel between the same two pages.
-    const offer = await a.evaluate(() => (window as unknown as W).bench.rtcOffer())
-    const answer = await b.evaluate((o) => (window as unknown as W).bench.rtcAnswer(o), offer)
-    await a.evaluate((x) => (window as unknown as W).bench.rtcAccept(x), answer)
-    await b.evaluate(() => (window as unknown as W).bench.rtcWaitOpen())
+    await openRawDataChannel(a, b)
     // Warm-up: the first full-stack download also dials A over WebRTC.
     await b.evaluate((u) => (window as unknown as W).harness.download(u), lastUri)
     // The page reads with a BYOB reader and one reused buffer (what the light-node README recommends for

@@ -5,46 +5,21 @@
 // load hits both alike. With receipts on, B gets a download ticket and signs receipts to A every 4
 // slices; A holds them in IndexedDB and submits them to the meta service.
 // Needs root (unshare -n) and the built fixture (`npm run build -w @stratos-edge/e2e`).
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { NETNS_ADDRESS, setUpTestNetwork } from '../../e2e/scripts/test-network.mjs'
 import { launchChromium } from '../../e2e/tests/support/browser.ts'
 import { startResourceNode } from '../../e2e/tests/support/resource-node.ts'
 import { serveStatic } from '../../e2e/tests/support/static-server.ts'
+import { openFixturePage, openRawDataChannel, type RawChannelCalls } from '../fixture-pages.js'
+import { E2E_FIXTURE, runInNetworkNamespace } from '../netns-launch.js'
 import { median, writeResults } from '../results.js'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const fixture = join(here, '..', '..', 'e2e', 'dist')
 const MiB = 1024 * 1024
 const SIZE = 64 * MiB
 const REPS = Number(process.env.BENCH_REPS ?? 5)
 
-if (!process.argv.includes('--inside')) {
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/chromium')) {
-    console.log('receipts-browser: skipped (needs root for unshare -n, and /usr/bin/chromium)')
-    process.exit(0)
-  }
-  if (!existsSync(join(fixture, 'index.html'))) {
-    console.error('receipts-browser: build the fixture first: npm run build -w @stratos-edge/e2e')
-    process.exit(1)
-  }
-  const child = spawn(
-    'unshare',
-    ['-n', '--', process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), '--inside'],
-    { stdio: 'inherit' },
-  )
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000)
-  child.on('exit', (code) => {
-    clearTimeout(timer)
-    process.exit(code ?? 1)
-  })
-} else {
-  await inside()
-}
+await runInNetworkNamespace('receipts-browser', import.meta.url, inside)
 
 interface Harness {
   harness: {
@@ -56,20 +31,13 @@ interface Harness {
     events: { type: string; detail: { peerId?: string } }[]
     node: { drop(fileHash: string): Promise<void> }
   }
-  bench: {
-    rtcOffer(): Promise<RTCSessionDescriptionInit>
-    rtcAnswer(o: RTCSessionDescriptionInit): Promise<RTCSessionDescriptionInit>
-    rtcAccept(a: RTCSessionDescriptionInit): Promise<void>
-    rtcWaitOpen(): Promise<void>
-    rtcReceive(total: number): Promise<number>
-    rtcSend(total: number): Promise<number>
-  }
+  bench: RawChannelCalls
 }
 type W = Window & Harness
 
 async function inside(): Promise<void> {
   setUpTestNetwork()
-  const server = await serveStatic(fixture, '127.0.0.1')
+  const server = await serveStatic(E2E_FIXTURE, '127.0.0.1')
   const resource = await startResourceNode(NETNS_ADDRESS)
   const browser = await launchChromium()
   const results: Record<string, unknown> = {
@@ -79,12 +47,7 @@ async function inside(): Promise<void> {
     loadAverageBefore: loadavg(),
   }
   try {
-    const open = async (): Promise<Page> => {
-      const page = await (await browser.newContext()).newPage()
-      await page.goto(`${server.url}/index.html`)
-      await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
-      return page
-    }
+    const open = (): Promise<Page> => openFixturePage(browser, server.url)
     const options = (name: string, receipts: boolean) => ({
       resourceNodes: [resource.wsAddr],
       gatewayUrl: resource.gatewayUrl,
@@ -110,10 +73,7 @@ async function inside(): Promise<void> {
     await restart(true)
     const file = await a.evaluate((n) => (window as unknown as W).harness.uploadRandom(n), SIZE)
 
-    const offer = await a.evaluate(() => (window as unknown as W).bench.rtcOffer())
-    const answer = await b.evaluate((o) => (window as unknown as W).bench.rtcAnswer(o), offer)
-    await a.evaluate((x) => (window as unknown as W).bench.rtcAccept(x), answer)
-    await b.evaluate(() => (window as unknown as W).bench.rtcWaitOpen())
+    await openRawDataChannel(a, b)
     const raw = async (): Promise<number> => {
       const receiving = b.evaluate((n) => (window as unknown as W).bench.rtcReceive(n), SIZE)
       const t0 = await a.evaluate((n) => (window as unknown as W).bench.rtcSend(n), SIZE)

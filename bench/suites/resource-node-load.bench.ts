@@ -35,7 +35,9 @@ import { createIndexClient, type SliceRecord, sliceUploadHeaders, uploadSlice } 
 import { RESOURCE_NODE_BIN, spawnResourceNode } from '@stratos-edge/resource-node'
 import { createLibp2p } from 'libp2p'
 import { firstJsonLine, type LoadReport, RAW_SERVER, runLoad } from '../load-clients.js'
+import { metaNodeArgs } from '../meta-node-args.js'
 import { cpuSecondsOf, memoryOf, openFdsOf, schedOf } from '../proc-stats.js'
+import { randomBytes } from '../random-bytes.js'
 import { median, writeResults } from '../results.js'
 
 const MiB = 1024 * 1024
@@ -55,12 +57,6 @@ const WRITE_TIMEOUT_MS = 30_000
 const GOOD_FILES = 40
 
 const owner = keyPairFromPrivateKey(new Uint8Array(32).fill(1))
-
-function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n)
-  for (let o = 0; o < n; o += 65536) crypto.getRandomValues(out.subarray(o, Math.min(n, o + 65536)))
-  return out
-}
 
 function percentile(values: readonly number[], p: number): number {
   const s = [...values].sort((a, b) => a - b)
@@ -97,25 +93,9 @@ const raw = spawn(process.execPath, ['-e', RAW_SERVER, rawPath], { stdio: ['igno
 const { port: rawPort } = await firstJsonLine<{ port: number }>(raw)
 const dataDir = join(dir, 'node')
 const node = await spawnResourceNode({
-  args: [
-    'start',
-    '--meta',
-    '--data-dir',
-    dataDir,
-    '--tcp-port',
-    '0',
-    '--ws-port',
-    '0',
-    '--http-port',
-    '0',
-    '--log-level',
-    'error',
-    // Set here, not left to the default (120 s), so the stalled readers are dropped within the attack.
-    '--write-timeout',
-    String(WRITE_TIMEOUT_MS),
-    // e.g. BENCH_NODE_ARGS=--no-rate-limits, to compare with the quotas off in one sitting
-    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-  ],
+  // The write timeout is set here, not left to the default (120 s), so the stalled readers are dropped
+  // within the attack.
+  args: metaNodeArgs(dataDir, ['--write-timeout', String(WRITE_TIMEOUT_MS)]),
   stderr: 'inherit',
 })
 const pid = node.child.pid as number

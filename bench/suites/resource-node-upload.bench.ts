@@ -8,7 +8,7 @@
 //  - download: fetchSlice of the 16 slices (verified by the client) and the HTTP gateway streaming the
 //    file (every slice re-verified), against a raw HTTP download of the same bytes from a sink process.
 // The browser side (where noise runs in JavaScript) is measured by browser-light-node.bench.ts.
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,23 +18,15 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
-import {
-  createManifest,
-  encodeManifest,
-  keyPairFromPrivateKey,
-  signManifest,
-  sliceFile,
-} from '@stratos-edge/core'
-import {
-  createIndexClient,
-  fetchSlice,
-  openSlicePush,
-  type SliceRecord,
-  uploadSlice,
-} from '@stratos-edge/protocol'
+import { createManifest, encodeManifest, keyPairFromPrivateKey, signManifest } from '@stratos-edge/core'
+import { createIndexClient, fetchSlice, openSlicePush, uploadSlice } from '@stratos-edge/protocol'
 import { spawnResourceNode } from '@stratos-edge/resource-node'
 import { createLibp2p } from 'libp2p'
+import { firstJsonLine } from '../load-clients.js'
+import { metaNodeArgs } from '../meta-node-args.js'
+import { randomBytes } from '../random-bytes.js'
 import { median, writeResults } from '../results.js'
+import { sliceRecords } from '../slice-records.js'
 
 const MiB = 1024 * 1024
 const SIZE = 64 * MiB
@@ -53,26 +45,7 @@ wss.on('connection', (ws) => { let got = 0; ws.on('message', (d) => { got += d.l
 server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })))
 `
 
-function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n)
-  for (let o = 0; o < n; o += 65536) crypto.getRandomValues(out.subarray(o, Math.min(n, o + 65536)))
-  return out
-}
-
 const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1000)
-
-/** The first JSON line a child prints (the raw sink's port). */
-function firstJsonLine<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout?.on('data', (d) => {
-      out += String(d)
-      const line = out.split('\n').find((l) => l.startsWith('{'))
-      if (line) resolve(JSON.parse(line) as T)
-    })
-    child.once('exit', (code) => reject(new Error(`child exited ${code}`)))
-  })
-}
 
 async function rawWsUpload(port: number, bytes: Uint8Array): Promise<number> {
   // Node's built-in WebSocket: the same client implementation libp2p's WebSockets transport uses here.
@@ -121,13 +94,7 @@ const client = await createLibp2p({
 try {
   for (let rep = 0; rep < REPS; rep++) {
     const bytes = randomBytes(SIZE)
-    const sliced = await sliceFile(bytes, { sliceSize: SLICE })
-    const slices: SliceRecord[] = sliced.slices.map((s) => ({
-      hash: s.hash,
-      fileHash: sliced.fileHash,
-      number: s.number,
-      data: bytes.subarray(s.offset, s.offset + s.size),
-    }))
+    const { sliced, slices } = await sliceRecords(bytes, SLICE)
     const manifest = encodeManifest(
       signManifest(createManifest({ sliced, owner: owner.address }), owner.privateKey),
     )
@@ -137,22 +104,7 @@ try {
     for (const transport of ['ws', 'tcp', 'http'] as const) {
       const dir = mkdtempSync(join(tmpdir(), 'stratos-bench-rn-'))
       const node = await spawnResourceNode({
-        args: [
-          'start',
-          '--meta',
-          '--data-dir',
-          dir,
-          '--tcp-port',
-          '0',
-          '--ws-port',
-          '0',
-          '--http-port',
-          '0',
-          '--log-level',
-          'error',
-          // e.g. BENCH_NODE_ARGS=--no-rate-limits, to compare with the quotas off in one sitting
-          ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-        ],
+        args: metaNodeArgs(dir),
         stderr: 'inherit',
       })
       try {

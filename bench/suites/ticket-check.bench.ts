@@ -11,7 +11,6 @@ import {
   issueTicket,
   keyPairFromPrivateKey,
   recoverAddress,
-  sliceFile,
   ticketTypedData,
   toHex,
 } from '@stratos-edge/core'
@@ -22,7 +21,9 @@ import {
   createTicketGate,
   loadOrCreateMetaKey,
 } from '@stratos-edge/resource-node'
+import { randomBytes } from '../random-bytes.js'
 import { median, writeResults } from '../results.js'
+import { sliceRecords } from '../slice-records.js'
 
 const NETWORK = 31337
 const MiB = 1024 * 1024
@@ -86,15 +87,8 @@ async function uploads(): Promise<Record<string, unknown>> {
   const on: number[] = []
   const off: number[] = []
   for (let rep = 0; rep < REPS; rep++) {
-    const bytes = new Uint8Array(SIZE)
-    for (let o = 0; o < SIZE; o += 65536) crypto.getRandomValues(bytes.subarray(o, o + 65536))
-    const sliced = await sliceFile(bytes, { sliceSize: SLICE })
-    const slices: SliceRecord[] = sliced.slices.map((s) => ({
-      hash: s.hash,
-      fileHash: sliced.fileHash,
-      number: s.number,
-      data: bytes.subarray(s.offset, s.offset + s.size),
-    }))
+    const bytes = randomBytes(SIZE)
+    const { slices } = await sliceRecords(bytes, SLICE)
     // Alternate which goes first, so drift over the sitting hits both alike.
     for (const ticketed of rep % 2 === 0 ? [true, false] : [false, true]) {
       const dir = mkdtempSync(join(tmpdir(), 'stratos-bench-ticket-'))

@@ -3,9 +3,7 @@
 // pushes never run over the relay) and pushes real slices; the refusals arrive as typed errors, before
 // any slice byte is read, and the page's IndexedDB holds only what was accepted.
 import assert from 'node:assert/strict'
-import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import type { Connection, Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { computeFileHash, computeSliceHash, type FileHash, type SliceHash } from '@stratos-edge/core'
@@ -13,11 +11,11 @@ import { pushSlice, type SliceRecord } from '@stratos-edge/protocol'
 import type { Browser, Page } from 'playwright-core'
 import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
+import { FIXTURE_DIR, loadFixture } from './support/fixture-page.ts'
 import { createNodePeer, dialRetry } from './support/node-peer.ts'
 import { type ResourceNode, startResourceNode } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 
-const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist')
 const SLICE = 64 * 1024
 const fileHash = computeFileHash(new TextEncoder().encode('pushed to a light node')) as FileHash
 const slices: SliceRecord[] = [1, 2, 3].map((number) => {
@@ -62,13 +60,10 @@ async function pushRefusal(slice: SliceRecord): Promise<Error> {
 
 describe('a light node takes pushes only after contribute', () => {
   before(async () => {
-    server = await serveStatic(fixtureDir, '127.0.0.1')
+    server = await serveStatic(FIXTURE_DIR, '127.0.0.1')
     resource = await startResourceNode(NETNS_ADDRESS)
     browser = await launchChromium()
-    page = await (await browser.newContext()).newPage()
-    page.on('pageerror', (err) => process.stderr.write(`[pageerror] ${err.message}\n`))
-    await page.goto(`${server.url}/index.html`)
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
+    page = await loadFixture(await (await browser.newContext()).newPage(), server.url)
     await page.evaluate((o) => (window as unknown as { harness: Harness }).harness.start(o), {
       resourceNodes: [resource.wsAddr],
       iceServers: [],

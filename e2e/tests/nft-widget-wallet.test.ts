@@ -4,31 +4,16 @@
 // mints, and the tokenURI read from the chain names metadata owned by the wallet's st1, whose image is
 // owned by it too and resolves to the dropped bytes.
 import assert from 'node:assert/strict'
-import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { toStratosAddress } from '@stratos-edge/core'
-import {
-  type AnvilChain,
-  DEMO_NFT_ABI,
-  deployDemoNft,
-  devAccounts,
-  startAnvil,
-} from '@stratos-edge/polygon-bridge/local'
-import { Contract, type InterfaceAbi, JsonRpcProvider, Wallet } from 'ethers'
+import { type AnvilChain, DEMO_NFT_ABI, devAccounts } from '@stratos-edge/polygon-bridge/local'
+import { Contract, type InterfaceAbi, type JsonRpcProvider } from 'ethers'
 import type { Browser, JSHandle, Page } from 'playwright-core'
-import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
-import { E2E_NETWORK, type ResourceNode, startResourceNode } from './support/resource-node.ts'
-import { serveStatic } from './support/static-server.ts'
+import { type NftDemo, startNftDemo } from './support/nft-demo.ts'
+import { ONE_PIXEL_PNG } from './support/one-pixel-png.ts'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const demoDir = join(here, '..', '..', 'apps', 'nft-widget', 'dist', 'demo')
-// A 1×1 PNG.
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-)
+const PNG = ONE_PIXEL_PNG
 
 interface WalletWindow {
   demo: {
@@ -40,8 +25,8 @@ interface WalletWindow {
 }
 
 let browser: Browser
+let demo: NftDemo
 let page: Page
-let resource: ResourceNode
 let chain: AnvilChain
 let provider: JsonRpcProvider
 let nftAddress: string
@@ -50,22 +35,9 @@ let account: string
 
 describe('NFT widget with the creator’s wallet', () => {
   before(async () => {
-    resource = await startResourceNode(NETNS_ADDRESS)
-    chain = await startAnvil({ chainId: 31338 })
-    provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true, cacheTimeout: -1 })
-    const accounts = devAccounts()
-    nftAddress = await deployDemoNft(new Wallet(accounts[0]!.privateKey, provider))
-    account = accounts[4]!.address
-    server = await serveStatic(demoDir, '127.0.0.1', {
-      '/config.json': {
-        resourceNodes: [resource.wsAddr],
-        gatewayUrl: resource.gatewayUrl,
-        network: E2E_NETWORK,
-        polygon: { rpcUrl: chain.rpcUrl, chainId: chain.chainId },
-        nft: nftAddress,
-        minterKey: accounts[1]!.privateKey,
-      },
-    })
+    demo = await startNftDemo()
+    ;({ chain, provider, nftAddress, server } = demo)
+    account = devAccounts()[4]!.address
     browser = await launchChromium()
     page = await (await browser.newContext()).newPage()
     page.on('pageerror', (err) => process.stderr.write(`[pageerror] ${err.message}\n`))
@@ -104,10 +76,7 @@ describe('NFT widget with the creator’s wallet', () => {
 
   after(async () => {
     await browser?.close().catch(() => {})
-    provider?.destroy()
-    await chain?.stop().catch(() => {})
-    await resource?.stop().catch(() => {})
-    await server?.close().catch(() => {})
+    await demo?.stop()
   })
 
   test('a refused signature, then Retry: the wallet owns media and metadata, and the token mints', {

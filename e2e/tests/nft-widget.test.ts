@@ -8,30 +8,19 @@ import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import AxeBuilder from '@axe-core/playwright'
-import {
-  type AnvilChain,
-  DEMO_NFT_ABI,
-  deployDemoNft,
-  devAccounts,
-  startAnvil,
-} from '@stratos-edge/polygon-bridge/local'
-import { Contract, type InterfaceAbi, JsonRpcProvider, Wallet } from 'ethers'
+import { DEMO_NFT_ABI } from '@stratos-edge/polygon-bridge/local'
+import { Contract, type InterfaceAbi, type JsonRpcProvider } from 'ethers'
 import type { Browser, JSHandle, Page } from 'playwright-core'
-import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
-import { E2E_NETWORK, type ResourceNode, startResourceNode } from './support/resource-node.ts'
+import { NFT_WIDGET_DIST, type NftDemo, startNftDemo } from './support/nft-demo.ts'
+import { ONE_PIXEL_PNG } from './support/one-pixel-png.ts'
+import { E2E_NETWORK, type ResourceNode } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const distDir = join(here, '..', '..', 'apps', 'nft-widget', 'dist')
-const demoDir = join(distDir, 'demo')
 const shots = join(here, '..', 'test-results', 'nft-widget')
 const XSS_NAME = '<img src=x onerror="window.__xss=1">Ship'
-// A 1×1 PNG.
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-)
+const PNG = ONE_PIXEL_PNG
 const VIDEO = randomBytes(12 * 1024 * 1024)
 
 interface FileSpec {
@@ -54,9 +43,9 @@ interface DemoWindow {
 }
 
 let browser: Browser
+let demo: NftDemo
 let page: Page
 let resource: ResourceNode
-let chain: AnvilChain
 let provider: JsonRpcProvider
 let nftAddress: string
 let server: { url: string; close(): Promise<void> }
@@ -123,21 +112,8 @@ async function seriousViolations(): Promise<string[]> {
 describe('NFT widget on the demo marketplace', () => {
   before(async () => {
     mkdirSync(shots, { recursive: true })
-    resource = await startResourceNode(NETNS_ADDRESS)
-    chain = await startAnvil({ chainId: 31338 })
-    provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true, cacheTimeout: -1 })
-    const accounts = devAccounts()
-    nftAddress = await deployDemoNft(new Wallet(accounts[0]!.privateKey, provider))
-    server = await serveStatic(demoDir, '127.0.0.1', {
-      '/config.json': {
-        resourceNodes: [resource.wsAddr],
-        gatewayUrl: resource.gatewayUrl,
-        network: E2E_NETWORK,
-        polygon: { rpcUrl: chain.rpcUrl, chainId: chain.chainId },
-        nft: nftAddress,
-        minterKey: accounts[1]!.privateKey,
-      },
-    })
+    demo = await startNftDemo()
+    ;({ resource, provider, nftAddress, server } = demo)
     browser = await launchChromium()
     const context = await browser.newContext({ viewport: { width: 900, height: 1400 } })
     page = await context.newPage()
@@ -152,10 +128,7 @@ describe('NFT widget on the demo marketplace', () => {
 
   after(async () => {
     await browser?.close().catch(() => {})
-    provider?.destroy()
-    await chain?.stop().catch(() => {})
-    await resource?.stop().catch(() => {})
-    await server?.close().catch(() => {})
+    await demo?.stop()
   })
 
   test('empty state: accessible, and no light node loaded yet', async () => {
@@ -325,7 +298,7 @@ describe('NFT widget on the demo marketplace', () => {
   })
 
   test('the <script> build: two widgets on one page share one light node', async () => {
-    const dist = await serveStatic(distDir, '127.0.0.1')
+    const dist = await serveStatic(NFT_WIDGET_DIST, '127.0.0.1')
     const context = await browser.newContext()
     try {
       const embed = await context.newPage()

@@ -4,9 +4,7 @@
 // balance rises by exactly the reward the epoch's report gives it. A replayed, a forged and a
 // self-dealt receipt, submitted by a Node peer with a real download ticket, pay nobody.
 import assert from 'node:assert/strict'
-import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
@@ -24,12 +22,12 @@ import { createIndexClient } from '@stratos-edge/protocol'
 import type { Browser, Page } from 'playwright-core'
 import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
+import { FIXTURE_DIR, loadFixture } from './support/fixture-page.ts'
 import { createNodePeer } from './support/node-peer.ts'
 import { E2E_NETWORK } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 import { startTrafficNetwork, type TrafficNetwork } from './support/traffic-network.ts'
 
-const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist')
 const FILE_SIZE = 3 * 1024 * 1024 + 5
 const SLICE_SIZE = 1024 * 1024
 const EPOCH_SECONDS = 8
@@ -90,7 +88,7 @@ const until = async <T>(what: string, ms: number, fn: () => Promise<T | undefine
 
 describe('Proof of Traffic: a browser earns STOS for the bytes it serves', () => {
   before(async () => {
-    server = await serveStatic(fixtureDir, '127.0.0.1')
+    server = await serveStatic(FIXTURE_DIR, '127.0.0.1')
     net = await startTrafficNetwork({
       host: NETNS_ADDRESS,
       epochSeconds: EPOCH_SECONDS,
@@ -98,10 +96,7 @@ describe('Proof of Traffic: a browser earns STOS for the bytes it serves', () =>
     })
     browser = await launchChromium()
     const open = async (name: string): Promise<Page> => {
-      const page = await (await browser.newContext()).newPage()
-      page.on('pageerror', (err) => process.stderr.write(`[${name} pageerror] ${err.message}\n`))
-      await page.goto(`${server.url}/index.html`)
-      await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
+      const page = await loadFixture(await (await browser.newContext()).newPage(), server.url, name)
       const started = await page.evaluate((o) => (window as unknown as W).harness.start(o), {
         resourceNodes: [net.resource.wsAddr],
         ...(net.resource.gatewayUrl ? { gatewayUrl: net.resource.gatewayUrl } : {}),

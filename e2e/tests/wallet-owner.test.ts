@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import {
   decodeManifest,
   manifestTypedData,
@@ -21,10 +20,10 @@ import { type AnvilChain, startAnvil } from '@stratos-edge/polygon-bridge/local'
 import type { Browser, Page } from 'playwright-core'
 import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
+import { FIXTURE_DIR, loadFixture } from './support/fixture-page.ts'
 import { type ResourceNode, startResourceNode } from './support/resource-node.ts'
 import { serveStatic } from './support/static-server.ts'
 
-const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist')
 const FILE_SIZE = 3 * 1024 * 1024 + 5
 const SLICE_SIZE = 1024 * 1024
 
@@ -71,7 +70,7 @@ let account: string
 
 describe('a wallet owns an upload', () => {
   before(async () => {
-    server = await serveStatic(fixtureDir, '127.0.0.1')
+    server = await serveStatic(FIXTURE_DIR, '127.0.0.1')
     resource = await startResourceNode(NETNS_ADDRESS)
     anvil = await startAnvil({ chainId: 31_337 })
     const res = await fetch(anvil.rpcUrl, {
@@ -82,10 +81,7 @@ describe('a wallet owns an upload', () => {
     account = ((await res.json()) as { result: string[] }).result[3] as string
     browser = await launchChromium()
     // One context for both tabs of the origin (browser.newPage() would give each its own).
-    page = await (await browser.newContext()).newPage()
-    page.on('pageerror', (err) => process.stderr.write(`[pageerror] ${err.message}\n`))
-    await page.goto(`${server.url}/index.html`)
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
+    page = await loadFixture(await (await browser.newContext()).newPage(), server.url)
     await page.evaluate((o) => (window as unknown as { harness: Harness }).harness.start(o), {
       resourceNodes: [resource.wsAddr],
       ...(resource.gatewayUrl ? { gatewayUrl: resource.gatewayUrl } : {}),
@@ -133,10 +129,7 @@ describe('a wallet owns an upload', () => {
   })
 
   test('a second tab of the origin, using the first tab’s node, uploads as its own wallet', async () => {
-    const second = await page.context().newPage()
-    second.on('pageerror', (err) => process.stderr.write(`[second pageerror] ${err.message}\n`))
-    await second.goto(`${server.url}/index.html`)
-    await second.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
+    const second = await loadFixture(await page.context().newPage(), server.url, 'second')
     await second.evaluate((o) => (window as unknown as { harness: Harness }).harness.start(o), {
       resourceNodes: [resource.wsAddr],
       iceServers: [],

@@ -12,3 +12,8 @@ export async function runNode(args: string[]): Promise<{ code: number | null; st
   const [code] = (await once(child, 'exit')) as [number | null]
   return { code, stdout }
 }
+
+/** `start` arguments for a meta node with its data in `dataDir` and TCP, WebSockets and HTTP on free ports. */
+export function metaStartArgs(dataDir: string): string[] {
+  return ['start', '--data-dir', dataDir, '--meta', '--tcp-port', '0', '--ws-port', '0', '--http-port', '0']
+}

@@ -3,8 +3,10 @@
 import { type FileHash, toEvmAddress } from '@stratos-edge/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServedTraffic } from '../src/gateway/served-traffic.js'
-import { createNodeMetrics, type Gateway, startGateway } from '../src/index.js'
-import { makeFile, owner, quietLogger } from './helpers.js'
+import type { Gateway } from '../src/index.js'
+import { makeFile, owner } from './helpers.js'
+import { startCountingGateway } from './support/counting-gateway.js'
+import { idleNodeMetrics } from './support/idle-node-metrics.js'
 
 const FILE_A = 'v05j1m52c3o7rd6if0b6u23dcoaajjs77tlmkdco' as FileHash
 const FILE_B = 'v05j1m555fu587j6jih6c1k0uheu1g2o8stakpm0' as FileHash
@@ -21,24 +23,10 @@ describe('gateway traffic counting', () => {
     const file = await makeFile(3 * sliceSize + 100, sliceSize)
     const clock = { now: 1_000_000 }
     const served = createServedTraffic({ clock: { genesisMs: 0, epochMs: 10_000 }, now: () => clock.now })
-    const metrics = createNodeMetrics({
-      storeUsedBytes: () => 0,
-      storeMaxBytes: () => 0,
-      storeSlices: () => 0,
-      connections: () => 0,
-    })
-    const slices = new Map(file.slices.map((s) => [s.hash, s]))
-    gw = await startGateway({
-      host: '127.0.0.1',
-      port: 0,
+    const metrics = idleNodeMetrics()
+    gw = await startCountingGateway(file, {
       metrics,
-      logger: quietLogger,
-      health: () => ({}),
-      getManifest: async () => file.manifest,
-      async *readSlice(hash, from, to) {
-        yield (slices.get(hash)?.data ?? new Uint8Array()).subarray(from, to)
-      },
-      onFileBytes: (manifest, bytes) => served.add(manifest.owner, manifest.fileHash, bytes),
+      served,
       trafficStatus: async () => ({
         epochs: served.epochs().map((e) => ({ epoch: e.epoch, bytes: e.bytes.toString() })),
       }),

@@ -2,8 +2,9 @@ import { request, type ServerResponse } from 'node:http'
 import { formatSdmUri, type Manifest, type SliceHash } from '@stratos-edge/core'
 import type { SliceRecord } from '@stratos-edge/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createNodeMetrics, type Gateway, parseRange, startGateway } from '../src/index.js'
+import { type Gateway, parseRange, startGateway } from '../src/index.js'
 import { forgeManifestOf, makeFile, quietLogger, stranger, type TestFile, until } from './helpers.js'
+import { idleNodeMetrics } from './support/idle-node-metrics.js'
 
 describe('gateway', () => {
   let gw: Gateway | undefined
@@ -23,12 +24,7 @@ describe('gateway', () => {
       signal?: AbortSignal,
     ) => Promise<Manifest | undefined> = async () => file.manifest,
   ): Promise<{ gw: Gateway; responses: ServerResponse[] }> => {
-    const metrics = createNodeMetrics({
-      storeUsedBytes: () => 0,
-      storeMaxBytes: () => 0,
-      storeSlices: () => 0,
-      connections: () => 0,
-    })
+    const metrics = idleNodeMetrics()
     gw = await startGateway({
       host: '127.0.0.1',
       port: 0,

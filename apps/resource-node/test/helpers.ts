@@ -12,6 +12,7 @@ import {
   encodeManifest,
   keyPairFromPrivateKey,
   type Manifest,
+  type SlicedFile,
   signManifest,
   sliceFile,
 } from '@stratos-edge/core'
@@ -58,13 +59,17 @@ export async function makeFile(size: number, sliceSize: number, mimeType = 'vide
     createManifest({ sliced, owner: owner.address, name: 'clip.mp4', mimeType }),
     owner.privateKey,
   )
-  const slices = sliced.slices.map((s) => ({
+  return { bytes, manifest, manifestBytes: encodeManifest(manifest), slices: sliceRecords(bytes, sliced) }
+}
+
+/** The slice records of `bytes` as core sliced them, each with a copy of its bytes. */
+export function sliceRecords(bytes: Uint8Array, sliced: SlicedFile): SliceRecord[] {
+  return sliced.slices.map((s) => ({
     hash: s.hash,
     fileHash: sliced.fileHash,
     number: s.number,
     data: bytes.slice(s.offset, s.offset + s.size),
   }))
-  return { bytes, manifest, manifestBytes: encodeManifest(manifest), slices }
 }
 
 /** Another account, which signs manifests naming files that are not its own. */

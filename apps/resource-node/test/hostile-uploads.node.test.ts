@@ -1,8 +1,9 @@
 import { request } from 'node:http'
 import { SLICE_UPLOAD_PATH, type SliceRecord, sliceUploadHeaders, uploadSlice } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createResourceNode, type ResourceNode, type ResourceNodeInit } from '../src/index.js'
-import { makeFile, quietLogger, type TestFile, tempDir } from './helpers.js'
+import { makeFile, type TestFile } from './helpers.js'
+import { caught } from './support/caught.js'
+import { createNodePool } from './support/node-pool.js'
 
 /** An upload that sends one byte every `everyMs` from `localAddress` (another client on loopback). */
 function trickle(
@@ -49,32 +50,12 @@ function trickle(
   }
 }
 
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
-
 describe('hostile uploads', () => {
   let file: TestFile
-  const nodes: ResourceNode[] = []
-  const cleanups: Array<() => Promise<void>> = []
+  const pool = createNodePool('hostile')
   const stops: Array<() => void> = []
 
-  const startNode = async (init: Partial<ResourceNodeInit>): Promise<ResourceNode> => {
-    const dir = await tempDir('hostile')
-    cleanups.push(dir.cleanup)
-    const node = await createResourceNode(
-      { dataDir: dir.dir, tcpPort: 0, wsPort: 0, httpPort: 0, ...init },
-      { logger: quietLogger },
-    )
-    nodes.push(node)
-    await node.start()
-    return node
-  }
+  const startNode = pool.start
 
   beforeAll(async () => {
     file = await makeFile(8 * 1024 * 1024, 1024 * 1024)
@@ -82,8 +63,7 @@ describe('hostile uploads', () => {
 
   afterAll(async () => {
     for (const stop of stops) stop()
-    for (const n of nodes) await n.stop()
-    for (const c of cleanups) await c()
+    await pool.close()
   })
 
   it("one client's trickling uploads hold only its share of the upload memory; others go ahead", async () => {

@@ -7,7 +7,7 @@ import type { SliceHash } from '@stratos-edge/core'
 import { fetchSlice, openSlicePush } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnResourceNode } from '../src/index.js'
-import { runNode } from './cli-process.js'
+import { metaStartArgs, runNode } from './cli-process.js'
 import { createClient, makeFile, sameBytes, tempDir } from './helpers.js'
 
 describe('kill -9 of the CLI during an upload', () => {
@@ -28,18 +28,7 @@ describe('kill -9 of the CLI during an upload', () => {
   })
 
   it('loses nothing it acknowledged; after restart every stored slice verifies and no debris is served', async () => {
-    const args = [
-      'start',
-      '--data-dir',
-      dataDir,
-      '--meta',
-      '--tcp-port',
-      '0',
-      '--ws-port',
-      '0',
-      '--http-port',
-      '0',
-    ]
+    const args = metaStartArgs(dataDir)
     const first = await spawnResourceNode({ args })
     const file = await makeFile(48 * 1024 * 1024, 1024 * 1024)
     const acked = new Set<SliceHash>()

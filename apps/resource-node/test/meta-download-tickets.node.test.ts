@@ -14,8 +14,8 @@ import {
 } from '@stratos-edge/core'
 import { createIndexClient, type IndexClient } from '@stratos-edge/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createResourceNode } from '../src/index.js'
-import { createClient, makeFile, owner, quietLogger, tempDir } from './helpers.js'
+import { createClient, makeFile, owner } from './helpers.js'
+import { startTempNode } from './support/temp-node.js'
 
 const NETWORK = 31337
 
@@ -26,21 +26,12 @@ describe('download tickets over libp2p', () => {
   })
 
   it('hands a downloader its live ticket again and rate-limits each peer', async () => {
-    const { dir, cleanup } = await tempDir('meta-download-tickets')
+    const { node, cleanup } = await startTempNode('meta-download-tickets', {
+      meta: true,
+      tickets: { network: NETWORK, freeOzone: 10n ** 9n },
+      traffic: { verifierThreads: 0, downloadTicketRate: { perSecond: 0.01, burst: 3 } },
+    })
     stops.push(cleanup)
-    const node = await createResourceNode(
-      {
-        dataDir: dir,
-        tcpPort: 0,
-        wsPort: 0,
-        httpPort: 0,
-        meta: true,
-        tickets: { network: NETWORK, freeOzone: 10n ** 9n },
-        traffic: { verifierThreads: 0, downloadTicketRate: { perSecond: 0.01, burst: 3 } },
-      },
-      { logger: quietLogger },
-    )
-    await node.start()
     stops.push(() => node.stop())
     const peers: Libp2p[] = [await createClient(), await createClient()]
     for (const p of peers) stops.push(async () => p.stop())

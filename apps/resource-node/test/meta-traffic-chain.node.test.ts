@@ -20,29 +20,22 @@ import {
   signTicketRequest,
   type Ticket,
 } from '@stratos-edge/core'
-import { type BridgeClient, createBridgeClient } from '@stratos-edge/polygon-bridge'
-import { DEV_ROLES, type LocalChains, startLocalChains } from '@stratos-edge/polygon-bridge/local'
+import type { BridgeClient } from '@stratos-edge/polygon-bridge'
+import { DEV_ROLES, type LocalChains } from '@stratos-edge/polygon-bridge/local'
 import { createIndexClient, type IndexClient } from '@stratos-edge/protocol'
-import { FetchRequest, JsonRpcProvider, Wallet } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createResourceNode, type ResourceNode } from '../src/index.js'
-import { createClient, makeFile, owner, quietLogger, type TestFile, tempDir, until } from './helpers.js'
+import type { ResourceNode } from '../src/index.js'
+import { createClient, makeFile, owner, type TestFile, until } from './helpers.js'
+import { type AnvilTrafficRewards, startAnvilTrafficRewards } from './support/anvil-traffic-rewards.js'
+import { startTempNode } from './support/temp-node.js'
 
 const NETWORK = 31337
 const EPOCH_SECONDS = 4
-const STOS = 10n ** 18n
 const SLICE = 64 * 1024
 
-function provider(url: string, chainId: number): JsonRpcProvider {
-  const request = new FetchRequest(url)
-  request.timeout = 30_000
-  return new JsonRpcProvider(request, chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-}
-
 describe('Proof of Traffic in the meta service, on anvil', () => {
+  let anvil: AnvilTrafficRewards
   let chains: LocalChains
-  let eth: JsonRpcProvider
-  let pol: JsonRpcProvider
   let client: BridgeClient
   let node: ResourceNode
   let peer: Libp2p
@@ -51,45 +44,23 @@ describe('Proof of Traffic in the meta service, on anvil', () => {
   const cleanups: (() => Promise<void>)[] = []
 
   beforeAll(async () => {
-    chains = await startLocalChains({ autoRelay: false, epochDuration: EPOCH_SECONDS })
-    eth = provider(chains.ethereum.rpcUrl, chains.ethereum.chainId)
-    pol = provider(chains.polygon.rpcUrl, chains.polygon.chainId)
-    const wallet = (i: number, p: JsonRpcProvider) => new Wallet(chains.accounts[i]!.privateKey, p)
-    const treasury = createBridgeClient({
-      ethereum: wallet(0, eth),
-      polygon: wallet(0, pol),
-      addresses: chains.addresses,
-    })
-    await treasury.deposit({ amount: 1000n * STOS, to: chains.addresses.polygon.trafficRewards! })
-    await chains.relayer.syncState()
-    client = createBridgeClient({
-      ethereum: wallet(5, eth),
-      polygon: wallet(5, pol),
-      addresses: chains.addresses,
-    })
-    const d = await tempDir('meta-traffic')
-    cleanups.push(d.cleanup)
-    node = await createResourceNode(
-      {
-        dataDir: d.dir,
-        meta: true,
-        tcpPort: 0,
-        wsPort: 0,
-        httpPort: 0,
-        tickets: { network: NETWORK, freeOzone: 1n << 30n },
-        traffic: {
-          lateWindowSeconds: 1,
-          posting: {
-            polygonRpc: chains.polygon.rpcUrl,
-            trafficRewards: chains.addresses.polygon.trafficRewards!,
-            committeeKeys: DEV_ROLES.committee.map((i) => chains.accounts[i]!.privateKey),
-            threshold: DEV_ROLES.threshold,
-          },
+    anvil = await startAnvilTrafficRewards({ epochDuration: EPOCH_SECONDS })
+    ;({ chains, client } = anvil)
+    const d = await startTempNode('meta-traffic', {
+      meta: true,
+      tickets: { network: NETWORK, freeOzone: 1n << 30n },
+      traffic: {
+        lateWindowSeconds: 1,
+        posting: {
+          polygonRpc: chains.polygon.rpcUrl,
+          trafficRewards: chains.addresses.polygon.trafficRewards!,
+          committeeKeys: DEV_ROLES.committee.map((i) => chains.accounts[i]!.privateKey),
+          threshold: DEV_ROLES.threshold,
         },
       },
-      { logger: quietLogger },
-    )
-    await node.start()
+    })
+    cleanups.push(d.cleanup)
+    node = d.node
     peer = await createClient()
     index = createIndexClient(peer, multiaddr(node.readyInfo().wsMultiaddrs[0] as string))
     // The owner uploads a manifest with its upload ticket.
@@ -105,9 +76,7 @@ describe('Proof of Traffic in the meta service, on anvil', () => {
   afterAll(async () => {
     await peer?.stop()
     await node?.stop()
-    eth?.destroy()
-    pol?.destroy()
-    await chains?.stop()
+    await anvil?.stop()
     for (const c of cleanups) await c()
   })
 

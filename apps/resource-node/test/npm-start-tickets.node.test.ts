@@ -25,20 +25,12 @@ import {
 } from '@stratos-edge/core'
 import { createIndexClient, type IndexClient, uploadSlice } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createClient, randomBytes, tempDir } from './helpers.js'
+import { createClient, randomBytes, sliceRecords, tempDir } from './helpers.js'
+import { caught } from './support/caught.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..')
 const SIZE = 2 * 1024 * 1024 + 3
 const SLICE = 1024 * 1024
-
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 /** A random file sliced with core, its manifest signed by `owner`. */
 async function ownedFile(owner: KeyPair) {
@@ -48,12 +40,7 @@ async function ownedFile(owner: KeyPair) {
     createManifest({ sliced, owner: owner.address, name: 'paid.bin', mimeType: 'application/octet-stream' }),
     owner.privateKey,
   )
-  const slices = sliced.slices.map((s) => ({
-    hash: s.hash,
-    fileHash: sliced.fileHash,
-    number: s.number,
-    data: bytes.slice(s.offset, s.offset + s.size),
-  }))
+  const slices = sliceRecords(bytes, sliced)
   return { bytes, fileHash: sliced.fileHash, manifestBytes: encodeManifest(manifest), slices }
 }
 

@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { applyPrepay, type OzoneMarket } from '@stratos-edge/core'
-import { type BridgeClient, createBridgeClient } from '@stratos-edge/polygon-bridge'
-import { type LocalChains, startLocalChains } from '@stratos-edge/polygon-bridge/local'
-import { FetchRequest, JsonRpcProvider, toBeHex, Wallet } from 'ethers'
+import type { BridgeClient } from '@stratos-edge/polygon-bridge'
+import type { LocalChains } from '@stratos-edge/polygon-bridge/local'
+import { type JsonRpcProvider, toBeHex } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOzoneLedger, type OzoneLedgerStore, openSqliteLedgerStore } from '../src/ledger/index.js'
 import { createLogger } from '../src/logger.js'
+import { type AnvilChains, startAnvilChains } from './support/anvil-chains.js'
 
 const CHILD = fileURLToPath(new URL('./fixtures/ozone-ledger-child.mjs', import.meta.url))
 const STOS = 10n ** 18n
@@ -23,35 +24,22 @@ const market: OzoneMarket = {
   remainingOzoneLimit: 10n ** 24n,
 }
 
-function provider(url: string, chainId: number): JsonRpcProvider {
-  const request = new FetchRequest(url)
-  request.timeout = 30_000
-  return new JsonRpcProvider(request, chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-}
-
 describe('ozone ledger on anvil', () => {
+  let anvil: AnvilChains
   let chains: LocalChains
   let pol: JsonRpcProvider
-  let eth: JsonRpcProvider
   let payer: BridgeClient
   const dirs: string[] = []
 
   beforeAll(async () => {
-    chains = await startLocalChains({ autoRelay: false })
-    eth = provider(chains.ethereum.rpcUrl, chains.ethereum.chainId)
-    pol = provider(chains.polygon.rpcUrl, chains.polygon.chainId)
-    payer = createBridgeClient({
-      ethereum: new Wallet(chains.accounts[1]!.privateKey, eth),
-      polygon: new Wallet(chains.accounts[1]!.privateKey, pol),
-      addresses: chains.addresses,
-    })
+    anvil = await startAnvilChains()
+    ;({ chains, pol } = anvil)
+    payer = anvil.bridgeClient(1)
     await payer.deposit({ amount: 100n * STOS })
     await chains.relayer.syncState()
   })
   afterAll(async () => {
-    eth?.destroy()
-    pol?.destroy()
-    await chains?.stop()
+    await anvil?.stop()
     for (const dir of dirs) await rm(dir, { recursive: true, force: true })
   })
 
@@ -247,11 +235,7 @@ describe('ozone ledger on anvil', () => {
     const ledger = ledgerOn(store, fromBlock)
     const paid = await payer.prepay({ beneficiary, amount: 4n * STOS })
     // The settler (dev account 6) records 1 STOS spent; the payer takes back the other 3 after the delay.
-    const settler = createBridgeClient({
-      ethereum: new Wallet(chains.accounts[6]!.privateKey, eth),
-      polygon: new Wallet(chains.accounts[6]!.privateKey, pol),
-      addresses: chains.addresses,
-    })
+    const settler = anvil.bridgeClient(6)
     await settler.settlePrepayment(paid.paymentId, 1n * STOS)
     await pol.send('evm_increaseTime', [toBeHex(31 * 24 * 3600)])
     await payer.refundPrepayment(paid.paymentId)

@@ -10,71 +10,52 @@ import {
   signTicketRequest,
   toHex,
 } from '@stratos-edge/core'
-import { type BridgeClient, createBridgeClient } from '@stratos-edge/polygon-bridge'
-import { type LocalChains, startLocalChains } from '@stratos-edge/polygon-bridge/local'
+import type { BridgeClient } from '@stratos-edge/polygon-bridge'
+import type { LocalChains } from '@stratos-edge/polygon-bridge/local'
 import { createIndexClient, uploadSlice } from '@stratos-edge/protocol'
-import { FetchRequest, JsonRpcProvider, toBeHex, Wallet } from 'ethers'
+import { type JsonRpcProvider, toBeHex } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createResourceNode, type ResourceNode } from '../src/index.js'
-import { createClient, makeFile, quietLogger, tempDir, until } from './helpers.js'
+import type { ResourceNode } from '../src/index.js'
+import { createClient, makeFile, until } from './helpers.js'
+import { type AnvilChains, startAnvilChains } from './support/anvil-chains.js'
+import { startTempNode } from './support/temp-node.js'
 
 const STOS = 10n ** 18n
 
-function provider(url: string, chainId: number): JsonRpcProvider {
-  const request = new FetchRequest(url)
-  request.timeout = 30_000
-  return new JsonRpcProvider(request, chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-}
-
 describe('upload tickets paid by StoragePayments prepayments (anvil)', () => {
+  let anvil: AnvilChains
   let chains: LocalChains
-  let eth: JsonRpcProvider
   let pol: JsonRpcProvider
   let payer: BridgeClient
   let meta: ResourceNode
   const cleanups: Array<() => Promise<void>> = []
 
   beforeAll(async () => {
-    chains = await startLocalChains({ autoRelay: false })
-    eth = provider(chains.ethereum.rpcUrl, chains.ethereum.chainId)
-    pol = provider(chains.polygon.rpcUrl, chains.polygon.chainId)
-    payer = createBridgeClient({
-      ethereum: new Wallet(chains.accounts[1]!.privateKey, eth),
-      polygon: new Wallet(chains.accounts[1]!.privateKey, pol),
-      addresses: chains.addresses,
-    })
+    anvil = await startAnvilChains()
+    ;({ chains, pol } = anvil)
+    payer = anvil.bridgeClient(1)
     await payer.deposit({ amount: 10n * STOS })
     await chains.relayer.syncState()
-    const d = await tempDir('paid-meta')
-    cleanups.push(d.cleanup)
-    meta = await createResourceNode(
-      {
-        dataDir: d.dir,
-        meta: true,
-        tcpPort: 0,
-        wsPort: 0,
-        httpPort: 0,
-        tickets: {
-          network: chains.polygon.chainId,
-          payments: {
-            rpcUrl: chains.polygon.rpcUrl,
-            storagePayments: chains.addresses.polygon.storagePayments,
-            confirmations: 2,
-            fromBlock: await pol.getBlockNumber(),
-            pollIntervalMs: 100,
-          },
+    const d = await startTempNode('paid-meta', {
+      meta: true,
+      tickets: {
+        network: chains.polygon.chainId,
+        payments: {
+          rpcUrl: chains.polygon.rpcUrl,
+          storagePayments: chains.addresses.polygon.storagePayments,
+          confirmations: 2,
+          fromBlock: await pol.getBlockNumber(),
+          pollIntervalMs: 100,
         },
       },
-      { logger: quietLogger },
-    )
-    await meta.start()
+    })
+    cleanups.push(d.cleanup)
+    meta = d.node
   }, 120_000)
 
   afterAll(async () => {
     await meta?.stop()
-    eth?.destroy()
-    pol?.destroy()
-    await chains?.stop()
+    await anvil?.stop()
     for (const c of cleanups) await c()
   })
 

@@ -10,8 +10,8 @@ import {
   uploadSlice,
 } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createResourceNode, type ResourceNode, type ResourceNodeInit } from '../src/index.js'
-import { createClient, makeFile, quietLogger, type TestFile, tempDir } from './helpers.js'
+import { createClient, makeFile, type TestFile } from './helpers.js'
+import { createNodePool } from './support/node-pool.js'
 
 interface Answer {
   status: number
@@ -63,21 +63,10 @@ const SLICE = 256 * 1024
 describe('per-client rate limits', () => {
   let file: TestFile
   let other: TestFile
-  const nodes: ResourceNode[] = []
-  const cleanups: Array<() => Promise<void>> = []
+  const pool = createNodePool('rate')
   const clients: Libp2p[] = []
 
-  const startNode = async (init: Partial<ResourceNodeInit>): Promise<ResourceNode> => {
-    const dir = await tempDir('rate')
-    cleanups.push(dir.cleanup)
-    const node = await createResourceNode(
-      { dataDir: dir.dir, tcpPort: 0, wsPort: 0, httpPort: 0, ...init },
-      { logger: quietLogger },
-    )
-    nodes.push(node)
-    await node.start()
-    return node
-  }
+  const startNode = pool.start
 
   beforeAll(async () => {
     file = await makeFile(8 * SLICE, SLICE)
@@ -86,8 +75,7 @@ describe('per-client rate limits', () => {
 
   afterAll(async () => {
     for (const c of clients) await c.stop()
-    for (const n of nodes) await n.stop()
-    for (const c of cleanups) await c()
+    await pool.close()
   })
 
   it('HTTP writes: a client over its bytes gets 429 with Retry-After and CORS; a second client is not slowed', async () => {

@@ -2,19 +2,15 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
-import { createNodeMetrics, createReplicator } from '../src/index.js'
+import { createReplicator } from '../src/index.js'
 import { makeFile, quietLogger } from './helpers.js'
+import { idleNodeMetrics } from './support/idle-node-metrics.js'
 
 const newPeerId = async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 
 describe('replicator', () => {
   it('forgets targets whose push session never opened (forward lists may name any peer)', async () => {
-    const metrics = createNodeMetrics({
-      storeUsedBytes: () => 0,
-      storeMaxBytes: () => 0,
-      storeSlices: () => 0,
-      connections: () => 0,
-    })
+    const metrics = idleNodeMetrics()
     const [slice] = (await makeFile(20_000, 16_384)).slices
     let dials = 0
     const libp2p = {

@@ -21,19 +21,11 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createResourceNode, openDiskSliceStore, type ResourceNode } from '../src/index.js'
 import { createClient, makeFile, quietLogger, sameBytes, type TestFile, tempDir, until } from './helpers.js'
+import { caught } from './support/caught.js'
 
 /** The staged slices' temp files a node's store holds. */
 async function stagedFiles(node: ResourceNode): Promise<string[]> {
   return (await readdir(join(node.store.dir, 'tmp'))).filter((n) => n.endsWith('.staged'))
-}
-
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
 }
 
 /** A raw request whose declared Content-Length the body need not match (fetch would not allow it). */

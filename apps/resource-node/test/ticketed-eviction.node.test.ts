@@ -3,8 +3,9 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { encodeTicket, generateKeyPair, issueTicket, type Ticket, toHex } from '@stratos-edge/core'
 import { pushSlice, type SliceRecord, uploadSlice } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createResourceNode, type ResourceNode } from '../src/index.js'
-import { createClient, makeFile, owner, quietLogger, tempDir } from './helpers.js'
+import type { ResourceNode } from '../src/index.js'
+import { createClient, makeFile, owner } from './helpers.js'
+import { startTempNode } from './support/temp-node.js'
 
 const NETWORK = 31337
 const SLICE = 256 * 1024
@@ -34,24 +35,16 @@ describe('eviction spares the slices of an upload paid with a ticket (its manife
     (await Promise.all(slices.map((s) => node.store.has(s.hash)))).filter(Boolean).length
 
   beforeAll(async () => {
-    const d = await tempDir('ticketed-eviction')
+    const d = await startTempNode('ticketed-eviction', {
+      meta: true,
+      rateLimits: false,
+      maxBytes: 4 * FILE_ROOM + 64 * 1024,
+      unpaidGraceMs: 3_600_000,
+      unpaidMinAgeForRoomMs: 0,
+      tickets: { network: NETWORK, issuers: [issuer.evmAddress] },
+    })
     cleanups.push(d.cleanup)
-    node = await createResourceNode(
-      {
-        dataDir: d.dir,
-        meta: true,
-        tcpPort: 0,
-        wsPort: 0,
-        httpPort: 0,
-        rateLimits: false,
-        maxBytes: 4 * FILE_ROOM + 64 * 1024,
-        unpaidGraceMs: 3_600_000,
-        unpaidMinAgeForRoomMs: 0,
-        tickets: { network: NETWORK, issuers: [issuer.evmAddress] },
-      },
-      { logger: quietLogger },
-    )
-    await node.start()
+    node = d.node
     client = await createClient()
   })
 

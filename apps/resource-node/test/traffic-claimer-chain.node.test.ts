@@ -3,13 +3,14 @@
 // second look nor a restarted claimer sends another claim.
 import { splitTrafficReward, trafficReward } from '@stratos-edge/core'
 import { createBridgeClient } from '@stratos-edge/polygon-bridge'
-import { DEV_ROLES, type LocalChains, startLocalChains } from '@stratos-edge/polygon-bridge/local'
-import { FetchRequest, hexlify, JsonRpcProvider, parseEther, toBeHex, Wallet } from 'ethers'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEV_ROLES } from '@stratos-edge/polygon-bridge/local'
+import { hexlify, parseEther, toBeHex, Wallet } from 'ethers'
+import { describe, expect, it } from 'vitest'
 import { createTrafficClaimer, type RewardChain } from '../src/node/traffic-claimer.js'
 import { loadOrCreateNodeEvmKey } from '../src/node/traffic-key.js'
 import { createSettlementRewardSource } from '../src/node/traffic-settlement-source.js'
 import { createCommitteeRootPoster } from '../src/traffic/index.js'
+import { useAnvilTrafficRewards } from './support/anvil-traffic-rewards.js'
 import {
   afterLate,
   EPOCH_MS,
@@ -20,46 +21,14 @@ import {
   makeWorld,
   receiptOf,
   settlementFor,
-  tempDir,
   ticketFor,
 } from './traffic-fixtures.js'
 
-const STOS = 10n ** 18n
-
-function provider(url: string, chainId: number): JsonRpcProvider {
-  const request = new FetchRequest(url)
-  request.timeout = 30_000
-  return new JsonRpcProvider(request, chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-}
-
 describe('resource node reward claims on anvil', () => {
-  let chains: LocalChains
-  let eth: JsonRpcProvider
-  let pol: JsonRpcProvider
-  let cleanup: () => Promise<void>
-  let dir: string
-
-  beforeAll(async () => {
-    chains = await startLocalChains({ autoRelay: false })
-    eth = provider(chains.ethereum.rpcUrl, chains.ethereum.chainId)
-    pol = provider(chains.polygon.rpcUrl, chains.polygon.chainId)
-    const treasury = createBridgeClient({
-      ethereum: new Wallet(chains.accounts[0]!.privateKey, eth),
-      polygon: new Wallet(chains.accounts[0]!.privateKey, pol),
-      addresses: chains.addresses,
-    })
-    await treasury.deposit({ amount: 1000n * STOS, to: chains.addresses.polygon.trafficRewards })
-    await chains.relayer.syncState()
-    ;({ dir, cleanup } = await tempDir())
-  })
-  afterAll(async () => {
-    eth?.destroy()
-    pol?.destroy()
-    await chains?.stop()
-    await cleanup?.()
-  })
+  const rig = useAnvilTrafficRewards()
 
   it('claims exactly its reward once, with its own key paying the gas', async () => {
+    const { chains, eth, pol, dir } = rig
     const w = makeWorld(1, 0)
     const nodeKey = await loadOrCreateNodeEvmKey(dir)
     // The same key comes back on the next start.
@@ -69,11 +38,7 @@ describe('resource node reward claims on anvil', () => {
 
     const d = w.downloaders[0]!
     const ticket = ticketFor(w, d)
-    const metaSender = createBridgeClient({
-      ethereum: new Wallet(chains.accounts[5]!.privateKey, eth),
-      polygon: new Wallet(chains.accounts[5]!.privateKey, pol),
-      addresses: chains.addresses,
-    })
+    const metaSender = rig.client
     const committee = DEV_ROLES.committee.map((i) => new Wallet(chains.accounts[i]!.privateKey, pol))
     const poster = createCommitteeRootPoster(
       { threshold: DEV_ROLES.threshold },

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { decodeVolumeReport, encodeReceipt, encodeTicket, fromHex, toHex } from '@stratos-edge/core'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createCleanups } from './support/cleanups.js'
 import {
   afterLate,
   EPOCH_MS,
@@ -16,21 +17,17 @@ import {
   receiptOf,
   settlementFor,
   T0,
-  tempDir,
   ticketFor,
 } from './traffic-fixtures.js'
 
 const CHILD = fileURLToPath(new URL('./fixtures/traffic-settlement-child.mjs', import.meta.url))
 const BATCHES = 30
-const cleanups: (() => Promise<void>)[] = []
-afterAll(async () => {
-  for (const c of cleanups) await c()
-})
+const cleanups = createCleanups('traffic')
+afterAll(() => cleanups.run())
 
 describe('kill -9 of the settlement mid-epoch', () => {
   it('loses no acknowledged receipt and counts none twice', async () => {
-    const { dir, cleanup } = await tempDir()
-    cleanups.push(cleanup)
+    const dir = await cleanups.dir()
     const w = makeWorld(10, 5)
     const tickets = w.downloaders.map((d) => ticketFor(w, d))
     // Batch k: provider k % 5 submits, for each downloader, its running total after k+1 rounds.
@@ -80,7 +77,7 @@ describe('kill -9 of the settlement mid-epoch', () => {
     expect(killedAt).toBeGreaterThanOrEqual(7)
 
     const { settlement, store, clock } = settlementFor(w, dir, { tickets })
-    cleanups.push(() => store.close())
+    cleanups.add(() => store.close())
     // Every acknowledged batch is held: its pairs hold a nonce at least as new.
     const held = await store.heldReceipts(1)
     for (let k = 0; k <= acked; k++) {

@@ -20,9 +20,27 @@ import {
   submitEncodedSelfReport,
 } from '../src/traffic/index.js'
 import { makeFile, owner, quietLogger, tempDir, until } from './helpers.js'
+import { startTempNode } from './support/temp-node.js'
 import { MARKET, recordingCharger } from './traffic-fixtures.js'
 
 const NETWORK = 31337
+
+/**
+ * Stores a file of `size` bytes on `node`, waits until the node knows the epoch clock (it learns it from
+ * the meta service before it counts), then reads the file once through its gateway as an anonymous
+ * reader. Returns the bytes read and a reader of the node's traffic status.
+ */
+async function serveFileOnce(node: ResourceNode, size: number) {
+  const file = await makeFile(size, 16_384)
+  for (const s of file.slices) await node.store.put(s)
+  await node.store.putManifest(file.manifestBytes)
+  const statusOf = async (): Promise<NodeTrafficStatus> =>
+    (await fetch(`${node.gatewayUrl}/v1/status/traffic`)).json() as Promise<NodeTrafficStatus>
+  await until(async () => (await statusOf()).currentEpoch !== undefined, 10_000)
+  const uri = encodeURIComponent(formatSdmUri(owner.address, file.manifest.fileHash))
+  const body = await (await fetch(`${node.gatewayUrl}/v1/files/${uri}`)).arrayBuffer()
+  return { statusOf, bytesRead: body.byteLength }
+}
 
 describe('resource node traffic', () => {
   const stops: (() => Promise<unknown>)[] = []
@@ -95,16 +113,8 @@ describe('resource node traffic', () => {
     stops.push(() => node.stop())
     expect(node.readyInfo().trafficAccount).toBe(nodeKey.evmAddress)
 
-    const file = await makeFile(40_000, 16_384)
-    for (const s of file.slices) await node.store.put(s)
-    await node.store.putManifest(file.manifestBytes)
-    const statusOf = async (): Promise<NodeTrafficStatus> =>
-      (await fetch(`${node.gatewayUrl}/v1/status/traffic`)).json() as Promise<NodeTrafficStatus>
-    // The node learns the epoch clock from the meta service before it counts.
-    await until(async () => (await statusOf()).currentEpoch !== undefined, 10_000)
-    const uri = encodeURIComponent(formatSdmUri(owner.address, file.manifest.fileHash))
-    const body = await (await fetch(`${node.gatewayUrl}/v1/files/${uri}`)).arrayBuffer()
-    expect(body.byteLength).toBe(40_000)
+    const { statusOf, bytesRead } = await serveFileOnce(node, 40_000)
+    expect(bytesRead).toBe(40_000)
     const servedIn = (await statusOf()).epochs.find((e) => e.gatewayBytes === '40000')?.epoch
     expect(servedIn).toBeDefined()
 
@@ -135,32 +145,15 @@ describe('resource node traffic', () => {
 
 describe('resource node traffic with its own meta service', () => {
   it('self-reports to the meta service in its process, which holds the report', async () => {
-    const { dir, cleanup } = await tempDir('traffic-node-meta')
-    const node = await createResourceNode(
-      {
-        dataDir: dir,
-        tcpPort: 0,
-        wsPort: 0,
-        httpPort: 0,
-        meta: true,
-        tickets: { network: NETWORK },
-        traffic: { epochSeconds: 2, lateWindowSeconds: 1, verifierThreads: 0 },
-        providerTraffic: { intervalMs: 200 },
-      },
-      { logger: quietLogger },
-    )
+    const { node, cleanup } = await startTempNode('traffic-node-meta', {
+      meta: true,
+      tickets: { network: NETWORK },
+      traffic: { epochSeconds: 2, lateWindowSeconds: 1, verifierThreads: 0 },
+      providerTraffic: { intervalMs: 200 },
+    })
     try {
-      await node.start()
-      const file = await makeFile(20_000, 16_384)
-      for (const s of file.slices) await node.store.put(s)
-      await node.store.putManifest(file.manifestBytes)
-      const statusOf = async (): Promise<NodeTrafficStatus> =>
-        (await fetch(`${node.gatewayUrl}/v1/status/traffic`)).json() as Promise<NodeTrafficStatus>
-      await until(async () => (await statusOf()).currentEpoch !== undefined, 10_000)
-      const uri = encodeURIComponent(formatSdmUri(owner.address, file.manifest.fileHash))
-      expect((await (await fetch(`${node.gatewayUrl}/v1/files/${uri}`)).arrayBuffer()).byteLength).toBe(
-        20_000,
-      )
+      const { statusOf, bytesRead } = await serveFileOnce(node, 20_000)
+      expect(bytesRead).toBe(20_000)
       await until(async () => (await statusOf()).epochs.some((e) => e.selfReport === 'accepted'), 15_000)
       expect((await statusOf()).account).toBe(node.readyInfo().trafficAccount)
     } finally {

@@ -2,65 +2,19 @@
 // signatures, the honest provider claims with its proof and its STOS balance rises by exactly its
 // reward; replayed, forged and self-dealt receipts earn nothing (balances asserted).
 import { generateKeyPair, splitTrafficReward, trafficReward } from '@stratos-edge/core'
-import { type BridgeClient, createBridgeClient } from '@stratos-edge/polygon-bridge'
-import { DEV_ROLES, type LocalChains, startLocalChains } from '@stratos-edge/polygon-bridge/local'
-import { FetchRequest, JsonRpcProvider, toBeHex, Wallet } from 'ethers'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEV_ROLES } from '@stratos-edge/polygon-bridge/local'
+import { toBeHex, Wallet } from 'ethers'
+import { describe, expect, it } from 'vitest'
 import { createCommitteeRootPoster } from '../src/traffic/index.js'
-import {
-  afterLate,
-  MARKET,
-  makeWorld,
-  receiptOf,
-  settlementFor,
-  tempDir,
-  ticketFor,
-} from './traffic-fixtures.js'
-
-const STOS = 10n ** 18n
-
-function provider(url: string, chainId: number): JsonRpcProvider {
-  const request = new FetchRequest(url)
-  request.timeout = 30_000
-  return new JsonRpcProvider(request, chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-}
+import { useAnvilTrafficRewards } from './support/anvil-traffic-rewards.js'
+import { afterLate, MARKET, makeWorld, receiptOf, settlementFor, ticketFor } from './traffic-fixtures.js'
 
 describe('traffic rewards on anvil', () => {
-  let chains: LocalChains
-  let eth: JsonRpcProvider
-  let pol: JsonRpcProvider
-  let client: BridgeClient
-  let cleanup: () => Promise<void>
-  let dir: string
-
-  beforeAll(async () => {
-    chains = await startLocalChains({ autoRelay: false })
-    eth = provider(chains.ethereum.rpcUrl, chains.ethereum.chainId)
-    pol = provider(chains.polygon.rpcUrl, chains.polygon.chainId)
-    const wallet = (i: number, p: JsonRpcProvider) => new Wallet(chains.accounts[i]!.privateKey, p)
-    // Fund the rewards pool with bridged STOS; account 5 sends the meta service's transactions.
-    const treasury = createBridgeClient({
-      ethereum: wallet(0, eth),
-      polygon: wallet(0, pol),
-      addresses: chains.addresses,
-    })
-    await treasury.deposit({ amount: 1000n * STOS, to: chains.addresses.polygon.trafficRewards })
-    await chains.relayer.syncState()
-    client = createBridgeClient({
-      ethereum: wallet(5, eth),
-      polygon: wallet(5, pol),
-      addresses: chains.addresses,
-    })
-    ;({ dir, cleanup } = await tempDir())
-  })
-  afterAll(async () => {
-    eth?.destroy()
-    pol?.destroy()
-    await chains?.stop()
-    await cleanup?.()
-  })
+  // The rewards pool holds bridged STOS; account 5 (`client`) sends the meta service's transactions.
+  const rig = useAnvilTrafficRewards()
 
   it('posts the root with 2 of 3 keys; the honest provider claims exactly its reward, cheats get nothing', async () => {
+    const { chains, pol, client, dir } = rig
     const w = makeWorld(2, 3)
     const [honest, forger, selfDealer] = w.providers as [typeof w.meta, typeof w.meta, typeof w.meta]
     const [d0, d1] = w.downloaders as [typeof w.meta, typeof w.meta]

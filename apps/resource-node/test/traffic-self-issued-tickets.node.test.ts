@@ -8,6 +8,7 @@ import {
   openSqliteSettlementStore,
   ticketSignatureValid,
 } from '../src/traffic/index.js'
+import { createCleanups } from './support/cleanups.js'
 import {
   EPOCH_MS,
   GENESIS_MS,
@@ -17,19 +18,15 @@ import {
   makeWorld,
   receiptOf,
   T0,
-  tempDir,
   ticketFor,
 } from './traffic-fixtures.js'
 
-const cleanups: (() => Promise<void>)[] = []
-afterAll(async () => {
-  for (const c of cleanups) await c()
-})
+const cleanups = createCleanups('traffic')
+afterAll(() => cleanups.run())
 
 describe('self-issued tickets', () => {
   it('skips recovery for tickets kept by this meta service, and only for them', async () => {
-    const { dir, cleanup } = await tempDir()
-    cleanups.push(cleanup)
+    const dir = await cleanups.dir()
     const w = makeWorld(3, 1)
     const other = makeWorld().meta
     const [d0, d1, d2] = [w.downloaders[0]!, w.downloaders[1]!, w.downloaders[2]!]

@@ -21,6 +21,7 @@ import {
   type SettlementStore,
   signSelfReport,
 } from '../src/traffic/index.js'
+import { createCleanups } from './support/cleanups.js'
 import {
   afterLate,
   EPOCH_MS,
@@ -33,19 +34,12 @@ import {
   recordingCharger,
   T0,
   TEST_NETWORK,
-  tempDir,
   ticketFor,
 } from './traffic-fixtures.js'
 
-const cleanups: (() => Promise<void>)[] = []
-afterAll(async () => {
-  for (const c of cleanups) await c()
-})
-async function freshDir(): Promise<string> {
-  const t = await tempDir()
-  cleanups.push(t.cleanup)
-  return t.dir
-}
+const cleanups = createCleanups('traffic')
+afterAll(() => cleanups.run())
+const freshDir = (): Promise<string> => cleanups.dir()
 
 const fileOf = (i: number): FileHash => computeFileHash(new TextEncoder().encode(`self-report file ${i}`))
 

@@ -12,6 +12,7 @@ import {
 } from '@stratos-edge/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteSettlementStore } from '../src/traffic/index.js'
+import { createCleanups } from './support/cleanups.js'
 import {
   afterLate,
   EPOCH_MS,
@@ -22,19 +23,12 @@ import {
   settlementFor,
   T0,
   TEST_NETWORK,
-  tempDir,
   ticketFor,
 } from './traffic-fixtures.js'
 
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c()
-})
-async function dir(): Promise<string> {
-  const t = await tempDir()
-  cleanups.push(t.cleanup)
-  return t.dir
-}
+const cleanups = createCleanups('traffic')
+afterEach(() => cleanups.run())
+const dir = (): Promise<string> => cleanups.dir()
 
 describe('traffic settlement', () => {
   it('holds the latest cumulative receipt per pair and settles it with the chain formulas', async () => {
@@ -44,7 +38,7 @@ describe('traffic settlement', () => {
     const t0 = ticketFor(w, d0)
     const t1 = ticketFor(w, d1)
     const { settlement, store, clock, charger } = settlementFor(w, await dir(), { tickets: [t0, t1] })
-    cleanups.push(() => store.close())
+    cleanups.add(() => store.close())
     // d0 signs running totals for p0: 100, 300, 600 bytes; p0 submits them out of order.
     const r1 = receiptOf(w, d0, p0, t0, 100, 1n)
     const r2 = receiptOf(w, d0, p0, t0, 300, 2n)
@@ -96,7 +90,7 @@ describe('traffic settlement', () => {
     // Expires 5 s into epoch 1 (of 10 s): its traffic up to then is paid, at most bytesAllowed.
     const t = ticketFor(w, d, { expiresAt: Math.floor(T0 / 1000) + 5, bytesAllowed: 800n })
     const { settlement, store, clock, charger } = settlementFor(w, await dir(), { tickets: [t] })
-    cleanups.push(() => store.close())
+    cleanups.add(() => store.close())
     const result = await settlement.submit(p.evmAddress, [receiptOf(w, d, p, t, 800, 1n)])
     expect(result).toMatchObject({ accepted: 1, rejected: [] })
     clock.now = afterLate(1)
@@ -117,7 +111,7 @@ describe('traffic settlement', () => {
       tickets: [t],
       init: { split, metaNodeAccounts: [metaA, metaB], ozonePerByte: 3n },
     })
-    cleanups.push(() => store.close())
+    cleanups.add(() => store.close())
     await settlement.submit(p.evmAddress, [receiptOf(w, d, p, t, 1000, 1n)])
     clock.now = afterLate(1)
     const settled = await settlement.settle(1)
@@ -155,7 +149,7 @@ describe('traffic settlement', () => {
       tickets: [good, foreign, expired, upload, otherFile, small, heldByD2, ownTicket],
       ownerOf,
     })
-    cleanups.push(() => store.close())
+    cleanups.add(() => store.close())
     const forged = { ...receiptOf(w, d0, p0, good, 100, 1n), bytes: 10_000 }
     const submitted = [
       receiptOf(w, d0, p0, good, 100, 1n, 5), // future epoch
@@ -204,7 +198,7 @@ describe('traffic settlement', () => {
     const p = w.providers[0]!
     const t = ticketFor(w, d)
     const { settlement, store, clock } = settlementFor(w, await dir(), { tickets: [t] })
-    cleanups.push(() => store.close())
+    cleanups.add(() => store.close())
     clock.now = afterLate(1)
     expect((await settlement.submit(p.evmAddress, [receiptOf(w, d, p, t, 10, 1n)])).rejected).toEqual([
       { index: 0, reason: 'late' },
@@ -243,7 +237,7 @@ describe('traffic settlement', () => {
       tickets: [t, elsewhere],
       init: { network: TEST_NETWORK },
     })
-    cleanups.push(() => store.close())
+    cleanups.add(() => store.close())
     const onOtherNetwork = signReceipt({ ...receiptOf(w, d, p, t, 10, 1n), network: TEST_NETWORK + 1 }, d)
     const result = await settlement.submit(p.evmAddress, [
       onOtherNetwork,
@@ -263,7 +257,7 @@ describe('traffic settlement', () => {
     const p = w.providers[0]!
     const t = ticketFor(w, d0)
     const { settlement, store } = settlementFor(w, await dir(), { tickets: [t] })
-    cleanups.push(() => store.close())
+    cleanups.add(() => store.close())
     const bySomeoneElse = { ...receiptOf(w, d1, p, t, 10, 1n), downloader: d0.evmAddress }
     expect((await settlement.submit(p.evmAddress, [bySomeoneElse])).rejected).toEqual([
       { index: 0, reason: 'forged' },
@@ -276,7 +270,7 @@ describe('traffic settlement', () => {
     const [p0, p1] = w.providers as [typeof w.meta, typeof w.meta]
     const t = ticketFor(w, d, { bytesAllowed: 1000n })
     const { settlement, store, clock } = settlementFor(w, await dir(), { tickets: [t] })
-    cleanups.push(() => store.close())
+    cleanups.add(() => store.close())
     await settlement.submit(p0.evmAddress, [receiptOf(w, d, p0, t, 600, 1n)])
     clock.now = afterLate(1)
     expect(decodeVolumeReport(fromHex((await settlement.settle(1)).report)).totalBytes).toBe(600n)

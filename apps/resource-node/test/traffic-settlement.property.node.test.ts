@@ -10,17 +10,12 @@ import {
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { capByTicket, type HeldReceipt } from '../src/traffic/index.js'
-import { afterLate, makeWorld, receiptOf, settlementFor, tempDir, ticketFor } from './traffic-fixtures.js'
+import { createCleanups } from './support/cleanups.js'
+import { afterLate, makeWorld, receiptOf, settlementFor, ticketFor } from './traffic-fixtures.js'
 
-const cleanups: (() => Promise<void>)[] = []
-afterAll(async () => {
-  for (const c of cleanups) await c()
-})
-async function freshDir(): Promise<string> {
-  const t = await tempDir()
-  cleanups.push(t.cleanup)
-  return t.dir
-}
+const cleanups = createCleanups('traffic')
+afterAll(() => cleanups.run())
+const freshDir = (): Promise<string> => cleanups.dir()
 
 describe('settlement properties', () => {
   // A pool of cumulative receipts: 2 downloaders × 2 providers, 4 refreshes each.
@@ -72,7 +67,7 @@ describe('settlement properties', () => {
 
   it('never counts a receipt with any field changed after signing', async () => {
     const { settlement, store } = settlementFor(w, await freshDir(), { tickets })
-    cleanups.push(() => store.close())
+    cleanups.add(() => store.close())
     const other = makeWorld()
     const mutations: ((r: TrafficReceipt) => TrafficReceipt)[] = [
       (r) => ({ ...r, bytes: r.bytes + 1 }),

@@ -2,11 +2,13 @@
 // from the gateway's counter, the receipts held and the claimer's view of the rewards.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServedTraffic } from '../src/gateway/served-traffic.js'
-import { createNodeMetrics, type Gateway, startGateway } from '../src/index.js'
+import type { Gateway } from '../src/index.js'
 import { registerTrafficMetrics } from '../src/node/metrics.js'
 import type { TrafficStatusView } from '../src/node/traffic-claimer.js'
 import { createNodeTrafficStatus } from '../src/node/traffic-status.js'
-import { makeFile, quietLogger } from './helpers.js'
+import { makeFile } from './helpers.js'
+import { startCountingGateway } from './support/counting-gateway.js'
+import { idleNodeMetrics } from './support/idle-node-metrics.js'
 
 describe('traffic status', () => {
   let gw: Gateway | undefined
@@ -19,12 +21,7 @@ describe('traffic status', () => {
     const file = await makeFile(5000, 16_384)
     const clock = { now: 30_500 }
     const served = createServedTraffic({ clock: { genesisMs: 0, epochMs: 10_000 }, now: () => clock.now })
-    const metrics = createNodeMetrics({
-      storeUsedBytes: () => 0,
-      storeMaxBytes: () => 0,
-      storeSlices: () => 0,
-      connections: () => 0,
-    })
+    const metrics = idleNodeMetrics()
     // Epoch 1: settled, posted and claimed; epoch 2: settled, posted, not claimed; epoch 3: open.
     const view: TrafficStatusView = {
       genesisMs: 0,
@@ -61,18 +58,9 @@ describe('traffic status', () => {
       claims: () => [{ epoch: 1, amount: 111n, txHash: '0xabc' }],
     })
     registerTrafficMetrics(metrics, traffic)
-    const slices = new Map(file.slices.map((s) => [s.hash, s]))
-    gw = await startGateway({
-      host: '127.0.0.1',
-      port: 0,
+    gw = await startCountingGateway(file, {
       metrics,
-      logger: quietLogger,
-      health: () => ({}),
-      getManifest: async () => file.manifest,
-      async *readSlice(hash, from, to) {
-        yield (slices.get(hash)?.data ?? new Uint8Array()).subarray(from, to)
-      },
-      onFileBytes: (manifest, bytes) => served.add(manifest.owner, manifest.fileHash, bytes),
+      served,
       trafficStatus: () => traffic.status(),
     })
     await (await fetch(`${gw.url}/v1/files/${file.manifest.fileHash}`)).arrayBuffer()

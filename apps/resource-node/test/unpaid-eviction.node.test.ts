@@ -4,16 +4,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { encodeManifestDelete, privateKeySigner, signManifestDelete } from '@stratos-edge/core'
 import { createIndexClient, type SliceRecord, uploadSlice } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createResourceNode,
-  type ResourceNode,
-  type ResourceNodeInit,
-  spawnResourceNode,
-} from '../src/index.js'
+import { type ResourceNode, type ResourceNodeInit, spawnResourceNode } from '../src/index.js'
 import { openDiskSliceStore } from '../src/store/disk-slice-store.js'
 import { createFileManifests } from '../src/store/file-manifests.js'
 import { createUnpaidEviction } from '../src/store/unpaid-eviction.js'
-import { runNode } from './cli-process.js'
+import { metaStartArgs, runNode } from './cli-process.js'
 import {
   createClient,
   makeFile,
@@ -24,6 +19,7 @@ import {
   tempDir,
   until,
 } from './helpers.js'
+import { createNodePool } from './support/node-pool.js'
 
 const SLICE = 256 * 1024
 /** A slice file on disk: the bytes and a header (under 128 bytes). */
@@ -31,7 +27,7 @@ const FILE_ROOM = SLICE + 128
 
 describe('eviction of unpaid slices', () => {
   const cleanups: Array<() => Promise<void>> = []
-  const nodes: ResourceNode[] = []
+  const pool = createNodePool('unpaid')
   let client: Libp2p
 
   const dir = async (): Promise<string> => {
@@ -39,15 +35,8 @@ describe('eviction of unpaid slices', () => {
     cleanups.push(d.cleanup)
     return d.dir
   }
-  const startNode = async (init: Partial<ResourceNodeInit>): Promise<ResourceNode> => {
-    const node = await createResourceNode(
-      { dataDir: await dir(), meta: true, tcpPort: 0, wsPort: 0, httpPort: 0, rateLimits: false, ...init },
-      { logger: quietLogger },
-    )
-    nodes.push(node)
-    await node.start()
-    return node
-  }
+  const startNode = (init: Partial<ResourceNodeInit>): Promise<ResourceNode> =>
+    pool.start({ meta: true, rateLimits: false, ...init })
   /** The manifest as an uploader commits it: PUT_MANIFEST over libp2p to the meta service. */
   const commit = (node: ResourceNode, file: TestFile) =>
     createIndexClient(client, multiaddr(node.readyInfo().multiaddrs[0] as string)).putManifest(
@@ -62,7 +51,7 @@ describe('eviction of unpaid slices', () => {
 
   afterAll(async () => {
     await client?.stop()
-    for (const n of nodes) await n.stop()
+    await pool.close()
     for (const c of cleanups) await c()
   })
 
@@ -241,18 +230,7 @@ describe('eviction of unpaid slices', () => {
 
   it('kill -9 while unpaid slices are being evicted loses no paid slice; after restart the rest go', async () => {
     const dataDir = await dir()
-    const args = [
-      'start',
-      '--data-dir',
-      dataDir,
-      '--meta',
-      '--tcp-port',
-      '0',
-      '--ws-port',
-      '0',
-      '--http-port',
-      '0',
-    ]
+    const args = metaStartArgs(dataDir)
     const first = await spawnResourceNode({ args: [...args, '--unpaid-grace', '2s', '--no-rate-limits'] })
     const paid = await makeFile(8 * SLICE, SLICE)
     const unpaid = await makeFile(200 * 16 * 1024, 16 * 1024)

@@ -24,30 +24,14 @@ import {
   uploadSlice,
 } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createResourceNode, type ResourceNode } from '../src/index.js'
+import type { ResourceNode } from '../src/index.js'
 import { loadOrCreateMetaKey } from '../src/node/meta-key.js'
-import {
-  createClient,
-  makeFile,
-  owner,
-  quietLogger,
-  stranger,
-  type TestFile,
-  tempDir,
-  until,
-} from './helpers.js'
+import { createClient, makeFile, owner, stranger, type TestFile, until } from './helpers.js'
+import { caught } from './support/caught.js'
+import { startTempNode } from './support/temp-node.js'
 
 const NETWORK = 31337
 const SLICE = 256 * 1024
-
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('upload tickets: every write path of a resource node needs one', () => {
   let meta: ResourceNode
@@ -82,20 +66,12 @@ describe('upload tickets: every write path of a resource node needs one', () => 
     )
 
   beforeAll(async () => {
-    const d = await tempDir('tickets-meta')
+    const d = await startTempNode('tickets-meta', {
+      meta: true,
+      tickets: { network: NETWORK, freeOzone: 4n * 1024n * 1024n },
+    })
     cleanups.push(d.cleanup)
-    meta = await createResourceNode(
-      {
-        dataDir: d.dir,
-        meta: true,
-        tcpPort: 0,
-        wsPort: 0,
-        httpPort: 0,
-        tickets: { network: NETWORK, freeOzone: 4n * 1024n * 1024n },
-      },
-      { logger: quietLogger },
-    )
-    await meta.start()
+    meta = d.node
     metaKey = await loadOrCreateMetaKey(d.dir)
     expect(meta.readyInfo().ticketIssuer).toBe(metaKey.evmAddress)
     client = await createClient()

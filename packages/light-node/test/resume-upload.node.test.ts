@@ -4,66 +4,39 @@
  * (`stratos_edge_upload_body_bytes_total`: every body byte that reached its upload route), and says so in
  * its progress. Real resource node (meta service, HTTP uploads), real store on fake-indexeddb.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Libp2p } from '@libp2p/interface'
-import { generateKeyPair, sliceFile } from '@stratos-edge/core'
-import { createLogger, createResourceNode, type ResourceNode } from '@stratos-edge/resource-node'
+import { sliceFile } from '@stratos-edge/core'
+import type { ResourceNode } from '@stratos-edge/resource-node'
 import { IDBFactory } from 'fake-indexeddb'
-import 'fake-indexeddb/auto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PutProgress } from '../src/api-types.js'
-import { LightNodeService } from '../src/node/light-node-service.js'
-import { createNetworkIndex } from '../src/node/network-index-client.js'
-import type { Runtime } from '../src/node/runtime.js'
 import { createResumeJournal } from '../src/node/upload/resume-journal.js'
-import { createIdbSliceStore } from '../src/store/idb-slice-store.js'
-import { createWsLibp2p } from './support/ws-libp2p.js'
+import { type MetaResourceNode, startMetaResourceNode } from './support/meta-resource-node.js'
+import { startNetworkedService } from './support/networked-service.js'
 
 const SLICE = 64 * 1024
 const SLICES = 16
 
 describe('resuming an upload', () => {
   let node: ResourceNode
-  let client: Libp2p
-  let dir: string
+  let started: MetaResourceNode
   const indexedDB = new IDBFactory()
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stratos-resume-'))
-    node = await createResourceNode(
-      { dataDir: dir, meta: true, tcpPort: 0, wsPort: 0, httpPort: 0 },
-      { logger: createLogger({ level: 'error' }) },
-    )
-    await node.start()
-    client = await createWsLibp2p()
+    started = await startMetaResourceNode('stratos-resume-')
+    node = started.node
   })
 
   afterAll(async () => {
-    await client?.stop()
-    await node?.stop()
-    await rm(dir, { recursive: true, force: true })
+    await started?.close()
   })
 
   /** A light node over the database `name` (a second one over the same name is the page reloaded). */
-  const open = async (name: string) => {
-    const store = await createIdbSliceStore({ name }, { indexedDB, estimate: async () => undefined })
-    const resourceNodes = [node.readyInfo().wsMultiaddrs[0] as string]
-    const runtime: Runtime = {
-      peerId: 'self',
-      libp2p: client,
-      store,
-      index: createNetworkIndex(client, { resourceNodes, selfAddresses: () => [], freeBytes: () => 0 }),
-      owner: generateKeyPair(),
-      served: { slices: 0, bytes: 0, rejectedStreams: 0 },
-      reachableAddresses: () => [],
-      stop: async () => {},
-    }
-    const service = new LightNodeService({ startRuntime: async () => runtime })
-    await service.start({ resourceNodes, replicas: 1, sliceSize: SLICE, gatewayUrl: node.gatewayUrl })
-    return { service, store }
-  }
+  const open = (name: string) =>
+    startNetworkedService(node, started.client, {
+      name,
+      indexedDB,
+      options: { replicas: 1, sliceSize: SLICE, gatewayUrl: node.gatewayUrl },
+    })
 
   const bodyBytes = async (): Promise<number> => {
     const text = await (await fetch(`${node.gatewayUrl}/metrics`)).text()

@@ -4,76 +4,42 @@
  * for as the put begins, while the file is hashed, and held before the first byte is sent; an owner short
  * of ozone gets a typed error that stops the hashing pass.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Libp2p } from '@libp2p/interface'
 import { generateKeyPair, MIN_SLICE_SIZE } from '@stratos-edge/core'
-import { createLogger, createResourceNode, type ResourceNode } from '@stratos-edge/resource-node'
+import type { ResourceNode } from '@stratos-edge/resource-node'
 import { IDBFactory } from 'fake-indexeddb'
-import 'fake-indexeddb/auto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PutProgress } from '../src/api-types.js'
-import { LightNodeService } from '../src/node/light-node-service.js'
 import type { NetworkIndex } from '../src/node/network-index.js'
 import { createNetworkIndex } from '../src/node/network-index-client.js'
-import type { Runtime } from '../src/node/runtime.js'
 import type { SliceDigester } from '../src/node/slice-digests.js'
 import { createUploader } from '../src/node/upload/put-file.js'
 import { createIdbSliceStore } from '../src/store/idb-slice-store.js'
-import { createWsLibp2p } from './support/ws-libp2p.js'
+import { type MetaResourceNode, startMetaResourceNode } from './support/meta-resource-node.js'
+import { startNetworkedService } from './support/networked-service.js'
 
 const NETWORK = 31337
 const FREE = 8 * MIN_SLICE_SIZE
 
 describe('put with upload tickets', () => {
   let node: ResourceNode
-  let client: Libp2p
-  let dir: string
+  let started: MetaResourceNode
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stratos-ticket-put-'))
-    node = await createResourceNode(
-      {
-        dataDir: dir,
-        meta: true,
-        tcpPort: 0,
-        wsPort: 0,
-        httpPort: 0,
-        tickets: { network: NETWORK, freeOzone: BigInt(FREE) },
-      },
-      { logger: createLogger({ level: 'error' }) },
-    )
-    await node.start()
-    client = await createWsLibp2p()
+    started = await startMetaResourceNode('stratos-ticket-put-', {
+      tickets: { network: NETWORK, freeOzone: BigInt(FREE) },
+    })
+    node = started.node
   })
 
   afterAll(async () => {
-    await client?.stop()
-    await node?.stop()
-    await rm(dir, { recursive: true, force: true })
+    await started?.close()
   })
 
-  const serviceFor = async (name: string) => {
-    const store = await createIdbSliceStore(
-      { name },
-      { indexedDB: new IDBFactory(), estimate: async () => undefined },
-    )
-    const resourceNodes = [node.readyInfo().wsMultiaddrs[0] as string]
-    const runtime: Runtime = {
-      peerId: 'self',
-      libp2p: client,
-      store,
-      index: createNetworkIndex(client, { resourceNodes, selfAddresses: () => [], freeBytes: () => 0 }),
-      owner: generateKeyPair(),
-      served: { slices: 0, bytes: 0, rejectedStreams: 0 },
-      reachableAddresses: () => [],
-      stop: async () => {},
-    }
-    const service = new LightNodeService({ startRuntime: async () => runtime })
-    await service.start({ resourceNodes, replicas: 1, sliceSize: MIN_SLICE_SIZE, network: NETWORK })
-    return { service, store, owner: runtime.owner }
-  }
+  const serviceFor = (name: string) =>
+    startNetworkedService(node, started.client, {
+      name,
+      options: { replicas: 1, sliceSize: MIN_SLICE_SIZE, network: NETWORK },
+    })
 
   it('asks for a ticket first and uploads with it to a node that refuses writes without one', async () => {
     const { service } = await serviceFor('paid')
@@ -133,7 +99,11 @@ describe('put with upload tickets', () => {
       { indexedDB: new IDBFactory(), estimate: async () => undefined },
     )
     const resourceNodes = [node.readyInfo().wsMultiaddrs[0] as string]
-    const real = createNetworkIndex(client, { resourceNodes, selfAddresses: () => [], freeBytes: () => 0 })
+    const real = createNetworkIndex(started.client, {
+      resourceNodes,
+      selfAddresses: () => [],
+      freeBytes: () => 0,
+    })
     const index: NetworkIndex = { ...real, requestTicket: (request) => edges.requestTicket(real, request) }
     const uploader = createUploader(
       // The home node too: slices would be staged there while the file is hashed, once the ticket is held.
@@ -144,7 +114,7 @@ describe('put with upload tickets', () => {
         network: NETWORK,
         gatewayUrl: node.gatewayUrl,
       },
-      { store, libp2p: client, index, owner: generateKeyPair(), digester: edges.digester },
+      { store, libp2p: started.client, index, owner: generateKeyPair(), digester: edges.digester },
     )
     return { uploader, store }
   }

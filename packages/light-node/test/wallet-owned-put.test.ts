@@ -5,73 +5,20 @@
  * (fake-indexeddb). The wallet is an EIP-1193 stand-in that signs `eth_signTypedData_v4` with a key it
  * holds, as a browser wallet does (the Chromium e2e uses anvil's).
  */
-import type { Libp2p } from '@libp2p/interface'
 import {
   decodeManifest,
-  type Eip1193Provider,
   generateKeyPair,
-  type KeyPair,
   MIN_SLICE_SIZE,
   parseSdmUri,
   privateKeySigner,
-  signTypedData,
-  type TypedData,
-  toEvmAddress,
 } from '@stratos-edge/core'
-import { expose } from 'comlink'
-import { IDBFactory } from 'fake-indexeddb'
-import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { LightNode } from '../src/client/create-light-node.js'
-import { startWorkerNode } from '../src/client/worker-node.js'
-import { LightNodeService } from '../src/node/light-node-service.js'
-import type { NetworkIndex } from '../src/node/network-index.js'
-import type { Runtime } from '../src/node/runtime.js'
-import { createIdbSliceStore, type IdbSliceStore } from '../src/store/idb-slice-store.js'
+import { injectedWallet } from './support/injected-wallet.js'
+import { startOfflinePageNode } from './support/offline-page-node.js'
 
 const SIZE = 2 * MIN_SLICE_SIZE + 10
 const file = () => new Uint8Array(SIZE).map((_, i) => (i * 7 + 3) & 0xff)
-
-/** A worker stand-in serving the real service on the API port it is handed; answers the heartbeat. */
-class StandInWorker extends EventTarget {
-  private port: MessagePort | undefined
-  constructor(private readonly service: LightNodeService) {
-    super()
-  }
-  postMessage(message: unknown): void {
-    const port = (message as { stratosEdgeApiPort?: MessagePort }).stratosEdgeApiPort
-    if (port) {
-      this.port = port
-      expose(this.service, port)
-    }
-    const ping = (message as { stratosEdgePing?: number }).stratosEdgePing
-    if (ping !== undefined)
-      setTimeout(() => this.dispatchEvent(new MessageEvent('message', { data: { stratosEdgePong: ping } })))
-  }
-  terminate(): void {
-    this.port?.close()
-  }
-}
-
-/** A wallet on the page: one account; `refuse` plays the user pressing "Reject". */
-function injectedWallet(key: KeyPair, behaviour: { refuse?: boolean; hang?: boolean } = {}) {
-  const asked: { method: string; params?: readonly unknown[] }[] = []
-  const provider: Eip1193Provider = {
-    async request(args) {
-      asked.push(args)
-      if (args.method === 'eth_accounts') return [key.evmAddress]
-      if (args.method !== 'eth_signTypedData_v4') throw new Error(`unexpected ${args.method}`)
-      if (behaviour.hang) return new Promise(() => {})
-      if (behaviour.refuse) throw Object.assign(new Error('User rejected the request.'), { code: 4001 })
-      const [account, json] = args.params as [string, string]
-      if (toEvmAddress(account) !== key.evmAddress) throw new Error('unknown account')
-      const { types, ...rest } = JSON.parse(json) as TypedData
-      const { EIP712Domain: _domain, ...structs } = types
-      return `0x${Buffer.from(signTypedData({ ...rest, types: structs }, key.privateKey)).toString('hex')}`
-    },
-  }
-  return { provider, asked }
-}
 
 let node: LightNode | undefined
 afterEach(async () => {
@@ -81,39 +28,13 @@ afterEach(async () => {
 
 /** A page client on a real service whose runtime is a store, a recording index and no network. */
 async function startNode(name: string) {
-  const store: IdbSliceStore = await createIdbSliceStore(
-    { name },
-    { indexedDB: new IDBFactory(), estimate: async () => undefined },
-  )
   const published: Uint8Array[] = []
-  const index: NetworkIndex = {
-    announce: async () => {},
-    withdraw: async () => {},
-    lookup: async () => new Map(),
-    place: async () => [],
-    putManifest: async (m) => void published.push(m),
-    getManifest: async () => undefined,
-  }
-  const nodeKey = generateKeyPair()
-  const runtime: Runtime = {
-    peerId: 'self',
-    libp2p: {} as Libp2p,
-    store,
-    index,
-    owner: nodeKey,
-    served: { slices: 0, bytes: 0, rejectedStreams: 0 },
-    reachableAddresses: () => [],
-    stop: async () => {},
-  }
-  const service = new LightNodeService({ startRuntime: async () => runtime })
-  const worker = new StandInWorker(service)
-  node = await startWorkerNode({
-    resourceNodes: [],
-    replicas: 0,
-    sliceSize: MIN_SLICE_SIZE,
-    worker: worker as unknown as Worker,
+  const started = await startOfflinePageNode({
+    name,
+    index: { putManifest: async (m) => void published.push(m) },
   })
-  return { node, store, published, nodeKey }
+  node = started.node
+  return { ...started, published }
 }
 
 describe('put with a wallet as owner', () => {
