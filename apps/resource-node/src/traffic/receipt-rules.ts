@@ -17,7 +17,8 @@ import {
  * - `unknown-ticket`, `invalid-ticket` (bad issuer or signature, expired at the epoch's end, not a
  *   download ticket), `not-ticket-holder`, `wrong-file`: the traffic is not backed by a paid ticket;
  * - `over-claim`: more bytes than the whole ticket allows;
- * - `self-dealing`: the downloader is the provider, or shares its owner;
+ * - `self-dealing`: the downloader is the provider, owns it or is owned by it, or shares an owner with it
+ *   (by the node-owner bindings {@link OwnerOf} reads);
  * - `replayed`: its (downloader, ticket, nonce) was already used by another receipt;
  * - `stale`: an older receipt than the one held for its (downloader, provider, ticket);
  * - `not-cumulative`: a newer nonce with fewer bytes than the one held.
