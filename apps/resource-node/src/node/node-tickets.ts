@@ -36,6 +36,18 @@ export interface TicketsInit {
   payments?: PaymentsInit
 }
 
+/**
+ * The ozone market of a new network: 1,000,000 STOS of resource-node deposits (S) against an ozone limit
+ * (Lt) of 2^50 noz (1 PiB of traffic), so 1 STOS buys about 1 GiB of ozone (1 noz = 1 byte) and a served
+ * GiB earns in the order of 1 STOS before the split. A limit a million times larger made a megabyte served
+ * earn under 10^-14 STOS: accounting that works, but rewards nobody can see.
+ */
+export const LAUNCH_MARKET = Object.freeze({
+  totalDeposit: 10n ** 24n,
+  unissuedPrepay: 0n,
+  remainingOzoneLimit: 2n ** 50n,
+})
+
 /** The node's ticket parts: the gate on every write, and with `meta` the issuer and the ledger. */
 export interface NodeTickets {
   gate: TicketGate
@@ -62,11 +74,9 @@ export async function createNodeTickets(
   let store: OzoneLedgerStore | undefined
   if (context.meta) {
     const key = await loadOrCreateMetaKey(context.dataDir)
-    // The market a fresh ledger starts from only prices prepayments; the ledger keeps it from then on.
-    store = openSqliteLedgerStore({
-      dataDir: context.dataDir,
-      initialMarket: { totalDeposit: 10n ** 24n, unissuedPrepay: 0n, remainingOzoneLimit: 10n ** 27n },
-    })
+    // The market a fresh ledger starts from (the ledger keeps it from then on) prices prepayments and
+    // traffic rewards alike: (S+Pt)/Lt STOS-wei per noz. See LAUNCH_MARKET.
+    store = openSqliteLedgerStore({ dataDir: context.dataDir, initialMarket: LAUNCH_MARKET })
     issuer = createTicketIssuer(
       {
         network: init.network,
