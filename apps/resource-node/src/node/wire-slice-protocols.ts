@@ -1,4 +1,5 @@
 import type { Libp2p } from '@libp2p/interface'
+import type { SliceHash } from '@stratos-edge/core'
 import {
   type PeerAddress,
   registerSliceProtocols,
@@ -75,8 +76,9 @@ export function wireSliceProtocols(
             // A slice held already costs nothing: the ticket is checked, no bytes counted.
             const held = await components.room.sliceStore.has(header.hash)
             const use = { bytes: held ? 0 : header.size, fileHash: header.fileHash }
-            const admission = tickets.gate.admit(header.ticket, use) // none: TicketRequiredError
-            if (!held) pending.add(from.toString(), header.hash, admission)
+            if (held)
+              tickets.gate.admit(header.ticket, use) // none: TicketRequiredError
+            else pending.add(from.toString(), header.hash, () => tickets.gate.admit(header.ticket, use))
           },
         }
       : { admitPush: limits.push }),
@@ -84,8 +86,7 @@ export function wireSliceProtocols(
     // A slice held already was counted and copied on when it first arrived.
     onSliceStored: (slice, { from, forward, isNew, ticket }) => {
       // Counted at admission; held already after all (another push won the race): nothing spent.
-      const admission = pending.take(from.toString(), slice.hash)
-      if (!isNew) admission?.refund()
+      pending.stored(from.toString(), slice.hash, isNew)
       if (isNew) components.arrived(slice, forward, ticket)
     },
     onSliceServed: ({ bytes, peer }) => {
@@ -94,8 +95,9 @@ export function wireSliceProtocols(
       metrics.bytesServed.inc(bytes)
     },
     onStreamError: (error, { protocol, peer }) => {
-      // Not refunded here: the peer's other push streams may still store what it has pending.
-      if (protocol === SLICE_PUSH_PROTOCOL) pending.forget(peer.toString())
+      // What the failed stream had not stored goes again: its bytes are not spent yet.
+      if (protocol === SLICE_PUSH_PROTOCOL)
+        void pending.failed(peer.toString(), (hash) => components.room.sliceStore.has(hash as SliceHash))
       metrics.streamErrors.inc({ protocol, error: error.name })
       logger.warn('stream closed with error', { protocol, peer: peer.toString(), error })
     },
