@@ -47,6 +47,12 @@ export interface TicketGate {
    * the shortfall.
    */
   admit(ticket: Uint8Array | string | undefined, use: TicketUse): TicketAdmission
+  /**
+   * Checks `ticket` like {@link TicketGate.admit} (signature, issuer, network, expiry, file binding) and
+   * notes its expiry for `fileHash` (eviction spares the file's slices until then), but counts no bytes:
+   * for copies a registered resource node sends on, whose bytes were counted where the upload came in.
+   */
+  note(ticket: Uint8Array | string, fileHash: FileHash): Ticket
   /** Bytes counted against a ticket id so far (tests, metrics). */
   used(ticketId: string): bigint
   /**
@@ -110,6 +116,28 @@ export function createTicketGate(
   }
 
   return {
+    note(raw, fileHash) {
+      const encoded = typeof raw === 'string' ? raw.toLowerCase() : toHex(raw)
+      const ticket = decode(raw)
+      const known = usage.get(ticket.id)
+      verifyTicket(ticket, {
+        issuers: init.issuers,
+        network: init.network,
+        now: Math.floor(now() / 1000),
+        kind: 'upload',
+        bytesUsed: 0n,
+        signatureChecked: known?.encoded === encoded,
+      })
+      const bound = known?.fileHash ?? ticket.fileHash
+      if (bound && bound !== fileHash) {
+        throw new TicketBoundError(
+          `Ticket ${ticket.id} of ${ticket.owner} is bound to ${bound}, not ${fileHash}`,
+          'Ask for a new ticket: one ticket serves one file',
+        )
+      }
+      files.note(fileHash, ticket.expiresAt * 1000)
+      return ticket
+    },
     admit(raw, use) {
       if (raw === undefined || raw === '' || (raw instanceof Uint8Array && raw.length === 0)) {
         throw new TicketRequiredError(

@@ -5,7 +5,7 @@ import type { OzoneLedgerStore } from '../ledger/ozone-ledger-store.js'
 import { openSqliteLedgerStore } from '../ledger/sqlite-ledger-store.js'
 import type { Logger } from '../logger.js'
 import { createTicketIssuer, type TicketIssuer } from '../meta/ticket-issuer.js'
-import { openTicketExpiries } from '../store/ticket-expiries.js'
+import { openTicketExpiries, type TicketExpiries } from '../store/ticket-expiries.js'
 import { loadOrCreateMetaKey } from './meta-key.js'
 
 /** Where the meta service reads prepayments: Polygon's `StoragePayments`. */
@@ -72,40 +72,47 @@ export async function createNodeTickets(
   let issuer: TicketIssuer | undefined
   let ledger: OzoneLedger | undefined
   let store: OzoneLedgerStore | undefined
-  if (context.meta) {
-    const key = await loadOrCreateMetaKey(context.dataDir)
-    // The market a fresh ledger starts from (the ledger keeps it from then on) prices prepayments and
-    // traffic rewards alike: (S+Pt)/Lt STOS-wei per noz. See LAUNCH_MARKET.
-    store = openSqliteLedgerStore({ dataDir: context.dataDir, initialMarket: LAUNCH_MARKET })
-    issuer = createTicketIssuer(
-      {
-        network: init.network,
-        ...(init.freeOzone !== undefined ? { freeOzone: init.freeOzone } : {}),
-        ...(init.ticketLifetimeSeconds !== undefined
-          ? { ticketLifetimeSeconds: init.ticketLifetimeSeconds }
-          : {}),
-      },
-      { key, ledger: store, logger: context.logger },
-    )
-    if (init.payments) {
-      const p = init.payments
-      ledger = createOzoneLedger(
+  let expiries: TicketExpiries
+  try {
+    if (context.meta) {
+      const key = await loadOrCreateMetaKey(context.dataDir)
+      // The market a fresh ledger starts from (the ledger keeps it from then on) prices prepayments and
+      // traffic rewards alike: (S+Pt)/Lt STOS-wei per noz. See LAUNCH_MARKET.
+      store = openSqliteLedgerStore({ dataDir: context.dataDir, initialMarket: LAUNCH_MARKET })
+      issuer = createTicketIssuer(
         {
-          storagePayments: p.storagePayments,
-          chainId: init.network,
-          confirmations: p.confirmations ?? 64,
-          ...(p.fromBlock !== undefined ? { fromBlock: p.fromBlock } : {}),
-          ...(p.pollIntervalMs !== undefined ? { pollIntervalMs: p.pollIntervalMs } : {}),
+          network: init.network,
+          ...(init.freeOzone !== undefined ? { freeOzone: init.freeOzone } : {}),
+          ...(init.ticketLifetimeSeconds !== undefined
+            ? { ticketLifetimeSeconds: init.ticketLifetimeSeconds }
+            : {}),
         },
-        {
-          provider: new JsonRpcProvider(p.rpcUrl, init.network, { staticNetwork: true }),
-          store,
-          logger: context.logger,
-        },
+        { key, ledger: store, logger: context.logger },
       )
+      if (init.payments) {
+        const p = init.payments
+        ledger = createOzoneLedger(
+          {
+            storagePayments: p.storagePayments,
+            chainId: init.network,
+            confirmations: p.confirmations ?? 64,
+            ...(p.fromBlock !== undefined ? { fromBlock: p.fromBlock } : {}),
+            ...(p.pollIntervalMs !== undefined ? { pollIntervalMs: p.pollIntervalMs } : {}),
+          },
+          {
+            provider: new JsonRpcProvider(p.rpcUrl, init.network, { staticNetwork: true }),
+            store,
+            logger: context.logger,
+          },
+        )
+      }
     }
+    expiries = openTicketExpiries({ dataDir: context.dataDir })
+  } catch (err) {
+    // Nothing else holds the ledger's sqlite handle yet: closed here, or never.
+    await store?.close().catch(() => {})
+    throw err
   }
-  const expiries = openTicketExpiries({ dataDir: context.dataDir })
   const gate = createTicketGate(
     {
       network: init.network,

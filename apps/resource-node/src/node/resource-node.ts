@@ -6,7 +6,7 @@ import { type Gateway, startGateway } from '../gateway/gateway.js'
 import { createNodeRateLimits } from '../gateway/rate-limit-node.js'
 import { createUploadStaging } from '../gateway/upload-staging.js'
 import { createUploadRefunds } from '../ledger/upload-refunds.js'
-import { createLogger } from '../logger.js'
+import { createLogger, type Logger } from '../logger.js'
 import type { DeleteForwarder } from '../meta/delete-forwarder.js'
 import { createManifestDeleter } from '../meta/manifest-deleter.js'
 import { createMetaService, type MetaService } from '../meta/meta-service.js'
@@ -19,7 +19,7 @@ import { type Announcer, createAnnouncer } from './announcer.js'
 import { createGatewaySlices } from './gateway-slices.js'
 import { createMetaAccess } from './meta-access.js'
 import { createNodeMetrics } from './metrics.js'
-import { createNodeTickets } from './node-tickets.js'
+import { createNodeTickets, type NodeTickets } from './node-tickets.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
 import type { ReceiptExchange } from './receipt-exchange.js'
 import { createReplicator, type Replicator } from './replicator.js'
@@ -63,11 +63,30 @@ export async function createResourceNode(
   init: ResourceNodeInit,
   components: Partial<ResourceNodeComponents> = {},
 ): Promise<ResourceNode> {
-  const host = init.host ?? '127.0.0.1'
   const logger = components.logger ?? createLogger()
   // A bad public URL fails here, not in every later announcement.
   if (init.publicGatewayUrl !== undefined) httpUrlToMultiaddr(init.publicGatewayUrl)
   await mkdir(init.dataDir, { recursive: true })
+  const tickets = init.tickets
+    ? await createNodeTickets(init.tickets, { dataDir: init.dataDir, meta: Boolean(init.meta), logger })
+    : undefined
+  try {
+    return await assembleResourceNode(init, { ...components, logger }, tickets)
+  } catch (err) {
+    // A start-up that failed past this point leaves nobody to close the tickets' sqlite handles.
+    await tickets?.close().catch(() => {})
+    throw err
+  }
+}
+
+/** The rest of {@link createResourceNode}, once the node's tickets are open. */
+async function assembleResourceNode(
+  init: ResourceNodeInit,
+  components: Partial<ResourceNodeComponents> & { logger: Logger },
+  tickets: NodeTickets | undefined,
+): Promise<ResourceNode> {
+  const host = init.host ?? '127.0.0.1'
+  const { logger } = components
   const privateKey = components.privateKey ?? (await loadOrCreatePeerKey(init.dataDir))
   const hashPool = createSliceHashPool()
   let onRemoved: (hash: SliceHash) => void = () => {}
@@ -92,9 +111,6 @@ export async function createResourceNode(
     maxBytesPerClient: Math.floor(maxStagedBytes / 2),
     diskRoom: () => Math.max(0, store.maxBytes - store.usedBytes),
   })
-  const tickets = init.tickets
-    ? await createNodeTickets(init.tickets, { dataDir: init.dataDir, meta: Boolean(init.meta), logger })
-    : undefined
   const metaTraffic = await wireMetaTraffic(init, {
     tickets,
     store,

@@ -1,7 +1,9 @@
 import type { Libp2p } from '@libp2p/interface'
+import type { SliceHash } from '@stratos-edge/core'
 import {
   type PeerAddress,
   registerSliceProtocols,
+  SLICE_PUSH_PROTOCOL,
   type SliceRecord,
   type SliceService,
 } from '@stratos-edge/protocol'
@@ -12,6 +14,7 @@ import type { StoreWithRoom } from '../store/store-with-room.js'
 import type { MetaAccess } from './meta-access.js'
 import type { NodeMetrics } from './metrics.js'
 import type { NodeTickets } from './node-tickets.js'
+import { createPendingAdmissions } from './pending-admissions.js'
 import type { ReceiptExchange } from './receipt-exchange.js'
 
 /** Edges of {@link wireSliceProtocols}. */
@@ -46,6 +49,7 @@ export function wireSliceProtocols(
   components: WireSliceProtocolsComponents,
 ): Promise<SliceService> {
   const { libp2p, limits, receipts: paid, tickets, meta, metrics, logger } = components
+  const pending = createPendingAdmissions()
   return registerSliceProtocols(libp2p, {
     store: components.room.sliceStore,
     hashSlice: components.hashPool.hashSlice,
@@ -55,28 +59,34 @@ export function wireSliceProtocols(
       ? {
           admitPush: async (header, from) => {
             await limits.push(header, from)
-            const use = { bytes: header.size, fileHash: header.fileHash }
-            // A registered resource node copying on a slice that was paid for where it came in.
+            // A registered resource node copying on a slice that was paid for where it came in: its
+            // ticket is checked and keeps the file from eviction here too until the manifest comes,
+            // but its bytes are not counted again (the uploader may fail over here and resend them).
             const peer = [{ peerId: from.toString(), multiaddrs: [] }]
-            const replica = async () => (await meta.forwardTargets(peer)).length > 0
-            if (header.ticket) {
-              // The copy's ticket (admitted like any other) keeps its file from eviction here too until
-              // the manifest comes; one this node refuses does not refuse a registered node's copy.
+            if ((await meta.forwardTargets(peer)).length > 0) {
+              if (!header.ticket) return
               try {
-                return void tickets.gate.admit(header.ticket, use)
-              } catch (err) {
-                if (await replica()) return
-                throw err
+                tickets.gate.note(header.ticket, header.fileHash)
+              } catch (error) {
+                // One this node refuses does not refuse a registered node's copy.
+                logger.debug('copy with a ticket this node refuses', { peer: peer[0]?.peerId, error })
               }
+              return
             }
-            if (await replica()) return
-            tickets.gate.admit(undefined, use) // throws TicketRequiredError
+            // A slice held already costs nothing: the ticket is checked, no bytes counted.
+            const held = await components.room.sliceStore.has(header.hash)
+            const use = { bytes: held ? 0 : header.size, fileHash: header.fileHash }
+            if (held)
+              tickets.gate.admit(header.ticket, use) // none: TicketRequiredError
+            else pending.add(from.toString(), header.hash, () => tickets.gate.admit(header.ticket, use))
           },
         }
       : { admitPush: limits.push }),
     timeout: init.streamTimeoutMs ?? 30_000,
     // A slice held already was counted and copied on when it first arrived.
-    onSliceStored: (slice, { forward, isNew, ticket }) => {
+    onSliceStored: (slice, { from, forward, isNew, ticket }) => {
+      // Counted at admission; held already after all (another push won the race): nothing spent.
+      pending.stored(from.toString(), slice.hash, isNew)
       if (isNew) components.arrived(slice, forward, ticket)
     },
     onSliceServed: ({ bytes, peer }) => {
@@ -85,6 +95,9 @@ export function wireSliceProtocols(
       metrics.bytesServed.inc(bytes)
     },
     onStreamError: (error, { protocol, peer }) => {
+      // What the failed stream had not stored goes again: its bytes are not spent yet.
+      if (protocol === SLICE_PUSH_PROTOCOL)
+        void pending.failed(peer.toString(), (hash) => components.room.sliceStore.has(hash as SliceHash))
       metrics.streamErrors.inc({ protocol, error: error.name })
       logger.warn('stream closed with error', { protocol, peer: peer.toString(), error })
     },

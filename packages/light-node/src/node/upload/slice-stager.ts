@@ -96,7 +96,7 @@ export class SliceStager {
   }
 
   /**
-   * Waits for the slices on their way, then commits every staged slice with its hash (`hashOf`), asking
+   * Waits for the slices on their way, then commits every slice taken with its hash (`hashOf`), asking
    * the home node to copy them on to `forward`. Resolves with the slice numbers the node stored (none
    * when the commit failed: the caller sends them again).
    */
@@ -107,7 +107,11 @@ export class SliceStager {
   ): Promise<number[]> {
     const staged = await this.stop()
     if (!staged) return []
-    const slices = staged.numbers.map((number) => ({ number, hash: hashOf(number) }))
+    // Every slice taken, not only those answered: one whose answer was lost may be staged all the same,
+    // and left out it would be sent again and counted twice against the exact-sized ticket. The node
+    // stores those it holds and rejects the others (sent again by the caller).
+    const taken = Array.from({ length: this.next }, (_, i) => i + 1)
+    const slices = taken.map((number) => ({ number, hash: hashOf(number) }))
     const result = await commitStagedUpload(
       this.url,
       this.uploadId,
