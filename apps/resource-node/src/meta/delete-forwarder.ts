@@ -54,7 +54,7 @@ export interface DeleteForwarder {
   start(): Promise<void>
   /** Stops sending (what is owed stays in the outbox). */
   stop(): Promise<void>
-  /** Records the delete as owed to every target (durably) and starts sending it. */
+  /** Records the delete as owed to every target (durably: rejects when the outbox write fails) and starts sending it. */
   forward(del: { fileHash: FileHash; owner: string; request: Uint8Array }): Promise<void>
   /** A node was heard from: what it is owed is sent now. */
   peerSeen(peerId: string): void
@@ -96,14 +96,17 @@ export function createDeleteForwarder(
 
   const keyOf = (peerId: string, d: OwedDelete) => `${peerId} ${d.fileHash} ${d.owner}`
 
+  /** Writes the outbox; rejects when the write fails (ENOSPC, EIO), so `forward` does not claim durability. */
   function save(): Promise<void> {
     const snapshot = deletes.map((d) => ({ ...d, owed: new Map(d.owed) }))
-    saving = saving
-      .catch(() => {})
-      .then(() => writeDeleteOutbox(init.path, snapshot))
-      .catch((error: unknown) => logger.warn('delete outbox not written', { error }))
-    return saving
+    const write = saving.then(() => writeDeleteOutbox(init.path, snapshot))
+    saving = write.catch(() => {})
+    return write
   }
+
+  /** A save after a send: a failure is logged (the next save writes the state again). */
+  const saveQuietly = () =>
+    save().catch((error: unknown) => logger.warn('delete outbox not written', { error }))
 
   /** Drops deletes every node acknowledged, and those past retention or over the count. */
   function prune(): boolean {
@@ -142,7 +145,7 @@ export function createDeleteForwarder(
       sending.delete(key)
     }
     prune()
-    await save()
+    await saveQuietly()
     pump()
   }
 
@@ -173,7 +176,7 @@ export function createDeleteForwarder(
       stopped = false
       abort = new AbortController()
       deletes = await readDeleteOutbox(init.path)
-      if (prune()) await save()
+      if (prune()) await saveQuietly()
       pump()
     },
     async stop() {

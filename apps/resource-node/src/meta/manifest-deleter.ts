@@ -36,6 +36,12 @@ export interface ManifestDeleterComponents {
   manifests: ManifestStore
   /** Slices of the file no stored manifest names any longer. */
   released?(fileHash: FileHash, hashes: SliceHash[]): void
+  /**
+   * Called once a delete passed every check and just before the manifest is dropped; if it rejects,
+   * nothing is dropped and the delete rejects with its error. The meta service records the delete in
+   * its outbox here, so a crash right after the drop still forwards it.
+   */
+  beforeDrop?(del: { fileHash: FileHash; owner: string; request: Uint8Array }): Promise<void>
 }
 
 /** What a delete did here. */
@@ -92,7 +98,7 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
       // the meta service at once, and the store's delete of one file is not safe to run twice together.
       const key = `${fileHash} ${owner.toLowerCase()}`
       const before = running.get(key) ?? Promise.resolve()
-      const mine = before.then(() => drop(del))
+      const mine = before.then(() => drop(del, request))
       const settled: Promise<void> = mine.then(
         () => {},
         () => {},
@@ -106,7 +112,10 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
     },
   }
 
-  async function drop(del: ReturnType<typeof decodeManifestDelete>): Promise<ManifestDeleteOutcome> {
+  async function drop(
+    del: ReturnType<typeof decodeManifestDelete>,
+    request: Uint8Array,
+  ): Promise<ManifestDeleteOutcome> {
     const { fileHash, owner } = del
     const none = { fileHash, owner, dropped: false, released: [] }
     if (!manifests.deleteManifest) return none
@@ -117,6 +126,7 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
     // The delete's time is whole seconds: a manifest made in the same second as the delete is the one
     // its owner saw (an upload deleted at once); only a later re-upload is out of its reach.
     if (Math.floor(manifest.createdAt / 1000) > del.signedAt) return none
+    await components.beforeDrop?.({ fileHash, owner, request })
     if (!(await manifests.deleteManifest(fileHash, owner))) return none
     const named = new Set<SliceHash>()
     for (const other of (await manifests.manifestOwners?.(fileHash)) ?? [])

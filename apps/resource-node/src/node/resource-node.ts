@@ -112,6 +112,8 @@ export async function createResourceNode(
         logger.info('slices released', { fileHash, slices: hashes.length })
         room.eviction.forget(fileHash) // called on a delete, long after `room` below is made
       },
+      // The meta node records the delete in its outbox before dropping it: a crash between still forwards.
+      beforeDrop: (d) => deletes?.forward(d) ?? Promise.resolve(),
     },
   )
   // The meta node gives back what upload tickets reserved and their files did not use.
