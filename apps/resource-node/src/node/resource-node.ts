@@ -25,7 +25,7 @@ import type { ReceiptExchange } from './receipt-exchange.js'
 import { createReplicator, type Replicator } from './replicator.js'
 import type { ResourceNode, ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
 import { createNodeTraffic, metaTrafficAccessOf } from './traffic-node.js'
-import { wireDeleteForwarding } from './wire-delete-forwarding.js'
+import { registerDeleteForwardingMetrics, wireDeleteForwarding } from './wire-delete-forwarding.js'
 import { createLocalIndex, handleIndexProtocol } from './wire-index-protocol.js'
 import { createNodeLibp2p, ipProtocolOf } from './wire-libp2p.js'
 import { wireMetaTraffic } from './wire-meta-traffic.js'
@@ -148,6 +148,7 @@ export async function createResourceNode(
     ...(metaService ? { metaPeers: () => metaService.stats() } : {}),
   })
   if (metaTraffic) registerMetaTrafficMetrics(metrics.registry, metaTraffic)
+  if (deletes) registerDeleteForwardingMetrics(metrics.registry, deletes)
   const replicator: Replicator = createReplicator({ libp2p, store, logger, metrics })
   const metaAddr = !init.meta && init.bootstrap?.[0] ? multiaddr(init.bootstrap[0]) : undefined
   const metaPeerId = metaAddr ? /\/p2p\/([^/]+)$/.exec(metaAddr.toString())?.[1] : undefined
