@@ -22,11 +22,11 @@ export interface ManifestDeleterInit {
   /** Unix ms; default Date.now. */
   now?: () => number
   /**
-   * The peer id of this node's meta service: a delete it forwards may be older than core's window, up to
+   * The peer id(s) of this node's meta service: a delete it forwards may be older than core's window, up to
    * `relayedMaxAgeMs` (a node that was down gets it when it is back). The owner's signature and the
    * network are checked all the same; a manifest made after the delete was signed still stays.
    */
-  relayedBy?: () => string | undefined
+  relayedBy?: () => string | readonly string[] | undefined
   /** Oldest delete taken from `relayedBy`, ms (default the meta service's outbox retention, 30 days). */
   relayedMaxAgeMs?: number
 }
@@ -84,8 +84,12 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
     ): Promise<ManifestDeleteOutcome> {
       const del = decodeManifestDelete(request)
       const nowS = Math.floor(now() / 1000)
-      const relayer = init.relayedBy?.()
-      const relayed = relayer !== undefined && from?.peer.toString() === relayer
+      const relayers = init.relayedBy?.()
+      const sender = from?.peer.toString()
+      const relayed =
+        sender !== undefined &&
+        relayers !== undefined &&
+        (typeof relayers === 'string' ? relayers === sender : relayers.includes(sender))
       const oldest = nowS - Math.floor((init.relayedMaxAgeMs ?? DELETE_RETENTION_MS) / 1000)
       verifyManifestDelete(del, {
         ...(init.network !== undefined ? { network: init.network } : {}),

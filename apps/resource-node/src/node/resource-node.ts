@@ -18,6 +18,7 @@ import { createStoreWithRoom } from '../store/store-with-room.js'
 import { type Announcer, createAnnouncer } from './announcer.js'
 import { createGatewaySlices } from './gateway-slices.js'
 import { createMetaAccess } from './meta-access.js'
+import { createMetaPeerIds } from './meta-peer-ids.js'
 import { createNodeMetrics } from './metrics.js'
 import { createNodeTickets } from './node-tickets.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
@@ -104,7 +105,7 @@ export async function createResourceNode(
   const libp2p = await createNodeLibp2p(init, { privateKey, host })
   const deleter = createManifestDeleter(
     // Deletes the meta service forwards may be older than core's window (it kept them for a node that was down).
-    { network: init.tickets?.network, relayedBy: () => metaPeerId },
+    { network: init.tickets?.network, relayedBy: () => metaPeers.ids() },
     {
       manifests: store,
       // Kept until evicted: no manifest names them now, so no owner's ozone keeps them.
@@ -151,7 +152,8 @@ export async function createResourceNode(
   if (deletes) registerDeleteForwardingMetrics(metrics.registry, deletes)
   const replicator: Replicator = createReplicator({ libp2p, store, logger, metrics })
   const metaAddr = !init.meta && init.bootstrap?.[0] ? multiaddr(init.bootstrap[0]) : undefined
-  const metaPeerId = metaAddr ? /\/p2p\/([^/]+)$/.exec(metaAddr.toString())?.[1] : undefined
+  // Every bootstrap address's peer id, and the peer a bootstrap address without one reached.
+  const metaPeers = createMetaPeerIds(init.meta ? [] : (init.bootstrap ?? []), logger)
   let gateway: Gateway | undefined
   let sliceService: SliceService | undefined
   let receipts: ReceiptExchange | undefined
@@ -303,8 +305,10 @@ export async function createResourceNode(
       for (const addr of init.bootstrap ?? []) {
         libp2p
           .dial(multiaddr(addr))
+          .then((connection) => metaPeers.reached(addr, connection))
           .catch((err) => logger.warn('bootstrap dial failed', { addr, error: err }))
       }
+      metaPeers.warnIfUnknown()
       announcer?.start()
       tickets?.start()
       room.eviction.start()
