@@ -238,8 +238,8 @@ export function createDeleteForwarder(
       st.running--
     }
     prune()
+    pump() // the next sends need not wait for this write (acknowledgements are batched into one)
     await saveQuietly()
-    pump()
   }
 
   /**
