@@ -2,7 +2,8 @@
  * The meta service forwards an owner's signed delete to every registered resource node, so a client
  * that knows only the meta service reaches them all. Owed deletes are kept in a durable outbox
  * ({@link readDeleteOutbox}): a node that is down gets the delete when it announces itself again, or at
- * the next retry (exponential backoff). Each node checks the owner's signature itself.
+ * the next retry (exponential backoff). Each node has its own queue, in-flight bound and backoff, so one
+ * that is down never holds up the others. Each node checks the owner's signature itself.
  */
 import type { FileHash } from '@stratos-edge/core'
 import { isErrorNamed } from '@stratos-edge/core'
