@@ -61,16 +61,16 @@ describe('delete forwarder', () => {
     expect(got.filter((g) => g === 'a:1')).toHaveLength(1)
   })
 
-  it('retries with backoff, at most maxParallel sends at once, and gives up on a refusal', async () => {
+  it('retries with backoff, at most maxParallelPerTarget sends to a node at once, and gives up on a refusal', async () => {
     const path = await outbox()
-    let running = 0
+    const running = new Map<string, number>()
     let most = 0
     const tries = new Map<string, number>()
     const send: DeleteForwarderComponents['send'] = async (target, request) => {
-      running++
-      most = Math.max(most, running)
+      running.set(target.peerId, (running.get(target.peerId) ?? 0) + 1)
+      most = Math.max(most, ...running.values())
       await new Promise((r) => setTimeout(r, 20))
-      running--
+      running.set(target.peerId, (running.get(target.peerId) ?? 0) - 1)
       const key = `${target.peerId}:${request[0]}`
       tries.set(key, (tries.get(key) ?? 0) + 1)
       if (target.peerId === 'refuses') throw Object.assign(new Error('forged'), { name: 'NotOwnerError' })
@@ -78,7 +78,7 @@ describe('delete forwarder', () => {
     }
     const targets = () => ['a', 'b', 'c', 'flaky', 'refuses'].map(node)
     const forwarder = createDeleteForwarder(
-      { path, maxParallel: 2, firstBackoffMs: 50 },
+      { path, maxParallelPerTarget: 2, firstBackoffMs: 50 },
       { targets, send, logger: quietLogger },
     )
     await forwarder.start()

@@ -70,6 +70,11 @@ describe('a delete sent to the meta service reaches every resource node', () => 
     (await fetch(`${node.gatewayUrl}/v1/files/${uri()}`, { method: 'HEAD' })).status
   const kept = async (node: ResourceNode) =>
     (await node.store.getManifest(file.manifest.fileHash, owner.evmAddress)) !== undefined
+  /** The meta's `/metrics` shows `owed` node × delete pairs still owed. */
+  const owedShown = async (owed: number) =>
+    new RegExp(`^stratos_edge_meta_deletes_owed ${owed}$`, 'm').test(
+      await (await fetch(`${meta.gatewayUrl}/metrics`)).text(),
+    )
 
   it('drops the manifest on every node, one of them stopped during the delete', async () => {
     // Each gateway serves the file and keeps a copy of its manifest.
@@ -91,6 +96,7 @@ describe('a delete sent to the meta service reaches every resource node', () => 
     expect(await status(meta)).toBe(404)
     for (const node of nodes) await until(async () => !(await kept(node)))
     for (const node of nodes) expect(await status(node)).toBe(404)
+    await until(() => owedShown(1)) // owed to the stopped node only
 
     // Back (same data directory and peer id, new ports): it still holds the manifest, until the meta
     // service, told by its announcement, sends it the delete it missed.
@@ -100,5 +106,6 @@ describe('a delete sent to the meta service reaches every resource node', () => 
     await back.start()
     await until(async () => !(await kept(back)))
     expect(await status(back)).toBe(404)
+    await until(() => owedShown(0))
   })
 })

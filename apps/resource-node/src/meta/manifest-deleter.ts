@@ -22,11 +22,11 @@ export interface ManifestDeleterInit {
   /** Unix ms; default Date.now. */
   now?: () => number
   /**
-   * The peer id of this node's meta service: a delete it forwards may be older than core's window, up to
+   * The peer id(s) of this node's meta service: a delete it forwards may be older than core's window, up to
    * `relayedMaxAgeMs` (a node that was down gets it when it is back). The owner's signature and the
    * network are checked all the same; a manifest made after the delete was signed still stays.
    */
-  relayedBy?: () => string | undefined
+  relayedBy?: () => string | readonly string[] | undefined
   /** Oldest delete taken from `relayedBy`, ms (default the meta service's outbox retention, 30 days). */
   relayedMaxAgeMs?: number
 }
@@ -36,6 +36,12 @@ export interface ManifestDeleterComponents {
   manifests: ManifestStore
   /** Slices of the file no stored manifest names any longer. */
   released?(fileHash: FileHash, hashes: SliceHash[]): void
+  /**
+   * Called once a delete passed every check and just before the manifest is dropped; if it rejects,
+   * nothing is dropped and the delete rejects with its error. The meta service records the delete in
+   * its outbox here, so a crash right after the drop still forwards it.
+   */
+  beforeDrop?(del: { fileHash: FileHash; owner: string; request: Uint8Array }): Promise<void>
 }
 
 /** What a delete did here. */
@@ -78,8 +84,12 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
     ): Promise<ManifestDeleteOutcome> {
       const del = decodeManifestDelete(request)
       const nowS = Math.floor(now() / 1000)
-      const relayer = init.relayedBy?.()
-      const relayed = relayer !== undefined && from?.peer.toString() === relayer
+      const relayers = init.relayedBy?.()
+      const sender = from?.peer.toString()
+      const relayed =
+        sender !== undefined &&
+        relayers !== undefined &&
+        (typeof relayers === 'string' ? relayers === sender : relayers.includes(sender))
       const oldest = nowS - Math.floor((init.relayedMaxAgeMs ?? DELETE_RETENTION_MS) / 1000)
       verifyManifestDelete(del, {
         ...(init.network !== undefined ? { network: init.network } : {}),
@@ -92,7 +102,7 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
       // the meta service at once, and the store's delete of one file is not safe to run twice together.
       const key = `${fileHash} ${owner.toLowerCase()}`
       const before = running.get(key) ?? Promise.resolve()
-      const mine = before.then(() => drop(del))
+      const mine = before.then(() => drop(del, request))
       const settled: Promise<void> = mine.then(
         () => {},
         () => {},
@@ -106,7 +116,10 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
     },
   }
 
-  async function drop(del: ReturnType<typeof decodeManifestDelete>): Promise<ManifestDeleteOutcome> {
+  async function drop(
+    del: ReturnType<typeof decodeManifestDelete>,
+    request: Uint8Array,
+  ): Promise<ManifestDeleteOutcome> {
     const { fileHash, owner } = del
     const none = { fileHash, owner, dropped: false, released: [] }
     if (!manifests.deleteManifest) return none
@@ -117,6 +130,7 @@ export function createManifestDeleter(init: ManifestDeleterInit, components: Man
     // The delete's time is whole seconds: a manifest made in the same second as the delete is the one
     // its owner saw (an upload deleted at once); only a later re-upload is out of its reach.
     if (Math.floor(manifest.createdAt / 1000) > del.signedAt) return none
+    await components.beforeDrop?.({ fileHash, owner, request })
     if (!(await manifests.deleteManifest(fileHash, owner))) return none
     const named = new Set<SliceHash>()
     for (const other of (await manifests.manifestOwners?.(fileHash)) ?? [])

@@ -62,11 +62,12 @@ export interface MetaServiceInit {
   now?: () => number
   /**
    * Answers DELETE_MANIFEST (owners' signed deletes); default one over `manifests` that takes deletes
-   * signed for any network.
+   * signed for any network. One given here must call `deletes.forward` as its `beforeDrop`.
    */
   deleter?: ManifestDeleter
   /**
-   * Forwards the deletes dropped here to every registered resource node (durably); told when a node
+   * Forwards the deletes about to be dropped here to every registered resource node (recorded durably
+   * before the drop, by the deleter's `beforeDrop`); told when a node
    * announces itself, so one that was down gets what it is owed. Without it deletes stay here.
    */
   deletes?: Pick<DeleteForwarder, 'forward' | 'peerSeen'>

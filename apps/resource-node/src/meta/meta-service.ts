@@ -97,7 +97,14 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     return false
   }
   const bareHashes = createBareHashResolver({ manifests: init.manifests, now, heldByResourceNode })
-  const deleter = init.deleter ?? createManifestDeleter({}, { manifests: init.manifests })
+  // The delete is in the outbox before the manifest is dropped: a crash in between still forwards it.
+  const forwarder = init.deletes
+  const deleter =
+    init.deleter ??
+    createManifestDeleter(
+      {},
+      { manifests: init.manifests, ...(forwarder ? { beforeDrop: (d) => forwarder.forward(d) } : {}) },
+    )
 
   /** Forgets resource nodes long silent (light nodes are forgotten when they disconnect). */
   function sweep(): void {
@@ -319,12 +326,10 @@ export function createMetaService(init: MetaServiceInit): MetaService {
     trafficStatus: (account, context) => traffic().trafficStatus(account, context),
     rewardProof: (epoch, account, context) => traffic().rewardProof(epoch, account, context),
     async deleteManifest(request: Uint8Array) {
-      const { dropped, fileHash, owner } = await deleter.deleteManifest(request)
-      if (dropped) {
-        bareHashes.forget(fileHash) // the dropped manifest may be the one a bare hash answered
-        // Every manifest comes through here, so a delete that drops none here has nothing to reach.
-        await init.deletes?.forward({ fileHash, owner, request })
-      }
+      // The deleter forwards (its `beforeDrop`, recorded durably) only a delete that is about to drop a
+      // manifest here: every manifest comes through here, so one that drops none has nothing to reach.
+      const { dropped, fileHash } = await deleter.deleteManifest(request)
+      if (dropped) bareHashes.forget(fileHash) // the dropped manifest may be the one a bare hash answered
       return dropped
     },
     submitSelfReport(report, context) {

@@ -18,6 +18,7 @@ import { createStoreWithRoom } from '../store/store-with-room.js'
 import { type Announcer, createAnnouncer } from './announcer.js'
 import { createGatewaySlices } from './gateway-slices.js'
 import { createMetaAccess } from './meta-access.js'
+import { createMetaPeerIds } from './meta-peer-ids.js'
 import { createNodeMetrics } from './metrics.js'
 import { createNodeTickets, type NodeTickets } from './node-tickets.js'
 import { loadOrCreatePeerKey } from './peer-key.js'
@@ -25,7 +26,7 @@ import type { ReceiptExchange } from './receipt-exchange.js'
 import { createReplicator, type Replicator } from './replicator.js'
 import type { ResourceNode, ResourceNodeComponents, ResourceNodeInit } from './resource-node-init.js'
 import { createNodeTraffic, metaTrafficAccessOf } from './traffic-node.js'
-import { wireDeleteForwarding } from './wire-delete-forwarding.js'
+import { registerDeleteForwardingMetrics, wireDeleteForwarding } from './wire-delete-forwarding.js'
 import { createLocalIndex, handleIndexProtocol } from './wire-index-protocol.js'
 import { createNodeLibp2p, ipProtocolOf } from './wire-libp2p.js'
 import { wireMetaTraffic } from './wire-meta-traffic.js'
@@ -120,7 +121,7 @@ async function assembleResourceNode(
   const libp2p = await createNodeLibp2p(init, { privateKey, host })
   const deleter = createManifestDeleter(
     // Deletes the meta service forwards may be older than core's window (it kept them for a node that was down).
-    { network: init.tickets?.network, relayedBy: () => metaPeerId },
+    { network: init.tickets?.network, relayedBy: () => metaPeers.ids() },
     {
       manifests: store,
       // Kept until evicted: no manifest names them now, so no owner's ozone keeps them.
@@ -128,6 +129,8 @@ async function assembleResourceNode(
         logger.info('slices released', { fileHash, slices: hashes.length })
         room.eviction.forget(fileHash) // called on a delete, long after `room` below is made
       },
+      // The meta node records the delete in its outbox before dropping it: a crash between still forwards.
+      beforeDrop: (d) => deletes?.forward(d) ?? Promise.resolve(),
     },
   )
   // The meta node gives back what upload tickets reserved and their files did not use.
@@ -162,9 +165,11 @@ async function assembleResourceNode(
     ...(metaService ? { metaPeers: () => metaService.stats() } : {}),
   })
   if (metaTraffic) registerMetaTrafficMetrics(metrics.registry, metaTraffic)
+  if (deletes) registerDeleteForwardingMetrics(metrics.registry, deletes)
   const replicator: Replicator = createReplicator({ libp2p, store, logger, metrics })
   const metaAddr = !init.meta && init.bootstrap?.[0] ? multiaddr(init.bootstrap[0]) : undefined
-  const metaPeerId = metaAddr ? /\/p2p\/([^/]+)$/.exec(metaAddr.toString())?.[1] : undefined
+  // Every bootstrap address's peer id, and the peer a bootstrap address without one reached.
+  const metaPeers = createMetaPeerIds(init.meta ? [] : (init.bootstrap ?? []), logger)
   let gateway: Gateway | undefined
   let sliceService: SliceService | undefined
   let receipts: ReceiptExchange | undefined
@@ -316,8 +321,10 @@ async function assembleResourceNode(
       for (const addr of init.bootstrap ?? []) {
         libp2p
           .dial(multiaddr(addr))
+          .then((connection) => metaPeers.reached(addr, connection))
           .catch((err) => logger.warn('bootstrap dial failed', { addr, error: err }))
       }
+      metaPeers.warnIfUnknown()
       announcer?.start()
       tickets?.start()
       room.eviction.start()

@@ -2,6 +2,7 @@ import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createIndexClient, isLibp2pAddress, type ProviderRecord } from '@stratos-edge/protocol'
+import { Gauge, type Registry } from 'prom-client'
 import type { Logger } from '../logger.js'
 import { createDeleteForwarder, type DeleteForwarder } from '../meta/delete-forwarder.js'
 import { deleteOutboxPath } from '../meta/delete-outbox.js'
@@ -46,4 +47,40 @@ export function wireDeleteForwarding(
       },
     },
   )
+}
+
+/**
+ * The forwarder's state in `/metrics`: node × delete pairs owed (`stratos_edge_meta_deletes_owed`) and
+ * deletes given up since the start, by `reason`: `count` (over `maxDeletes`), `retention` (too old),
+ * `refused` (a node refused one for good) (`stratos_edge_meta_deletes_given_up_total`).
+ *
+ * @example
+ * ```ts
+ * registerDeleteForwardingMetrics(metrics.registry, deletes)
+ * ```
+ */
+export function registerDeleteForwardingMetrics(
+  registry: Registry,
+  forwarder: Pick<DeleteForwarder, 'owed' | 'counters'>,
+): void {
+  new Gauge({
+    name: 'stratos_edge_meta_deletes_owed',
+    help: 'Node x delete pairs the meta service still owes (forwarded deletes not acknowledged yet)',
+    registers: [registry],
+    collect() {
+      this.set(forwarder.owed())
+    },
+  })
+  new Gauge({
+    name: 'stratos_edge_meta_deletes_given_up_total',
+    help: 'Forwarded deletes given up since the start, by reason (count, retention, refused)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      const c = forwarder.counters
+      this.set({ reason: 'count' }, c.droppedOverCount)
+      this.set({ reason: 'retention' }, c.droppedExpired)
+      this.set({ reason: 'refused' }, c.refused)
+    },
+  })
 }
