@@ -9,11 +9,12 @@ const a = 'slice-a' as SliceHash
 const b = 'slice-b' as SliceHash
 const record: ProviderRecord = { peerId: 'peer', kind: 'resource', multiaddrs: [] }
 
-function setup(answer: (h: SliceHash) => ProviderRecord[] | 'fail') {
+function setup(answer: (h: SliceHash) => ProviderRecord[] | 'fail', useful?: (p: ProviderRecord) => boolean) {
   let now = 1_000
   const asked: SliceHash[][] = []
   const providers = createSliceProviders({
     now: () => now,
+    ...(useful ? { useful } : {}),
     lookup: async (hashes) => {
       asked.push(hashes)
       await new Promise((r) => setTimeout(r, 5))
@@ -46,6 +47,18 @@ describe('slice providers', () => {
     advance(PROVIDERS_TTL_MS)
     await providers.of([a])
     expect(asked.length).toBe(3)
+  })
+
+  it('an answer naming only providers the reader cannot use is kept as briefly as "nobody"', async () => {
+    const browser: ProviderRecord = { peerId: 'browser', kind: 'light', multiaddrs: [] }
+    const { providers, asked, advance } = setup(
+      () => [browser],
+      (p) => p.kind === 'resource',
+    )
+    await providers.of([a])
+    advance(NO_PROVIDERS_TTL_MS)
+    await providers.of([a])
+    expect(asked.length).toBe(2)
   })
 
   it('an index that cannot answer says undefined and is asked again next time', async () => {

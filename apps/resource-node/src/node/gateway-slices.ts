@@ -119,7 +119,8 @@ export function createGatewaySlices(components: GatewaySlicesComponents): Gatewa
   const fetching = new Map<SliceHash, RemoteFetch>()
   const self = libp2p.peerId.toString()
   const otherResourceNode = (p: ProviderRecord): boolean => p.kind === 'resource' && p.peerId !== self
-  const index = createSliceProviders({ lookup: (hashes) => meta.lookup(hashes) })
+  // Browsers' announcements do not keep "nobody this node can dial" long: a resource node's may follow.
+  const index = createSliceProviders({ lookup: (hashes) => meta.lookup(hashes), useful: otherResourceNode })
 
   async function providersOf(hash: SliceHash): Promise<ProviderRecord[]> {
     return ((await index.of([hash]))?.get(hash) ?? []).filter(otherResourceNode)
@@ -229,6 +230,7 @@ export function createGatewaySlices(components: GatewaySlicesComponents): Gatewa
         await store.put(slice, { verified: true }).catch(() => {})
         return slice
       } catch (err) {
+        if (signal.aborted) return undefined
         logger.warn('gateway fetch from provider failed', { hash, provider: p.peerId, error: err })
       }
     }

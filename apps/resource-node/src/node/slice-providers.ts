@@ -4,8 +4,8 @@ import type { ProviderRecord } from '@stratos-edge/protocol'
 /** How long an index answer naming providers is reused, ms. */
 export const PROVIDERS_TTL_MS = 5_000
 /**
- * How long "nobody has it" is reused, ms: shorter than the first wait for an unannounced slice, so a
- * reader waiting for an announcement sees a fresh answer after each pause (shared with other readers).
+ * How long "nobody useful has it" is reused, ms: no longer than the first wait for an unannounced slice,
+ * so a reader waiting for an announcement sees a fresh answer after each pause (shared with other readers).
  */
 export const NO_PROVIDERS_TTL_MS = 250
 /** Slices whose answers are kept at most; the oldest go first. */
@@ -15,6 +15,12 @@ const MAX_ENTRIES = 4_096
 export interface SliceProvidersComponents {
   /** The index: providers of each slice, or undefined when it cannot answer (never cached). */
   lookup(hashes: SliceHash[]): Promise<Map<SliceHash, ProviderRecord[]> | undefined>
+  /**
+   * Whether a provider can serve the reader (the gateway: another resource node, not a browser). An
+   * answer naming none is kept only {@link NO_PROVIDERS_TTL_MS}, so a late announcement is seen. Default:
+   * any provider.
+   */
+  useful?(provider: ProviderRecord): boolean
   /** Milliseconds now (tests move it). */
   now?(): number
 }
@@ -48,12 +54,13 @@ interface Entry {
  */
 export function createSliceProviders(components: SliceProvidersComponents): SliceProviders {
   const now = components.now ?? Date.now
+  const useful = components.useful ?? (() => true)
   const entries = new Map<SliceHash, Entry>()
 
   const usable = (e: Entry | undefined): boolean =>
     e !== undefined &&
     (e.settled === undefined || // still being looked up: shared
-      now() - e.at < (e.settled.length > 0 ? PROVIDERS_TTL_MS : NO_PROVIDERS_TTL_MS))
+      now() - e.at < (e.settled.some(useful) ? PROVIDERS_TTL_MS : NO_PROVIDERS_TTL_MS))
 
   function lookUp(ask: SliceHash[]): void {
     const batch = components.lookup(ask).catch(() => undefined)
