@@ -126,6 +126,62 @@ describe('a gateway read of slices no resource node holds', () => {
     }
   })
 
+  it("50 concurrent GETs of a recent file with a lost slice share the waits' lookups", async () => {
+    const file = await makeFileAged(2 * 65_536, 65_536, 0)
+    await publish(file, 1)
+    const lost = file.slices.at(-1)!.hash
+    const lookup = vi.spyOn(meta.metaService!, 'lookup')
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          fetch(url(file), { signal: AbortSignal.timeout(60_000) }).then(async (r) => {
+            await r.arrayBuffer()
+            return r.status
+          }),
+        ),
+      )
+      expect(new Set(statuses)).toEqual(new Set([503]))
+      const lookups = lookup.mock.calls.filter(([hashes]) => hashes.includes(lost)).length
+      // One per wait step (6), a few more for readers that arrived between steps; not 50 × 6.
+      expect(lookups).toBeLessThanOrEqual(15)
+    } finally {
+      lookup.mockRestore()
+    }
+  })
+
+  it('a client that disconnects while the gateway waits for a slice stops the waiting', async () => {
+    // 34 slices: the first 32 are checked before the first byte, the last (lost) is reached mid-stream.
+    const sliceSize = 16_384
+    const file = await makeFileAged(34 * sliceSize, sliceSize, 0)
+    await publish(file, 1)
+    const lost = file.slices.at(-1)!.hash
+    const lookup = vi.spyOn(meta.metaService!, 'lookup')
+    const asked = () => lookup.mock.calls.filter(([hashes]) => hashes.includes(lost)).length
+    try {
+      const leaving = new AbortController()
+      const res = await fetch(url(file), { signal: leaving.signal })
+      expect(res.status).toBe(200)
+      const reader = res.body!.getReader()
+      let received = 0
+      while (received < 33 * sliceSize) {
+        const { value, done } = await reader.read()
+        if (done) break
+        received += value.length
+      }
+      expect(received).toBe(33 * sliceSize)
+      // The gateway now waits (~3 s) for the last slice's announcement: the client leaves.
+      await new Promise((r) => setTimeout(r, 300))
+      leaving.abort()
+      await new Promise((r) => setTimeout(r, 300))
+      const after = asked()
+      expect(after).toBeGreaterThan(0)
+      await new Promise((r) => setTimeout(r, 2000))
+      expect(asked()).toBe(after)
+    } finally {
+      lookup.mockRestore()
+    }
+  })
+
   it('a reader that leaves while a fetch waits for an announcement frees its place at once', async () => {
     let lookups = 0
     const slices = createGatewaySlices({
