@@ -5,10 +5,8 @@ import {
   type FileHash,
   isAddress,
   isErrorNamed,
-  isFileHash,
   MAX_SLICE_SIZE,
   type Manifest,
-  parseSdmUri,
   type SliceHash,
   sameAddress,
 } from '@stratos-edge/core'
@@ -19,7 +17,10 @@ import {
   SLICE_UPLOAD_PATH,
 } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
+import type { SliceWaitOptions } from '../node/gateway-slices.js'
 import type { NodeMetrics } from '../node/metrics.js'
+import { etagMatches, fileTarget, isFilePath } from './file-target.js'
+import { isRecentManifest, MAX_CHECKED_SLICES, slicesUnavailableBody } from './missing-slices.js'
 import { parseRange } from './range.js'
 import type { GatewayRateLimit } from './rate-limit-gateway.js'
 import { drained } from './response-drain.js'
@@ -39,14 +40,26 @@ export interface GatewayInit {
   getManifest(fileHash: FileHash, owner?: string, signal?: AbortSignal): Promise<Manifest | undefined>
   /**
    * Bytes [from, to) of a slice, verified, in chunks of bounded size (local, or fetched from a provider);
-   * throws when the slice is unavailable. `signal` stops a read no longer needed.
+   * throws when the slice is unavailable. `signal` stops a read no longer needed; `waitForAnnounce`
+   * (recent files only) waits for a slice not announced yet.
    */
-  readSlice(hash: SliceHash, from: number, to: number, signal: AbortSignal): AsyncIterable<Uint8Array>
+  readSlice(
+    hash: SliceHash,
+    from: number,
+    to: number,
+    signal: AbortSignal,
+    options?: SliceWaitOptions,
+  ): AsyncIterable<Uint8Array>
   /**
-   * Of a read's slices, those no node can give yet (none announced after a short wait): the read is then
-   * answered 503 + Retry-After before any byte, never cut short. Without it, reads start at once.
+   * Of a read's first slices, those no node can give (for a recent file: none announced after a short
+   * wait). The read is then answered before any byte, never cut short: 503 + Retry-After for a recent
+   * file, 502 with a JSON `SlicesUnavailableError` for an old one. Without it, reads start at once.
    */
-  unknownSlices?(hashes: readonly SliceHash[], signal: AbortSignal): Promise<SliceHash[]>
+  unknownSlices?(
+    hashes: readonly SliceHash[],
+    signal: AbortSignal,
+    options?: SliceWaitOptions,
+  ): Promise<SliceHash[]>
   /** Body of `/healthz`. */
   health(): Record<string, unknown>
   /** With the meta service's Proof of Traffic: `GET /v1/meta/traffic[?account=0x…]` (its epoch state). */
@@ -78,41 +91,9 @@ export interface Gateway {
 /** Seconds a reader turned away (503: too many slices being fetched, or some not announced yet) waits. */
 const BUSY_RETRY_AFTER_SECONDS = 2
 
-const FILES_PREFIX = '/v1/files/'
 /** The node's own Proof of Traffic figures, JSON. */
 export const TRAFFIC_STATUS_PATH = '/v1/status/traffic'
-/** Unversioned alias (`<gateway url>/files/<file hash>`). */
-const FILES_ALIAS = '/files/'
-
-/**
- * Whether an If-None-Match header names this file's ETag: `*`, a list, and weak validators (`W/"…"`)
- * all count, compared weakly as RFC 9110 §13.1.2 asks.
- */
-export function etagMatches(header: string | undefined, fileHash: string): boolean {
-  if (header === undefined) return false
-  if (header.trim() === '*') return true
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === `"${fileHash}"`)
-}
-
-function target(rawPath: string): { fileHash: FileHash; owner?: string } | undefined {
-  let rest = rawPath.slice(rawPath.startsWith(FILES_PREFIX) ? FILES_PREFIX.length : FILES_ALIAS.length)
-  try {
-    rest = decodeURIComponent(rest)
-  } catch {
-    return undefined
-  }
-  if (rest.startsWith('sdm:')) {
-    // Proxies may collapse "//": accept sdm:/owner/hash too.
-    const uri = rest.startsWith('sdm://') ? rest : rest.replace(/^sdm:\/?/, 'sdm://')
-    try {
-      const { owner, fileHash } = parseSdmUri(uri)
-      return { fileHash, owner }
-    } catch {
-      return undefined
-    }
-  }
-  return isFileHash(rest) ? { fileHash: rest } : undefined
-}
+export { etagMatches } from './file-target.js'
 
 /**
  * Starts the HTTP gateway: `GET|HEAD /v1/files/<file hash>` and `/v1/files/sdm://<owner>/<file hash>`
@@ -166,7 +147,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
 
   async function serveFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (init.rateLimit && !init.rateLimit.admit(req, res, 'read')) return
-    const t = target(path)
+    const t = fileTarget(path)
     if (!t) return finish(res, 400, 'Expected /v1/files/<file hash> or /v1/files/sdm://<owner>/<file hash>\n')
     // A bare file hash is resolved by the meta service (one answer for every client), not here.
     const manifest = await init.getManifest(t.fileHash, t.owner)
@@ -236,13 +217,25 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     const sliceSize = manifest.sliceSize
     const first = Math.floor(start / sliceSize)
     const last = Math.floor(end / sliceSize)
+    const wait: SliceWaitOptions = { waitForAnnounce: isRecentManifest(manifest) }
+    const checked = manifest.slices.slice(first, Math.min(last + 1, first + MAX_CHECKED_SLICES))
     const unknown = await init.unknownSlices?.(
-      manifest.slices.slice(first, last + 1).map((s) => s.hash),
+      checked.map((s) => s.hash),
       abort.signal,
+      wait,
     )
     if (abort.signal.aborted || res.destroyed) return
-    // Nothing sent yet: say when to come back rather than cut the body at the first unannounced slice.
-    if (unknown?.length) return tryLater(res, `${unknown.length} slices are not announced yet`)
+    // Nothing sent yet: rather than cut the body at the first missing slice, say when to come back (a
+    // recent file: its announcements may still come) or that waiting will not help (an old one).
+    if (unknown?.length && wait.waitForAnnounce)
+      return tryLater(res, `${unknown.length} slices are not announced yet`)
+    if (unknown?.length)
+      return finish(
+        res,
+        502,
+        slicesUnavailableBody(manifest.fileHash, unknown.length, checked.length),
+        'application/json',
+      )
     for (let i = first; i <= last; i++) {
       const entry = manifest.slices[i]
       const sliceStart = i * sliceSize
@@ -251,7 +244,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       let sent = 0
       try {
         if (!entry) throw new Error('the manifest lists fewer slices than its size needs')
-        for await (const chunk of init.readSlice(entry.hash, from, to, abort.signal)) {
+        for await (const chunk of init.readSlice(entry.hash, from, to, abort.signal, wait)) {
           // The client went away while the chunk was read: stop here, reading nothing more.
           if (abort.signal.aborted || res.destroyed) return
           const turn = pacer?.take(chunk.length)
@@ -359,7 +352,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
         const body = JSON.stringify(await init.trafficStatus())
         return finish(res, 200, `${body}\n`, 'application/json')
       }
-      if (path.startsWith(FILES_PREFIX) || path.startsWith(FILES_ALIAS)) return serveFile(req, res, path)
+      if (isFilePath(path)) return serveFile(req, res, path)
       if (path === '/v1/meta/traffic' && init.metaTrafficStatus) {
         const account = new URL(req.url ?? '/', 'http://x').searchParams.get('account') ?? undefined
         if (account !== undefined && !isAddress(account)) return finish(res, 400, 'Bad account\n')

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js'
 import type { DiskSliceStore } from '../store/disk-slice-store.js'
 import type { SliceReadCache } from '../store/slice-read-cache.js'
 import type { MetaAccess } from './meta-access.js'
+import { createSliceProviders } from './slice-providers.js'
 
 /**
  * The gateway fetches as many slices from other nodes as it may at once; nothing was read. The gateway
@@ -26,9 +27,19 @@ export const MAX_REMOTE_FETCHES = 4
 /**
  * Waits between index lookups for slices nobody has announced yet, ms (3 s in all). Right after an
  * upload the manifest is indexed before the storing nodes' batched announcements arrive (they announce
- * within a second or two); a reader waits that long rather than get a cut body.
+ * within a second or two); a reader of a recent file waits that long rather than get a cut body. Each
+ * is at least the "nobody has it" cache time, so concurrent readers share each lookup.
  */
-export const UNANNOUNCED_WAITS_MS: readonly number[] = [100, 200, 400, 800, 1500]
+export const UNANNOUNCED_WAITS_MS: readonly number[] = [250, 500, 750, 750, 750]
+
+/** How a read looks for slices no node is known to hold. */
+export interface SliceWaitOptions {
+  /**
+   * Whether to wait for late announcements ({@link UNANNOUNCED_WAITS_MS}): only for a recent file, where
+   * they can still come. Default true.
+   */
+  waitForAnnounce?: boolean
+}
 
 /** Components of {@link createGatewaySlices}. */
 export interface GatewaySlicesComponents {
@@ -47,18 +58,36 @@ export interface GatewaySlicesComponents {
 /** Where the gateway's slice bytes come from. */
 export interface GatewaySlices {
   /** A verified slice, here or fetched from a resource node that holds it (and kept); or undefined. */
-  getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined>
+  getSlice(hash: SliceHash, signal: AbortSignal, options?: SliceWaitOptions): Promise<SliceRecord | undefined>
   /**
    * Bytes [from, to) of a slice, in bounded chunks through the shared read cache; one not held here is
    * fetched from a resource node first (and kept), once for all its readers. Throws SliceNotFoundError
    * when none has it, GatewayBusyError when too many other slices are being fetched.
    */
-  readSlice(hash: SliceHash, from: number, to: number, signal: AbortSignal): AsyncGenerator<Uint8Array>
+  readSlice(
+    hash: SliceHash,
+    from: number,
+    to: number,
+    signal: AbortSignal,
+    options?: SliceWaitOptions,
+  ): AsyncGenerator<Uint8Array>
   /**
    * Of `hashes`, the slices neither held here nor announced by another resource node, after asking the
-   * index again with short waits ({@link UNANNOUNCED_WAITS_MS}); none when there is no index to ask.
+   * index again with short waits when `waitForAnnounce`; none when there is no index to ask. Index
+   * answers are cached briefly and shared by concurrent reads.
    */
-  unknownSlices(hashes: readonly SliceHash[], signal: AbortSignal): Promise<SliceHash[]>
+  unknownSlices(
+    hashes: readonly SliceHash[],
+    signal: AbortSignal,
+    options?: SliceWaitOptions,
+  ): Promise<SliceHash[]>
+}
+
+/** A fetch from other nodes under way: its readers share it; when the last leaves, it stops. */
+interface RemoteFetch {
+  result: Promise<SliceRecord | undefined>
+  stop: AbortController
+  readers: number
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -87,40 +116,57 @@ export function createGatewaySlices(components: GatewaySlicesComponents): Gatewa
   const { libp2p, store, readCache, meta, logger } = components
   const maxRemoteFetches = components.maxRemoteFetches ?? MAX_REMOTE_FETCHES
   /** Fetches from other nodes under way, by slice: its readers share one. */
-  const fetching = new Map<SliceHash, Promise<SliceRecord | undefined>>()
+  const fetching = new Map<SliceHash, RemoteFetch>()
   const self = libp2p.peerId.toString()
   const otherResourceNode = (p: ProviderRecord): boolean => p.kind === 'resource' && p.peerId !== self
+  // Browsers' announcements do not keep "nobody this node can dial" long: a resource node's may follow.
+  const index = createSliceProviders({ lookup: (hashes) => meta.lookup(hashes), useful: otherResourceNode })
 
   async function providersOf(hash: SliceHash): Promise<ProviderRecord[]> {
-    return ((await meta.lookup([hash]))?.get(hash) ?? []).filter(otherResourceNode)
+    return ((await index.of([hash]))?.get(hash) ?? []).filter(otherResourceNode)
   }
 
-  async function unknownSlices(hashes: readonly SliceHash[], signal: AbortSignal): Promise<SliceHash[]> {
+  async function unknownSlices(
+    hashes: readonly SliceHash[],
+    signal: AbortSignal,
+    options: SliceWaitOptions = {},
+  ): Promise<SliceHash[]> {
+    const waits = options.waitForAnnounce === false ? [] : UNANNOUNCED_WAITS_MS
     let unknown: SliceHash[] = []
     for (const h of new Set(hashes)) if (!(await store.has(h))) unknown.push(h)
     for (let attempt = 0; unknown.length > 0 && !signal.aborted; attempt++) {
       // An index that cannot answer says nothing: the read goes on and finds out slice by slice.
-      const found = await meta.lookup(unknown).catch(() => undefined)
+      const found = await index.of(unknown)
       if (!found) return []
       unknown = unknown.filter((h) => !(found.get(h) ?? []).some(otherResourceNode))
-      const wait = UNANNOUNCED_WAITS_MS[attempt]
+      const wait = waits[attempt]
       if (unknown.length === 0 || wait === undefined) break
       await pause(wait, signal)
     }
     return unknown
   }
 
-  async function getSlice(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined> {
+  async function getSlice(
+    hash: SliceHash,
+    signal: AbortSignal,
+    options: SliceWaitOptions = {},
+  ): Promise<SliceRecord | undefined> {
     const local = await store.get(hash)
     if (local) return local
-    return fetchShared(hash, signal)
+    return fetchShared(hash, signal, options.waitForAnnounce !== false)
   }
 
   /**
-   * The slice from another node: one fetch per slice however many readers wait for it (a reader that
-   * leaves does not stop it: the others still want it), and at most `maxRemoteFetches` at once.
+   * The slice from another node: one fetch per slice however many readers wait for it, and at most
+   * `maxRemoteFetches` at once. A reader that leaves does not stop it while others still want it; when
+   * the last leaves, it stops (its waits too) and frees its place at once.
    */
-  async function fetchShared(hash: SliceHash, signal: AbortSignal): Promise<SliceRecord | undefined> {
+  async function fetchShared(
+    hash: SliceHash,
+    signal: AbortSignal,
+    wait: boolean,
+  ): Promise<SliceRecord | undefined> {
+    signal.throwIfAborted()
     let running = fetching.get(hash)
     if (!running) {
       if (fetching.size >= maxRemoteFetches) {
@@ -129,44 +175,62 @@ export function createGatewaySlices(components: GatewaySlicesComponents): Gatewa
           'Try again in a few seconds, or at another node',
         )
       }
-      running = fetchRemote(hash).finally(() => fetching.delete(hash))
-      fetching.set(hash, running)
+      const stop = new AbortController()
+      const started: RemoteFetch = { result: fetchRemote(hash, stop.signal, wait), stop, readers: 0 }
+      void started.result.finally(() => {
+        if (fetching.get(hash) === started) fetching.delete(hash)
+      })
+      fetching.set(hash, started)
+      running = started
     }
-    signal.throwIfAborted()
+    const shared = running
+    shared.readers++
     let onAbort = (): void => {}
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(signal.reason)
     })
     signal.addEventListener('abort', onAbort, { once: true })
     try {
-      return await Promise.race([running, aborted])
+      return await Promise.race([shared.result, aborted])
     } finally {
       signal.removeEventListener('abort', onAbort)
+      if (--shared.readers === 0 && signal.aborted) {
+        shared.stop.abort()
+        if (fetching.get(hash) === shared) fetching.delete(hash)
+      }
     }
   }
 
   /**
    * The slice from a resource node that holds it (Node cannot dial browsers over WebRTC). When none is
-   * announced yet the index is asked again with short waits, so a read under way is not cut.
+   * announced yet and `wait`, the index is asked again with short waits, so a read under way is not cut.
    */
-  async function fetchRemote(hash: SliceHash): Promise<SliceRecord | undefined> {
+  async function fetchRemote(
+    hash: SliceHash,
+    signal: AbortSignal,
+    wait: boolean,
+  ): Promise<SliceRecord | undefined> {
+    const waits = wait ? UNANNOUNCED_WAITS_MS : []
     let providers = await providersOf(hash)
     for (let attempt = 0; providers.length === 0; attempt++) {
-      const wait = UNANNOUNCED_WAITS_MS[attempt]
-      if (wait === undefined) return undefined
-      await pause(wait)
+      const ms = waits[attempt]
+      if (ms === undefined || signal.aborted) return undefined
+      await pause(ms, signal)
+      if (signal.aborted) return undefined
       providers = await providersOf(hash)
     }
     for (const p of providers) {
+      if (signal.aborted) return undefined
       try {
         const peer = peerIdFromString(p.peerId)
         const dialable = p.multiaddrs.filter(isLibp2pAddress)
         if (dialable.length > 0)
           await libp2p.peerStore.merge(peer, { multiaddrs: dialable.map((a) => multiaddr(a)) })
-        const slice = await fetchSlice(libp2p, peer, hash, { timeout: 30_000 })
+        const slice = await fetchSlice(libp2p, peer, hash, { timeout: 30_000, signal })
         await store.put(slice, { verified: true }).catch(() => {})
         return slice
       } catch (err) {
+        if (signal.aborted) return undefined
         logger.warn('gateway fetch from provider failed', { hash, provider: p.peerId, error: err })
       }
     }
@@ -182,9 +246,10 @@ export function createGatewaySlices(components: GatewaySlicesComponents): Gatewa
     from: number,
     to: number,
     signal: AbortSignal,
+    options: SliceWaitOptions = {},
   ): AsyncGenerator<Uint8Array> {
     if (!(await store.has(hash))) {
-      const slice = await getSlice(hash, signal)
+      const slice = await getSlice(hash, signal, options)
       if (!slice) throw new SliceNotFoundError(`Slice ${hash} is not available`, 'Try again later')
       // Not kept (no room): served from the copy fetched.
       if (!(await store.has(hash))) {
