@@ -1,7 +1,7 @@
 /**
  * The downloader's receipts for one download: per provider, the running total of verified bytes it got
- * under the download's ticket in the current epoch, signed with the node key every 16 MiB or so and at the
- * end, and sent to that provider.
+ * under the download's ticket in the current epoch, signed with the node key every 4 slices or 16 MiB
+ * (whichever comes first) and at the end, and sent to that provider.
  */
 import {
   type EpochClock,
@@ -23,11 +23,16 @@ export interface DownloadReceiptsInit {
   ticket: Ticket
   clock: EpochClock
   /**
-   * Verified bytes from one provider between two receipts to it; default 16 MiB (half the providers'
-   * default grace of 32 MiB, so a receipt is on its way well before the grace runs out). By bytes, not
-   * slices: the signatures per download then do not grow when slices are small.
+   * Unsigned verified bytes from one provider, across all of this node's downloads from it, that make a
+   * download sign; default 16 MiB (half the providers' default grace of 32 MiB, which they count per
+   * peer, so a receipt is on its way well before the grace runs out however many downloads share it).
    */
   signEveryBytes?: number
+  /**
+   * Verified slices from one provider between two receipts of this download; default 4. Bounds what a
+   * small download loses when the node stops before its final receipt went out.
+   */
+  signEverySlices?: number
 }
 
 /** Edges of {@link createDownloadReceipts}. */
@@ -77,6 +82,8 @@ export interface Tally {
   lastSlice: string
   /** Bytes added since the last receipt was queued. */
   unsigned: number
+  /** Slices added since the last receipt was queued. */
+  unsignedSlices: number
   /** The last total signed and sent: nothing new to sign while it equals `bytes`. */
   sentBytes: number
   sending: Promise<void>
@@ -98,12 +105,19 @@ export function createDownloadReceipts(
   components: DownloadReceiptsComponents,
 ): DownloadReceipts {
   const signEveryBytes = Math.max(1, init.signEveryBytes ?? 16 * 1024 * 1024)
+  const signEverySlices = Math.max(1, init.signEverySlices ?? 4)
   const now = components.now ?? Date.now
   const tallies = components.tallies ?? new Map<string, Tally>()
   /** The tallies this download added to: `finish` signs those. */
   const mine = new Set<Tally>()
   const keyOf = (provider: ProviderInfo) => `${init.ticket.id}|${provider.peerId}`
   const ticketBytes = encodeTicket(init.ticket)
+  /** Unsigned bytes from `peerId` across every ticket's tally: what the provider's grace counts. */
+  const unsignedFrom = (peerId: string): number => {
+    let sum = 0
+    for (const t of tallies.values()) if (t.provider.peerId === peerId) sum += t.unsigned
+    return sum
+  }
   let nonce = BigInt(now()) * 1000n
 
   const addressOf = async (provider: ProviderInfo, signal: AbortSignal): Promise<string> => {
@@ -138,6 +152,7 @@ export function createDownloadReceipts(
   /** Queues a send after the provider's previous one; resolves when it is done (never rejects). */
   const queue = (t: Tally, signal: AbortSignal): Promise<void> => {
     t.unsigned = 0
+    t.unsignedSlices = 0
     t.sending = t.sending.then(() => signAndSend(t, signal)).catch(() => {})
     return t.sending
   }
@@ -159,6 +174,7 @@ export function createDownloadReceipts(
           bytes: 0,
           lastSlice: sliceHash,
           unsigned: 0,
+          unsignedSlices: 0,
           sentBytes: 0,
           sending: tallies.get(key)?.sending ?? Promise.resolve(),
         }
@@ -168,7 +184,10 @@ export function createDownloadReceipts(
       t.bytes += bytes
       t.lastSlice = sliceHash
       t.unsigned += bytes
-      if (t.unsigned >= signEveryBytes) void queue(t, AbortSignal.timeout(10_000))
+      t.unsignedSlices++
+      // The provider's grace counts a peer's unsigned bytes over all its downloads: so does this.
+      if (t.unsignedSlices >= signEverySlices || unsignedFrom(provider.peerId) >= signEveryBytes)
+        void queue(t, AbortSignal.timeout(10_000))
     },
     async flush(provider, signal) {
       const t = tallies.get(keyOf(provider))
