@@ -115,17 +115,23 @@ describe('receipts off the download path (real libp2p)', () => {
   }
 
   /** The downloader: its meta service answers a ticket request after `ticketDelayMs`. */
-  async function downloads(downloaderKey: KeyPair, ticketDelayMs: number) {
+  async function downloads(
+    downloaderKey: KeyPair,
+    ticketDelayMs: number,
+    node: Libp2p = downloaderNode,
+    asked: (AbortSignal | null)[] = [],
+  ) {
     const provider: ProviderInfo = {
       peerId: providerNode.peerId.toString(),
       multiaddrs: providerNode.getMultiaddrs().map((m) => m.toString()),
       kind: 'light',
     }
     const connect = (_p: ProviderInfo, signal: AbortSignal) =>
-      downloaderNode.dial(providerNode.getMultiaddrs(), { signal })
+      node.dial(providerNode.getMultiaddrs(), { signal })
     const times = { ticket: 0, firstSlice: 0 }
     const index = {
-      requestDownloadTicket: async () => {
+      requestDownloadTicket: async (_request: Uint8Array, signal?: AbortSignal) => {
+        asked.push(signal ?? null)
         await new Promise((r) => setTimeout(r, ticketDelayMs))
         times.ticket = performance.now()
         return encodeTicket(
@@ -208,7 +214,7 @@ describe('receipts off the download path (real libp2p)', () => {
       put: async (key, held) => {
         await new Promise((r) => setTimeout(r, 1000))
         await inner.put(key, held)
-        heldAt = performance.now()
+        if (held.receipt.bytes === file.length) heldAt = performance.now()
       },
     }
     await startProvider(hold)
@@ -219,6 +225,32 @@ describe('receipts off the download path (real libp2p)', () => {
     await vi.waitFor(() => expect(heldAt).toBeGreaterThan(0), { timeout: 15_000 })
     expect(ended).toBeLessThan(heldAt)
     expect((await inner.list()).map((h) => h.receipt.bytes)).toEqual([file.length])
+    await store.close()
+  })
+
+  it('a small download whose node stops right after the reader heard the end still paid its provider', async () => {
+    const hold = createMemoryReceiptHold()
+    await startProvider(hold)
+    const node = await createWsLibp2p()
+    const { opened, store } = await downloads(generateKeyPair(), 0, node)
+    const read = await opened.open(manifest.fileHash, AbortSignal.timeout(20_000))
+    await readAll(read)
+    // The tab closes as soon as the file is saved.
+    await node.stop()
+    await new Promise((r) => setTimeout(r, 500))
+    expect((await hold.list()).map((h) => h.receipt.bytes)).toEqual([file.length])
+    await store.close()
+  })
+
+  it('a download cancelled before its first slice abandons its ticket request', async () => {
+    await startProvider(createMemoryReceiptHold())
+    const asked: (AbortSignal | null)[] = []
+    const { opened, store } = await downloads(generateKeyPair(), 2000, downloaderNode, asked)
+    const read = await opened.open(manifest.fileHash, AbortSignal.timeout(20_000))
+    read.cancel()
+    await new Promise((r) => setTimeout(r, 300))
+    // Not asked at all, or asked and abandoned: no ozone stays reserved for an hour.
+    expect(asked.every((s) => s?.aborted === true)).toBe(true)
     await store.close()
   })
 })

@@ -17,6 +17,8 @@ export interface DownloadTrafficInit {
   network: number
   /** See `DownloadReceiptsInit.signEveryBytes`. */
   signEveryBytes?: number
+  /** See `DownloadReceiptsInit.signEverySlices`. */
+  signEverySlices?: number
 }
 
 /** Edges of {@link createDownloadTraffic}. */
@@ -32,8 +34,10 @@ export interface DownloadTraffic {
   /**
    * The receipts of a download of the manifest's file, at once: its ticket is asked for in the
    * background (`ready` says when it arrived, or why not) and the receipts are signed from then on.
+   * A download cancelled (`signal`) before any slice was verified asks for no ticket, or abandons the
+   * request: an opened-then-closed video must not reserve the owner's ozone.
    */
-  begin(manifest: Manifest): PendingReceipts
+  begin(manifest: Manifest, signal?: AbortSignal): PendingReceipts
 }
 
 /**
@@ -70,8 +74,10 @@ export function createDownloadTraffic(
       tickets,
     })
   }
-  // Not stopped by the download's signal: a download aborted after some slices still signs for them.
-  const ticketed = async (manifest: Manifest): Promise<DownloadReceipts> => {
+  // Stopped by the download's signal only until the first verified slice: a download aborted after
+  // some slices still signs for them.
+  const ticketed = async (manifest: Manifest, signal: AbortSignal): Promise<DownloadReceipts> => {
+    signal.throwIfAborted()
     clock ??= components.index.trafficStatus().then((s) => ({ genesisMs: s.genesisMs, epochMs: s.epochMs }))
     clock.catch(() => {
       clock = undefined
@@ -80,6 +86,7 @@ export function createDownloadTraffic(
       requestDownloadTicket(
         { network: init.network, fileHash: manifest.fileHash, owner: manifest.owner },
         components,
+        signal,
       ),
       clock,
     ])
@@ -89,11 +96,30 @@ export function createDownloadTraffic(
         ticket,
         clock: epochs,
         ...(init.signEveryBytes !== undefined ? { signEveryBytes: init.signEveryBytes } : {}),
+        ...(init.signEverySlices !== undefined ? { signEverySlices: init.signEverySlices } : {}),
       },
       { nodeKey: components.nodeKey, send, addresses, tallies },
     )
   }
   return {
-    begin: (manifest) => pendingReceipts(ticketed(manifest)),
+    begin(manifest, signal) {
+      const ask = new AbortController()
+      const cancelled = () => ask.abort(signal?.reason)
+      if (signal?.aborted) cancelled()
+      else signal?.addEventListener('abort', cancelled, { once: true })
+      const pending = pendingReceipts(ticketed(manifest, ask.signal))
+      const keep = () => signal?.removeEventListener('abort', cancelled)
+      pending.ready.then(keep, keep)
+      return {
+        ready: pending.ready,
+        verified(...args) {
+          // A slice came: the ticket is needed to sign for it, whatever happens to the download.
+          keep()
+          pending.verified(...args)
+        },
+        flush: (provider, s) => pending.flush(provider, s),
+        finish: (s) => pending.finish(s),
+      }
+    },
   }
 }
