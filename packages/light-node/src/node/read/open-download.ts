@@ -17,9 +17,9 @@ export type DownloadsInit = Pick<LightNodeOptions, 'parallelism'> & {
   /** See `SliceDownloadInit.hedgeDelayMs`. */
   hedgeDelayMs?: number
   /**
-   * How long the reader's end may wait for the final receipts to be acknowledged; default 250 ms. On a
-   * live link that is one round trip, so a tab closed as soon as the file is saved still paid its
-   * providers; a slow provider costs the reader no more than this.
+   * How long the reader's end may wait for the final receipts to be signed and kept in the node's
+   * outbox (a local write; without an outbox, acknowledged by the providers); default 250 ms. A tab
+   * closed as soon as the file is saved then pays its providers on the node's next start.
    */
   finalReceiptWaitMs?: number
 }
@@ -125,9 +125,9 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
       download.start()
       if (!receipts) return download
       // The last receipts go out once, also on cancel or failure (bounded: a provider gone away is given
-      // 10 s; a send never rejects). The reader hears the end when they are acknowledged or after
-      // `finalReceiptWaitMs`, whichever comes first; unacknowledged, at most the last signing interval
-      // (4 slices or 16 MiB) is lost if the node stops right then.
+      // 10 s; a send never rejects). The reader hears the end once they are kept in the outbox (no round
+      // trip) or after `finalReceiptWaitMs`, whichever comes first. Only when neither happened in time
+      // (no ticket yet) is the last signing interval (4 slices or 16 MiB) lost if the node stops then.
       let finishing: Promise<void> | undefined
       const finish = () => {
         finishing ??= receipts.finish(AbortSignal.timeout(10_000)).catch(() => {})

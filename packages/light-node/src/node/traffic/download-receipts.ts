@@ -1,7 +1,8 @@
 /**
  * The downloader's receipts for one download: per provider, the running total of verified bytes it got
  * under the download's ticket in the current epoch, signed with the node key every 4 slices or 16 MiB
- * (whichever comes first) and at the end, and sent to that provider.
+ * (whichever comes first) and at the end, and sent to that provider. The final receipts are kept in the
+ * node's outbox until acknowledged: a node stopped right after the download sends them on its next start.
  */
 import {
   type EpochClock,
@@ -15,6 +16,7 @@ import {
 } from '@stratos-edge/core'
 import type { ReceiptsReply } from '@stratos-edge/protocol'
 import type { ProviderInfo } from '../network-index.js'
+import type { ReceiptOutbox } from './receipt-outbox.js'
 
 /** Options of {@link createDownloadReceipts}. */
 export interface DownloadReceiptsInit {
@@ -57,6 +59,8 @@ export interface DownloadReceiptsComponents {
    * largest total per ticket and epoch, so a second download of the file must count on from the first.
    */
   tallies?: Map<string, Tally>
+  /** Where final receipts wait for their acknowledgement (see receipt-outbox.ts); none: not kept. */
+  outbox?: Pick<ReceiptOutbox, 'keep' | 'sent'>
   /** Milliseconds since the Unix epoch; default `Date.now`. */
   now?: () => number
 }
@@ -70,8 +74,17 @@ export interface DownloadReceipts {
   verified(provider: ProviderInfo, sliceHash: string, bytes: number, at?: number): void
   /** Signs and sends the current total to `provider` now (it refused to serve more without one). */
   flush(provider: ProviderInfo, signal: AbortSignal): Promise<void>
-  /** Signs and sends the final total to every provider (the download ended). */
+  /**
+   * Signs the final total to every provider (the download ended) and sends it. With an outbox, resolves
+   * once the receipts are kept there (the sends go on behind); without, once they are sent.
+   */
   finish(signal: AbortSignal): Promise<void>
+}
+
+/** A signed receipt and the total it covers. */
+interface Signed {
+  bytes: number
+  receipt: Uint8Array
 }
 
 /** The running total of one ticket's bytes from one provider in one epoch. */
@@ -128,8 +141,9 @@ export function createDownloadReceipts(
     return reply.provider
   }
 
-  const signAndSend = async (t: Tally, signal: AbortSignal): Promise<void> => {
-    if (t.bytes === 0 || t.bytes === t.sentBytes) return
+  /** The tally's current total, signed (undefined when there is nothing new to sign). */
+  const sign = async (t: Tally, signal: AbortSignal): Promise<Signed | undefined> => {
+    if (t.bytes === 0 || t.bytes === t.sentBytes) return undefined
     const bytes = t.bytes
     const address = await addressOf(t.provider, signal)
     const receipt = signReceipt(
@@ -145,8 +159,36 @@ export function createDownloadReceipts(
       },
       components.nodeKey,
     )
-    await components.send(t.provider, [encodeReceipt(receipt)], signal, [ticketBytes])
-    t.sentBytes = Math.max(t.sentBytes, bytes)
+    return { bytes, receipt: encodeReceipt(receipt) }
+  }
+
+  const deliver = async (t: Tally, signed: Signed, signal: AbortSignal): Promise<void> => {
+    await components.send(t.provider, [signed.receipt], signal, [ticketBytes])
+    t.sentBytes = Math.max(t.sentBytes, signed.bytes)
+  }
+
+  const signAndSend = async (t: Tally, signal: AbortSignal): Promise<void> => {
+    const signed = await sign(t, signal)
+    if (signed) await deliver(t, signed, signal)
+  }
+
+  /** Signs the final total at once (not behind a slow send), keeps it, then sends it in turn. */
+  const finishOne = async (t: Tally, signal: AbortSignal): Promise<void> => {
+    t.unsigned = 0
+    t.unsignedSlices = 0
+    const signed = await sign(t, signal).catch(() => undefined)
+    if (!signed) return
+    const { outbox } = components
+    const key = `${init.ticket.id}|${t.provider.peerId}|${t.epoch}`
+    const kept = outbox
+      ?.keep({ key, provider: t.provider, ...signed, ticket: ticketBytes, at: now() })
+      .catch(() => {})
+    t.sending = t.sending
+      .then(() => deliver(t, signed, signal))
+      .then(() => kept)
+      .then(() => outbox?.sent(key, signed.bytes))
+      .catch(() => {})
+    await (kept ?? t.sending)
   }
 
   /** Queues a send after the provider's previous one; resolves when it is done (never rejects). */
@@ -168,6 +210,8 @@ export function createDownloadReceipts(
         t = undefined
       }
       if (!t) {
+        // The address is asked for now: a final receipt then needs no round trip before it is kept.
+        void addressOf(provider, AbortSignal.timeout(10_000)).catch(() => {})
         t = {
           provider,
           epoch,
@@ -194,7 +238,9 @@ export function createDownloadReceipts(
       if (t) await queue(t, signal)
     },
     async finish(signal) {
-      await Promise.all([...mine].map((t) => queue(t, signal)))
+      // A tally its epoch left behind was queued when the epoch turned: its send covers it.
+      const current = (t: Tally) => tallies.get(keyOf(t.provider)) === t
+      await Promise.all([...mine].map((t) => (current(t) ? finishOne(t, signal) : queue(t, signal))))
     },
   }
 }

@@ -10,6 +10,7 @@ import type { ProviderInfo } from '../network-index.js'
 import { createDownloadReceipts, type DownloadReceipts, type Tally } from './download-receipts.js'
 import { requestDownloadTicket } from './download-ticket.js'
 import { type PendingReceipts, pendingReceipts } from './pending-receipts.js'
+import type { ReceiptOutbox } from './receipt-outbox.js'
 import type { TrafficIndex } from './traffic-index.js'
 
 /** Options of {@link createDownloadTraffic}. */
@@ -27,6 +28,8 @@ export interface DownloadTrafficComponents {
   index: Pick<TrafficIndex, 'requestDownloadTicket' | 'trafficStatus'>
   /** A connection to a provider (the one slices come over). */
   connect(provider: ProviderInfo, signal: AbortSignal): Promise<Connection>
+  /** Keeps final receipts until acknowledged; none: a node stopped right after a download may lose them. */
+  outbox?: ReceiptOutbox
 }
 
 /** Starts the receipts of each download. */
@@ -38,6 +41,12 @@ export interface DownloadTraffic {
    * request: an opened-then-closed video must not reserve the owner's ozone.
    */
   begin(manifest: Manifest, signal?: AbortSignal): PendingReceipts
+  /**
+   * Sends the final receipts an earlier run kept but never got acknowledged (one provider after the
+   * other, each given 10 s); a receipt a provider answered, accepted or not, is dropped. Resolves with
+   * how many were answered; never rejects.
+   */
+  resend(signal: AbortSignal): Promise<number>
 }
 
 /**
@@ -98,7 +107,13 @@ export function createDownloadTraffic(
         ...(init.signEveryBytes !== undefined ? { signEveryBytes: init.signEveryBytes } : {}),
         ...(init.signEverySlices !== undefined ? { signEverySlices: init.signEverySlices } : {}),
       },
-      { nodeKey: components.nodeKey, send, addresses, tallies },
+      {
+        nodeKey: components.nodeKey,
+        send,
+        addresses,
+        tallies,
+        ...(components.outbox ? { outbox: components.outbox } : {}),
+      },
     )
   }
   return {
@@ -120,6 +135,23 @@ export function createDownloadTraffic(
         flush: (provider, s) => pending.flush(provider, s),
         finish: (s) => pending.finish(s),
       }
+    },
+    async resend(signal) {
+      const { outbox } = components
+      if (!outbox) return 0
+      let answered = 0
+      for (const kept of await outbox.list().catch(() => [])) {
+        if (signal.aborted) break
+        try {
+          const each = AbortSignal.any([signal, AbortSignal.timeout(10_000)])
+          await send(kept.provider, [kept.receipt], each, [kept.ticket])
+          answered++
+          await outbox.sent(kept.key, kept.bytes)
+        } catch {
+          // Unreachable now: kept for the next start, until it is too old.
+        }
+      }
+      return answered
     },
   }
 }
