@@ -38,10 +38,20 @@ const providers: ProviderInfo[] = providerKeys.map((_, i) => ({
 }))
 const hash = computeSliceHash(1, new Uint8Array(10), fileHash)
 
-function setup(now: () => number, tallies?: Map<string, Tally>) {
+function setup(
+  now: () => number,
+  tallies?: Map<string, Tally>,
+  cadence: { ticket?: typeof ticket; signEveryBytes?: number; signEverySlices?: number } = {},
+) {
   const sent: { peer: string; receipts: TrafficReceipt[] }[] = []
   const receipts = createDownloadReceipts(
-    { network: 31337, ticket, clock: { genesisMs: 0, epochMs: 10_000 }, signEveryBytes: 200 },
+    {
+      network: 31337,
+      ticket: cadence.ticket ?? ticket,
+      clock: { genesisMs: 0, epochMs: 10_000 },
+      signEveryBytes: cadence.signEveryBytes ?? 200,
+      ...(cadence.signEverySlices !== undefined ? { signEverySlices: cadence.signEverySlices } : {}),
+    },
     {
       nodeKey,
       addresses: new Map(),
@@ -104,6 +114,50 @@ describe('download receipts', () => {
     expect(signed).toEqual([
       [0, 100],
       [1, 70],
+    ])
+  })
+})
+
+describe('receipt cadence', () => {
+  it('signs every 4 slices when the byte threshold is further away', async () => {
+    const { receipts, sent } = setup(() => 25_000, undefined, { signEveryBytes: 1 << 30 })
+    const [a] = providers as [ProviderInfo]
+    const settle = () => new Promise((r) => setTimeout(r, 10))
+    for (let i = 0; i < 3; i++) receipts.verified(a, hash, 10)
+    await settle()
+    expect(sent.flatMap((s) => s.receipts)).toEqual([])
+    receipts.verified(a, hash, 10) // the 4th slice signs
+    await settle()
+    receipts.verified(a, hash, 10)
+    await settle()
+    expect(sent.flatMap((s) => s.receipts).map((r) => r.bytes)).toEqual([40])
+  })
+
+  it("two downloads from one provider sign on the provider's unsigned total, not each their own", async () => {
+    // The provider's grace counts a peer's unsigned bytes over all its tickets.
+    const other = issueTicket(
+      {
+        kind: 'download',
+        network: 31337,
+        owner: generateKeyPair().evmAddress,
+        holder: nodeKey.evmAddress,
+        fileHash: computeFileHash(new TextEncoder().encode('another file')),
+        bytesAllowed: 1n << 30n,
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
+      meta,
+    )
+    const tallies = new Map<string, Tally>()
+    const cadence = { signEveryBytes: 200, signEverySlices: 100 }
+    const first = setup(() => 25_000, tallies, cadence)
+    const second = setup(() => 25_000, tallies, { ...cadence, ticket: other })
+    const [a] = providers as [ProviderInfo]
+    first.receipts.verified(a, hash, 150)
+    second.receipts.verified(a, hash, 150) // 300 unsigned from a: the second signs its part
+    await new Promise((r) => setTimeout(r, 10))
+    expect(first.sent.flatMap((s) => s.receipts)).toEqual([])
+    expect(second.sent.flatMap((s) => s.receipts).map((r) => [r.ticketId, r.bytes])).toEqual([
+      [other.id, 150],
     ])
   })
 })

@@ -29,6 +29,7 @@ import type { Providers } from '../src/node/providers.js'
 import { createDownloads } from '../src/node/read/open-download.js'
 import { createDownloadTraffic } from '../src/node/traffic/download-traffic.js'
 import { createProviderTraffic, type ProviderTraffic } from '../src/node/traffic/provider-traffic.js'
+import { createReceiptOutbox } from '../src/node/traffic/receipt-outbox.js'
 import type { TrafficStatus } from '../src/node/traffic/traffic-index.js'
 import { createIdbSliceStore } from '../src/store/idb-slice-store.js'
 import { createWsLibp2p } from './support/ws-libp2p.js'
@@ -115,17 +116,32 @@ describe('receipts off the download path (real libp2p)', () => {
   }
 
   /** The downloader: its meta service answers a ticket request after `ticketDelayMs`. */
-  async function downloads(downloaderKey: KeyPair, ticketDelayMs: number) {
+  async function downloads(
+    downloaderKey: KeyPair,
+    ticketDelayMs: number,
+    options: {
+      node?: Libp2p
+      asked?: (AbortSignal | null)[]
+      file?: { manifest: Manifest; bytes: Uint8Array }
+      outbox?: boolean
+      /** Receipt sends after the first (which learns the provider's address) wait this long to dial. */
+      slowReceiptsMs?: number
+    } = {},
+  ) {
+    const node = options.node ?? downloaderNode
+    const asked = options.asked ?? []
+    const read = options.file ?? { manifest, bytes: manifestBytes }
     const provider: ProviderInfo = {
       peerId: providerNode.peerId.toString(),
       multiaddrs: providerNode.getMultiaddrs().map((m) => m.toString()),
       kind: 'light',
     }
     const connect = (_p: ProviderInfo, signal: AbortSignal) =>
-      downloaderNode.dial(providerNode.getMultiaddrs(), { signal })
+      node.dial(providerNode.getMultiaddrs(), { signal })
     const times = { ticket: 0, firstSlice: 0 }
     const index = {
-      requestDownloadTicket: async () => {
+      requestDownloadTicket: async (_request: Uint8Array, signal?: AbortSignal) => {
+        asked.push(signal ?? null)
         await new Promise((r) => setTimeout(r, ticketDelayMs))
         times.ticket = performance.now()
         return encodeTicket(
@@ -135,7 +151,7 @@ describe('receipts off the download path (real libp2p)', () => {
               network: NETWORK,
               owner: owner.evmAddress,
               holder: downloaderKey.evmAddress,
-              fileHash: manifest.fileHash,
+              fileHash: read.manifest.fileHash,
               bytesAllowed: 1n << 30n,
               expiresAt: Math.floor(Date.now() / 1000) + 3600,
             },
@@ -146,19 +162,32 @@ describe('receipts off the download path (real libp2p)', () => {
       trafficStatus: async () => status,
     }
     const store = await createIdbSliceStore({ name: `receipts-off-path-${Math.random()}` })
+    const outbox = options.outbox ? createReceiptOutbox({}, { settings: store }) : undefined
+    let receiptDials = 0
     const opened = createDownloads(
       { parallelism: 4 },
       {
         store,
         index: {
-          getManifest: async () => manifestBytes,
+          getManifest: async () => read.bytes,
           announce: async () => {},
         } as unknown as NetworkIndex,
         providers: {
           lookup: async (hashes: readonly string[]) => new Map(hashes.map((h) => [h, [provider]])),
           connect,
         } as unknown as Providers,
-        traffic: createDownloadTraffic({ network: NETWORK }, { nodeKey: downloaderKey, index, connect }),
+        traffic: createDownloadTraffic(
+          { network: NETWORK },
+          {
+            nodeKey: downloaderKey,
+            index,
+            connect: async (p, signal) => {
+              if (receiptDials++ > 0) await new Promise((r) => setTimeout(r, options.slowReceiptsMs ?? 0))
+              return connect(p, signal)
+            },
+            ...(outbox ? { outbox } : {}),
+          },
+        ),
         onFetched: () => {
           times.firstSlice ||= performance.now()
         },
@@ -167,7 +196,7 @@ describe('receipts off the download path (real libp2p)', () => {
         },
       },
     )
-    return { opened, times, store }
+    return { opened, times, store, index }
   }
 
   /** Reads the whole download; the time the reader heard the end. */
@@ -208,7 +237,7 @@ describe('receipts off the download path (real libp2p)', () => {
       put: async (key, held) => {
         await new Promise((r) => setTimeout(r, 1000))
         await inner.put(key, held)
-        heldAt = performance.now()
+        if (held.receipt.bytes === file.length) heldAt = performance.now()
       },
     }
     await startProvider(hold)
@@ -219,6 +248,65 @@ describe('receipts off the download path (real libp2p)', () => {
     await vi.waitFor(() => expect(heldAt).toBeGreaterThan(0), { timeout: 15_000 })
     expect(ended).toBeLessThan(heldAt)
     expect((await inner.list()).map((h) => h.receipt.bytes)).toEqual([file.length])
+    await store.close()
+  })
+
+  it('a 3-slice download whose node stops right after the reader heard the end pays its provider on the next start', async () => {
+    // A small file: one receipt interval, so nothing was signed before the end.
+    const smallFile = file.slice(0, 3 * SLICE)
+    const sliced = await sliceFile(smallFile, { sliceSize: SLICE })
+    const small = signManifest(createManifest({ sliced, owner: owner.address }), owner.privateKey)
+    for (const x of sliced.slices) {
+      const data = smallFile.slice(x.offset, x.offset + x.size)
+      slices.set(x.hash, { hash: x.hash, fileHash: sliced.fileHash, number: x.number, data })
+    }
+    const hold = createMemoryReceiptHold()
+    await startProvider(hold)
+    const key = generateKeyPair()
+    const node = await createWsLibp2p()
+    const { opened, store, index } = await downloads(key, 0, {
+      node,
+      file: { manifest: small, bytes: encodeManifest(small) },
+      outbox: true,
+      // The final receipt has not left when the tab closes.
+      slowReceiptsMs: 1000,
+    })
+    const read = await opened.open(small.fileHash, AbortSignal.timeout(20_000))
+    let got = 0
+    for (let b = await read.next(); b; b = await read.next()) got += b.length
+    expect(got).toBe(smallFile.length)
+    // The tab closes as soon as the file is saved.
+    await node.stop()
+    await new Promise((r) => setTimeout(r, 1200))
+    expect(await hold.list()).toEqual([])
+    // The next start: the same store, a new libp2p node.
+    const next = await createWsLibp2p()
+    const traffic = createDownloadTraffic(
+      { network: NETWORK },
+      {
+        nodeKey: key,
+        index,
+        connect: (_p, signal) => next.dial(providerNode.getMultiaddrs(), { signal }),
+        outbox: createReceiptOutbox({}, { settings: store }),
+      },
+    )
+    await traffic.resend(AbortSignal.timeout(15_000))
+    expect((await hold.list()).map((h) => h.receipt.bytes)).toEqual([smallFile.length])
+    // Acknowledged: nothing left to send.
+    expect(await createReceiptOutbox({}, { settings: store }).list()).toEqual([])
+    await next.stop()
+    await store.close()
+  })
+
+  it('a download cancelled before its first slice abandons its ticket request', async () => {
+    await startProvider(createMemoryReceiptHold())
+    const asked: (AbortSignal | null)[] = []
+    const { opened, store } = await downloads(generateKeyPair(), 2000, { asked })
+    const read = await opened.open(manifest.fileHash, AbortSignal.timeout(20_000))
+    read.cancel()
+    await new Promise((r) => setTimeout(r, 300))
+    // Not asked at all, or asked and abandoned: no ozone stays reserved for an hour.
+    expect(asked.every((s) => s?.aborted === true)).toBe(true)
     await store.close()
   })
 })

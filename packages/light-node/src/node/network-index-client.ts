@@ -109,7 +109,8 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
         return a?.status === 'fulfilled' && a.value
       })
     },
-    requestDownloadTicket: (request) => first((c) => c.requestDownloadTicket(request, { timeout })),
+    requestDownloadTicket: (request, signal) =>
+      first((c) => c.requestDownloadTicket(request, { timeout, ...(signal ? { signal } : {}) }), signal),
     submitReceipts: (receipts) => first((c) => c.submitReceipts(receipts, { timeout })),
     trafficStatus: (account) => first((c) => c.trafficStatus(account, { timeout })),
     rewardProof: (epoch, account) => first((c) => c.rewardProof(epoch, account, { timeout })),

@@ -8,6 +8,7 @@ import type { ReadableDownload } from '../file-reads.js'
 import type { NetworkIndex } from '../network-index.js'
 import type { Providers } from '../providers.js'
 import type { DownloadTraffic } from '../traffic/download-traffic.js'
+import { orElse } from '../until-aborted.js'
 import { resolveManifest } from './resolve-manifest.js'
 import { SliceDownload } from './slice-download.js'
 
@@ -15,6 +16,12 @@ import { SliceDownload } from './slice-download.js'
 export type DownloadsInit = Pick<LightNodeOptions, 'parallelism'> & {
   /** See `SliceDownloadInit.hedgeDelayMs`. */
   hedgeDelayMs?: number
+  /**
+   * How long the reader's end may wait for the final receipts to be signed and kept in the node's
+   * outbox (a local write; without an outbox, acknowledged by the providers); default 250 ms. A tab
+   * closed as soon as the file is saved then pays its providers on the node's next start.
+   */
+  finalReceiptWaitMs?: number
 }
 
 /** Edges of {@link createDownloads}. */
@@ -67,9 +74,12 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
       const manifest = await resolveManifest(ref, signal, { store, ...(index ? { index } : {}) })
       signal.throwIfAborted()
       // The ticket is asked for while the first slices already flow (see pending-receipts.ts).
-      const receipts = components.traffic?.begin(manifest)
+      // Cancelling the read (not only its signal) abandons a ticket not yet needed.
+      const cancelled = new AbortController()
+      const stopped = AbortSignal.any([signal, cancelled.signal])
+      const receipts = components.traffic?.begin(manifest, stopped)
       receipts?.ready.catch((err) => {
-        if (!signal.aborted) components.onTicketError?.(err)
+        if (!stopped.aborted) components.onTicketError?.(err)
       })
       const started = now()
       let bytes = 0
@@ -114,29 +124,33 @@ export function createDownloads(init: DownloadsInit, components: DownloadsCompon
       })
       download.start()
       if (!receipts) return download
-      // The reader hears the end at once; the last receipts go out behind it, once, also on cancel
-      // or failure (bounded: a provider gone away is given 10 s; a send never rejects).
-      let finished = false
+      // The last receipts go out once, also on cancel or failure (bounded: a provider gone away is given
+      // 10 s; a send never rejects). The reader hears the end once they are kept in the outbox (no round
+      // trip) or after `finalReceiptWaitMs`, whichever comes first. Only when neither happened in time
+      // (no ticket yet) is the last signing interval (4 slices or 16 MiB) lost if the node stops then.
+      let finishing: Promise<void> | undefined
       const finish = () => {
-        if (finished) return
-        finished = true
-        void receipts.finish(AbortSignal.timeout(10_000)).catch(() => {})
+        finishing ??= receipts.finish(AbortSignal.timeout(10_000)).catch(() => {})
+        return finishing
       }
+      const finalWait = init.finalReceiptWaitMs ?? 250
       return {
         next: async () => {
           try {
             const bytes = await download.next()
-            if (bytes === undefined) finish()
+            if (bytes === undefined)
+              await orElse(finish(), AbortSignal.timeout(finalWait), undefined).catch(() => {})
             return bytes
           } catch (err) {
             // A failed download still signs for what it got.
-            finish()
+            void finish()
             throw err
           }
         },
         cancel: () => {
+          cancelled.abort()
           download.cancel()
-          finish()
+          void finish()
         },
       }
     },

@@ -310,9 +310,17 @@ export class SliceDownload {
     } catch (err) {
       if (signal.aborted) throw err
       if (isErrorNamed(err, 'ReceiptsOverdueError') && this.init.onReceiptsOverdue) {
-        // The provider wants a receipt for what it served before it serves more: sign, send, ask once more.
-        await this.init.onReceiptsOverdue(provider, signal)
-        return await this.fetchFrom(provider, hash, size, signal)
+        // The provider wants a receipt for what it served before it serves more: sign, send, ask again.
+        // It also counts slices on their way to this download's other fetches, so a second refusal is
+        // signed for once more (those slices are verified by then); three rounds at most.
+        for (let round = 1; ; round++) {
+          await this.init.onReceiptsOverdue(provider, signal)
+          try {
+            return await this.fetchFrom(provider, hash, size, signal)
+          } catch (again) {
+            if (round >= 3 || signal.aborted || !isErrorNamed(again, 'ReceiptsOverdueError')) throw again
+          }
+        }
       }
       if (isErrorNamed(err, 'SliceHashMismatchError') || isErrorNamed(err, 'SliceNotFoundError')) throw err
       // One redial per provider and download, shared by the fetches that failed on the old connection.

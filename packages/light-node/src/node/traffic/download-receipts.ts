@@ -1,7 +1,8 @@
 /**
  * The downloader's receipts for one download: per provider, the running total of verified bytes it got
- * under the download's ticket in the current epoch, signed with the node key every 16 MiB or so and at the
- * end, and sent to that provider.
+ * under the download's ticket in the current epoch, signed with the node key every 4 slices or 16 MiB
+ * (whichever comes first) and at the end, and sent to that provider. The final receipts are kept in the
+ * node's outbox until acknowledged: a node stopped right after the download sends them on its next start.
  */
 import {
   type EpochClock,
@@ -15,6 +16,7 @@ import {
 } from '@stratos-edge/core'
 import type { ReceiptsReply } from '@stratos-edge/protocol'
 import type { ProviderInfo } from '../network-index.js'
+import type { ReceiptOutbox } from './receipt-outbox.js'
 
 /** Options of {@link createDownloadReceipts}. */
 export interface DownloadReceiptsInit {
@@ -23,11 +25,16 @@ export interface DownloadReceiptsInit {
   ticket: Ticket
   clock: EpochClock
   /**
-   * Verified bytes from one provider between two receipts to it; default 16 MiB (half the providers'
-   * default grace of 32 MiB, so a receipt is on its way well before the grace runs out). By bytes, not
-   * slices: the signatures per download then do not grow when slices are small.
+   * Unsigned verified bytes from one provider, across all of this node's downloads from it, that make a
+   * download sign; default 16 MiB (half the providers' default grace of 32 MiB, which they count per
+   * peer, so a receipt is on its way well before the grace runs out however many downloads share it).
    */
   signEveryBytes?: number
+  /**
+   * Verified slices from one provider between two receipts of this download; default 4. Bounds what a
+   * small download loses when the node stops before its final receipt went out.
+   */
+  signEverySlices?: number
 }
 
 /** Edges of {@link createDownloadReceipts}. */
@@ -52,6 +59,8 @@ export interface DownloadReceiptsComponents {
    * largest total per ticket and epoch, so a second download of the file must count on from the first.
    */
   tallies?: Map<string, Tally>
+  /** Where final receipts wait for their acknowledgement (see receipt-outbox.ts); none: not kept. */
+  outbox?: Pick<ReceiptOutbox, 'keep' | 'sent'>
   /** Milliseconds since the Unix epoch; default `Date.now`. */
   now?: () => number
 }
@@ -65,8 +74,17 @@ export interface DownloadReceipts {
   verified(provider: ProviderInfo, sliceHash: string, bytes: number, at?: number): void
   /** Signs and sends the current total to `provider` now (it refused to serve more without one). */
   flush(provider: ProviderInfo, signal: AbortSignal): Promise<void>
-  /** Signs and sends the final total to every provider (the download ended). */
+  /**
+   * Signs the final total to every provider (the download ended) and sends it. With an outbox, resolves
+   * once the receipts are kept there (the sends go on behind); without, once they are sent.
+   */
   finish(signal: AbortSignal): Promise<void>
+}
+
+/** A signed receipt and the total it covers. */
+interface Signed {
+  bytes: number
+  receipt: Uint8Array
 }
 
 /** The running total of one ticket's bytes from one provider in one epoch. */
@@ -77,6 +95,8 @@ export interface Tally {
   lastSlice: string
   /** Bytes added since the last receipt was queued. */
   unsigned: number
+  /** Slices added since the last receipt was queued. */
+  unsignedSlices: number
   /** The last total signed and sent: nothing new to sign while it equals `bytes`. */
   sentBytes: number
   sending: Promise<void>
@@ -98,12 +118,19 @@ export function createDownloadReceipts(
   components: DownloadReceiptsComponents,
 ): DownloadReceipts {
   const signEveryBytes = Math.max(1, init.signEveryBytes ?? 16 * 1024 * 1024)
+  const signEverySlices = Math.max(1, init.signEverySlices ?? 4)
   const now = components.now ?? Date.now
   const tallies = components.tallies ?? new Map<string, Tally>()
   /** The tallies this download added to: `finish` signs those. */
   const mine = new Set<Tally>()
   const keyOf = (provider: ProviderInfo) => `${init.ticket.id}|${provider.peerId}`
   const ticketBytes = encodeTicket(init.ticket)
+  /** Unsigned bytes from `peerId` across every ticket's tally: what the provider's grace counts. */
+  const unsignedFrom = (peerId: string): number => {
+    let sum = 0
+    for (const t of tallies.values()) if (t.provider.peerId === peerId) sum += t.unsigned
+    return sum
+  }
   let nonce = BigInt(now()) * 1000n
 
   const addressOf = async (provider: ProviderInfo, signal: AbortSignal): Promise<string> => {
@@ -114,8 +141,9 @@ export function createDownloadReceipts(
     return reply.provider
   }
 
-  const signAndSend = async (t: Tally, signal: AbortSignal): Promise<void> => {
-    if (t.bytes === 0 || t.bytes === t.sentBytes) return
+  /** The tally's current total, signed (undefined when there is nothing new to sign). */
+  const sign = async (t: Tally, signal: AbortSignal): Promise<Signed | undefined> => {
+    if (t.bytes === 0 || t.bytes === t.sentBytes) return undefined
     const bytes = t.bytes
     const address = await addressOf(t.provider, signal)
     const receipt = signReceipt(
@@ -131,13 +159,42 @@ export function createDownloadReceipts(
       },
       components.nodeKey,
     )
-    await components.send(t.provider, [encodeReceipt(receipt)], signal, [ticketBytes])
-    t.sentBytes = Math.max(t.sentBytes, bytes)
+    return { bytes, receipt: encodeReceipt(receipt) }
+  }
+
+  const deliver = async (t: Tally, signed: Signed, signal: AbortSignal): Promise<void> => {
+    await components.send(t.provider, [signed.receipt], signal, [ticketBytes])
+    t.sentBytes = Math.max(t.sentBytes, signed.bytes)
+  }
+
+  const signAndSend = async (t: Tally, signal: AbortSignal): Promise<void> => {
+    const signed = await sign(t, signal)
+    if (signed) await deliver(t, signed, signal)
+  }
+
+  /** Signs the final total at once (not behind a slow send), keeps it, then sends it in turn. */
+  const finishOne = async (t: Tally, signal: AbortSignal): Promise<void> => {
+    t.unsigned = 0
+    t.unsignedSlices = 0
+    const signed = await sign(t, signal).catch(() => undefined)
+    if (!signed) return
+    const { outbox } = components
+    const key = `${init.ticket.id}|${t.provider.peerId}|${t.epoch}`
+    const kept = outbox
+      ?.keep({ key, provider: t.provider, ...signed, ticket: ticketBytes, at: now() })
+      .catch(() => {})
+    t.sending = t.sending
+      .then(() => deliver(t, signed, signal))
+      .then(() => kept)
+      .then(() => outbox?.sent(key, signed.bytes))
+      .catch(() => {})
+    await (kept ?? t.sending)
   }
 
   /** Queues a send after the provider's previous one; resolves when it is done (never rejects). */
   const queue = (t: Tally, signal: AbortSignal): Promise<void> => {
     t.unsigned = 0
+    t.unsignedSlices = 0
     t.sending = t.sending.then(() => signAndSend(t, signal)).catch(() => {})
     return t.sending
   }
@@ -153,12 +210,15 @@ export function createDownloadReceipts(
         t = undefined
       }
       if (!t) {
+        // The address is asked for now: a final receipt then needs no round trip before it is kept.
+        void addressOf(provider, AbortSignal.timeout(10_000)).catch(() => {})
         t = {
           provider,
           epoch,
           bytes: 0,
           lastSlice: sliceHash,
           unsigned: 0,
+          unsignedSlices: 0,
           sentBytes: 0,
           sending: tallies.get(key)?.sending ?? Promise.resolve(),
         }
@@ -168,14 +228,19 @@ export function createDownloadReceipts(
       t.bytes += bytes
       t.lastSlice = sliceHash
       t.unsigned += bytes
-      if (t.unsigned >= signEveryBytes) void queue(t, AbortSignal.timeout(10_000))
+      t.unsignedSlices++
+      // The provider's grace counts a peer's unsigned bytes over all its downloads: so does this.
+      if (t.unsignedSlices >= signEverySlices || unsignedFrom(provider.peerId) >= signEveryBytes)
+        void queue(t, AbortSignal.timeout(10_000))
     },
     async flush(provider, signal) {
       const t = tallies.get(keyOf(provider))
       if (t) await queue(t, signal)
     },
     async finish(signal) {
-      await Promise.all([...mine].map((t) => queue(t, signal)))
+      // A tally its epoch left behind was queued when the epoch turned: its send covers it.
+      const current = (t: Tally) => tallies.get(keyOf(t.provider)) === t
+      await Promise.all([...mine].map((t) => (current(t) ? finishOne(t, signal) : queue(t, signal))))
     },
   }
 }

@@ -10,6 +10,7 @@ import type { ProviderInfo } from '../network-index.js'
 import { createDownloadReceipts, type DownloadReceipts, type Tally } from './download-receipts.js'
 import { requestDownloadTicket } from './download-ticket.js'
 import { type PendingReceipts, pendingReceipts } from './pending-receipts.js'
+import type { ReceiptOutbox } from './receipt-outbox.js'
 import type { TrafficIndex } from './traffic-index.js'
 
 /** Options of {@link createDownloadTraffic}. */
@@ -17,6 +18,8 @@ export interface DownloadTrafficInit {
   network: number
   /** See `DownloadReceiptsInit.signEveryBytes`. */
   signEveryBytes?: number
+  /** See `DownloadReceiptsInit.signEverySlices`. */
+  signEverySlices?: number
 }
 
 /** Edges of {@link createDownloadTraffic}. */
@@ -25,6 +28,8 @@ export interface DownloadTrafficComponents {
   index: Pick<TrafficIndex, 'requestDownloadTicket' | 'trafficStatus'>
   /** A connection to a provider (the one slices come over). */
   connect(provider: ProviderInfo, signal: AbortSignal): Promise<Connection>
+  /** Keeps final receipts until acknowledged; none: a node stopped right after a download may lose them. */
+  outbox?: ReceiptOutbox
 }
 
 /** Starts the receipts of each download. */
@@ -32,8 +37,16 @@ export interface DownloadTraffic {
   /**
    * The receipts of a download of the manifest's file, at once: its ticket is asked for in the
    * background (`ready` says when it arrived, or why not) and the receipts are signed from then on.
+   * A download cancelled (`signal`) before any slice was verified asks for no ticket, or abandons the
+   * request: an opened-then-closed video must not reserve the owner's ozone.
    */
-  begin(manifest: Manifest): PendingReceipts
+  begin(manifest: Manifest, signal?: AbortSignal): PendingReceipts
+  /**
+   * Sends the final receipts an earlier run kept but never got acknowledged (one provider after the
+   * other, each given 10 s); a receipt a provider answered, accepted or not, is dropped. Resolves with
+   * how many were answered; never rejects.
+   */
+  resend(signal: AbortSignal): Promise<number>
 }
 
 /**
@@ -70,8 +83,10 @@ export function createDownloadTraffic(
       tickets,
     })
   }
-  // Not stopped by the download's signal: a download aborted after some slices still signs for them.
-  const ticketed = async (manifest: Manifest): Promise<DownloadReceipts> => {
+  // Stopped by the download's signal only until the first verified slice: a download aborted after
+  // some slices still signs for them.
+  const ticketed = async (manifest: Manifest, signal: AbortSignal): Promise<DownloadReceipts> => {
+    signal.throwIfAborted()
     clock ??= components.index.trafficStatus().then((s) => ({ genesisMs: s.genesisMs, epochMs: s.epochMs }))
     clock.catch(() => {
       clock = undefined
@@ -80,6 +95,7 @@ export function createDownloadTraffic(
       requestDownloadTicket(
         { network: init.network, fileHash: manifest.fileHash, owner: manifest.owner },
         components,
+        signal,
       ),
       clock,
     ])
@@ -89,11 +105,53 @@ export function createDownloadTraffic(
         ticket,
         clock: epochs,
         ...(init.signEveryBytes !== undefined ? { signEveryBytes: init.signEveryBytes } : {}),
+        ...(init.signEverySlices !== undefined ? { signEverySlices: init.signEverySlices } : {}),
       },
-      { nodeKey: components.nodeKey, send, addresses, tallies },
+      {
+        nodeKey: components.nodeKey,
+        send,
+        addresses,
+        tallies,
+        ...(components.outbox ? { outbox: components.outbox } : {}),
+      },
     )
   }
   return {
-    begin: (manifest) => pendingReceipts(ticketed(manifest)),
+    begin(manifest, signal) {
+      const ask = new AbortController()
+      const cancelled = () => ask.abort(signal?.reason)
+      if (signal?.aborted) cancelled()
+      else signal?.addEventListener('abort', cancelled, { once: true })
+      const pending = pendingReceipts(ticketed(manifest, ask.signal))
+      const keep = () => signal?.removeEventListener('abort', cancelled)
+      pending.ready.then(keep, keep)
+      return {
+        ready: pending.ready,
+        verified(...args) {
+          // A slice came: the ticket is needed to sign for it, whatever happens to the download.
+          keep()
+          pending.verified(...args)
+        },
+        flush: (provider, s) => pending.flush(provider, s),
+        finish: (s) => pending.finish(s),
+      }
+    },
+    async resend(signal) {
+      const { outbox } = components
+      if (!outbox) return 0
+      let answered = 0
+      for (const kept of await outbox.list().catch(() => [])) {
+        if (signal.aborted) break
+        try {
+          const each = AbortSignal.any([signal, AbortSignal.timeout(10_000)])
+          await send(kept.provider, [kept.receipt], each, [kept.ticket])
+          answered++
+          await outbox.sent(kept.key, kept.bytes)
+        } catch {
+          // Unreachable now: kept for the next start, until it is too old.
+        }
+      }
+      return answered
+    },
   }
 }

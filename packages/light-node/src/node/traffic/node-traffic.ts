@@ -7,6 +7,7 @@ import { TrafficUnavailableError } from '../../errors.js'
 import type { Providers } from '../providers.js'
 import type { Runtime, RuntimeInit } from '../runtime.js'
 import { createDownloadTraffic, type DownloadTraffic } from './download-traffic.js'
+import { createReceiptOutbox } from './receipt-outbox.js'
 import { claimWithNodeKey, planRewardClaims } from './reward-claims.js'
 import { watchSettlements } from './settlement-watch.js'
 import type { TrafficIndex } from './traffic-index.js'
@@ -40,9 +41,13 @@ export function createNodeTraffic(
             nodeKey: owner,
             index: index as Required<Pick<typeof index, 'requestDownloadTicket' | 'trafficStatus'>>,
             connect: (p, s) => providers.connect(p, s),
+            outbox: createReceiptOutbox({}, { settings: runtime.store }),
           },
         )
       : undefined
+  // Final receipts a previous run signed but could not deliver (the tab closed right after a download).
+  const resending = new AbortController()
+  void downloads?.resend(AbortSignal.any([resending.signal, AbortSignal.timeout(120_000)]))
   const stopWatch =
     runtime.traffic && index?.trafficStatus
       ? watchSettlements({
@@ -83,6 +88,9 @@ export function createNodeTraffic(
       }
       return claimWithNodeKey(await claimPlan(), { rpcUrl: init.polygonRpc, nodeKey: owner })
     },
-    stop: () => stopWatch?.(),
+    stop: () => {
+      resending.abort()
+      stopWatch?.()
+    },
   }
 }

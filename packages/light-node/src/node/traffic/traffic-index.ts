@@ -14,8 +14,11 @@ export type {
 
 /** The Proof of Traffic operations of the meta service. */
 export interface TrafficIndex {
-  /** A download ticket (core's `encodeTicket`) for a downloader-signed request. */
-  requestDownloadTicket(request: Uint8Array): Promise<Uint8Array>
+  /**
+   * A download ticket (core's `encodeTicket`) for a downloader-signed request; `signal` abandons it
+   * (the meta service reserves the owner's ozone only for a ticket it hands out).
+   */
+  requestDownloadTicket(request: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>
   /** Submits up to 1024 encoded receipts this node holds as a provider. */
   submitReceipts(receipts: readonly Uint8Array[]): Promise<SubmitReceiptsResult>
   /** The clock, and with an account its epochs and totals. */
