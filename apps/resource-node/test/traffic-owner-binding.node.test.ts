@@ -10,6 +10,7 @@ import {
   toHex,
 } from '@stratos-edge/core'
 import type { RegisterNodeOwnerResult } from '@stratos-edge/protocol'
+import { Wallet } from 'ethers'
 import { describe, expect, it } from 'vitest'
 import {
   checkOperatorKey,
@@ -113,6 +114,24 @@ describe('operator binding file and key checks', () => {
       toHex(wallet.privateKey),
     )
     expect(parseOwnerSignedBinding(JSON.stringify(signed), node.evmAddress)).toEqual(signed)
+  })
+
+  it('takes a binding signed by another EIP-712 wallet from the typed data in the README', async () => {
+    const wallet = Wallet.createRandom()
+    const fields = { node: node.evmAddress, owner: wallet.address, issuedAt: 1_765_000_000 }
+    const ownerSignature = await wallet.signTypedData(
+      { name: 'Stratos Edge', version: '1', chainId: NETWORK },
+      {
+        NodeOwnerBinding: [
+          { name: 'node', type: 'address' },
+          { name: 'owner', type: 'address' },
+          { name: 'issuedAt', type: 'uint64' },
+        ],
+      },
+      fields,
+    )
+    const file = JSON.stringify({ network: NETWORK, ...fields, ownerSignature })
+    expect(parseOwnerSignedBinding(file, node.evmAddress)).toMatchObject({ owner: wallet.address })
   })
 
   it('refuses, with one line each: another node, a changed field, garbage', async () => {
