@@ -6,8 +6,10 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, toEvmAddress, toHex } from '@stratos-edge/core'
 import { afterAll, describe, expect, it } from 'vitest'
+import { operatorInit } from '../src/cli/operator-flags.js'
 import { spawnResourceNode } from '../src/index.js'
-import { NODE_EVM_KEY_FILE } from '../src/node/traffic-key.js'
+import { signOwnerBinding } from '../src/node/operator-binding-file.js'
+import { loadOrCreateNodeEvmKey, NODE_EVM_KEY_FILE } from '../src/node/traffic-key.js'
 import { openNodeOwnerBook } from '../src/traffic/index.js'
 import { metaStartArgs, runNode } from './cli-process.js'
 import { tempDir, until } from './helpers.js'
@@ -77,6 +79,25 @@ describe('stratos-edge-node operator flags', () => {
     cleanups.push(async () => book.close())
     await until(() => book.owners(node).length > 0, 15_000)
     expect(book.owners(node)).toEqual([operator.evmAddress])
+  })
+
+  it('refuses a binding for another --network, and both operator flags at once', async () => {
+    const dir = await dirOf('cli-operator-network')
+    const node = (await loadOrCreateNodeEvmKey(dir)).evmAddress
+    const key = toHex(generateKeyPair().privateKey)
+    const bindingFile = join(dir, 'binding.json')
+    await writeFile(bindingFile, JSON.stringify(await signOwnerBinding({ network: 31337, node }, key)))
+    await expect(operatorInit({ 'operator-binding-file': bindingFile, network: '137' }, dir)).rejects.toThrow(
+      /not --network 137/,
+    )
+    await expect(
+      operatorInit({ 'operator-binding-file': bindingFile, network: NETWORK }, dir),
+    ).resolves.toMatchObject({
+      operatorBinding: { node },
+    })
+    await expect(
+      operatorInit({ 'operator-binding-file': bindingFile, 'operator-key-file': bindingFile }, dir),
+    ).rejects.toThrow(/not both/)
   })
 
   it('sign-operator-binding needs its three flags (exit 2)', async () => {

@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs'
-import { checkOperatorKey, parseOwnerSignedBinding, signOwnerBinding } from '../node/operator-binding-file.js'
+import {
+  checkOperatorKey,
+  InvalidOperatorBindingError,
+  parseOwnerSignedBinding,
+  signOwnerBinding,
+} from '../node/operator-binding-file.js'
 import { loadOrCreateNodeEvmKey } from '../node/traffic-key.js'
 import type { NodeTrafficInit } from '../node/traffic-node.js'
 
@@ -43,7 +48,8 @@ export function readOperatorKey(path: string): string {
 /**
  * The node-owner part of `providerTraffic` from the operator flags, checked before the node starts:
  * the key is a valid one and not the node's own, or the binding names this node and carries the
- * owner's signature. Throws `InvalidOperatorBindingError` (one line) otherwise.
+ * owner's signature. Throws `InvalidOperatorBindingError` (one line) otherwise, or an `Error` for
+ * both flags given or an unreadable key file.
  */
 export async function operatorInit(
   values: OperatorValues,
@@ -57,7 +63,9 @@ export async function operatorInit(
   if (bindingFile) {
     const binding = parseOwnerSignedBinding(readFileSync(bindingFile, 'utf8'), node)
     if (values.network && Number(values.network) !== binding.network)
-      throw new Error(`--operator-binding-file is for network ${binding.network}, not ${values.network}`)
+      throw new InvalidOperatorBindingError(
+        `operator binding: it is for network ${binding.network}, not --network ${values.network}`,
+      )
     return { operatorBinding: binding }
   }
   const operatorKey = readOperatorKey(keyFile as string)
