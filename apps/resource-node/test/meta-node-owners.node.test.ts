@@ -1,8 +1,8 @@
 // REGISTER_NODE_OWNER over real libp2p against a meta node in this process: once a provider and a
 // downloader are both bound to one owner's wallet, the meta service refuses their receipts as
 // self-dealing (and a stranger's are still paid); a binding not signed by both sides is refused, and
-// bindings survive a restart of the meta node. A resource node started with its operator's key binds
-// its own traffic key.
+// bindings survive a restart of the meta node. A resource node started with its operator's key, or with
+// a binding its operator signed offline, binds its own traffic key.
 import type { Libp2p } from '@libp2p/interface'
 import {
   computeSliceHash,
@@ -23,6 +23,7 @@ import {
 import { createIndexClient, type IndexClient } from '@stratos-edge/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createResourceNode, type ResourceNodeInit } from '../src/index.js'
+import { signOwnerBinding } from '../src/node/operator-binding-file.js'
 import { loadOrCreateNodeEvmKey } from '../src/node/traffic-key.js'
 import { openNodeOwnerBook } from '../src/traffic/index.js'
 import { createClient, makeFile, owner, quietLogger, tempDir, until } from './helpers.js'
@@ -162,5 +163,24 @@ describe('node-owner bindings over libp2p', () => {
     await until(() => book.owners(nodeKey.evmAddress).length > 0, 10_000)
     expect(book.owners(nodeKey.evmAddress)).toEqual([operator.evmAddress])
     expect(book.bindings(nodeKey.evmAddress)[0]).toMatchObject({ network: NETWORK, node: nodeKey.evmAddress })
+  })
+
+  it('binds it from a binding its operator signed offline (no wallet key on the node)', async () => {
+    const { dir, cleanup } = await tempDir('traffic-owner-binding-file')
+    stops.push(cleanup)
+    const operator = generateKeyPair()
+    const nodeKey = await loadOrCreateNodeEvmKey(dir)
+    const operatorBinding = await signOwnerBinding(
+      { network: NETWORK, node: nodeKey.evmAddress },
+      toHex(operator.privateKey),
+    )
+    const node = await startMetaNode(dir, {
+      providerTraffic: { operatorBinding, intervalMs: 100, selfReport: false },
+    })
+    stops.push(() => node.stop())
+    const book = openNodeOwnerBook({ dataDir: dir })
+    stops.push(async () => book.close())
+    await until(() => book.owners(nodeKey.evmAddress).length > 0, 10_000)
+    expect(book.owners(nodeKey.evmAddress)).toEqual([operator.evmAddress])
   })
 })

@@ -6,7 +6,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
-import { formatSdmUri } from '@stratos-edge/core'
+import { formatSdmUri, toHex } from '@stratos-edge/core'
 import { type IndexBackend, registerIndexProtocol } from '@stratos-edge/protocol'
 import { createLibp2p } from 'libp2p'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -156,6 +156,33 @@ describe('resource node traffic with its own meta service', () => {
       expect(bytesRead).toBe(20_000)
       await until(async () => (await statusOf()).epochs.some((e) => e.selfReport === 'accepted'), 15_000)
       expect((await statusOf()).account).toBe(node.readyInfo().trafficAccount)
+    } finally {
+      await node.stop()
+      await cleanup()
+    }
+  })
+
+  it('still self-reports when its operator key cannot bind it (its own traffic key)', async () => {
+    const { dir, cleanup } = await tempDir('traffic-node-own-operator')
+    // The mistake the help text invites: --operator-key-file <data dir>/traffic.key.
+    const operatorKey = toHex((await loadOrCreateNodeEvmKey(dir)).privateKey)
+    const node = await createResourceNode(
+      {
+        dataDir: dir,
+        tcpPort: 0,
+        wsPort: 0,
+        httpPort: 0,
+        meta: true,
+        tickets: { network: NETWORK },
+        traffic: { epochSeconds: 2, lateWindowSeconds: 1, verifierThreads: 0 },
+        providerTraffic: { intervalMs: 200, operatorKey },
+      },
+      { logger: quietLogger },
+    )
+    try {
+      await node.start()
+      const { statusOf } = await serveFileOnce(node, 20_000)
+      await until(async () => (await statusOf()).epochs.some((e) => e.selfReport === 'accepted'), 15_000)
     } finally {
       await node.stop()
       await cleanup()

@@ -10,8 +10,10 @@ import {
   DEFAULT_TCP_PORT,
   DEFAULT_WS_PORT,
 } from '../node/resource-node.js'
+import { loadOrCreateNodeEvmKey } from '../node/traffic-key.js'
 import type { NodeTrafficInit } from '../node/traffic-node.js'
 import { openDiskSliceStore } from '../store/disk-slice-store.js'
+import { OPERATOR_FLAGS, OPERATOR_USAGE, operatorInit, signOperatorBindingCommand } from './operator-flags.js'
 import { QUOTA_FLAGS, QUOTA_USAGE, quotaInit } from './quota-flags.js'
 
 const USAGE = `Usage: stratos-edge-node <command> [options]
@@ -19,6 +21,7 @@ const USAGE = `Usage: stratos-edge-node <command> [options]
 Commands:
   start     run a resource node (prints one JSON "ready" line on stdout, logs JSON lines on stderr)
   verify    re-hash every stored slice, delete the corrupt ones, print a JSON report
+  traffic-address, sign-operator-binding   see "Operator commands" below
 
 Options:
   --data-dir <dir>        data directory (default: $STRATOS_EDGE_DATA_DIR or ./.data/resource-node)
@@ -67,9 +70,7 @@ This node as a provider that earns (needs a meta service that settles traffic):
   --provider-traffic      count the gateway's bytes to anonymous readers and self-report them per epoch;
                           GET /v1/status/traffic and stratos_edge_traffic_* metrics; the node's EVM key
                           (<data dir>/traffic.key) is "trafficAccount" in the ready line
-  --operator-key-file <path>  with --provider-traffic: the operator's wallet key (one 0x… line); the
-                          node binds its EVM key to it at the meta service, so traffic between the
-                          operator's nodes is refused as self-dealing
+  --operator-binding-file, --operator-key-file   bind the node to its operator (see "Node owner")
   --claim-rewards         with --polygon-rpc: also claim each settled epoch's reward on the meta
                           service's TrafficRewards (the node's EVM key sends the claims: fund it with gas)
 `
@@ -107,17 +108,6 @@ export function readCommitteeKeys(paths: readonly string[]): string[] {
     }
   }
   return keys
-}
-
-/** The operator's wallet key for --operator-key-file: the file's one `0x…` key line. */
-export function readOperatorKey(path: string): string {
-  const keys = readFileSync(path, 'utf8')
-    .split('\n')
-    .map((line) => line.replace(/#.*/, '').trim())
-    .filter(Boolean)
-  if (keys.length !== 1 || !/^0x[0-9a-fA-F]{64}$/.test(keys[0] as string))
-    throw new Error(`${path}: an operator key file holds one 0x key of 64 hex digits`)
-  return keys[0] as string
 }
 
 type TrafficFlags = Partial<
@@ -173,6 +163,12 @@ function trafficOptions(
   }
 }
 
+/** A usage error as one stderr line; exit code 2. */
+function fatalLine(error: unknown): number {
+  process.stderr.write(`stratos-edge-node: ${error instanceof Error ? error.message : String(error)}\n`)
+  return 2
+}
+
 /**
  * Runs the `stratos-edge-node` command line. Returns the process exit code (for `start`, only after a
  * signal stopped the node).
@@ -215,13 +211,14 @@ export async function runCli(argv: string[]): Promise<number> {
       'self-reporter': { type: 'string', multiple: true },
       'provider-traffic': { type: 'boolean' },
       'claim-rewards': { type: 'boolean' },
-      'operator-key-file': { type: 'string' },
+      ...OPERATOR_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
   })
   const command = positionals[0]
-  if (values.help || !command || !['start', 'verify'].includes(command)) {
-    process.stdout.write(USAGE + QUOTA_USAGE)
+  const commands = ['start', 'verify', 'traffic-address', 'sign-operator-binding']
+  if (values.help || !command || !commands.includes(command)) {
+    process.stdout.write(USAGE + QUOTA_USAGE + OPERATOR_USAGE)
     return values.help ? 0 : 2
   }
   const dataDir =
@@ -229,6 +226,18 @@ export async function runCli(argv: string[]): Promise<number> {
   const logger = createLogger({ level: (values['log-level'] as LogLevel | undefined) ?? 'info' })
   const maxBytes = values['max-bytes'] ? parseBytes(values['max-bytes']) : undefined
 
+  if (command === 'traffic-address') {
+    process.stdout.write(`${(await loadOrCreateNodeEvmKey(dataDir)).evmAddress}\n`)
+    return 0
+  }
+  if (command === 'sign-operator-binding') {
+    try {
+      process.stdout.write(`${await signOperatorBindingCommand(values)}\n`)
+      return 0
+    } catch (error) {
+      return fatalLine(error)
+    }
+  }
   if (command === 'verify') {
     const store = await openDiskSliceStore({
       dir: join(dataDir, 'store'),
@@ -242,19 +251,26 @@ export async function runCli(argv: string[]): Promise<number> {
 
   const claimRewards = values['claim-rewards'] ?? false
   if (claimRewards && !values['polygon-rpc']) throw new Error('--claim-rewards needs --polygon-rpc')
-  const providerTraffic: NodeTrafficInit | undefined =
-    values['provider-traffic'] || claimRewards
-      ? {
-          ...(values['operator-key-file']
-            ? { operatorKey: readOperatorKey(values['operator-key-file']) }
-            : {}),
-          ...(claimRewards && values['polygon-rpc']
-            ? {
-                claimRewards: { polygonRpc: values['polygon-rpc'] },
-              }
-            : {}),
-        }
-      : undefined
+  const providerOn = values['provider-traffic'] || claimRewards
+  let operator: Awaited<ReturnType<typeof operatorInit>> = {}
+  try {
+    // Fail fast with one line: a bad key or binding would otherwise only show in debug logs.
+    if (providerOn) operator = await operatorInit(values, dataDir)
+  } catch (error) {
+    return fatalLine(error)
+  }
+  if (!providerOn && (values['operator-key-file'] || values['operator-binding-file']))
+    logger.warn('--operator-key-file and --operator-binding-file need --provider-traffic: no binding')
+  const providerTraffic: NodeTrafficInit | undefined = providerOn
+    ? {
+        ...operator,
+        ...(claimRewards && values['polygon-rpc']
+          ? {
+              claimRewards: { polygonRpc: values['polygon-rpc'] },
+            }
+          : {}),
+      }
+    : undefined
   // --polygon-rpc alone serves Proof of Traffic's roots; prepayments need the contract too.
   if (values['storage-payments'] && !values['polygon-rpc'])
     throw new Error('--storage-payments needs --polygon-rpc')

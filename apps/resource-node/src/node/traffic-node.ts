@@ -13,6 +13,7 @@ import { createServedTraffic, type ServedTraffic } from '../gateway/served-traff
 import type { Logger } from '../logger.js'
 import type { MetaService } from '../meta/meta-service.js'
 import { type NodeMetrics, registerTrafficMetrics } from './metrics.js'
+import type { OwnerSignedBinding } from './operator-binding-file.js'
 import {
   createTrafficClaimer,
   type RewardChain,
@@ -22,7 +23,11 @@ import {
 } from './traffic-claimer.js'
 import { NoMetaServiceError } from './traffic-errors.js'
 import { loadOrCreateNodeEvmKey } from './traffic-key.js'
-import { createOwnerBindingRegistrar, type OwnerBindingRegistrar } from './traffic-owner-binding.js'
+import {
+  createOwnerBindingRegistrar,
+  type OperatorOwner,
+  type OwnerBindingRegistrar,
+} from './traffic-owner-binding.js'
 import { createSelfReporter, type SelfReporter } from './traffic-self-reporter.js'
 import { createNodeTrafficStatus, type HeldReceiptView, type NodeTrafficStatus } from './traffic-status.js'
 
@@ -45,9 +50,12 @@ export interface NodeTrafficInit {
   /**
    * The operator's wallet key (`0x` hex): the node binds its traffic key to it at the meta service
    * (REGISTER_NODE_OWNER), so receipts between this node and the operator's other nodes are refused as
-   * self-dealing. Default none: the node stays unbound.
+   * self-dealing. Puts the wallet key on the server: for local demos; prefer `operatorBinding`.
+   * Default none: the node stays unbound.
    */
   readonly operatorKey?: string
+  /** The same binding with the owner's half signed offline: the node adds only its own signature. */
+  readonly operatorBinding?: OwnerSignedBinding
 }
 
 /** The meta service's Proof of Traffic requests, as this node reaches them (index protocol or in process). */
@@ -163,9 +171,14 @@ export async function createNodeTraffic(
         { served, key, submit: (r) => c.meta.submitSelfReport(r), logger: c.logger, now },
       )
     }
-    if (init.operatorKey) {
+    const operator: OperatorOwner | undefined = init.operatorBinding
+      ? { signed: init.operatorBinding }
+      : init.operatorKey
+        ? { key: init.operatorKey }
+        : undefined
+    if (operator) {
       binder = createOwnerBindingRegistrar(
-        { network: clock.network, operatorKey: init.operatorKey },
+        { network: clock.network, operator },
         { nodeKey: key, register: (b) => c.meta.registerNodeOwner(b), logger: c.logger },
       )
     }
@@ -181,10 +194,15 @@ export async function createNodeTraffic(
 
   async function tick(): Promise<void> {
     if (!clock) await learnClock()
-    await binder?.registerDue()
-    await reporter?.reportDue()
-    if (claimer) await claimer.claimDue()
-    else view = await c.meta.trafficStatus(account)
+    try {
+      await reporter?.reportDue()
+      if (claimer) await claimer.claimDue()
+      else view = await c.meta.trafficStatus(account)
+    } finally {
+      // Last, and it never throws: a binding that cannot be made or sent never holds up reports and
+      // claims, and a failing claim does not starve the binding.
+      await binder?.registerDue()
+    }
   }
 
   return {

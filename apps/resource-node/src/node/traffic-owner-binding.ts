@@ -1,18 +1,34 @@
 import {
+  defineErrorClass,
   encodeNodeOwnerBinding,
+  fromHex,
   type KeyPair,
+  nodeOwnerBindingTypedData,
   privateKeySigner,
+  signatureToBytes,
   signNodeOwnerBinding,
 } from '@stratos-edge/core'
 import type { RegisterNodeOwnerResult } from '@stratos-edge/protocol'
 import type { Logger } from '../logger.js'
+import type { OwnerSignedBinding } from './operator-binding-file.js'
+
+/**
+ * Who vouches for the node: the owner's half signed offline (`--operator-binding-file`, preferred), or
+ * the operator's wallet key on this server (`--operator-key-file`, for local demos).
+ */
+export type OperatorOwner =
+  | { readonly signed: OwnerSignedBinding; readonly key?: undefined }
+  | { readonly key: string; readonly signed?: undefined }
+
+/** The operator binding names another network than the meta service settles: sign one for that network. */
+export class OperatorBindingNetworkError extends defineErrorClass('OperatorBindingNetworkError') {}
 
 /** Options of {@link createOwnerBindingRegistrar}. */
 export interface OwnerBindingRegistrarInit {
   /** The network id the meta service settles (from its TRAFFIC_STATUS). */
   readonly network: number
-  /** The operator's wallet key (`0x` hex): the owner this node's traffic key is bound to. */
-  readonly operatorKey: string
+  /** The owner this node's traffic key is bound to. */
+  readonly operator: OperatorOwner
 }
 
 /** The edges of {@link createOwnerBindingRegistrar}. */
@@ -41,7 +57,7 @@ export interface OwnerBindingRegistrar {
  *
  * @example
  * ```ts
- * const registrar = createOwnerBindingRegistrar({ network, operatorKey }, { nodeKey, register, logger })
+ * const registrar = createOwnerBindingRegistrar({ network, operator: { signed } }, { nodeKey, register, logger })
  * await registrar.registerDue()
  * ```
  */
@@ -51,18 +67,46 @@ export function createOwnerBindingRegistrar(
 ): OwnerBindingRegistrar {
   let state: OwnerBindingState = 'pending'
   let binding: Uint8Array | undefined
+
+  async function sign(): Promise<Uint8Array> {
+    const { signed, key } = init.operator
+    const node = privateKeySigner(c.nodeKey.privateKey)
+    if (key !== undefined)
+      return encodeNodeOwnerBinding(
+        await signNodeOwnerBinding({ network: init.network }, { owner: privateKeySigner(key), node }),
+      )
+    if (signed.network !== init.network)
+      throw new OperatorBindingNetworkError(
+        `operator binding is for network ${signed.network}, the meta service settles ${init.network}`,
+      )
+    const nodeSignature = signatureToBytes(await node.signTypedData(nodeOwnerBindingTypedData(signed)))
+    return encodeNodeOwnerBinding({
+      ...signed,
+      ownerSignature: fromHex(signed.ownerSignature),
+      nodeSignature,
+    })
+  }
   return {
     get state() {
       return state
     },
     async registerDue() {
       if (state !== 'pending') return
-      binding ??= encodeNodeOwnerBinding(
-        await signNodeOwnerBinding(
-          { network: init.network },
-          { owner: privateKeySigner(init.operatorKey), node: privateKeySigner(c.nodeKey.privateKey) },
-        ),
-      )
+      if (!binding) {
+        try {
+          binding = await sign()
+        } catch (error) {
+          // A bad key, the node's own key or another network fails alike every round: stop, say so once.
+          const wrongNetwork = (error as Error).name === 'OperatorBindingNetworkError'
+          state = wrongNetwork ? 'rejected:wrong-network' : 'rejected:unsignable'
+          c.logger.warn('traffic: node-owner binding cannot be signed', {
+            node: c.nodeKey.evmAddress,
+            state,
+            error,
+          })
+          return
+        }
+      }
       try {
         const result = await c.register(binding)
         state = result.outcome === 'rejected' ? `rejected:${result.reason ?? 'unknown'}` : 'kept'
