@@ -179,6 +179,39 @@ describe('light node owner binding (real libp2p, real meta service)', () => {
     expect((await service.bindOwner(wallet)).outcome).toBe('remembered')
   })
 
+  it('a put whose wallet declines the binding still uploads; nothing is bound or remembered', async () => {
+    const { service, owner: nodeKey } = await serviceFor('put-declines')
+    const walletKeys = generateKeyPair()
+    const wallet = countingWallet(walletKeys)
+    const sign = wallet.signTypedData
+    wallet.signTypedData = (data) => {
+      if (data.primaryType === 'NodeOwnerBinding') {
+        wallet.signed++
+        return Promise.reject(Object.assign(new Error('User rejected the request.'), { code: 4001 }))
+      }
+      return sign(data)
+    }
+    const { fileHash } = await service.put(
+      crypto.getRandomValues(new Uint8Array(1000)),
+      {},
+      'up',
+      undefined,
+      wallet,
+    )
+    expect(fileHash).toBeTruthy()
+    expect(wallet.signed).toBe(putSignatures + 1)
+    const book = openNodeOwnerBook({ dataDir: started.dir })
+    try {
+      expect(book.owners(nodeKey.evmAddress)).toEqual([])
+    } finally {
+      book.close()
+    }
+    // Not remembered: binding again asks the wallet again.
+    wallet.signTypedData = sign
+    expect((await service.bindOwner(wallet)).outcome).toBe('accepted')
+    expect(wallet.signed).toBe(putSignatures + 2)
+  })
+
   it('a refused binding is an OwnerBindingRefusedError and is not remembered', async () => {
     // Signed for another network than the meta service's.
     const { service } = await serviceFor('wrong-network', new IDBFactory(), 1)
