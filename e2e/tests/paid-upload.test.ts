@@ -181,7 +181,8 @@ describe('a wallet prepays on Polygon, then uploads as itself', () => {
     const st1 = toStratosAddress(payer.address)
     assert.equal(put.owner, st1)
     assert.equal(put.uri, `sdm://${st1}/${put.fileHash}`)
-    assert.deepEqual(put.signed, ['UploadTicketRequest', 'Manifest'])
+    // The upload binds the wallet as the node's owner too (docs/proof-of-traffic.md, "Node owners").
+    assert.deepEqual(put.signed, ['UploadTicketRequest', 'Manifest', 'NodeOwnerBinding'])
 
     const res = await fetch(`${gatewayUrl}/v1/files/${put.uri}`, { signal: AbortSignal.timeout(30_000) })
     assert.equal(res.status, 200)

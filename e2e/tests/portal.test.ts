@@ -2,7 +2,8 @@
 // browser profiles (an upload in one, the download in the other, saved under the manifest's name and
 // type), typed errors in plain words, the budget's validation, an axe-core check and screenshots of each
 // view at desktop and phone widths (e2e/test-results/portal/, gitignored), withdrawing a file (a confirm
-// step, then its gateway URL answers 404), and the honest status once the resource node is stopped.
+// step, then its gateway URL answers 404), Connect wallet in Earnings binding the node to the wallet
+// once, and the honest status once the resource node is stopped.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -232,6 +233,27 @@ describe('portal', () => {
     await page.locator('#upload-status', { hasText: 'Withdrew mine.txt' }).waitFor({ timeout: 30_000 })
     assert.equal(signed.at(-1), 'DeleteManifest')
     assert.equal((await fetch(gatewayUrl, { method: 'HEAD' })).status, 404)
+  })
+
+  test('Connect wallet in Earnings binds the node to the wallet, once: a reload does not ask again', async () => {
+    const key = new Uint8Array(32).fill(9)
+    const signed: string[] = []
+    const page = await openWithWallet('bind', key, signed)
+    await page.goto(`${server.url}/#earnings`)
+    await page.click('#wallet-connect')
+    await page
+      .locator('#bind-status', { hasText: 'Your wallet now owns this node' })
+      .waitFor({ timeout: 30_000 })
+    assert.deepEqual(signed, ['NodeOwnerBinding'])
+    // A reload (same profile, so the same node key and IndexedDB) remembers the wallet bound.
+    await page.reload()
+    await page.locator('#network-status', { hasText: 'Online' }).waitFor({ timeout: 40_000 })
+    await page.click('#wallet-connect')
+    await page
+      .locator('#bind-status', { hasText: 'Your wallet already owns this node' })
+      .waitFor({ timeout: 30_000 })
+    assert.deepEqual(signed, ['NodeOwnerBinding'])
+    await page.close()
   })
 
   test('with the resource node stopped the page says the network is unreachable, and errors say so', async () => {

@@ -2,8 +2,10 @@
 // dev account (anvil holds the key and answers eth_signTypedData_v4); the light node's worker asks the
 // page for the manifest's signature across comlink. The sdm:// URI names the wallet's st1 address, the
 // manifest the resource node stored recovers to the wallet, and the gateway serves the bytes under it.
-// A second tab of the origin, which uses the first tab's node, signs with its own wallet. A wallet that
-// refuses leaves nothing pinned in the browser and no manifest on the node.
+// The upload binds the wallet as the node's owner (one more signature, countersigned by the node key):
+// the meta service's node-owner book keeps it. A second tab of the origin, which uses the first tab's
+// node, binds another wallet, and uploads with the first, which the node remembers bound (not asked
+// again). A wallet that refuses leaves nothing pinned in the browser and no manifest on the node.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
@@ -17,6 +19,7 @@ import {
   toStratosAddress,
 } from '@stratos-edge/core'
 import { type AnvilChain, startAnvil } from '@stratos-edge/polygon-bridge/local'
+import { openNodeOwnerBook } from '@stratos-edge/resource-node/traffic'
 import type { Browser, Page } from 'playwright-core'
 import { NETNS_ADDRESS } from '../scripts/test-network.mjs'
 import { launchChromium } from './support/browser.ts'
@@ -42,7 +45,8 @@ interface Harness {
     size: number,
     wallet: { rpcUrl: string; account: string; refuse?: boolean },
   ): Promise<Uploaded>
-  node: { stat(): Promise<{ store: { pinnedBytes: number; slices: number } }> }
+  bindWithWallet(wallet: { rpcUrl: string; account: string }): Promise<{ outcome: string; signed: string[] }>
+  node: { stat(): Promise<{ ownerAddress: string; store: { pinnedBytes: number; slices: number } }> }
 }
 const harness = (page: Page) => ({
   upload: (wallet: { rpcUrl: string; account: string; refuse?: boolean }) =>
@@ -67,6 +71,7 @@ let resource: ResourceNode
 let anvil: AnvilChain
 let page: Page
 let account: string
+let otherAccount: string
 
 describe('a wallet owns an upload', () => {
   before(async () => {
@@ -78,7 +83,9 @@ describe('a wallet owns an upload', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_accounts', params: [] }),
     })
-    account = ((await res.json()) as { result: string[] }).result[3] as string
+    const accounts = ((await res.json()) as { result: string[] }).result
+    account = accounts[3] as string
+    otherAccount = accounts[4] as string
     browser = await launchChromium()
     // One context for both tabs of the origin (browser.newPage() would give each its own).
     page = await loadFixture(await (await browser.newContext()).newPage(), server.url)
@@ -103,8 +110,16 @@ describe('a wallet owns an upload', () => {
     const put = await harness(page).upload({ rpcUrl: anvil.rpcUrl, account })
     assert.equal(put.owner, st1)
     assert.equal(put.uri, `sdm://${st1}/${put.fileHash}`)
-    // The wallet signs the upload-ticket request (before any byte moves), then the manifest.
-    assert.deepEqual(put.signed, ['UploadTicketRequest', 'Manifest'])
+    // The wallet signs the upload-ticket request (before any byte moves), the manifest, then (once)
+    // the binding that makes it this node's owner.
+    assert.deepEqual(put.signed, ['UploadTicketRequest', 'Manifest', 'NodeOwnerBinding'])
+    const { ownerAddress } = await harness(page).stat()
+    const book = openNodeOwnerBook({ dataDir: resource.dataDir })
+    try {
+      assert.deepEqual(book.owners(toEvmAddress(ownerAddress)), [toEvmAddress(account)])
+    } finally {
+      book.close()
+    }
 
     // The manifest the resource node keeps for this owner (written once the meta service took it).
     const wanted = `${put.fileHash}.${account.toLowerCase()}.manifest`
@@ -137,12 +152,28 @@ describe('a wallet owns an upload', () => {
       sliceSize: SLICE_SIZE,
     })
     assert.equal(second.workers().length, 0, 'the second tab runs no node of its own')
+    // The second tab binds another wallet through the first tab's node: that wallet signs, in its tab.
+    const bound = await second.evaluate(
+      (w) => (window as unknown as { harness: Harness }).harness.bindWithWallet(w),
+      { rpcUrl: anvil.rpcUrl, account: otherAccount },
+    )
+    assert.deepEqual(bound, { outcome: 'accepted', signed: ['NodeOwnerBinding'] })
+    const { ownerAddress } = await harness(page).stat()
+    const book = openNodeOwnerBook({ dataDir: resource.dataDir })
+    try {
+      assert.deepEqual(
+        book.owners(toEvmAddress(ownerAddress)),
+        [toEvmAddress(account), toEvmAddress(otherAccount)].sort(),
+      )
+    } finally {
+      book.close()
+    }
     const put = await harness(second).upload({ rpcUrl: anvil.rpcUrl, account })
     assert.equal(put.uri, `sdm://${toStratosAddress(account)}/${put.fileHash}`)
     assert.deepEqual(
       put.signed,
       ['UploadTicketRequest', 'Manifest'],
-      'the wallet in the calling tab signed both',
+      'the wallet in the calling tab signed both, and was not asked to bind again',
     )
     const res = await fetch(`${resource.gatewayUrl}/v1/files/${put.uri}`, {
       signal: AbortSignal.timeout(30_000),

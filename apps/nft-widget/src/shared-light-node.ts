@@ -50,6 +50,7 @@ function forgetWhenDead(node: LightNode, forget: () => void): LightNode {
     traffic: () => watch(node.traffic()),
     claim: (options) => watch(node.claim(options)),
     claimPlan: () => watch(node.claimPlan()),
+    bindOwner: (options) => watch(node.bindOwner(options)),
     addEventListener: (type, listener) => node.addEventListener(type, listener),
     removeEventListener: (type, listener) => node.removeEventListener(type, listener),
     stop: () => node.stop(),

@@ -4,7 +4,15 @@
  */
 
 /** What the visitor was doing when the error happened. */
-export type ErrorContext = 'download' | 'upload' | 'contribute' | 'start' | 'withdraw' | 'claim' | 'earnings'
+export type ErrorContext =
+  | 'download'
+  | 'upload'
+  | 'contribute'
+  | 'start'
+  | 'withdraw'
+  | 'claim'
+  | 'earnings'
+  | 'bind'
 
 const WORDS: Record<string, string> = {
   InvalidFileHashError:
@@ -35,6 +43,8 @@ const WORDS: Record<string, string> = {
     'This wallet cannot send transactions, so it cannot claim. Disconnect it to claim with the node key.',
   ClaimFailedError:
     'A claim transaction failed or was not mined in time. Epochs claimed before it stay claimed; try again.',
+  OwnerBindingRefusedError:
+    'The network refused to record your wallet as this node’s owner (it may own too many nodes already, or be on another network).',
   TrafficUnavailableError:
     'Earnings are not available: this portal was started without the network id or the Polygon chain it pays on.',
   AbortedError: 'Cancelled.',
@@ -70,6 +80,7 @@ export function plainError(err: unknown, context: ErrorContext, online = true): 
     withdraw: 'Withdrawing the file',
     claim: 'The claim',
     earnings: 'Reading your earnings',
+    bind: 'Recording your wallet as this node’s owner',
   }[context]
   return `${what} failed: ${message ?? String(err)}`
 }

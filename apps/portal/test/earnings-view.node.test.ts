@@ -1,8 +1,8 @@
 // The Earnings view in real Chromium on a fake node session (the node is an edge: the view is under
 // test; the e2e with real earnings belongs to the light node's Proof of Traffic). Served by Vite's dev
 // server on loopback from test/earnings-fixture. A node without the traffic API says "not live yet";
-// one with it shows the totals, the chart and the table, claims with the connected wallet, reads again
-// on `traffic:settled`, and has no serious or critical axe violation at 1280 and 390 px.
+// one with it shows the totals, the chart and the table, binds the wallet it connects, claims with it,
+// reads again on `traffic:settled`, and has no serious or critical axe violation at 1280 and 390 px.
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -90,6 +90,8 @@ describe('the Earnings view', () => {
     expect(await rows.first().textContent()).toContain('open: still counting')
     await page.click('#wallet-connect')
     await page.locator('#wallet-address').waitFor()
+    // Connecting binds the node to the wallet, once.
+    await page.locator('#bind-status', { hasText: 'Your wallet now owns this node' }).waitFor()
     await page.getByRole('button', { name: 'Claim 1.5 STOS' }).click()
     await page
       .locator('#claim-status', { hasText: 'Claimed 1.5 STOS for epoch 11 (1 transaction).' })
@@ -99,10 +101,14 @@ describe('the Earnings view', () => {
     const record = () =>
       page.evaluate(
         () =>
-          (window as unknown as { earningsFixture: { record: { claims: unknown[]; trafficCalls: number } } })
-            .earningsFixture.record,
+          (
+            window as unknown as {
+              earningsFixture: { record: { claims: unknown[]; binds: unknown[]; trafficCalls: number } }
+            }
+          ).earningsFixture.record,
       )
     expect((await record()).claims).toEqual([{ withSigner: true }])
+    expect((await record()).binds).toEqual([{ withSigner: true }])
     const before = (await record()).trafficCalls
     await page.evaluate(() =>
       (window as unknown as { earningsFixture: { settle(): void } }).earningsFixture.settle(),

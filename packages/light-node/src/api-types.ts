@@ -274,6 +274,22 @@ export interface ClaimOptions {
   signer?: PutSigner
 }
 
+/** Options of `bindOwner`. */
+export interface BindOwnerOptions {
+  /** The owner's wallet: it signs the binding (asked from the worker like `put`'s signer). */
+  signer: PutSigner
+}
+
+/**
+ * Result of `bindOwner`: the wallet and the node key bound, and how: kept by the meta service now
+ * (`accepted`), kept already (`duplicate`), or known bound by this node without asking (`remembered`).
+ */
+export interface BindOwnerResult {
+  readonly owner: string
+  readonly node: string
+  readonly outcome: 'accepted' | 'duplicate' | 'remembered'
+}
+
 /** Result of `claim`. */
 export interface ClaimResult {
   readonly epochs: number[]

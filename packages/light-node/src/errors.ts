@@ -44,6 +44,11 @@ export class TrafficUnavailableError extends defineError('TrafficUnavailableErro
 export class ClaimFailedError extends defineError('ClaimFailedError') {}
 /** The wallet given to `claim()` cannot send transactions (it only signs typed data). */
 export class ClaimSignerError extends defineError('ClaimSignerError') {}
+/**
+ * The meta service refused to bind this node to the wallet (`bindOwner`): the message names its reason
+ * (`forged`, `wrong-network`, `too-many-owners`, …). Nothing was remembered.
+ */
+export class OwnerBindingRefusedError extends defineError('OwnerBindingRefusedError') {}
 /** The worker or its libp2p node failed to start. */
 export class NodeStartError extends defineError('NodeStartError') {}
 /** The light node's wire protocol received a malformed message or an oversized frame. */

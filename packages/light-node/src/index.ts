@@ -25,6 +25,8 @@
 
 export type {
   // Proof of Traffic
+  BindOwnerOptions,
+  BindOwnerResult,
   ClaimOptions,
   ClaimResult,
   ConnectionStat,
@@ -59,6 +61,7 @@ export {
   NodeStoppedError,
   NoProviderError,
   NothingToClaimError,
+  OwnerBindingRefusedError,
   ProtocolViolationError,
   SignatureRejectedError,
   SigningFailedError,

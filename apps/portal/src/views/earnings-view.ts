@@ -19,6 +19,7 @@ import {
 } from '../earnings.ts'
 import { plainError } from '../error-text.ts'
 import { countOf, formatBytes } from '../format.ts'
+import { bindOwnerApiOf, bindWallet } from '../owner-binding.ts'
 import { PortalView } from './portal-view.ts'
 import './traffic-chart.ts'
 
@@ -34,11 +35,15 @@ export class EarningsView extends PortalView {
     claiming: { state: true },
     claimMessage: { state: true },
     claimError: { state: true },
+    bindMessage: { state: true },
+    bindError: { state: true },
   }
   declare earnings: EarningsState
   declare claiming: boolean
   declare claimMessage: string
   declare claimError: string
+  declare bindMessage: string
+  declare bindError: string
   private timer: ReturnType<typeof setTimeout> | undefined
   private readFrom: object | undefined
   private readonly onSettled = () => void this.refresh()
@@ -49,6 +54,8 @@ export class EarningsView extends PortalView {
     this.claiming = false
     this.claimMessage = ''
     this.claimError = ''
+    this.bindMessage = ''
+    this.bindError = ''
   }
 
   override connectedCallback(): void {
@@ -116,6 +123,22 @@ export class EarningsView extends PortalView {
     }
   }
 
+  /** Connects the wallet, then binds the node to it (the wallet signs once; a node that knows it does not ask). */
+  private async connectWallet() {
+    const wallet = this.wallet
+    if (!wallet) return
+    await wallet.connect()
+    const api = bindOwnerApiOf(this.session?.node)
+    if (!api || !wallet.signer) return
+    this.bindMessage = ''
+    this.bindError = ''
+    try {
+      this.bindMessage = await bindWallet(api, wallet.signer)
+    } catch (err) {
+      this.bindError = plainError(err, 'bind', this.session?.online)
+    }
+  }
+
   private address(label: string, evm: string, id: string) {
     return html`<dt>${label}</dt><dd id=${id}><code class="wrap">${evm}</code><br /><code class="wrap">${toStratosAddress(evm)}</code></dd>`
   }
@@ -130,7 +153,7 @@ export class EarningsView extends PortalView {
         account that served the traffic.</p>`
     return html`<p class="muted">Without a wallet, Claim is sent from your node's key, which pays the gas in
         POL. Connect a wallet to send it from there instead.</p>
-      <button type="button" id="wallet-connect" @click=${() => wallet.connect()}>Connect wallet</button>`
+      <button type="button" id="wallet-connect" @click=${this.connectWallet}>Connect wallet</button>`
   }
 
   private figures() {
@@ -189,6 +212,8 @@ export class EarningsView extends PortalView {
       </dl>
       ${this.walletPart()}
       <p class="error" role="alert">${this.wallet?.error ?? ''}</p>
+      <p id="bind-status" role="status">${this.bindMessage}</p>
+      <p class="error" role="alert" id="bind-error">${this.bindError}</p>
       ${this.figures()}
     </section>`
   }

@@ -1,5 +1,5 @@
 // The Earnings view on a fake node session: `?live=1` gives the node the Proof of Traffic API (traffic,
-// claim, traffic:settled) with one claimable epoch; without it the node is one from before that API.
+// claim, traffic:settled) with one claimable epoch, and `bindOwner`; without it the node is one from before that API.
 // The page's wallet is an EIP-1193 stand-in. Calls are recorded on `window.earningsFixture`.
 import '../../src/portal.css'
 import type { TrafficSummary } from '../../src/earnings.ts'
@@ -32,7 +32,7 @@ let summary: TrafficSummary = {
   claimed: STOS.toString(),
   balance: (STOS * 7n).toString(),
 }
-const record = { claims: [] as unknown[], trafficCalls: 0 }
+const record = { claims: [] as unknown[], binds: [] as unknown[], trafficCalls: 0 }
 const live = new URLSearchParams(location.search).get('live') === '1'
 const events = new EventTarget()
 const node = {
@@ -56,6 +56,10 @@ const node = {
             balance: (BigInt(summary.balance ?? '0') + BigInt(claimable)).toString(),
           }
           return { epochs: [11], amount: claimable, txHashes: ['0x01'] }
+        },
+        async bindOwner(options: { signer: unknown }) {
+          record.binds.push({ withSigner: options.signer !== undefined })
+          return { owner: '0x2b5ad5c4795c026514f8317c7a215e218dccd6cf', node: account, outcome: 'accepted' }
         },
       }
     : {}),

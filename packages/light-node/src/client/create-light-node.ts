@@ -1,4 +1,6 @@
 import type {
+  BindOwnerOptions,
+  BindOwnerResult,
   ClaimOptions,
   ClaimResult,
   GetOptions,
@@ -54,6 +56,13 @@ export interface LightNode {
   claim(options?: ClaimOptions): Promise<ClaimResult>
   /** The claims `claim` would send, with their proofs and call data. */
   claimPlan(): Promise<RewardClaimCall[]>
+  /**
+   * Binds this node to its owner's wallet with the meta service (the wallet signs once, the node key
+   * countersigns), so receipts between this node and the wallet's other nodes, or the wallet itself, pay
+   * nothing (self-dealing). Remembered: a wallet bound before is not asked again. `put` with a signer
+   * binds its wallet too. Throws `OwnerBindingRefusedError` when the meta service refuses.
+   */
+  bindOwner(options: BindOwnerOptions): Promise<BindOwnerResult>
   addEventListener<K extends keyof LightNodeEventMap>(
     type: K,
     listener: (event: CustomEvent<LightNodeEventMap[K]>) => void,

@@ -266,6 +266,7 @@ export async function createOriginNode(
     traffic: async () => (await target()).traffic(),
     claim: async (claimOptions) => (await target()).claim(claimOptions),
     claimPlan: async () => (await target()).claimPlan(),
+    bindOwner: async (bindOptions) => (await target()).bindOwner(bindOptions),
     addEventListener(type, listener) {
       events.addEventListener(type, listener as EventListener)
     },

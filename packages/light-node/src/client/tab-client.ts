@@ -261,6 +261,11 @@ export async function connectTab(init: TabClientInit, origin: BroadcastChannel):
         ? claimWithWallet(await call<RewardClaimCall[]>('claimPlan'), options.signer)
         : call('claimWithNodeKey'),
     claimPlan: () => call('claimPlan'),
+    async bindOwner(options) {
+      const owner = await resolvePutSigner(options.signer)
+      const { done } = start('bindOwner', [owner.address], undefined, owner)
+      return (await done) as Awaited<ReturnType<LightNode['bindOwner']>>
+    },
     // The origin's facade dispatches the leader's events; a bare client has none of its own.
     addEventListener() {},
     removeEventListener() {},

@@ -42,6 +42,8 @@ export type TabMethod =
   | 'traffic'
   | 'claimPlan'
   | 'claimWithNodeKey'
+  /** Binds the leader's node to the follower's wallet, asked to sign over its channel. */
+  | 'bindOwner'
 
 /** On a follower's own channel (`<origin channel>:<client id>`). */
 export type ClientMessage =

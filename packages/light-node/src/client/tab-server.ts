@@ -129,6 +129,8 @@ function serveClient(node: LightNode, channel: BroadcastChannel, heartbeatMs: nu
         return node.claimPlan()
       case 'claimWithNodeKey':
         return node.claim()
+      case 'bindOwner':
+        return node.bindOwner({ signer: followerSigner(id, args[0] as string) })
       default:
         throw new Error(`Unknown method ${String(method)}`)
     }

@@ -184,6 +184,11 @@ export async function startWorkerNode(
       live()
       return call(remote.claimPlan())
     },
+    async bindOwner(bindOptions) {
+      live()
+      // Like put's: the wallet signs where it is, asked from the worker.
+      return call(remote.bindOwner(proxy(await resolvePutSigner(bindOptions.signer))))
+    },
     addEventListener(type, listener) {
       events.addEventListener(type, listener as EventListener)
     },

@@ -5,6 +5,7 @@
  */
 import { AbortedError } from '@stratos-edge/core'
 import type {
+  BindOwnerResult,
   ClaimResult,
   DownloadProgress,
   LightNodeEvent,
@@ -85,9 +86,12 @@ export class LightNodeService {
     const controller = new AbortController()
     this.ops.set(opId, controller)
     try {
-      return await withPageSigner(signer, (owner) =>
-        uploader.put(input, { ...options, signer: owner }, controller.signal, onProgress),
-      )
+      return await withPageSigner(signer, async (owner) => {
+        const result = await uploader.put(input, { ...options, signer: owner }, controller.signal, onProgress)
+        // The uploading wallet owns this node too; best effort (once per wallet), never failing the upload.
+        if (owner) await this.started.ownerBinding.bind(owner).catch(() => {})
+        return result
+      })
     } finally {
       this.ops.delete(opId)
     }
@@ -175,6 +179,16 @@ export class LightNodeService {
   /** The claims this node can send now, with their proofs and call data (for a page wallet to send). */
   async claimPlan(): Promise<RewardClaimCall[]> {
     return this.started.traffic.claimPlan()
+  }
+
+  /**
+   * Binds this node's key to the page's wallet (`signer`, a comlink proxy) with the meta service, so
+   * receipts between this node and the wallet's other nodes (or the wallet itself) are refused as
+   * self-dealing. A wallet bound before is not asked again.
+   */
+  async bindOwner(signer: PageSigner): Promise<BindOwnerResult> {
+    const { ownerBinding } = this.started
+    return withPageSigner(signer, (owner) => ownerBinding.bind(owner as NonNullable<typeof owner>))
   }
 
   /** Claims every claimable epoch from the node key over `polygonRpc` (the node key pays the gas). */

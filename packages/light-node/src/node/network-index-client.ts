@@ -113,6 +113,7 @@ export function createNetworkIndex(libp2p: Libp2p, init: NetworkIndexInit): Netw
       first((c) => c.requestDownloadTicket(request, { timeout, ...(signal ? { signal } : {}) }), signal),
     submitReceipts: (receipts) => first((c) => c.submitReceipts(receipts, { timeout })),
     trafficStatus: (account) => first((c) => c.trafficStatus(account, { timeout })),
+    registerNodeOwner: (binding) => first((c) => c.registerNodeOwner(binding, { timeout })),
     rewardProof: (epoch, account) => first((c) => c.rewardProof(epoch, account, { timeout })),
     async getManifest(fileHash, owner, signal) {
       try {

@@ -2,6 +2,7 @@
  * What the light node needs of the meta service's index, behind one interface so the node logic does not
  * depend on the wire client's shape.
  */
+import type { RegisterNodeOwnerResult } from '@stratos-edge/protocol'
 import type { TrafficIndex } from './traffic/traffic-index.js'
 
 /** A peer that may hold slices. */
@@ -43,4 +44,6 @@ export interface NetworkIndex extends Partial<TrafficIndex> {
    * manifest. Throws the last refusal when every node refused or none answered.
    */
   deleteManifest?(request: Uint8Array): Promise<string[]>
+  /** Registers a node-owner binding (core's `encodeNodeOwnerBinding`) with the meta service. */
+  registerNodeOwner?(binding: Uint8Array): Promise<RegisterNodeOwnerResult>
 }

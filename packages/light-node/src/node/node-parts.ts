@@ -12,6 +12,7 @@ import type { Downloads } from './read/open-download.js'
 import type { Runtime, RuntimeInit } from './runtime.js'
 import type { SliceDigester } from './slice-digests.js'
 import { createNodeTraffic, type NodeTraffic } from './traffic/node-traffic.js'
+import { createOwnerBinding, type OwnerBinding } from './traffic/owner-binding.js'
 import { createUploader, type Uploader } from './upload/put-file.js'
 import { withdrawFile } from './withdraw-file.js'
 
@@ -22,6 +23,8 @@ export interface NodeParts {
   downloads: Downloads
   providers: Providers
   traffic: NodeTraffic
+  /** Binds this node's key to its owners' wallets (the self-dealing rule; see owner-binding.ts). */
+  ownerBinding: OwnerBinding
   /** The files this node uploaded, newest first (see owned-files.ts). */
   files(): Promise<OwnedFile[]>
   /** Withdraws an owned file, the delete signed by `signer` or the node's own key (see withdraw-file.ts). */
@@ -75,6 +78,14 @@ export function createNodeParts(init: NodePartsInit, components: NodePartsCompon
     downloads,
     providers,
     traffic,
+    ownerBinding: createOwnerBinding(
+      { network: init.network },
+      {
+        nodeKey: owner,
+        register: index?.registerNodeOwner?.bind(index),
+        settings: store,
+      },
+    ),
     files: () => listOwnedFiles({ gatewayUrl: init.gatewayUrl }, { listFiles: () => store.listFiles() }),
     withdraw: (fileHash, signer) =>
       withdrawFile(fileHash, signer, { network: init.network }, { store, index, owner }),

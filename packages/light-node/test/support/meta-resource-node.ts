@@ -14,6 +14,8 @@ import { createWsLibp2p } from './ws-libp2p.js'
 /** A started meta resource node, a dial-only client, and `close` to stop both and delete the data dir. */
 export interface MetaResourceNode {
   node: ResourceNode
+  /** The node's data directory (deleted by `close`). */
+  dir: string
   client: Libp2p
   close(): Promise<void>
 }
@@ -35,6 +37,7 @@ export async function startMetaResourceNode(
   const client = await createWsLibp2p()
   return {
     node,
+    dir,
     client,
     async close() {
       await client.stop()

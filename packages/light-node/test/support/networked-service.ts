@@ -21,6 +21,8 @@ export interface NetworkedServiceInit {
   indexedDB?: IDBFactory
   /** Start options besides the resource node (`resourceNodes` is the node's first WebSockets address). */
   options: Omit<LightNodeOptions, 'resourceNodes' | 'worker'>
+  /** The node key (as a reload finds it in the store); a new one when omitted. */
+  nodeKey?: KeyPair
 }
 
 /** Starts a service with a new owner key whose uploads go to `node` with `client`'s connections. */
@@ -34,7 +36,7 @@ export async function startNetworkedService(
     { indexedDB: init.indexedDB ?? new IDBFactory(), estimate: async () => undefined },
   )
   const resourceNodes = [node.readyInfo().wsMultiaddrs[0] as string]
-  const owner = generateKeyPair()
+  const owner = init.nodeKey ?? generateKeyPair()
   const runtime: Runtime = {
     peerId: 'self',
     libp2p: client,
