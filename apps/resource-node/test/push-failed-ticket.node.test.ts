@@ -1,6 +1,7 @@
 /**
  * A push that fails halfway gives its bytes back to the ticket: the uploader sends the slice again with
- * the same exact-sized ticket, and the whole file still fits.
+ * the same exact-sized ticket, and the whole file still fits. Slices whose writes were under way when the
+ * stream failed stay charged: a failed stream is no way to store for free.
  */
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -79,6 +80,43 @@ describe('a push that fails halfway', () => {
     await until(async () => (await errors()) > 0, 10_000)
     await new Promise((r) => setTimeout(r, 100)) // the refund checks the store first
     for (const slice of file.slices) await pushSlice(client, to, slice, { ticket })
+    const held = await Promise.all(file.slices.map((sl) => node.store.has(sl.hash)))
+    expect(held.filter(Boolean)).toHaveLength(SLICES)
+  })
+
+  it('keeps charging the slices a failed stream stored: never more stored than the ticket pays', async () => {
+    const file = await makeFile(2 * SLICES * SLICE, SLICE)
+    const ticket = encodeTicket(
+      issueTicket(
+        {
+          kind: 'upload',
+          network: NETWORK,
+          owner: owner.address,
+          holder: owner.address,
+          bytesAllowed: BigInt(SLICES * SLICE), // half the file
+          expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        },
+        issuer,
+      ),
+    )
+    const to = multiaddr(node.readyInfo().multiaddrs[0] as string)
+    const errors = async () => (await node.metrics.streamErrors.get()).values.length
+    const before = await errors()
+    // Three whole slices pipelined, then a frame that is no header: the stream fails while their writes
+    // may still be under way.
+    const s = await client.dialProtocol(to, SLICE_PUSH_PROTOCOL)
+    for (const { hash, fileHash, number, data } of file.slices.slice(0, 3)) {
+      s.send(
+        encodeFrame(encodePushHeader({ hash, fileHash, number, size: data.length, forward: [], ticket })),
+      )
+      s.send(dataFramePrefix(data.length))
+      s.send(data)
+    }
+    s.send(encodeFrame(new Uint8Array([0xee, 1, 2, 3])))
+    await until(async () => (await errors()) > before, 10_000)
+    await new Promise((r) => setTimeout(r, 300))
+    // Then every slice, one by one: only what the ticket still pays for may land.
+    for (const slice of file.slices) await pushSlice(client, to, slice, { ticket }).catch(() => {})
     const held = await Promise.all(file.slices.map((sl) => node.store.has(sl.hash)))
     expect(held.filter(Boolean)).toHaveLength(SLICES)
   })

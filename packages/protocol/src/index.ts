@@ -233,6 +233,7 @@ export {
 } from './slices/slice-messages.js'
 export {
   createSliceService,
+  type PushSettle,
   registerSliceProtocols,
   type SliceService,
   type SliceServiceEvents,

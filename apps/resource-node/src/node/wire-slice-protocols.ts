@@ -1,9 +1,7 @@
 import type { Libp2p } from '@libp2p/interface'
-import type { SliceHash } from '@stratos-edge/core'
 import {
   type PeerAddress,
   registerSliceProtocols,
-  SLICE_PUSH_PROTOCOL,
   type SliceRecord,
   type SliceService,
 } from '@stratos-edge/protocol'
@@ -14,7 +12,6 @@ import type { StoreWithRoom } from '../store/store-with-room.js'
 import type { MetaAccess } from './meta-access.js'
 import type { NodeMetrics } from './metrics.js'
 import type { NodeTickets } from './node-tickets.js'
-import { createPendingAdmissions } from './pending-admissions.js'
 import type { ReceiptExchange } from './receipt-exchange.js'
 
 /** Edges of {@link wireSliceProtocols}. */
@@ -49,7 +46,6 @@ export function wireSliceProtocols(
   components: WireSliceProtocolsComponents,
 ): Promise<SliceService> {
   const { libp2p, limits, receipts: paid, tickets, meta, metrics, logger } = components
-  const pending = createPendingAdmissions()
   return registerSliceProtocols(libp2p, {
     store: components.room.sliceStore,
     hashSlice: components.hashPool.hashSlice,
@@ -76,17 +72,18 @@ export function wireSliceProtocols(
             // A slice held already costs nothing: the ticket is checked, no bytes counted.
             const held = await components.room.sliceStore.has(header.hash)
             const use = { bytes: held ? 0 : header.size, fileHash: header.fileHash }
-            if (held)
-              tickets.gate.admit(header.ticket, use) // none: TicketRequiredError
-            else pending.add(from.toString(), header.hash, () => tickets.gate.admit(header.ticket, use))
+            const admission = tickets.gate.admit(header.ticket, use) // none: TicketRequiredError
+            // Told once the slice's write has settled: bytes not stored, or stored by another push
+            // first, go back to the ticket (the uploader sends a failed slice again).
+            return ({ stored, isNew }) => {
+              if (!stored || !isNew) admission.refund()
+            }
           },
         }
       : { admitPush: limits.push }),
     timeout: init.streamTimeoutMs ?? 30_000,
     // A slice held already was counted and copied on when it first arrived.
-    onSliceStored: (slice, { from, forward, isNew, ticket }) => {
-      // Counted at admission; held already after all (another push won the race): nothing spent.
-      pending.stored(from.toString(), slice.hash, isNew)
+    onSliceStored: (slice, { forward, isNew, ticket }) => {
       if (isNew) components.arrived(slice, forward, ticket)
     },
     onSliceServed: ({ bytes, peer }) => {
@@ -95,9 +92,6 @@ export function wireSliceProtocols(
       metrics.bytesServed.inc(bytes)
     },
     onStreamError: (error, { protocol, peer }) => {
-      // What the failed stream had not stored goes again: its bytes are not spent yet.
-      if (protocol === SLICE_PUSH_PROTOCOL)
-        void pending.failed(peer.toString(), (hash) => components.room.sliceStore.has(hash as SliceHash))
       metrics.streamErrors.inc({ protocol, error: error.name })
       logger.warn('stream closed with error', { protocol, peer: peer.toString(), error })
     },

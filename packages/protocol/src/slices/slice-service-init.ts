@@ -25,6 +25,13 @@ export interface SliceServiceEvents {
   onStreamError?(error: Error, context: { protocol: string; peer: PeerId }): void
 }
 
+/**
+ * What became of one admitted push, told exactly once and only once its store write has settled (or its
+ * body never came): `stored` with `isNew` false means the store held it already. A charge taken at
+ * admission is kept for a new slice and given back otherwise, with no window in which both can happen.
+ */
+export type PushSettle = (outcome: { stored: boolean; isNew: boolean }) => void
+
 /** Options of `registerSliceProtocols`. */
 export interface SliceServiceInit extends SliceServiceEvents {
   /** Where slices are read from and written to. */
@@ -61,9 +68,11 @@ export interface SliceServiceInit extends SliceServiceEvents {
   hashSlice?: (sliceNumber: number, data: Uint8Array, fileHash: FileHash) => Promise<SliceHash>
   /**
    * Decides whether a push may be stored, from its header alone, before any of its data is read or memory
-   * reserved (e.g. its upload ticket). Throws to refuse it: the stream fails with that error.
+   * reserved (e.g. its upload ticket). Throws to refuse it: the stream fails with that error. May return
+   * a {@link PushSettle}, called once with what became of that slice.
    */
-  admitPush?(header: PushHeader, from: PeerId): Promise<void> | void
+  // biome-ignore lint/suspicious/noConfusingVoidType: an admitter with nothing to settle returns nothing
+  admitPush?(header: PushHeader, from: PeerId): Promise<PushSettle | void> | PushSettle | void
   /**
    * Decides whether a fetch may be served once the slice was found, before any byte is sent (e.g. a
    * per-peer rate limit); `bytes` is what the answer would send. Throws to refuse it (e.g.

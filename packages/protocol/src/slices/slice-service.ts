@@ -21,10 +21,15 @@ import {
   encodePushAck,
   SliceMessageType,
 } from './slice-messages.js'
-import type { SliceService, SliceServiceInit } from './slice-service-init.js'
+import type { PushSettle, SliceService, SliceServiceInit } from './slice-service-init.js'
 import type { SliceRecord, SliceStore } from './slice-store.js'
 
-export type { SliceService, SliceServiceEvents, SliceServiceInit } from './slice-service-init.js'
+export type {
+  PushSettle,
+  SliceService,
+  SliceServiceEvents,
+  SliceServiceInit,
+} from './slice-service-init.js'
 
 /**
  * Serves the slice protocols from a {@link SliceStore}: answers fetches (pieces of ≤ 256 KiB, with
@@ -138,6 +143,7 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
     const inflight: Promise<void>[] = []
     const releases: Array<() => void> = []
     let tail: Promise<void> = Promise.resolve()
+    let unsettled: ((outcome: { stored: boolean; isNew: boolean }) => void) | undefined
     try {
       for (;;) {
         if (failure !== undefined) throw failure
@@ -161,7 +167,9 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
         if (headBody[0] === MSG_ERROR)
           throw new DecodeError('Client sent an error frame', 'Closing the stream')
         const header = decodePushHeader(headBody)
-        await init.admitPush?.(header, peer)
+        const settleOnce = once((await init.admitPush?.(header, peer)) ?? undefined)
+        // Until its write starts, a slice that fails (budget wait, body, deadline) was not stored.
+        unsettled = settleOnce
         // The peer's own share first: one peer waiting on it holds nothing of the shared budget.
         const releasePeer = await peerBudgets.reserve(peer.toString(), header.size, readSignal())
         try {
@@ -227,6 +235,11 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
           }
           return init.store.put(record, { verified: true })
         })
+        unsettled = undefined
+        put.then(
+          (isNew) => settleOnce({ stored: true, isNew }),
+          () => settleOnce({ stored: false, isNew: false }),
+        )
         put.catch((err) => {
           failure ??= err
           failed.abort(err)
@@ -257,6 +270,7 @@ export function createSliceService(init: SliceServiceInit): Omit<SliceService, '
       reader.release()
       await closeGracefully(stream, timeout)
     } catch (err) {
+      unsettled?.({ stored: false, isNew: false })
       reader.release()
       await fail(stream, SLICE_PUSH_PROTOCOL, peer, failure ?? err)
     } finally {
@@ -329,5 +343,15 @@ function createByteBudget(max: number): {
       used -= bytes
       for (const w of waiters.splice(0)) w()
     },
+  }
+}
+
+/** `settle` callable at most once (or a no-op without one). */
+function once(settle: PushSettle | undefined): PushSettle {
+  let done = false
+  return (outcome) => {
+    if (done || !settle) return
+    done = true
+    settle(outcome)
   }
 }
