@@ -54,6 +54,20 @@ describe('ticket gate', () => {
     )
   })
 
+  it("a replica's noted copy binds the ticket to its file: a failover cannot spend it on another", async () => {
+    const gate = createTicketGate({ issuers: [meta.address], network: 5, now: () => 1_000_000 })
+    const good = toHex(encodeTicket(issueTicket(init, meta)))
+    const a = await computeFileHash(new Uint8Array([1]))
+    const b = await computeFileHash(new Uint8Array([2]))
+    gate.note(good, a)
+    expect(gate.used(init.id)).toBe(0n)
+    expect(() => gate.admit(good, { bytes: 10, fileHash: b })).toThrow(
+      expect.objectContaining({ name: 'TicketBoundError' }),
+    )
+    gate.admit(good, { bytes: 10, fileHash: a })
+    expect(gate.used(init.id)).toBe(10n)
+  })
+
   it('remembers, per file, when the latest ticket admitted for it expires (what eviction spares)', async () => {
     const gate = createTicketGate({ issuers: [meta.address], network: 5, now: () => 1_000_000 })
     const fileHash = await computeFileHash(new Uint8Array(100))

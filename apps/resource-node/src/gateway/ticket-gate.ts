@@ -135,6 +135,11 @@ export function createTicketGate(
           'Ask for a new ticket: one ticket serves one file',
         )
       }
+      // Bound here as on the node that charged it: a failover to this node cannot spend it on another file.
+      if (!known && usage.size >= maxTickets) prune(now())
+      const entry: Usage = known ?? { encoded, used: 0n, expiresAt: ticket.expiresAt * 1000 }
+      entry.fileHash = fileHash
+      usage.set(ticket.id, entry)
       files.note(fileHash, ticket.expiresAt * 1000)
       return ticket
     },
