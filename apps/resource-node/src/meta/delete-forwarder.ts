@@ -223,9 +223,12 @@ export function createDeleteForwarder(
         logger.warn('delete refused by a node: not sent again', { fileHash: d.fileHash, peer: peerId, error })
         d.owed.delete(peerId)
       } else if (isErrorNamed(error, 'DeleteExpiredError')) {
-        // The node answered (it is up) but takes this relayed delete only once it knows our peer id.
+        // The node answered (it is up) but takes this relayed delete only once it knows our peer id: it
+        // is probed one delete at a time, as a node down is, until it does.
         owed.attempts++
         owed.nextAt = now() + backoff(owed.attempts)
+        st.failures++
+        st.nextAt = Math.max(st.nextAt, now() + backoff(st.failures))
         logger.info('relayed delete refused as too old: retried', { fileHash: d.fileHash, peer: peerId })
       } else {
         owed.attempts++
