@@ -26,10 +26,7 @@ import { type PageSigner, withPageSigner } from './page-signer.js'
 import type { ProvidersInit } from './providers.js'
 import { type Runtime, type RuntimeComponents, type RuntimeInit, startRuntime } from './runtime.js'
 import { createSliceDigester } from './slice-digests.js'
-import { untilAborted } from './until-aborted.js'
 
-/** How long a finished `put` waits for the wallet to sign the node-owner binding it asks for. */
-const OWNER_BINDING_WAIT_MS = 60_000
 /** Edges of {@link LightNodeService}. */
 export interface LightNodeServiceComponents {
   /** Starts the store, libp2p and the index; default {@link startRuntime}. Tests hand in their own. */
@@ -91,13 +88,8 @@ export class LightNodeService {
     try {
       return await withPageSigner(signer, async (owner) => {
         const result = await uploader.put(input, { ...options, signer: owner }, controller.signal, onProgress)
-        // The uploading wallet owns this node too; best effort (once per wallet), never failing the upload,
-        // and never holding it past a cancel or OWNER_BINDING_WAIT_MS on a prompt the user leaves open.
-        if (owner) {
-          const bound = this.started.ownerBinding.bind(owner)
-          const stop = AbortSignal.any([controller.signal, AbortSignal.timeout(OWNER_BINDING_WAIT_MS)])
-          await untilAborted(bound, stop).catch(() => {})
-        }
+        // The uploading wallet owns this node too: bound once per wallet, never failing the upload.
+        if (owner) await this.started.ownerBinding.bindAfterUpload(owner, controller.signal)
         return result
       })
     } finally {

@@ -15,6 +15,7 @@ import {
 import type { RegisterNodeOwnerResult } from '@stratos-edge/protocol'
 import type { BindOwnerResult } from '../../api-types.js'
 import { OwnerBindingRefusedError, TrafficUnavailableError } from '../../errors.js'
+import { untilAborted } from '../until-aborted.js'
 
 /**
  * The store setting that lists the wallets a node key is bound to (lower-case, comma-separated); named
@@ -49,9 +50,17 @@ export interface OwnerBinding {
    * not sign, `TrafficUnavailableError` without a network id or a meta service.
    */
   bind(owner: TypedDataSigner): Promise<BindOwnerResult>
+  /**
+   * {@link bind} after an upload: best effort, never throwing, and done waiting at `signal` or after
+   * {@link OWNER_BINDING_WAIT_MS} on a prompt the user leaves open (the upload is finished already).
+   */
+  bindAfterUpload(owner: TypedDataSigner, signal: AbortSignal): Promise<void>
   /** The wallets this node is bound to, as remembered. */
   bound(): Promise<string[]>
 }
+
+/** How long a finished `put` waits for the wallet to sign the binding it asks for. */
+export const OWNER_BINDING_WAIT_MS = 60_000
 
 /**
  * Creates the owner binding of a node.
@@ -103,11 +112,16 @@ export function createOwnerBinding(init: OwnerBindingInit, components: OwnerBind
     await remember(key)
     return { owner, node, outcome: answer.outcome }
   }
+  const bind = (signer: TypedDataSigner): Promise<BindOwnerResult> => {
+    const next = queue.then(() => bindNow(signer))
+    queue = next.catch(() => {})
+    return next
+  }
   return {
-    bind(signer) {
-      const next = queue.then(() => bindNow(signer))
-      queue = next.catch(() => {})
-      return next
+    bind,
+    async bindAfterUpload(signer, signal) {
+      const stop = AbortSignal.any([signal, AbortSignal.timeout(OWNER_BINDING_WAIT_MS)])
+      await untilAborted(bind(signer), stop).catch(() => {})
     },
     bound,
   }
