@@ -181,6 +181,36 @@ describe('download receipts across downloads of one file', () => {
   })
 })
 
+describe('download receipt tallies over a long session', () => {
+  it("drop an expired ticket's fully sent tallies when a new one starts, and keep live ones", async () => {
+    const expired = issueTicket(
+      {
+        kind: 'download',
+        network: 31337,
+        owner: ticket.owner,
+        holder: nodeKey.evmAddress,
+        fileHash,
+        bytesAllowed: 1n << 30n,
+        expiresAt: 1, // long past at the test clock's 25 s
+      },
+      meta,
+    )
+    const tallies = new Map<string, Tally>()
+    const [a] = providers as [ProviderInfo]
+    const first = setup(() => 25_000, tallies, { ticket: expired })
+    first.receipts.verified(a, hash, 100)
+    await first.receipts.finish(AbortSignal.timeout(1000))
+    const second = setup(() => 25_000, tallies)
+    second.receipts.verified(a, hash, 40)
+    await second.receipts.finish(AbortSignal.timeout(1000))
+    expect([...tallies.keys()]).toEqual([`${ticket.id}|${a.peerId}`])
+    const third = setup(() => 25_000, tallies)
+    third.receipts.verified(a, hash, 10)
+    await third.receipts.finish(AbortSignal.timeout(1000))
+    expect(third.sent.flatMap((s) => s.receipts).map((r) => r.bytes)).toEqual([50])
+  })
+})
+
 describe('receipts held in the slice database', () => {
   it('survive closing and reopening the store', async () => {
     const name = `receipts-${Math.random()}`

@@ -100,6 +100,8 @@ export interface Tally {
   /** The last total signed and sent: nothing new to sign while it equals `bytes`. */
   sentBytes: number
   sending: Promise<void>
+  /** When the ticket expires (ms): past it, a fully sent tally is never added to again. */
+  expiresAt: number
 }
 
 /**
@@ -210,6 +212,10 @@ export function createDownloadReceipts(
         t = undefined
       }
       if (!t) {
+        // The tallies outlive downloads (totals are per ticket): those of expired, fully sent tickets go.
+        const at = now()
+        for (const [k, old] of tallies)
+          if (old.expiresAt <= at && old.unsigned === 0 && old.sentBytes === old.bytes) tallies.delete(k)
         // The address is asked for now: a final receipt then needs no round trip before it is kept.
         void addressOf(provider, AbortSignal.timeout(10_000)).catch(() => {})
         t = {
@@ -221,6 +227,7 @@ export function createDownloadReceipts(
           unsignedSlices: 0,
           sentBytes: 0,
           sending: tallies.get(key)?.sending ?? Promise.resolve(),
+          expiresAt: init.ticket.expiresAt * 1000,
         }
         tallies.set(key, t)
       }
