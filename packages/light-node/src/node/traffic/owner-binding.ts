@@ -15,6 +15,7 @@ import {
 import type { RegisterNodeOwnerResult } from '@stratos-edge/protocol'
 import type { BindOwnerResult } from '../../api-types.js'
 import { OwnerBindingRefusedError, TrafficUnavailableError } from '../../errors.js'
+import type { StoreSettings } from '../../store/setting-list.js'
 import { untilAborted } from '../until-aborted.js'
 
 /**
@@ -36,10 +37,7 @@ export interface OwnerBindingComponents {
   /** The meta service's REGISTER_NODE_OWNER, when the index speaks it. */
   register?: ((binding: Uint8Array) => Promise<RegisterNodeOwnerResult>) | undefined
   /** Where the bound wallets are remembered (the store's small private settings). */
-  settings: {
-    getSetting(name: string): Promise<Uint8Array | undefined>
-    setSetting(name: string, value: Uint8Array): Promise<void>
-  }
+  settings: StoreSettings
 }
 
 /** Binds the node to its owners' wallets. */

@@ -3,6 +3,7 @@
  * setting) so a tab closed right after a download still pays its providers: the next start sends them.
  */
 import { fromHex, toHex } from '@stratos-edge/core'
+import { createSettingList, type StoreSettings } from '../../store/setting-list.js'
 import type { ProviderInfo } from '../network-index.js'
 
 /** A signed final receipt waiting for its provider's acknowledgement. */
@@ -30,10 +31,7 @@ export interface ReceiptOutboxInit {
 /** Edges of {@link createReceiptOutbox}. */
 export interface ReceiptOutboxComponents {
   /** The node store's small settings. */
-  settings: {
-    getSetting(name: string): Promise<Uint8Array | undefined>
-    setSetting(name: string, value: Uint8Array): Promise<void>
-  }
+  settings: StoreSettings
   /** Milliseconds since the Unix epoch; default `Date.now`. */
   now?: () => number
 }
@@ -72,46 +70,24 @@ export function createReceiptOutbox(
   init: ReceiptOutboxInit,
   components: ReceiptOutboxComponents,
 ): ReceiptOutbox {
-  const maxReceipts = init.maxReceipts ?? 64
-  const maxAgeMs = init.maxAgeMs ?? 24 * 3600_000
-  const now = components.now ?? Date.now
-  let chain: Promise<unknown> = Promise.resolve()
-  const serial = <T>(op: () => Promise<T>): Promise<T> => {
-    const run = chain.then(op, op)
-    chain = run.catch(() => {})
-    return run
-  }
-  const read = async (): Promise<Stored[]> => {
-    const raw = await components.settings.getSetting(SETTING)
-    if (!raw) return []
-    try {
-      const parsed = JSON.parse(new TextDecoder().decode(raw)) as Stored[]
-      const fresh = now() - maxAgeMs
-      return Array.isArray(parsed) ? parsed.filter((s) => s.at >= fresh) : []
-    } catch {
-      return [] // unreadable: nothing to resend
-    }
-  }
-  const write = (all: Stored[]) =>
-    components.settings.setSetting(SETTING, new TextEncoder().encode(JSON.stringify(all.slice(-maxReceipts))))
+  const list = createSettingList<Stored>(
+    { name: SETTING, max: init.maxReceipts ?? 64, maxAgeMs: init.maxAgeMs ?? 24 * 3600_000, at: (s) => s.at },
+    components,
+  )
   return {
     keep: (kept) =>
-      serial(async () => {
-        const all = await read()
-        if (all.some((s) => s.key === kept.key && s.bytes >= kept.bytes)) return
-        const others = all.filter((s) => s.key !== kept.key)
+      list.update((all) => {
+        if (all.some((s) => s.key === kept.key && s.bytes >= kept.bytes)) return undefined
         const { receipt, ticket, ...rest } = kept
-        await write([...others, { ...rest, receipt: toHex(receipt), ticket: toHex(ticket) }])
+        const others = all.filter((s) => s.key !== kept.key)
+        return [...others, { ...rest, receipt: toHex(receipt), ticket: toHex(ticket) }]
       }),
     sent: (key, bytes) =>
-      serial(async () => {
-        const all = await read()
+      list.update((all) => {
         const left = all.filter((s) => !(s.key === key && s.bytes <= bytes))
-        if (left.length !== all.length) await write(left)
+        return left.length !== all.length ? left : undefined
       }),
-    list: () =>
-      serial(async () =>
-        (await read()).map((s) => ({ ...s, receipt: fromHex(s.receipt), ticket: fromHex(s.ticket) })),
-      ),
+    list: async () =>
+      (await list.read()).map((s) => ({ ...s, receipt: fromHex(s.receipt), ticket: fromHex(s.ticket) })),
   }
 }

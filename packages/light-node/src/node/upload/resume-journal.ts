@@ -5,7 +5,7 @@
  * already holds. Hashing first lets the put ask the placed node which slices it lacks and send only
  * those (see held-slices.ts). The list is a hint about speed only: what is skipped is decided by hash.
  */
-import type { IdbSliceStore } from '../../store/idb-slice-store.js'
+import { createSettingList, type StoreSettings } from '../../store/setting-list.js'
 
 /** The setting the list is kept under. */
 const SETTING = 'unfinished-uploads'
@@ -18,7 +18,7 @@ export const UNFINISHED_UPLOAD_TTL_MS = 7 * 24 * 3600 * 1000
 
 /** Edges of {@link createResumeJournal}. */
 export interface ResumeJournalComponents {
-  settings: Pick<IdbSliceStore, 'getSetting' | 'setSetting'>
+  settings: StoreSettings
   now?: () => number
 }
 
@@ -76,37 +76,21 @@ async function identityOf(file: Blob): Promise<string | undefined> {
  */
 export function createResumeJournal(components: ResumeJournalComponents): ResumeJournal {
   const now = components.now ?? Date.now
-  // Read-modify-writes run one at a time, so two puts at once do not lose each other's entry.
-  let queue: Promise<unknown> = Promise.resolve()
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = queue.then(fn, fn)
-    queue = run.catch(() => {})
-    return run
-  }
-  const read = async (): Promise<Entry[]> => {
-    const bytes = await components.settings.getSetting(SETTING)
-    if (!bytes) return []
-    try {
-      const list = JSON.parse(new TextDecoder().decode(bytes)) as unknown
-      if (!Array.isArray(list)) return []
-      const fresh = now() - UNFINISHED_UPLOAD_TTL_MS
-      return list.filter(
-        (e): e is Entry => typeof e?.id === 'string' && typeof e?.at === 'number' && e.at > fresh,
-      )
-    } catch {
-      return []
-    }
-  }
-  const write = (list: Entry[]) =>
-    components.settings.setSetting(
-      SETTING,
-      new TextEncoder().encode(JSON.stringify(list.slice(-MAX_UNFINISHED_UPLOADS))),
-    )
+  const journal = createSettingList<Entry>(
+    {
+      name: SETTING,
+      max: MAX_UNFINISHED_UPLOADS,
+      maxAgeMs: UNFINISHED_UPLOAD_TTL_MS,
+      at: (e) => e.at,
+      isRecord: (e): e is Entry =>
+        typeof (e as Entry)?.id === 'string' && typeof (e as Entry)?.at === 'number',
+    },
+    components,
+  )
   const update = async (file: Blob, add: boolean, staged?: UnfinishedUpload): Promise<void> => {
     const id = await identityOf(file)
     if (id === undefined) return
-    await serial(async () => {
-      const all = await read()
+    await journal.update((all) => {
       const old = all.find((e) => e.id === id)
       const list = all.filter((e) => e.id !== id)
       const keep = staged?.uploadId ? staged : old
@@ -118,21 +102,19 @@ export function createResumeJournal(components: ResumeJournalComponents): Resume
           ...(keep?.uploadId && keep.ticket ? { ticket: keep.ticket } : {}),
         })
       }
-      await write(list)
+      return list
     })
   }
   return {
     async interrupted(file) {
       const id = await identityOf(file)
       if (id === undefined) return undefined
-      return serial(async () => {
-        const e = (await read()).find((e) => e.id === id)
-        if (!e) return undefined
-        return {
-          ...(typeof e.uploadId === 'string' ? { uploadId: e.uploadId } : {}),
-          ...(typeof e.ticket === 'string' ? { ticket: e.ticket } : {}),
-        }
-      })
+      const e = (await journal.read()).find((e) => e.id === id)
+      if (!e) return undefined
+      return {
+        ...(typeof e.uploadId === 'string' ? { uploadId: e.uploadId } : {}),
+        ...(typeof e.ticket === 'string' ? { ticket: e.ticket } : {}),
+      }
     },
     begin: (file, staged) => update(file, true, staged),
     end: (file) => update(file, false),
