@@ -10,6 +10,9 @@ import {
   computeSliceHash,
   createManifest,
   encodeManifest,
+  encodeTicket,
+  issueTicket,
+  type KeyPair,
   keyPairFromPrivateKey,
   type Manifest,
   type SlicedFile,
@@ -23,6 +26,23 @@ import { createLogger } from '../src/index.js'
 export const quietLogger = createLogger({ level: (process.env.LOG_LEVEL as 'debug' | undefined) ?? 'error' })
 
 export const owner = keyPairFromPrivateKey(new Uint8Array(32).fill(1))
+
+/** An encoded upload ticket for {@link owner}, valid an hour, as a meta service with key `issuer` signs it. */
+export function ownerUploadTicket(issuer: KeyPair, network: number, bytesAllowed: number): Uint8Array {
+  return encodeTicket(
+    issueTicket(
+      {
+        kind: 'upload',
+        network,
+        owner: owner.address,
+        holder: owner.address,
+        bytesAllowed: BigInt(bytesAllowed),
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
+      issuer,
+    ),
+  )
+}
 
 export async function tempDir(prefix: string): Promise<{ dir: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `stratos-${prefix}-`))

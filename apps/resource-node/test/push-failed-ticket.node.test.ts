@@ -5,7 +5,7 @@
  */
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { encodeTicket, generateKeyPair, issueTicket } from '@stratos-edge/core'
+import { generateKeyPair } from '@stratos-edge/core'
 import {
   dataFramePrefix,
   encodeFrame,
@@ -15,7 +15,7 @@ import {
 } from '@stratos-edge/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createResourceNode, type ResourceNode } from '../src/index.js'
-import { createClient, makeFile, owner, quietLogger, tempDir, until } from './helpers.js'
+import { createClient, makeFile, ownerUploadTicket, quietLogger, tempDir, until } from './helpers.js'
 
 const NETWORK = 31337
 const SLICE = 256 * 1024
@@ -53,19 +53,7 @@ describe('a push that fails halfway', () => {
 
   it('costs its ticket nothing: every slice is then pushed with the exact-sized ticket', async () => {
     const file = await makeFile(SLICES * SLICE, SLICE)
-    const ticket = encodeTicket(
-      issueTicket(
-        {
-          kind: 'upload',
-          network: NETWORK,
-          owner: owner.address,
-          holder: owner.address,
-          bytesAllowed: BigInt(SLICES * SLICE), // exactly the file, as the meta service issues them
-          expiresAt: Math.floor(Date.now() / 1000) + 3600,
-        },
-        issuer,
-      ),
-    )
+    const ticket = ownerUploadTicket(issuer, NETWORK, SLICES * SLICE) // exactly the file, as issued
     const to = multiaddr(node.readyInfo().multiaddrs[0] as string)
     const errors = async () => (await node.metrics.streamErrors.get()).values.length
     // Half of slice 1, then the stream is cut.
@@ -86,19 +74,7 @@ describe('a push that fails halfway', () => {
 
   it('keeps charging the slices a failed stream stored: never more stored than the ticket pays', async () => {
     const file = await makeFile(2 * SLICES * SLICE, SLICE)
-    const ticket = encodeTicket(
-      issueTicket(
-        {
-          kind: 'upload',
-          network: NETWORK,
-          owner: owner.address,
-          holder: owner.address,
-          bytesAllowed: BigInt(SLICES * SLICE), // half the file
-          expiresAt: Math.floor(Date.now() / 1000) + 3600,
-        },
-        issuer,
-      ),
-    )
+    const ticket = ownerUploadTicket(issuer, NETWORK, SLICES * SLICE) // half the file
     const to = multiaddr(node.readyInfo().multiaddrs[0] as string)
     const errors = async () => (await node.metrics.streamErrors.get()).values.length
     const before = await errors()

@@ -6,11 +6,11 @@
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { encodeTicket, generateKeyPair, issueTicket, toHex } from '@stratos-edge/core'
+import { generateKeyPair, toHex } from '@stratos-edge/core'
 import { type PeerAddress, pushSlice, type SliceRecord, uploadSlice } from '@stratos-edge/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createResourceNode, loadOrCreatePeerKey, type ResourceNode } from '../src/index.js'
-import { createClient, makeFile, owner, quietLogger, tempDir, until } from './helpers.js'
+import { createClient, makeFile, ownerUploadTicket, quietLogger, tempDir, until } from './helpers.js'
 
 const NETWORK = 31337
 const SLICE = 256 * 1024
@@ -76,19 +76,7 @@ describe('an upload fails over to the replica with the same exact-sized ticket',
   ])('over %s: every slice resent to the replica after the first node stops is stored', async (_, send) => {
     const { first, replica, client } = await startPair()
     const file = await makeFile(SLICES * SLICE, SLICE)
-    const ticket = encodeTicket(
-      issueTicket(
-        {
-          kind: 'upload',
-          network: NETWORK,
-          owner: owner.address,
-          holder: owner.address,
-          bytesAllowed: BigInt(SLICES * SLICE), // exactly the file, as the meta service issues them
-          expiresAt: Math.floor(Date.now() / 1000) + 3600,
-        },
-        issuer,
-      ),
-    )
+    const ticket = ownerUploadTicket(issuer, NETWORK, SLICES * SLICE) // exactly the file, as issued
     const holds = async (node: ResourceNode, slices: SliceRecord[]) =>
       (await Promise.all(slices.map((s) => node.store.has(s.hash)))).filter(Boolean).length
     const forward = [{ peerId: replica.peerId.toString(), multiaddrs: replica.readyInfo().multiaddrs }]

@@ -14,20 +14,26 @@ function settingsInMemory() {
   }
 }
 
+/** An owner binding whose meta service accepts everything, and counts what it was sent. */
+function bindingCountingRegistrations() {
+  let count = 0
+  const binding = createOwnerBinding(
+    { network: 31337 },
+    {
+      nodeKey: generateKeyPair(),
+      register: async () => {
+        count++
+        return { outcome: 'accepted' }
+      },
+      settings: settingsInMemory(),
+    },
+  )
+  return { binding, registered: () => count }
+}
+
 describe('binding after an upload', () => {
   it('gives up on a prompt left open once the upload is cancelled, and binds nothing', async () => {
-    let registered = 0
-    const binding = createOwnerBinding(
-      { network: 31337 },
-      {
-        nodeKey: generateKeyPair(),
-        register: async () => {
-          registered++
-          return { outcome: 'accepted' }
-        },
-        settings: settingsInMemory(),
-      },
-    )
+    const { binding, registered } = bindingCountingRegistrations()
     const wallet = generateKeyPair()
     const neverSigns: TypedDataSigner = {
       address: wallet.evmAddress,
@@ -39,28 +45,17 @@ describe('binding after an upload', () => {
     const started = Date.now()
     await done
     expect(Date.now() - started).toBeLessThan(1_000)
-    expect(registered).toBe(0)
+    expect(registered()).toBe(0)
     expect(await binding.bound()).toEqual([])
   })
 
   it('registers and remembers a wallet that signs', async () => {
-    let registered = 0
-    const binding = createOwnerBinding(
-      { network: 31337 },
-      {
-        nodeKey: generateKeyPair(),
-        register: async () => {
-          registered++
-          return { outcome: 'accepted' }
-        },
-        settings: settingsInMemory(),
-      },
-    )
+    const { binding, registered } = bindingCountingRegistrations()
     const wallet = generateKeyPair()
     const signer = privateKeySigner(wallet.privateKey)
     await binding.bindAfterUpload(signer, new AbortController().signal)
     await binding.bindAfterUpload(signer, new AbortController().signal)
-    expect(registered).toBe(1)
+    expect(registered()).toBe(1)
     expect(await binding.bound()).toEqual([wallet.evmAddress.toLowerCase()])
   })
 })
